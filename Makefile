@@ -1,0 +1,36 @@
+# Hospital Priceline — the commands a developer needs. `make run` and `make test` are the whole set-up.
+CARGO ?= cargo
+RELEASE_BIN := target/release/priceline
+
+.PHONY: run build test lint openapi bench clean-data help
+
+help:
+	@echo "make run      build, migrate ./data/priceline.db, serve on http://127.0.0.1:8080 (Swagger UI at /docs/)"
+	@echo "make test     the whole test suite (PostgreSQL tests run when PRICELINE_TEST_POSTGRES_URL is set)"
+	@echo "make lint     rustfmt check, clippy -D warnings, crate-boundary check"
+	@echo "make openapi  regenerate openapi/openapi.json from the code"
+	@echo "make bench    benchmarks (prints figures)"
+
+build:
+	$(CARGO) build --release -p priceline-api
+
+run: build
+	$(RELEASE_BIN) serve
+
+test:
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	./scripts/check-boundaries.sh
+
+openapi:
+	$(CARGO) run -q -p priceline-api -- openapi > openapi/openapi.json
+	@echo "wrote openapi/openapi.json"
+
+bench:
+	$(CARGO) bench -p priceline-tests --bench store
+
+clean-data:
+	rm -rf data/

@@ -1,0 +1,166 @@
+//! Typed configuration from environment variables (and an optional `.env` file), validated at start.
+//! A bad value fails with a message naming the variable; secrets (the database password) are never
+//! printed.
+
+use std::net::SocketAddr;
+
+use priceline_store::DatabaseUrl;
+use thiserror::Error;
+
+/// The variables we read, with their defaults; the README's configuration table mirrors this.
+pub const DATABASE_URL: &str = "PRICELINE_DATABASE_URL";
+pub const LISTEN: &str = "PRICELINE_LISTEN";
+pub const LOG: &str = "PRICELINE_LOG";
+pub const POOL_SIZE: &str = "PRICELINE_POOL_SIZE";
+pub const WORKERS: &str = "PRICELINE_WORKERS";
+
+pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_LOG: &str = "info";
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+
+#[derive(Debug, Error)]
+#[error("configuration variable {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub listen: SocketAddr,
+    /// A `tracing` filter directive such as `info` or `priceline_api=debug,info`.
+    pub log_filter: String,
+    pub pool_size: u32,
+    /// HTTP worker threads; `None` lets actix use one per core.
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` from the working directory if present.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is worth failing on.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(error) if error.not_found() => {}
+            Err(error) => {
+                return Err(ConfigError {
+                    variable: ".env",
+                    reason: error.to_string(),
+                });
+            }
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds settings from any variable source (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str, default: &str| {
+            lookup(name)
+                .filter(|value| !value.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let database_url =
+            DatabaseUrl::parse(&get(DATABASE_URL, DEFAULT_DATABASE_URL)).map_err(|error| {
+                ConfigError {
+                    variable: DATABASE_URL,
+                    reason: error.to_string(),
+                }
+            })?;
+        let listen_text = get(LISTEN, DEFAULT_LISTEN);
+        let listen = listen_text.trim().parse().map_err(|_| ConfigError {
+            variable: LISTEN,
+            reason: format!("{listen_text:?} is not an address such as 127.0.0.1:8080"),
+        })?;
+        let log_filter = get(LOG, DEFAULT_LOG);
+        tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|error| ConfigError {
+            variable: LOG,
+            reason: format!("{log_filter:?} is not a log filter such as info or debug: {error}"),
+        })?;
+        let pool_size = parse_positive(POOL_SIZE, &get(POOL_SIZE, &DEFAULT_POOL_SIZE.to_string()))?;
+        let workers = lookup(WORKERS)
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| parse_positive(WORKERS, &value).map(|n| n as usize))
+            .transpose()?;
+        Ok(Self {
+            database_url,
+            listen,
+            log_filter,
+            pool_size,
+            workers,
+        })
+    }
+}
+
+fn parse_positive(variable: &'static str, text: &str) -> Result<u32, ConfigError> {
+    match text.trim().parse::<u32>() {
+        Ok(value) if (1..=1024).contains(&value) => Ok(value),
+        _ => Err(ConfigError {
+            variable,
+            reason: format!("{text:?} is not a whole number from 1 to 1024"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(
+            settings.database_url.to_string(),
+            "sqlite://./data/priceline.db"
+        );
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.log_filter, "info");
+        assert_eq!(settings.pool_size, 8);
+        assert_eq!(settings.workers, None);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let cases = [
+            (LISTEN, "localhost"),
+            (POOL_SIZE, "0"),
+            (WORKERS, "many"),
+            (DATABASE_URL, "mysql://db/prices"),
+            (LOG, "info,[["),
+        ];
+        for (variable, value) in cases {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable);
+            assert!(error.to_string().contains(variable), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_database_password_is_never_shown() {
+        let settings = settings(&[(
+            DATABASE_URL,
+            "postgres://app:s3cret@db.internal:5433/prices",
+        )])
+        .unwrap();
+        let shown = format!("{:?} {}", settings, settings.database_url);
+        assert!(!shown.contains("s3cret"), "{shown}");
+        let error = settings_error("postgres://app:s3cret@db.internal:notaport/prices");
+        assert!(!error.contains("s3cret"), "{error}");
+        assert!(error.contains("port"), "{error}");
+    }
+
+    fn settings_error(url: &str) -> String {
+        settings(&[(DATABASE_URL, url)]).unwrap_err().to_string()
+    }
+}

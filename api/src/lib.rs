@@ -1,0 +1,10 @@
+//! The Hospital Priceline service: configuration, the HTTP API, its OpenAPI document and the CLI.
+
+pub mod cli;
+pub mod config;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,26 @@
+//! The OpenAPI document: built from the same route registrations the server mounts, so the spec and
+//! the routes cannot drift apart.
+
+use utoipa::OpenApi;
+
+use crate::problem::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hospital Priceline API",
+        description = "Prices from US hospital price transparency files (CMS templates v2.0–v3.0): \
+                       facilities, standard charges, payer-specific negotiated rates.",
+        license(name = "GPL-3.0-or-later", identifier = "GPL-3.0-or-later")
+    ),
+    components(schemas(Problem)),
+    tags((name = "meta", description = "Health and service description"))
+)]
+pub struct ApiDoc;
+
+/// The spec as served at `/openapi.json`, pretty-printed with a trailing newline (the committed form).
+pub fn spec_json() -> String {
+    let mut text = crate::startup::spec().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}

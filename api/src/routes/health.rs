@@ -1,0 +1,46 @@
+//! Liveness and readiness.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    /// `ok` when the check passed.
+    pub status: &'static str,
+}
+
+/// Liveness: the process is up and serving.
+#[utoipa::path(
+    tag = "meta",
+    operation_id = "getHealth",
+    responses((status = 200, description = "The service is up", body = Health))
+)]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers a query.
+#[utoipa::path(
+    tag = "meta",
+    operation_id = "getReadiness",
+    responses(
+        (status = 200, description = "The database answers", body = Health),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    web::block(move || -> Result<(), ApiError> {
+        let mut connection = pool.get()?;
+        Ok(priceline_store::ping(&mut connection)?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}

@@ -1,0 +1,246 @@
+//! Exact decimals: dollar amounts, percentages and drug quantities.
+//!
+//! Files write numbers as plain decimal text (`575.75`, `12.3456`, `.5`). We keep their exact value in a
+//! base-10 decimal and never pass through `f64`. Storage uses whole micro-units (10⁻⁶), so every value
+//! parsed here survives a database round trip unchanged; a value needing more than six fractional digits
+//! is refused by `parse` rather than rounded.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ParseError;
+
+/// Fractional digits an exact decimal may carry.
+pub const MAX_FRACTION_DIGITS: u32 = 6;
+/// Micro-units in one unit: the integer scale used for storage.
+pub const MICROS_PER_UNIT: i64 = 1_000_000;
+
+macro_rules! exact_decimal {
+    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(Decimal);
+
+        impl $name {
+            /// Parses the CMS plain-number grammar: digits with at most one `.` (`12`, `12.5`, `12.`,
+            /// `.5`); no sign, currency symbol, thousands separator or exponent.
+            pub fn parse(text: &str) -> Result<Self, ParseError> {
+                parse_plain(text, $what).map(Self)
+            }
+
+            /// The value from whole micro-units (10⁻⁶), as stored in the database.
+            pub fn from_micros(micros: i64) -> Result<Self, ParseError> {
+                from_micros(micros, $what).map(Self)
+            }
+
+            /// The value in whole micro-units (10⁻⁶); exact because `parse` admits at most six digits.
+            pub fn to_micros(self) -> i64 {
+                to_micros(self.0)
+            }
+
+            /// The exact decimal value.
+            pub fn value(self) -> Decimal {
+                self.0
+            }
+
+            /// True when the value is zero, which CMS forbids for charges but files still write.
+            pub fn is_zero(self) -> bool {
+                self.0.is_zero()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseError;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                Self::parse(text)
+            }
+        }
+
+        impl TryFrom<Decimal> for $name {
+            type Error = ParseError;
+            fn try_from(value: Decimal) -> Result<Self, Self::Error> {
+                checked(value, $what).map(Self)
+            }
+        }
+
+        /// Shortest exact form: `575.75`, `12.3456`, `50` (trailing zeros dropped).
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.normalize(), f)
+            }
+        }
+
+        /// Serialized as a decimal string so no reader has to go through binary floating point.
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+exact_decimal! {
+    /// A dollar amount: gross, discounted cash, minimum, maximum, negotiated, allowed or estimated.
+    Amount, "amount"
+}
+
+exact_decimal! {
+    /// A percentage as CMS writes it: `70.5` means 70.5 %, not 0.705. May exceed 100
+    /// (220 % of a fee schedule is a real contract).
+    Percentage, "percentage"
+}
+
+exact_decimal! {
+    /// A drug quantity (`drug_unit_of_measurement`), e.g. `50.0000`.
+    Quantity, "quantity"
+}
+
+fn parse_plain(text: &str, what: &'static str) -> Result<Decimal, ParseError> {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let all_digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    let fraction_text = fraction.unwrap_or("");
+    if !all_digits(whole)
+        || !all_digits(fraction_text)
+        || (whole.is_empty() && fraction_text.is_empty())
+    {
+        return Err(ParseError::invalid(
+            what,
+            text,
+            "expected a plain number such as 1200 or 575.75 (no sign, $, comma or exponent)",
+        ));
+    }
+    if fraction_text.len() > MAX_FRACTION_DIGITS as usize {
+        return Err(ParseError::invalid(
+            what,
+            text,
+            "more than 6 decimal places",
+        ));
+    }
+    let whole = whole.trim_start_matches('0');
+    if whole.len() > 12 {
+        return Err(ParseError::invalid(
+            what,
+            text,
+            "larger than 999,999,999,999",
+        ));
+    }
+    let digits = format!("{whole}{fraction_text}");
+    let mantissa: i64 = if digits.is_empty() {
+        0
+    } else {
+        digits
+            .parse()
+            .map_err(|_| ParseError::invalid(what, text, "out of range"))?
+    };
+    // Fraction digits ≤ 6 and whole digits ≤ 12 keep the mantissa well inside i64 and the scale legal.
+    Ok(Decimal::new(mantissa, fraction_text.len() as u32))
+}
+
+fn checked(value: Decimal, what: &'static str) -> Result<Decimal, ParseError> {
+    let text = value.to_string();
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(ParseError::invalid(what, &text, "negative"));
+    }
+    if value.normalize().scale() > MAX_FRACTION_DIGITS {
+        return Err(ParseError::invalid(
+            what,
+            &text,
+            "more than 6 decimal places",
+        ));
+    }
+    if value.trunc() > Decimal::new(999_999_999_999, 0) {
+        return Err(ParseError::invalid(
+            what,
+            &text,
+            "larger than 999,999,999,999",
+        ));
+    }
+    Ok(value.normalize())
+}
+
+fn from_micros(micros: i64, what: &'static str) -> Result<Decimal, ParseError> {
+    checked(Decimal::new(micros, MAX_FRACTION_DIGITS), what)
+}
+
+fn to_micros(value: Decimal) -> i64 {
+    let mut scaled = value;
+    scaled.rescale(MAX_FRACTION_DIGITS);
+    // Invariant of the types: at most 6 fraction digits and at most 12 whole digits, so this fits.
+    i64::try_from(scaled.mantissa()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_written_value_exactly() {
+        for text in [
+            "575.75",
+            "12.3456",
+            "0.000001",
+            "999999999",
+            "1200",
+            "0.2",
+            "220",
+        ] {
+            let amount = Amount::parse(text).unwrap();
+            assert_eq!(amount.to_string(), text);
+            assert_eq!(Amount::from_micros(amount.to_micros()).unwrap(), amount);
+        }
+        assert_eq!(Quantity::parse("50.0000").unwrap().to_string(), "50");
+        assert_eq!(Amount::parse(".5").unwrap().to_string(), "0.5");
+        assert_eq!(Amount::parse("7.").unwrap().to_string(), "7");
+        assert_eq!(Amount::parse("575.75").unwrap().to_micros(), 575_750_000);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_plain_number() {
+        for text in [
+            "",
+            ".",
+            "$800",
+            "1,200",
+            "-5",
+            "1e3",
+            "N/A",
+            " 12",
+            "12.1234567",
+            "1.2.3",
+        ] {
+            assert!(Amount::parse(text).is_err(), "{text:?} should be refused");
+        }
+        assert!(Percentage::parse("1000000000000").is_err());
+        assert!(Percentage::parse("999999999999.999999").is_ok());
+    }
+
+    #[test]
+    fn serializes_as_an_exact_string() {
+        let value = Percentage::parse("12.3456").unwrap();
+        assert_eq!(serde_json::to_string(&value).unwrap(), "\"12.3456\"");
+        let back: Percentage = serde_json::from_str("\"12.3456\"").unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn micros_round_trip_and_refuse_negatives() {
+        assert_eq!(
+            Amount::from_micros(12_345_600).unwrap().to_string(),
+            "12.3456"
+        );
+        assert!(Amount::from_micros(-1).is_err());
+    }
+}

@@ -1,0 +1,405 @@
+//! Rows 1 and 2: the general data elements, keys in row 1 and values below them, in any order.
+
+use priceline_domain::{
+    Attestation, ContractProvision, Facility, License, Location, Npi, StateCode, TemplateVersion,
+};
+
+use crate::detect::{AFFIRMATION, ATTESTATION, STATEMENT_PREFIX, normalise_key};
+use crate::finding::{Finding, cell};
+use crate::{rules, values};
+
+/// The general data elements of a CSV file and what is wrong with them.
+pub(crate) struct GeneralElements {
+    pub facility: Facility,
+    pub declared_version: Option<String>,
+    pub last_updated_on: Option<chrono::NaiveDate>,
+    pub attestation: Option<Attestation>,
+    pub findings: Vec<Finding>,
+}
+
+/// The CSV validator's state list (the JSON schema also admits FM, MH and PW).
+const CSV_EXCLUDED_STATES: [&str; 3] = ["FM", "MH", "PW"];
+
+/// Whether row 1 looks like CMS general-element keys at all; a file without any of them is a
+/// legacy chargemaster or not a price file.
+pub(crate) fn has_cms_keys(row1: &[String]) -> bool {
+    row1.iter().map(|key| normalise_key(key)).any(|key| {
+        matches!(
+            key.as_str(),
+            "hospital_name"
+                | "last_updated_on"
+                | "version"
+                | "hospital_location"
+                | "location_name"
+                | "hospital_address"
+        ) || key.starts_with("license_number|")
+            || key.starts_with(STATEMENT_PREFIX)
+    })
+}
+
+pub(crate) fn read_rows_1_2(
+    row1: &[String],
+    row2: &[String],
+    version: TemplateVersion,
+) -> GeneralElements {
+    let mut findings = Vec::new();
+    let value = |index: usize| row2.get(index).map(String::as_str).unwrap_or_default();
+    let mut found: Vec<(&'static str, usize)> = Vec::new();
+    let mut license = License::default();
+    let mut license_found = false;
+    let mut statement: Option<(usize, &str)> = None;
+
+    for (index, key) in row1.iter().enumerate() {
+        let normalised = normalise_key(key);
+        let name: Option<&'static str> = match normalised.as_str() {
+            "hospital_name" => Some("hospital_name"),
+            "last_updated_on" => Some("last_updated_on"),
+            "version" => Some("version"),
+            "hospital_location" => Some("hospital_location"),
+            "location_name" => Some("location_name"),
+            "hospital_address" => Some("hospital_address"),
+            "type_2_npi" => Some("type_2_npi"),
+            "attester_name" => Some("attester_name"),
+            "financial_aid_policy" => Some("financial_aid_policy"),
+            "general_contract_provisions" => Some("general_contract_provisions"),
+            text if text.starts_with(STATEMENT_PREFIX) => {
+                statement = Some((index, key.as_str()));
+                Some("statement")
+            }
+            text if text.starts_with("license_number|") => {
+                let state = text.trim_start_matches("license_number|").to_uppercase();
+                license_found = true;
+                match StateCode::parse(&state) {
+                    Ok(code) if !CSV_EXCLUDED_STATES.contains(&code.as_str()) => {
+                        license.state = Some(code)
+                    }
+                    _ => findings.push(Finding::new(
+                        rules::INVALID_STATE_CODE,
+                        cell(index, 1),
+                        format!("{state:?} in {key:?} is not a state code"),
+                    )),
+                }
+                license.number = Some(value(index).to_owned()).filter(|number| !number.is_empty());
+                None
+            }
+            _ => None,
+        };
+        if let Some(name) = name {
+            if found.iter().any(|(seen, _)| *seen == name) {
+                findings.push(Finding::new(
+                    rules::DUPLICATE_HEADER_COLUMN,
+                    cell(index, 1),
+                    format!("{key:?} appears more than once"),
+                ));
+            } else {
+                found.push((name, index));
+            }
+        }
+    }
+
+    let v3 = version >= TemplateVersion::V3_0;
+    let required: &[&str] = if v3 {
+        &[
+            "hospital_name",
+            "last_updated_on",
+            "version",
+            "hospital_address",
+            "location_name",
+            "type_2_npi",
+            "statement",
+            "attester_name",
+        ]
+    } else {
+        &[
+            "hospital_name",
+            "last_updated_on",
+            "version",
+            "hospital_address",
+            "hospital_location",
+            "statement",
+        ]
+    };
+    let index_of = |name: &str| {
+        found
+            .iter()
+            .find(|(seen, _)| *seen == name)
+            .map(|(_, index)| *index)
+    };
+    for name in required {
+        if index_of(name).is_none() {
+            let what = if *name == "statement" {
+                if v3 {
+                    "the v3 attestation"
+                } else {
+                    "the v2 affirmation"
+                }
+            } else {
+                name
+            };
+            findings.push(Finding::new(
+                rules::HEADER_COLUMN_MISSING,
+                "",
+                format!("row 1 has no {what} key"),
+            ));
+        }
+    }
+    if !license_found || license.state.is_none() {
+        findings.push(Finding::new(
+            rules::HEADER_COLUMN_MISSING,
+            "",
+            "row 1 has no license_number | <state> key",
+        ));
+    }
+    // Every key found needs a value (the license number may be blank).
+    for (name, index) in &found {
+        let written = value(*index);
+        let optional = matches!(
+            *name,
+            "financial_aid_policy" | "general_contract_provisions"
+        );
+        if written.is_empty() && !optional {
+            findings.push(Finding::new(
+                rules::REQUIRED_VALUE,
+                cell(*index, 2),
+                format!("a value is required for {name}"),
+            ));
+        }
+    }
+
+    let text = |name: &str| {
+        index_of(name)
+            .map(value)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
+    let last_updated_on = text("last_updated_on").and_then(|written| {
+        let date = values::date(&written, true);
+        if date.is_none() {
+            let index = index_of("last_updated_on").unwrap_or_default();
+            findings.push(Finding::new(
+                rules::INVALID_DATE,
+                cell(index, 2),
+                format!("{written:?} is not a date as YYYY-MM-DD or M/D/YYYY"),
+            ));
+        }
+        date
+    });
+    let attestation = statement.map(|(index, key)| {
+        let required_text = if v3 { ATTESTATION } else { AFFIRMATION };
+        if !key.trim().eq_ignore_ascii_case(required_text) {
+            findings.push(Finding::new(
+                rules::HEADER_COLUMN_MISSING,
+                cell(index, 1),
+                format!(
+                    "the statement key is not the exact {} text",
+                    if v3 {
+                        "v3 attestation"
+                    } else {
+                        "v2 affirmation"
+                    }
+                ),
+            ));
+        }
+        let written = value(index);
+        let confirmed = match written.to_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        };
+        if confirmed.is_none() && !written.is_empty() {
+            findings.push(Finding::new(
+                rules::ALLOWED_VALUES,
+                cell(index, 2),
+                format!("{written:?} must be true or false"),
+            ));
+        }
+        if confirmed == Some(false) {
+            findings.push(Finding::new(
+                rules::FALSE_STATEMENT,
+                cell(index, 2),
+                "the hospital does not confirm its attestation",
+            ));
+        }
+        Attestation {
+            text: key.to_owned(),
+            confirmed,
+            attester_name: text("attester_name"),
+        }
+    });
+
+    let names = text("location_name").or_else(|| text("hospital_location"));
+    let locations = locations(
+        names.as_deref(),
+        text("hospital_address").as_deref(),
+        &mut findings,
+    );
+    let type_2_npis = text("type_2_npi")
+        .map(|list| {
+            list.split('|')
+                .map(str::trim)
+                .filter(|npi| !npi.is_empty())
+                .filter_map(|npi| Npi::parse(npi).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let facility = Facility {
+        hospital_name: text("hospital_name").unwrap_or_default(),
+        locations,
+        license,
+        type_2_npis,
+        ccn: None,
+        ein: None,
+        financial_aid_policy: text("financial_aid_policy"),
+        general_contract_provisions: text("general_contract_provisions")
+            .map(|provisions| {
+                vec![ContractProvision {
+                    payer_name: None,
+                    plan_name: None,
+                    provisions,
+                }]
+            })
+            .unwrap_or_default(),
+    };
+    GeneralElements {
+        facility,
+        declared_version: text("version"),
+        last_updated_on,
+        attestation,
+        findings,
+    }
+}
+
+/// Location names and addresses are parallel `|` lists; they are paired in order, and an alert says
+/// when their lengths differ (a trailing `|` leaves an empty entry, which is dropped).
+pub(crate) fn locations(
+    names: Option<&str>,
+    addresses: Option<&str>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Location> {
+    let split = |list: Option<&str>| -> Vec<String> {
+        list.map(|list| {
+            list.split('|')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    pair_locations(split(names), split(addresses), findings)
+}
+
+pub(crate) fn pair_locations(
+    names: Vec<String>,
+    addresses: Vec<String>,
+    findings: &mut Vec<Finding>,
+) -> Vec<Location> {
+    if names.len() != addresses.len() {
+        findings.push(Finding::new(
+            rules::LOCATION_ADDRESS_COUNT,
+            "",
+            format!(
+                "{} location names but {} addresses; paired in order",
+                names.len(),
+                addresses.len()
+            ),
+        ));
+    }
+    let count = names.len().max(addresses.len());
+    let mut names = names.into_iter();
+    let mut addresses = addresses.into_iter();
+    (0..count)
+        .map(|_| Location {
+            name: names.next(),
+            address: addresses.next(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn reads_keys_in_any_order_and_case() {
+        let row1 = strings(&[
+            "Version",
+            "Hospital_Name",
+            "license_number | de",
+            "hospital_location",
+            "hospital_address",
+            "last_updated_on",
+            AFFIRMATION,
+        ]);
+        let row2 = strings(&[
+            "2.0.0",
+            "Rockford",
+            "08-4002",
+            "A|B|",
+            "1 Main St|2 Side St",
+            "1/9/2025",
+            "TRUE",
+        ]);
+        let general = read_rows_1_2(&row1, &row2, TemplateVersion::V2_2);
+        assert!(general.findings.is_empty(), "{:?}", general.findings);
+        assert_eq!(general.facility.hospital_name, "Rockford");
+        assert_eq!(
+            general
+                .facility
+                .license
+                .state
+                .as_ref()
+                .map(StateCode::as_str),
+            Some("DE")
+        );
+        assert_eq!(general.facility.locations.len(), 2);
+        assert_eq!(
+            general.last_updated_on.map(|d| d.to_string()).as_deref(),
+            Some("2025-01-09")
+        );
+        assert_eq!(general.attestation.and_then(|a| a.confirmed), Some(true));
+    }
+
+    #[test]
+    fn reports_missing_keys_blank_values_bad_dates_and_false_statements() {
+        let row1 = strings(&[
+            "hospital_name",
+            "last_updated_on",
+            "version",
+            "license_number|[state]",
+            AFFIRMATION,
+        ]);
+        let row2 = strings(&["", "July 1 2024", "2.0.0", "", "false"]);
+        let general = read_rows_1_2(&row1, &row2, TemplateVersion::V2_2);
+        let found: Vec<(&str, &str)> = general
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.location.as_str()))
+            .collect();
+        for expected in [
+            ("RequiredValueError", "A2"),
+            ("InvalidDateError", "B2"),
+            ("InvalidStateCodeError", "D1"),
+            ("FalseStatementAlert", "E2"),
+            ("HeaderColumnMissingError", ""),
+        ] {
+            assert!(found.contains(&expected), "{expected:?} in {found:?}");
+        }
+    }
+
+    #[test]
+    fn the_v3_attestation_is_required_in_v3() {
+        let row1 = strings(&["hospital_name", AFFIRMATION]);
+        let general = read_rows_1_2(&row1, &strings(&["X", "true"]), TemplateVersion::V3_0);
+        assert!(
+            general
+                .findings
+                .iter()
+                .any(|f| f.rule == "HeaderColumnMissingError" && f.location == "B1")
+        );
+    }
+}

@@ -1,0 +1,486 @@
+//! CSV reader (Tall and Wide): rows 1–3 give the file header, then data rows stream one by one.
+//! Row numbers are counted as the CMS validator counts them: every CSV record, blank ones included,
+//! so that `R10` here is `R10` in its report even when quoted cells span several lines.
+
+mod columns;
+mod header;
+mod row;
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use ::csv::{ReaderBuilder, StringRecord};
+use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
+
+use crate::decode::Decoded;
+use crate::finding::Finding;
+use crate::group::Grouper;
+use crate::read::{Reading, header_record};
+use crate::record::{QuarantinedRecord, RawRecord, Record};
+use crate::sniff::Syntax;
+use crate::values::Check;
+use crate::{Document, IngestError, detect, rules};
+use columns::Layout;
+pub(crate) use header::pair_locations;
+use row::Row;
+
+enum Phase {
+    Row1,
+    Row2(Vec<String>),
+    Row3(Vec<String>, Vec<String>),
+    Data(Box<Layout>, TemplateVersion),
+    Stopped,
+}
+
+pub(crate) fn read(
+    document: &Document,
+    reading: &mut Reading,
+    sink: &mut dyn FnMut(Record),
+) -> Result<(), IngestError> {
+    document.with_reader(|reader| {
+        let decoded = Decoded::new(reader, reading.sniffed.encoding);
+        let mut csv = ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(decoded);
+        let mut record = StringRecord::new();
+        let mut counter = RowCounter::default();
+        let mut phase = Phase::Row1;
+        let mut grouper = Grouper::new();
+        while csv
+            .read_record(&mut record)
+            .map_err(|error| IngestError::NotAPriceFile(format!("unreadable CSV: {error}")))?
+        {
+            let (blank_before, row) = counter.next(&record, csv.position().line());
+            for blank in row - blank_before..row {
+                phase = step(phase, blank, Vec::new(), reading, &mut grouper, sink)?;
+            }
+            let cells = record.iter().map(|cell| cell.trim().to_owned()).collect();
+            phase = step(phase, row, cells, reading, &mut grouper, sink)?;
+        }
+        grouper.finish(&mut reading.summary, sink);
+        match phase {
+            Phase::Row1 => Err(IngestError::Empty),
+            Phase::Row2(_) | Phase::Row3(..) => {
+                reading.log.add(Finding::new(
+                    rules::MIN_ROWS,
+                    "",
+                    "a CSV file needs rows 1–3 and at least one data row",
+                ));
+                Ok(())
+            }
+            Phase::Data(..) if counter.rows < 4 => {
+                reading.log.add(Finding::new(
+                    rules::MIN_ROWS,
+                    "",
+                    "a CSV file needs rows 1–3 and at least one data row",
+                ));
+                Ok(())
+            }
+            Phase::Data(..) | Phase::Stopped => Ok(()),
+        }
+    })
+}
+
+fn step(
+    phase: Phase,
+    row: u64,
+    cells: Vec<String>,
+    reading: &mut Reading,
+    grouper: &mut Grouper,
+    sink: &mut dyn FnMut(Record),
+) -> Result<Phase, IngestError> {
+    let blank = cells.iter().all(String::is_empty);
+    Ok(match phase {
+        Phase::Row1 | Phase::Row3(..) if blank => {
+            reading.log.add(Finding::new(
+                rules::HEADER_BLANK,
+                format!("row {row}"),
+                format!("header row {row} is blank"),
+            ));
+            Phase::Stopped
+        }
+        Phase::Row1 => {
+            refuse_non_template(&cells)?;
+            Phase::Row2(cells)
+        }
+        Phase::Row2(row1) => Phase::Row3(row1, cells),
+        Phase::Row3(row1, row2) => start_data(&row1, &row2, &cells, reading, sink),
+        Phase::Data(layout, version) => {
+            if blank {
+                reading.summary.blank_rows += 1;
+            } else {
+                data_row(&layout, version, row, cells, reading, grouper, sink);
+            }
+            Phase::Data(layout, version)
+        }
+        Phase::Stopped => Phase::Stopped,
+    })
+}
+
+/// A first row without any CMS key is not a template file: a legacy chargemaster when its headers
+/// talk about charges or codes, otherwise something else.
+fn refuse_non_template(row1: &[String]) -> Result<(), IngestError> {
+    if header::has_cms_keys(row1) {
+        return Ok(());
+    }
+    let shown: Vec<&str> = row1.iter().take(6).map(String::as_str).collect();
+    let chargemaster = row1.iter().any(|cell| {
+        let lower = cell.to_lowercase();
+        [
+            "description",
+            "charge",
+            "price",
+            "code",
+            "cpt",
+            "rate",
+            "payer",
+        ]
+        .iter()
+        .any(|word| lower.contains(word))
+    });
+    if chargemaster {
+        Err(IngestError::Legacy(format!(
+            "the first row {shown:?} holds column names, not the CMS general-element keys (hospital_name, last_updated_on, version, …)"
+        )))
+    } else {
+        Err(IngestError::NotAPriceFile(format!(
+            "a CSV whose first row {shown:?} has no CMS key"
+        )))
+    }
+}
+
+fn start_data(
+    row1: &[String],
+    row2: &[String],
+    row3: &[String],
+    reading: &mut Reading,
+    sink: &mut dyn FnMut(Record),
+) -> Phase {
+    let keys1: Vec<String> = row1.iter().map(|key| detect::normalise_key(key)).collect();
+    let keys3: Vec<String> = row3.iter().map(|key| detect::normalise_key(key)).collect();
+    let version = reading
+        .options
+        .version
+        .unwrap_or_else(|| detect::csv_version(&keys1, &keys3));
+    let general = header::read_rows_1_2(row1, row2, version);
+    let row3 = columns::read_row3(row3, version);
+    reading.log.extend(general.findings);
+    reading.log.extend(detect::version_alert(
+        general.declared_version.as_deref(),
+        version,
+        Syntax::Csv,
+    ));
+    reading.log.extend(row3.findings);
+    let format = row3.layout.format.unwrap_or(FileFormat::CsvTall);
+    sink(header_record(
+        reading,
+        general.facility,
+        format,
+        version,
+        general.declared_version,
+        general.last_updated_on,
+        general.attestation,
+    ));
+    if row3.blocking {
+        reading.log.add(Finding::new(
+            rules::PROBLEMS_IN_HEADER,
+            "",
+            "row 3 has errors, so the data rows are not read",
+        ));
+        return Phase::Stopped;
+    }
+    reading.summary.data_checked = true;
+    Phase::Data(Box::new(row3.layout), version)
+}
+
+fn data_row(
+    layout: &Layout,
+    version: TemplateVersion,
+    row: u64,
+    cells: Vec<String>,
+    reading: &mut Reading,
+    grouper: &mut Grouper,
+    sink: &mut dyn FnMut(Record),
+) {
+    let summary = &mut reading.summary;
+    summary.data_rows += 1;
+    let mut hasher = DefaultHasher::new();
+    cells.hash(&mut hasher);
+    let row_hash = hasher.finish();
+    if grouper.is_duplicate(row_hash) {
+        summary.duplicate_rows += 1;
+        reading.log.add(Finding::new(
+            rules::DUPLICATE_ROW,
+            format!("row {row}"),
+            "exact repeat of an earlier row of the same item; kept once",
+        ));
+        return;
+    }
+    let mut check = Check::new();
+    match row::read_row(layout, version, &cells, row, &mut check) {
+        Row::Item(item) => grouper.push_item(item, row_hash, summary, sink),
+        Row::Modifier(modifier) => {
+            grouper.push_modifier(modifier, RecordLocation::Row(row), row_hash, summary, sink)
+        }
+        Row::Rejected => {
+            summary.quarantined_rows += 1;
+            sink(Record::Quarantined(QuarantinedRecord {
+                source: RecordLocation::Row(row),
+                raw: RawRecord::Cells(cells),
+                findings: check.findings.clone(),
+            }));
+        }
+    }
+    reading.log.extend(check.findings);
+}
+
+/// Row numbers as the CMS validator counts them. The `csv` crate skips blank lines, so they are
+/// recovered from the reader's line count after each record: the newlines a record consumed beyond
+/// its own (one terminator plus those inside quoted cells) were blank lines before it. A record
+/// ended by `\r\n` is returned before its `\n` is consumed; that newline is owed to the next one.
+struct RowCounter {
+    lines_before: u64,
+    owed: u64,
+    rows: u64,
+}
+
+impl Default for RowCounter {
+    fn default() -> Self {
+        Self {
+            lines_before: 1,
+            owed: 0,
+            rows: 0,
+        }
+    }
+}
+
+impl RowCounter {
+    /// Given the reader's line after a record, returns (blank rows just before it, its row number).
+    fn next(&mut self, record: &StringRecord, line_after: u64) -> (u64, u64) {
+        let inner_newlines: u64 = record
+            .iter()
+            .map(|cell| cell.matches('\n').count() as u64)
+            .sum();
+        let consumed = line_after
+            .saturating_sub(self.lines_before)
+            .saturating_sub(self.owed);
+        let own = inner_newlines + 1;
+        let blank = consumed.saturating_sub(own);
+        self.owed = own.saturating_sub(consumed);
+        self.lines_before = line_after;
+        self.rows += blank + 1;
+        (blank, self.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ReadOptions, ReadReport, source};
+
+    const ROWS_1_2: &str = "hospital_name,last_updated_on,version,hospital_location,hospital_address,license_number|CA,\"To the best of its knowledge and belief, the hospital has included all applicable standard charge information in accordance with the requirements of 45 CFR 180.50, and the information encoded is true, accurate, and complete as of the date indicated.\"\nWest Mercy,2024-07-01,2.0.0,West Mercy,1 Main St,50056,true\n";
+    const TALL: &str = "description,code|1,code|1|type,setting,standard_charge|gross,standard_charge|discounted_cash,payer_name,plan_name,standard_charge|negotiated_dollar,standard_charge|negotiated_percentage,standard_charge|negotiated_algorithm,standard_charge|methodology,standard_charge|min,standard_charge|max,additional_generic_notes\n";
+
+    pub(crate) fn read_text(bytes: &[u8]) -> (Vec<Record>, ReadReport) {
+        let document = source::from_bytes("test.csv", bytes.to_vec())
+            .unwrap()
+            .remove(0);
+        let mut records = Vec::new();
+        let report = crate::read(&document, &ReadOptions::default(), &mut |record| {
+            records.push(record)
+        })
+        .unwrap();
+        assert!(report.summary.balanced(), "{:?}", report.summary);
+        (records, report)
+    }
+
+    fn items(records: &[Record]) -> Vec<&priceline_domain::Item> {
+        records
+            .iter()
+            .filter_map(|record| {
+                if let Record::Item(item) = record {
+                    Some(item)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tall_rows_of_one_item_group_into_one_charge_and_duplicates_count_once() {
+        let text = format!(
+            "{ROWS_1_2}{TALL}MRI,70551,CPT,outpatient,1200,1080,Aetna,PPO,400,,,fee schedule,250,400,\r\nMRI,70551,CPT,outpatient,1200,1080,Aetna,PPO,400,,,fee schedule,250,400,\nMRI,70551,CPT,outpatient,1200,1080,Cigna,HMO,250,,,Fee Schedule,250,400,paid at 50%\nMRI,70551,CPT,inpatient,1500\n"
+        );
+        let (records, report) = read_text(text.as_bytes());
+        assert!(matches!(records[0], Record::Header(_)));
+        let items = items(&records);
+        assert_eq!(items.len(), 1);
+        let charges = &items[0].standard_charges;
+        assert_eq!(
+            charges.len(),
+            2,
+            "outpatient with two payers, inpatient without"
+        );
+        assert_eq!(charges[0].payer_rates.len(), 2);
+        assert_eq!(
+            charges[0].payer_rates[1].payer_notes.as_deref(),
+            Some("paid at 50%")
+        );
+        assert!(
+            charges[1].payer_rates.is_empty(),
+            "a short row: missing cells are blank"
+        );
+        assert_eq!(
+            (
+                report.summary.duplicate_rows,
+                report.summary.item_rows,
+                report.summary.payer_rates
+            ),
+            (1, 3, 2)
+        );
+        assert_eq!(report.findings.errors, 0, "{:?}", report.findings.findings);
+    }
+
+    #[test]
+    fn wide_is_unpivoted_into_the_same_records_as_tall() {
+        let tall = format!(
+            "{ROWS_1_2}{TALL}MRI,70551,CPT,outpatient,1200,1080,Aetna,PPO,400,,,fee schedule,250,400,\nMRI,70551,CPT,outpatient,1200,1080,Cigna,HMO,,70,,percent of total billed charges,250,400,note\n"
+        );
+        let wide = format!(
+            "{ROWS_1_2}description,code | 1,CODE|1|Type,setting,standard_charge|gross,standard_charge|discounted_cash,standard_charge|[Aetna]|PPO|negotiated_dollar,standard_charge|Aetna|PPO|negotiated_percentage,standard_charge|Aetna|PPO|negotiated_algorithm,standard_charge|Aetna|PPO|methodology,additional_payer_notes|Aetna|PPO,standard_charge|Cigna|HMO|negotiated_dollar,standard_charge | cigna | hmo | negotiated_percentage,standard_charge|Cigna|HMO|negotiated_algorithm,standard_charge|Cigna|HMO|methodology,additional_payer_notes|Cigna|HMO,standard_charge|min,standard_charge|max,additional_generic_notes\nMRI,70551,CPT,outpatient,1200,1080,400,,,fee schedule,,,70,,percent of total billed charges,note,250,400,\n"
+        );
+        let strip = |records: Vec<Record>| -> Vec<String> {
+            items(&records)
+                .into_iter()
+                .map(|item| {
+                    let mut item = item.clone();
+                    for charge in &mut item.standard_charges {
+                        charge.source = RecordLocation::Row(0);
+                        charge
+                            .payer_rates
+                            .iter_mut()
+                            .for_each(|rate| rate.source = RecordLocation::Row(0));
+                    }
+                    format!("{item:?}")
+                })
+                .collect()
+        };
+        let (tall, _) = read_text(tall.as_bytes());
+        let (wide, wide_report) = read_text(wide.as_bytes());
+        assert_eq!(strip(tall), strip(wide));
+        assert!(wide_report.findings.by_rule.contains_key("bracketed-name"));
+    }
+
+    #[test]
+    fn a_row_with_an_error_is_quarantined_verbatim_and_repairs_keep_the_raw_text() {
+        let text = format!(
+            "{ROWS_1_2}{TALL}MRI,70551,CPT,outpatient,\"$1,200.00\",N/A,Aetna,PPO,400,,,fee schedule,250,400,\nCT,74150,CPT,outpatient,$800 ,,,,,,,,,,\n"
+        );
+        let (records, report) = read_text(text.as_bytes());
+        let Some(Record::Quarantined(quarantined)) = records
+            .iter()
+            .find(|record| matches!(record, Record::Quarantined(_)))
+        else {
+            panic!("quarantined row expected")
+        };
+        assert_eq!(quarantined.source, RecordLocation::Row(4));
+        assert!(matches!(&quarantined.raw, RawRecord::Cells(cells) if cells[5] == "N/A"));
+        assert!(
+            quarantined
+                .findings
+                .iter()
+                .any(|f| f.rule == "InvalidPositiveNumberError"
+                    && f.location == "F4"
+                    && !f.normalised)
+        );
+        let items = items(&records);
+        let charge = &items[0].standard_charges[0];
+        assert_eq!(
+            charge.gross.map(|gross| gross.to_string()).as_deref(),
+            Some("800")
+        );
+        assert_eq!(charge.raw_values[0].raw, "$800");
+        assert_eq!(report.summary.quarantined_rows, 1);
+    }
+
+    #[test]
+    fn windows_1252_bom_and_blank_rows_are_tolerated() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(ROWS_1_2.as_bytes());
+        bytes.extend_from_slice(TALL.as_bytes());
+        bytes.extend_from_slice(
+            b"Caf\xE9 \x96 visit,99213,CPT,outpatient,100,90,,,,,,,,,\r\n\r\n,,,\nX,1,CPT,both,5\n",
+        );
+        let (records, report) = read_text(&bytes);
+        assert_eq!(items(&records)[0].description, "Café – visit");
+        assert!(report.findings.by_rule.contains_key("not-utf8"));
+        assert_eq!(
+            (report.summary.blank_rows, report.summary.data_rows),
+            (2, 2)
+        );
+        let Some(Record::Item(last)) = records.last() else {
+            panic!("item")
+        };
+        assert_eq!(last.standard_charges[0].source, RecordLocation::Row(7));
+    }
+
+    #[test]
+    fn conditional_rules_report_cms_cells() {
+        let text = format!(
+            "{ROWS_1_2}{TALL}MRI,70551,CPT,outpatient,,,Aetna,PPO,400,,,,,400,\nCT,74150,CPT,outpatient,,,,,,,,other,,,\nLab,,,outpatient,5\n"
+        );
+        let (_, report) = read_text(text.as_bytes());
+        let found: Vec<(&str, &str)> = report
+            .findings
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.location.as_str()))
+            .collect();
+        for expected in [
+            ("RequiredValueError", "L4"),
+            ("DollarNeedsMinMaxError", "M4"),
+            ("ItemRequiresChargeError", "E5"),
+            ("OtherMethodologyNotesError", "O5"),
+            ("CodePairMissingError", "row 6"),
+        ] {
+            assert!(found.contains(&expected), "{expected:?} in {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_first_row_without_cms_keys_is_refused() {
+        let document = source::from_bytes("cdm.csv", b"DESCRIPTION, Price\nX,1\n".to_vec())
+            .unwrap()
+            .remove(0);
+        let error = crate::read(&document, &ReadOptions::default(), &mut |_| {
+            panic!("nothing")
+        })
+        .unwrap_err();
+        assert!(matches!(error, IngestError::Legacy(_)));
+        let document = source::from_bytes("x.csv", b"a,b\n1,2\n".to_vec())
+            .unwrap()
+            .remove(0);
+        let error = crate::read(&document, &ReadOptions::default(), &mut |_| {
+            panic!("nothing")
+        })
+        .unwrap_err();
+        assert!(matches!(error, IngestError::NotAPriceFile(_)));
+    }
+
+    #[test]
+    fn counts_rows_like_the_validator() {
+        let text = "a,b\n\"x\ny\",1\n\n,\nc\r\n\r\nd\n";
+        let mut csv = ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut record = StringRecord::new();
+        let mut counter = RowCounter::default();
+        let mut rows = Vec::new();
+        while csv.read_record(&mut record).unwrap() {
+            rows.push(counter.next(&record, csv.position().line()));
+        }
+        assert_eq!(rows, [(0, 1), (0, 2), (1, 4), (0, 5), (1, 7)]);
+    }
+}

@@ -1,0 +1,555 @@
+//! One data row: checked against the CMS rules of its version and turned into an item row or a
+//! modifier row. Tall and Wide share this code through `Layout` (see `columns.rs`).
+
+use priceline_domain::{
+    Amount, BillingClass, Code, CodeType, DrugInfo, DrugUnitType, Item, Methodology, Modifier,
+    ModifierPayerInfo, PayerRate, Percentage, Quantity, RawValue, RecordLocation, Setting,
+    StandardCharge, TemplateVersion,
+};
+
+use super::columns::{Layout, PayerColumns, PayerSource};
+use crate::finding::{Finding, cell};
+use crate::rules;
+use crate::values::Check;
+
+pub(crate) enum Row {
+    Item(Item),
+    Modifier(Modifier),
+    /// The row has an error the importer cannot repair.
+    Rejected,
+}
+
+struct Cells<'a> {
+    cells: &'a [String],
+    row: u64,
+}
+
+impl Cells<'_> {
+    fn get(&self, column: Option<usize>) -> &str {
+        column
+            .and_then(|index| self.cells.get(index))
+            .map_or("", String::as_str)
+    }
+
+    fn at(&self, column: Option<usize>) -> String {
+        column.map_or_else(
+            || format!("row {}", self.row),
+            |index| cell(index, self.row),
+        )
+    }
+}
+
+/// What one payer column group holds in this row.
+struct PayerCells {
+    payer: String,
+    plan: String,
+    dollar: Option<Amount>,
+    percentage: Option<Percentage>,
+    algorithm: String,
+    methodology: Option<Methodology>,
+    median: Option<Amount>,
+    p10: Option<Amount>,
+    p90: Option<Amount>,
+    count_text: String,
+    count: Option<priceline_domain::AllowedCount>,
+    estimated: Option<Amount>,
+    notes: String,
+    raw: Vec<RawValue>,
+    /// Whether a dollar, percentage or algorithm cell is non-blank (as written, like the validator).
+    has_charge: bool,
+    has_dollar: bool,
+    has_percentage_or_algorithm: bool,
+    any_value: bool,
+}
+
+pub(crate) fn read_row(
+    layout: &Layout,
+    version: TemplateVersion,
+    cells: &[String],
+    row: u64,
+    check: &mut Check,
+) -> Row {
+    let cells = Cells { cells, row };
+    let description = cells.get(layout.description);
+    check.required(
+        !description.is_empty(),
+        &cells.at(layout.description),
+        "description",
+    );
+
+    let mut codes = Vec::new();
+    let mut any_code_cell = false;
+    for columns in &layout.codes {
+        let (code, code_type) = (cells.get(columns.code), cells.get(columns.code_type));
+        any_code_cell |= !code.is_empty() || !code_type.is_empty();
+        if !code_type.is_empty() {
+            check.required(
+                !code.is_empty(),
+                &cells.at(columns.code),
+                &format!("code | {}", columns.number),
+            );
+        }
+        if code.is_empty() {
+            continue;
+        }
+        check.required(
+            !code_type.is_empty(),
+            &cells.at(columns.code_type),
+            &format!("code | {} | type", columns.number),
+        );
+        let location = cells.at(columns.code_type);
+        let parsed = check.enumeration(code_type, CodeType::parse, &location);
+        match parsed {
+            Some(kind) if kind.is_v3_only() && version < TemplateVersion::V3_0 => {
+                check.push(Finding::new(
+                    rules::ALLOWED_VALUES,
+                    location,
+                    format!("code type {kind} exists only from template v3.0"),
+                ));
+            }
+            Some(kind) => codes.extend(Code::new(kind, code).ok()),
+            None => {}
+        }
+    }
+
+    let mut charge_raw = Vec::new();
+    let gross = check.positive_text::<Amount>(
+        cells.get(layout.gross),
+        "standard_charge|gross",
+        &cells.at(layout.gross),
+        &mut charge_raw,
+    );
+    let cash = check.positive_text::<Amount>(
+        cells.get(layout.cash),
+        "standard_charge|discounted_cash",
+        &cells.at(layout.cash),
+        &mut charge_raw,
+    );
+    let minimum = check.positive_text::<Amount>(
+        cells.get(layout.min),
+        "standard_charge|min",
+        &cells.at(layout.min),
+        &mut charge_raw,
+    );
+    let maximum = check.positive_text::<Amount>(
+        cells.get(layout.max),
+        "standard_charge|max",
+        &cells.at(layout.max),
+        &mut charge_raw,
+    );
+    let payers: Vec<PayerCells> = layout
+        .payers
+        .iter()
+        .map(|columns| payer_cells(columns, &cells, version, check))
+        .collect();
+    let drug = drug(layout, &cells, version, &codes, &mut charge_raw, check);
+    let generic_notes = cells.get(layout.generic_notes);
+    let modifiers = cells.get(layout.modifiers);
+
+    // The validator's branching: a row with a code is an item; without one, a row with modifiers is a
+    // modifier definition (from v2.2); anything else lacks its code.
+    if !any_code_cell {
+        if version >= TemplateVersion::V2_2 && !modifiers.is_empty() {
+            return modifier_row(
+                layout,
+                &cells,
+                description,
+                modifiers,
+                generic_notes,
+                &payers,
+                check,
+            );
+        }
+        check.push(Finding::new(
+            rules::CODE_PAIR_MISSING,
+            format!("row {row}"),
+            "an item needs at least one code and code type",
+        ));
+        if version >= TemplateVersion::V2_2 {
+            return Row::Rejected;
+        }
+    }
+
+    let setting_text = cells.get(layout.setting);
+    check.required(
+        !setting_text.is_empty(),
+        &cells.at(layout.setting),
+        "setting",
+    );
+    let setting = check.enumeration(setting_text, Setting::parse, &cells.at(layout.setting));
+    let billing_class = check.enumeration(
+        cells.get(layout.billing_class),
+        BillingClass::parse,
+        &cells.at(layout.billing_class),
+    );
+    if version >= TemplateVersion::V2_1 {
+        item_conditionals(
+            layout,
+            &cells,
+            version,
+            &payers,
+            gross.is_some() || !cells.get(layout.gross).is_empty(),
+            check,
+        );
+    }
+    let (Some(setting), false) = (setting, check.blocked()) else {
+        return Row::Rejected;
+    };
+
+    let tall = layout.format == Some(priceline_domain::FileFormat::CsvTall);
+    let mut payer_rates = Vec::new();
+    let mut charge_notes = Some(generic_notes.to_owned()).filter(|notes| !notes.is_empty());
+    for payer in payers {
+        let present = if tall {
+            !payer.payer.is_empty() || !payer.plan.is_empty() || payer.any_value
+        } else {
+            payer.any_value
+        };
+        if !present {
+            continue;
+        }
+        if tall {
+            // In Tall, the one notes column speaks for the payer row it is on.
+            charge_notes = None;
+        }
+        payer_rates.push(PayerRate {
+            payer_name: payer.payer,
+            plan_name: Some(payer.plan).filter(|plan| !plan.is_empty()),
+            negotiated_dollar: payer.dollar,
+            negotiated_percentage: payer.percentage,
+            negotiated_algorithm: Some(payer.algorithm).filter(|text| !text.is_empty()),
+            methodology: payer.methodology,
+            median_amount: payer.median,
+            percentile_10th: payer.p10,
+            percentile_90th: payer.p90,
+            count: payer.count,
+            estimated_amount: payer.estimated,
+            payer_notes: Some(payer.notes).filter(|notes| !notes.is_empty()),
+            source: RecordLocation::Row(row),
+            raw_values: payer.raw,
+        });
+    }
+    Row::Item(Item {
+        description: description.to_owned(),
+        codes,
+        drug,
+        standard_charges: vec![StandardCharge {
+            setting,
+            billing_class,
+            modifiers: split_modifiers(modifiers),
+            gross,
+            discounted_cash: cash,
+            minimum,
+            maximum,
+            generic_notes: charge_notes,
+            payer_rates,
+            source: RecordLocation::Row(row),
+            raw_values: charge_raw,
+        }],
+    })
+}
+
+pub(crate) fn split_modifiers(text: &str) -> Vec<String> {
+    text.split('|')
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn payer_cells(
+    columns: &PayerColumns,
+    cells: &Cells,
+    version: TemplateVersion,
+    check: &mut Check,
+) -> PayerCells {
+    let (payer, plan) = match &columns.source {
+        PayerSource::Cells { payer, plan } => {
+            (cells.get(*payer).to_owned(), cells.get(*plan).to_owned())
+        }
+        PayerSource::Named { payer, plan } => (payer.clone(), plan.clone().unwrap_or_default()),
+    };
+    let mut raw = Vec::new();
+    let amount =
+        |column: Option<usize>, field: &str, check: &mut Check, raw: &mut Vec<RawValue>| {
+            check.positive_text::<Amount>(cells.get(column), field, &cells.at(column), raw)
+        };
+    let dollar = amount(columns.dollar, "negotiated_dollar", check, &mut raw);
+    let median = amount(columns.median, "median_amount", check, &mut raw);
+    let p10 = amount(columns.p10, "10th_percentile", check, &mut raw);
+    let p90 = amount(columns.p90, "90th_percentile", check, &mut raw);
+    let estimated = amount(columns.estimated, "estimated_amount", check, &mut raw);
+    let percentage = check.positive_text::<Percentage>(
+        cells.get(columns.percentage),
+        "negotiated_percentage",
+        &cells.at(columns.percentage),
+        &mut raw,
+    );
+    check.percentage_alert(percentage, &cells.at(columns.percentage));
+    let methodology = check.enumeration(
+        cells.get(columns.methodology),
+        Methodology::parse,
+        &cells.at(columns.methodology),
+    );
+    let count_text = cells.get(columns.count).to_owned();
+    let count = if version >= TemplateVersion::V3_0 || !count_text.is_empty() {
+        check.count(&count_text, &cells.at(columns.count))
+    } else {
+        None
+    };
+    let text = |column: Option<usize>| cells.get(column).to_owned();
+    let (dollar_text, percentage_text, algorithm) = (
+        text(columns.dollar),
+        text(columns.percentage),
+        text(columns.algorithm),
+    );
+    let notes = text(columns.notes);
+    let any_value = [columns.dollar, columns.percentage, columns.algorithm, columns.methodology, columns.median, columns.p10, columns.p90, columns.count, columns.estimated]
+        .into_iter()
+        .any(|column| !cells.get(column).is_empty())
+        // A Wide payer's own notes column counts; in Tall the notes column is shared with the item.
+        || (matches!(columns.source, PayerSource::Named { .. }) && !notes.is_empty());
+    PayerCells {
+        payer,
+        plan,
+        dollar,
+        percentage,
+        methodology,
+        median,
+        p10,
+        p90,
+        count,
+        estimated,
+        raw,
+        has_charge: !dollar_text.is_empty() || !percentage_text.is_empty() || !algorithm.is_empty(),
+        has_dollar: !dollar_text.is_empty(),
+        has_percentage_or_algorithm: !percentage_text.is_empty() || !algorithm.is_empty(),
+        algorithm,
+        count_text,
+        notes,
+        any_value,
+    }
+}
+
+fn drug(
+    layout: &Layout,
+    cells: &Cells,
+    version: TemplateVersion,
+    codes: &[Code],
+    raw: &mut Vec<RawValue>,
+    check: &mut Check,
+) -> Option<DrugInfo> {
+    let (unit_text, type_text) = (cells.get(layout.drug_unit), cells.get(layout.drug_type));
+    let unit = check.positive_text::<Quantity>(
+        unit_text,
+        "drug_unit_of_measurement",
+        &cells.at(layout.drug_unit),
+        raw,
+    );
+    let unit_type = check.enumeration(type_text, DrugUnitType::parse, &cells.at(layout.drug_type));
+    if version >= TemplateVersion::V2_2 {
+        if !unit_text.is_empty() || !type_text.is_empty() {
+            check.required(
+                !unit_text.is_empty(),
+                &cells.at(layout.drug_unit),
+                "drug_unit_of_measurement when drug_type_of_measurement is present",
+            );
+            check.required(
+                !type_text.is_empty(),
+                &cells.at(layout.drug_type),
+                "drug_type_of_measurement when drug_unit_of_measurement is present",
+            );
+        }
+        let ndc = codes.iter().any(|code| code.code_type == CodeType::Ndc);
+        if ndc && (unit_text.is_empty() || type_text.is_empty()) {
+            let missing = if unit_text.is_empty() {
+                layout.drug_unit
+            } else {
+                layout.drug_type
+            };
+            check.push(Finding::new(
+                rules::DRUG_INFORMATION_REQUIRED,
+                cells.at(missing),
+                "an NDC code needs drug_unit_of_measurement and drug_type_of_measurement",
+            ));
+        }
+    }
+    Some(DrugInfo {
+        unit: unit?,
+        unit_type: unit_type?,
+    })
+}
+
+/// Conditional requirements 1 and 4–9 of an item row (from v2.1).
+fn item_conditionals(
+    layout: &Layout,
+    cells: &Cells,
+    version: TemplateVersion,
+    payers: &[PayerCells],
+    has_gross: bool,
+    check: &mut Check,
+) {
+    let has_cash = !cells.get(layout.cash).is_empty();
+    if !has_gross && !has_cash && !payers.iter().any(|payer| payer.has_charge) {
+        check.push(Finding::new(
+            rules::ITEM_REQUIRES_CHARGE,
+            cells.at(layout.gross),
+            "an item needs a gross charge, a discounted cash price or a payer-specific charge",
+        ));
+    }
+    if payers.iter().any(|payer| payer.has_dollar) {
+        let missing = [layout.min, layout.max]
+            .into_iter()
+            .find(|column| cells.get(*column).is_empty());
+        if let Some(column) = missing {
+            check.push(Finding::new(
+                rules::DOLLAR_NEEDS_MIN_MAX,
+                cells.at(column),
+                "a payer-specific dollar amount needs standard_charge | min and | max",
+            ));
+        }
+    }
+    for (payer, columns) in payers.iter().zip(&layout.payers) {
+        let tall = matches!(columns.source, PayerSource::Cells { .. });
+        if payer.has_charge {
+            if let PayerSource::Cells {
+                payer: payer_column,
+                plan: plan_column,
+            } = columns.source
+            {
+                check.required(
+                    !payer.payer.is_empty(),
+                    &cells.at(payer_column),
+                    "payer_name when a payer-specific charge is encoded",
+                );
+                check.required(
+                    !payer.plan.is_empty(),
+                    &cells.at(plan_column),
+                    "plan_name when a payer-specific charge is encoded",
+                );
+            }
+            let what = format!(
+                "standard_charge{} | methodology when a payer-specific charge is encoded",
+                columns.label()
+            );
+            check.required(
+                !cells.get(columns.methodology).is_empty(),
+                &cells.at(columns.methodology),
+                &what,
+            );
+        }
+        if payer.methodology == Some(Methodology::Other) && payer.notes.is_empty() {
+            check.push(Finding::new(
+                rules::OTHER_METHODOLOGY_NOTES,
+                cells.at(columns.notes),
+                "methodology \"other\" needs an explanation in the notes",
+            ));
+        }
+        if version == TemplateVersion::V2_2
+            && !payer.has_dollar
+            && payer.has_percentage_or_algorithm
+            && cells.get(columns.estimated).is_empty()
+        {
+            check.push(Finding::new(
+                rules::PERCENTAGE_ALGORITHM_ESTIMATE,
+                cells.at(columns.estimated),
+                "a percentage or algorithm charge needs an estimated_amount",
+            ));
+        }
+        if version >= TemplateVersion::V3_0 {
+            v3_allowed_amounts(payer, columns, cells, tall, check);
+        }
+    }
+}
+
+/// Conditional requirements 7–9 and the v3 payer-needs-a-charge rule.
+fn v3_allowed_amounts(
+    payer: &PayerCells,
+    columns: &PayerColumns,
+    cells: &Cells,
+    tall: bool,
+    check: &mut Check,
+) {
+    if payer.has_percentage_or_algorithm {
+        if payer.count_text.is_empty() {
+            check.push(Finding::new(
+                rules::PERCENTAGE_ALGORITHM_COUNT,
+                cells.at(columns.count),
+                "a percentage or algorithm charge needs a count of allowed amounts",
+            ));
+        }
+        if payer.count_text != "0" {
+            for (column, rule) in [
+                (columns.median, rules::PERCENTAGE_ALGORITHM_MEDIAN),
+                (columns.p10, rules::PERCENTAGE_ALGORITHM_10TH),
+                (columns.p90, rules::PERCENTAGE_ALGORITHM_90TH),
+            ] {
+                if cells.get(column).is_empty() {
+                    check.push(Finding::new(rule, cells.at(column), "a percentage or algorithm charge with allowed amounts needs the median, 10th and 90th percentiles"));
+                }
+            }
+        }
+    }
+    if payer.count_text == "0" && payer.notes.is_empty() {
+        check.push(Finding::new(
+            rules::ALLOWED_COUNT_ZERO_NOTES,
+            cells.at(columns.notes),
+            "a count of 0 needs an explanation in the notes",
+        ));
+    }
+    if tall && !payer.payer.is_empty() && !payer.plan.is_empty() && !payer.has_charge {
+        let PayerSource::Cells { payer: column, .. } = columns.source else {
+            return;
+        };
+        check.push(Finding::new(
+            rules::CHARGE_WITH_PAYER_PLAN,
+            cells.at(column),
+            "a payer and plan need a payer-specific charge",
+        ));
+    }
+}
+
+fn modifier_row(
+    layout: &Layout,
+    cells: &Cells,
+    description: &str,
+    code: &str,
+    generic_notes: &str,
+    payers: &[PayerCells],
+    check: &mut Check,
+) -> Row {
+    let informative = !generic_notes.is_empty()
+        || payers
+            .iter()
+            .any(|payer| payer.has_charge || (!payer.notes.is_empty() && !payer.payer.is_empty()));
+    if !informative {
+        check.push(Finding::new(
+            rules::MODIFIER_MISSING_INFO,
+            cells.at(layout.generic_notes),
+            "a modifier row needs notes or a payer-specific dollar, percentage or algorithm",
+        ));
+    }
+    // A modifier row's setting is not checked by CMS; an unknown one is left out rather than guessed.
+    let setting = Setting::parse(cells.get(layout.setting)).ok();
+    if check.blocked() {
+        return Row::Rejected;
+    }
+    let payer_info = payers
+        .iter()
+        .filter(|payer| !payer.payer.is_empty() && (payer.any_value || !payer.notes.is_empty()))
+        .map(|payer| ModifierPayerInfo {
+            payer_name: payer.payer.clone(),
+            plan_name: Some(payer.plan.clone()).filter(|plan| !plan.is_empty()),
+            description: Some(payer.notes.clone()).filter(|notes| !notes.is_empty()),
+            negotiated_dollar: payer.dollar,
+            negotiated_percentage: payer.percentage,
+            negotiated_algorithm: Some(payer.algorithm.clone()).filter(|text| !text.is_empty()),
+        })
+        .collect();
+    Row::Modifier(Modifier {
+        code: code.to_owned(),
+        description: description.to_owned(),
+        setting,
+        payer_info,
+    })
+}

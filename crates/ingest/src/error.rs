@@ -1,0 +1,45 @@
+//! Why a file is refused as a whole. A refused file yields no records at all.
+
+use std::io;
+
+use thiserror::Error;
+
+/// The reason a document is not read. Each variant names the reason so an operator can act on it
+/// (re-download, ask the hospital, map a legacy file) without opening the file.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    #[error("empty file: no bytes (or only whitespace) to read")]
+    Empty,
+    #[error("not a price file: an HTML page ({0})")]
+    Html(String),
+    #[error("broken JSON: {0}")]
+    BrokenJson(String),
+    #[error("concatenated JSON documents: a second document starts at byte {0}")]
+    ConcatenatedJson(u64),
+    #[error("legacy (pre-CMS-template) chargemaster: {0}")]
+    Legacy(String),
+    #[error("not a price file: {0}")]
+    NotAPriceFile(String),
+    #[error("cannot read the archive: {0}")]
+    Archive(String),
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl IngestError {
+    /// A short stable identifier of the reason, used as the rule of the single finding a refused file
+    /// gets in a validation report.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty-file",
+            Self::Html(_) => "html-page",
+            // The CMS validator's name for the same problem.
+            Self::BrokenJson(_) => "InvalidJsonError",
+            Self::ConcatenatedJson(_) => "concatenated-json",
+            Self::Legacy(_) => "legacy-chargemaster",
+            Self::NotAPriceFile(_) => "not-a-price-file",
+            Self::Archive(_) => "unreadable-archive",
+            Self::Io(_) => "io-error",
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! JSON reader. Two passes over the text, each holding one value at a time: the first checks the
+//! whole syntax (so a truncated or concatenated file is refused before any record is produced),
+//! collects the small root fields wherever they appear (CMS puts them before the arrays, some files
+//! after) and notes which version-specific keys occur; the second streams the elements of
+//! `standard_charge_information` and `modifier_information`.
+
+mod element;
+mod lexer;
+
+use std::io::Read;
+
+use priceline_domain::{FileFormat, RecordLocation};
+
+use crate::decode::{Decoded, TextEncoding};
+use crate::detect::{self, JsonShape};
+use crate::finding::Finding;
+use crate::read::{Reading, header_record};
+use crate::record::{ModifierRecord, QuarantinedRecord, RawRecord, Record};
+use crate::sniff::Syntax;
+use crate::values::Check;
+use crate::{Document, IngestError, group, rules};
+use lexer::{Lexer, Value};
+
+const ITEMS: &str = "standard_charge_information";
+const MODIFIERS: &str = "modifier_information";
+/// Root keys of any template version; a root object with none of them is not a CMS file.
+const ROOT_KEYS: [&str; 15] = [
+    "hospital_name",
+    "last_updated_on",
+    "version",
+    "hospital_location",
+    "location_name",
+    "hospital_address",
+    "license_information",
+    "type_2_npi",
+    "affirmation",
+    "attestation",
+    "financial_aid_policy",
+    "general_contract_provisions",
+    ITEMS,
+    MODIFIERS,
+    "attester_name",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Array {
+    Items,
+    Modifiers,
+}
+
+struct Walked {
+    root: Vec<(String, Value)>,
+    keys: Vec<String>,
+    wrapped: bool,
+}
+
+pub(crate) fn read(
+    document: &Document,
+    reading: &mut Reading,
+    sink: &mut dyn FnMut(Record),
+) -> Result<(), IngestError> {
+    let encoding = reading.sniffed.encoding;
+    let mut shape = JsonShape::default();
+    let walked = document.with_reader(|reader| {
+        walk(reader, encoding, true, &mut |_, _, value| {
+            observe(&value, &mut shape);
+            Ok(())
+        })
+    })?;
+    if !walked.keys.is_empty()
+        && !walked
+            .keys
+            .iter()
+            .any(|key| ROOT_KEYS.contains(&key.as_str()))
+    {
+        let shown: Vec<&str> = walked.keys.iter().take(6).map(String::as_str).collect();
+        return Err(IngestError::Legacy(format!(
+            "a JSON document with keys {shown:?} and none of the CMS template keys"
+        )));
+    }
+    walked.keys.iter().for_each(|key| shape.observe_key(key));
+    let root = Value::Object(walked.root);
+    let declared = root.get("version").and_then(|value| match value {
+        Value::String(text) => Some(text.clone()),
+        _ => None,
+    });
+    let version = reading
+        .options
+        .version
+        .unwrap_or_else(|| shape.version(declared.as_deref()));
+    if walked.wrapped {
+        reading.log.add(Finding::new(
+            rules::ROOT_IN_ARRAY,
+            "",
+            "the document is wrapped in an array; its single object is read",
+        ));
+    }
+    let mut check = Check::new();
+    let general = element::root(&root, &walked.keys, version, &mut check);
+    reading.log.extend(check.findings);
+    reading.log.extend(detect::version_alert(
+        declared.as_deref(),
+        version,
+        Syntax::Json,
+    ));
+    sink(header_record(
+        reading,
+        general.facility,
+        FileFormat::Json,
+        version,
+        declared,
+        general.last_updated_on,
+        general.attestation,
+    ));
+    reading.summary.data_checked = true;
+
+    document.with_reader(|reader| {
+        walk(reader, encoding, false, &mut |array, index, value| {
+            let summary = &mut reading.summary;
+            summary.data_rows += 1;
+            let mut check = Check::new();
+            let record = match array {
+                Array::Items => {
+                    let pointer = format!("/{ITEMS}/{index}");
+                    element::item(&value, &pointer, version, &mut check)
+                        .filter(|_| !check.blocked())
+                        .map(|item| {
+                            summary.item_rows += 1;
+                            group::count_item(&item, summary);
+                            Record::Item(item)
+                        })
+                }
+                Array::Modifiers => {
+                    let pointer = format!("/{MODIFIERS}/{index}");
+                    element::modifier(&value, &pointer, version, &mut check)
+                        .filter(|_| !check.blocked())
+                        .map(|modifier| {
+                            summary.modifier_rows += 1;
+                            summary.modifiers += 1;
+                            Record::Modifier(ModifierRecord {
+                                modifier,
+                                source: RecordLocation::Pointer(pointer),
+                            })
+                        })
+                }
+            };
+            let record = record.unwrap_or_else(|| {
+                summary.quarantined_rows += 1;
+                let name = if array == Array::Items {
+                    ITEMS
+                } else {
+                    MODIFIERS
+                };
+                Record::Quarantined(QuarantinedRecord {
+                    source: RecordLocation::Pointer(format!("/{name}/{index}")),
+                    raw: RawRecord::Json(value.to_json()),
+                    findings: check.findings.clone(),
+                })
+            });
+            sink(record);
+            reading.log.extend(check.findings);
+            Ok(())
+        })
+    })?;
+    Ok(())
+}
+
+/// Notes every key used inside an element, for version detection.
+fn observe(value: &Value, shape: &mut JsonShape) {
+    match value {
+        Value::Object(fields) => fields.iter().for_each(|(key, value)| {
+            shape.observe_key(key);
+            observe(value, shape);
+        }),
+        Value::Array(values) => values.iter().for_each(|value| observe(value, shape)),
+        _ => {}
+    }
+}
+
+/// Walks the document: root fields other than the two arrays are kept (when `keep_root`) or
+/// skipped; each element of the arrays goes to `on_element`.
+fn walk(
+    reader: &mut dyn Read,
+    encoding: TextEncoding,
+    keep_root: bool,
+    on_element: &mut dyn FnMut(Array, u64, Value) -> Result<(), IngestError>,
+) -> Result<Walked, IngestError> {
+    let mut lexer = Lexer::new(Decoded::new(reader, encoding));
+    let wrapped = lexer.peek_token()? == Some(b'[');
+    if wrapped {
+        lexer.expect(b'[')?;
+    }
+    if lexer.peek_token()? != Some(b'{') {
+        return Err(IngestError::NotAPriceFile(
+            "JSON whose root is not an object".into(),
+        ));
+    }
+    lexer.expect(b'{')?;
+    let mut walked = Walked {
+        root: Vec::new(),
+        keys: Vec::new(),
+        wrapped,
+    };
+    let mut first = true;
+    while let Some(key) = lexer.next_key(&mut first)? {
+        let array = match key.as_str() {
+            ITEMS => Some(Array::Items),
+            MODIFIERS => Some(Array::Modifiers),
+            _ => None,
+        };
+        match array {
+            Some(array) if lexer.peek_token()? == Some(b'[') => {
+                lexer.expect(b'[')?;
+                let mut first_element = true;
+                let mut index = 0;
+                while lexer.next_element(&mut first_element)? {
+                    on_element(array, index, lexer.value()?)?;
+                    index += 1;
+                }
+            }
+            _ if keep_root && (array.is_some() || ROOT_KEYS.contains(&key.as_str())) => {
+                let value = lexer.value()?;
+                walked.root.push((key.clone(), value));
+            }
+            _ => lexer.skip()?,
+        }
+        walked.keys.push(key);
+    }
+    if wrapped {
+        match lexer.peek_token()? {
+            Some(b']') => lexer.expect(b']')?,
+            Some(b',') => return Err(IngestError::ConcatenatedJson(lexer.offset())),
+            _ => return Err(lexer.error("expected ']' closing the wrapping array")),
+        }
+    }
+    match lexer.peek_token()? {
+        None => Ok(walked),
+        Some(b'{' | b'[') => Err(IngestError::ConcatenatedJson(lexer.offset())),
+        Some(_) => Err(lexer.error("unexpected text after the document")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use priceline_domain::{RecordLocation, TemplateVersion};
+
+    use crate::{IngestError, ReadOptions, ReadReport, Record, source};
+
+    fn read_text(text: &str) -> Result<(Vec<Record>, ReadReport), IngestError> {
+        let document = source::from_bytes("test.json", text.as_bytes().to_vec())?.remove(0);
+        let mut records = Vec::new();
+        let report = crate::read(&document, &ReadOptions::default(), &mut |record| {
+            records.push(record)
+        })?;
+        assert!(report.summary.balanced(), "{:?}", report.summary);
+        Ok((records, report))
+    }
+
+    const ITEM: &str = r#"{"description":"MRI","code_information":[{"code":"70551","type":"CPT"}],"standard_charges":[{"setting":"outpatient","gross_charge":1200.50,"minimum":250,"maximum":400,"modifier_code":["50"],"payers_information":[{"payer_name":"Aetna","plan_name":"PPO","methodology":"fee schedule","standard_charge_dollar":400}]}]}"#;
+    const BAD_ITEM: &str = r#"{"description":"CT","code_information":[{"code":"74150","type":"CPT"}],"standard_charges":[{"setting":"outpatient","gross_charge":-5}]}"#;
+
+    fn v3_root(items: &str) -> String {
+        format!(
+            r#"{{"standard_charge_information":[{items}],"hospital_name":"West Mercy","last_updated_on":"2026-04-01","version":"3.0.0","location_name":["A"],"hospital_address":["1 Main St"],"type_2_npi":["0000000001"],"license_information":{{"state":"CA","license_number":"5"}},"attestation":{{"attestation":"{}","confirm_attestation":true,"attester_name":"Leigh"}}}}"#,
+            crate::detect::ATTESTATION
+        )
+    }
+
+    #[test]
+    fn root_fields_after_the_array_are_read_and_items_streamed() {
+        let (records, report) = read_text(&v3_root(&format!("{ITEM},{BAD_ITEM}"))).unwrap();
+        let Record::Header(header) = &records[0] else {
+            panic!("header first")
+        };
+        assert_eq!(header.facility.hospital_name, "West Mercy");
+        assert_eq!(header.file.template_version, TemplateVersion::V3_0);
+        let Record::Item(item) = &records[1] else {
+            panic!("item")
+        };
+        let charge = &item.standard_charges[0];
+        assert_eq!(
+            charge.gross.map(|gross| gross.to_micros()),
+            Some(1_200_500_000)
+        );
+        assert_eq!(charge.modifiers, ["50"]);
+        assert_eq!(
+            charge.source,
+            RecordLocation::Pointer("/standard_charge_information/0/standard_charges/0".into())
+        );
+        let Record::Quarantined(bad) = &records[2] else {
+            panic!("quarantined")
+        };
+        assert!(matches!(&bad.raw, crate::RawRecord::Json(text) if text.contains("-5")));
+        assert_eq!(
+            bad.findings[0].location,
+            "/standard_charge_information/1/standard_charges/0/gross_charge"
+        );
+        assert_eq!(report.findings.errors, 1, "{:?}", report.findings.findings);
+    }
+
+    #[test]
+    fn refuses_truncated_and_concatenated_documents_before_any_record() {
+        let text = v3_root(ITEM);
+        assert!(matches!(
+            read_text(&text[..text.len() - 10]),
+            Err(IngestError::BrokenJson(_))
+        ));
+        assert!(matches!(
+            read_text(&format!("{text}{text}")),
+            Err(IngestError::ConcatenatedJson(_))
+        ));
+        assert!(matches!(
+            read_text(&format!("{text} x")),
+            Err(IngestError::BrokenJson(_))
+        ));
+        assert!(matches!(
+            read_text(r#"{"charges":[1]}"#),
+            Err(IngestError::Legacy(_))
+        ));
+    }
+
+    #[test]
+    fn tolerates_a_root_wrapped_in_an_array() {
+        let (records, report) = read_text(&format!("[{}]", v3_root(ITEM))).unwrap();
+        assert_eq!(records.len(), 2);
+        assert!(
+            report
+                .findings
+                .by_rule
+                .contains_key("root-wrapped-in-array")
+        );
+    }
+
+    #[test]
+    fn v3_conditionals_are_reported_at_the_payer() {
+        let item = r#"{"description":"ER","code_information":[{"code":"99283","type":"CPT"}],"standard_charges":[{"setting":"outpatient","gross_charge":4000,"payers_information":[{"payer_name":"A","plan_name":"B","methodology":"other","standard_charge_percentage":80}]}]}"#;
+        let (_, report) = read_text(&v3_root(item)).unwrap();
+        let at = "/standard_charge_information/0/standard_charges/0/payers_information/0";
+        let found: Vec<(&str, &str)> = report
+            .findings
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.location.as_str()))
+            .collect();
+        for rule in [
+            "OtherMethodologyNotesError",
+            "PercentageAlgorithmCountError",
+            "PercentageAlgorithmMedianError",
+            "PercentageAlgorithm10thError",
+            "PercentageAlgorithm90thError",
+        ] {
+            assert!(found.contains(&(rule, at)), "{rule} in {found:?}");
+        }
+    }
+}

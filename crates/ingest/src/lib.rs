@@ -1,0 +1,40 @@
+//! Bytes to records: sniffing, format and version detection, readers and CMS validation.
+//!
+//! ```text
+//! source::open(path) ─► Document(s) ─► read(document, options, sink) ─► Record::Header
+//!   (gzip, ZIP)          (re-openable)    sniff: SHA-256, encoding,        Record::Item / Modifier
+//!                                         CSV|JSON, refusals               Record::Quarantined
+//!                                                                        + ReadReport (findings, counts)
+//! ```
+//!
+//! Nothing here knows about databases or HTTP. A reader never drops a data row: a row is an item row,
+//! a modifier row, a quarantined row (an error the importer cannot repair) or an exact duplicate,
+//! and `ReadSummary::balanced` checks that those add up. Findings use the CMS validator's rule names
+//! and severities, plus the importer's own data-quality alerts (see `rules`).
+
+mod csv;
+mod decode;
+mod detect;
+mod error;
+mod group;
+mod json;
+mod read;
+mod sniff;
+mod summary;
+mod validate;
+mod values;
+
+pub mod finding;
+pub mod record;
+pub mod rules;
+pub mod source;
+
+pub use decode::TextEncoding;
+pub use error::IngestError;
+pub use finding::{Finding, Rule, Severity};
+pub use read::{ReadOptions, ReadReport, read};
+pub use record::{FileHeader, ModifierRecord, QuarantinedRecord, RawRecord, Record};
+pub use sniff::{Sniffed, Syntax, sniff};
+pub use source::{Document, from_bytes, open};
+pub use summary::{FindingLog, ReadSummary};
+pub use validate::{ValidationReport, validate, validate_path};

@@ -1,0 +1,110 @@
+//! `read`: one document to a stream of records, with its findings and counts.
+
+use chrono::{NaiveDate, Utc};
+use priceline_domain::{Attestation, Facility, FileFormat, SourceFile, TemplateVersion};
+use serde::{Deserialize, Serialize};
+
+use crate::record::{FileHeader, Record};
+use crate::sniff::{Sniffed, Syntax, sniff};
+use crate::summary::{FindingLog, ReadSummary};
+use crate::{Document, IngestError, csv, json};
+
+/// How to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Apply the rules of this template version instead of the one detected from the structure,
+    /// as the CMS validator does with the version its caller chooses.
+    pub version: Option<TemplateVersion>,
+    /// How many findings a report keeps in full (all are counted).
+    pub max_findings: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            version: None,
+            max_findings: 10_000,
+        }
+    }
+}
+
+/// What a read found besides its records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadReport {
+    pub sniffed: Sniffed,
+    /// The file as its header record described it; `None` when the reader stopped before it.
+    pub file: Option<SourceFile>,
+    pub summary: ReadSummary,
+    pub findings: FindingLog,
+}
+
+/// The state readers share while reading one document.
+pub(crate) struct Reading {
+    pub file_name: String,
+    pub sniffed: Sniffed,
+    pub options: ReadOptions,
+    pub summary: ReadSummary,
+    pub log: FindingLog,
+    pub file: Option<SourceFile>,
+}
+
+/// Reads a document: a `Record::Header` first, then items, modifiers and quarantined records in file
+/// order. Memory stays bounded by one item (CSV: the rows of one item; JSON: one array element).
+/// A refused file (empty, HTML, broken or concatenated JSON, legacy chargemaster…) is refused
+/// before any record reaches `sink`.
+pub fn read(
+    document: &Document,
+    options: &ReadOptions,
+    sink: &mut dyn FnMut(Record),
+) -> Result<ReadReport, IngestError> {
+    let sniffed = sniff(document)?;
+    let mut reading = Reading {
+        file_name: document.name().to_owned(),
+        sniffed: sniffed.clone(),
+        options: options.clone(),
+        summary: ReadSummary::default(),
+        log: FindingLog::with_limit(options.max_findings),
+        file: None,
+    };
+    if sniffed.encoding == crate::decode::TextEncoding::Windows1252 {
+        reading.log.add(crate::finding::Finding::new(
+            crate::rules::ENCODING_FALLBACK,
+            "",
+            "the file is not valid UTF-8; it was decoded as Windows-1252",
+        ));
+    }
+    match sniffed.syntax {
+        Syntax::Csv => csv::read(document, &mut reading, sink)?,
+        Syntax::Json => json::read(document, &mut reading, sink)?,
+    }
+    Ok(ReadReport {
+        sniffed,
+        file: reading.file,
+        summary: reading.summary,
+        findings: reading.log,
+    })
+}
+
+/// Builds the header record and remembers the file description for the report.
+pub(crate) fn header_record(
+    reading: &mut Reading,
+    facility: Facility,
+    format: FileFormat,
+    template_version: TemplateVersion,
+    declared_version: Option<String>,
+    last_updated_on: Option<NaiveDate>,
+    attestation: Option<Attestation>,
+) -> Record {
+    let file = SourceFile {
+        file_name: reading.file_name.clone(),
+        sha256: reading.sniffed.sha256,
+        format,
+        template_version,
+        declared_version,
+        last_updated_on,
+        attestation,
+        imported_at: Utc::now(),
+    };
+    reading.file = Some(file.clone());
+    Record::Header(Box::new(FileHeader { facility, file }))
+}

@@ -1,0 +1,73 @@
+//! `validate`: read a whole file without keeping its records, and report what was found.
+
+use std::path::Path;
+
+use priceline_domain::SourceFile;
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Rule, Severity};
+use crate::read::{ReadOptions, read};
+use crate::sniff::Sniffed;
+use crate::summary::{FindingLog, ReadSummary};
+use crate::{Document, IngestError};
+
+/// The result of validating one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    pub file_name: String,
+    /// No error, repaired or not (the CMS validator's verdict), and not refused.
+    pub valid: bool,
+    /// Why the whole file was refused, when it was.
+    pub refused: Option<String>,
+    pub sniffed: Option<Sniffed>,
+    pub file: Option<SourceFile>,
+    pub summary: ReadSummary,
+    pub findings: FindingLog,
+}
+
+/// Validates one document. A refused file gives a report with a single error finding naming why.
+pub fn validate(document: &Document, options: &ReadOptions) -> ValidationReport {
+    match read(document, options, &mut |_| {}) {
+        Ok(report) => ValidationReport {
+            file_name: document.name().to_owned(),
+            valid: report.findings.errors == 0,
+            refused: None,
+            sniffed: Some(report.sniffed),
+            file: report.file,
+            summary: report.summary,
+            findings: report.findings,
+        },
+        Err(error) => refused(document.name(), &error, options),
+    }
+}
+
+/// Validates every document of a file on disk (several for a ZIP archive).
+pub fn validate_path(path: impl AsRef<Path>, options: &ReadOptions) -> Vec<ValidationReport> {
+    let path = path.as_ref();
+    match crate::source::open(path) {
+        Ok(documents) => documents
+            .iter()
+            .map(|document| validate(document, options))
+            .collect(),
+        Err(error) => vec![refused(&path.display().to_string(), &error, options)],
+    }
+}
+
+fn refused(file_name: &str, error: &IngestError, options: &ReadOptions) -> ValidationReport {
+    let mut findings = FindingLog::with_limit(options.max_findings);
+    let rule = Rule {
+        id: error.kind(),
+        severity: Severity::Error,
+        cms: error.kind() == "InvalidJsonError",
+    };
+    findings.add(Finding::new(rule, "", error.to_string()));
+    ValidationReport {
+        file_name: file_name.to_owned(),
+        valid: false,
+        refused: Some(error.to_string()),
+        sniffed: None,
+        file: None,
+        summary: ReadSummary::default(),
+        findings,
+    }
+}

@@ -1,0 +1,77 @@
+//! Turning stored column values back into domain values. A value that does not parse means the database
+//! was changed behind our back; it becomes `StoreError::Corrupt` naming the column, never a panic.
+
+use std::fmt::Display;
+
+use priceline_domain::RawValue;
+
+use crate::{StoreError, StoreResult};
+
+/// Parses a stored value with the domain's own parser.
+pub(crate) fn decode<T, E: Display>(
+    what: &'static str,
+    value: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> StoreResult<T> {
+    parse(value).map_err(|error| StoreError::Corrupt {
+        what,
+        value: value.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+/// Like [`decode`] for a nullable column.
+pub(crate) fn decode_opt<T, E: Display>(
+    what: &'static str,
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> StoreResult<Option<T>> {
+    value.map(|value| decode(what, value, parse)).transpose()
+}
+
+/// An exact decimal from its micro-unit column.
+pub(crate) fn decode_amount<T, E: Display>(
+    what: &'static str,
+    micros: i64,
+    from_micros: impl Fn(i64) -> Result<T, E>,
+) -> StoreResult<T> {
+    from_micros(micros).map_err(|error| StoreError::Corrupt {
+        what,
+        value: micros.to_string(),
+        reason: error.to_string(),
+    })
+}
+
+/// Like [`decode_amount`] for a nullable column.
+pub(crate) fn decode_micros<T, E: Display>(
+    what: &'static str,
+    value: Option<i64>,
+    from_micros: impl Fn(i64) -> Result<T, E>,
+) -> StoreResult<Option<T>> {
+    value
+        .map(|micros| decode_amount(what, micros, &from_micros))
+        .transpose()
+}
+
+/// Raw texts of normalised values, stored as a JSON array (`NULL` when there are none).
+pub(crate) fn encode_raw_values(raw: &[RawValue]) -> Option<String> {
+    // Serializing plain strings cannot fail.
+    (!raw.is_empty()).then(|| serde_json::to_string(raw).unwrap_or_default())
+}
+
+pub(crate) fn decode_raw_values(text: Option<&str>) -> StoreResult<Vec<RawValue>> {
+    Ok(decode_opt("raw values", text, |text| {
+        serde_json::from_str::<Vec<RawValue>>(text)
+    })?
+    .unwrap_or_default())
+}
+
+/// Modifier codes of a charge, joined with `|` as CSV files write them (`NULL` when there are none).
+pub(crate) fn encode_list(values: &[String]) -> Option<String> {
+    (!values.is_empty()).then(|| values.join("|"))
+}
+
+pub(crate) fn decode_list(text: Option<&str>) -> Vec<String> {
+    text.map(|text| text.split('|').map(str::to_owned).collect())
+        .unwrap_or_default()
+}

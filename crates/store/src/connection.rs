@@ -1,0 +1,200 @@
+//! Choosing and opening the backend from the database URL.
+//!
+//! The scheme decides: a plain path or `sqlite://` is the embedded SQLite file, `postgres://` or
+//! `postgresql://` is PostgreSQL. We never let Diesel's `MultiConnection::establish` try backends in turn:
+//! SQLite accepts any string as a file name and the real PostgreSQL error would be lost.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+
+use crate::{StoreError, StoreResult};
+
+/// One connection to whichever backend the URL chose; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// Runs `$body` with `$c` bound to the backend's own connection type. For the few statements Diesel's
+/// `MultiBackend` cannot express (multi-row inserts, COPY), each backend gets its own instantiation.
+#[macro_export]
+macro_rules! on_backend {
+    ($connection:expr, |$c:ident| $body:expr) => {
+        match $connection {
+            $crate::DbConnection::Sqlite($c) => $body,
+            $crate::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A validated database URL. `Display` hides any password so the URL can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(url::Url),
+}
+
+impl DatabaseUrl {
+    pub fn parse(text: &str) -> StoreResult<Self> {
+        let text = text.trim();
+        let invalid = |reason: String| StoreError::InvalidUrl { reason };
+        if text.is_empty() {
+            return Err(invalid("it is empty".into()));
+        }
+        let Some((scheme, rest)) = text.split_once("://") else {
+            if text.contains(":memory:") {
+                return Err(invalid(
+                    "an in-memory SQLite database would differ per pooled connection; give a file path".into(),
+                ));
+            }
+            return Ok(Self::Sqlite(PathBuf::from(text)));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => {
+                if rest.is_empty() {
+                    return Err(invalid(
+                        "sqlite:// needs a file path, e.g. sqlite://./data/priceline.db".into(),
+                    ));
+                }
+                Ok(Self::Sqlite(PathBuf::from(rest)))
+            }
+            "postgres" | "postgresql" => url::Url::parse(text)
+                .map(Self::Postgres)
+                .map_err(|error| invalid(format!("{error} in {}", redact_text(text)))),
+            other => Err(invalid(format!(
+                "unsupported scheme {other:?}: use a file path or sqlite:// for SQLite, postgres:// or postgresql:// for PostgreSQL"
+            ))),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Where the database lives, for messages: the file path or `host:port`.
+    pub fn target(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => format!(
+                "{}:{}",
+                url.host_str().unwrap_or("localhost"),
+                url.port().unwrap_or(5432)
+            ),
+        }
+    }
+
+    /// The text handed to the driver. Contains the password: never log it.
+    fn connection_string(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => url.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres(url) => {
+                let mut shown = url.clone();
+                if shown.password().is_some() {
+                    // Only fails for URLs that cannot have a password, which this one has.
+                    let _ = shown.set_password(Some("****"));
+                }
+                f.write_str(shown.as_str())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn redact_text(text: &str) -> String {
+    // Text that failed to parse: hide anything between "://" and "@" (user and password).
+    match (text.find("://"), text.rfind('@')) {
+        (Some(start), Some(end)) if end > start => {
+            format!("{}://****{}", &text[..start], &text[end..])
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// Opens one connection, with per-connection settings applied (SQLite pragmas).
+pub fn connect(url: &DatabaseUrl) -> StoreResult<DbConnection> {
+    let backend = url.backend();
+    let failed = |reason: String| StoreError::Connect {
+        backend: backend.name(),
+        target: url.target(),
+        reason,
+    };
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            create_parent_dir(path).map_err(|error| failed(error.to_string()))?;
+            let mut connection = SqliteConnection::establish(&url.connection_string())
+                .map_err(|error| failed(describe(error)))?;
+            configure_sqlite(&mut connection).map_err(|error| failed(error.to_string()))?;
+            Ok(DbConnection::Sqlite(connection))
+        }
+        DatabaseUrl::Postgres(_) => PgConnection::establish(&url.connection_string())
+            .map(DbConnection::Postgres)
+            .map_err(|error| failed(describe(error))),
+    }
+}
+
+/// WAL lets readers go on while an import writes; busy_timeout makes writers wait instead of failing;
+/// SQLite leaves foreign keys off unless asked, per connection.
+fn configure_sqlite(connection: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    connection.batch_execute(
+        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+    )
+}
+
+fn create_parent_dir(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
+        _ => Ok(()),
+    }
+}
+
+fn describe(error: ConnectionError) -> String {
+    match error {
+        ConnectionError::BadConnection(text) => text.trim().to_owned(),
+        other => other.to_string().trim().to_owned(),
+    }
+}
+
+/// Checks that the database answers a trivial query.
+pub fn ping(connection: &mut DbConnection) -> StoreResult<()> {
+    connection
+        .batch_execute("SELECT 1")
+        .map_err(StoreError::from)
+}

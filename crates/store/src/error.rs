@@ -1,0 +1,51 @@
+//! The store's one error type. Messages are for operators (CLI, logs); the API maps variants to
+//! HTTP problems and never shows the text of `Query` to clients.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("invalid database URL: {reason}")]
+    InvalidUrl { reason: String },
+    #[error("could not connect to {backend} at {target}: {reason}")]
+    Connect {
+        backend: &'static str,
+        target: String,
+        reason: String,
+    },
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("stored {what} {value:?} cannot be read back: {reason}")]
+    Corrupt {
+        what: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => Self::NotFound,
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                info,
+            ) => Self::Unavailable(info.message().to_owned()),
+            other => Self::Query(other),
+        }
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(error: r2d2::Error) -> Self {
+        Self::Unavailable(error.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

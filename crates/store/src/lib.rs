@@ -1,0 +1,18 @@
+//! Persistence for Hospital Priceline with Diesel, on SQLite (embedded default) and PostgreSQL.
+//!
+//! The backend is chosen by the database URL; one schema serves both, with one migration tree per
+//! backend. Callers get domain values back, never rows.
+
+mod codec;
+mod connection;
+mod error;
+mod pool;
+mod rows;
+mod schema;
+
+pub mod migrations;
+pub mod snapshot;
+
+pub use connection::{Backend, DatabaseUrl, DbConnection, connect, ping};
+pub use error::{StoreError, StoreResult};
+pub use pool::{Pool, PooledConnection};

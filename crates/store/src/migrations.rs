@@ -1,0 +1,126 @@
+//! Embedded migrations, one tree per backend (`migrations/sqlite`, `migrations/postgres`) with the same
+//! folder names. `build.rs` makes Cargo rebuild this crate when a migration folder is added.
+
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
+use diesel::sqlite::Sqlite;
+use diesel::{QueryableByName, RunQueryDsl, sql_query, sql_types::Text};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::connection::DbConnection;
+use crate::{StoreError, StoreResult};
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// One migration and whether it is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub name: String,
+    pub applied: bool,
+}
+
+fn failed(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Migration(error.to_string())
+}
+
+/// Applies every pending migration; returns the names applied, oldest first.
+pub fn run_pending(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
+    let applied = match connection {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map_err(failed)?,
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES).map_err(failed)?,
+    };
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Reverts the last `steps` applied migrations; returns the names reverted, newest first.
+pub fn revert(connection: &mut DbConnection, steps: usize) -> StoreResult<Vec<String>> {
+    let mut reverted = Vec::new();
+    for _ in 0..steps {
+        let applied = match connection {
+            DbConnection::Sqlite(c) => c.applied_migrations().map_err(failed)?,
+            DbConnection::Postgres(c) => c.applied_migrations().map_err(failed)?,
+        };
+        if applied.is_empty() {
+            break;
+        }
+        let version = match connection {
+            DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map_err(failed)?,
+            DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map_err(failed)?,
+        };
+        reverted.push(version.to_string());
+    }
+    Ok(reverted)
+}
+
+/// Every known migration, oldest first, with whether it is applied.
+pub fn status(connection: &mut DbConnection) -> StoreResult<Vec<MigrationStatus>> {
+    let (known, applied): (Vec<String>, Vec<String>) = match connection {
+        DbConnection::Sqlite(c) => (
+            MigrationSource::<Sqlite>::migrations(&SQLITE)
+                .map_err(failed)?
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect(),
+            c.applied_migrations()
+                .map_err(failed)?
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        ),
+        DbConnection::Postgres(c) => (
+            MigrationSource::<Pg>::migrations(&POSTGRES)
+                .map_err(failed)?
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect(),
+            c.applied_migrations()
+                .map_err(failed)?
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        ),
+    };
+    let mut status: Vec<MigrationStatus> = known
+        .into_iter()
+        .map(|name| MigrationStatus {
+            applied: applied.contains(&name),
+            name,
+        })
+        .collect();
+    status.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(status)
+}
+
+#[derive(QueryableByName)]
+struct SchemaLine {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+/// A sorted text description of the tables, columns, indexes and constraints the migrations made
+/// (the migrations bookkeeping table left out): equal fingerprints mean equal schemas.
+pub fn schema_fingerprint(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
+    let query = match connection {
+        DbConnection::Sqlite(_) => {
+            "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') AS line FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' ORDER BY line"
+        }
+        DbConnection::Postgres(_) => {
+            "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable \
+                 || ' ' || COALESCE(column_default, '') || ' ' || COALESCE(identity_generation, '') AS line \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '__diesel%' \
+             UNION ALL \
+             SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename NOT LIKE '__diesel%' \
+             UNION ALL \
+             SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+             FROM pg_constraint WHERE connamespace = current_schema()::regnamespace \
+               AND conrelid::regclass::text NOT LIKE '__diesel%' \
+             ORDER BY line"
+        }
+    };
+    let lines: Vec<SchemaLine> = sql_query(query).load(connection)?;
+    Ok(lines.into_iter().map(|line| line.line).collect())
+}

@@ -1,0 +1,173 @@
+//! The one Diesel schema, shared by both backends; it mirrors `migrations/{sqlite,postgres}`.
+//! Amount columns are BIGINT micro-units; enumerations are TEXT in their CMS spelling.
+
+diesel::table! {
+    facilities (id) {
+        id -> BigInt,
+        facility_key -> Text,
+        hospital_name -> Text,
+        license_state -> Nullable<Text>,
+        license_number -> Nullable<Text>,
+        ccn -> Nullable<Text>,
+        ein -> Nullable<Text>,
+        current_source_file_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    source_files (id) {
+        id -> BigInt,
+        facility_id -> BigInt,
+        file_name -> Text,
+        sha256 -> Text,
+        format -> Text,
+        template_version -> Text,
+        declared_version -> Nullable<Text>,
+        last_updated_on -> Nullable<Date>,
+        attestation_text -> Nullable<Text>,
+        attestation_confirmed -> Nullable<Bool>,
+        attester_name -> Nullable<Text>,
+        imported_at -> Timestamp,
+        hospital_name -> Text,
+        license_state -> Nullable<Text>,
+        license_number -> Nullable<Text>,
+        financial_aid_policy -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    file_locations (source_file_id, position) {
+        source_file_id -> BigInt,
+        position -> Integer,
+        name -> Nullable<Text>,
+        address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    file_npis (source_file_id, position) {
+        source_file_id -> BigInt,
+        position -> Integer,
+        npi -> Text,
+    }
+}
+
+diesel::table! {
+    file_contract_provisions (source_file_id, position) {
+        source_file_id -> BigInt,
+        position -> Integer,
+        payer_name -> Nullable<Text>,
+        plan_name -> Nullable<Text>,
+        provisions -> Text,
+    }
+}
+
+diesel::table! {
+    items (id) {
+        id -> BigInt,
+        source_file_id -> BigInt,
+        description -> Text,
+        drug_unit -> Nullable<BigInt>,
+        drug_unit_type -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    item_codes (item_id, position) {
+        item_id -> BigInt,
+        position -> Integer,
+        code_type -> Text,
+        code -> Text,
+        source_file_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    standard_charges (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        source_file_id -> BigInt,
+        setting -> Text,
+        billing_class -> Nullable<Text>,
+        modifiers -> Nullable<Text>,
+        gross -> Nullable<BigInt>,
+        discounted_cash -> Nullable<BigInt>,
+        minimum -> Nullable<BigInt>,
+        maximum -> Nullable<BigInt>,
+        generic_notes -> Nullable<Text>,
+        source_location -> Text,
+        raw_values -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payer_rates (id) {
+        id -> BigInt,
+        standard_charge_id -> BigInt,
+        source_file_id -> BigInt,
+        payer_name -> Text,
+        plan_name -> Nullable<Text>,
+        negotiated_dollar -> Nullable<BigInt>,
+        negotiated_percentage -> Nullable<BigInt>,
+        negotiated_algorithm -> Nullable<Text>,
+        methodology -> Nullable<Text>,
+        median_amount -> Nullable<BigInt>,
+        percentile_10th -> Nullable<BigInt>,
+        percentile_90th -> Nullable<BigInt>,
+        allowed_count -> Nullable<Text>,
+        estimated_amount -> Nullable<BigInt>,
+        payer_notes -> Nullable<Text>,
+        source_location -> Text,
+        raw_values -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    modifiers (id) {
+        id -> BigInt,
+        source_file_id -> BigInt,
+        code -> Text,
+        description -> Text,
+        setting -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    modifier_payer_info (modifier_id, position) {
+        modifier_id -> BigInt,
+        position -> Integer,
+        payer_name -> Text,
+        plan_name -> Nullable<Text>,
+        description -> Nullable<Text>,
+        negotiated_dollar -> Nullable<BigInt>,
+        negotiated_percentage -> Nullable<BigInt>,
+        negotiated_algorithm -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(source_files -> facilities (facility_id));
+diesel::joinable!(file_locations -> source_files (source_file_id));
+diesel::joinable!(file_npis -> source_files (source_file_id));
+diesel::joinable!(file_contract_provisions -> source_files (source_file_id));
+diesel::joinable!(items -> source_files (source_file_id));
+diesel::joinable!(item_codes -> items (item_id));
+diesel::joinable!(standard_charges -> items (item_id));
+diesel::joinable!(payer_rates -> standard_charges (standard_charge_id));
+diesel::joinable!(modifiers -> source_files (source_file_id));
+diesel::joinable!(modifier_payer_info -> modifiers (modifier_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    facilities,
+    source_files,
+    file_locations,
+    file_npis,
+    file_contract_provisions,
+    items,
+    item_codes,
+    standard_charges,
+    payer_rates,
+    modifiers,
+    modifier_payer_info,
+);

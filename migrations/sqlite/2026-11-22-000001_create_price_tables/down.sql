@@ -1,0 +1,11 @@
+DROP TABLE modifier_payer_info;
+DROP TABLE modifiers;
+DROP TABLE payer_rates;
+DROP TABLE standard_charges;
+DROP TABLE item_codes;
+DROP TABLE items;
+DROP TABLE file_contract_provisions;
+DROP TABLE file_npis;
+DROP TABLE file_locations;
+DROP TABLE source_files;
+DROP TABLE facilities;

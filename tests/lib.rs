@@ -1,0 +1,1 @@
+//! Test support lives in `suite/`; this library is empty so the package has a target.

@@ -1,0 +1,64 @@
+use crate::on_both_backends;
+use crate::support::app::TestApp;
+
+on_both_backends! {
+    fn health_and_readiness_answer(db: TestDb) {
+        actix_web::rt::System::new().block_on(async {
+            let app = TestApp::spawn(db).await;
+            let client = awc::Client::default();
+            for path in ["/healthz", "/readyz"] {
+                let mut response = client.get(app.url(path)).send().await.unwrap();
+                assert_eq!(response.status().as_u16(), 200, "{path}");
+                let body: serde_json::Value = response.json().await.unwrap();
+                assert_eq!(body["status"], "ok", "{path}");
+            }
+        });
+    }
+}
+
+on_both_backends! {
+    fn an_unknown_path_is_a_problem_json_404(db: TestDb) {
+        actix_web::rt::System::new().block_on(async {
+            let app = TestApp::spawn(db).await;
+            let mut response = awc::Client::default().get(app.url("/v1/nothing")).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 404);
+            assert_eq!(response.headers().get("content-type").unwrap(), "application/problem+json");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["status"], 404);
+            assert_eq!(body["title"], "Not Found");
+            assert!(body["detail"].as_str().unwrap().contains("/v1/nothing"));
+        });
+    }
+}
+
+on_both_backends! {
+    fn swagger_ui_and_the_spec_are_served(db: TestDb) {
+        actix_web::rt::System::new().block_on(async {
+            let app = TestApp::spawn(db).await;
+            let client = awc::Client::default();
+            let mut spec = client.get(app.url("/openapi.json")).send().await.unwrap();
+            assert_eq!(spec.status().as_u16(), 200);
+            let spec: serde_json::Value = spec.json().await.unwrap();
+            assert!(spec["paths"]["/healthz"]["get"].is_object());
+            let docs = client.get(app.url("/docs/")).send().await.unwrap();
+            assert_eq!(docs.status().as_u16(), 200);
+            let no_follow = awc::Client::builder().disable_redirects().finish();
+            let redirect = no_follow.get(app.url("/docs")).send().await.unwrap();
+            assert!(redirect.status().is_redirection(), "{}", redirect.status());
+            assert_eq!(redirect.headers().get("location").unwrap(), "/docs/");
+        });
+    }
+}
+
+#[test]
+fn the_committed_spec_matches_the_code() {
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/openapi.json"
+    ))
+    .expect("openapi/openapi.json is committed; run `make openapi`");
+    assert!(
+        committed == priceline_api::openapi::spec_json(),
+        "openapi/openapi.json differs from what the code generates; run `make openapi` and commit the result"
+    );
+}

@@ -1,0 +1,3 @@
+//! The HTTP API, through a real socket.
+
+mod health;

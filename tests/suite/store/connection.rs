@@ -1,0 +1,76 @@
+use priceline_store::{Backend, DatabaseUrl, StoreError, connect};
+
+#[test]
+fn the_scheme_chooses_the_backend() {
+    for (text, backend) in [
+        ("./data/priceline.db", Backend::Sqlite),
+        ("sqlite://./data/priceline.db", Backend::Sqlite),
+        ("/var/lib/priceline/prices.db", Backend::Sqlite),
+        ("postgres://app@db:5432/prices", Backend::Postgres),
+        ("postgresql://app@db/prices", Backend::Postgres),
+    ] {
+        assert_eq!(
+            DatabaseUrl::parse(text).unwrap().backend(),
+            backend,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_postgres_names_host_and_port() {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    let url = DatabaseUrl::parse("postgres://priceline@127.0.0.1:1/prices").unwrap();
+    let error = connect(&url).err().expect("the connection must fail");
+    assert!(matches!(error, StoreError::Connect { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("PostgreSQL"), "{message}");
+    assert!(message.contains("127.0.0.1:1"), "{message}");
+    assert!(
+        message.to_lowercase().contains("refused"),
+        "the driver's reason must come through: {message}"
+    );
+}
+
+#[test]
+fn a_malformed_url_names_the_problem() {
+    let cases = [
+        ("postgres://app@db:notaport/prices", "invalid port"),
+        ("mysql://app@db/prices", "unsupported scheme \"mysql\""),
+        ("sqlite://", "needs a file path"),
+        ("", "empty"),
+        (":memory:", "in-memory"),
+    ];
+    for (text, expected) in cases {
+        let error = DatabaseUrl::parse(text)
+            .err()
+            .unwrap_or_else(|| panic!("{text:?} must be refused"));
+        let message = error.to_string();
+        assert!(message.contains(expected), "{text:?}: {message}");
+    }
+}
+
+#[test]
+fn a_sqlite_file_in_a_missing_folder_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/deeper/prices.db");
+    let url = DatabaseUrl::parse(&path.display().to_string()).unwrap();
+    connect(&url).unwrap();
+    assert!(path.exists());
+}
+
+#[test]
+fn an_unopenable_sqlite_file_names_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder where the file should be: SQLite cannot open it as a database.
+    let url = DatabaseUrl::parse(&dir.path().display().to_string()).unwrap();
+    let message = connect(&url)
+        .err()
+        .expect("a folder is not a database")
+        .to_string();
+    assert!(message.contains("SQLite"), "{message}");
+    assert!(
+        message.contains(&dir.path().display().to_string()),
+        "{message}"
+    );
+}

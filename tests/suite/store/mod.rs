@@ -1,0 +1,5 @@
+//! The persistence layer on both backends.
+
+mod connection;
+mod migrations;
+mod round_trip;

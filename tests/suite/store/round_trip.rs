@@ -1,0 +1,110 @@
+use chrono::NaiveDate;
+use priceline_store::snapshot::{self, SnapshotWriter};
+
+use crate::on_both_backends;
+use crate::support::fixtures;
+
+fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).unwrap()
+}
+
+on_both_backends! {
+    fn every_entity_comes_back_unchanged(db: TestDb) {
+        let mut connection = db.migrated();
+        let facility = fixtures::facility();
+        let file = fixtures::source_file(1, date(2026, 4, 1));
+        let items = fixtures::items();
+        let modifiers = fixtures::modifiers();
+        let ids = snapshot::write_snapshot(&mut connection, "ca-50056", &facility, &file, &items, &modifiers).unwrap();
+
+        let stored = snapshot::load_snapshot(&mut connection, ids.source_file_id).unwrap();
+        assert_eq!(stored.facility_key, "ca-50056");
+        assert_eq!(stored.facility, facility);
+        assert_eq!(stored.source_file, file);
+        assert_eq!(stored.items, items);
+        assert_eq!(stored.modifiers, modifiers);
+    }
+}
+
+on_both_backends! {
+    fn amounts_come_back_exactly_as_written(db: TestDb) {
+        let mut connection = db.migrated();
+        let items = fixtures::items();
+        let ids = snapshot::write_snapshot(
+            &mut connection, "key", &fixtures::facility(), &fixtures::source_file(2, date(2026, 1, 1)), &items, &[],
+        )
+        .unwrap();
+        let stored = snapshot::load_snapshot(&mut connection, ids.source_file_id).unwrap();
+        let drug = stored.items.last().unwrap();
+        let charge = &drug.standard_charges[0];
+        assert_eq!(charge.minimum.unwrap().to_string(), "250.0001");
+        assert_eq!(charge.maximum.unwrap().to_string(), "999999999");
+        assert_eq!(charge.payer_rates[0].negotiated_dollar.unwrap().to_string(), "575.75");
+        assert_eq!(charge.payer_rates[1].negotiated_percentage.unwrap().to_string(), "12.3456");
+        assert_eq!(charge.payer_rates[1].percentile_10th.unwrap().to_string(), "800.000001");
+        assert_eq!(charge.payer_rates[1].count.unwrap().to_string(), "1 through 10");
+        assert_eq!(drug.drug.as_ref().unwrap().unit.to_string(), "50");
+    }
+}
+
+on_both_backends! {
+    fn a_newer_file_becomes_current_and_the_older_stays_readable(db: TestDb) {
+        let mut connection = db.migrated();
+        let facility = fixtures::facility();
+        let items = fixtures::items();
+        let first = snapshot::write_snapshot(
+            &mut connection, "key", &facility, &fixtures::source_file(3, date(2026, 1, 1)), &items, &[],
+        )
+        .unwrap();
+        let newer = snapshot::write_snapshot(
+            &mut connection, "key", &facility, &fixtures::source_file(4, date(2026, 6, 1)), &items[..2], &[],
+        )
+        .unwrap();
+        assert_eq!(first.facility_id, newer.facility_id);
+        assert_eq!(
+            snapshot::current_source_file_id(&mut connection, first.facility_id).unwrap(),
+            Some(newer.source_file_id)
+        );
+        // A file dated earlier than the current one, imported late, is history only.
+        let late = snapshot::write_snapshot(
+            &mut connection, "key", &facility, &fixtures::source_file(5, date(2025, 6, 1)), &items[..1], &[],
+        )
+        .unwrap();
+        assert_eq!(
+            snapshot::current_source_file_id(&mut connection, first.facility_id).unwrap(),
+            Some(newer.source_file_id)
+        );
+        assert_eq!(snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap().items, items);
+        assert_eq!(snapshot::load_snapshot(&mut connection, late.source_file_id).unwrap().items.len(), 1);
+        assert_eq!(
+            snapshot::find_by_sha256(&mut connection, &fixtures::source_file(4, date(2026, 6, 1)).sha256).unwrap(),
+            Some(newer)
+        );
+    }
+}
+
+on_both_backends! {
+    fn a_failed_write_leaves_earlier_snapshots_untouched(db: TestDb) {
+        let mut connection = db.migrated();
+        let facility = fixtures::facility();
+        let items = fixtures::items();
+        let first = snapshot::write_snapshot(
+            &mut connection, "key", &facility, &fixtures::source_file(6, date(2026, 1, 1)), &items, &[],
+        )
+        .unwrap();
+        let before = snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap();
+
+        // The same bytes again violate the unique SHA-256 after items were written: all of it rolls back.
+        use diesel::Connection;
+        let result = connection.transaction(|connection| {
+            let writer = SnapshotWriter::begin(connection, "key", &facility, &fixtures::source_file(7, date(2026, 9, 1)))?;
+            writer.write_items(connection, &items)?;
+            SnapshotWriter::begin(connection, "key", &facility, &fixtures::source_file(7, date(2026, 9, 1)))?;
+            writer.finish(connection)
+        });
+        assert!(result.is_err());
+        assert_eq!(snapshot::find_by_sha256(&mut connection, &fixtures::source_file(7, date(2026, 9, 1)).sha256).unwrap(), None);
+        assert_eq!(snapshot::current_source_file_id(&mut connection, first.facility_id).unwrap(), Some(first.source_file_id));
+        assert_eq!(snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap(), before);
+    }
+}

@@ -1,0 +1,28 @@
+//! A real server on a free port over a throwaway database, as a client sees it.
+
+use priceline_api::cli::open_database;
+use priceline_api::startup::Application;
+
+use super::db::TestDb;
+
+pub struct TestApp {
+    pub address: String,
+    /// Kept so the database outlives the server that uses it.
+    _db: TestDb,
+}
+
+impl TestApp {
+    /// Migrates the database, starts the server on 127.0.0.1:0 in the background and returns its address.
+    pub async fn spawn(db: TestDb) -> Self {
+        let pool = open_database(&db.url, 2, true).expect("open the test database");
+        let listen = "127.0.0.1:0".parse().expect("loopback address");
+        let application = Application::build(listen, Some(1), pool).expect("bind the test server");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        actix_web::rt::spawn(application.run_until_stopped());
+        Self { address, _db: db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
