@@ -3,7 +3,7 @@
 # `cargo tree -i X` fails with "did not match any packages" exactly when X is not in the crate's graph.
 set -euo pipefail
 status=0
-for crate in priceline-domain priceline-ingest; do
+for crate in priceline-domain priceline-ingest priceline-synth; do
   for dep in diesel actix-web; do
     if out=$(cargo tree -p "$crate" -i "$dep" -e normal,build 2>&1); then
       echo "boundary broken: $crate depends on $dep:"; echo "$out"; status=1
@@ -12,5 +12,5 @@ for crate in priceline-domain priceline-ingest; do
     fi
   done
 done
-[ "$status" = 0 ] && echo "boundaries: priceline-domain and priceline-ingest depend on neither diesel nor actix-web"
+[ "$status" = 0 ] && echo "boundaries: priceline-domain, priceline-ingest and priceline-synth depend on neither diesel nor actix-web"
 exit "$status"

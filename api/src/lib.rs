@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod importer;
 pub mod openapi;
 pub mod problem;
 pub mod routes;

@@ -22,6 +22,37 @@ pub struct Facility {
     pub general_contract_provisions: Vec<ContractProvision>,
 }
 
+impl Facility {
+    /// The identity under which snapshots of the same hospital are grouped: its state license when the
+    /// file gives one (a license belongs to one hospital), otherwise its name and first address.
+    /// Case, spacing and punctuation do not matter, so re-published files keep their history.
+    pub fn key(&self) -> String {
+        let normal = |text: &str| {
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+                .join("-")
+        };
+        match (
+            &self.license.state,
+            self.license.number.as_deref().map(normal),
+        ) {
+            (Some(state), Some(number)) if !number.is_empty() => {
+                format!("license:{}:{number}", state.as_str().to_lowercase())
+            }
+            _ => {
+                let address = self
+                    .locations
+                    .iter()
+                    .find_map(|l| l.address.as_deref())
+                    .unwrap_or("");
+                format!("name:{}:{}", normal(&self.hospital_name), normal(address))
+            }
+        }
+    }
+}
+
 /// One location of a facility. Files list names and addresses as parallel lists that may differ in
 /// length, so either side can be missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,4 +74,60 @@ pub struct ContractProvision {
     pub payer_name: Option<String>,
     pub plan_name: Option<String>,
     pub provisions: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facility(
+        name: &str,
+        state: Option<&str>,
+        number: Option<&str>,
+        address: Option<&str>,
+    ) -> Facility {
+        Facility {
+            hospital_name: name.into(),
+            locations: vec![Location {
+                name: Some(name.into()),
+                address: address.map(Into::into),
+            }],
+            license: License {
+                state: state.map(|s| StateCode::parse(s).unwrap()),
+                number: number.map(Into::into),
+            },
+            type_2_npis: vec![],
+            ccn: None,
+            ein: None,
+            financial_aid_policy: None,
+            general_contract_provisions: vec![],
+        }
+    }
+
+    #[test]
+    fn the_key_prefers_the_license_and_ignores_spelling_noise() {
+        let a = facility("West Mercy Hospital", Some("CA"), Some(" 50056 "), None);
+        let b = facility(
+            "WEST MERCY HOSPITAL, INC.",
+            Some("ca"),
+            Some("50056"),
+            Some("elsewhere"),
+        );
+        assert_eq!(a.key(), "license:ca:50056");
+        assert_eq!(a.key(), b.key());
+        let c = facility(
+            "West  Mercy Hospital",
+            None,
+            None,
+            Some("12 Main St., Fullerton"),
+        );
+        let d = facility(
+            "west mercy hospital",
+            None,
+            Some(""),
+            Some("12 MAIN ST FULLERTON"),
+        );
+        assert_eq!(c.key(), "name:west-mercy-hospital:12-main-st-fullerton");
+        assert_eq!(c.key(), d.key());
+    }
 }

@@ -137,6 +137,25 @@ impl Ein {
     }
 }
 
+impl Ein {
+    /// The EIN a file name carries under the CMS naming rule `<EIN>[-<NPI>]_<name>_standardcharges.<ext>`.
+    pub fn from_file_name(file_name: &str) -> Option<Self> {
+        let base = file_name
+            .rsplit(['/', '\\', '!'])
+            .next()
+            .unwrap_or(file_name);
+        if !base.to_ascii_lowercase().contains("_standardcharges.") {
+            return None;
+        }
+        let first = base.split('_').next()?;
+        let ein = first.split_once('-').map_or(first, |(head, tail)| {
+            // `NN-NNNNNNN` is an EIN; `NNNNNNNNN-NNNNNNNNNN` is an EIN followed by an NPI.
+            if tail.len() == 10 { head } else { first }
+        });
+        Self::parse(ein).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +170,28 @@ mod tests {
         assert_eq!(Ein::parse("63-0436871").unwrap().as_str(), "63-0436871");
         assert!(Ein::parse("6-30-436871").is_err());
         assert_eq!(Ccn::parse("01013a").unwrap().as_str(), "01013A");
+    }
+
+    #[test]
+    fn reads_the_ein_from_a_cms_file_name() {
+        let ein = |name| Ein::from_file_name(name).map(|e| e.to_string());
+        assert_eq!(
+            ein("630436871_grove-hill-memorial-hospital_standardcharges.csv").as_deref(),
+            Some("63-0436871")
+        );
+        assert_eq!(
+            ein("63-0436871_grove_standardcharges.json").as_deref(),
+            Some("63-0436871")
+        );
+        assert_eq!(
+            ein("630436871-1234567893_grove_standardcharges.json").as_deref(),
+            Some("63-0436871")
+        );
+        assert_eq!(
+            ein("data/x.zip!823462523_Bayhealth_StandardCharges.csv").as_deref(),
+            Some("82-3462523")
+        );
+        assert_eq!(ein("CRMC-Standard-Charges1.1.csv"), None);
+        assert_eq!(ein("12345_short_standardcharges.csv"), None);
     }
 }

@@ -11,6 +11,8 @@ pub struct Modifier {
     pub code: String,
     pub description: String,
     pub setting: Option<Setting>,
+    /// Notes on a modifier row that names no payer (CSV `additional_generic_notes`).
+    pub notes: Option<String>,
     pub payer_info: Vec<ModifierPayerInfo>,
 }
 

@@ -113,14 +113,19 @@ impl JsonShape {
 
 /// The CMS validator's version alert: the declared `version` is not one it expects for the version
 /// the file is validated as (CSV v2.x files must say `2.0.0`; JSON may also say its minor version).
+///
+/// As the CMS validator: nothing is expected when validating as v2.0 (the first template had no
+/// version rule), and the alert points at the version value (`/version`, or its CSV cell).
 pub(crate) fn version_alert(
     declared: Option<&str>,
     version: TemplateVersion,
     syntax: Syntax,
+    location: &str,
 ) -> Option<Finding> {
     let expected: &[&str] = match (version, syntax) {
+        (TemplateVersion::V2_0, _) => return None,
         (TemplateVersion::V3_0, _) => &["3.0.0"],
-        (_, Syntax::Csv) | (TemplateVersion::V2_0, Syntax::Json) => &["2.0.0"],
+        (_, Syntax::Csv) => &["2.0.0"],
         (TemplateVersion::V2_1, Syntax::Json) => &["2.0.0", "2.1.0"],
         (TemplateVersion::V2_2, Syntax::Json) => &["2.0.0", "2.2.0", "2.2.1"],
     };
@@ -128,7 +133,7 @@ pub(crate) fn version_alert(
     (!expected.contains(&declared)).then(|| {
         Finding::new(
             rules::VERSION_MISMATCH,
-            "",
+            location,
             format!(
                 "the file declares version {declared:?} but its structure is template {version}; expected {}",
                 expected.join(" or ")
@@ -181,9 +186,12 @@ mod tests {
 
     #[test]
     fn version_alert_is_per_syntax() {
-        assert!(version_alert(Some("2.0.0"), TemplateVersion::V2_2, Syntax::Csv).is_none());
-        assert!(version_alert(Some("2.2.0"), TemplateVersion::V2_2, Syntax::Csv).is_some());
-        assert!(version_alert(Some("2.2.0"), TemplateVersion::V2_2, Syntax::Json).is_none());
-        assert!(version_alert(Some("1.0.0"), TemplateVersion::V2_1, Syntax::Json).is_some());
+        let alert =
+            |declared, version, syntax| version_alert(Some(declared), version, syntax, "C2");
+        assert!(alert("2.0.0", TemplateVersion::V2_2, Syntax::Csv).is_none());
+        assert!(alert("2.2.0", TemplateVersion::V2_2, Syntax::Csv).is_some());
+        assert!(alert("2.2.0", TemplateVersion::V2_2, Syntax::Json).is_none());
+        assert!(alert("1.0.0", TemplateVersion::V2_1, Syntax::Json).is_some());
+        assert!(alert("2", TemplateVersion::V2_0, Syntax::Csv).is_none());
     }
 }

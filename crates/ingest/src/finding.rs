@@ -49,6 +49,13 @@ impl Finding {
         }
     }
 
+    /// Marks the finding as the importer's own: the CMS validator does not report it, e.g. because
+    /// it does not read the column as a template column.
+    pub fn not_cms(mut self) -> Self {
+        self.cms = false;
+        self
+    }
+
     /// Marks the finding as repaired by the importer.
     pub fn normalised(mut self) -> Self {
         self.normalised = true;

@@ -76,6 +76,17 @@ impl Grouper {
                     && current.modifier.setting == modifier.setting =>
             {
                 current.modifier.payer_info.extend(modifier.payer_info);
+                // A later row's own notes complete the modifier when the first row had none; two
+                // different notes are both kept, in row order.
+                match (&mut current.modifier.notes, modifier.notes) {
+                    (_, None) => {}
+                    (slot @ None, notes) => *slot = notes,
+                    (Some(kept), Some(more)) if *kept != more => {
+                        kept.push_str(" | ");
+                        kept.push_str(&more);
+                    }
+                    (Some(_), Some(_)) => {}
+                }
             }
             _ => {
                 self.flush_modifier(summary, sink);

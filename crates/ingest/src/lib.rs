@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Nothing here knows about databases or HTTP. A reader never drops a data row: a row is an item row,
-//! a modifier row, a quarantined row (an error the importer cannot repair) or an exact duplicate,
-//! and `ReadSummary::balanced` checks that those add up. Findings use the CMS validator's rule names
+//! a modifier row, a quarantined row (an error the importer cannot repair) or an exact duplicate;
+//! an item row may also have single payer rates quarantined (the rest of the row is imported).
+//! `ReadSummary::balanced` checks that those add up. Findings use the CMS validator's rule names
 //! and severities, plus the importer's own data-quality alerts (see `rules`).
 
 mod csv;
@@ -33,7 +34,9 @@ pub use decode::TextEncoding;
 pub use error::IngestError;
 pub use finding::{Finding, Rule, Severity};
 pub use read::{ReadOptions, ReadReport, read};
-pub use record::{FileHeader, ModifierRecord, QuarantinedRecord, RawRecord, Record};
+pub use record::{
+    FileHeader, ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record,
+};
 pub use sniff::{Sniffed, Syntax, sniff};
 pub use source::{Document, from_bytes, open};
 pub use summary::{FindingLog, ReadSummary};

@@ -48,6 +48,19 @@ pub(crate) struct Reading {
     pub file: Option<SourceFile>,
 }
 
+impl Reading {
+    /// Adds the findings of one data row to the report, unless a row-3 problem means the CMS
+    /// validator would not have evaluated data rows (`data_checked` false, see `csv::start_data`):
+    /// then they stay with their records only and are counted in `FindingLog::not_evaluated`.
+    pub fn report_data_findings(&mut self, findings: Vec<crate::finding::Finding>) {
+        if self.summary.data_checked {
+            self.log.extend(findings);
+        } else {
+            self.log.not_evaluated += findings.len() as u64;
+        }
+    }
+}
+
 /// Reads a document: a `Record::Header` first, then items, modifiers and quarantined records in file
 /// order. Memory stays bounded by one item (CSV: the rows of one item; JSON: one array element).
 /// A refused file (empty, HTML, broken or concatenated JSON, legacy chargemaster…) is refused

@@ -14,8 +14,8 @@ pub enum Record {
     /// of one item are grouped before the item is emitted).
     Item(Item),
     Modifier(ModifierRecord),
-    /// A data row (CSV) or array element (JSON) with an error the importer could not repair: kept
-    /// verbatim with its findings, never dropped and never half-imported.
+    /// A data row (CSV) or array element (JSON) with an error the importer could not repair, or one
+    /// payer rate of a CSV row with such an error: kept verbatim with its findings, never dropped.
     Quarantined(QuarantinedRecord),
 }
 
@@ -35,8 +35,23 @@ pub struct ModifierRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuarantinedRecord {
     pub source: RecordLocation,
+    /// What was quarantined: the whole row or element, or only one payer rate of a CSV item row
+    /// whose other parts (the item, its standard charge, the other payers' rates) were imported.
+    pub part: QuarantinedPart,
     pub raw: RawRecord,
     pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum QuarantinedPart {
+    /// The whole row (CSV) or array element (JSON).
+    Whole,
+    /// One payer rate of a row; `raw` still holds the whole row, and the findings name its cells.
+    PayerRate {
+        payer_name: String,
+        plan_name: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,9 @@ use crate::{Document, IngestError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationReport {
     pub file_name: String,
-    /// No error, repaired or not (the CMS validator's verdict), and not refused.
+    /// No error, repaired or not, and not refused. Errors are CMS errors plus the importer's own
+    /// (`cms: false`, e.g. a bad value in a column CMS does not read), so this can be stricter than
+    /// the CMS validator's verdict, never looser.
     pub valid: bool,
     /// Why the whole file was refused, when it was.
     pub refused: Option<String>,

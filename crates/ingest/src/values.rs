@@ -2,7 +2,7 @@
 //! repairs the importer allows itself. A repair never guesses: `$1,200.50` is unambiguous, `N/A` or
 //! `100% Medicare` is not and stays an error that quarantines its record.
 
-use priceline_domain::{AllowedCount, Amount, ParseError, Percentage, Quantity, RawValue};
+use priceline_domain::{AllowedCount, Amount, Npi, ParseError, Percentage, Quantity, RawValue};
 use rust_decimal::Decimal;
 
 use crate::finding::Finding;
@@ -256,6 +256,32 @@ impl Check {
             ));
         }
     }
+}
+
+/// Type-2 NPIs as written, each with where it was written (a CSV cell, or a JSON pointer). The CMS
+/// validator only requires the list to be non-blank (CSV) or its strings non-empty (JSON schema:
+/// `minLength: 1`, no pattern), so a malformed NPI is the importer's own alert, not a CMS error; the
+/// raw text is quoted in the finding, since it cannot be kept as an `Npi`.
+pub(crate) fn npis<'a>(
+    written: impl IntoIterator<Item = (String, &'a str)>,
+    check: &mut Check,
+) -> Vec<Npi> {
+    written
+        .into_iter()
+        .filter_map(|(location, text)| match Npi::parse(text) {
+            Ok(npi) => Some(npi),
+            Err(_) => {
+                check.push(Finding::new(
+                    rules::INVALID_NPI,
+                    location,
+                    format!(
+                        "type-2 NPI {text:?} is not 10 digits; it is left out of the facility's NPIs"
+                    ),
+                ));
+                None
+            }
+        })
+        .collect()
 }
 
 /// The CSV validator's number grammar `^(?:\d+|\d+\.\d+|\d+\.|\.\d+)$`.

@@ -13,6 +13,11 @@ mod schema;
 pub mod migrations;
 pub mod snapshot;
 
+mod bulk;
+
 pub use connection::{Backend, DatabaseUrl, DbConnection, connect, ping};
 pub use error::{StoreError, StoreResult};
 pub use pool::{Pool, PooledConnection};
+
+/// Diesel's query error, for callers whose error types must absorb it (an import transaction).
+pub use diesel::result::Error as QueryError;

@@ -8,7 +8,7 @@ use crate::schema::*;
 
 #[derive(Insertable)]
 #[diesel(table_name = facilities)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct NewFacility<'a> {
     pub facility_key: &'a str,
     pub hospital_name: &'a str,
@@ -22,16 +22,17 @@ pub(crate) struct NewFacility<'a> {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = facilities)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct FacilityRow {
     pub facility_key: String,
     pub ccn: Option<String>,
     pub ein: Option<String>,
 }
 
+/// The header columns of a source file; the report counts are written by `finish`.
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = source_files)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct SourceFileRow {
     pub facility_id: i64,
     pub file_name: String,
@@ -52,7 +53,7 @@ pub(crate) struct SourceFileRow {
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = file_locations)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct LocationRow {
     pub source_file_id: i64,
     pub position: i32,
@@ -62,7 +63,7 @@ pub(crate) struct LocationRow {
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = file_npis)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct NpiRow {
     pub source_file_id: i64,
     pub position: i32,
@@ -71,7 +72,7 @@ pub(crate) struct NpiRow {
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = file_contract_provisions)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ProvisionRow {
     pub source_file_id: i64,
     pub position: i32,
@@ -82,8 +83,9 @@ pub(crate) struct ProvisionRow {
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = items)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ItemRow {
+    pub id: i64,
     pub source_file_id: i64,
     pub description: String,
     pub drug_unit: Option<i64>,
@@ -92,7 +94,7 @@ pub(crate) struct ItemRow {
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = item_codes)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ItemCodeRow {
     pub item_id: i64,
     pub position: i32,
@@ -103,8 +105,9 @@ pub(crate) struct ItemCodeRow {
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = standard_charges)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ChargeRow {
+    pub id: i64,
     pub item_id: i64,
     pub source_file_id: i64,
     pub setting: String,
@@ -121,12 +124,12 @@ pub(crate) struct ChargeRow {
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = payer_rates)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct RateRow {
+    pub id: i64,
     pub standard_charge_id: i64,
     pub source_file_id: i64,
-    pub payer_name: String,
-    pub plan_name: Option<String>,
+    pub payer_plan_id: i64,
     pub negotiated_dollar: Option<i64>,
     pub negotiated_percentage: Option<i64>,
     pub negotiated_algorithm: Option<String>,
@@ -143,17 +146,19 @@ pub(crate) struct RateRow {
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = modifiers)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ModifierRow {
+    pub id: i64,
     pub source_file_id: i64,
     pub code: String,
     pub description: String,
     pub setting: Option<String>,
+    pub notes: Option<String>,
 }
 
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = modifier_payer_info)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ModifierPayerRow {
     pub modifier_id: i64,
     pub position: i32,
@@ -163,4 +168,27 @@ pub(crate) struct ModifierPayerRow {
     pub negotiated_dollar: Option<i64>,
     pub negotiated_percentage: Option<i64>,
     pub negotiated_algorithm: Option<String>,
+}
+
+#[derive(Insertable, Queryable, Selectable)]
+#[diesel(table_name = findings)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct FindingRow {
+    pub source_file_id: i64,
+    pub position: i32,
+    pub severity: String,
+    pub rule: String,
+    pub location: String,
+    pub message: String,
+}
+
+#[derive(Insertable, Queryable, Selectable)]
+#[diesel(table_name = quarantined_records)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct QuarantinedRow {
+    pub source_file_id: i64,
+    pub position: i32,
+    pub location: String,
+    pub raw: String,
+    pub findings: String,
 }

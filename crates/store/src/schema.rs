@@ -34,6 +34,15 @@ diesel::table! {
         license_state -> Nullable<Text>,
         license_number -> Nullable<Text>,
         financial_aid_policy -> Nullable<Text>,
+        rows_read -> BigInt,
+        items_count -> BigInt,
+        standard_charges_count -> BigInt,
+        payer_rates_count -> BigInt,
+        modifiers_count -> BigInt,
+        quarantined_count -> BigInt,
+        duplicate_rows -> BigInt,
+        error_count -> BigInt,
+        alert_count -> BigInt,
     }
 }
 
@@ -107,8 +116,7 @@ diesel::table! {
         id -> BigInt,
         standard_charge_id -> BigInt,
         source_file_id -> BigInt,
-        payer_name -> Text,
-        plan_name -> Nullable<Text>,
+        payer_plan_id -> BigInt,
         negotiated_dollar -> Nullable<BigInt>,
         negotiated_percentage -> Nullable<BigInt>,
         negotiated_algorithm -> Nullable<Text>,
@@ -125,12 +133,49 @@ diesel::table! {
 }
 
 diesel::table! {
+    payer_plans (id) {
+        id -> BigInt,
+        payer_name -> Text,
+        plan_name -> Text,
+    }
+}
+
+diesel::table! {
+    import_lock (id) {
+        id -> Integer,
+        locked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    findings (source_file_id, position) {
+        source_file_id -> BigInt,
+        position -> Integer,
+        severity -> Text,
+        rule -> Text,
+        location -> Text,
+        message -> Text,
+    }
+}
+
+diesel::table! {
+    quarantined_records (source_file_id, position) {
+        source_file_id -> BigInt,
+        position -> Integer,
+        location -> Text,
+        raw -> Text,
+        findings -> Text,
+    }
+}
+
+diesel::table! {
     modifiers (id) {
         id -> BigInt,
         source_file_id -> BigInt,
         code -> Text,
         description -> Text,
         setting -> Nullable<Text>,
+        notes -> Nullable<Text>,
     }
 }
 
@@ -155,6 +200,9 @@ diesel::joinable!(items -> source_files (source_file_id));
 diesel::joinable!(item_codes -> items (item_id));
 diesel::joinable!(standard_charges -> items (item_id));
 diesel::joinable!(payer_rates -> standard_charges (standard_charge_id));
+diesel::joinable!(payer_rates -> payer_plans (payer_plan_id));
+diesel::joinable!(findings -> source_files (source_file_id));
+diesel::joinable!(quarantined_records -> source_files (source_file_id));
 diesel::joinable!(modifiers -> source_files (source_file_id));
 diesel::joinable!(modifier_payer_info -> modifiers (modifier_id));
 
@@ -168,6 +216,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     item_codes,
     standard_charges,
     payer_rates,
+    payer_plans,
+    import_lock,
+    findings,
+    quarantined_records,
     modifiers,
     modifier_payer_info,
 );

@@ -62,6 +62,14 @@ CREATE TABLE file_contract_provisions (
     PRIMARY KEY (source_file_id, position)
 );
 
+-- Imports allocate ids for items, charges, rates and modifiers in blocks; this one row is the lock
+-- that serialises importers (a row lock on PostgreSQL, the write lock on SQLite).
+CREATE TABLE import_lock (
+    id INTEGER PRIMARY KEY,
+    locked_at TIMESTAMP
+);
+INSERT INTO import_lock (id, locked_at) VALUES (1, NULL);
+
 CREATE TABLE items (
     id INTEGER PRIMARY KEY,
     source_file_id BIGINT NOT NULL REFERENCES source_files (id) ON DELETE CASCADE,
@@ -71,9 +79,12 @@ CREATE TABLE items (
 );
 CREATE INDEX items_source_file ON items (source_file_id);
 
--- source_file_id is repeated here so a code lookup can filter to current snapshots without a join.
+-- The three high-volume tables below (codes, charges, rates) carry no foreign-key constraints: the
+-- import writer allocates every id and writes a snapshot in one transaction, and per-row FK checks
+-- would roughly halve bulk-load speed. source_file_id is repeated on each so a lookup can filter to
+-- current snapshots without a join.
 CREATE TABLE item_codes (
-    item_id BIGINT NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    item_id BIGINT NOT NULL,
     position INTEGER NOT NULL,
     code_type TEXT NOT NULL,
     code TEXT NOT NULL,
@@ -82,9 +93,18 @@ CREATE TABLE item_codes (
 );
 CREATE INDEX item_codes_lookup ON item_codes (code_type, code, source_file_id);
 
+-- Payer and plan names as the files spell them; a rate refers to its pair by id (an integer index is
+-- far cheaper to maintain during imports than one over two text columns). No plan is ''.
+CREATE TABLE payer_plans (
+    id INTEGER PRIMARY KEY,
+    payer_name TEXT NOT NULL,
+    plan_name TEXT NOT NULL,
+    UNIQUE (payer_name, plan_name)
+);
+
 CREATE TABLE standard_charges (
     id INTEGER PRIMARY KEY,
-    item_id BIGINT NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    item_id BIGINT NOT NULL,
     source_file_id BIGINT NOT NULL,
     setting TEXT NOT NULL,
     billing_class TEXT,
@@ -102,10 +122,9 @@ CREATE INDEX standard_charges_source_file ON standard_charges (source_file_id);
 
 CREATE TABLE payer_rates (
     id INTEGER PRIMARY KEY,
-    standard_charge_id BIGINT NOT NULL REFERENCES standard_charges (id) ON DELETE CASCADE,
+    standard_charge_id BIGINT NOT NULL,
     source_file_id BIGINT NOT NULL,
-    payer_name TEXT NOT NULL,
-    plan_name TEXT,
+    payer_plan_id BIGINT NOT NULL,
     negotiated_dollar BIGINT,
     negotiated_percentage BIGINT,
     negotiated_algorithm TEXT,
@@ -120,14 +139,15 @@ CREATE TABLE payer_rates (
     raw_values TEXT
 );
 CREATE INDEX payer_rates_standard_charge ON payer_rates (standard_charge_id);
-CREATE INDEX payer_rates_payer_plan ON payer_rates (payer_name, plan_name, source_file_id);
+CREATE INDEX payer_rates_payer_plan ON payer_rates (payer_plan_id, source_file_id);
 
 CREATE TABLE modifiers (
     id INTEGER PRIMARY KEY,
     source_file_id BIGINT NOT NULL REFERENCES source_files (id) ON DELETE CASCADE,
     code TEXT NOT NULL,
     description TEXT NOT NULL,
-    setting TEXT
+    setting TEXT,
+    notes TEXT
 );
 CREATE INDEX modifiers_source_file ON modifiers (source_file_id, code);
 

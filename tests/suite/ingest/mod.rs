@@ -2,6 +2,7 @@
 //! fixtures and files hospitals really published (`../shared/data`, never copied into the repo).
 
 mod cms_examples;
+mod differential;
 mod real_files;
 mod validator_fixtures;
 

@@ -181,6 +181,7 @@ pub fn modifiers() -> Vec<Modifier> {
             code: "50".into(),
             description: "Bilateral procedure".into(),
             setting: Some(Setting::Both),
+            notes: None,
             payer_info: vec![
                 ModifierPayerInfo {
                     payer_name: "Platform Health Insurance".into(),
@@ -204,6 +205,7 @@ pub fn modifiers() -> Vec<Modifier> {
             code: "50|62".into(),
             description: "Bilateral procedure with co-surgeon".into(),
             setting: None,
+            notes: Some("Adjustment applies per co-surgeon".into()),
             payer_info: vec![],
         },
     ]

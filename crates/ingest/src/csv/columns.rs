@@ -60,6 +60,12 @@ pub(crate) struct PayerColumns {
     pub count: Option<usize>,
     pub estimated: Option<usize>,
     pub notes: Option<usize>,
+    /// False when one of the group's Wide headers does not have the template's shape (payer and
+    /// plan: 4 parts for `standard_charge|payer|plan|field`, 3 for `field|payer|plan`), e.g.
+    /// `standard_charge|MEDICARE|negotiated_dollar` or a plan name holding a `|`. The CMS validator
+    /// does not read such a column as a payer column at all; we do, but what we find in it is the
+    /// importer's own finding (`cms: false`), not a CMS one.
+    pub cms_shape: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -131,6 +137,7 @@ impl PayerColumns {
             count: None,
             estimated: None,
             notes: None,
+            cms_shape: true,
         }
     }
 
@@ -315,7 +322,7 @@ pub(crate) fn read_row3(headers: &[String], version: TemplateVersion) -> Row3 {
     if is_tall == is_wide {
         findings.push(Finding::new(
             rules::AMBIGUOUS_FORMAT,
-            "",
+            "row 3",
             "cannot tell Tall from Wide: a Tall file has payer_name and plan_name columns, a Wide file payer-specific standard_charge columns, and this file has both or neither",
         ));
         blocking = true;
@@ -330,13 +337,14 @@ pub(crate) fn read_row3(headers: &[String], version: TemplateVersion) -> Row3 {
     let missing = missing_columns(&layout, version);
     blocking |= missing
         .iter()
-        .any(|name| name == "description" || name.starts_with("code |"));
-    findings.extend(missing.into_iter().map(|name| {
-        Finding::new(
+        .any(|(name, _)| name == "description" || name.starts_with("code |"));
+    findings.extend(missing.into_iter().map(|(name, cms)| {
+        let finding = Finding::new(
             rules::COLUMN_MISSING,
-            "",
+            "row 3",
             format!("column {name} is required"),
-        )
+        );
+        if cms { finding } else { finding.not_cms() }
     }));
     if version == TemplateVersion::V3_0
         && let Some(index) = layout.payers.iter().find_map(|payer| payer.estimated)
@@ -389,6 +397,7 @@ fn group<'a>(
         payer.to_lowercase(),
         plan.as_deref().unwrap_or_default().to_lowercase()
     );
+    let cms_shape = names.len() == 2;
     let position = *keys.entry(key).or_insert_with(|| {
         if plan.is_none() {
             findings.push(Finding::new(
@@ -403,7 +412,9 @@ fn group<'a>(
         }));
         groups.len() - 1
     });
-    groups.get_mut(position)
+    let group = groups.get_mut(position)?;
+    group.cms_shape &= cms_shape;
+    Some(group)
 }
 
 /// `[BCBS]` → `BCBS`, with an alert: brackets around a whole name are the template's placeholder
@@ -430,25 +441,32 @@ fn unbracket(name: &str, index: usize, findings: &mut Vec<Finding>) -> String {
     }
 }
 
-fn missing_columns(layout: &Layout, version: TemplateVersion) -> Vec<String> {
+fn missing_columns(layout: &Layout, version: TemplateVersion) -> Vec<(String, bool)> {
     let mut missing = Vec::new();
-    let mut need = |present: bool, name: String| {
+    // (column name, whether CMS requires it too: not for a payer group it does not recognise).
+    let mut need_cms = |present: bool, name: String, cms: bool| {
         if !present {
-            missing.push(name);
+            missing.push((name, cms));
         }
     };
-    need(layout.description.is_some(), "description".into());
-    need(layout.setting.is_some(), "setting".into());
-    need(layout.gross.is_some(), "standard_charge | gross".into());
-    need(
+    need_cms(layout.description.is_some(), "description".into(), true);
+    need_cms(layout.setting.is_some(), "setting".into(), true);
+    need_cms(
+        layout.gross.is_some(),
+        "standard_charge | gross".into(),
+        true,
+    );
+    need_cms(
         layout.cash.is_some(),
         "standard_charge | discounted_cash".into(),
+        true,
     );
-    need(layout.min.is_some(), "standard_charge | min".into());
-    need(layout.max.is_some(), "standard_charge | max".into());
-    need(
+    need_cms(layout.min.is_some(), "standard_charge | min".into(), true);
+    need_cms(layout.max.is_some(), "standard_charge | max".into(), true);
+    need_cms(
         layout.generic_notes.is_some(),
         "additional_generic_notes".into(),
+        true,
     );
     let highest = layout
         .codes
@@ -458,25 +476,29 @@ fn missing_columns(layout: &Layout, version: TemplateVersion) -> Vec<String> {
         .unwrap_or(1);
     for number in 1..=highest {
         let columns = layout.codes.iter().find(|columns| columns.number == number);
-        need(
+        need_cms(
             columns.is_some_and(|columns| columns.code.is_some()),
             format!("code | {number}"),
+            true,
         );
-        need(
+        need_cms(
             columns.is_some_and(|columns| columns.code_type.is_some()),
             format!("code | {number} | type"),
+            true,
         );
     }
     if version >= TemplateVersion::V2_2 {
-        need(
+        need_cms(
             layout.drug_unit.is_some(),
             "drug_unit_of_measurement".into(),
+            true,
         );
-        need(
+        need_cms(
             layout.drug_type.is_some(),
             "drug_type_of_measurement".into(),
+            true,
         );
-        need(layout.modifiers.is_some(), "modifiers".into());
+        need_cms(layout.modifiers.is_some(), "modifiers".into(), true);
     }
     for payer in &layout.payers {
         let suffix = payer.label();
@@ -488,8 +510,8 @@ fn missing_columns(layout: &Layout, version: TemplateVersion) -> Vec<String> {
         ];
         match &payer.source {
             PayerSource::Cells { payer, plan } => {
-                need(payer.is_some(), "payer_name".into());
-                need(plan.is_some(), "plan_name".into());
+                need_cms(payer.is_some(), "payer_name".into(), true);
+                need_cms(plan.is_some(), "plan_name".into(), true);
             }
             PayerSource::Named { .. } => fields.push((payer.notes, PayerField::Notes)),
         }
@@ -510,7 +532,7 @@ fn missing_columns(layout: &Layout, version: TemplateVersion) -> Vec<String> {
                 Some((first, rest)) if !suffix.is_empty() => format!("{first}{suffix} | {rest}"),
                 _ => format!("{label}{suffix}"),
             };
-            need(column.is_some(), name);
+            need_cms(column.is_some(), name, payer.cms_shape);
         }
     }
     missing

@@ -1,7 +1,7 @@
 //! Rows 1 and 2: the general data elements, keys in row 1 and values below them, in any order.
 
 use priceline_domain::{
-    Attestation, ContractProvision, Facility, License, Location, Npi, StateCode, TemplateVersion,
+    Attestation, ContractProvision, Facility, License, Location, StateCode, TemplateVersion,
 };
 
 use crate::detect::{AFFIRMATION, ATTESTATION, STATEMENT_PREFIX, normalise_key};
@@ -12,6 +12,8 @@ use crate::{rules, values};
 pub(crate) struct GeneralElements {
     pub facility: Facility,
     pub declared_version: Option<String>,
+    /// The cell holding the version value (row 2), where a version alert points.
+    pub version_cell: Option<String>,
     pub last_updated_on: Option<chrono::NaiveDate>,
     pub attestation: Option<Attestation>,
     pub findings: Vec<Finding>,
@@ -138,7 +140,7 @@ pub(crate) fn read_rows_1_2(
             };
             findings.push(Finding::new(
                 rules::HEADER_COLUMN_MISSING,
-                "",
+                "row 1",
                 format!("row 1 has no {what} key"),
             ));
         }
@@ -146,7 +148,7 @@ pub(crate) fn read_rows_1_2(
     if !license_found || license.state.is_none() {
         findings.push(Finding::new(
             rules::HEADER_COLUMN_MISSING,
-            "",
+            "row 1",
             "row 1 has no license_number | <state> key",
         ));
     }
@@ -187,11 +189,13 @@ pub(crate) fn read_rows_1_2(
     let attestation = statement.map(|(index, key)| {
         let required_text = if v3 { ATTESTATION } else { AFFIRMATION };
         if !key.trim().eq_ignore_ascii_case(required_text) {
+            // CMS reports the required key as missing from row 1 (it matches keys exactly).
             findings.push(Finding::new(
                 rules::HEADER_COLUMN_MISSING,
-                cell(index, 1),
+                "row 1",
                 format!(
-                    "the statement key is not the exact {} text",
+                    "the statement key in {} is not the exact {} text",
+                    cell(index, 1),
                     if v3 {
                         "v3 attestation"
                     } else {
@@ -233,15 +237,22 @@ pub(crate) fn read_rows_1_2(
         text("hospital_address").as_deref(),
         &mut findings,
     );
-    let type_2_npis = text("type_2_npi")
-        .map(|list| {
-            list.split('|')
+    let type_2_npis = match (text("type_2_npi"), index_of("type_2_npi")) {
+        (Some(list), Some(index)) => {
+            let at = cell(index, 2);
+            let written = list
+                .split('|')
                 .map(str::trim)
                 .filter(|npi| !npi.is_empty())
-                .filter_map(|npi| Npi::parse(npi).ok())
-                .collect()
-        })
-        .unwrap_or_default();
+                .map(|npi| (at.clone(), npi))
+                .collect::<Vec<_>>();
+            let mut check = values::Check::new();
+            let npis = values::npis(written, &mut check);
+            findings.extend(check.findings);
+            npis
+        }
+        _ => Vec::new(),
+    };
     let facility = Facility {
         hospital_name: text("hospital_name").unwrap_or_default(),
         locations,
@@ -263,6 +274,7 @@ pub(crate) fn read_rows_1_2(
     GeneralElements {
         facility,
         declared_version: text("version"),
+        version_cell: index_of("version").map(|index| cell(index, 2)),
         last_updated_on,
         attestation,
         findings,
@@ -399,7 +411,9 @@ mod tests {
             general
                 .findings
                 .iter()
-                .any(|f| f.rule == "HeaderColumnMissingError" && f.location == "B1")
+                .any(|f| f.rule == "HeaderColumnMissingError"
+                    && f.location == "row 1"
+                    && f.message.contains("B1"))
         );
     }
 }

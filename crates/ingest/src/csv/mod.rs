@@ -12,10 +12,10 @@ use ::csv::{ReaderBuilder, StringRecord};
 use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
 
 use crate::decode::Decoded;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity, cell};
 use crate::group::Grouper;
 use crate::read::{Reading, header_record};
-use crate::record::{QuarantinedRecord, RawRecord, Record};
+use crate::record::{QuarantinedPart, QuarantinedRecord, RawRecord, Record};
 use crate::sniff::Syntax;
 use crate::values::Check;
 use crate::{Document, IngestError, detect, rules};
@@ -63,7 +63,7 @@ pub(crate) fn read(
             Phase::Row2(_) | Phase::Row3(..) => {
                 reading.log.add(Finding::new(
                     rules::MIN_ROWS,
-                    "",
+                    "A1",
                     "a CSV file needs rows 1–3 and at least one data row",
                 ));
                 Ok(())
@@ -71,7 +71,7 @@ pub(crate) fn read(
             Phase::Data(..) if counter.rows < 4 => {
                 reading.log.add(Finding::new(
                     rules::MIN_ROWS,
-                    "",
+                    "A1",
                     "a CSV file needs rows 1–3 and at least one data row",
                 ));
                 Ok(())
@@ -92,9 +92,10 @@ fn step(
     let blank = cells.iter().all(String::is_empty);
     Ok(match phase {
         Phase::Row1 | Phase::Row3(..) if blank => {
+            // CMS names the row's first cell (`A1`, `A3`).
             reading.log.add(Finding::new(
                 rules::HEADER_BLANK,
-                format!("row {row}"),
+                cell(0, row),
                 format!("header row {row} is blank"),
             ));
             Phase::Stopped
@@ -164,13 +165,24 @@ fn start_data(
         .unwrap_or_else(|| detect::csv_version(&keys1, &keys3));
     let general = header::read_rows_1_2(row1, row2, version);
     let row3 = columns::read_row3(row3, version);
-    reading.log.extend(general.findings);
-    reading.log.extend(detect::version_alert(
-        general.declared_version.as_deref(),
-        version,
-        Syntax::Csv,
-    ));
-    reading.log.extend(row3.findings);
+    // CMS raises the row-2 alerts (version, a false attestation) only when rows 1–2 have no error.
+    let rows_1_2_errors = general
+        .findings
+        .iter()
+        .any(|finding| finding.severity == Severity::Error);
+    reading
+        .log
+        .extend(general.findings.into_iter().filter(|finding| {
+            !(rows_1_2_errors && finding.cms && finding.severity == Severity::Alert)
+        }));
+    if !rows_1_2_errors && let Some(at) = &general.version_cell {
+        reading.log.extend(detect::version_alert(
+            general.declared_version.as_deref(),
+            version,
+            Syntax::Csv,
+            at,
+        ));
+    }
     let format = row3.layout.format.unwrap_or(FileFormat::CsvTall);
     sink(header_record(
         reading,
@@ -181,15 +193,38 @@ fn start_data(
         general.last_updated_on,
         general.attestation,
     ));
-    if row3.blocking {
+    // Row-3 problems. The CMS validator stops at *any* row-3 error (`ProblemsInHeaderError`) and
+    // evaluates no data row. The report keeps parity with it: the same header findings, then
+    // `ProblemsInHeaderError`, and no finding of a data row. The import goes further only when the
+    // columns can still be read without guessing (`row3.blocking` is false: e.g. a missing
+    // `setting` column, or one Wide payer lacking its methodology column): the data rows are then
+    // read and their records carry their findings (a quarantined row or payer rate keeps them), but
+    // those findings are counted in `FindingLog::not_evaluated` instead of being reported, and
+    // `data_checked` stays false. When the columns cannot be read (no description or code column,
+    // ambiguous format, duplicate or placeholder columns), reading stops as CMS does.
+    let header_errors = row3
+        .findings
+        .iter()
+        .any(|finding| finding.cms && finding.severity == Severity::Error);
+    reading.log.extend(row3.findings);
+    if header_errors {
         reading.log.add(Finding::new(
             rules::PROBLEMS_IN_HEADER,
-            "",
-            "row 3 has errors, so the data rows are not read",
+            "A1",
+            if row3.blocking {
+                "row 3 has errors, so the data rows are not read"
+            } else {
+                "row 3 has errors, so the data rows are not evaluated (CMS stops here); they are still imported, their findings kept with their records"
+            },
         ));
+        if row3.blocking {
+            return Phase::Stopped;
+        }
+    } else if row3.blocking {
         return Phase::Stopped;
+    } else {
+        reading.summary.data_checked = true;
     }
-    reading.summary.data_checked = true;
     Phase::Data(Box::new(row3.layout), version)
 }
 
@@ -209,29 +244,52 @@ fn data_row(
     let row_hash = hasher.finish();
     if grouper.is_duplicate(row_hash) {
         summary.duplicate_rows += 1;
-        reading.log.add(Finding::new(
+        reading.report_data_findings(vec![Finding::new(
             rules::DUPLICATE_ROW,
             format!("row {row}"),
             "exact repeat of an earlier row of the same item; kept once",
-        ));
+        )]);
         return;
     }
     let mut check = Check::new();
     match row::read_row(layout, version, &cells, row, &mut check) {
-        Row::Item(item) => grouper.push_item(item, row_hash, summary, sink),
+        Row::Item(item, broken) => {
+            // The row's valid part is imported; each payer rate with an error is quarantined on
+            // its own, with the row's cells verbatim and that rate's findings.
+            if !broken.is_empty() {
+                summary.partially_quarantined_rows += 1;
+            }
+            for rate in broken {
+                summary.quarantined_payer_rates += 1;
+                summary.quarantined_records += 1;
+                sink(Record::Quarantined(QuarantinedRecord {
+                    source: RecordLocation::Row(row),
+                    part: QuarantinedPart::PayerRate {
+                        payer_name: rate.payer_name,
+                        plan_name: rate.plan_name,
+                    },
+                    raw: RawRecord::Cells(cells.clone()),
+                    findings: rate.findings.clone(),
+                }));
+                check.findings.extend(rate.findings);
+            }
+            grouper.push_item(item, row_hash, summary, sink)
+        }
         Row::Modifier(modifier) => {
             grouper.push_modifier(modifier, RecordLocation::Row(row), row_hash, summary, sink)
         }
         Row::Rejected => {
             summary.quarantined_rows += 1;
+            summary.quarantined_records += 1;
             sink(Record::Quarantined(QuarantinedRecord {
                 source: RecordLocation::Row(row),
+                part: QuarantinedPart::Whole,
                 raw: RawRecord::Cells(cells),
                 findings: check.findings.clone(),
             }));
         }
     }
-    reading.log.extend(check.findings);
+    reading.report_data_findings(check.findings);
 }
 
 /// Row numbers as the CMS validator counts them. The `csv` crate skips blank lines, so they are
@@ -446,6 +504,99 @@ mod tests {
         ] {
             assert!(found.contains(&expected), "{expected:?} in {found:?}");
         }
+    }
+
+    #[test]
+    fn a_broken_payer_rate_is_quarantined_alone_and_tall_equals_wide() {
+        // Cigna's rate has a percentage but no methodology: only that rate is quarantined.
+        let tall = format!(
+            "{ROWS_1_2}{TALL}MRI,70551,CPT,outpatient,1200,1080,Aetna,PPO,400,,,fee schedule,250,400,\nMRI,70551,CPT,outpatient,1200,1080,Cigna,HMO,,70,,,250,400,\n"
+        );
+        let wide = format!(
+            "{ROWS_1_2}description,code|1,code|1|type,setting,standard_charge|gross,standard_charge|discounted_cash,standard_charge|Aetna|PPO|negotiated_dollar,standard_charge|Aetna|PPO|negotiated_percentage,standard_charge|Aetna|PPO|negotiated_algorithm,standard_charge|Aetna|PPO|methodology,additional_payer_notes|Aetna|PPO,standard_charge|Cigna|HMO|negotiated_dollar,standard_charge|Cigna|HMO|negotiated_percentage,standard_charge|Cigna|HMO|negotiated_algorithm,standard_charge|Cigna|HMO|methodology,additional_payer_notes|Cigna|HMO,standard_charge|min,standard_charge|max,additional_generic_notes\nMRI,70551,CPT,outpatient,1200,1080,400,,,fee schedule,,,70,,,,250,400,\n"
+        );
+        let mut outcomes = Vec::new();
+        for text in [tall, wide] {
+            let (records, report) = read_text(text.as_bytes());
+            let items = items(&records);
+            assert_eq!(items.len(), 1);
+            let charge = &items[0].standard_charges[0];
+            assert_eq!(charge.gross.map(|g| g.to_string()).as_deref(), Some("1200"));
+            let payers: Vec<&str> = charge
+                .payer_rates
+                .iter()
+                .map(|rate| rate.payer_name.as_str())
+                .collect();
+            assert_eq!(payers, ["Aetna"]);
+            let quarantined: Vec<&QuarantinedRecord> = records
+                .iter()
+                .filter_map(|record| match record {
+                    Record::Quarantined(quarantined) => Some(quarantined),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(quarantined.len(), 1);
+            assert!(matches!(
+                &quarantined[0].part,
+                QuarantinedPart::PayerRate { payer_name, plan_name }
+                    if payer_name == "Cigna" && plan_name.as_deref() == Some("HMO")
+            ));
+            assert!(
+                quarantined[0]
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == "RequiredValueError")
+            );
+            let summary = &report.summary;
+            assert_eq!(
+                (
+                    summary.quarantined_rows,
+                    summary.quarantined_payer_rates,
+                    summary.partially_quarantined_rows,
+                    summary.quarantined_records,
+                    summary.payer_rates
+                ),
+                (0, 1, 1, 1, 1)
+            );
+            outcomes.push(format!(
+                "{:?}",
+                items[0].standard_charges[0].payer_rates[0].negotiated_dollar
+            ));
+        }
+        assert_eq!(outcomes[0], outcomes[1]);
+    }
+
+    #[test]
+    fn modifier_rows_keep_their_own_notes() {
+        let tall = format!(
+            "{ROWS_1_2}{},modifiers\nBilateral,,,both,,,,,,,,,,,applies to both sides,50\nCo-surgeon,,,both,,,Aetna,PPO,,62.5,,,,,per co-surgeon,62\n",
+            TALL.trim_end()
+        );
+        let document = source::from_bytes("t.csv", tall.into_bytes())
+            .unwrap()
+            .remove(0);
+        let mut records = Vec::new();
+        let options = ReadOptions {
+            version: Some(TemplateVersion::V2_2),
+            ..ReadOptions::default()
+        };
+        crate::read(&document, &options, &mut |record| records.push(record)).unwrap();
+        let modifiers: Vec<&priceline_domain::Modifier> = records
+            .iter()
+            .filter_map(|record| match record {
+                Record::Modifier(modifier) => Some(&modifier.modifier),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(modifiers.len(), 2, "{records:?}");
+        assert_eq!(modifiers[0].notes.as_deref(), Some("applies to both sides"));
+        assert!(modifiers[0].payer_info.is_empty());
+        // With a payer named, Tall's notes describe that payer's adjustment.
+        assert_eq!(modifiers[1].notes, None);
+        assert_eq!(
+            modifiers[1].payer_info[0].description.as_deref(),
+            Some("per co-surgeon")
+        );
     }
 
     #[test]

@@ -13,10 +13,20 @@ use crate::rules;
 use crate::values::Check;
 
 pub(crate) enum Row {
-    Item(Item),
+    /// An item row, without the payer rates that had an error the importer cannot repair: those
+    /// are returned beside it, to be quarantined on their own (the rest of the row is valid).
+    Item(Item, Vec<BrokenPayerRate>),
     Modifier(Modifier),
-    /// The row has an error the importer cannot repair.
+    /// The row has an error the importer cannot repair outside any one payer rate (its item,
+    /// codes, setting, gross/cash/min/max), or it is a modifier row with an error.
     Rejected,
+}
+
+/// One payer's rate of an item row that cannot be imported, with its findings.
+pub(crate) struct BrokenPayerRate {
+    pub payer_name: String,
+    pub plan_name: Option<String>,
+    pub findings: Vec<Finding>,
 }
 
 struct Cells<'a> {
@@ -137,10 +147,14 @@ pub(crate) fn read_row(
         &cells.at(layout.max),
         &mut charge_raw,
     );
+    // Each payer column group is checked on its own, so that an error in one payer's rate
+    // quarantines that rate only (see `Row::Item`).
+    let mut payer_checks: Vec<Check> = layout.payers.iter().map(|_| Check::new()).collect();
     let payers: Vec<PayerCells> = layout
         .payers
         .iter()
-        .map(|columns| payer_cells(columns, &cells, version, check))
+        .zip(&mut payer_checks)
+        .map(|(columns, payer_check)| payer_cells(columns, &cells, version, payer_check))
         .collect();
     let drug = drug(layout, &cells, version, &codes, &mut charge_raw, check);
     let generic_notes = cells.get(layout.generic_notes);
@@ -150,6 +164,8 @@ pub(crate) fn read_row(
     // modifier definition (from v2.2); anything else lacks its code.
     if !any_code_cell {
         if version >= TemplateVersion::V2_2 && !modifiers.is_empty() {
+            // A modifier row is one definition: any error in it rejects it whole.
+            merge_payer_findings(check, payer_checks, layout);
             return modifier_row(
                 layout,
                 &cells,
@@ -166,6 +182,7 @@ pub(crate) fn read_row(
             "an item needs at least one code and code type",
         ));
         if version >= TemplateVersion::V2_2 {
+            merge_payer_findings(check, payer_checks, layout);
             return Row::Rejected;
         }
     }
@@ -190,27 +207,41 @@ pub(crate) fn read_row(
             &payers,
             gross.is_some() || !cells.get(layout.gross).is_empty(),
             check,
+            &mut payer_checks,
         );
     }
     let (Some(setting), false) = (setting, check.blocked()) else {
+        merge_payer_findings(check, payer_checks, layout);
         return Row::Rejected;
     };
 
     let tall = layout.format == Some(priceline_domain::FileFormat::CsvTall);
     let mut payer_rates = Vec::new();
+    let mut broken = Vec::new();
     let mut charge_notes = Some(generic_notes.to_owned()).filter(|notes| !notes.is_empty());
-    for payer in payers {
+    for ((payer, payer_check), columns) in payers.into_iter().zip(payer_checks).zip(&layout.payers)
+    {
         let present = if tall {
             !payer.payer.is_empty() || !payer.plan.is_empty() || payer.any_value
         } else {
             payer.any_value
         };
-        if !present {
-            continue;
-        }
-        if tall {
+        if tall && present {
             // In Tall, the one notes column speaks for the payer row it is on.
             charge_notes = None;
+        }
+        let findings = payer_findings(payer_check, columns);
+        if crate::finding::any_blocking(&findings) {
+            broken.push(BrokenPayerRate {
+                payer_name: payer.payer,
+                plan_name: Some(payer.plan).filter(|plan| !plan.is_empty()),
+                findings,
+            });
+            continue;
+        }
+        check.findings.extend(findings);
+        if !present {
+            continue;
         }
         payer_rates.push(PayerRate {
             payer_name: payer.payer,
@@ -229,7 +260,7 @@ pub(crate) fn read_row(
             raw_values: payer.raw,
         });
     }
-    Row::Item(Item {
+    let item = Item {
         description: description.to_owned(),
         codes,
         drug,
@@ -246,7 +277,27 @@ pub(crate) fn read_row(
             source: RecordLocation::Row(row),
             raw_values: charge_raw,
         }],
-    })
+    };
+    Row::Item(item, broken)
+}
+
+/// A payer group's findings; in a group CMS does not read as payer columns, they are ours alone.
+fn payer_findings(payer_check: Check, columns: &PayerColumns) -> Vec<Finding> {
+    if columns.cms_shape {
+        payer_check.findings
+    } else {
+        payer_check
+            .findings
+            .into_iter()
+            .map(Finding::not_cms)
+            .collect()
+    }
+}
+
+fn merge_payer_findings(check: &mut Check, payer_checks: Vec<Check>, layout: &Layout) {
+    for (payer_check, columns) in payer_checks.into_iter().zip(&layout.payers) {
+        check.findings.extend(payer_findings(payer_check, columns));
+    }
 }
 
 pub(crate) fn split_modifiers(text: &str) -> Vec<String> {
@@ -388,6 +439,7 @@ fn item_conditionals(
     payers: &[PayerCells],
     has_gross: bool,
     check: &mut Check,
+    payer_checks: &mut [Check],
 ) {
     let has_cash = !cells.get(layout.cash).is_empty();
     if !has_gross && !has_cash && !payers.iter().any(|payer| payer.has_charge) {
@@ -409,7 +461,7 @@ fn item_conditionals(
             ));
         }
     }
-    for (payer, columns) in payers.iter().zip(&layout.payers) {
+    for ((payer, columns), check) in payers.iter().zip(&layout.payers).zip(payer_checks) {
         let tall = matches!(columns.source, PayerSource::Cells { .. });
         if payer.has_charge {
             if let PayerSource::Cells {
@@ -534,6 +586,13 @@ fn modifier_row(
     if check.blocked() {
         return Row::Rejected;
     }
+    // Notes that belong to no payer are the modifier's own: in Wide, `additional_generic_notes`
+    // always (each payer has its own notes column); in Tall, the one notes column when the row
+    // names no payer (otherwise it describes that payer's adjustment).
+    let tall = layout.format == Some(priceline_domain::FileFormat::CsvTall);
+    let names_a_payer = payers.iter().any(|payer| !payer.payer.is_empty());
+    let notes = Some(generic_notes.to_owned())
+        .filter(|notes| !notes.is_empty() && !(tall && names_a_payer));
     let payer_info = payers
         .iter()
         .filter(|payer| !payer.payer.is_empty() && (payer.any_value || !payer.notes.is_empty()))
@@ -550,6 +609,7 @@ fn modifier_row(
         code: code.to_owned(),
         description: description.to_owned(),
         setting,
+        notes,
         payer_info,
     })
 }

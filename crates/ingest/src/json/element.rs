@@ -4,7 +4,7 @@
 
 use priceline_domain::{
     Amount, Attestation, BillingClass, Code, CodeType, ContractProvision, DrugInfo, DrugUnitType,
-    Facility, Item, License, Methodology, Modifier, ModifierPayerInfo, Npi, ParseError, PayerRate,
+    Facility, Item, License, Methodology, Modifier, ModifierPayerInfo, ParseError, PayerRate,
     Percentage, Quantity, RawValue, RecordLocation, Setting, StandardCharge, StateCode,
     TemplateVersion,
 };
@@ -275,10 +275,21 @@ pub(super) fn root(
         .into_iter()
         .for_each(|finding| check.push(finding));
     let type_2_npis = if v3 {
-        strings(object, "type_2_npi", "", true, check)
+        strings(object, "type_2_npi", "", true, check);
+        let listed = match get(object, "type_2_npi") {
+            Some(Value::Array(values)) => values.as_slice(),
+            _ => &[],
+        };
+        let written = listed
             .iter()
-            .filter_map(|npi| Npi::parse(npi).ok())
-            .collect()
+            .enumerate()
+            .filter_map(|(index, value)| match value {
+                Value::String(text) if !text.trim().is_empty() => {
+                    Some((format!("/type_2_npi/{index}"), text.as_str()))
+                }
+                _ => None,
+            });
+        crate::values::npis(written, check)
     } else {
         Vec::new()
     };
@@ -837,6 +848,7 @@ pub(super) fn modifier(
         code: code?,
         description: description?,
         setting,
+        notes: None,
         payer_info,
     })
 }

@@ -15,7 +15,7 @@ use crate::decode::{Decoded, TextEncoding};
 use crate::detect::{self, JsonShape};
 use crate::finding::Finding;
 use crate::read::{Reading, header_record};
-use crate::record::{ModifierRecord, QuarantinedRecord, RawRecord, Record};
+use crate::record::{ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record};
 use crate::sniff::Syntax;
 use crate::values::Check;
 use crate::{Document, IngestError, group, rules};
@@ -98,11 +98,15 @@ pub(crate) fn read(
     let mut check = Check::new();
     let general = element::root(&root, &walked.keys, version, &mut check);
     reading.log.extend(check.findings);
-    reading.log.extend(detect::version_alert(
-        declared.as_deref(),
-        version,
-        Syntax::Json,
-    ));
+    // As CMS: only a version written as a string is compared.
+    if declared.is_some() {
+        reading.log.extend(detect::version_alert(
+            declared.as_deref(),
+            version,
+            Syntax::Json,
+            "/version",
+        ));
+    }
     sink(header_record(
         reading,
         general.facility,
@@ -146,6 +150,7 @@ pub(crate) fn read(
             };
             let record = record.unwrap_or_else(|| {
                 summary.quarantined_rows += 1;
+                summary.quarantined_records += 1;
                 let name = if array == Array::Items {
                     ITEMS
                 } else {
@@ -153,6 +158,7 @@ pub(crate) fn read(
                 };
                 Record::Quarantined(QuarantinedRecord {
                     source: RecordLocation::Pointer(format!("/{name}/{index}")),
+                    part: QuarantinedPart::Whole,
                     raw: RawRecord::Json(value.to_json()),
                     findings: check.findings.clone(),
                 })

@@ -1,10 +1,18 @@
-//! The `priceline` command line: serve the API, manage the schema, print the OpenAPI document.
+//! The `priceline` command line: serve the API, manage the schema, import and validate price files,
+//! print the OpenAPI document.
+
+mod progress;
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use priceline_domain::TemplateVersion;
+use priceline_ingest::{ReadOptions, validate_path};
 use priceline_store::{Backend, DatabaseUrl, Pool, migrations};
 
 use crate::config::{ConfigError, Settings};
+use crate::importer::{DocumentReport, Status, expand_paths, import_path};
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -33,8 +41,37 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Import price files (CMS v2.0–v3.0, CSV Tall/Wide or JSON; plain, gzip or zip) into the database.
+    /// Exits non-zero when any file is refused or fails; nothing of such a file is written.
+    Import(FileArgs),
+    /// Check price files against the CMS rules without storing anything. Exits non-zero when any file
+    /// has errors or is refused.
+    Validate(FileArgs),
     /// Print the OpenAPI document (3.1, JSON).
     Openapi,
+}
+
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// Files or folders (folders are walked recursively).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write every file's counts and findings as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Apply the rules of this template version instead of the one detected from the file's structure
+    /// (2.0.0, 2.1.0, 2.2.0 or 3.0.0), as the CMS validator's version argument does.
+    #[arg(long = "as-version", value_name = "VERSION", value_parser = TemplateVersion::parse)]
+    pub as_version: Option<TemplateVersion>,
+}
+
+impl FileArgs {
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            version: self.as_version,
+            ..ReadOptions::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,8 +99,76 @@ pub fn run(
             Ok(())
         }
         Command::Migrate { action } => migrate(&settings()?, action),
+        Command::Import(args) => import(&settings()?, &args),
+        Command::Validate(args) => validate(&args),
         Command::Serve { migrate } => serve(settings()?, migrate),
     }
+}
+
+fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
+    let files = expand_paths(&args.paths).context("cannot list the files to import")?;
+    let pool = open_database(&settings.database_url, 1, false)?;
+    let mut connection = pool.get()?;
+    let progress = progress::TerminalProgress::new();
+    let options = args.read_options();
+    let mut reports = Vec::new();
+    for file in &files {
+        for report in import_path(&mut connection, file, &options, &progress) {
+            println!("{}", report.line());
+            reports.push(report);
+        }
+    }
+    conclude(&reports, args.report.as_deref())
+}
+
+fn validate(args: &FileArgs) -> anyhow::Result<()> {
+    let files = expand_paths(&args.paths).context("cannot list the files to validate")?;
+    let options = args.read_options();
+    let mut reports = Vec::new();
+    for file in &files {
+        for validation in validate_path(file, &options) {
+            let report = DocumentReport::from(validation);
+            println!("{}", report.line());
+            reports.push(report);
+        }
+    }
+    conclude(&reports, args.report.as_deref())
+}
+
+/// Writes the JSON report if asked and turns failures into a non-zero exit.
+fn conclude(reports: &[DocumentReport], report_path: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(path) = report_path {
+        let json = serde_json::to_string_pretty(reports)?;
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    let failed = reports
+        .iter()
+        .filter(|report| report.status.is_failure())
+        .count();
+    let count = |status: Status| {
+        reports
+            .iter()
+            .filter(|report| report.status == status)
+            .count()
+    };
+    println!(
+        "{} file(s): {} imported, {} unchanged, {} valid, {} invalid, {} refused, {} failed",
+        reports.len(),
+        count(Status::Imported),
+        count(Status::Unchanged),
+        count(Status::Valid),
+        count(Status::Invalid),
+        count(Status::Refused),
+        count(Status::Failed)
+    );
+    if failed > 0 {
+        bail!(
+            "{failed} of {} file(s) were refused, invalid or failed",
+            reports.len()
+        );
+    }
+    Ok(())
 }
 
 fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {

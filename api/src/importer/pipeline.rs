@@ -1,0 +1,246 @@
+//! One document from bytes to a stored snapshot, with parsing and writing on two threads.
+
+use std::path::Path;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::thread::{self, ScopedJoinHandle};
+use std::time::Instant;
+
+use priceline_domain::Ein;
+use priceline_ingest::{Document, IngestError, RawRecord, ReadOptions, ReadReport, Record, sniff};
+use priceline_store::snapshot::{
+    self, FileReport, SnapshotIds, SnapshotWriter, StoredFinding, StoredQuarantine,
+};
+use priceline_store::{DbConnection, QueryError, StoreError};
+
+use super::report::{DocumentReport, Status};
+
+/// Records per batch sent from the reader to the writer, and batches in flight: together they bound
+/// the memory an import holds whatever the file size.
+const BATCH_RECORDS: usize = 512;
+const BATCHES_IN_FLIGHT: usize = 32;
+
+/// Told about an import's advance; the CLI draws a progress bar with it.
+pub trait Progress: Sync {
+    fn start(&self, _file: &str, _bytes: u64) {}
+    /// Called as batches are written: totals so far for the current document.
+    fn advance(&self, _items: u64, _payer_rates: u64) {}
+    fn finish(&self, _report: &DocumentReport) {}
+}
+
+/// No progress display (tests, non-terminal runs).
+pub struct Quiet;
+impl Progress for Quiet {}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Read(#[from] IngestError),
+    #[error("the file ended before its header (general data elements) could be read")]
+    NoHeader,
+    #[error("the reader thread stopped unexpectedly")]
+    ReaderPanicked,
+}
+
+impl From<QueryError> for Failure {
+    fn from(error: QueryError) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+/// Imports every document of a file (one, or one per ZIP member).
+pub fn import_path(
+    connection: &mut DbConnection,
+    path: &Path,
+    options: &ReadOptions,
+    progress: &dyn Progress,
+) -> Vec<DocumentReport> {
+    match priceline_ingest::open(path) {
+        Ok(documents) => documents
+            .iter()
+            .map(|document| import_document(connection, document, options, progress))
+            .collect(),
+        Err(error) => {
+            let mut report = DocumentReport::new(&path.display().to_string());
+            report.status = Status::Refused;
+            report.reason = Some(error.to_string());
+            vec![report]
+        }
+    }
+}
+
+/// Imports one document, unless the same bytes are already stored.
+pub fn import_document(
+    connection: &mut DbConnection,
+    document: &Document,
+    options: &ReadOptions,
+    progress: &dyn Progress,
+) -> DocumentReport {
+    let started = Instant::now();
+    let mut report = DocumentReport::new(document.name());
+    let sniffed = match sniff(document) {
+        Ok(sniffed) => sniffed,
+        Err(error) => {
+            report.status = Status::Refused;
+            report.reason = Some(error.to_string());
+            return report;
+        }
+    };
+    report.sha256 = Some(sniffed.sha256.to_string());
+    report.bytes = sniffed.bytes;
+    match snapshot::find_by_sha256(connection, &sniffed.sha256) {
+        Ok(Some(ids)) => {
+            report.status = Status::Unchanged;
+            report.facility_id = Some(ids.facility_id);
+            report.source_file_id = Some(ids.source_file_id);
+            report.reason = Some(format!(
+                "already imported (source file {} of facility {}); nothing written",
+                ids.source_file_id, ids.facility_id
+            ));
+            return report;
+        }
+        Ok(None) => {}
+        Err(error) => {
+            report.reason = Some(error.to_string());
+            return report;
+        }
+    }
+    progress.start(document.name(), sniffed.bytes);
+    let outcome = thread::scope(|scope| {
+        let (sender, receiver) = sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH_RECORDS);
+            let mut open = true;
+            let result = priceline_ingest::read(document, options, &mut |record| {
+                // Once the writer has given up, parse on without holding records.
+                if open {
+                    batch.push(record);
+                    if batch.len() == BATCH_RECORDS {
+                        open = sender
+                            .send(std::mem::replace(
+                                &mut batch,
+                                Vec::with_capacity(BATCH_RECORDS),
+                            ))
+                            .is_ok();
+                    }
+                }
+            });
+            if open && !batch.is_empty() {
+                let _ = sender.send(batch);
+            }
+            result
+        });
+        snapshot::import(connection, move |connection| {
+            write(connection, document.name(), receiver, reader, progress)
+        })
+    });
+    report.seconds = started.elapsed().as_secs_f64();
+    match outcome {
+        Ok((ids, read)) => {
+            report.status = Status::Imported;
+            report.facility_id = Some(ids.facility_id);
+            report.source_file_id = Some(ids.source_file_id);
+            fill_from_read(&mut report, read);
+        }
+        Err(Failure::Read(error)) => {
+            report.status = Status::Refused;
+            report.reason = Some(error.to_string());
+        }
+        Err(error) => {
+            report.reason = Some(format!("{error}; nothing was written"));
+        }
+    }
+    progress.finish(&report);
+    report
+}
+
+pub(crate) fn fill_from_read(report: &mut DocumentReport, read: ReadReport) {
+    if let Some(file) = &read.file {
+        report.format = Some(file.format.as_str().to_owned());
+        report.template_version = Some(file.template_version.as_str().to_owned());
+        report.declared_version = file.declared_version.clone();
+    }
+    report.summary = read.summary;
+    report.errors = read.findings.errors;
+    report.alerts = read.findings.alerts;
+    report.findings = read.findings.findings;
+}
+
+/// The writer's side, inside the import transaction: store records as they arrive, then the findings
+/// and counts once the reader has finished. Returning an error rolls everything back.
+fn write(
+    connection: &mut DbConnection,
+    file_name: &str,
+    receiver: Receiver<Vec<Record>>,
+    reader: ScopedJoinHandle<'_, Result<ReadReport, IngestError>>,
+    progress: &dyn Progress,
+) -> Result<(SnapshotIds, ReadReport), Failure> {
+    let mut writer: Option<SnapshotWriter> = None;
+    for batch in receiver.iter() {
+        for record in batch {
+            if let Record::Header(header) = record {
+                let mut facility = header.facility;
+                if facility.ein.is_none() {
+                    facility.ein = Ein::from_file_name(file_name);
+                }
+                writer = Some(SnapshotWriter::begin(
+                    connection,
+                    &facility.key(),
+                    &facility,
+                    &header.file,
+                )?);
+                continue;
+            }
+            let writer = writer.as_mut().ok_or(Failure::NoHeader)?;
+            match record {
+                Record::Header(_) => {}
+                Record::Item(item) => writer.push_item(connection, &item)?,
+                Record::Modifier(modifier) => {
+                    writer.push_modifier(connection, &modifier.modifier)?
+                }
+                Record::Quarantined(quarantined) => writer.push_quarantined(
+                    connection,
+                    StoredQuarantine {
+                        location: quarantined.source.to_string(),
+                        raw: match quarantined.raw {
+                            RawRecord::Cells(cells) => {
+                                serde_json::to_string(&cells).unwrap_or_default()
+                            }
+                            RawRecord::Json(text) => text,
+                        },
+                        findings_json: serde_json::to_string(&quarantined.findings)
+                            .unwrap_or_default(),
+                    },
+                )?,
+            }
+        }
+        if let Some(writer) = &writer {
+            let written = writer.written();
+            progress.advance(written.items as u64, written.payer_rates as u64);
+        }
+    }
+    let read = reader.join().map_err(|_| Failure::ReaderPanicked)??;
+    let mut writer = writer.ok_or(Failure::NoHeader)?;
+    for finding in &read.findings.findings {
+        writer.push_finding(
+            connection,
+            StoredFinding {
+                severity: format!("{:?}", finding.severity).to_lowercase(),
+                rule: finding.rule.clone(),
+                location: finding.location.clone(),
+                message: finding.message.clone(),
+            },
+        )?;
+    }
+    let ids = writer.finish(
+        connection,
+        &FileReport {
+            rows_read: read.summary.data_rows,
+            duplicate_rows: read.summary.duplicate_rows,
+            error_count: read.findings.errors,
+            alert_count: read.findings.alerts,
+        },
+    )?;
+    Ok((ids, read))
+}

@@ -1,0 +1,129 @@
+//! What an import or a validation says about each document: a line for people, JSON for machines.
+
+use priceline_ingest::{Finding, ReadSummary, ValidationReport};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Stored as a new snapshot.
+    Imported,
+    /// The same bytes (SHA-256) were imported before: nothing was written.
+    Unchanged,
+    /// Read without storing (`priceline validate`): no error findings.
+    Valid,
+    /// Read without storing: error findings.
+    Invalid,
+    /// Not a price file we can read (HTML, empty, broken JSON, legacy chargemaster…): nothing written.
+    Refused,
+    /// Reading or writing failed midway: nothing written, earlier snapshots untouched.
+    Failed,
+}
+
+impl Status {
+    /// Statuses that make the command exit non-zero.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Self::Invalid | Self::Refused | Self::Failed)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentReport {
+    /// The file (and ZIP member, after `!`).
+    pub file: String,
+    pub status: Status,
+    /// Why the file was refused or failed, or which snapshot it already is.
+    pub reason: Option<String>,
+    pub sha256: Option<String>,
+    pub format: Option<String>,
+    pub template_version: Option<String>,
+    pub declared_version: Option<String>,
+    pub facility_id: Option<i64>,
+    pub source_file_id: Option<i64>,
+    pub summary: ReadSummary,
+    pub errors: u64,
+    pub alerts: u64,
+    /// Findings kept in full (all are counted in `errors` and `alerts`).
+    pub findings: Vec<Finding>,
+    pub seconds: f64,
+    pub bytes: u64,
+}
+
+impl DocumentReport {
+    pub(crate) fn new(file: &str) -> Self {
+        Self {
+            file: file.to_owned(),
+            status: Status::Failed,
+            reason: None,
+            sha256: None,
+            format: None,
+            template_version: None,
+            declared_version: None,
+            facility_id: None,
+            source_file_id: None,
+            summary: ReadSummary::default(),
+            errors: 0,
+            alerts: 0,
+            findings: Vec::new(),
+            seconds: 0.0,
+            bytes: 0,
+        }
+    }
+
+    /// One line for the terminal.
+    pub fn line(&self) -> String {
+        let status = format!("{:?}", self.status).to_lowercase();
+        let mut line = format!("{status:9} {}", self.file);
+        if let (Some(format), Some(version)) = (&self.format, &self.template_version) {
+            line.push_str(&format!(" [{format} v{version}]"));
+        }
+        let s = &self.summary;
+        if matches!(
+            self.status,
+            Status::Imported | Status::Valid | Status::Invalid
+        ) {
+            line.push_str(&format!(
+                ": {} rows, {} items, {} standard charges, {} payer rates, {} modifiers, {} quarantined, {} duplicates; {} errors, {} alerts",
+                s.data_rows, s.items, s.standard_charges, s.payer_rates, s.modifiers, s.quarantined_records, s.duplicate_rows,
+                self.errors, self.alerts
+            ));
+            if self.seconds > 0.0 && self.status == Status::Imported {
+                line.push_str(&format!(
+                    " in {:.2} s ({:.0} payer rates/s)",
+                    self.seconds,
+                    s.payer_rates as f64 / self.seconds
+                ));
+            }
+        }
+        if let Some(reason) = &self.reason {
+            line.push_str(&format!(": {reason}"));
+        }
+        line
+    }
+}
+
+impl From<ValidationReport> for DocumentReport {
+    fn from(validation: ValidationReport) -> Self {
+        let mut report = Self::new(&validation.file_name);
+        report.status = match (&validation.refused, validation.valid) {
+            (Some(_), _) => Status::Refused,
+            (None, true) => Status::Valid,
+            (None, false) => Status::Invalid,
+        };
+        report.reason = validation.refused;
+        if let Some(sniffed) = &validation.sniffed {
+            report.sha256 = Some(sniffed.sha256.to_string());
+            report.bytes = sniffed.bytes;
+        }
+        if let Some(file) = &validation.file {
+            report.format = Some(file.format.as_str().to_owned());
+            report.template_version = Some(file.template_version.as_str().to_owned());
+            report.declared_version = file.declared_version.clone();
+        }
+        report.summary = validation.summary;
+        report.errors = validation.findings.errors;
+        report.alerts = validation.findings.alerts;
+        report.findings = validation.findings.findings;
+        report
+    }
+}

@@ -1,0 +1,327 @@
+//! Reading a snapshot back as the domain values that were written.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use priceline_domain::{
+    AllowedCount, Amount, Attestation, BillingClass, Ccn, Code, CodeType, ContractProvision,
+    DrugInfo, DrugUnitType, Ein, Facility, FileFormat, Item, License, Location, Methodology,
+    Modifier, ModifierPayerInfo, Npi, PayerRate, Percentage, Quantity, RecordLocation, Setting,
+    Sha256, SourceFile, StandardCharge, StateCode, TemplateVersion,
+};
+
+use super::Snapshot;
+use crate::codec::{
+    decode, decode_amount, decode_list, decode_micros, decode_opt, decode_raw_values,
+};
+use crate::connection::DbConnection;
+use crate::rows::*;
+use crate::schema::*;
+use crate::{StoreError, StoreResult};
+
+/// Reads a whole snapshot back.
+pub fn load_snapshot(connection: &mut DbConnection, source_file_id: i64) -> StoreResult<Snapshot> {
+    let file_row: SourceFileRow = source_files::table
+        .find(source_file_id)
+        .select(SourceFileRow::as_select())
+        .first(connection)?;
+    let facility_row: FacilityRow = facilities::table
+        .find(file_row.facility_id)
+        .select(FacilityRow::as_select())
+        .first(connection)?;
+    let facility = load_facility_header(connection, source_file_id, &file_row, &facility_row)?;
+    let source_file = source_file_from_row(file_row)?;
+    let items = load_items(connection, source_file_id)?;
+    let modifiers = load_modifiers(connection, source_file_id)?;
+    Ok(Snapshot {
+        facility_key: facility_row.facility_key,
+        facility,
+        source_file,
+        items,
+        modifiers,
+    })
+}
+
+fn load_facility_header(
+    connection: &mut DbConnection,
+    source_file_id: i64,
+    file: &SourceFileRow,
+    facility: &FacilityRow,
+) -> StoreResult<Facility> {
+    let locations = file_locations::table
+        .filter(file_locations::source_file_id.eq(source_file_id))
+        .order(file_locations::position)
+        .select(LocationRow::as_select())
+        .load(connection)?
+        .into_iter()
+        .map(|row| Location {
+            name: row.name,
+            address: row.address,
+        })
+        .collect();
+    let type_2_npis = file_npis::table
+        .filter(file_npis::source_file_id.eq(source_file_id))
+        .order(file_npis::position)
+        .select(NpiRow::as_select())
+        .load(connection)?
+        .into_iter()
+        .map(|row| decode("NPI", &row.npi, Npi::parse))
+        .collect::<StoreResult<_>>()?;
+    let general_contract_provisions = file_contract_provisions::table
+        .filter(file_contract_provisions::source_file_id.eq(source_file_id))
+        .order(file_contract_provisions::position)
+        .select(ProvisionRow::as_select())
+        .load(connection)?
+        .into_iter()
+        .map(|row| ContractProvision {
+            payer_name: row.payer_name,
+            plan_name: row.plan_name,
+            provisions: row.provisions,
+        })
+        .collect();
+    Ok(Facility {
+        hospital_name: file.hospital_name.clone(),
+        locations,
+        license: License {
+            state: decode_opt(
+                "license state",
+                file.license_state.as_deref(),
+                StateCode::parse,
+            )?,
+            number: file.license_number.clone(),
+        },
+        type_2_npis,
+        ccn: decode_opt("CCN", facility.ccn.as_deref(), Ccn::parse)?,
+        ein: decode_opt("EIN", facility.ein.as_deref(), Ein::parse)?,
+        financial_aid_policy: file.financial_aid_policy.clone(),
+        general_contract_provisions,
+    })
+}
+
+fn source_file_from_row(row: SourceFileRow) -> StoreResult<SourceFile> {
+    let attestation = (row.attestation_text.is_some()
+        || row.attestation_confirmed.is_some()
+        || row.attester_name.is_some())
+    .then(|| Attestation {
+        text: row.attestation_text.unwrap_or_default(),
+        confirmed: row.attestation_confirmed,
+        attester_name: row.attester_name,
+    });
+    Ok(SourceFile {
+        file_name: row.file_name,
+        sha256: decode("SHA-256", &row.sha256, Sha256::parse)?,
+        format: decode("file format", &row.format, FileFormat::parse)?,
+        template_version: decode(
+            "template version",
+            &row.template_version,
+            TemplateVersion::parse,
+        )?,
+        declared_version: row.declared_version,
+        last_updated_on: row.last_updated_on,
+        attestation,
+        imported_at: row.imported_at.and_utc(),
+    })
+}
+
+fn record_location(text: &str) -> StoreResult<RecordLocation> {
+    RecordLocation::parse(text).ok_or_else(|| StoreError::Corrupt {
+        what: "record location",
+        value: text.to_owned(),
+        reason: "expected `row N` or a JSON pointer".to_owned(),
+    })
+}
+
+fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult<Vec<Item>> {
+    let item_rows: Vec<ItemRow> = items::table
+        .filter(items::source_file_id.eq(source_file_id))
+        .order(items::id)
+        .select(ItemRow::as_select())
+        .load(connection)?;
+    let mut codes: HashMap<i64, Vec<Code>> = HashMap::new();
+    for row in item_codes::table
+        .filter(item_codes::source_file_id.eq(source_file_id))
+        .order((item_codes::item_id, item_codes::position))
+        .select(ItemCodeRow::as_select())
+        .load(connection)?
+    {
+        let code_type = decode("code type", &row.code_type, CodeType::parse)?;
+        codes.entry(row.item_id).or_default().push(Code {
+            code_type,
+            code: row.code,
+        });
+    }
+    let mut rates: HashMap<i64, Vec<PayerRate>> = HashMap::new();
+    for (row, payer_name, plan_name) in payer_rates::table
+        .inner_join(payer_plans::table)
+        .filter(payer_rates::source_file_id.eq(source_file_id))
+        .order(payer_rates::id)
+        .select((
+            RateRow::as_select(),
+            payer_plans::payer_name,
+            payer_plans::plan_name,
+        ))
+        .load::<(RateRow, String, String)>(connection)?
+    {
+        // An empty plan name stands for "no plan" (see the payer_plans migration).
+        let plan_name = (!plan_name.is_empty()).then_some(plan_name);
+        rates
+            .entry(row.standard_charge_id)
+            .or_default()
+            .push(rate_from_row(&row, payer_name, plan_name)?);
+    }
+    let mut charges: HashMap<i64, Vec<StandardCharge>> = HashMap::new();
+    for row in standard_charges::table
+        .filter(standard_charges::source_file_id.eq(source_file_id))
+        .order(standard_charges::id)
+        .select(ChargeRow::as_select())
+        .load::<ChargeRow>(connection)?
+    {
+        let charge = charge_from_row(&row, rates.remove(&row.id).unwrap_or_default())?;
+        charges.entry(row.item_id).or_default().push(charge);
+    }
+    item_rows
+        .into_iter()
+        .map(|row| {
+            let item_id = row.id;
+            let drug = match (row.drug_unit, row.drug_unit_type.as_deref()) {
+                (Some(unit), Some(unit_type)) => Some(DrugInfo {
+                    unit: decode_amount("drug unit", unit, Quantity::from_micros)?,
+                    unit_type: decode("drug unit type", unit_type, DrugUnitType::parse)?,
+                }),
+                _ => None,
+            };
+            Ok(Item {
+                description: row.description,
+                codes: codes.remove(&item_id).unwrap_or_default(),
+                drug,
+                standard_charges: charges.remove(&item_id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn charge_from_row(row: &ChargeRow, payer_rates: Vec<PayerRate>) -> StoreResult<StandardCharge> {
+    Ok(StandardCharge {
+        setting: decode("setting", &row.setting, Setting::parse)?,
+        billing_class: decode_opt(
+            "billing class",
+            row.billing_class.as_deref(),
+            BillingClass::parse,
+        )?,
+        modifiers: decode_list(row.modifiers.as_deref()),
+        gross: decode_micros("gross charge", row.gross, Amount::from_micros)?,
+        discounted_cash: decode_micros(
+            "discounted cash",
+            row.discounted_cash,
+            Amount::from_micros,
+        )?,
+        minimum: decode_micros("minimum", row.minimum, Amount::from_micros)?,
+        maximum: decode_micros("maximum", row.maximum, Amount::from_micros)?,
+        generic_notes: row.generic_notes.clone(),
+        payer_rates,
+        source: record_location(&row.source_location)?,
+        raw_values: decode_raw_values(row.raw_values.as_deref())?,
+    })
+}
+
+fn rate_from_row(
+    row: &RateRow,
+    payer_name: String,
+    plan_name: Option<String>,
+) -> StoreResult<PayerRate> {
+    Ok(PayerRate {
+        payer_name,
+        plan_name,
+        negotiated_dollar: decode_micros(
+            "negotiated dollar",
+            row.negotiated_dollar,
+            Amount::from_micros,
+        )?,
+        negotiated_percentage: decode_micros(
+            "negotiated percentage",
+            row.negotiated_percentage,
+            Percentage::from_micros,
+        )?,
+        negotiated_algorithm: row.negotiated_algorithm.clone(),
+        methodology: decode_opt(
+            "methodology",
+            row.methodology.as_deref(),
+            Methodology::parse,
+        )?,
+        median_amount: decode_micros("median amount", row.median_amount, Amount::from_micros)?,
+        percentile_10th: decode_micros(
+            "10th percentile",
+            row.percentile_10th,
+            Amount::from_micros,
+        )?,
+        percentile_90th: decode_micros(
+            "90th percentile",
+            row.percentile_90th,
+            Amount::from_micros,
+        )?,
+        count: decode_opt("count", row.allowed_count.as_deref(), AllowedCount::parse)?,
+        estimated_amount: decode_micros(
+            "estimated amount",
+            row.estimated_amount,
+            Amount::from_micros,
+        )?,
+        payer_notes: row.payer_notes.clone(),
+        source: record_location(&row.source_location)?,
+        raw_values: decode_raw_values(row.raw_values.as_deref())?,
+    })
+}
+
+fn load_modifiers(
+    connection: &mut DbConnection,
+    source_file_id: i64,
+) -> StoreResult<Vec<Modifier>> {
+    let modifier_rows: Vec<ModifierRow> = modifiers::table
+        .filter(modifiers::source_file_id.eq(source_file_id))
+        .order(modifiers::id)
+        .select(ModifierRow::as_select())
+        .load(connection)?;
+    let ids: Vec<i64> = modifier_rows.iter().map(|row| row.id).collect();
+    let mut payer_info: HashMap<i64, Vec<ModifierPayerInfo>> = HashMap::new();
+    for row in modifier_payer_info::table
+        .filter(modifier_payer_info::modifier_id.eq_any(&ids))
+        .order((
+            modifier_payer_info::modifier_id,
+            modifier_payer_info::position,
+        ))
+        .select(ModifierPayerRow::as_select())
+        .load(connection)?
+    {
+        payer_info
+            .entry(row.modifier_id)
+            .or_default()
+            .push(ModifierPayerInfo {
+                payer_name: row.payer_name,
+                plan_name: row.plan_name,
+                description: row.description,
+                negotiated_dollar: decode_micros(
+                    "modifier dollar",
+                    row.negotiated_dollar,
+                    Amount::from_micros,
+                )?,
+                negotiated_percentage: decode_micros(
+                    "modifier percentage",
+                    row.negotiated_percentage,
+                    Percentage::from_micros,
+                )?,
+                negotiated_algorithm: row.negotiated_algorithm,
+            });
+    }
+    modifier_rows
+        .into_iter()
+        .map(|row| {
+            let id = row.id;
+            Ok(Modifier {
+                code: row.code,
+                description: row.description,
+                setting: decode_opt("modifier setting", row.setting.as_deref(), Setting::parse)?,
+                notes: row.notes,
+                payer_info: payer_info.remove(&id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}

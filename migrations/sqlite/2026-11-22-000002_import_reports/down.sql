@@ -1,0 +1,11 @@
+DROP TABLE quarantined_records;
+DROP TABLE findings;
+ALTER TABLE source_files DROP COLUMN alert_count;
+ALTER TABLE source_files DROP COLUMN error_count;
+ALTER TABLE source_files DROP COLUMN duplicate_rows;
+ALTER TABLE source_files DROP COLUMN quarantined_count;
+ALTER TABLE source_files DROP COLUMN modifiers_count;
+ALTER TABLE source_files DROP COLUMN payer_rates_count;
+ALTER TABLE source_files DROP COLUMN standard_charges_count;
+ALTER TABLE source_files DROP COLUMN items_count;
+ALTER TABLE source_files DROP COLUMN rows_read;
