@@ -7,5 +7,6 @@
 mod support;
 
 mod api;
+mod import;
 mod ingest;
 mod store;

@@ -79,6 +79,12 @@ impl<W: Write> CsvWriter<W> {
         (0..count).try_for_each(|_| self.plain(None::<&str>))
     }
 
+    /// Cells rendered by another writer (see `Rendered`), placed at the start of a row.
+    pub fn rendered(&mut self, cells: &Rendered) -> io::Result<()> {
+        self.at_row_start = false;
+        self.out.write_all(&cells.0.out)
+    }
+
     pub fn end_row(&mut self) -> io::Result<()> {
         self.at_row_start = true;
         self.out.write_all(b"\n")
@@ -191,6 +197,22 @@ impl<W: Write> CsvWriter<W> {
 
     pub fn notes(&mut self, notes: Option<&str>) -> io::Result<()> {
         self.text(notes.unwrap_or(""))
+    }
+}
+
+/// Cells rendered once and written on many rows: Tall repeats an item's columns on every payer row.
+pub(crate) struct Rendered(CsvWriter<Vec<u8>>);
+
+impl Rendered {
+    pub fn new() -> Self {
+        Self(CsvWriter::new(Vec::new()))
+    }
+
+    /// Starts over, keeping the buffers' capacity.
+    pub fn writer(&mut self) -> &mut CsvWriter<Vec<u8>> {
+        self.0.out.clear();
+        self.0.at_row_start = true;
+        &mut self.0
     }
 }
 

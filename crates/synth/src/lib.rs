@@ -131,11 +131,7 @@ pub fn write(spec: &Spec, format: Format, out: &mut impl Write) -> io::Result<St
     };
     let mut buffered = BufWriter::with_capacity(BUFFER_BYTES, &mut counted);
     let mut stats = match format {
-        Format::Tall => generate(
-            spec,
-            &hospital,
-            &mut tall::Tall(csv::CsvWriter::new(&mut buffered)),
-        ),
+        Format::Tall => generate(spec, &hospital, &mut tall::Tall::new(&mut buffered)),
         Format::Wide => generate(
             spec,
             &hospital,

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::Layout;
-use crate::csv::{CODE_PAIRS, CsvWriter};
+use crate::csv::{CODE_PAIRS, CsvWriter, Rendered};
 use crate::hospital::Hospital;
 use crate::model::{AdjustmentNote, Item, ModifierDefinition};
 
@@ -28,11 +28,24 @@ const PAYER_HEADERS: [&str; 13] = [
 /// Item columns before the payer columns: description, code pairs and six more.
 const ITEM_COLUMNS: usize = 1 + 2 * CODE_PAIRS + 6;
 
-pub(crate) struct Tall<W: Write>(pub CsvWriter<W>);
+pub(crate) struct Tall<W: Write> {
+    csv: CsvWriter<W>,
+    /// The current charge's item columns.
+    item_cells: Rendered,
+}
+
+impl<W: Write> Tall<W> {
+    pub fn new(out: W) -> Self {
+        Self {
+            csv: CsvWriter::new(out),
+            item_cells: Rendered::new(),
+        }
+    }
+}
 
 impl<W: Write> Layout for Tall<W> {
     fn begin(&mut self, hospital: &Hospital) -> io::Result<()> {
-        let csv = &mut self.0;
+        let csv = &mut self.csv;
         csv.general_rows(hospital, ITEM_COLUMNS + PAYER_HEADERS.len())?;
         csv.item_headers()?;
         PAYER_HEADERS
@@ -42,11 +55,12 @@ impl<W: Write> Layout for Tall<W> {
     }
 
     fn item(&mut self, hospital: &Hospital, item: &Item) -> io::Result<u64> {
-        let csv = &mut self.0;
+        let csv = &mut self.csv;
         for charge in &item.charges {
+            self.item_cells.writer().item_cells(item, charge)?;
             let rates = item.rates_of(charge);
             if rates.is_empty() {
-                csv.item_cells(item, charge)?;
+                csv.rendered(&self.item_cells)?;
                 csv.blanks(10)?;
                 csv.plain(charge.min)?;
                 csv.plain(charge.max)?;
@@ -55,7 +69,7 @@ impl<W: Write> Layout for Tall<W> {
             }
             for rate in rates {
                 let contract = &hospital.contracts[rate.contract];
-                csv.item_cells(item, charge)?;
+                csv.rendered(&self.item_cells)?;
                 csv.text(contract.payer)?;
                 csv.text(contract.plan)?;
                 csv.rate_cells(rate)?;
@@ -69,7 +83,7 @@ impl<W: Write> Layout for Tall<W> {
     }
 
     fn finish(&mut self, hospital: &Hospital, modifiers: &[ModifierDefinition]) -> io::Result<u64> {
-        let csv = &mut self.0;
+        let csv = &mut self.csv;
         let mut rows = 0;
         for modifier in modifiers {
             for &(contract, percentage) in &modifier.adjustments {

@@ -1,5 +1,5 @@
 use chrono::NaiveDate;
-use priceline_store::snapshot::{self, SnapshotWriter};
+use priceline_store::snapshot::{self, FileReport, SnapshotWriter};
 
 use crate::on_both_backends;
 use crate::support::fixtures;
@@ -94,13 +94,15 @@ on_both_backends! {
         .unwrap();
         let before = snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap();
 
-        // The same bytes again violate the unique SHA-256 after items were written: all of it rolls back.
-        use diesel::Connection;
-        let result = connection.transaction(|connection| {
-            let writer = SnapshotWriter::begin(connection, "key", &facility, &fixtures::source_file(7, date(2026, 9, 1)))?;
-            writer.write_items(connection, &items)?;
-            SnapshotWriter::begin(connection, "key", &facility, &fixtures::source_file(7, date(2026, 9, 1)))?;
-            writer.finish(connection)
+        // The same bytes again violate the unique SHA-256 after items were buffered: all of it rolls back.
+        let result = snapshot::import(&mut connection, |connection| -> priceline_store::StoreResult<_> {
+            let file = fixtures::source_file(7, date(2026, 9, 1));
+            let mut writer = SnapshotWriter::begin(connection, "key", &facility, &file)?;
+            for item in &items {
+                writer.push_item(connection, item)?;
+            }
+            SnapshotWriter::begin(connection, "key", &facility, &file)?;
+            writer.finish(connection, &FileReport::default())
         });
         assert!(result.is_err());
         assert_eq!(snapshot::find_by_sha256(&mut connection, &fixtures::source_file(7, date(2026, 9, 1)).sha256).unwrap(), None);

@@ -13,7 +13,7 @@ use crate::connection::DbConnection;
 use crate::schema::{facilities, source_files};
 use crate::{StoreError, StoreResult};
 
-pub use reader::load_snapshot;
+pub use reader::{StoredCounts, count_rows, load_snapshot, source_file_ids};
 pub use writer::{FileReport, SnapshotWriter, StoredFinding, StoredQuarantine, Written};
 
 /// Database ids of a written snapshot.

@@ -325,3 +325,52 @@ fn load_modifiers(
         })
         .collect()
 }
+
+/// How many rows of each kind a snapshot has in the database, counted there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredCounts {
+    pub items: i64,
+    pub standard_charges: i64,
+    pub payer_rates: i64,
+    pub modifiers: i64,
+    pub quarantined: i64,
+    pub findings: i64,
+}
+
+/// Counts a snapshot's rows (checks and reports; the API reads the counts recorded at import).
+pub fn count_rows(connection: &mut DbConnection, source_file_id: i64) -> StoreResult<StoredCounts> {
+    Ok(StoredCounts {
+        items: items::table
+            .filter(items::source_file_id.eq(source_file_id))
+            .count()
+            .get_result(connection)?,
+        standard_charges: standard_charges::table
+            .filter(standard_charges::source_file_id.eq(source_file_id))
+            .count()
+            .get_result(connection)?,
+        payer_rates: payer_rates::table
+            .filter(payer_rates::source_file_id.eq(source_file_id))
+            .count()
+            .get_result(connection)?,
+        modifiers: modifiers::table
+            .filter(modifiers::source_file_id.eq(source_file_id))
+            .count()
+            .get_result(connection)?,
+        quarantined: quarantined_records::table
+            .filter(quarantined_records::source_file_id.eq(source_file_id))
+            .count()
+            .get_result(connection)?,
+        findings: findings::table
+            .filter(findings::source_file_id.eq(source_file_id))
+            .count()
+            .get_result(connection)?,
+    })
+}
+
+/// Every stored source file id, oldest first.
+pub fn source_file_ids(connection: &mut DbConnection) -> StoreResult<Vec<i64>> {
+    Ok(source_files::table
+        .order(source_files::id)
+        .select(source_files::id)
+        .load(connection)?)
+}

@@ -1,0 +1,70 @@
+//! Importing files into the store on both backends: what is stored, what is refused, what a failure
+//! leaves behind.
+
+mod cms_examples;
+
+use priceline_api::importer::{DocumentReport, Quiet, import_path};
+use priceline_domain::Item;
+use priceline_ingest::ReadOptions;
+use priceline_store::DbConnection;
+
+pub const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
+
+/// Imports one file (all its documents) with default options.
+pub fn import(connection: &mut DbConnection, path: &str) -> Vec<DocumentReport> {
+    import_path(
+        connection,
+        std::path::Path::new(path),
+        &ReadOptions::default(),
+        &Quiet,
+    )
+}
+
+/// One price fact per payer rate (or per charge without rates): what a price file says, independent
+/// of layout, for comparing the same content written as Tall, Wide and JSON.
+pub fn price_facts(items: &[Item]) -> Vec<String> {
+    let mut facts = Vec::new();
+    for item in items {
+        let mut codes: Vec<String> = item
+            .codes
+            .iter()
+            .map(|c| format!("{}:{}", c.code_type, c.code))
+            .collect();
+        codes.sort();
+        for charge in &item.standard_charges {
+            let base = format!(
+                "{} | {} | {:?} | {:?} | gross={:?} cash={:?} min={:?} max={:?}",
+                codes.join(","),
+                charge.setting,
+                charge.modifiers,
+                item.drug
+                    .as_ref()
+                    .map(|d| format!("{} {}", d.unit, d.unit_type)),
+                charge.gross.map(|a| a.to_string()),
+                charge.discounted_cash.map(|a| a.to_string()),
+                charge.minimum.map(|a| a.to_string()),
+                charge.maximum.map(|a| a.to_string()),
+            );
+            if charge.payer_rates.is_empty() {
+                facts.push(base.clone());
+            }
+            for rate in &charge.payer_rates {
+                facts.push(format!(
+                    "{base} | {} / {:?} | dollar={:?} pct={:?} alg={:?} {:?} | median={:?} p10={:?} p90={:?} count={:?}",
+                    rate.payer_name,
+                    rate.plan_name,
+                    rate.negotiated_dollar.map(|a| a.to_string()),
+                    rate.negotiated_percentage.map(|a| a.to_string()),
+                    rate.negotiated_algorithm,
+                    rate.methodology,
+                    rate.median_amount.map(|a| a.to_string()),
+                    rate.percentile_10th.map(|a| a.to_string()),
+                    rate.percentile_90th.map(|a| a.to_string()),
+                    rate.count.map(|c| c.to_string()),
+                ));
+            }
+        }
+    }
+    facts.sort();
+    facts
+}
