@@ -135,17 +135,34 @@ fn validate(args: &FileArgs) -> anyhow::Result<()> {
     conclude(&reports, args.report.as_deref())
 }
 
+/// The `--report` file: every document's counts and findings, and what the run cost.
+#[derive(serde::Serialize)]
+struct RunReport<'a> {
+    documents: &'a [DocumentReport],
+    /// The process's peak resident memory (Linux), for checking that memory stays bounded.
+    peak_memory_bytes: Option<u64>,
+}
+
+/// Peak resident set size of this process, from `/proc/self/status` (`VmHWM`); `None` elsewhere.
+fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
+}
+
 /// Writes the JSON report if asked and turns failures into a non-zero exit.
 fn conclude(reports: &[DocumentReport], report_path: Option<&Path>) -> anyhow::Result<()> {
+    let peak = peak_memory_bytes();
     if let Some(path) = report_path {
-        let json = serde_json::to_string_pretty(reports)?;
+        let report = RunReport {
+            documents: reports,
+            peak_memory_bytes: peak,
+        };
+        let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
-    let failed = reports
-        .iter()
-        .filter(|report| report.status.is_failure())
-        .count();
     let count = |status: Status| {
         reports
             .iter()
@@ -153,15 +170,23 @@ fn conclude(reports: &[DocumentReport], report_path: Option<&Path>) -> anyhow::R
             .count()
     };
     println!(
-        "{} file(s): {} imported, {} unchanged, {} valid, {} invalid, {} refused, {} failed",
+        "{} file(s): {} imported, {} unchanged, {} valid, {} invalid, {} refused, {} failed; peak memory {}",
         reports.len(),
         count(Status::Imported),
         count(Status::Unchanged),
         count(Status::Valid),
         count(Status::Invalid),
         count(Status::Refused),
-        count(Status::Failed)
+        count(Status::Failed),
+        peak.map_or_else(
+            || "unknown".to_owned(),
+            |bytes| format!("{:.0} MB", bytes as f64 / 1e6)
+        )
     );
+    let failed = reports
+        .iter()
+        .filter(|report| report.status.is_failure())
+        .count();
     if failed > 0 {
         bail!(
             "{failed} of {} file(s) were refused, invalid or failed",

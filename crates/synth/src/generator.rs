@@ -137,8 +137,9 @@ impl<'h> Generator<'h> {
             item.variant = None;
         } else {
             item.service = &SERVICES[*self.rng.pick(&self.variant_pool)];
+            let suffix = *self.rng.pick(VARIANT_SUFFIXES);
             item.variant = Some(Variant {
-                suffix: *self.rng.pick(VARIANT_SUFFIXES),
+                suffix,
                 cdm: self.hospital.cdm_base + position as u64,
             });
         }
@@ -380,22 +381,26 @@ fn allowed(rng: &mut Rng, center: u64, places: u8, count: Option<Count>) -> Opti
 mod tests {
     use super::*;
 
-    fn items(
-        seed: u64,
-        index: usize,
-        rows: u64,
-    ) -> (Hospital, Vec<(String, u64, Vec<Charge>, Vec<Rate>)>) {
+    /// An item as drawn, kept after the generator reuses its buffers.
+    struct Drawn {
+        description: String,
+        tall_rows: u64,
+        charges: Vec<Charge>,
+        rates: Vec<Rate>,
+    }
+
+    fn items(seed: u64, index: usize, rows: u64) -> (Hospital, Vec<Drawn>) {
         let hospital = Hospital::new(seed, index);
         let mut generator = Generator::new(seed, index, &hospital, rows);
         let mut item = Item::new(&SERVICES[0]);
         let mut items = Vec::new();
         while generator.next(&mut item) {
-            items.push((
-                item.description().to_string(),
-                item.tall_rows(),
-                item.charges.clone(),
-                item.rates.clone(),
-            ));
+            items.push(Drawn {
+                description: item.description().to_string(),
+                tall_rows: item.tall_rows(),
+                charges: item.charges.clone(),
+                rates: item.rates.clone(),
+            });
         }
         (hospital, items)
     }
@@ -405,8 +410,8 @@ mod tests {
         let (_, small) = items(1, 0, 1);
         assert_eq!(small.len(), 1, "at least one item, then stop");
         let (_, items) = items(1, 0, 5_000);
-        let rows: u64 = items.iter().map(|item| item.1).sum();
-        let last = items.last().map_or(0, |item| item.1);
+        let rows: u64 = items.iter().map(|item| item.tall_rows).sum();
+        let last = items.last().map_or(0, |item| item.tall_rows);
         assert!(rows >= 5_000 && rows < 5_000 + last, "{rows}");
         assert!(
             items.len() > SERVICES.len(),
@@ -418,7 +423,13 @@ mod tests {
     fn rates_follow_the_v3_conditional_rules() {
         let (hospital, items) = items(9, 2, 20_000);
         let mut seen_methodologies = std::collections::HashSet::new();
-        for (description, _, charges, rates) in &items {
+        for Drawn {
+            description,
+            charges,
+            rates,
+            ..
+        } in &items
+        {
             for charge in charges {
                 let rates = &rates[charge.rates.clone()];
                 assert!(

@@ -37,7 +37,7 @@ impl<W: Write> Json<W> {
                 c if u32::from(c) < 0x20 => "",
                 _ => continue,
             };
-            self.out.write_all(text[start..index].as_bytes())?;
+            self.out.write_all(&text.as_bytes()[start..index])?;
             if escape.is_empty() {
                 write!(self.out, "\\u{:04x}", u32::from(character))?;
             } else {
@@ -45,7 +45,7 @@ impl<W: Write> Json<W> {
             }
             start = index + character.len_utf8();
         }
-        self.out.write_all(text[start..].as_bytes())?;
+        self.out.write_all(&text.as_bytes()[start..])?;
         self.out.write_all(b"\"")
     }
 
