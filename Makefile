@@ -14,10 +14,18 @@ help:
 build:
 	$(CARGO) build --release -p priceline-api
 
+# The demo dataset: files in the CMS v3.0 formats from the project's own generator, imported once
+# (importing the same bytes again is a no-op).
+DEMO_DIR := data/demo
+
 run: build
+	@test -d $(DEMO_DIR) || $(RELEASE_BIN) generate --out $(DEMO_DIR) --hospitals 24 --rows 3000
+	$(RELEASE_BIN) import $(DEMO_DIR)
 	$(RELEASE_BIN) serve
 
+# The suite also drives the `priceline` binary (an import killed midway), so build it first.
 test:
+	$(CARGO) build -p priceline-api --bin priceline
 	$(CARGO) test --workspace
 
 lint: .venv/bin/hadolint
@@ -37,8 +45,8 @@ openapi:
 	$(CARGO) run -q -p priceline-api -- openapi > openapi/openapi.json
 	@echo "wrote openapi/openapi.json"
 
-bench:
-	$(CARGO) bench -p priceline-tests --bench store
+bench: build
+	$(CARGO) bench -p priceline-tests --bench import
 
 clean-data:
 	rm -rf data/

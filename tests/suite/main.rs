@@ -10,3 +10,4 @@ mod api;
 mod import;
 mod ingest;
 mod store;
+mod synth;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use priceline_domain::TemplateVersion;
 use priceline_ingest::{ReadOptions, validate_path};
 use priceline_store::{Backend, DatabaseUrl, Pool, migrations};
+use priceline_synth::Format;
 
 use crate::config::{ConfigError, Settings};
 use crate::importer::{DocumentReport, Status, expand_paths, import_path};
@@ -47,8 +48,40 @@ pub enum Command {
     /// Check price files against the CMS rules without storing anything. Exits non-zero when any file
     /// has errors or is refused.
     Validate(FileArgs),
+    /// Generate a deterministic synthetic dataset of CMS v3.0 price files (for demos and benchmarks).
+    Generate(GenerateArgs),
     /// Print the OpenAPI document (3.1, JSON).
     Openapi,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Folder to write into (created if missing); each format gets a sub-folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// How many hospitals.
+    #[arg(long, default_value_t = 20)]
+    pub hospitals: usize,
+    /// About how many Tall data rows (payer rates and rows without a payer) per hospital.
+    #[arg(long, default_value_t = 2_000)]
+    pub rows: u64,
+    /// The seed: the same seed and sizes give byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Layouts to write: tall, wide, json or all. Several hospitals share one layout in turn when
+    /// more than one is given, so each hospital has exactly one current file.
+    #[arg(long, value_delimiter = ',', default_value = "all", value_parser = parse_formats)]
+    pub format: Vec<Vec<Format>>,
+}
+
+fn parse_formats(text: &str) -> Result<Vec<Format>, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "all" => Ok(Format::ALL.to_vec()),
+        "tall" => Ok(vec![Format::Tall]),
+        "wide" => Ok(vec![Format::Wide]),
+        "json" => Ok(vec![Format::Json]),
+        other => Err(format!("{other:?} is not a layout; use tall, wide, json or all")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +134,7 @@ pub fn run(
         Command::Migrate { action } => migrate(&settings()?, action),
         Command::Import(args) => import(&settings()?, &args),
         Command::Validate(args) => validate(&args),
+        Command::Generate(args) => generate(&args),
         Command::Serve { migrate } => serve(settings()?, migrate),
     }
 }
@@ -119,6 +153,24 @@ fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
         }
     }
     conclude(&reports, args.report.as_deref())
+}
+
+fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
+    let mut formats: Vec<Format> = args.format.iter().flatten().copied().collect();
+    formats.dedup();
+    if args.hospitals == 0 || args.rows == 0 {
+        bail!("--hospitals and --rows must be at least 1");
+    }
+    let mut written = 0;
+    // Hospital i is written in formats[i % n] only: one file per hospital, all layouts represented.
+    for (index, format) in (0..args.hospitals).zip(formats.iter().cycle()) {
+        let paths = priceline_synth::write_hospital(&args.out, args.seed, index, args.rows, *format)
+            .with_context(|| format!("cannot write into {}", args.out.display()))?;
+        written += 1;
+        println!("wrote {}", paths.display());
+    }
+    println!("{written} file(s) in {}", args.out.display());
+    Ok(())
 }
 
 fn validate(args: &FileArgs) -> anyhow::Result<()> {

@@ -107,8 +107,8 @@ impl DatabaseUrl {
         }
     }
 
-    /// The text handed to the driver. Contains the password: never log it.
-    fn connection_string(&self) -> String {
+    /// The text handed to the driver (and to a child process). Contains the password: never log it.
+    pub fn connection_string(&self) -> String {
         match self {
             Self::Sqlite(path) => path.display().to_string(),
             Self::Postgres(url) => url.to_string(),

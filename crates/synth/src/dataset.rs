@@ -17,22 +17,26 @@ pub fn write_dataset(
     rows_per_hospital: u64,
     formats: &[Format],
 ) -> io::Result<Vec<PathBuf>> {
-    for format in formats {
-        fs::create_dir_all(dir.join(format.name()))?;
-    }
     let mut paths = Vec::with_capacity(hospitals * formats.len());
     for index in 0..hospitals {
-        let hospital = Hospital::new(seed, index);
-        let spec = Spec {
-            seed,
-            hospital: index,
-            rows: rows_per_hospital,
-        };
         for &format in formats {
-            let path = dir.join(format.name()).join(hospital.file_name(format));
-            write(&spec, format, &mut File::create(&path)?)?;
-            paths.push(path);
+            paths.push(write_hospital(dir, seed, index, rows_per_hospital, format)?);
         }
     }
     Ok(paths)
+}
+
+/// Writes hospital `index` of `seed` in one format into `dir/<format>/`, named by the CMS rule.
+pub fn write_hospital(dir: &Path, seed: u64, index: usize, rows: u64, format: Format) -> io::Result<PathBuf> {
+    let hospital = Hospital::new(seed, index);
+    let folder = dir.join(format.name());
+    fs::create_dir_all(&folder)?;
+    let path = folder.join(hospital.file_name(format));
+    let spec = Spec {
+        seed,
+        hospital: index,
+        rows,
+    };
+    write(&spec, format, &mut File::create(&path)?)?;
+    Ok(path)
 }

@@ -40,7 +40,7 @@ mod wide;
 
 use std::io::{self, BufWriter, Write};
 
-pub use dataset::write_dataset;
+pub use dataset::{write_dataset, write_hospital};
 pub use hospital::{Hospital, Location};
 pub use payer::Contract;
 
@@ -186,5 +186,54 @@ impl<W: Write> Write for Counted<'_, W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generate(spec: &Spec, format: Format) -> (Vec<u8>, Stats) {
+        let mut bytes = Vec::new();
+        let stats = write(spec, format, &mut bytes).unwrap();
+        (bytes, stats)
+    }
+
+    #[test]
+    fn same_spec_same_bytes_and_the_counts_add_up() {
+        let spec = Spec {
+            seed: 12,
+            hospital: 3,
+            rows: 1_500,
+        };
+        let mut content = None;
+        for &format in Format::ALL {
+            let (bytes, stats) = generate(&spec, format);
+            assert_eq!(
+                generate(&spec, format),
+                (bytes.clone(), stats),
+                "{format:?}"
+            );
+            assert_eq!(stats.bytes, bytes.len() as u64);
+            let lines = bytes.iter().filter(|byte| **byte == b'\n').count() as u64;
+            match format {
+                Format::Tall => {
+                    assert_eq!(stats.rows, stats.tall_rows);
+                    assert_eq!(lines, 3 + stats.rows);
+                }
+                Format::Wide => {
+                    assert_eq!(stats.rows, stats.standard_charges + stats.modifiers);
+                    assert_eq!(lines, 3 + stats.rows);
+                }
+                Format::Json => assert_eq!(stats.rows, stats.items + stats.modifiers),
+            }
+            let counts = (
+                stats.items,
+                stats.standard_charges,
+                stats.payer_rates,
+                stats.modifiers,
+            );
+            assert_eq!(*content.get_or_insert(counts), counts, "{format:?}");
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! leaves behind.
 
 mod cms_examples;
+mod generated;
+mod interrupted;
 
 use priceline_api::importer::{DocumentReport, Quiet, import_path};
 use priceline_domain::Item;

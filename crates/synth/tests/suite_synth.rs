@@ -1,4 +1,0 @@
-// THROWAWAY harness (delete before finishing): runs tests/suite/synth from this crate.
-#![allow(clippy::unwrap_used)]
-#[path = "../../../tests/suite/synth/mod.rs"]
-mod synth;

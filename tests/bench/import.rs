@@ -1,0 +1,144 @@
+//! `make bench` (import part): generated CMS v3.0 files of 1M and 5M payer-rate rows (Tall) plus Wide
+//! and JSON, each parsed without storing (the ceiling an import can approach) and imported into SQLite
+//! and, when `PRICELINE_TEST_POSTGRES_URL` is set, PostgreSQL. Every figure comes from running the
+//! release `priceline` binary as its own process, so its peak memory is the import's alone.
+//! Prints figures; asserts nothing about speed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use diesel::RunQueryDsl;
+use priceline_store::{DatabaseUrl, connect};
+use priceline_synth::{Format, Spec};
+
+const SEED: u64 = 20_261_122;
+
+struct Run {
+    seconds: f64,
+    payer_rates: u64,
+    peak_bytes: u64,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn binary() -> PathBuf {
+    workspace().join("target/release/priceline")
+}
+
+/// The benchmark file, generated once and kept under target/bench-data/.
+fn file(format: Format, rows: u64) -> PathBuf {
+    let dir = workspace().join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("create target/bench-data");
+    let path = dir.join(format!("{}-{}k.{}", format.name(), rows / 1000, format.extension()));
+    if !path.exists() {
+        let started = Instant::now();
+        let partial = path.with_extension("partial");
+        let mut out = std::fs::File::create(&partial).expect("create the benchmark file");
+        let spec = Spec { seed: SEED, hospital: 0, rows };
+        let stats = priceline_synth::write(&spec, format, &mut out).expect("generate the benchmark file");
+        std::fs::rename(&partial, &path).expect("move the benchmark file into place");
+        println!(
+            "generated {} ({:.0} MB, {} payer rates) in {:.1} s",
+            path.display(),
+            stats.bytes as f64 / 1e6,
+            stats.payer_rates,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    path
+}
+
+/// Runs `priceline <args> --report` with the given database and reads its report.
+fn run(args: &[&str], path: &Path, database: Option<&str>) -> Result<Run, String> {
+    let report = std::env::temp_dir().join(format!("priceline-bench-{}.json", std::process::id()));
+    let mut command = Command::new(binary());
+    command.args(args).arg(path).arg("--report").arg(&report);
+    if let Some(database) = database {
+        command.env("PRICELINE_DATABASE_URL", database);
+    }
+    let started = Instant::now();
+    let output = command.output().map_err(|error| format!("cannot run {}: {error}", binary().display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr));
+    }
+    let text = std::fs::read_to_string(&report).map_err(|error| error.to_string())?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|error| error.to_string())?;
+    let _ = std::fs::remove_file(&report);
+    Ok(Run {
+        seconds,
+        payer_rates: json["documents"][0]["summary"]["payer_rates"].as_u64().unwrap_or(0),
+        peak_bytes: json["peak_memory_bytes"].as_u64().unwrap_or(0),
+    })
+}
+
+fn print(label: &str, result: Result<Run, String>) {
+    match result {
+        Ok(run) => println!(
+            "{label:44} {:>9} payer rates  {:>7.2} s  {:>9.0} rows/s  peak RSS {:>5.0} MB",
+            run.payer_rates,
+            run.seconds,
+            run.payer_rates as f64 / run.seconds,
+            run.peak_bytes as f64 / 1e6
+        ),
+        Err(error) => println!("{label:44} failed: {}", error.trim()),
+    }
+}
+
+/// A fresh PostgreSQL schema for one import, migrated by the binary itself.
+fn postgres_schema(base: &str, name: &str) -> Result<String, String> {
+    let url = DatabaseUrl::parse(base).map_err(|error| error.to_string())?;
+    let mut admin = connect(&url).map_err(|error| error.to_string())?;
+    for statement in [format!("DROP SCHEMA IF EXISTS {name} CASCADE"), format!("CREATE SCHEMA {name}")] {
+        diesel::sql_query(statement).execute(&mut admin).map_err(|error| error.to_string())?;
+    }
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let scoped = format!("{base}{separator}options=-c%20search_path%3D{name}");
+    let status = Command::new(binary())
+        .args(["migrate", "up"])
+        .env("PRICELINE_DATABASE_URL", &scoped)
+        .output()
+        .map_err(|error| error.to_string())?;
+    if !status.status.success() {
+        return Err(String::from_utf8_lossy(&status.stderr).into_owned());
+    }
+    Ok(scoped)
+}
+
+fn main() {
+    if !binary().exists() {
+        println!("{} is missing: run `make bench` (it builds the release binary first)", binary().display());
+        std::process::exit(1);
+    }
+    let postgres = std::env::var("PRICELINE_TEST_POSTGRES_URL").ok().filter(|url| !url.trim().is_empty());
+    if postgres.is_none() {
+        println!("PostgreSQL figures skipped: PRICELINE_TEST_POSTGRES_URL is not set");
+    }
+    let cases = [
+        (Format::Tall, 1_000_000),
+        (Format::Tall, 5_000_000),
+        (Format::Wide, 1_000_000),
+        (Format::Json, 1_000_000),
+    ];
+    for (format, rows) in cases {
+        let path = file(format, rows);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        print(&format!("{name} parse only (validate)"), run(&["validate"], &path, None));
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let sqlite = dir.path().join("bench.db").display().to_string();
+        print(&format!("{name} import into SQLite"), run(&["import"], &path, Some(&sqlite)));
+        if let Some(base) = &postgres {
+            let schema = format!("bench_{}_{}", format.name(), rows / 1000);
+            let result = postgres_schema(base, &schema).and_then(|url| run(&["import"], &path, Some(&url)));
+            print(&format!("{name} import into PostgreSQL"), result);
+            if let Ok(url) = DatabaseUrl::parse(base)
+                && let Ok(mut admin) = connect(&url)
+            {
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut admin);
+            }
+        }
+    }
+}
