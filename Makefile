@@ -2,7 +2,7 @@
 CARGO ?= cargo
 RELEASE_BIN := target/release/priceline
 
-.PHONY: run build test lint openapi bench clean-data help
+.PHONY: run build test cms-validator lint openapi bench clean-data help
 
 help:
 	@echo "make run      build, migrate ./data/priceline.db, serve on http://127.0.0.1:8080 (Swagger UI at /docs/)"
@@ -24,9 +24,17 @@ run: build
 	$(RELEASE_BIN) serve
 
 # The suite also drives the `priceline` binary (an import killed midway), so build it first.
-test:
+# The CMS validator (npm) is installed for the differential tests when npm is available; without it
+# those tests are reported as ignored, with the reason.
+test: cms-validator
 	$(CARGO) build -p priceline-api --bin priceline
 	$(CARGO) test --workspace
+
+cms-validator:
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ -d tools/cms-validator/node_modules/@cmsgov/hpt-validator ] || \
+	    npm ci --prefix tools/cms-validator --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the comparison with the CMS validator will be skipped"; fi
 
 lint: .venv/bin/hadolint
 	$(CARGO) fmt --all -- --check

@@ -2,7 +2,7 @@
 //! files are refused for their reason.
 
 use priceline_domain::{FileFormat, Methodology, Setting, TemplateVersion};
-use priceline_ingest::{IngestError, ReadOptions, Record};
+use priceline_ingest::{IngestError, QuarantinedPart, ReadOptions, Record};
 
 use super::{read_all, validate};
 
@@ -144,9 +144,24 @@ fn bayhealth_upper_case_headers_and_an_invented_version() {
     );
     assert!(report.findings.by_rule.contains_key("VersionMismatchAlert"));
     assert!(report.findings.by_rule.contains_key("missing-plan-name"));
-    // One payer group ("AMERIHEALTH CARITAS") has charges but no methodology column: every row
-    // carries a payer charge without its methodology, which CMS calls an error.
-    assert!(report.summary.balanced() && report.summary.data_rows == 37);
+    // One payer group ("AMERIHEALTH CARITAS") has charges but no methodology column: CMS reports
+    // the missing columns and stops (ProblemsInHeaderError); the report does the same, and the data
+    // rows are still imported: only that payer's rate of each row is quarantined.
+    let summary = &report.summary;
+    assert!(summary.balanced() && summary.data_rows == 37, "{summary:?}");
+    assert!(!summary.data_checked);
+    assert!(
+        report
+            .findings
+            .by_rule
+            .contains_key("ProblemsInHeaderError")
+    );
+    assert!(report.findings.by_rule.contains_key("ColumnMissingError"));
+    assert_eq!(summary.quarantined_rows, 0, "{summary:?}");
+    assert_eq!(summary.item_rows, 37);
+    assert_eq!(summary.partially_quarantined_rows, 37);
+    assert!(summary.quarantined_payer_rates >= 37 && summary.payer_rates > 37);
+    assert!(report.findings.not_evaluated > 0);
 }
 
 #[test]
@@ -175,7 +190,19 @@ fn sun_behavioral_dollar_signs_repaired_and_text_percentages_quarantined() {
         .iter()
         .filter(|record| matches!(record, Record::Quarantined(_)))
         .collect();
-    assert_eq!(quarantined.len() as u64, report.summary.quarantined_rows);
+    assert_eq!(quarantined.len() as u64, report.summary.quarantined_records);
+    // The text percentages sit in single payers' columns: those rates are quarantined, the rest of
+    // each row (other payers, gross, cash) is imported.
+    assert_eq!(report.summary.quarantined_rows, 0);
+    assert_eq!(
+        report.summary.quarantined_payer_rates,
+        report.summary.quarantined_records
+    );
+    assert!(quarantined.iter().all(|record| matches!(
+        record,
+        Record::Quarantined(q) if matches!(q.part, QuarantinedPart::PayerRate { .. })
+    )));
+    assert!(report.summary.items > 0 && report.summary.payer_rates > 0);
     let Some(Record::Quarantined(first)) = quarantined.first() else {
         panic!("quarantined rows")
     };

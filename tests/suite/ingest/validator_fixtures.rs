@@ -61,7 +61,11 @@ fn csv_header_problems_are_found_where_cms_finds_them() {
     expect(
         fixture!("sample-blank-header.csv"),
         version,
-        &[("HeaderBlankError", "A3", "Error")],
+        // The version cell says "2.0": CMS keeps the row-2 alert it raised before row 3.
+        &[
+            ("VersionMismatchAlert", "C2", "Alert"),
+            ("HeaderBlankError", "A3", "Error"),
+        ],
     );
     let no_data = cms(fixture!("sample-no-data.csv"), version);
     assert_eq!(
@@ -174,14 +178,24 @@ fn json_errors_are_found_at_the_cms_pointers() {
             "Error",
         )],
     );
+    // No gross, no cash and payers without a charge: the schema's anyOf fails at the charge and,
+    // for its payer branch, at each payer (as Ajv reports it).
+    let payer = |index: usize| format!("{sci}/2/standard_charges/0/payers_information/{index}");
+    let (p0, p1, p2, p3) = (payer(0), payer(1), payer(2), payer(3));
     expect(
         fixture!("sample-no-charges.json"),
         V2_1,
-        &[(
-            "ItemRequiresChargeError",
-            &format!("{sci}/2/standard_charges/0"),
-            "Error",
-        )],
+        &[
+            (
+                "ItemRequiresChargeError",
+                &format!("{sci}/2/standard_charges/0"),
+                "Error",
+            ),
+            ("ChargeWithPayerPlanError", &p0, "Error"),
+            ("ChargeWithPayerPlanError", &p1, "Error"),
+            ("ChargeWithPayerPlanError", &p2, "Error"),
+            ("ChargeWithPayerPlanError", &p3, "Error"),
+        ],
     );
     expect(
         fixture!("sample-wrong-drug-info.json"),

@@ -397,10 +397,30 @@ mod tests {
             ("InvalidDateError", "B2"),
             ("InvalidStateCodeError", "D1"),
             ("FalseStatementAlert", "E2"),
-            ("HeaderColumnMissingError", ""),
+            ("HeaderColumnMissingError", "row 1"),
         ] {
             assert!(found.contains(&expected), "{expected:?} in {found:?}");
         }
+    }
+
+    #[test]
+    fn a_malformed_npi_is_an_importer_alert_quoting_the_raw_value() {
+        let row1 = strings(&["hospital_name", "type_2_npi"]);
+        let row2 = strings(&["X", "12345 | 0000000002|"]);
+        let general = read_rows_1_2(&row1, &row2, TemplateVersion::V3_0);
+        let npis: Vec<&str> = general
+            .facility
+            .type_2_npis
+            .iter()
+            .map(|npi| npi.as_str())
+            .collect();
+        assert_eq!(npis, ["0000000002"]);
+        let finding = general
+            .findings
+            .iter()
+            .find(|f| f.rule == "invalid-npi")
+            .expect("invalid-npi");
+        assert!(!finding.cms && finding.location == "B2" && finding.message.contains("\"12345\""));
     }
 
     #[test]

@@ -91,6 +91,23 @@ fn step(
 ) -> Result<Phase, IngestError> {
     let blank = cells.iter().all(String::is_empty);
     Ok(match phase {
+        Phase::Row3(row1, row2) if blank => {
+            // CMS stops at a blank row 3 and reports only that error, but keeps the row-2 alerts
+            // it raised before (version, false attestation).
+            let keys1: Vec<String> = row1.iter().map(|key| detect::normalise_key(key)).collect();
+            let version = reading
+                .options
+                .version
+                .unwrap_or_else(|| detect::csv_version(&keys1, &[]));
+            let general = header::read_rows_1_2(&row1, &row2, version);
+            report_rows_1_2(general, version, false, reading);
+            reading.log.add(Finding::new(
+                rules::HEADER_BLANK,
+                cell(0, row),
+                format!("header row {row} is blank"),
+            ));
+            Phase::Stopped
+        }
         Phase::Row1 | Phase::Row3(..) if blank => {
             // CMS names the row's first cell (`A1`, `A3`).
             reading.log.add(Finding::new(
@@ -165,24 +182,7 @@ fn start_data(
         .unwrap_or_else(|| detect::csv_version(&keys1, &keys3));
     let general = header::read_rows_1_2(row1, row2, version);
     let row3 = columns::read_row3(row3, version);
-    // CMS raises the row-2 alerts (version, a false attestation) only when rows 1–2 have no error.
-    let rows_1_2_errors = general
-        .findings
-        .iter()
-        .any(|finding| finding.severity == Severity::Error);
-    reading
-        .log
-        .extend(general.findings.into_iter().filter(|finding| {
-            !(rows_1_2_errors && finding.cms && finding.severity == Severity::Alert)
-        }));
-    if !rows_1_2_errors && let Some(at) = &general.version_cell {
-        reading.log.extend(detect::version_alert(
-            general.declared_version.as_deref(),
-            version,
-            Syntax::Csv,
-            at,
-        ));
-    }
+    let general = report_rows_1_2(general, version, true, reading);
     let format = row3.layout.format.unwrap_or(FileFormat::CsvTall);
     sink(header_record(
         reading,
@@ -226,6 +226,36 @@ fn start_data(
         reading.summary.data_checked = true;
     }
     Phase::Data(Box::new(row3.layout), version)
+}
+
+/// Reports the findings of rows 1–2 (their errors only when `with_errors`) and their alerts. CMS
+/// raises the row-2 alerts (version, a false attestation) only when rows 1–2 have no error.
+fn report_rows_1_2(
+    mut general: header::GeneralElements,
+    version: TemplateVersion,
+    with_errors: bool,
+    reading: &mut Reading,
+) -> header::GeneralElements {
+    let findings = std::mem::take(&mut general.findings);
+    let errors = findings
+        .iter()
+        .any(|finding| finding.severity == Severity::Error);
+    reading.log.extend(findings.into_iter().filter(|finding| {
+        if finding.severity == Severity::Error {
+            with_errors
+        } else {
+            !(errors && finding.cms)
+        }
+    }));
+    if !errors && let Some(at) = &general.version_cell {
+        reading.log.extend(detect::version_alert(
+            general.declared_version.as_deref(),
+            version,
+            Syntax::Csv,
+            at,
+        ));
+    }
+    general
 }
 
 fn data_row(

@@ -591,8 +591,8 @@ fn modifier_row(
     // names no payer (otherwise it describes that payer's adjustment).
     let tall = layout.format == Some(priceline_domain::FileFormat::CsvTall);
     let names_a_payer = payers.iter().any(|payer| !payer.payer.is_empty());
-    let notes = Some(generic_notes.to_owned())
-        .filter(|notes| !notes.is_empty() && !(tall && names_a_payer));
+    let payer_notes = tall && names_a_payer;
+    let notes = Some(generic_notes.to_owned()).filter(|notes| !notes.is_empty() && !payer_notes);
     let payer_info = payers
         .iter()
         .filter(|payer| !payer.payer.is_empty() && (payer.any_value || !payer.notes.is_empty()))

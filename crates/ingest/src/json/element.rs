@@ -203,11 +203,14 @@ fn array<'a>(
     }
 }
 
+/// An array of strings; `non_empty` is the schema's `minLength: 1` on its items (v3), which makes
+/// an empty string an error (whitespace passes the schema and is skipped like blank text).
 fn strings(
     object: &Fields,
     key: &str,
     pointer: &str,
     required: bool,
+    non_empty: bool,
     check: &mut Check,
 ) -> Vec<String> {
     let Some(values) = array(object, key, pointer, required, check) else {
@@ -217,6 +220,11 @@ fn strings(
     for (index, value) in values.iter().enumerate() {
         match value {
             Value::String(text) if !text.trim().is_empty() => out.push(text.trim().to_owned()),
+            Value::String(text) if text.is_empty() && non_empty => check.push(Finding::new(
+                rules::REQUIRED_VALUE,
+                format!("{pointer}/{key}/{index}"),
+                "must NOT have fewer than 1 characters",
+            )),
             Value::String(_) => {}
             other => check.push(Finding::new(
                 rules::INVALID_TYPE,
@@ -266,16 +274,17 @@ pub(super) fn root(
         },
         "",
         true,
+        v3,
         check,
     );
-    let addresses = strings(object, "hospital_address", "", true, check);
+    let addresses = strings(object, "hospital_address", "", true, v3, check);
     let mut location_findings = Vec::new();
     let locations = pair_locations(names, addresses, &mut location_findings);
     location_findings
         .into_iter()
         .for_each(|finding| check.push(finding));
     let type_2_npis = if v3 {
-        strings(object, "type_2_npi", "", true, check);
+        strings(object, "type_2_npi", "", true, true, check);
         let listed = match get(object, "type_2_npi") {
             Some(Value::Array(values)) => values.as_slice(),
             _ => &[],
@@ -621,10 +630,11 @@ fn charge(
         v3,
         check,
     );
-    let modifiers = strings(object, "modifier_code", pointer, false, check);
+    let modifiers = strings(object, "modifier_code", pointer, false, v3, check);
     let mut rates = Vec::new();
     let mut any_dollar = false;
     let mut every_payer_charged = true;
+    let mut uncharged: Vec<String> = Vec::new();
     let payers = match get(object, "payers_information") {
         Some(_) => array(object, "payers_information", pointer, false, check).unwrap_or_default(),
         None => &[],
@@ -635,13 +645,17 @@ fn charge(
             continue;
         };
         any_dollar |= get(payer, "standard_charge_dollar").is_some();
-        every_payer_charged &= [
+        let charged = [
             "standard_charge_dollar",
             "standard_charge_percentage",
             "standard_charge_algorithm",
         ]
         .iter()
         .any(|key| get(payer, key).is_some());
+        every_payer_charged &= charged;
+        if !charged {
+            uncharged.push(at.clone());
+        }
         rates.extend(payer_rate(payer, &at, version, check));
     }
     if version >= TemplateVersion::V2_1 {
@@ -653,6 +667,13 @@ fn charge(
             || (!payers.is_empty() && every_payer_charged);
         if !has_charge {
             check.push(Finding::new(rules::ITEM_REQUIRES_CHARGE, pointer, "must match a schema in anyOf (a gross charge, a discounted cash price or payer charges)"));
+            // The schema's third branch (every payer has a charge) fails at each payer without
+            // one, and Ajv reports it there too. (v3 reports each such payer in any case, below.)
+            if version < TemplateVersion::V3_0 {
+                for at in &uncharged {
+                    check.push(Finding::new(rules::CHARGE_WITH_PAYER_PLAN, at, "must match a schema in anyOf (a payer needs a dollar amount, percentage or algorithm when the charge has no gross or cash)"));
+                }
+            }
         }
     }
     Some(StandardCharge {
