@@ -80,7 +80,9 @@ fn parse_formats(text: &str) -> Result<Vec<Format>, String> {
         "tall" => Ok(vec![Format::Tall]),
         "wide" => Ok(vec![Format::Wide]),
         "json" => Ok(vec![Format::Json]),
-        other => Err(format!("{other:?} is not a layout; use tall, wide, json or all")),
+        other => Err(format!(
+            "{other:?} is not a layout; use tall, wide, json or all"
+        )),
     }
 }
 
@@ -164,8 +166,9 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
     let mut written = 0;
     // Hospital i is written in formats[i % n] only: one file per hospital, all layouts represented.
     for (index, format) in (0..args.hospitals).zip(formats.iter().cycle()) {
-        let paths = priceline_synth::write_hospital(&args.out, args.seed, index, args.rows, *format)
-            .with_context(|| format!("cannot write into {}", args.out.display()))?;
+        let paths =
+            priceline_synth::write_hospital(&args.out, args.seed, index, args.rows, *format)
+                .with_context(|| format!("cannot write into {}", args.out.display()))?;
         written += 1;
         println!("wrote {}", paths.display());
     }

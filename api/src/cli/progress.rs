@@ -31,19 +31,22 @@ impl Progress for TerminalProgress {
         if !std::io::stderr().is_terminal() {
             return;
         }
-        let bar = ProgressBar::new_spinner();
+        let bar = ProgressBar::new(bytes);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix} [{elapsed_precise}] {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template(
+                "{prefix} [{elapsed_precise}] [{wide_bar}] {bytes}/{total_bytes} {msg} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.set_prefix(format!("{file} ({:.1} MB)", bytes as f64 / 1e6));
+        bar.set_prefix(file.to_owned());
         bar.enable_steady_tick(Duration::from_millis(120));
         self.with_bar(|slot| *slot = Some(bar));
     }
 
-    fn advance(&self, items: u64, payer_rates: u64) {
+    fn advance(&self, items: u64, payer_rates: u64, bytes_read: u64) {
         self.with_bar(|slot| {
             if let Some(bar) = slot {
+                bar.set_position(bytes_read);
                 let seconds = bar.elapsed().as_secs_f64().max(0.001);
                 bar.set_message(format!(
                     "{items} items, {payer_rates} payer rates ({:.0} rates/s)",

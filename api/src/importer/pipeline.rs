@@ -1,6 +1,8 @@
 //! One document from bytes to a stored snapshot, with parsing and writing on two threads.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::{self, ScopedJoinHandle};
 use std::time::Instant;
@@ -22,8 +24,9 @@ const BATCHES_IN_FLIGHT: usize = 32;
 /// Told about an import's advance; the CLI draws a progress bar with it.
 pub trait Progress: Sync {
     fn start(&self, _file: &str, _bytes: u64) {}
-    /// Called as batches are written: totals so far for the current document.
-    fn advance(&self, _items: u64, _payer_rates: u64) {}
+    /// Called as batches are written: totals so far for the current document, and the bytes the
+    /// reader has consumed of the document's `bytes`.
+    fn advance(&self, _items: u64, _payer_rates: u64, _bytes_read: u64) {}
     fn finish(&self, _report: &DocumentReport) {}
 }
 
@@ -89,7 +92,8 @@ pub fn import_document(
     };
     report.sha256 = Some(sniffed.sha256.to_string());
     report.bytes = sniffed.bytes;
-    match snapshot::find_by_sha256(connection, &sniffed.sha256) {
+    let sha256 = sniffed.sha256;
+    match snapshot::find_by_sha256(connection, &sha256) {
         Ok(Some(ids)) => {
             report.status = Status::Unchanged;
             report.facility_id = Some(ids.facility_id);
@@ -107,32 +111,39 @@ pub fn import_document(
         }
     }
     progress.start(document.name(), sniffed.bytes);
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let document = &document.clone().with_progress(Arc::clone(&bytes_read));
     let outcome = thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH_RECORDS);
             let mut open = true;
-            let result = priceline_ingest::read(document, options, &mut |record| {
-                // Once the writer has given up, parse on without holding records.
-                if open {
-                    batch.push(record);
-                    if batch.len() == BATCH_RECORDS {
-                        open = sender
-                            .send(std::mem::replace(
-                                &mut batch,
-                                Vec::with_capacity(BATCH_RECORDS),
-                            ))
-                            .is_ok();
+            let result =
+                priceline_ingest::read_sniffed(document, sniffed, options, &mut |record| {
+                    // Once the writer has given up, parse on without holding records.
+                    if open {
+                        batch.push(record);
+                        if batch.len() == BATCH_RECORDS {
+                            open = sender
+                                .send(std::mem::replace(
+                                    &mut batch,
+                                    Vec::with_capacity(BATCH_RECORDS),
+                                ))
+                                .is_ok();
+                        }
                     }
-                }
-            });
+                });
             if open && !batch.is_empty() {
                 let _ = sender.send(batch);
             }
             result
         });
+        let advance = Advance {
+            progress,
+            bytes_read: &bytes_read,
+        };
         snapshot::import(connection, move |connection| {
-            write(connection, document.name(), receiver, reader, progress)
+            write(connection, document.name(), receiver, reader, &advance)
         })
     });
     report.seconds = started.elapsed().as_secs_f64();
@@ -167,6 +178,12 @@ pub(crate) fn fill_from_read(report: &mut DocumentReport, read: ReadReport) {
     report.findings = read.findings.findings;
 }
 
+/// What the writer reports progress with.
+struct Advance<'a> {
+    progress: &'a dyn Progress,
+    bytes_read: &'a AtomicU64,
+}
+
 /// The writer's side, inside the import transaction: store records as they arrive, then the findings
 /// and counts once the reader has finished. Returning an error rolls everything back.
 fn write(
@@ -174,7 +191,7 @@ fn write(
     file_name: &str,
     receiver: Receiver<Vec<Record>>,
     reader: ScopedJoinHandle<'_, Result<ReadReport, IngestError>>,
-    progress: &dyn Progress,
+    progress: &Advance<'_>,
 ) -> Result<(SnapshotIds, ReadReport), Failure> {
     let mut writer: Option<SnapshotWriter> = None;
     for batch in receiver.iter() {
@@ -217,7 +234,10 @@ fn write(
         }
         if let Some(writer) = &writer {
             let written = writer.written();
-            progress.advance(written.items as u64, written.payer_rates as u64);
+            let bytes_read = progress.bytes_read.load(Ordering::Relaxed);
+            progress
+                .progress
+                .advance(written.items as u64, written.payer_rates as u64, bytes_read);
         }
     }
     let read = reader.join().map_err(|_| Failure::ReaderPanicked)??;

@@ -33,7 +33,7 @@ pub mod source;
 pub use decode::TextEncoding;
 pub use error::IngestError;
 pub use finding::{Finding, Rule, Severity};
-pub use read::{ReadOptions, ReadReport, read};
+pub use read::{ReadOptions, ReadReport, read, read_sniffed};
 pub use record::{
     FileHeader, ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record,
 };

@@ -70,7 +70,17 @@ pub fn read(
     options: &ReadOptions,
     sink: &mut dyn FnMut(Record),
 ) -> Result<ReadReport, IngestError> {
-    let sniffed = sniff(document)?;
+    read_sniffed(document, sniff(document)?, options, sink)
+}
+
+/// [`read`] for a caller that has already sniffed the document (to check its SHA-256 before
+/// reading, say): saves a pass over the bytes.
+pub fn read_sniffed(
+    document: &Document,
+    sniffed: Sniffed,
+    options: &ReadOptions,
+    sink: &mut dyn FnMut(Record),
+) -> Result<ReadReport, IngestError> {
     let mut reading = Reading {
         file_name: document.name().to_owned(),
         sniffed: sniffed.clone(),

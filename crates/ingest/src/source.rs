@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 use zip::ZipArchive;
@@ -22,6 +23,8 @@ pub struct Document {
     name: String,
     origin: Origin,
     container: Container,
+    /// Bytes delivered so far by the current pass, for progress displays (see [`Document::with_progress`]).
+    progress: Option<Arc<AtomicU64>>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +65,7 @@ fn documents(name: String, origin: Origin) -> Result<Vec<Document>, IngestError>
         name: name.clone(),
         origin: origin.clone(),
         container: Container::Plain,
+        progress: None,
     };
     if read >= 2 && magic[..2] == GZIP_MAGIC {
         return Ok(vec![Document {
@@ -80,6 +84,7 @@ fn documents(name: String, origin: Origin) -> Result<Vec<Document>, IngestError>
                     name: format!("{name}!{member_name}"),
                     origin: origin.clone(),
                     container: Container::ZipMember(index),
+                    progress: None,
                 });
             }
         }
@@ -105,15 +110,32 @@ impl Document {
         read: impl FnOnce(&mut dyn Read) -> Result<T, IngestError>,
     ) -> Result<T, IngestError> {
         let raw = self.origin.raw()?;
+        let progress = self.progress.as_deref();
+        if let Some(counter) = progress {
+            counter.store(0, Ordering::Relaxed);
+        }
         match self.container {
-            Container::Plain => read(&mut BufReader::with_capacity(1 << 16, raw)),
-            Container::Gzip => read(&mut MultiGzDecoder::new(BufReader::new(raw))),
+            Container::Plain => read(&mut Counted::new(
+                BufReader::with_capacity(1 << 16, raw),
+                progress,
+            )),
+            Container::Gzip => read(&mut Counted::new(
+                MultiGzDecoder::new(BufReader::new(raw)),
+                progress,
+            )),
             Container::ZipMember(index) => {
                 let mut archive = ZipArchive::new(raw).map_err(archive_error)?;
-                let mut member = archive.by_index(index).map_err(archive_error)?;
-                read(&mut member)
+                let member = archive.by_index(index).map_err(archive_error)?;
+                read(&mut Counted::new(member, progress))
             }
         }
+    }
+
+    /// Counts into `counter` the (decompressed) bytes each pass over the document has delivered,
+    /// reset at the start of every pass; compare with `Sniffed::bytes` for a progress fraction.
+    pub fn with_progress(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.progress = Some(counter);
+        self
     }
 }
 
@@ -123,6 +145,28 @@ impl Origin {
             Self::Path(path) => Box::new(File::open(path)?),
             Self::Memory(bytes) => Box::new(Cursor::new(Arc::clone(bytes))),
         })
+    }
+}
+
+/// A reader that adds what it delivers to a progress counter.
+struct Counted<'a, R> {
+    inner: R,
+    counter: Option<&'a AtomicU64>,
+}
+
+impl<'a, R: Read> Counted<'a, R> {
+    fn new(inner: R, counter: Option<&'a AtomicU64>) -> Self {
+        Self { inner, counter }
+    }
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        if let Some(counter) = self.counter {
+            counter.fetch_add(count as u64, Ordering::Relaxed);
+        }
+        Ok(count)
     }
 }
 

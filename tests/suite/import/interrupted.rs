@@ -9,22 +9,22 @@ use priceline_api::importer::Status;
 use priceline_store::snapshot::{self, count_rows, source_file_ids};
 use priceline_synth::{Format, Spec};
 
-use super::import;
+use super::{import, priceline_binary};
 use crate::on_both_backends;
-
-/// The `priceline` binary next to this test binary (`make test` builds it first).
-fn priceline_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let binary = dir.join("priceline");
-    assert!(binary.exists(), "{} is missing: run `make test`, which builds it first", binary.display());
-    binary
-}
 
 fn generate(dir: &std::path::Path, name: &str, rows: u64) -> PathBuf {
     let path = dir.join(name);
-    let spec = Spec { seed: 7, hospital: 0, rows };
-    priceline_synth::write(&spec, Format::Tall, &mut std::fs::File::create(&path).unwrap()).unwrap();
+    let spec = Spec {
+        seed: 7,
+        hospital: 0,
+        rows,
+    };
+    priceline_synth::write(
+        &spec,
+        Format::Tall,
+        &mut std::fs::File::create(&path).unwrap(),
+    )
+    .unwrap();
     path
 }
 

@@ -1,6 +1,7 @@
 //! Importing files into the store on both backends: what is stored, what is refused, what a failure
 //! leaves behind.
 
+mod cli;
 mod cms_examples;
 mod generated;
 mod interrupted;
@@ -11,6 +12,19 @@ use priceline_ingest::ReadOptions;
 use priceline_store::DbConnection;
 
 pub const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
+
+/// The `priceline` binary next to this test binary (`make test` builds it first).
+pub fn priceline_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let binary = dir.join("priceline");
+    assert!(
+        binary.exists(),
+        "{} is missing: run `make test`, which builds it first",
+        binary.display()
+    );
+    binary
+}
 
 /// Imports one file (all its documents) with default options.
 pub fn import(connection: &mut DbConnection, path: &str) -> Vec<DocumentReport> {

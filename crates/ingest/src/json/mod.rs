@@ -42,6 +42,16 @@ const ROOT_KEYS: [&str; 15] = [
     "attester_name",
 ];
 
+/// Root keys of pre-template JSON chargemasters (and the CMS v1.1 draft), lower-case.
+const LEGACY_ROOT_KEYS: &[&str] = &[
+    "billing_code_information",
+    "charges",
+    "chargemaster",
+    "cdm",
+    "items",
+    "data",
+];
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Array {
     Items,
@@ -74,9 +84,19 @@ pub(crate) fn read(
             .any(|key| ROOT_KEYS.contains(&key.as_str()))
     {
         let shown: Vec<&str> = walked.keys.iter().take(6).map(String::as_str).collect();
-        return Err(IngestError::Legacy(format!(
-            "a JSON document with keys {shown:?} and none of the CMS template keys"
-        )));
+        let description =
+            format!("a JSON document with keys {shown:?} and none of the CMS template keys");
+        // Chargemasters published before the template (and the CMS v1.1 draft) have their own keys;
+        // anything else without a CMS key (a JSON Schema, an API error body) is not a price file.
+        let legacy = walked
+            .keys
+            .iter()
+            .any(|key| LEGACY_ROOT_KEYS.contains(&key.to_ascii_lowercase().as_str()));
+        return Err(if legacy {
+            IngestError::Legacy(description)
+        } else {
+            IngestError::NotAPriceFile(description)
+        });
     }
     walked.keys.iter().for_each(|key| shape.observe_key(key));
     let root = Value::Object(walked.root);
@@ -322,6 +342,10 @@ mod tests {
         assert!(matches!(
             read_text(r#"{"charges":[1]}"#),
             Err(IngestError::Legacy(_))
+        ));
+        assert!(matches!(
+            read_text(r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object"}"#),
+            Err(IngestError::NotAPriceFile(_))
         ));
     }
 

@@ -1,0 +1,100 @@
+//! `priceline import` and `priceline validate` as an operator runs them: exit codes, lines, reports.
+
+use std::process::Command;
+
+use super::{SHARED, priceline_binary};
+
+fn run(args: &[&str], database: &str) -> (bool, String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let output = Command::new(priceline_binary())
+        .args(args)
+        .arg("--report")
+        .arg(&report)
+        .env("PRICELINE_DATABASE_URL", database)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    let json = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    (output.status.success(), stdout, json)
+}
+
+#[test]
+#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+fn import_then_validate_report_per_file_and_exit_by_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("cli.db").display().to_string();
+    let example = format!("{SHARED}/cms/v3.0.0/v3_json_format_example.json");
+    let html = format!("{SHARED}/real/negative/dpcpricetransparency.csv");
+
+    let (ok, out, report) = run(&["import", &example], &database);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("imported  v3_json_format_example.json [json v3.0.0]"),
+        "{out}"
+    );
+    assert_eq!(report["documents"][0]["status"], "imported");
+    assert_eq!(report["documents"][0]["summary"]["payer_rates"], 39);
+    assert!(
+        report["peak_memory_bytes"]
+            .as_u64()
+            .is_some_and(|bytes| bytes > 0)
+    );
+
+    // The same bytes again: a no-op that says so, and success.
+    let (ok, out, report) = run(&["import", &example], &database);
+    assert!(ok, "{out}");
+    assert_eq!(report["documents"][0]["status"], "unchanged");
+
+    // A file that is not a price file fails the command, and says why.
+    let (ok, out, report) = run(&["import", &example, &html], &database);
+    assert!(!ok, "{out}");
+    assert!(out.contains("HTML"), "{out}");
+    assert_eq!(report["documents"][1]["status"], "refused");
+
+    // validate stores nothing and fails on a file with errors.
+    let fixture = format!("{SHARED}/validator-fixtures/sample-bad-header.csv");
+    let (ok, out, report) = run(&["validate", &fixture, "--as-version", "2.2.0"], &database);
+    assert!(!ok, "{out}");
+    assert_eq!(report["documents"][0]["status"], "invalid");
+    let locations: Vec<&str> = report["documents"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["severity"] == "error")
+        .map(|finding| finding["location"].as_str().unwrap())
+        .collect();
+    assert!(
+        locations.contains(&"B2") && locations.contains(&"R10"),
+        "{locations:?}"
+    );
+}
+
+#[test]
+fn a_missing_file_and_a_bad_version_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("cli.db").display().to_string();
+    let output = Command::new(priceline_binary())
+        .args(["validate", "/nonexistent/prices.csv", "--as-version", "9.9"])
+        .env("PRICELINE_DATABASE_URL", &database)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--as-version") && stderr.contains("9.9"),
+        "{stderr}"
+    );
+
+    let output = Command::new(priceline_binary())
+        .args(["validate", "/nonexistent/prices.csv"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("/nonexistent/prices.csv") && stdout.contains("refused"),
+        "{stdout}"
+    );
+}
