@@ -3,9 +3,12 @@
 pub mod cli;
 pub mod config;
 pub mod importer;
+pub mod middleware;
 pub mod openapi;
+pub mod pagination;
 pub mod problem;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod views;

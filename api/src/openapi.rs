@@ -14,7 +14,13 @@ use crate::problem::Problem;
         license(name = "GPL-3.0-or-later", identifier = "GPL-3.0-or-later")
     ),
     components(schemas(Problem)),
-    tags((name = "meta", description = "Health and service description"))
+    tags(
+        (name = "facilities", description = "Hospitals as their price files describe them"),
+        (name = "prices", description = "Standard charges and payer rates: search, statistics, comparison"),
+        (name = "payers", description = "Payers and plans named in the files"),
+        (name = "source-files", description = "Imported files (snapshots) and their validation findings"),
+        (name = "meta", description = "Health and service description")
+    )
 )]
 pub struct ApiDoc;
 

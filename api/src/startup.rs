@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, NormalizePath, TrailingSlash};
+use actix_web::middleware::{Compress, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use priceline_store::Pool;
 use utoipa::OpenApi;
@@ -11,14 +11,43 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::middleware::cors::CorsOrigins;
+use crate::middleware::{accept, cors, etag, problem_bodies, request_id};
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
-use crate::routes::health;
+use crate::problem::Problem;
+use crate::routes::{facilities, health, payers, prices, source_files};
 use crate::state::AppState;
+
+/// Origins allowed by CORS (comma-separated, or `*`); none when unset.
+/// TODO(config owner): move into `config.rs` as a checked setting.
+pub const CORS_ORIGINS_VARIABLE: &str = "PRICELINE_CORS_ORIGINS";
 
 /// Every documented route. The server mounts exactly these, and the spec is generated from them.
 pub fn routes(config: &mut ServiceConfig) {
-    config.service(health::healthz).service(health::readyz);
+    config
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(facilities::list::list_facilities)
+        .service(facilities::get::get_facility)
+        .service(facilities::snapshots::list_facility_snapshots)
+        .service(prices::search::search_prices)
+        .service(prices::statistics::get_code_statistics)
+        .service(prices::compare::compare_code)
+        .service(payers::list::list_payers)
+        .service(source_files::list::list_source_files)
+        .service(source_files::get::get_source_file)
+        .service(source_files::findings::list_source_file_findings);
+}
+
+/// A path parameter that does not parse (`/v1/facilities/abc`) is a 400 naming it.
+/// Only `{id}` segments are typed (the code segments are text), so a failed one is `id`.
+fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_web::Error {
+    let parameter = match request.match_pattern() {
+        Some(pattern) if pattern.contains("{id}") => "id",
+        _ => "path",
+    };
+    ApiError::invalid(parameter, "expected a positive whole number").into()
 }
 
 /// The spec of exactly the routes [`routes`] mounts.
@@ -31,11 +60,31 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         .1
 }
 
-async fn no_route(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no route matches {}",
-        request.path()
-    )))
+/// Route guards on method make actix fall through to here for a known path with another method:
+/// that is a 405 (every route is a GET), anything else a 404.
+async fn no_route(request: HttpRequest) -> HttpResponse {
+    use actix_web::http::{Method, StatusCode, header};
+    let known_path = request.resource_map().has_resource(request.path());
+    if known_path && !matches!(*request.method(), Method::GET | Method::HEAD) {
+        let mut response = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "{} is not allowed on {}; use GET",
+                request.method(),
+                request.path()
+            ),
+        )
+        .response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        format!("no route matches {}", request.path()),
+    )
+    .response()
 }
 
 pub struct Application {
@@ -53,17 +102,28 @@ impl Application {
         let listener = TcpListener::bind(listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState { pool });
+        let origins = web::Data::new(CorsOrigins::parse(
+            &std::env::var(CORS_ORIGINS_VARIABLE).unwrap_or_default(),
+        ));
         let mut server = HttpServer::new(move || {
             let (app, spec) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .configure(routes)
                 .split_for_parts();
+            // Outermost last: request ids see everything; ETags are computed before compression.
             app.app_data(state.clone())
+                .app_data(origins.clone())
+                .app_data(web::PathConfig::default().error_handler(path_error))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
                 .default_service(web::to(no_route))
+                .wrap(from_fn(etag::etag))
+                .wrap(from_fn(problem_bodies::problem_bodies))
                 .wrap(Compress::default())
+                .wrap(from_fn(accept::require_json))
+                .wrap(from_fn(cors::cors))
+                .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
         })
         .listen(listener)?;

@@ -32,13 +32,23 @@ fn binary() -> PathBuf {
 fn file(format: Format, rows: u64) -> PathBuf {
     let dir = workspace().join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("create target/bench-data");
-    let path = dir.join(format!("{}-{}k.{}", format.name(), rows / 1000, format.extension()));
+    let path = dir.join(format!(
+        "{}-{}k.{}",
+        format.name(),
+        rows / 1000,
+        format.extension()
+    ));
     if !path.exists() {
         let started = Instant::now();
         let partial = path.with_extension("partial");
         let mut out = std::fs::File::create(&partial).expect("create the benchmark file");
-        let spec = Spec { seed: SEED, hospital: 0, rows };
-        let stats = priceline_synth::write(&spec, format, &mut out).expect("generate the benchmark file");
+        let spec = Spec {
+            seed: SEED,
+            hospital: 0,
+            rows,
+        };
+        let stats =
+            priceline_synth::write(&spec, format, &mut out).expect("generate the benchmark file");
         std::fs::rename(&partial, &path).expect("move the benchmark file into place");
         println!(
             "generated {} ({:.0} MB, {} payer rates) in {:.1} s",
@@ -60,17 +70,22 @@ fn run(args: &[&str], path: &Path, database: Option<&str>) -> Result<Run, String
         command.env("PRICELINE_DATABASE_URL", database);
     }
     let started = Instant::now();
-    let output = command.output().map_err(|error| format!("cannot run {}: {error}", binary().display()))?;
+    let output = command
+        .output()
+        .map_err(|error| format!("cannot run {}: {error}", binary().display()))?;
     let seconds = started.elapsed().as_secs_f64();
     if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr));
+        return Err(String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr));
     }
     let text = std::fs::read_to_string(&report).map_err(|error| error.to_string())?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|error| error.to_string())?;
     let _ = std::fs::remove_file(&report);
     Ok(Run {
         seconds,
-        payer_rates: json["documents"][0]["summary"]["payer_rates"].as_u64().unwrap_or(0),
+        payer_rates: json["documents"][0]["summary"]["payer_rates"]
+            .as_u64()
+            .unwrap_or(0),
         peak_bytes: json["peak_memory_bytes"].as_u64().unwrap_or(0),
     })
 }
@@ -92,8 +107,13 @@ fn print(label: &str, result: Result<Run, String>) {
 fn postgres_schema(base: &str, name: &str) -> Result<String, String> {
     let url = DatabaseUrl::parse(base).map_err(|error| error.to_string())?;
     let mut admin = connect(&url).map_err(|error| error.to_string())?;
-    for statement in [format!("DROP SCHEMA IF EXISTS {name} CASCADE"), format!("CREATE SCHEMA {name}")] {
-        diesel::sql_query(statement).execute(&mut admin).map_err(|error| error.to_string())?;
+    for statement in [
+        format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+        format!("CREATE SCHEMA {name}"),
+    ] {
+        diesel::sql_query(statement)
+            .execute(&mut admin)
+            .map_err(|error| error.to_string())?;
     }
     let separator = if base.contains('?') { '&' } else { '?' };
     let scoped = format!("{base}{separator}options=-c%20search_path%3D{name}");
@@ -110,10 +130,15 @@ fn postgres_schema(base: &str, name: &str) -> Result<String, String> {
 
 fn main() {
     if !binary().exists() {
-        println!("{} is missing: run `make bench` (it builds the release binary first)", binary().display());
+        println!(
+            "{} is missing: run `make bench` (it builds the release binary first)",
+            binary().display()
+        );
         std::process::exit(1);
     }
-    let postgres = std::env::var("PRICELINE_TEST_POSTGRES_URL").ok().filter(|url| !url.trim().is_empty());
+    let postgres = std::env::var("PRICELINE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty());
     if postgres.is_none() {
         println!("PostgreSQL figures skipped: PRICELINE_TEST_POSTGRES_URL is not set");
     }
@@ -125,19 +150,30 @@ fn main() {
     ];
     for (format, rows) in cases {
         let path = file(format, rows);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        print(&format!("{name} parse only (validate)"), run(&["validate"], &path, None));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        print(
+            &format!("{name} parse only (validate)"),
+            run(&["validate"], &path, None),
+        );
         let dir = tempfile::tempdir().expect("temporary folder");
         let sqlite = dir.path().join("bench.db").display().to_string();
-        print(&format!("{name} import into SQLite"), run(&["import"], &path, Some(&sqlite)));
+        print(
+            &format!("{name} import into SQLite"),
+            run(&["import"], &path, Some(&sqlite)),
+        );
         if let Some(base) = &postgres {
             let schema = format!("bench_{}_{}", format.name(), rows / 1000);
-            let result = postgres_schema(base, &schema).and_then(|url| run(&["import"], &path, Some(&url)));
+            let result =
+                postgres_schema(base, &schema).and_then(|url| run(&["import"], &path, Some(&url)));
             print(&format!("{name} import into PostgreSQL"), result);
             if let Ok(url) = DatabaseUrl::parse(base)
                 && let Ok(mut admin) = connect(&url)
             {
-                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut admin);
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut admin);
             }
         }
     }

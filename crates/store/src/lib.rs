@@ -11,6 +11,7 @@ mod rows;
 mod schema;
 
 pub mod migrations;
+pub mod queries;
 pub mod snapshot;
 
 mod bulk;

@@ -27,7 +27,13 @@ pub fn write_dataset(
 }
 
 /// Writes hospital `index` of `seed` in one format into `dir/<format>/`, named by the CMS rule.
-pub fn write_hospital(dir: &Path, seed: u64, index: usize, rows: u64, format: Format) -> io::Result<PathBuf> {
+pub fn write_hospital(
+    dir: &Path,
+    seed: u64,
+    index: usize,
+    rows: u64,
+    format: Format,
+) -> io::Result<PathBuf> {
     let hospital = Hospital::new(seed, index);
     let folder = dir.join(format.name());
     fs::create_dir_all(&folder)?;

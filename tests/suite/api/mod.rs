@@ -1,3 +1,4 @@
 //! The HTTP API, through a real socket.
 
 mod health;
+mod prices;

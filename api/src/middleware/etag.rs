@@ -1,0 +1,56 @@
+//! ETag over the body of every successful GET, and 304 when `If-None-Match` names it. The tag is
+//! weak: compression, applied after, changes the bytes but not the meaning.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::problem::ApiError;
+
+pub async fn etag(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let conditional = matches!(*request.method(), Method::GET | Method::HEAD);
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.call(request).await?;
+    if !conditional || response.status() != StatusCode::OK {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body).await else {
+        return Ok(ServiceResponse::new(
+            request,
+            ApiError::Internal.error_response(),
+        ));
+    };
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let tag = format!("W/\"{:016x}\"", hasher.finish());
+    let matched = if_none_match
+        .as_ref()
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value.trim() == "*" || value.split(',').any(|candidate| candidate.trim() == tag)
+        });
+    let mut response = if matched {
+        let mut not_modified = HttpResponse::NotModified().finish();
+        for name in [header::CACHE_CONTROL, header::VARY] {
+            if let Some(value) = head.headers().get(&name) {
+                not_modified.headers_mut().insert(name, value.clone());
+            }
+        }
+        not_modified
+    } else {
+        head.set_body(bytes).map_into_boxed_body()
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&tag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(ServiceResponse::new(request, response))
+}

@@ -1,0 +1,7 @@
+//! Cross-cutting HTTP behaviour, each as an `actix_web::middleware::from_fn` function.
+
+pub mod accept;
+pub mod cors;
+pub mod etag;
+pub mod problem_bodies;
+pub mod request_id;

@@ -1,0 +1,39 @@
+//! Errors actix answers by itself (405 on a known path, 413, a 404 from a static route…) come with an
+//! empty or text body; this gives every such error the problem+json body of [`Problem`].
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+
+use crate::problem::{PROBLEM_JSON, Problem};
+
+pub async fn problem_bodies(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(request).await?;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return Ok(response.map_into_boxed_body());
+    }
+    let detail = match status.as_u16() {
+        405 => format!(
+            "{} is not allowed on {}",
+            response.request().method(),
+            response.request().path()
+        ),
+        404 => format!("no route matches {}", response.request().path()),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let (request, old) = response.into_parts();
+    let mut replaced = Problem::new(status, detail).response();
+    if let Some(allow) = old.headers().get(header::ALLOW) {
+        replaced.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    Ok(ServiceResponse::new(request, replaced))
+}

@@ -1,0 +1,51 @@
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use priceline_store::queries::facilities;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use validator::Validate;
+
+use crate::problem::{ApiError, ReadErrors};
+use crate::routes::params::scope;
+use crate::routes::query::ValidQuery;
+use crate::routes::with_connection;
+use crate::state::AppState;
+use crate::views::facility::FacilityDetailView;
+
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FacilityQuery {
+    /// Describe the facility as its snapshot in force on this date.
+    #[param(value_type = Option<String>, format = Date, example = "2025-01-01")]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// One facility
+///
+/// The facility with its locations, its source files (newest first) and a summary of its current
+/// snapshot (or the one of `as_of`): counts, `last_updated_on`, attestation and validation status.
+#[utoipa::path(
+    tag = "facilities",
+    operation_id = "getFacility",
+    params(("id" = i64, Path, description = "Facility id", example = 1, minimum = 1), FacilityQuery),
+    responses((status = 200, description = "The facility", body = FacilityDetailView), ReadErrors)
+)]
+#[get("/v1/facilities/{id}")]
+pub async fn get_facility(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: ValidQuery<FacilityQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, scope) = (id.into_inner(), scope(query.as_of));
+    let detail = with_connection(&state, move |connection| {
+        facilities::get(connection, id, scope).map_err(|error| match error {
+            priceline_store::StoreError::NotFound => {
+                ApiError::NotFound(format!("no facility {id} with a snapshot in scope"))
+            }
+            other => other.into(),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(FacilityDetailView::from(detail)))
+}

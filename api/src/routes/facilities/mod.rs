@@ -1,0 +1,5 @@
+//! `/v1/facilities`.
+
+pub mod get;
+pub mod list;
+pub mod snapshots;

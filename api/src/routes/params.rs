@@ -1,0 +1,145 @@
+//! Parameter types shared by the read operations: facility criteria, snapshot date and paging.
+
+use chrono::NaiveDate;
+use priceline_domain::{CodeType, Methodology, Npi, Setting, StateCode};
+use priceline_store::queries::{FacilityFilter, Scope};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use validator::ValidationError;
+
+use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+
+fn text_enum(values: impl Iterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values))
+        .into()
+}
+
+/// The 21 code types of the CMS dictionaries (any case is accepted).
+pub fn code_type_schema() -> RefOr<Schema> {
+    text_enum(CodeType::ALL.iter().map(|t| t.as_str()), "A CMS code type")
+}
+
+pub fn setting_schema() -> RefOr<Schema> {
+    text_enum(Setting::ALL.iter().map(|s| s.as_str()), "A setting of care")
+}
+
+pub fn methodology_schema() -> RefOr<Schema> {
+    text_enum(
+        Methodology::ALL.iter().map(|m| m.as_str()),
+        "A contracting methodology",
+    )
+}
+
+pub fn zip(value: &str) -> Result<(), ValidationError> {
+    (value.len() == 5 && value.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(())
+        .ok_or_else(|| {
+            ValidationError::new("zip").with_message("expected five digits, e.g. 92832".into())
+        })
+}
+
+pub fn limit_or_default(limit: Option<usize>) -> usize {
+    limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)
+}
+
+pub fn scope(as_of: Option<NaiveDate>) -> Scope {
+    as_of.map_or(Scope::Current, Scope::AsOf)
+}
+
+/// Declares a query struct with the facility criteria, `as_of`, `limit` and `cursor` after its own
+/// fields, so every search takes them alike; `$name::facilities()` gives the store's filter.
+macro_rules! facility_filtered_query {
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            $($fields)*
+            /// Only this facility.
+            #[param(example = 1, minimum = 1)]
+            #[validate(range(min = 1))]
+            pub facility_id: Option<i64>,
+            /// Facility or location name contains this text (any case).
+            #[param(example = "mercy")]
+            #[validate(length(min = 1, max = 200))]
+            pub facility_name: Option<String>,
+            /// License state or a location's state: a two-letter code.
+            #[param(value_type = Option<String>, example = "CA", pattern = "^[A-Za-z]{2}$")]
+            pub state: Option<priceline_domain::StateCode>,
+            /// City of a location's address (any case).
+            #[param(example = "Fullerton")]
+            #[validate(length(min = 1, max = 100))]
+            pub city: Option<String>,
+            /// Five-digit ZIP code of a location's address.
+            #[param(example = "92832", pattern = "^[0-9]{5}$")]
+            #[validate(custom(function = "crate::routes::params::zip"))]
+            pub zip: Option<String>,
+            /// A type-2 NPI of the facility: ten digits.
+            #[param(value_type = Option<String>, example = "0000000001", pattern = "^[0-9]{10}$")]
+            pub npi: Option<priceline_domain::Npi>,
+            /// CMS Certification Number (any case).
+            #[param(example = "050001")]
+            #[validate(length(min = 1, max = 20))]
+            pub ccn: Option<String>,
+            /// State license number as the file gives it.
+            #[param(example = "50056")]
+            #[validate(length(min = 1, max = 50))]
+            pub license_number: Option<String>,
+            /// Answer from each facility's snapshot in force on this date (its latest
+            /// `last_updated_on` not after it) instead of the current one.
+            #[param(value_type = Option<String>, format = Date, example = "2025-01-01")]
+            pub as_of: Option<chrono::NaiveDate>,
+            /// Page size, 1 to 1000.
+            #[param(example = 50, minimum = 1, maximum = 1000)]
+            #[validate(range(min = 1, max = 1000))]
+            pub limit: Option<usize>,
+            /// `next_cursor` of the previous page.
+            #[param(example = "eyJuYW1lIjoiV2VzdCBNZXJjeSBIb3NwaXRhbCIsImlkIjoxfQ")]
+            pub cursor: Option<String>,
+        }
+
+        impl $name {
+            pub fn facilities(&self) -> priceline_store::queries::FacilityFilter {
+                crate::routes::params::facility_filter(
+                    self.facility_id,
+                    &self.facility_name,
+                    &self.state,
+                    &self.city,
+                    &self.zip,
+                    &self.npi,
+                    &self.ccn,
+                    &self.license_number,
+                )
+            }
+        }
+    };
+}
+
+pub(crate) use facility_filtered_query;
+
+#[allow(clippy::too_many_arguments)]
+pub fn facility_filter(
+    facility_id: Option<i64>,
+    name: &Option<String>,
+    state: &Option<StateCode>,
+    city: &Option<String>,
+    zip: &Option<String>,
+    npi: &Option<Npi>,
+    ccn: &Option<String>,
+    license_number: &Option<String>,
+) -> FacilityFilter {
+    FacilityFilter {
+        facility_id,
+        name: name.clone(),
+        state: state.clone(),
+        city: city.clone(),
+        zip: zip.clone(),
+        npi: npi.clone(),
+        ccn: ccn.clone(),
+        license_number: license_number.clone(),
+    }
+}

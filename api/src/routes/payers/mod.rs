@@ -1,0 +1,3 @@
+//! `/v1/payers`.
+
+pub mod list;

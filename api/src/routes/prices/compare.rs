@@ -1,0 +1,93 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use priceline_domain::{CodeType, Setting};
+use priceline_store::queries::compare::{self, CompareKey, CompareQuery};
+use priceline_store::queries::prices::ChargeKind;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::pagination::{self, PageInfo};
+use crate::problem::{ApiError, ReadErrors};
+use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
+use crate::routes::query::ValidQuery;
+use crate::routes::with_connection;
+use crate::state::AppState;
+use crate::views::compare::FacilityPriceList;
+
+/// The dollar kinds facilities can be ranked by.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RankKind {
+    Gross,
+    DiscountedCash,
+    NegotiatedDollar,
+    Minimum,
+    Maximum,
+}
+
+facility_filtered_query! {
+    /// Where a code is cheaper.
+    pub struct CompareParams {
+        /// Only this setting (charges for `both` included).
+        #[param(schema_with = crate::routes::params::setting_schema, example = "outpatient")]
+        pub setting: Option<Setting>,
+        /// The kind facilities are ranked by; `discounted_cash` (the self-pay price) by default.
+        #[param(inline, example = "discounted_cash")]
+        pub kind: Option<RankKind>,
+    }
+}
+
+/// Compare a code across facilities
+///
+/// Where is this cheaper? Facilities stating the code, cheapest first by their lowest amount of
+/// `kind`, with their locations, every kind of charge they state and the range of each dollar kind.
+#[utoipa::path(
+    tag = "prices",
+    operation_id = "compareCode",
+    params(
+        ("code_type" = String, Path, description = "CMS code type (any case)", example = "CPT"),
+        ("code" = String, Path, description = "Billing code", example = "70551"),
+        CompareParams
+    ),
+    responses((status = 200, description = "Facilities, cheapest first", body = FacilityPriceList), ReadErrors)
+)]
+#[get("/v1/codes/{code_type}/{code}/compare")]
+pub async fn compare_code(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: ValidQuery<CompareParams>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (code_type, code) = path.into_inner();
+    let code_type = CodeType::parse(&code_type)
+        .map_err(|error| ApiError::invalid("code_type", error.to_string()))?;
+    let after: Option<CompareKey> = pagination::decode(query.cursor.as_deref())?;
+    let limit = limit_or_default(query.limit);
+    let kind = match query.kind.unwrap_or(RankKind::DiscountedCash) {
+        RankKind::Gross => ChargeKind::Gross,
+        RankKind::DiscountedCash => ChargeKind::DiscountedCash,
+        RankKind::NegotiatedDollar => ChargeKind::NegotiatedDollar,
+        RankKind::Minimum => ChargeKind::Minimum,
+        RankKind::Maximum => ChargeKind::Maximum,
+    };
+    let compare = CompareQuery {
+        scope: scope(query.as_of),
+        facilities: query.facilities(),
+        code_type,
+        code,
+        setting: query.setting,
+        kind,
+    };
+    let page = with_connection(&state, move |connection| {
+        Ok(compare::compare(
+            connection,
+            &compare,
+            after.as_ref(),
+            limit,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(FacilityPriceList {
+        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
+        items: page.items.into_iter().map(Into::into).collect(),
+    }))
+}

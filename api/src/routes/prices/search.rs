@@ -1,0 +1,154 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use priceline_domain::{Amount, CodeType, Methodology, Setting};
+use priceline_store::queries::prices::{self, PriceKey, PriceQuery, PriceSort};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::pagination::{self, PageInfo};
+use crate::problem::{ApiError, ReadErrors};
+use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
+use crate::routes::query::ValidQuery;
+use crate::routes::with_connection;
+use crate::state::AppState;
+use crate::views::charge_kind::ChargeKindView;
+use crate::views::price::PriceList;
+
+/// Order of price lines.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum PriceSortParam {
+    /// By facility, then the order of the file.
+    #[serde(rename = "facility")]
+    Facility,
+    /// Cheapest first by the amount of `kind`.
+    #[serde(rename = "amount")]
+    Amount,
+    /// Dearest first by the amount of `kind`.
+    #[serde(rename = "-amount")]
+    AmountDescending,
+}
+
+facility_filtered_query! {
+    /// Price search: every criterion given must match.
+    pub struct PricesQuery {
+        /// Billing code, as the file writes it.
+        #[param(example = "70551")]
+        #[validate(length(min = 1, max = 50))]
+        pub code: Option<String>,
+        /// Type of `code` (any case); without it, `code` matches in every type.
+        #[param(schema_with = crate::routes::params::code_type_schema, example = "CPT")]
+        pub code_type: Option<CodeType>,
+        /// Item description contains this text (any case).
+        #[param(example = "MRI")]
+        #[validate(length(min = 1, max = 200))]
+        pub q: Option<String>,
+        /// Setting of care; `inpatient` and `outpatient` also match charges for `both`.
+        #[param(schema_with = crate::routes::params::setting_schema, example = "outpatient")]
+        pub setting: Option<Setting>,
+        /// Payer name contains this text (any case).
+        #[param(example = "Platform")]
+        #[validate(length(min = 1, max = 200))]
+        pub payer: Option<String>,
+        /// Plan name contains this text (any case).
+        #[param(example = "PPO")]
+        #[validate(length(min = 1, max = 200))]
+        pub plan: Option<String>,
+        /// Contracting methodology of the payer rate.
+        #[param(schema_with = crate::routes::params::methodology_schema, example = "fee schedule")]
+        pub methodology: Option<Methodology>,
+        /// Only lines stating this kind of charge; needed by `sort=amount` and the amount bounds.
+        #[param(inline, example = "negotiated_dollar")]
+        pub kind: Option<ChargeKindView>,
+        /// Lowest amount of `kind`, inclusive: a plain decimal.
+        #[param(value_type = Option<String>, example = "100", pattern = "^[0-9]{1,12}(\\.[0-9]{1,6})?$")]
+        pub min_amount: Option<Amount>,
+        /// Highest amount of `kind`, inclusive: a plain decimal.
+        #[param(value_type = Option<String>, example = "5000.50", pattern = "^[0-9]{1,12}(\\.[0-9]{1,6})?$")]
+        pub max_amount: Option<Amount>,
+        /// `facility` (default), `amount` (cheapest first) or `-amount` (dearest first).
+        #[param(inline, example = "amount")]
+        pub sort: Option<PriceSortParam>,
+    }
+}
+
+impl PricesQuery {
+    fn to_store(&self) -> Result<PriceQuery, ApiError> {
+        let kind = self.kind.map(prices::ChargeKind::from);
+        let amount_kind = kind.filter(|kind| kind.has_amount());
+        let sort = match self.sort {
+            None | Some(PriceSortParam::Facility) => PriceSort::Facility,
+            Some(PriceSortParam::Amount) => PriceSort::AmountAscending,
+            Some(PriceSortParam::AmountDescending) => PriceSort::AmountDescending,
+        };
+        if sort != PriceSort::Facility && amount_kind.is_none() {
+            return Err(ApiError::invalid(
+                "kind",
+                "sorting by amount needs a kind with an amount (gross, discounted_cash, negotiated_dollar, negotiated_percentage, minimum or maximum)",
+            ));
+        }
+        if (self.min_amount.is_some() || self.max_amount.is_some()) && amount_kind.is_none() {
+            return Err(ApiError::invalid(
+                "kind",
+                "min_amount and max_amount bound the amount of a kind with an amount: give one",
+            ));
+        }
+        let has_criterion = self.code.is_some()
+            || self.code_type.is_some()
+            || self.q.is_some()
+            || !self.facilities().is_empty()
+            || self.payer.is_some()
+            || self.plan.is_some();
+        if !has_criterion {
+            return Err(ApiError::invalid(
+                "code",
+                "give a code, code_type, q, payer, plan or a facility criterion",
+            ));
+        }
+        Ok(PriceQuery {
+            scope: scope(self.as_of),
+            facilities: self.facilities(),
+            code_type: self.code_type,
+            code: self.code.clone(),
+            description: self.q.clone(),
+            setting: self.setting,
+            payer: self.payer.clone(),
+            plan: self.plan.clone(),
+            methodology: self.methodology,
+            kind,
+            min_micros: self.min_amount.map(Amount::to_micros),
+            max_micros: self.max_amount.map(Amount::to_micros),
+            sort,
+        })
+    }
+}
+
+/// Search prices
+///
+/// Standard charges and payer rates by code and code type (all 21 CMS types), description, facility,
+/// place, setting, payer, plan, methodology, kind of charge and amount range; sorted by facility or
+/// amount. Each line is one standard charge and at most one of its payer rates, with amounts exactly
+/// as imported and its provenance: file, the hospital's `last_updated_on`, and the CSV row or JSON
+/// pointer it came from.
+#[utoipa::path(
+    tag = "prices",
+    operation_id = "searchPrices",
+    params(PricesQuery),
+    responses((status = 200, description = "A page of price lines", body = PriceList), ReadErrors)
+)]
+#[get("/v1/prices")]
+pub async fn search_prices(
+    state: web::Data<AppState>,
+    query: ValidQuery<PricesQuery>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let after: Option<PriceKey> = pagination::decode(query.cursor.as_deref())?;
+    let limit = limit_or_default(query.limit);
+    let search = query.to_store()?;
+    let page = with_connection(&state, move |connection| {
+        Ok(prices::search(connection, &search, after.as_ref(), limit)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(PriceList {
+        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
+        items: page.items.into_iter().map(Into::into).collect(),
+    }))
+}

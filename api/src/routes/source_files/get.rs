@@ -1,0 +1,34 @@
+use actix_web::{HttpResponse, get, web};
+use priceline_store::StoreError;
+use priceline_store::queries::source_files;
+
+use crate::problem::{ApiError, ReadErrors};
+use crate::routes::with_connection;
+use crate::state::AppState;
+use crate::views::source_file::SourceFileView;
+
+/// One source file
+///
+/// The file's header, attestation, import counts and validation status; its findings are at
+/// `/v1/source-files/{id}/findings`.
+#[utoipa::path(
+    tag = "source-files",
+    operation_id = "getSourceFile",
+    params(("id" = i64, Path, description = "Source file id", example = 1, minimum = 1)),
+    responses((status = 200, description = "The file", body = SourceFileView), ReadErrors)
+)]
+#[get("/v1/source-files/{id}")]
+pub async fn get_source_file(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let file = with_connection(&state, move |connection| {
+        source_files::get(connection, id).map_err(|error| match error {
+            StoreError::NotFound => ApiError::NotFound(format!("no source file {id}")),
+            other => other.into(),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(SourceFileView::from(file)))
+}

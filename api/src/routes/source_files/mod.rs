@@ -1,0 +1,5 @@
+//! `/v1/source-files`.
+
+pub mod findings;
+pub mod get;
+pub mod list;

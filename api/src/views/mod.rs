@@ -1,0 +1,24 @@
+//! Response bodies: `ToSchema` types built with `From` the store's read models. Rows never reach here,
+//! and amounts are exact decimal strings (`"575.75"`), never binary floating point.
+
+pub mod charge_kind;
+pub mod compare;
+pub mod facility;
+pub mod payer;
+pub mod price;
+pub mod source_file;
+pub mod statistics;
+
+/// Declares a list body: `items` of one view and the page info.
+macro_rules! list_view {
+    ($(#[$meta:meta])* $name:ident, $item:ty) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            pub page: crate::pagination::PageInfo,
+        }
+    };
+}
+
+pub(crate) use list_view;

@@ -1,0 +1,49 @@
+//! The read queries of the price API. Each returns domain values or small read models, never rows, and
+//! each is keyed for cursor pagination: a page is `limit + 1` rows fetched after a typed key, so the
+//! caller knows whether a next page exists without counting.
+//!
+//! Every price query reads one snapshot per facility: the current one (`facilities.current_source_file_id`),
+//! or the one in force on an earlier date ([`Scope::AsOf`]).
+
+mod code_amounts;
+mod decode;
+mod place;
+mod scope;
+mod text;
+
+pub mod compare;
+pub mod facilities;
+pub mod payers;
+pub mod prices;
+pub mod source_files;
+pub mod statistics;
+
+pub use place::Place;
+pub use scope::{FacilityFilter, Scope};
+
+/// One page of results and the key of its last row, when more rows follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, K> {
+    pub items: Vec<T>,
+    pub next: Option<K>,
+    /// The number of matching rows, when it costs nothing extra to know.
+    pub total: Option<u64>,
+}
+
+impl<T, K> Page<T, K> {
+    /// Cuts `limit + 1` fetched rows to `limit` and takes the key of the last kept one when more follow.
+    pub(crate) fn from_overfetch(
+        mut items: Vec<T>,
+        limit: usize,
+        key: impl Fn(&T) -> K,
+        total: Option<u64>,
+    ) -> Self {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(key)
+        } else {
+            None
+        };
+        Self { items, next, total }
+    }
+}

@@ -1,0 +1,116 @@
+//! Payers and plans as the files name them, with how many facilities and rates each has in scope.
+
+use std::collections::HashMap;
+
+use diesel::dsl::{count, count_star};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::scope::source_file_ids;
+use super::text::{LIKE_ESCAPE, contains, contains_pattern, lower};
+use super::{FacilityFilter, Page, Scope};
+use crate::StoreResult;
+use crate::connection::DbConnection;
+use crate::schema::{payer_plans, payer_rates};
+
+/// One payer's plan with its reach in scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayerPlan {
+    pub id: i64,
+    pub payer_name: String,
+    /// `None` when the file named no plan.
+    pub plan_name: Option<String>,
+    pub facilities: u64,
+    pub rates: u64,
+}
+
+/// Payer plans are listed by payer name, then plan name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PayerPlanKey {
+    pub payer_name: String,
+    pub plan_name: String,
+}
+
+/// Ids of the payer plans whose payer and plan names contain the given texts (any case).
+pub(crate) fn plan_ids(
+    connection: &mut DbConnection,
+    payer: Option<&str>,
+    plan: Option<&str>,
+) -> StoreResult<Vec<i64>> {
+    let mut query = payer_plans::table.select(payer_plans::id).into_boxed();
+    if let Some(payer) = payer {
+        query = query.filter(
+            lower(payer_plans::payer_name)
+                .like(contains_pattern(payer))
+                .escape(LIKE_ESCAPE),
+        );
+    }
+    if let Some(plan) = plan {
+        query = query.filter(
+            lower(payer_plans::plan_name)
+                .like(contains_pattern(plan))
+                .escape(LIKE_ESCAPE),
+        );
+    }
+    Ok(query.load(connection)?)
+}
+
+/// Payer plans with at least one rate in scope whose payer or plan name contains `name`, after `after`.
+/// Counting reads every rate in scope once (by the payer-plan index); the list itself is small.
+pub fn search(
+    connection: &mut DbConnection,
+    scope: Scope,
+    name: Option<&str>,
+    after: Option<&PayerPlanKey>,
+    limit: usize,
+) -> StoreResult<Page<PayerPlan, PayerPlanKey>> {
+    let files = source_file_ids(connection, scope, &FacilityFilter::default())?;
+    let reach: HashMap<i64, (i64, i64)> = payer_rates::table
+        .filter(payer_rates::source_file_id.eq_any(&files))
+        .group_by(payer_rates::payer_plan_id)
+        .select((
+            payer_rates::payer_plan_id,
+            count_star(),
+            count(payer_rates::source_file_id).aggregate_distinct(),
+        ))
+        .load::<(i64, i64, i64)>(connection)?
+        .into_iter()
+        .map(|(id, rates, facilities)| (id, (rates, facilities)))
+        .collect();
+    let mut plans: Vec<(PayerPlanKey, PayerPlan)> = payer_plans::table
+        .select((
+            payer_plans::id,
+            payer_plans::payer_name,
+            payer_plans::plan_name,
+        ))
+        .load::<(i64, String, String)>(connection)?
+        .into_iter()
+        .filter_map(|(id, payer_name, plan_name)| {
+            let (rates, facilities) = *reach.get(&id)?;
+            let wanted =
+                name.is_none_or(|name| contains(&payer_name, name) || contains(&plan_name, name));
+            let key = PayerPlanKey {
+                payer_name: payer_name.clone(),
+                plan_name: plan_name.clone(),
+            };
+            (wanted && after.is_none_or(|after| key > *after)).then(|| {
+                let plan = PayerPlan {
+                    id,
+                    payer_name,
+                    plan_name: (!plan_name.is_empty()).then_some(plan_name),
+                    facilities: facilities.max(0) as u64,
+                    rates: rates.max(0) as u64,
+                };
+                (key, plan)
+            })
+        })
+        .collect();
+    plans.sort_by(|a, b| a.0.cmp(&b.0));
+    plans.truncate(limit + 1);
+    let page = Page::from_overfetch(plans, limit, |(key, _)| key.clone(), None);
+    Ok(Page {
+        items: page.items.into_iter().map(|(_, plan)| plan).collect(),
+        next: page.next,
+        total: page.total,
+    })
+}

@@ -1,0 +1,402 @@
+//! Price lines: standard charges with their payer rates, as a Tall CSV row holds them.
+//!
+//! A line is one standard charge and at most one of its payer rates: a charge with rates gives one
+//! line per rate, a charge without gives one line alone. A code lookup goes through
+//! `item_codes(code_type, code, source_file_id)`, then `standard_charges(item_id)` and
+//! `payer_rates(standard_charge_id)`; payer criteria go through `payer_rates(payer_plan_id, …)`.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use priceline_domain::{
+    Code, CodeType, DrugInfo, DrugUnitType, Methodology, PayerRate, Quantity, Setting,
+    StandardCharge,
+};
+use serde::{Deserialize, Serialize};
+
+use super::scope::source_file_ids;
+use super::text::{LIKE_ESCAPE, contains_pattern, lower};
+use super::{FacilityFilter, Page, Scope, decode, payers};
+use crate::codec::{decode as decode_text, decode_amount};
+use crate::connection::DbConnection;
+use crate::rows::{ChargeRow, RateRow};
+use crate::schema::{item_codes, items, payer_plans, payer_rates, source_files, standard_charges};
+use crate::{StoreError, StoreResult};
+
+diesel::define_sql_function! {
+    /// `coalesce(rate id, 0)`: a line without a rate sorts before the charge's rated lines on both
+    /// backends (SQLite and PostgreSQL place NULLs at opposite ends).
+    fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, default: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
+}
+
+/// The kinds of charge a file states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChargeKind {
+    Gross,
+    DiscountedCash,
+    NegotiatedDollar,
+    NegotiatedPercentage,
+    NegotiatedAlgorithm,
+    Minimum,
+    Maximum,
+}
+
+impl ChargeKind {
+    pub const ALL: [ChargeKind; 7] = [
+        Self::Gross,
+        Self::DiscountedCash,
+        Self::NegotiatedDollar,
+        Self::NegotiatedPercentage,
+        Self::NegotiatedAlgorithm,
+        Self::Minimum,
+        Self::Maximum,
+    ];
+
+    /// False only for an algorithm, which is text: it can be filtered on, not sorted or ranged.
+    pub fn has_amount(self) -> bool {
+        self != Self::NegotiatedAlgorithm
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PriceSort {
+    /// By facility id, then charge, then rate: the order lines were imported in.
+    #[default]
+    Facility,
+    /// By the amount of the query's `kind`, cheapest first.
+    AmountAscending,
+    /// By the amount of the query's `kind`, dearest first.
+    AmountDescending,
+}
+
+/// What a price search asks for. Text criteria match case-insensitively anywhere in the name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PriceQuery {
+    pub scope: Scope,
+    pub facilities: FacilityFilter,
+    pub code_type: Option<CodeType>,
+    pub code: Option<String>,
+    pub description: Option<String>,
+    /// `inpatient` and `outpatient` also match charges that apply to `both`.
+    pub setting: Option<Setting>,
+    pub payer: Option<String>,
+    pub plan: Option<String>,
+    pub methodology: Option<Methodology>,
+    /// Only lines stating this kind of charge.
+    pub kind: Option<ChargeKind>,
+    /// Inclusive bounds on the amount of `kind`, in micro-units.
+    pub min_micros: Option<i64>,
+    pub max_micros: Option<i64>,
+    /// Sorting by amount needs a `kind` with an amount; the API refuses it otherwise, and the store
+    /// falls back to facility order.
+    pub sort: PriceSort,
+}
+
+/// Where a line sits in its order: the sort value (facility id or amount), charge id and rate id (0
+/// for a line without a rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceKey {
+    pub value: i64,
+    pub charge_id: i64,
+    pub rate_id: i64,
+}
+
+/// The file and record a line was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub source_file_id: i64,
+    pub file_name: String,
+    pub last_updated_on: Option<NaiveDate>,
+}
+
+/// One standard charge, and one of its payer rates when it has any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceLine {
+    pub facility_id: i64,
+    pub facility_name: String,
+    pub provenance: Provenance,
+    pub description: String,
+    pub codes: Vec<Code>,
+    pub drug: Option<DrugInfo>,
+    /// The charge; its `payer_rates` is empty (the line's rate is `rate`).
+    pub charge: StandardCharge,
+    pub rate: Option<PayerRate>,
+}
+
+type LineRow = (
+    ChargeRow,
+    (i64, String, String, Option<NaiveDate>),
+    (String, Option<i64>, Option<String>),
+    Option<RateRow>,
+    Option<String>,
+    Option<String>,
+);
+
+/// `$body` with `$column` bound to the amount column of `$kind`; `$otherwise` for an algorithm.
+macro_rules! with_amount_column {
+    ($kind:expr, |$column:ident| $body:expr, otherwise $otherwise:expr) => {
+        match $kind {
+            ChargeKind::Gross => {
+                let $column = standard_charges::gross;
+                $body
+            }
+            ChargeKind::DiscountedCash => {
+                let $column = standard_charges::discounted_cash;
+                $body
+            }
+            ChargeKind::Minimum => {
+                let $column = standard_charges::minimum;
+                $body
+            }
+            ChargeKind::Maximum => {
+                let $column = standard_charges::maximum;
+                $body
+            }
+            ChargeKind::NegotiatedDollar => {
+                let $column = payer_rates::negotiated_dollar.nullable();
+                $body
+            }
+            ChargeKind::NegotiatedPercentage => {
+                let $column = payer_rates::negotiated_percentage.nullable();
+                $body
+            }
+            ChargeKind::NegotiatedAlgorithm => $otherwise,
+        }
+    };
+}
+
+/// Orders `$query` by `$column` then charge and rate, and starts it after `$key`.
+macro_rules! keyset {
+    ($query:expr, $column:expr, $after:expr, $descending:expr) => {{
+        let rate_id = coalesce(payer_rates::id.nullable(), 0i64);
+        let mut query = if $descending {
+            $query.order($column.desc())
+        } else {
+            $query.order($column.asc())
+        }
+        .then_order_by(standard_charges::id.asc())
+        .then_order_by(rate_id.asc());
+        if let Some(key) = $after {
+            let PriceKey {
+                value,
+                charge_id,
+                rate_id: rate,
+            } = *key;
+            let tie = $column.eq(value).and(
+                standard_charges::id
+                    .gt(charge_id)
+                    .or(standard_charges::id.eq(charge_id).and(rate_id.gt(rate)))
+                    .nullable(),
+            );
+            query = if $descending {
+                query.filter($column.lt(value).or(tie))
+            } else {
+                query.filter($column.gt(value).or(tie))
+            };
+        }
+        query
+    }};
+}
+
+/// Price lines matching `query`, after `after`, at most `limit`.
+pub fn search(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    after: Option<&PriceKey>,
+    limit: usize,
+) -> StoreResult<Page<PriceLine, PriceKey>> {
+    let files = source_file_ids(connection, query.scope, &query.facilities)?;
+    let mut sql = standard_charges::table
+        .inner_join(items::table)
+        .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
+        .left_join(payer_rates::table.inner_join(payer_plans::table))
+        .select((
+            ChargeRow::as_select(),
+            (
+                source_files::facility_id,
+                source_files::hospital_name,
+                source_files::file_name,
+                source_files::last_updated_on,
+            ),
+            (items::description, items::drug_unit, items::drug_unit_type),
+            Option::<RateRow>::as_select(),
+            payer_plans::payer_name.nullable(),
+            payer_plans::plan_name.nullable(),
+        ))
+        .filter(standard_charges::source_file_id.eq_any(files.clone()))
+        .limit(limit as i64 + 1)
+        .into_boxed();
+    if query.code.is_some() || query.code_type.is_some() {
+        // Every code type when none is given, so the (code_type, code, …) index still applies.
+        let code_types: Vec<&str> = match query.code_type {
+            Some(code_type) => vec![code_type.as_str()],
+            None => CodeType::ALL
+                .iter()
+                .map(|code_type| code_type.as_str())
+                .collect(),
+        };
+        let codes = item_codes::table
+            .filter(item_codes::code_type.eq_any(code_types))
+            .filter(item_codes::source_file_id.eq_any(files));
+        sql = match &query.code {
+            Some(code) => sql.filter(
+                standard_charges::item_id.eq_any(
+                    codes
+                        .filter(item_codes::code.eq(code.trim().to_owned()))
+                        .select(item_codes::item_id),
+                ),
+            ),
+            None => sql.filter(standard_charges::item_id.eq_any(codes.select(item_codes::item_id))),
+        };
+    }
+    if let Some(text) = &query.description {
+        sql = sql.filter(
+            lower(items::description)
+                .like(contains_pattern(text))
+                .escape(LIKE_ESCAPE),
+        );
+    }
+    if let Some(setting) = query.setting {
+        let mut settings = vec![setting.as_str()];
+        if setting != Setting::Both {
+            settings.push(Setting::Both.as_str());
+        }
+        sql = sql.filter(standard_charges::setting.eq_any(settings));
+    }
+    if query.payer.is_some() || query.plan.is_some() {
+        let plans = payers::plan_ids(connection, query.payer.as_deref(), query.plan.as_deref())?;
+        sql = sql.filter(payer_rates::payer_plan_id.nullable().eq_any(plans));
+    }
+    if let Some(methodology) = query.methodology {
+        sql = sql.filter(
+            payer_rates::methodology
+                .nullable()
+                .eq(methodology.as_str().to_owned()),
+        );
+    }
+    if let Some(kind) = query.kind {
+        sql = with_amount_column!(kind, |column| {
+            let mut sql = sql.filter(column.is_not_null());
+            if let Some(min) = query.min_micros {
+                sql = sql.filter(column.ge(min));
+            }
+            if let Some(max) = query.max_micros {
+                sql = sql.filter(column.le(max));
+            }
+            sql
+        }, otherwise sql.filter(payer_rates::negotiated_algorithm.nullable().is_not_null()));
+    }
+    let amount_kind = query.kind.filter(|kind| kind.has_amount());
+    let descending = query.sort == PriceSort::AmountDescending;
+    let sort_kind = match query.sort {
+        PriceSort::Facility => None,
+        PriceSort::AmountAscending | PriceSort::AmountDescending => amount_kind,
+    };
+    let by_facility = source_files::facility_id.nullable();
+    let sql = match sort_kind {
+        Some(kind) => with_amount_column!(
+            kind,
+            |column| keyset!(sql, column, after, descending),
+            otherwise keyset!(sql, by_facility, after, false)
+        ),
+        None => keyset!(sql, by_facility, after, false),
+    };
+    let rows: Vec<LineRow> = sql.load(connection)?;
+    let lines = lines(connection, rows)?;
+    let sort_value = |line: &PriceLine| -> Option<i64> {
+        if matches!(query.sort, PriceSort::Facility) {
+            return Some(line.facility_id);
+        }
+        let amount = |value: Option<priceline_domain::Amount>| value.map(|v| v.to_micros());
+        match amount_kind? {
+            ChargeKind::Gross => amount(line.charge.gross),
+            ChargeKind::DiscountedCash => amount(line.charge.discounted_cash),
+            ChargeKind::Minimum => amount(line.charge.minimum),
+            ChargeKind::Maximum => amount(line.charge.maximum),
+            ChargeKind::NegotiatedDollar => amount(line.rate.as_ref()?.negotiated_dollar),
+            ChargeKind::NegotiatedPercentage => line
+                .rate
+                .as_ref()?
+                .negotiated_percentage
+                .map(|v| v.to_micros()),
+            ChargeKind::NegotiatedAlgorithm => None,
+        }
+    };
+    let keys: Vec<PriceKey> = lines
+        .iter()
+        .map(|(line, charge_id, rate_id)| PriceKey {
+            value: sort_value(line).unwrap_or(line.facility_id),
+            charge_id: *charge_id,
+            rate_id: *rate_id,
+        })
+        .collect();
+    let page = Page::from_overfetch(
+        lines.into_iter().zip(keys).collect::<Vec<_>>(),
+        limit,
+        |(_, key)| *key,
+        None,
+    );
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|((line, _, _), _)| line)
+            .collect(),
+        next: page.next,
+        total: None,
+    })
+}
+
+/// Lines with their codes, each with its charge id and rate id (0 without a rate).
+fn lines(
+    connection: &mut DbConnection,
+    rows: Vec<LineRow>,
+) -> StoreResult<Vec<(PriceLine, i64, i64)>> {
+    let item_ids: Vec<i64> = rows.iter().map(|row| row.0.item_id).collect();
+    let mut codes: HashMap<i64, Vec<Code>> = HashMap::new();
+    for (item_id, code_type, code) in item_codes::table
+        .filter(item_codes::item_id.eq_any(&item_ids))
+        .order((item_codes::item_id, item_codes::position))
+        .select((item_codes::item_id, item_codes::code_type, item_codes::code))
+        .load::<(i64, String, String)>(connection)?
+    {
+        codes.entry(item_id).or_default().push(Code {
+            code_type: decode_text("code type", &code_type, CodeType::parse)?,
+            code,
+        });
+    }
+    rows.into_iter()
+        .map(|(charge, file, item, rate, payer, plan)| {
+            let (facility_id, facility_name, file_name, last_updated_on) = file;
+            let (description, drug_unit, drug_unit_type) = item;
+            let drug = match (drug_unit, drug_unit_type.as_deref()) {
+                (Some(unit), Some(unit_type)) => Some(DrugInfo {
+                    unit: decode_amount("drug unit", unit, Quantity::from_micros)?,
+                    unit_type: decode_text("drug unit type", unit_type, DrugUnitType::parse)?,
+                }),
+                _ => None,
+            };
+            let rate_id = rate.as_ref().map_or(0, |row| row.id);
+            let rate = rate
+                .map(|row| decode::rate(&row, payer.unwrap_or_default(), plan.unwrap_or_default()))
+                .transpose()?;
+            let line = PriceLine {
+                facility_id,
+                facility_name,
+                provenance: Provenance {
+                    source_file_id: charge.source_file_id,
+                    file_name,
+                    last_updated_on,
+                },
+                description,
+                codes: codes.get(&charge.item_id).cloned().unwrap_or_default(),
+                drug,
+                charge: decode::charge(&charge)?,
+                rate,
+            };
+            Ok((line, charge.id, rate_id))
+        })
+        .collect::<StoreResult<Vec<_>>>()
+        .map_err(|error: StoreError| error)
+}
