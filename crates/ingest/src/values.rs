@@ -2,6 +2,8 @@
 //! repairs the importer allows itself. A repair never guesses: `$1,200.50` is unambiguous, `N/A` or
 //! `100% Medicare` is not and stays an error that quarantines its record.
 
+use std::fmt;
+
 use priceline_domain::{AllowedCount, Amount, Npi, ParseError, Percentage, Quantity, RawValue};
 use rust_decimal::Decimal;
 
@@ -61,7 +63,7 @@ impl Check {
         &mut self,
         text: &str,
         field: &str,
-        location: &str,
+        location: &dyn fmt::Display,
         raw: &mut Vec<RawValue>,
     ) -> Option<T> {
         let text = text.trim();
@@ -80,7 +82,7 @@ impl Check {
                 self.push(
                     Finding::new(
                         rules::INVALID_POSITIVE_NUMBER,
-                        location,
+                        location.to_string(),
                         format!("{}; read as {clean}", invalid()),
                     )
                     .normalised(),
@@ -94,7 +96,7 @@ impl Check {
             None => {
                 self.push(Finding::new(
                     rules::INVALID_POSITIVE_NUMBER,
-                    location,
+                    location.to_string(),
                     invalid(),
                 ));
                 None
@@ -107,7 +109,7 @@ impl Check {
         &mut self,
         text: &str,
         field: &str,
-        location: &str,
+        location: &dyn fmt::Display,
     ) -> Option<T> {
         let parsed = if text.contains(['e', 'E']) {
             Decimal::from_scientific(text)
@@ -123,7 +125,7 @@ impl Check {
             Err(()) if text.starts_with('-') => {
                 self.push(Finding::new(
                     rules::INVALID_POSITIVE_NUMBER,
-                    location,
+                    location.to_string(),
                     format!("{field} {text} must be greater than 0"),
                 ));
                 None
@@ -131,7 +133,7 @@ impl Check {
             Err(()) => {
                 self.push(Finding::new(
                     rules::UNREPRESENTABLE_NUMBER,
-                    location,
+                    location.to_string(),
                     format!(
                         "{field} {text} cannot be held exactly (more than 6 decimals or 12 digits)"
                     ),
@@ -146,13 +148,13 @@ impl Check {
         parsed: Result<T, ParseError>,
         text: &str,
         field: &str,
-        location: &str,
+        location: &dyn fmt::Display,
     ) -> Option<T> {
         match parsed {
             Ok(value) if value.decimal().is_zero() => {
                 self.push(Finding::new(
                     rules::INVALID_POSITIVE_NUMBER,
-                    location,
+                    location.to_string(),
                     format!("{field} {text:?} must be greater than 0"),
                 ));
                 None
@@ -161,7 +163,7 @@ impl Check {
                 if value.decimal() == NINE_NINES {
                     self.push(Finding::new(
                         rules::NINE_NINES,
-                        location,
+                        location.to_string(),
                         format!("{field} is 999999999, a placeholder rather than an amount"),
                     ));
                 }
@@ -170,7 +172,7 @@ impl Check {
             Err(error) => {
                 self.push(Finding::new(
                     rules::UNREPRESENTABLE_NUMBER,
-                    location,
+                    location.to_string(),
                     error.to_string(),
                 ));
                 None
@@ -180,13 +182,13 @@ impl Check {
 
     /// A percentage as CMS writes it (70.5 = 70.5 %); below 1 it is probably a fraction meant as a
     /// percentage (0.2 for 20 %). It is kept as written, with an alert.
-    pub fn percentage_alert(&mut self, value: Option<Percentage>, location: &str) {
+    pub fn percentage_alert(&mut self, value: Option<Percentage>, location: &dyn fmt::Display) {
         if let Some(value) = value
             && value.value() < Decimal::ONE
         {
             self.push(Finding::new(
                 rules::PROBABLE_FRACTION,
-                location,
+                location.to_string(),
                 format!(
                     "percentage {value} is below 1 %: probably a fraction meant as {}%",
                     value.value() * Decimal::ONE_HUNDRED
@@ -200,7 +202,7 @@ impl Check {
         &mut self,
         text: &str,
         parse: fn(&str) -> Result<T, ParseError>,
-        location: &str,
+        location: &dyn fmt::Display,
     ) -> Option<T> {
         let text = text.trim();
         if text.is_empty() {
@@ -211,7 +213,7 @@ impl Check {
             Err(error) => {
                 self.push(Finding::new(
                     rules::ALLOWED_VALUES,
-                    location,
+                    location.to_string(),
                     error.to_string(),
                 ));
                 None
@@ -220,7 +222,7 @@ impl Check {
     }
 
     /// A v3 count of allowed amounts; blank gives `None`.
-    pub fn count(&mut self, text: &str, location: &str) -> Option<AllowedCount> {
+    pub fn count(&mut self, text: &str, location: &dyn fmt::Display) -> Option<AllowedCount> {
         let text = text.trim();
         if text.is_empty() {
             return None;
@@ -230,7 +232,7 @@ impl Check {
                 if count == AllowedCount::Exactly(999_999_999) {
                     self.push(Finding::new(
                         rules::NINE_NINES,
-                        location,
+                        location.to_string(),
                         "count is 999999999, a placeholder",
                     ));
                 }
@@ -239,7 +241,7 @@ impl Check {
             Err(error) => {
                 self.push(Finding::new(
                     rules::INVALID_COUNT_NUMBER,
-                    location,
+                    location.to_string(),
                     error.to_string(),
                 ));
                 None
@@ -247,11 +249,11 @@ impl Check {
         }
     }
 
-    pub fn required(&mut self, present: bool, location: &str, what: &str) {
+    pub fn required(&mut self, present: bool, location: &dyn fmt::Display, what: &str) {
         if !present {
             self.push(Finding::new(
                 rules::REQUIRED_VALUE,
-                location,
+                location.to_string(),
                 format!("a value is required for {what}"),
             ));
         }
@@ -271,9 +273,7 @@ pub(crate) fn npis<'a>(
         .filter_map(|(location, text)| match Npi::parse(text) {
             Ok(npi) => Some(npi),
             Err(_) => {
-                check.push(Finding::new(
-                    rules::INVALID_NPI,
-                    location,
+                check.push(Finding::new(rules::INVALID_NPI, location.to_string(),
                     format!(
                         "type-2 NPI {text:?} is not 10 digits; it is left out of the facility's NPIs"
                     ),
@@ -345,7 +345,7 @@ mod tests {
     fn read(text: &str) -> (Option<Amount>, Vec<Finding>, Vec<RawValue>) {
         let mut check = Check::new();
         let mut raw = Vec::new();
-        let value = check.positive_text::<Amount>(text, "gross", "J4", &mut raw);
+        let value = check.positive_text::<Amount>(text, "gross", &"J4", &mut raw);
         (value, check.findings, raw)
     }
 
@@ -385,8 +385,8 @@ mod tests {
         assert!(value.is_some());
         assert_eq!(findings[0].rule, "NineNinesAlert");
         let mut check = Check::new();
-        check.percentage_alert(Some(Percentage::parse("0.2").unwrap()), "Q4");
-        check.percentage_alert(Some(Percentage::parse("220").unwrap()), "Q5");
+        check.percentage_alert(Some(Percentage::parse("0.2").unwrap()), &"Q4");
+        check.percentage_alert(Some(Percentage::parse("220").unwrap()), &"Q5");
         assert_eq!(check.findings.len(), 1);
         assert!(check.findings[0].message.contains("20"));
     }
@@ -395,14 +395,14 @@ mod tests {
     fn json_numbers_keep_their_exact_value() {
         let mut check = Check::new();
         let value: Amount = check
-            .positive_json("22243.34", "estimated_amount", "/x")
+            .positive_json("22243.34", "estimated_amount", &"/x")
             .unwrap();
         assert_eq!(value.to_micros(), 22_243_340_000);
-        let value: Amount = check.positive_json("1.5e3", "gross_charge", "/x").unwrap();
+        let value: Amount = check.positive_json("1.5e3", "gross_charge", &"/x").unwrap();
         assert_eq!(value.to_string(), "1500");
         assert!(
             check
-                .positive_json::<Amount>("-1", "gross_charge", "/x")
+                .positive_json::<Amount>("-1", "gross_charge", &"/x")
                 .is_none()
         );
         assert!(check.blocked());

@@ -46,16 +46,22 @@ pub(crate) fn read(
         let mut counter = RowCounter::default();
         let mut phase = Phase::Row1;
         let mut grouper = Grouper::new();
+        // One buffer of cells for the whole file: refilled in place, so reading a row allocates nothing.
+        let mut cells: Vec<String> = Vec::new();
         while csv
             .read_record(&mut record)
             .map_err(|error| IngestError::NotAPriceFile(format!("unreadable CSV: {error}")))?
         {
             let (blank_before, row) = counter.next(&record, csv.position().line());
             for blank in row - blank_before..row {
-                phase = step(phase, blank, Vec::new(), reading, &mut grouper, sink)?;
+                phase = step(phase, blank, &[], reading, &mut grouper, sink)?;
             }
-            let cells = record.iter().map(|cell| cell.trim().to_owned()).collect();
-            phase = step(phase, row, cells, reading, &mut grouper, sink)?;
+            cells.resize_with(record.len(), String::new);
+            for (buffer, cell) in cells.iter_mut().zip(record.iter()) {
+                buffer.clear();
+                buffer.push_str(cell.trim());
+            }
+            phase = step(phase, row, &cells, reading, &mut grouper, sink)?;
         }
         grouper.finish(&mut reading.summary, sink);
         match phase {
@@ -84,7 +90,7 @@ pub(crate) fn read(
 fn step(
     phase: Phase,
     row: u64,
-    cells: Vec<String>,
+    cells: &[String],
     reading: &mut Reading,
     grouper: &mut Grouper,
     sink: &mut dyn FnMut(Record),
@@ -118,11 +124,11 @@ fn step(
             Phase::Stopped
         }
         Phase::Row1 => {
-            refuse_non_template(&cells)?;
-            Phase::Row2(cells)
+            refuse_non_template(cells)?;
+            Phase::Row2(cells.to_vec())
         }
-        Phase::Row2(row1) => Phase::Row3(row1, cells),
-        Phase::Row3(row1, row2) => start_data(&row1, &row2, &cells, reading, sink),
+        Phase::Row2(row1) => Phase::Row3(row1, cells.to_vec()),
+        Phase::Row3(row1, row2) => start_data(&row1, &row2, cells, reading, sink),
         Phase::Data(layout, version) => {
             if blank {
                 reading.summary.blank_rows += 1;
@@ -262,7 +268,7 @@ fn data_row(
     layout: &Layout,
     version: TemplateVersion,
     row: u64,
-    cells: Vec<String>,
+    cells: &[String],
     reading: &mut Reading,
     grouper: &mut Grouper,
     sink: &mut dyn FnMut(Record),
@@ -282,7 +288,7 @@ fn data_row(
         return;
     }
     let mut check = Check::new();
-    match row::read_row(layout, version, &cells, row, &mut check) {
+    match row::read_row(layout, version, cells, row, &mut check) {
         Row::Item(item, broken) => {
             // The row's valid part is imported; each payer rate with an error is quarantined on
             // its own, with the row's cells verbatim and that rate's findings.
@@ -298,7 +304,7 @@ fn data_row(
                         payer_name: rate.payer_name,
                         plan_name: rate.plan_name,
                     },
-                    raw: RawRecord::Cells(cells.clone()),
+                    raw: RawRecord::Cells(cells.to_vec()),
                     findings: rate.findings.clone(),
                 }));
                 check.findings.extend(rate.findings);
@@ -314,7 +320,7 @@ fn data_row(
             sink(Record::Quarantined(QuarantinedRecord {
                 source: RecordLocation::Row(row),
                 part: QuarantinedPart::Whole,
-                raw: RawRecord::Cells(cells),
+                raw: RawRecord::Cells(cells.to_vec()),
                 findings: check.findings.clone(),
             }));
         }

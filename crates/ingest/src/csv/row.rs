@@ -41,11 +41,35 @@ impl Cells<'_> {
             .map_or("", String::as_str)
     }
 
-    fn at(&self, column: Option<usize>) -> String {
-        column.map_or_else(
-            || format!("row {}", self.row),
-            |index| cell(index, self.row),
-        )
+    /// Where a finding about `column` points; formatted only if a finding is made.
+    fn at(&self, column: Option<usize>) -> At {
+        At {
+            column,
+            row: self.row,
+        }
+    }
+}
+
+/// A cell (`R10`), or the row (`row 10`) when the column is absent: a finding's location, kept
+/// unformatted because almost every check passes and formatting per cell would dominate parsing.
+#[derive(Clone, Copy)]
+struct At {
+    column: Option<usize>,
+    row: u64,
+}
+
+impl From<At> for String {
+    fn from(at: At) -> String {
+        at.to_string()
+    }
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.column {
+            Some(index) => f.write_str(&cell(index, self.row)),
+            None => write!(f, "row {}", self.row),
+        }
     }
 }
 
@@ -92,9 +116,9 @@ pub(crate) fn read_row(
     for columns in &layout.codes {
         let (code, code_type) = (cells.get(columns.code), cells.get(columns.code_type));
         any_code_cell |= !code.is_empty() || !code_type.is_empty();
-        if !code_type.is_empty() {
+        if !code_type.is_empty() && code.is_empty() {
             check.required(
-                !code.is_empty(),
+                false,
                 &cells.at(columns.code),
                 &format!("code | {}", columns.number),
             );
@@ -102,11 +126,13 @@ pub(crate) fn read_row(
         if code.is_empty() {
             continue;
         }
-        check.required(
-            !code_type.is_empty(),
-            &cells.at(columns.code_type),
-            &format!("code | {} | type", columns.number),
-        );
+        if code_type.is_empty() {
+            check.required(
+                false,
+                &cells.at(columns.code_type),
+                &format!("code | {} | type", columns.number),
+            );
+        }
         let location = cells.at(columns.code_type);
         let parsed = check.enumeration(code_type, CodeType::parse, &location);
         match parsed {
