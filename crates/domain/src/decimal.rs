@@ -137,14 +137,11 @@ fn parse_plain(text: &str, what: &'static str) -> Result<Decimal, ParseError> {
             "larger than 999,999,999,999",
         ));
     }
-    let digits = format!("{whole}{fraction_text}");
-    let mantissa: i64 = if digits.is_empty() {
-        0
-    } else {
-        digits
-            .parse()
-            .map_err(|_| ParseError::invalid(what, text, "out of range"))?
-    };
+    // No allocation on this per-cell path: the digits are all ASCII and at most 12 + 6 of them.
+    let mantissa = whole
+        .bytes()
+        .chain(fraction_text.bytes())
+        .fold(0i64, |acc, digit| acc * 10 + i64::from(digit - b'0'));
     // Fraction digits ≤ 6 and whole digits ≤ 12 keep the mantissa well inside i64 and the scale legal.
     Ok(Decimal::new(mantissa, fraction_text.len() as u32))
 }

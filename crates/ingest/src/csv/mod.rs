@@ -6,7 +6,7 @@ mod columns;
 mod header;
 mod row;
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hasher};
 
 use ::csv::{ReaderBuilder, StringRecord};
 use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
@@ -275,9 +275,7 @@ fn data_row(
 ) {
     let summary = &mut reading.summary;
     summary.data_rows += 1;
-    let mut hasher = DefaultHasher::new();
-    cells.hash(&mut hasher);
-    let row_hash = hasher.finish();
+    let row_hash = row_hash(cells);
     if grouper.is_duplicate(row_hash) {
         summary.duplicate_rows += 1;
         reading.report_data_findings(vec![Finding::new(
@@ -328,6 +326,19 @@ fn data_row(
     reading.report_data_findings(check.findings);
 }
 
+/// A 64-bit hash of a row's cells for recognising exact duplicates: one hasher call over all the
+/// bytes (with each cell's length, so cell boundaries count), not one per cell.
+fn row_hash(cells: &[String]) -> u64 {
+    let mut bytes = Vec::with_capacity(cells.iter().map(|cell| cell.len() + 4).sum());
+    for cell in cells {
+        bytes.extend_from_slice(&(cell.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(cell.as_bytes());
+    }
+    let mut hasher = DefaultHasher::new();
+    hasher.write(&bytes);
+    hasher.finish()
+}
+
 /// Row numbers as the CMS validator counts them. The `csv` crate skips blank lines, so they are
 /// recovered from the reader's line count after each record: the newlines a record consumed beyond
 /// its own (one terminator plus those inside quoted cells) were blank lines before it. A record
@@ -351,10 +362,11 @@ impl Default for RowCounter {
 impl RowCounter {
     /// Given the reader's line after a record, returns (blank rows just before it, its row number).
     fn next(&mut self, record: &StringRecord, line_after: u64) -> (u64, u64) {
-        let inner_newlines: u64 = record
-            .iter()
-            .map(|cell| cell.matches('\n').count() as u64)
-            .sum();
+        let inner_newlines = record
+            .as_slice()
+            .bytes()
+            .filter(|byte| *byte == b'\n')
+            .count() as u64;
         let consumed = line_after
             .saturating_sub(self.lines_before)
             .saturating_sub(self.owed);
