@@ -171,12 +171,12 @@ pub fn connect(url: &DatabaseUrl) -> StoreResult<DbConnection> {
 }
 
 /// WAL lets readers go on while an import writes; busy_timeout makes writers wait instead of failing;
-/// a 64 MB page cache (allocated as used) keeps the indexes an import extends in memory;
+/// a 32 MB page cache (allocated as used) keeps the indexes an import extends in memory;
 /// SQLite leaves foreign keys off unless asked, per connection.
 fn configure_sqlite(connection: &mut SqliteConnection) -> diesel::QueryResult<()> {
     connection.batch_execute(
         "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-         PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
+         PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;",
     )
 }
 
