@@ -13,6 +13,7 @@ pub const LISTEN: &str = "PRICELINE_LISTEN";
 pub const LOG: &str = "PRICELINE_LOG";
 pub const POOL_SIZE: &str = "PRICELINE_POOL_SIZE";
 pub const WORKERS: &str = "PRICELINE_WORKERS";
+pub const CORS_ORIGINS: &str = "PRICELINE_CORS_ORIGINS";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -35,6 +36,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
+    /// Origins browsers may call the API from (`*` for any); empty turns CORS off.
+    pub cors_origins: Vec<String>,
 }
 
 impl Settings {
@@ -83,14 +86,37 @@ impl Settings {
             .filter(|value| !value.trim().is_empty())
             .map(|value| parse_positive(WORKERS, &value).map(|n| n as usize))
             .transpose()?;
+        let cors_origins = parse_origins(&lookup(CORS_ORIGINS).unwrap_or_default())?;
         Ok(Self {
             database_url,
             listen,
             log_filter,
             pool_size,
             workers,
+            cors_origins,
         })
     }
+}
+
+/// `*`, or a comma-separated list of `http(s)://host[:port]` origins.
+fn parse_origins(text: &str) -> Result<Vec<String>, ConfigError> {
+    let origins: Vec<String> = text
+        .split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .filter(|origin| !origin.is_empty())
+        .collect();
+    for origin in &origins {
+        let scheme_ok = origin.starts_with("http://") || origin.starts_with("https://");
+        if origin != "*" && (!scheme_ok || origin.matches('/').count() != 2) {
+            return Err(ConfigError {
+                variable: CORS_ORIGINS,
+                reason: format!(
+                    "{origin:?} is not an origin such as https://app.example.com (or *)"
+                ),
+            });
+        }
+    }
+    Ok(origins)
 }
 
 fn parse_positive(variable: &'static str, text: &str) -> Result<u32, ConfigError> {
@@ -128,6 +154,26 @@ mod tests {
         assert_eq!(settings.log_filter, "info");
         assert_eq!(settings.pool_size, 8);
         assert_eq!(settings.workers, None);
+        assert!(settings.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn cors_origins_are_checked() {
+        let configured = settings(&[(
+            CORS_ORIGINS,
+            "https://app.example.com/, http://localhost:3000",
+        )])
+        .unwrap();
+        assert_eq!(
+            configured.cors_origins,
+            ["https://app.example.com", "http://localhost:3000"]
+        );
+        assert_eq!(
+            settings(&[(CORS_ORIGINS, "*")]).unwrap().cors_origins,
+            ["*"]
+        );
+        let error = settings(&[(CORS_ORIGINS, "app.example.com")]).unwrap_err();
+        assert_eq!(error.variable, CORS_ORIGINS);
     }
 
     #[test]

@@ -19,10 +19,7 @@ use crate::problem::Problem;
 use crate::routes::{facilities, health, payers, prices, source_files};
 use crate::state::AppState;
 
-/// Origins allowed by CORS (comma-separated, or `*`); none when unset.
 /// TODO(config owner): move into `config.rs` as a checked setting.
-pub const CORS_ORIGINS_VARIABLE: &str = "PRICELINE_CORS_ORIGINS";
-
 /// Every documented route. The server mounts exactly these, and the spec is generated from them.
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -97,14 +94,13 @@ impl Application {
     pub fn build(
         listen: std::net::SocketAddr,
         workers: Option<usize>,
+        cors: CorsOrigins,
         pool: Pool,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState { pool });
-        let origins = web::Data::new(CorsOrigins::parse(
-            &std::env::var(CORS_ORIGINS_VARIABLE).unwrap_or_default(),
-        ));
+        let origins = web::Data::new(cors);
         let mut server = HttpServer::new(move || {
             let (app, spec) = App::new()
                 .into_utoipa_app()

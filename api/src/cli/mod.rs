@@ -14,6 +14,7 @@ use priceline_synth::Format;
 
 use crate::config::{ConfigError, Settings};
 use crate::importer::{DocumentReport, Status, expand_paths, import_path};
+use crate::middleware::cors::CorsOrigins;
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -315,8 +316,13 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     crate::telemetry::init(&settings.log_filter);
     let url = &settings.database_url;
     let pool = open_database(url, settings.pool_size, migrate)?;
-    let application = Application::build(settings.listen, settings.workers, pool)
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let application = Application::build(
+        settings.listen,
+        settings.workers,
+        CorsOrigins::new(settings.cors_origins.clone()),
+        pool,
+    )
+    .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let base = format!("http://{}:{}", settings.listen.ip(), application.port());
     println!("Hospital Priceline is serving {url}");
     println!("  API:        {base}/");

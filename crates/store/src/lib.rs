@@ -5,6 +5,7 @@
 
 mod codec;
 mod connection;
+mod convert;
 mod error;
 mod pool;
 mod rows;

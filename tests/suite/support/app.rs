@@ -1,9 +1,13 @@
 //! A real server on a free port over a throwaway database, as a client sees it.
 
 use priceline_api::cli::open_database;
+use priceline_api::middleware::cors::CorsOrigins;
 use priceline_api::startup::Application;
 
 use super::db::TestDb;
+
+/// The one origin the test server allows for CORS.
+pub const ALLOWED_ORIGIN: &str = "https://app.example.com";
 
 pub struct TestApp {
     pub address: String,
@@ -16,7 +20,9 @@ impl TestApp {
     pub async fn spawn(db: TestDb) -> Self {
         let pool = open_database(&db.url, 2, true).expect("open the test database");
         let listen = "127.0.0.1:0".parse().expect("loopback address");
-        let application = Application::build(listen, Some(1), pool).expect("bind the test server");
+        let cors = CorsOrigins::new(vec![ALLOWED_ORIGIN.to_owned()]);
+        let application =
+            Application::build(listen, Some(1), cors, pool).expect("bind the test server");
         let address = format!("http://127.0.0.1:{}", application.port());
         actix_web::rt::spawn(application.run_until_stopped());
         Self { address, _db: db }

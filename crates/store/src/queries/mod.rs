@@ -6,7 +6,6 @@
 //! or the one in force on an earlier date ([`Scope::AsOf`]).
 
 mod code_amounts;
-mod decode;
 mod place;
 mod scope;
 mod text;

@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use super::scope::source_file_ids;
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
-use super::{FacilityFilter, Page, Scope, decode, payers};
+use super::{FacilityFilter, Page, Scope, payers};
 use crate::codec::{decode as decode_text, decode_amount};
 use crate::connection::DbConnection;
+use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
 use crate::schema::{item_codes, items, payer_plans, payer_rates, source_files, standard_charges};
 use crate::{StoreError, StoreResult};
@@ -379,7 +380,7 @@ fn lines(
             };
             let rate_id = rate.as_ref().map_or(0, |row| row.id);
             let rate = rate
-                .map(|row| decode::rate(&row, payer.unwrap_or_default(), plan.unwrap_or_default()))
+                .map(|row| convert::rate(&row, payer.unwrap_or_default(), plan.unwrap_or_default()))
                 .transpose()?;
             let line = PriceLine {
                 facility_id,
@@ -392,7 +393,7 @@ fn lines(
                 description,
                 codes: codes.get(&charge.item_id).cloned().unwrap_or_default(),
                 drug,
-                charge: decode::charge(&charge)?,
+                charge: convert::charge(&charge)?,
                 rate,
             };
             Ok((line, charge.id, rate_id))

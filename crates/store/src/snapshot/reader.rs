@@ -4,20 +4,18 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 use priceline_domain::{
-    AllowedCount, Amount, Attestation, BillingClass, Ccn, Code, CodeType, ContractProvision,
-    DrugInfo, DrugUnitType, Ein, Facility, FileFormat, Item, License, Location, Methodology,
-    Modifier, ModifierPayerInfo, Npi, PayerRate, Percentage, Quantity, RecordLocation, Setting,
-    Sha256, SourceFile, StandardCharge, StateCode, TemplateVersion,
+    Amount, Attestation, Ccn, Code, CodeType, ContractProvision, DrugInfo, DrugUnitType, Ein,
+    Facility, FileFormat, Item, License, Location, Modifier, ModifierPayerInfo, Npi, PayerRate,
+    Percentage, Quantity, Setting, Sha256, SourceFile, StandardCharge, StateCode, TemplateVersion,
 };
 
 use super::Snapshot;
-use crate::codec::{
-    decode, decode_amount, decode_list, decode_micros, decode_opt, decode_raw_values,
-};
+use crate::StoreResult;
+use crate::codec::{decode, decode_amount, decode_micros, decode_opt};
 use crate::connection::DbConnection;
+use crate::convert;
 use crate::rows::*;
 use crate::schema::*;
-use crate::{StoreError, StoreResult};
 
 /// Reads a whole snapshot back.
 pub fn load_snapshot(connection: &mut DbConnection, source_file_id: i64) -> StoreResult<Snapshot> {
@@ -123,14 +121,6 @@ fn source_file_from_row(row: SourceFileRow) -> StoreResult<SourceFile> {
     })
 }
 
-fn record_location(text: &str) -> StoreResult<RecordLocation> {
-    RecordLocation::parse(text).ok_or_else(|| StoreError::Corrupt {
-        what: "record location",
-        value: text.to_owned(),
-        reason: "expected `row N` or a JSON pointer".to_owned(),
-    })
-}
-
 fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult<Vec<Item>> {
     let item_rows: Vec<ItemRow> = items::table
         .filter(items::source_file_id.eq(source_file_id))
@@ -162,12 +152,10 @@ fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult
         ))
         .load::<(RateRow, String, String)>(connection)?
     {
-        // An empty plan name stands for "no plan" (see the payer_plans migration).
-        let plan_name = (!plan_name.is_empty()).then_some(plan_name);
         rates
             .entry(row.standard_charge_id)
             .or_default()
-            .push(rate_from_row(&row, payer_name, plan_name)?);
+            .push(convert::rate(&row, payer_name, plan_name)?);
     }
     let mut charges: HashMap<i64, Vec<StandardCharge>> = HashMap::new();
     for row in standard_charges::table
@@ -176,7 +164,10 @@ fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult
         .select(ChargeRow::as_select())
         .load::<ChargeRow>(connection)?
     {
-        let charge = charge_from_row(&row, rates.remove(&row.id).unwrap_or_default())?;
+        let charge = StandardCharge {
+            payer_rates: rates.remove(&row.id).unwrap_or_default(),
+            ..convert::charge(&row)?
+        };
         charges.entry(row.item_id).or_default().push(charge);
     }
     item_rows
@@ -198,77 +189,6 @@ fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult
             })
         })
         .collect()
-}
-
-fn charge_from_row(row: &ChargeRow, payer_rates: Vec<PayerRate>) -> StoreResult<StandardCharge> {
-    Ok(StandardCharge {
-        setting: decode("setting", &row.setting, Setting::parse)?,
-        billing_class: decode_opt(
-            "billing class",
-            row.billing_class.as_deref(),
-            BillingClass::parse,
-        )?,
-        modifiers: decode_list(row.modifiers.as_deref()),
-        gross: decode_micros("gross charge", row.gross, Amount::from_micros)?,
-        discounted_cash: decode_micros(
-            "discounted cash",
-            row.discounted_cash,
-            Amount::from_micros,
-        )?,
-        minimum: decode_micros("minimum", row.minimum, Amount::from_micros)?,
-        maximum: decode_micros("maximum", row.maximum, Amount::from_micros)?,
-        generic_notes: row.generic_notes.clone(),
-        payer_rates,
-        source: record_location(&row.source_location)?,
-        raw_values: decode_raw_values(row.raw_values.as_deref())?,
-    })
-}
-
-fn rate_from_row(
-    row: &RateRow,
-    payer_name: String,
-    plan_name: Option<String>,
-) -> StoreResult<PayerRate> {
-    Ok(PayerRate {
-        payer_name,
-        plan_name,
-        negotiated_dollar: decode_micros(
-            "negotiated dollar",
-            row.negotiated_dollar,
-            Amount::from_micros,
-        )?,
-        negotiated_percentage: decode_micros(
-            "negotiated percentage",
-            row.negotiated_percentage,
-            Percentage::from_micros,
-        )?,
-        negotiated_algorithm: row.negotiated_algorithm.clone(),
-        methodology: decode_opt(
-            "methodology",
-            row.methodology.as_deref(),
-            Methodology::parse,
-        )?,
-        median_amount: decode_micros("median amount", row.median_amount, Amount::from_micros)?,
-        percentile_10th: decode_micros(
-            "10th percentile",
-            row.percentile_10th,
-            Amount::from_micros,
-        )?,
-        percentile_90th: decode_micros(
-            "90th percentile",
-            row.percentile_90th,
-            Amount::from_micros,
-        )?,
-        count: decode_opt("count", row.allowed_count.as_deref(), AllowedCount::parse)?,
-        estimated_amount: decode_micros(
-            "estimated amount",
-            row.estimated_amount,
-            Amount::from_micros,
-        )?,
-        payer_notes: row.payer_notes.clone(),
-        source: record_location(&row.source_location)?,
-        raw_values: decode_raw_values(row.raw_values.as_deref())?,
-    })
 }
 
 fn load_modifiers(

@@ -1,7 +1,4 @@
-//! Charge and rate rows back to domain values for the read queries.
-//!
-//! The snapshot reader holds the same conversions privately (`snapshot/reader.rs`); once they are
-//! `pub(crate)` there, these two functions should go and the queries call those.
+//! Charge and rate rows back to domain values, for the snapshot reader and the read queries alike.
 
 use priceline_domain::{
     AllowedCount, Amount, BillingClass, Methodology, PayerRate, Percentage, RecordLocation,
