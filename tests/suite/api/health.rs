@@ -50,6 +50,39 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    fn cors_answers_allowed_origins_only(db: TestDb) {
+        use crate::support::app::ALLOWED_ORIGIN;
+        actix_web::rt::System::new().block_on(async {
+            let app = TestApp::spawn(db).await;
+            let client = awc::Client::default();
+            let allowed = client
+                .get(app.url("/healthz"))
+                .insert_header(("Origin", ALLOWED_ORIGIN))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(allowed.headers().get("access-control-allow-origin").unwrap(), ALLOWED_ORIGIN);
+            let preflight = client
+                .request(actix_web::http::Method::OPTIONS, app.url("/v1/facilities"))
+                .insert_header(("Origin", ALLOWED_ORIGIN))
+                .insert_header(("Access-Control-Request-Method", "GET"))
+                .send()
+                .await
+                .unwrap();
+            assert!(preflight.status().is_success(), "{}", preflight.status());
+            assert!(preflight.headers().get("access-control-allow-methods").is_some());
+            let other = client
+                .get(app.url("/healthz"))
+                .insert_header(("Origin", "https://evil.example.net"))
+                .send()
+                .await
+                .unwrap();
+            assert!(other.headers().get("access-control-allow-origin").is_none());
+        });
+    }
+}
+
 #[test]
 fn the_committed_spec_matches_the_code() {
     let committed = std::fs::read_to_string(concat!(
