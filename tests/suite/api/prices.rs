@@ -179,6 +179,11 @@ on_both_backends! {
                 ("/v1/facilities?cursor=nonsense", "cursor"),
                 ("/v1/facilities?bogus=1", "bogus"),
                 ("/v1/facilities/abc", "id"),
+                // PostgreSQL text cannot hold NUL: a 400 before the database, never a 500.
+                ("/v1/prices?code=a%00b", "code"),
+                ("/v1/facilities?facility_name=%00", "facility_name"),
+                ("/v1/codes/CPT/a%00b/statistics", "code"),
+                ("/v1/codes/CPT/a%00b/compare", "code"),
             ] {
                 let mut response = awc::Client::default().get(app.url(path)).send().await.unwrap();
                 assert_eq!(response.status().as_u16(), 400, "{path}");

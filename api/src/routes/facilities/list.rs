@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::views::facility::FacilityList;
 
 facility_filtered_query! {
+    cursor_example = "eyJuYW1lIjoiV2VzdCBNZXJjeSBIb3NwaXRhbCIsImlkIjoxfQ";
     /// Facility search: every criterion given must match.
     pub struct FacilitiesQuery {}
 }

@@ -29,7 +29,10 @@ pub struct PayersQuery {
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
-    #[param(example = "eyJwYXllcl9uYW1lIjoiQSIsInBsYW5fbmFtZSI6IkIifQ")]
+    #[param(
+        example = "eyJwYXllcl9uYW1lIjoiQSIsInBsYW5fbmFtZSI6IkIifQ",
+        pattern = "^[A-Za-z0-9_-]+$"
+    )]
     pub cursor: Option<String>,
 }
 

@@ -25,10 +25,11 @@ pub enum RankKind {
 }
 
 facility_filtered_query! {
+    cursor_example = "eyJwcmljZV9taWNyb3MiOjEwODAwMDAwMDAsImZhY2lsaXR5X2lkIjoxfQ";
     /// Where a code is cheaper.
     pub struct CompareParams {
         /// Only this setting (charges for `both` included).
-        #[param(schema_with = crate::routes::params::setting_schema, example = "outpatient")]
+        #[param(inline, value_type = Option<crate::routes::params::SettingName>, example = "outpatient")]
         pub setting: Option<Setting>,
         /// The kind facilities are ranked by; `discounted_cash` (the self-pay price) by default.
         #[param(inline, example = "discounted_cash")]
@@ -44,7 +45,7 @@ facility_filtered_query! {
     tag = "prices",
     operation_id = "compareCode",
     params(
-        ("code_type" = String, Path, description = "CMS code type (any case)", example = "CPT"),
+        ("code_type" = inline(crate::routes::params::CodeTypeName), Path, description = "CMS code type (any case)", example = "CPT"),
         ("code" = String, Path, description = "Billing code", example = "70551"),
         CompareParams
     ),
@@ -58,6 +59,7 @@ pub async fn compare_code(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (code_type, code) = path.into_inner();
+    let code = crate::routes::query::path_text("code", code)?;
     let code_type = CodeType::parse(&code_type)
         .map_err(|error| ApiError::invalid("code_type", error.to_string()))?;
     let after: Option<CompareKey> = pagination::decode(query.cursor.as_deref())?;

@@ -28,6 +28,7 @@ pub enum PriceSortParam {
 }
 
 facility_filtered_query! {
+    cursor_example = "eyJ2YWx1ZSI6MSwiY2hhcmdlX2lkIjoxMiwicmF0ZV9pZCI6MzR9";
     /// Price search: every criterion given must match.
     pub struct PricesQuery {
         /// Billing code, as the file writes it.
@@ -35,14 +36,14 @@ facility_filtered_query! {
         #[validate(length(min = 1, max = 50))]
         pub code: Option<String>,
         /// Type of `code` (any case); without it, `code` matches in every type.
-        #[param(schema_with = crate::routes::params::code_type_schema, example = "CPT")]
+        #[param(inline, value_type = Option<crate::routes::params::CodeTypeName>, example = "CPT")]
         pub code_type: Option<CodeType>,
         /// Item description contains this text (any case).
         #[param(example = "MRI")]
         #[validate(length(min = 1, max = 200))]
         pub q: Option<String>,
         /// Setting of care; `inpatient` and `outpatient` also match charges for `both`.
-        #[param(schema_with = crate::routes::params::setting_schema, example = "outpatient")]
+        #[param(inline, value_type = Option<crate::routes::params::SettingName>, example = "outpatient")]
         pub setting: Option<Setting>,
         /// Payer name contains this text (any case).
         #[param(example = "Platform")]
@@ -53,7 +54,7 @@ facility_filtered_query! {
         #[validate(length(min = 1, max = 200))]
         pub plan: Option<String>,
         /// Contracting methodology of the payer rate.
-        #[param(schema_with = crate::routes::params::methodology_schema, example = "fee schedule")]
+        #[param(inline, value_type = Option<crate::routes::params::MethodologyName>, example = "fee schedule")]
         pub methodology: Option<Methodology>,
         /// Only lines stating this kind of charge; needed by `sort=amount` and the amount bounds.
         #[param(inline, example = "negotiated_dollar")]

@@ -26,7 +26,7 @@ pub enum SplitParam {
 #[into_params(parameter_in = Query)]
 pub struct StatisticsParams {
     /// Only this setting (charges for `both` included).
-    #[param(schema_with = crate::routes::params::setting_schema, example = "outpatient")]
+    #[param(inline, value_type = Option<crate::routes::params::SettingName>, example = "outpatient")]
     pub setting: Option<Setting>,
     /// Split each group further by payer or by license state.
     #[param(inline, example = "payer")]
@@ -46,7 +46,7 @@ pub struct StatisticsParams {
     tag = "prices",
     operation_id = "getCodeStatistics",
     params(
-        ("code_type" = String, Path, description = "CMS code type (any case)", example = "CPT"),
+        ("code_type" = inline(crate::routes::params::CodeTypeName), Path, description = "CMS code type (any case)", example = "CPT"),
         ("code" = String, Path, description = "Billing code", example = "70551"),
         StatisticsParams
     ),
@@ -59,6 +59,7 @@ pub async fn get_code_statistics(
     query: ValidQuery<StatisticsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (code_type, code) = path.into_inner();
+    let code = crate::routes::query::path_text("code", code)?;
     let code_type = CodeType::parse(&code_type)
         .map_err(|error| ApiError::invalid("code_type", error.to_string()))?;
     let request = StatisticsQuery {

@@ -25,14 +25,14 @@ pub enum Severity {
 #[into_params(parameter_in = Query)]
 pub struct FindingsQuery {
     /// Only findings of this severity.
-    #[param(example = "error")]
+    #[param(inline, example = "error")]
     pub severity: Option<Severity>,
     /// Page size, 1 to 1000.
     #[param(example = 50, minimum = 1, maximum = 1000)]
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
-    #[param(example = "MTI")]
+    #[param(example = "MTI", pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

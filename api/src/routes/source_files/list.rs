@@ -22,7 +22,7 @@ pub struct PageQuery {
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
-    #[param(example = "MTI")]
+    #[param(example = "MTI", pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 
@@ -39,7 +39,7 @@ pub struct SourceFilesQuery {
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
-    #[param(example = "MTI")]
+    #[param(example = "MTI", pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 
