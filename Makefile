@@ -61,8 +61,11 @@ openapi:
 contract:
 	./scripts/contract-test.sh
 
+# wrk (Debian's package) loads the API; installed here when missing.
 bench: build
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(CARGO) bench -p priceline-tests --bench import
+	$(CARGO) bench -p priceline-tests --bench api
 
 clean-data:
 	rm -rf data/

@@ -1,0 +1,196 @@
+//! `make bench` (API part): the release server over a generated dataset (by default 200 hospitals ×
+//! 50,000 Tall rows = 10M payer-rate rows) on SQLite and, when `PRICELINE_TEST_POSTGRES_URL` is set,
+//! PostgreSQL, loaded with wrk on loopback (32 connections): code lookup, statistics, facility search,
+//! and /healthz as the ceiling. Prints figures; asserts nothing about speed.
+//! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::RunQueryDsl;
+use priceline_store::{DatabaseUrl, connect};
+use priceline_synth::Format;
+
+const SEED: u64 = 20_261_122;
+const SECONDS: &str = "10s";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn binary() -> PathBuf {
+    workspace().join("target/release/priceline")
+}
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The dataset's files, generated once.
+fn dataset(hospitals: usize, rows: u64) -> PathBuf {
+    let dir = workspace().join(format!("target/bench-data/api-{hospitals}x{rows}"));
+    let done = dir.join(".complete");
+    if !done.exists() {
+        let started = Instant::now();
+        priceline_synth::write_dataset(&dir, SEED, hospitals, rows, &[Format::Tall])
+            .expect("generate the dataset");
+        std::fs::write(&done, b"").expect("mark the dataset complete");
+        println!(
+            "generated {} in {:.0} s",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    dir
+}
+
+/// Imports the dataset (a no-op for files already imported: same SHA-256).
+fn load(database: &str, dir: &Path) {
+    let started = Instant::now();
+    let status = Command::new(binary())
+        .arg("import")
+        .arg(dir)
+        .env("PRICELINE_DATABASE_URL", database)
+        .stdout(Stdio::null())
+        .status()
+        .expect("run priceline import");
+    assert!(status.success(), "importing the benchmark dataset failed");
+    println!("dataset loaded in {:.0} s", started.elapsed().as_secs_f64());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(database: &str, port: u16) -> Server {
+    let child = Command::new(binary())
+        .arg("serve")
+        .env("PRICELINE_DATABASE_URL", database)
+        .env("PRICELINE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PRICELINE_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start priceline serve");
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+/// wrk's requests/s and 99th-percentile latency for one URL.
+fn load_test(label: &str, url: &str) {
+    let output = Command::new("wrk")
+        .args(["-t2", "-c32", "-d", SECONDS, "--latency", url])
+        .output();
+    let Ok(output) = output else {
+        println!("{label:40} skipped: wrk is not installed (make bench installs it)");
+        return;
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let field = |prefix: &str| {
+        text.lines()
+            .find(|line| line.trim_start().starts_with(prefix))
+            .and_then(|line| line.split_whitespace().nth(1).map(str::to_owned))
+            .unwrap_or_else(|| "?".into())
+    };
+    let non_2xx = text
+        .lines()
+        .find(|line| line.contains("Non-2xx"))
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    println!(
+        "{label:40} {:>10} req/s  p50 {:>9}  p99 {:>9}  {non_2xx}",
+        field("Requests/sec:"),
+        field("50%"),
+        field("99%")
+    );
+}
+
+fn run(label: &str, database: &str, dir: &Path) {
+    load(database, dir);
+    let port = free_port();
+    let _server = serve(database, port);
+    let base = format!("http://127.0.0.1:{port}");
+    println!("--- {label} ---");
+    load_test("GET /healthz (ceiling)", &format!("{base}/healthz"));
+    load_test(
+        "code lookup (50 results)",
+        &format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50"),
+    );
+    load_test(
+        "statistics (common code)",
+        &format!("{base}/v1/codes/CPT/70551/statistics"),
+    );
+    load_test(
+        "facility search (state)",
+        &format!("{base}/v1/facilities?state=TX&limit=50"),
+    );
+}
+
+fn main() {
+    if !binary().exists() {
+        println!(
+            "{} is missing: run `make bench` (it builds the release binary first)",
+            binary().display()
+        );
+        std::process::exit(1);
+    }
+    let hospitals = setting("PRICELINE_BENCH_HOSPITALS", 200) as usize;
+    let rows = setting("PRICELINE_BENCH_ROWS", 50_000);
+    let dir = dataset(hospitals, rows);
+    let sqlite = workspace().join(format!("target/bench-data/api-{hospitals}x{rows}.db"));
+    run(
+        &format!("SQLite, {hospitals} hospitals × {rows} rows"),
+        &sqlite.display().to_string(),
+        &dir,
+    );
+
+    match std::env::var("PRICELINE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        None => println!("PostgreSQL figures skipped: PRICELINE_TEST_POSTGRES_URL is not set"),
+        Some(base) => {
+            let schema = format!("bench_api_{hospitals}x{rows}");
+            let url = DatabaseUrl::parse(&base).expect("a valid PRICELINE_TEST_POSTGRES_URL");
+            let mut admin = connect(&url).expect("connect to PostgreSQL");
+            diesel::sql_query(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&mut admin)
+                .expect("create the benchmark schema");
+            let separator = if base.contains('?') { '&' } else { '?' };
+            let scoped = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+            let migrated = Command::new(binary())
+                .args(["migrate", "up"])
+                .env("PRICELINE_DATABASE_URL", &scoped)
+                .stdout(Stdio::null())
+                .status()
+                .expect("run priceline migrate");
+            assert!(migrated.success(), "migrating the benchmark schema failed");
+            run(
+                &format!("PostgreSQL, {hospitals} hospitals × {rows} rows"),
+                &scoped,
+                &dir,
+            );
+        }
+    }
+}
