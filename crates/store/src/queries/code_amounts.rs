@@ -66,7 +66,14 @@ pub(crate) fn load(
         .select(item_codes::item_id);
     let mut query = standard_charges::table
         .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
-        .left_join(payer_rates::table.inner_join(payer_plans::table))
+        // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
+        // nested join in full (every rate of every file) before joining it.
+        .left_join(payer_rates::table)
+        .left_join(
+            payer_plans::table.on(payer_plans::id
+                .nullable()
+                .eq(payer_rates::payer_plan_id.nullable())),
+        )
         .filter(standard_charges::item_id.eq_any(item_ids))
         .select((
             (source_files::facility_id, source_files::license_state),

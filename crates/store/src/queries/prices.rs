@@ -211,7 +211,14 @@ pub fn search(
     let mut sql = standard_charges::table
         .inner_join(items::table)
         .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
-        .left_join(payer_rates::table.inner_join(payer_plans::table))
+        // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
+        // nested join in full (every rate of every file) before joining it.
+        .left_join(payer_rates::table)
+        .left_join(
+            payer_plans::table.on(payer_plans::id
+                .nullable()
+                .eq(payer_rates::payer_plan_id.nullable())),
+        )
         .select((
             ChargeRow::as_select(),
             (
@@ -225,9 +232,11 @@ pub fn search(
             payer_plans::payer_name.nullable(),
             payer_plans::plan_name.nullable(),
         ))
-        .filter(standard_charges::source_file_id.eq_any(files.clone()))
         .limit(limit as i64 + 1)
         .into_boxed();
+    if query.code.is_none() {
+        sql = sql.filter(standard_charges::source_file_id.eq_any(files.clone()));
+    }
     if query.code.is_some() || query.code_type.is_some() {
         // Every code type when none is given, so the (code_type, code, …) index still applies.
         let code_types: Vec<&str> = match query.code_type {
@@ -237,18 +246,22 @@ pub fn search(
                 .map(|code_type| code_type.as_str())
                 .collect(),
         };
+        // With a code, the items are resolved first (by the (code_type, code, source_file_id) index)
+        // and the charges found by item id alone: given the snapshots' ids as well, SQLite's planner
+        // would walk every charge of every snapshot instead.
         let codes = item_codes::table
             .filter(item_codes::code_type.eq_any(code_types))
-            .filter(item_codes::source_file_id.eq_any(files));
+            .filter(item_codes::source_file_id.eq_any(files))
+            .select(item_codes::item_id);
         sql = match &query.code {
-            Some(code) => sql.filter(
-                standard_charges::item_id.eq_any(
-                    codes
-                        .filter(item_codes::code.eq(code.trim().to_owned()))
-                        .select(item_codes::item_id),
-                ),
-            ),
-            None => sql.filter(standard_charges::item_id.eq_any(codes.select(item_codes::item_id))),
+            // One code has few items: fetch their ids, then the charges by item id alone.
+            Some(code) => {
+                let item_ids: Vec<i64> = codes
+                    .filter(item_codes::code.eq(code.trim().to_owned()))
+                    .load(connection)?;
+                sql.filter(standard_charges::item_id.eq_any(item_ids))
+            }
+            None => sql.filter(standard_charges::item_id.eq_any(codes)),
         };
     }
     if let Some(text) = &query.description {
