@@ -44,6 +44,10 @@ enum Failure {
     NoHeader,
     #[error("the reader thread stopped unexpectedly")]
     ReaderPanicked,
+    #[error("the file has a second header")]
+    SecondHeader,
+    #[error("already imported")]
+    AlreadyImported(SnapshotIds),
 }
 
 impl From<QueryError> for Failure {
@@ -95,13 +99,7 @@ pub fn import_document(
     let sha256 = sniffed.sha256;
     match snapshot::find_by_sha256(connection, &sha256) {
         Ok(Some(ids)) => {
-            report.status = Status::Unchanged;
-            report.facility_id = Some(ids.facility_id);
-            report.source_file_id = Some(ids.source_file_id);
-            report.reason = Some(format!(
-                "already imported (source file {} of facility {}); nothing written",
-                ids.source_file_id, ids.facility_id
-            ));
+            already_imported(&mut report, ids);
             return report;
         }
         Ok(None) => {}
@@ -154,6 +152,7 @@ pub fn import_document(
             report.source_file_id = Some(ids.source_file_id);
             fill_from_read(&mut report, read);
         }
+        Err(Failure::AlreadyImported(ids)) => already_imported(&mut report, ids),
         Err(Failure::Read(error)) => {
             report.status = Status::Refused;
             report.reason = Some(error.to_string());
@@ -164,6 +163,16 @@ pub fn import_document(
     }
     progress.finish(&report);
     report
+}
+
+fn already_imported(report: &mut DocumentReport, ids: SnapshotIds) {
+    report.status = Status::Unchanged;
+    report.facility_id = Some(ids.facility_id);
+    report.source_file_id = Some(ids.source_file_id);
+    report.reason = Some(format!(
+        "already imported (source file {} of facility {}); nothing written",
+        ids.source_file_id, ids.facility_id
+    ));
 }
 
 pub(crate) fn fill_from_read(report: &mut DocumentReport, read: ReadReport) {
@@ -197,6 +206,14 @@ fn write(
     for batch in receiver.iter() {
         for record in batch {
             if let Record::Header(header) = record {
+                if writer.is_some() {
+                    return Err(Failure::SecondHeader);
+                }
+                // Checked again under the import lock: a concurrent import of the same bytes may
+                // have committed since the first look.
+                if let Some(ids) = snapshot::find_by_sha256(connection, &header.file.sha256)? {
+                    return Err(Failure::AlreadyImported(ids));
+                }
                 let mut facility = header.facility;
                 if facility.ein.is_none() {
                     facility.ein = Ein::from_file_name(file_name);
@@ -246,7 +263,7 @@ fn write(
         writer.push_finding(
             connection,
             StoredFinding {
-                severity: format!("{:?}", finding.severity).to_lowercase(),
+                severity: finding.severity.as_str().to_owned(),
                 rule: finding.rule.clone(),
                 location: finding.location.clone(),
                 message: finding.message.clone(),

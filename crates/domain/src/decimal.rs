@@ -122,6 +122,8 @@ fn parse_plain(text: &str, what: &'static str) -> Result<Decimal, ParseError> {
             "expected a plain number such as 1200 or 575.75 (no sign, $, comma or exponent)",
         ));
     }
+    // Trailing zeros add no value: `1.0000000` is exactly 1.
+    let fraction_text = fraction_text.trim_end_matches('0');
     if fraction_text.len() > MAX_FRACTION_DIGITS as usize {
         return Err(ParseError::invalid(
             what,
@@ -202,6 +204,7 @@ mod tests {
         assert_eq!(Amount::parse(".5").unwrap().to_string(), "0.5");
         assert_eq!(Amount::parse("7.").unwrap().to_string(), "7");
         assert_eq!(Amount::parse("575.75").unwrap().to_micros(), 575_750_000);
+        assert_eq!(Amount::parse("1.0000000").unwrap().to_string(), "1");
     }
 
     #[test]

@@ -10,6 +10,16 @@ pub enum Severity {
     Alert,
 }
 
+impl Severity {
+    /// `error` or `alert`, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Alert => "alert",
+        }
+    }
+}
+
 /// A rule a finding reports against. CMS rules carry the CMS validator's class name
 /// (`InvalidPositiveNumberError`, `VersionMismatchAlert`, …) and its severity; the importer's own
 /// data-quality rules use kebab-case ids (`probable-fraction`, `duplicate-row`, …).

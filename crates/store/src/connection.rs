@@ -21,18 +21,6 @@ pub enum DbConnection {
     Postgres(PgConnection),
 }
 
-/// Runs `$body` with `$c` bound to the backend's own connection type. For the few statements Diesel's
-/// `MultiBackend` cannot express (multi-row inserts, COPY), each backend gets its own instantiation.
-#[macro_export]
-macro_rules! on_backend {
-    ($connection:expr, |$c:ident| $body:expr) => {
-        match $connection {
-            $crate::DbConnection::Sqlite($c) => $body,
-            $crate::DbConnection::Postgres($c) => $body,
-        }
-    };
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -170,14 +158,18 @@ pub fn connect(url: &DatabaseUrl) -> StoreResult<DbConnection> {
     }
 }
 
+/// How long a statement waits for SQLite's write lock before failing.
+pub(crate) const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
+
 /// WAL lets readers go on while an import writes; busy_timeout makes writers wait instead of failing;
 /// a 32 MB page cache (allocated as used) keeps the indexes an import extends in memory;
 /// SQLite leaves foreign keys off unless asked, per connection.
 fn configure_sqlite(connection: &mut SqliteConnection) -> diesel::QueryResult<()> {
     connection.batch_execute(
-        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-         PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;",
-    )
+        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+         PRAGMA cache_size = -32768;",
+    )?;
+    connection.batch_execute(SQLITE_BUSY_TIMEOUT)
 }
 
 fn create_parent_dir(path: &Path) -> std::io::Result<()> {

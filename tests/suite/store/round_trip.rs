@@ -110,3 +110,24 @@ on_both_backends! {
         assert_eq!(snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap(), before);
     }
 }
+
+on_both_backends! {
+    fn identifiers_and_the_current_snapshot_follow_one_rule(db: TestDb) {
+        let mut connection = db.migrated();
+        let items = fixtures::items();
+        let first = snapshot::write_snapshot(
+            &mut connection, "key", &fixtures::facility(), &fixtures::source_file(8, date(2026, 1, 1)), &items[..1], &[],
+        )
+        .unwrap();
+        // A later file without an EIN or a date: the EIN stays; its import date (2026-11-22 in the
+        // fixture) is after the first file's date, so it becomes current, as `as_of` would choose.
+        let mut undated_facility = fixtures::facility();
+        undated_facility.ein = None;
+        let mut undated = fixtures::source_file(9, date(2026, 1, 1));
+        undated.last_updated_on = None;
+        let second = snapshot::write_snapshot(&mut connection, "key", &undated_facility, &undated, &items[..1], &[]).unwrap();
+        assert_eq!(snapshot::current_source_file_id(&mut connection, first.facility_id).unwrap(), Some(second.source_file_id));
+        let stored = snapshot::load_snapshot(&mut connection, second.source_file_id).unwrap();
+        assert_eq!(stored.facility.ein, fixtures::facility().ein);
+    }
+}

@@ -87,9 +87,15 @@ pub fn compare(
         query.setting,
     )?;
     let mut by_facility: BTreeMap<i64, (BTreeSet<ChargeKind>, AmountsByKind)> = BTreeMap::new();
+    // A charge comes once per payer rate: its own amounts (gross, cash, min, max) count once.
+    let mut charges_seen = BTreeSet::new();
     for line in &lines {
         let (kinds, amounts) = by_facility.entry(line.facility_id).or_default();
+        let first_of_charge = charges_seen.insert(line.charge_id);
         for (kind, micros) in dollar_amounts(line) {
+            if kind != ChargeKind::NegotiatedDollar && !first_of_charge {
+                continue;
+            }
             if let Some(micros) = micros {
                 kinds.insert(kind);
                 amounts.entry(kind).or_default().push(micros);

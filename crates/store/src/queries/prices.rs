@@ -18,12 +18,12 @@ use serde::{Deserialize, Serialize};
 use super::scope::source_file_ids;
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope, payers};
+use crate::StoreResult;
 use crate::codec::{decode as decode_text, decode_amount};
 use crate::connection::DbConnection;
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
 use crate::schema::{item_codes, items, payer_plans, payer_rates, source_files, standard_charges};
-use crate::{StoreError, StoreResult};
 
 diesel::define_sql_function! {
     /// `coalesce(rate id, 0)`: a line without a rate sorts before the charge's rated lines on both
@@ -412,5 +412,4 @@ fn lines(
             Ok((line, charge.id, rate_id))
         })
         .collect::<StoreResult<Vec<_>>>()
-        .map_err(|error: StoreError| error)
 }

@@ -8,6 +8,7 @@ use super::facilities;
 use crate::StoreResult;
 use crate::connection::DbConnection;
 use crate::schema::{facilities as facility_table, source_files};
+use crate::snapshot::effective_date;
 
 /// The snapshot of each facility a query reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -74,7 +75,7 @@ pub(crate) fn snapshots(
             // import of a re-published file does for the current snapshot.
             let mut chosen: Vec<(i64, i64, NaiveDate)> = Vec::new();
             for (facility_id, file_id, last_updated_on, imported_at) in files {
-                let effective = last_updated_on.unwrap_or(imported_at.date());
+                let effective = effective_date(last_updated_on, imported_at);
                 if effective > date {
                     continue;
                 }

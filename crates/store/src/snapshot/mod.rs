@@ -6,6 +6,7 @@
 mod reader;
 mod writer;
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile};
 
@@ -14,6 +15,7 @@ use crate::schema::{facilities, source_files};
 use crate::{StoreError, StoreResult};
 
 pub use reader::{StoredCounts, count_rows, load_snapshot, source_file_ids};
+pub(crate) use writer::effective_date;
 pub use writer::{FileReport, SnapshotWriter, StoredFinding, StoredQuarantine, Written};
 
 /// Database ids of a written snapshot.
@@ -43,11 +45,23 @@ pub fn import<T, E>(
 where
     E: From<diesel::result::Error> + From<StoreError>,
 {
-    connection.transaction(|connection| {
+    // On SQLite the import lock is the database's write lock: wait for another import to finish
+    // (up to an hour) rather than give up after the usual five seconds.
+    let sqlite = matches!(connection, DbConnection::Sqlite(_));
+    if sqlite {
+        connection.batch_execute(IMPORT_BUSY_TIMEOUT)?;
+    }
+    let result = connection.transaction(|connection| {
         writer::take_import_lock(connection)?;
         write(connection)
-    })
+    });
+    if sqlite {
+        connection.batch_execute(crate::connection::SQLITE_BUSY_TIMEOUT)?;
+    }
+    result
 }
+
+const IMPORT_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 3600000";
 
 /// Writes a whole snapshot held in memory in one transaction.
 pub fn write_snapshot(

@@ -90,7 +90,8 @@ pub struct Written {
 /// Writes one snapshot. Use it inside [`super::import`].
 pub struct SnapshotWriter {
     ids: SnapshotIds,
-    last_updated_on: Option<NaiveDate>,
+    /// The date the file speaks for (see [`effective_date`]).
+    effective_date: NaiveDate,
     next_item: i64,
     next_charge: i64,
     next_rate: i64,
@@ -104,12 +105,18 @@ fn position(index: usize) -> i32 {
     i32::try_from(index).unwrap_or(i32::MAX)
 }
 
-fn position_of(count: i64) -> i32 {
-    i32::try_from(count).unwrap_or(i32::MAX)
-}
-
 fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
+}
+
+/// The date a file speaks for: the hospital's `last_updated_on`, or the import date for a file that
+/// gave none. The current snapshot is the file with the latest one (a tie goes to the later import),
+/// the same rule `as_of` queries apply (`queries::scope`).
+pub(crate) fn effective_date(
+    last_updated_on: Option<NaiveDate>,
+    imported_at: NaiveDateTime,
+) -> NaiveDate {
+    last_updated_on.unwrap_or(imported_at.date())
 }
 
 /// Serialises importers: a row lock on PostgreSQL, SQLite's write lock (taken at once rather than on
@@ -173,7 +180,7 @@ impl SnapshotWriter {
                 facility_id,
                 source_file_id,
             },
-            last_updated_on: file.last_updated_on,
+            effective_date: effective_date(file.last_updated_on, file.imported_at.naive_utc()),
             next_item: max_id(connection, "items")? + 1,
             next_charge: max_id(connection, "standard_charges")? + 1,
             next_rate: max_id(connection, "payer_rates")? + 1,
@@ -182,10 +189,6 @@ impl SnapshotWriter {
             pending: Pending::default(),
             written: Written::default(),
         })
-    }
-
-    pub fn ids(&self) -> SnapshotIds {
-        self.ids
     }
 
     pub fn written(&self) -> Written {
@@ -315,7 +318,7 @@ impl SnapshotWriter {
     ) -> StoreResult<()> {
         self.pending.quarantined.push(QuarantinedRow {
             source_file_id: self.ids.source_file_id,
-            position: position_of(self.written.quarantined),
+            position: position(usize::try_from(self.written.quarantined).unwrap_or(usize::MAX)),
             location: record.location,
             raw: record.raw,
             findings: record.findings_json,
@@ -332,7 +335,7 @@ impl SnapshotWriter {
     ) -> StoreResult<()> {
         self.pending.findings.push(FindingRow {
             source_file_id: self.ids.source_file_id,
-            position: position_of(self.written.findings),
+            position: position(usize::try_from(self.written.findings).unwrap_or(usize::MAX)),
             severity: finding.severity,
             rule: finding.rule,
             location: finding.location,
@@ -408,7 +411,7 @@ impl SnapshotWriter {
     }
 
     /// Writes what is buffered, records the file's counts and makes this snapshot the facility's
-    /// current one unless the current one is newer (by the hospital's `last_updated_on`): an older
+    /// current one unless the current one is newer (by [`effective_date`]): an older
     /// file imported late is kept as history only.
     pub fn finish(
         mut self,
@@ -435,13 +438,16 @@ impl SnapshotWriter {
             .select(facilities::current_source_file_id)
             .first(connection)?;
         let current_date = match current {
-            Some(id) => source_files::table
-                .find(id)
-                .select(source_files::last_updated_on)
-                .first::<Option<NaiveDate>>(connection)?,
+            Some(id) => {
+                let (last_updated_on, imported_at) = source_files::table
+                    .find(id)
+                    .select((source_files::last_updated_on, source_files::imported_at))
+                    .first::<(Option<NaiveDate>, NaiveDateTime)>(connection)?;
+                Some(effective_date(last_updated_on, imported_at))
+            }
             None => None,
         };
-        if current.is_none() || self.last_updated_on >= current_date {
+        if current_date.is_none_or(|date| self.effective_date >= date) {
             let header = source_files::table
                 .find(self.ids.source_file_id)
                 .select((
@@ -478,12 +484,20 @@ fn upsert_facility(
     let ein = facility.ein.as_ref().map(Ein::as_str);
     Ok(match existing {
         Some(id) => {
-            diesel::update(facilities::table.find(id))
-                .set((
-                    facilities::ccn.eq(ccn),
-                    facilities::ein.eq(ein),
-                    facilities::updated_at.eq(now()),
-                ))
+            // A file that does not give an identifier keeps the one an earlier file gave.
+            let facility_row = facilities::table.find(id);
+            if let Some(ccn) = ccn {
+                diesel::update(facility_row)
+                    .set(facilities::ccn.eq(ccn))
+                    .execute(connection)?;
+            }
+            if let Some(ein) = ein {
+                diesel::update(facility_row)
+                    .set(facilities::ein.eq(ein))
+                    .execute(connection)?;
+            }
+            diesel::update(facility_row)
+                .set(facilities::updated_at.eq(now()))
                 .execute(connection)?;
             id
         }
