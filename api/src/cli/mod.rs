@@ -337,7 +337,7 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let base = format!("http://{}:{}", settings.listen.ip(), application.port());
     println!("Hospital Priceline is serving {url}");
-    println!("  API:        {base}/");
+    println!("  API:        {base}/v1/facilities (every route is listed in Swagger UI)");
     println!("  Swagger UI: {base}/docs/");
     println!("  OpenAPI:    {base}/openapi.json");
     println!("  Health:     {base}/healthz");
