@@ -153,7 +153,8 @@ pub fn import_document(
             fill_from_read(&mut report, read);
         }
         Err(Failure::AlreadyImported(ids)) => already_imported(&mut report, ids),
-        Err(Failure::Read(error)) => {
+        // A file the reader refuses is refused; an I/O error midway is a failure like any other.
+        Err(Failure::Read(error)) if !matches!(error, IngestError::Io(_)) => {
             report.status = Status::Refused;
             report.reason = Some(error.to_string());
         }
