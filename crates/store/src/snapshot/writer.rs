@@ -96,13 +96,14 @@ pub struct SnapshotWriter {
     next_charge: i64,
     next_rate: i64,
     next_modifier: i64,
-    payer_plans: HashMap<(String, String), i64>,
+    /// Payer-plan ids by payer, then plan: looked up with borrowed names, once per payer rate.
+    payer_plans: HashMap<String, HashMap<String, i64>>,
     pending: Pending,
     written: Written,
 }
 
-fn position(index: usize) -> i32 {
-    i32::try_from(index).unwrap_or(i32::MAX)
+fn position(index: impl TryInto<i32>) -> i32 {
+    index.try_into().unwrap_or(i32::MAX)
 }
 
 fn now() -> NaiveDateTime {
@@ -318,7 +319,7 @@ impl SnapshotWriter {
     ) -> StoreResult<()> {
         self.pending.quarantined.push(QuarantinedRow {
             source_file_id: self.ids.source_file_id,
-            position: position(usize::try_from(self.written.quarantined).unwrap_or(usize::MAX)),
+            position: position(self.written.quarantined),
             location: record.location,
             raw: record.raw,
             findings: record.findings_json,
@@ -335,7 +336,7 @@ impl SnapshotWriter {
     ) -> StoreResult<()> {
         self.pending.findings.push(FindingRow {
             source_file_id: self.ids.source_file_id,
-            position: position(usize::try_from(self.written.findings).unwrap_or(usize::MAX)),
+            position: position(self.written.findings),
             severity: finding.severity,
             rule: finding.rule,
             location: finding.location,
@@ -352,7 +353,11 @@ impl SnapshotWriter {
         plan: Option<&str>,
     ) -> StoreResult<i64> {
         let plan = plan.unwrap_or("");
-        if let Some(id) = self.payer_plans.get(&(payer.to_owned(), plan.to_owned())) {
+        if let Some(id) = self
+            .payer_plans
+            .get(payer)
+            .and_then(|plans| plans.get(plan))
+        {
             return Ok(*id);
         }
         let existing = payer_plans::table
@@ -375,7 +380,9 @@ impl SnapshotWriter {
                 .get_result(connection)?,
         };
         self.payer_plans
-            .insert((payer.to_owned(), plan.to_owned()), id);
+            .entry(payer.to_owned())
+            .or_default()
+            .insert(plan.to_owned(), id);
         Ok(id)
     }
 
