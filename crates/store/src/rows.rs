@@ -101,6 +101,8 @@ pub(crate) struct ItemCodeRow {
     pub code_type: String,
     pub code: String,
     pub source_file_id: i64,
+    /// Repeated from the source file so a code lookup's index holds its page order.
+    pub facility_id: i64,
 }
 
 #[derive(Insertable, Queryable, Selectable)]

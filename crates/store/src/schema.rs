@@ -90,6 +90,7 @@ diesel::table! {
         code_type -> Text,
         code -> Text,
         source_file_id -> BigInt,
+        facility_id -> BigInt,
     }
 }
 

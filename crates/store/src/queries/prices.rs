@@ -62,7 +62,7 @@ impl ChargeKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PriceSort {
-    /// By facility id, then charge, then rate: the order lines were imported in.
+    /// By facility id, then item, charge and rate: the order lines were imported in.
     #[default]
     Facility,
     /// By the amount of the query's `kind`, cheapest first.
@@ -94,13 +94,22 @@ pub struct PriceQuery {
     pub sort: PriceSort,
 }
 
-/// Where a line sits in its order: the sort value (facility id or amount), charge id and rate id (0
-/// for a line without a rate).
+/// Where a line sits in its order: the sort value (facility id or amount), item id (facility order
+/// only), charge id and rate id (0 for a line without a rate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceKey {
     pub value: i64,
+    #[serde(default)]
+    pub item_id: i64,
     pub charge_id: i64,
     pub rate_id: i64,
+}
+
+/// The ids that place a line in its order.
+struct LineIds {
+    item_id: i64,
+    charge_id: i64,
+    rate_id: i64,
 }
 
 /// The file and record a line was read from.
@@ -133,6 +142,25 @@ type LineRow = (
     Option<String>,
     Option<String>,
 );
+
+/// The columns of a [`LineRow`].
+macro_rules! line_columns {
+    () => {
+        (
+            ChargeRow::as_select(),
+            (
+                source_files::facility_id,
+                source_files::hospital_name,
+                source_files::file_name,
+                source_files::last_updated_on,
+            ),
+            (items::description, items::drug_unit, items::drug_unit_type),
+            Option::<RateRow>::as_select(),
+            payer_plans::payer_name.nullable(),
+            payer_plans::plan_name.nullable(),
+        )
+    };
+}
 
 /// `$body` with `$column` bound to the amount column of `$kind`; `$otherwise` for an algorithm.
 macro_rules! with_amount_column {
@@ -168,7 +196,7 @@ macro_rules! with_amount_column {
 }
 
 /// Orders `$query` by `$column` then charge and rate, and starts it after `$key`.
-macro_rules! keyset {
+macro_rules! amount_keyset {
     ($query:expr, $column:expr, $after:expr, $descending:expr) => {{
         let rate_id = coalesce(payer_rates::id.nullable(), 0i64);
         let mut query = if $descending {
@@ -183,6 +211,7 @@ macro_rules! keyset {
                 value,
                 charge_id,
                 rate_id: rate,
+                ..
             } = *key;
             let tie = $column.eq(value).and(
                 standard_charges::id
@@ -200,6 +229,110 @@ macro_rules! keyset {
     }};
 }
 
+/// Orders `$query` by facility, item, charge and rate, and starts it after `$key`.
+///
+/// A charge's lines are either all rated or a single unrated one, so ordering by the bare rate id is
+/// the same on both backends (they place NULL at opposite ends) and lets an index deliver the order;
+/// `facility >= key` is a separate term so the index range starts at the cursor's facility.
+macro_rules! facility_keyset {
+    ($query:expr, $facility:expr, $item:expr, $after:expr) => {{
+        let mut query = $query
+            .order($facility.asc())
+            .then_order_by($item.asc())
+            .then_order_by(standard_charges::id.asc())
+            .then_order_by(payer_rates::id.nullable().asc());
+        if let Some(key) = $after {
+            let rate_id = coalesce(payer_rates::id.nullable(), 0i64);
+            query = query.filter($facility.ge(key.value)).filter(
+                $facility.gt(key.value).or($item.gt(key.item_id)).or($item
+                    .eq(key.item_id)
+                    .and(
+                        standard_charges::id.gt(key.charge_id).or(standard_charges::id
+                            .eq(key.charge_id)
+                            .and(rate_id.gt(key.rate_id))),
+                    )),
+            );
+        }
+        query
+    }};
+}
+
+/// Applies the criteria other than code and facility, then the order of `query.sort` and the cursor.
+macro_rules! criteria_and_order {
+    ($connection:expr, $sql:expr, $query:expr, $after:expr, $facility:expr, $item:expr) => {{
+        let (connection, query, after) = (&mut *$connection, $query, $after);
+        let mut sql = $sql;
+        if let Some(text) = &query.description {
+            sql = sql.filter(
+                lower(items::description)
+                    .like(contains_pattern(text))
+                    .escape(LIKE_ESCAPE),
+            );
+        }
+        if let Some(setting) = query.setting {
+            let mut settings = vec![setting.as_str()];
+            if setting != Setting::Both {
+                settings.push(Setting::Both.as_str());
+            }
+            sql = sql.filter(standard_charges::setting.eq_any(settings));
+        }
+        if query.payer.is_some() || query.plan.is_some() {
+            let plans =
+                payers::plan_ids(connection, query.payer.as_deref(), query.plan.as_deref())?;
+            sql = sql.filter(payer_rates::payer_plan_id.nullable().eq_any(plans));
+        }
+        if let Some(methodology) = query.methodology {
+            sql = sql.filter(
+                payer_rates::methodology
+                    .nullable()
+                    .eq(methodology.as_str().to_owned()),
+            );
+        }
+        if let Some(kind) = query.kind {
+            sql = with_amount_column!(kind, |column| {
+                let mut sql = sql.filter(column.is_not_null());
+                if let Some(min) = query.min_micros {
+                    sql = sql.filter(column.ge(min));
+                }
+                if let Some(max) = query.max_micros {
+                    sql = sql.filter(column.le(max));
+                }
+                sql
+            }, otherwise sql.filter(payer_rates::negotiated_algorithm.nullable().is_not_null()));
+        }
+        match sort_kind(query) {
+            Some((kind, descending)) => with_amount_column!(
+                kind,
+                |column| amount_keyset!(sql, column, after, descending),
+                otherwise facility_keyset!(sql, $facility, $item, after)
+            ),
+            None => facility_keyset!(sql, $facility, $item, after),
+        }
+    }};
+}
+
+/// The amount kind the lines are sorted by, and whether dearest first; `None` for facility order.
+fn sort_kind(query: &PriceQuery) -> Option<(ChargeKind, bool)> {
+    let kind = query.kind.filter(|kind| kind.has_amount())?;
+    match query.sort {
+        PriceSort::Facility => None,
+        PriceSort::AmountAscending => Some((kind, false)),
+        PriceSort::AmountDescending => Some((kind, true)),
+    }
+}
+
+/// The code types a code criterion matches: the given one, or every type, so the
+/// `(code_type, code, …)` index still applies.
+fn code_types(query: &PriceQuery) -> Vec<&'static str> {
+    match query.code_type {
+        Some(code_type) => vec![code_type.as_str()],
+        None => CodeType::ALL
+            .iter()
+            .map(|code_type| code_type.as_str())
+            .collect(),
+    }
+}
+
 /// Price lines matching `query`, after `after`, at most `limit`.
 pub fn search(
     connection: &mut DbConnection,
@@ -208,120 +341,13 @@ pub fn search(
     limit: usize,
 ) -> StoreResult<Page<PriceLine, PriceKey>> {
     let files = source_file_ids(connection, query.scope, &query.facilities)?;
-    let mut sql = standard_charges::table
-        .inner_join(items::table)
-        .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
-        // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
-        // nested join in full (every rate of every file) before joining it.
-        .left_join(payer_rates::table)
-        .left_join(
-            payer_plans::table.on(payer_plans::id
-                .nullable()
-                .eq(payer_rates::payer_plan_id.nullable())),
-        )
-        .select((
-            ChargeRow::as_select(),
-            (
-                source_files::facility_id,
-                source_files::hospital_name,
-                source_files::file_name,
-                source_files::last_updated_on,
-            ),
-            (items::description, items::drug_unit, items::drug_unit_type),
-            Option::<RateRow>::as_select(),
-            payer_plans::payer_name.nullable(),
-            payer_plans::plan_name.nullable(),
-        ))
-        .limit(limit as i64 + 1)
-        .into_boxed();
-    if query.code.is_none() {
-        sql = sql.filter(standard_charges::source_file_id.eq_any(files.clone()));
-    }
-    if query.code.is_some() || query.code_type.is_some() {
-        // Every code type when none is given, so the (code_type, code, …) index still applies.
-        let code_types: Vec<&str> = match query.code_type {
-            Some(code_type) => vec![code_type.as_str()],
-            None => CodeType::ALL
-                .iter()
-                .map(|code_type| code_type.as_str())
-                .collect(),
-        };
-        // With a code, the items are resolved first (by the (code_type, code, source_file_id) index)
-        // and the charges found by item id alone: given the snapshots' ids as well, SQLite's planner
-        // would walk every charge of every snapshot instead.
-        let codes = item_codes::table
-            .filter(item_codes::code_type.eq_any(code_types))
-            .filter(item_codes::source_file_id.eq_any(files))
-            .select(item_codes::item_id);
-        sql = match &query.code {
-            // One code has few items: fetch their ids, then the charges by item id alone.
-            Some(code) => {
-                let item_ids: Vec<i64> = codes
-                    .filter(item_codes::code.eq(code.trim().to_owned()))
-                    .load(connection)?;
-                sql.filter(standard_charges::item_id.eq_any(item_ids))
-            }
-            None => sql.filter(standard_charges::item_id.eq_any(codes)),
-        };
-    }
-    if let Some(text) = &query.description {
-        sql = sql.filter(
-            lower(items::description)
-                .like(contains_pattern(text))
-                .escape(LIKE_ESCAPE),
-        );
-    }
-    if let Some(setting) = query.setting {
-        let mut settings = vec![setting.as_str()];
-        if setting != Setting::Both {
-            settings.push(Setting::Both.as_str());
-        }
-        sql = sql.filter(standard_charges::setting.eq_any(settings));
-    }
-    if query.payer.is_some() || query.plan.is_some() {
-        let plans = payers::plan_ids(connection, query.payer.as_deref(), query.plan.as_deref())?;
-        sql = sql.filter(payer_rates::payer_plan_id.nullable().eq_any(plans));
-    }
-    if let Some(methodology) = query.methodology {
-        sql = sql.filter(
-            payer_rates::methodology
-                .nullable()
-                .eq(methodology.as_str().to_owned()),
-        );
-    }
-    if let Some(kind) = query.kind {
-        sql = with_amount_column!(kind, |column| {
-            let mut sql = sql.filter(column.is_not_null());
-            if let Some(min) = query.min_micros {
-                sql = sql.filter(column.ge(min));
-            }
-            if let Some(max) = query.max_micros {
-                sql = sql.filter(column.le(max));
-            }
-            sql
-        }, otherwise sql.filter(payer_rates::negotiated_algorithm.nullable().is_not_null()));
-    }
-    let amount_kind = query.kind.filter(|kind| kind.has_amount());
-    let descending = query.sort == PriceSort::AmountDescending;
-    let sort_kind = match query.sort {
-        PriceSort::Facility => None,
-        PriceSort::AmountAscending | PriceSort::AmountDescending => amount_kind,
+    let rows = match &query.code {
+        Some(code) => by_code(connection, query, code.trim(), files, after, limit)?,
+        None => by_charge(connection, query, files, after, limit)?,
     };
-    let by_facility = source_files::facility_id.nullable();
-    let sql = match sort_kind {
-        Some(kind) => with_amount_column!(
-            kind,
-            |column| keyset!(sql, column, after, descending),
-            otherwise keyset!(sql, by_facility, after, false)
-        ),
-        None => keyset!(sql, by_facility, after, false),
-    };
-    let rows: Vec<LineRow> = sql.load(connection)?;
     let lines = lines(connection, rows)?;
+    let amount_kind = sort_kind(query).map(|(kind, _)| kind);
     let sort_value = |line: &PriceLine| -> Option<i64> {
-        if matches!(query.sort, PriceSort::Facility) {
-            return Some(line.facility_id);
-        }
         let amount = |value: Option<priceline_domain::Amount>| value.map(|v| v.to_micros());
         match amount_kind? {
             ChargeKind::Gross => amount(line.charge.gross),
@@ -337,36 +363,118 @@ pub fn search(
             ChargeKind::NegotiatedAlgorithm => None,
         }
     };
-    let keys: Vec<PriceKey> = lines
-        .iter()
-        .map(|(line, charge_id, rate_id)| PriceKey {
-            value: sort_value(line).unwrap_or(line.facility_id),
-            charge_id: *charge_id,
-            rate_id: *rate_id,
+    let keyed: Vec<(PriceLine, PriceKey)> = lines
+        .into_iter()
+        .map(|(line, ids)| {
+            let key = PriceKey {
+                value: sort_value(&line).unwrap_or(line.facility_id),
+                item_id: ids.item_id,
+                charge_id: ids.charge_id,
+                rate_id: ids.rate_id,
+            };
+            (line, key)
         })
         .collect();
-    let page = Page::from_overfetch(
-        lines.into_iter().zip(keys).collect::<Vec<_>>(),
-        limit,
-        |(_, key)| *key,
-        None,
-    );
+    let page = Page::from_overfetch(keyed, limit, |(_, key)| *key, None);
     Ok(Page {
-        items: page
-            .items
-            .into_iter()
-            .map(|((line, _, _), _)| line)
-            .collect(),
+        items: page.items.into_iter().map(|(line, _)| line).collect(),
         next: page.next,
         total: None,
     })
 }
 
-/// Lines with their codes, each with its charge id and rate id (0 without a rate).
+/// One code's lines, driven by `item_codes(code_type, code, facility_id, item_id, …)`: in facility
+/// order that index delivers the lines in page order, so a page reads about `limit` rows however
+/// common the code is (a CPT code can have tens of thousands of lines across 200 facilities).
+fn by_code(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    code: &str,
+    files: Vec<i64>,
+    after: Option<&PriceKey>,
+    limit: usize,
+) -> StoreResult<Vec<LineRow>> {
+    // An item that lists the same code twice is matched once, by its first listing.
+    let earlier = diesel::alias!(item_codes as earlier_codes);
+    let listed_before = earlier
+        .filter(earlier.field(item_codes::item_id).eq(item_codes::item_id))
+        .filter(earlier.field(item_codes::position).lt(item_codes::position))
+        .filter(earlier.field(item_codes::code_type).eq(item_codes::code_type))
+        .filter(earlier.field(item_codes::code).eq(item_codes::code));
+    let sql = item_codes::table
+        .inner_join(standard_charges::table.on(standard_charges::item_id.eq(item_codes::item_id)))
+        .inner_join(items::table.on(items::id.eq(item_codes::item_id)))
+        .inner_join(source_files::table.on(source_files::id.eq(item_codes::source_file_id)))
+        .left_join(payer_rates::table.on(payer_rates::standard_charge_id.eq(standard_charges::id)))
+        .left_join(
+            payer_plans::table.on(payer_plans::id
+                .nullable()
+                .eq(payer_rates::payer_plan_id.nullable())),
+        )
+        .filter(item_codes::code_type.eq_any(code_types(query)))
+        .filter(item_codes::code.eq(code.to_owned()))
+        .filter(item_codes::source_file_id.eq_any(files))
+        .filter(diesel::dsl::not(diesel::dsl::exists(listed_before)))
+        .select(line_columns!())
+        .limit(limit as i64 + 1)
+        .into_boxed();
+    let sql = criteria_and_order!(
+        connection,
+        sql,
+        query,
+        after,
+        item_codes::facility_id,
+        item_codes::item_id
+    );
+    Ok(sql.load(connection)?)
+}
+
+/// Lines without a code criterion, driven by the charges of the snapshots in scope.
+fn by_charge(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    files: Vec<i64>,
+    after: Option<&PriceKey>,
+    limit: usize,
+) -> StoreResult<Vec<LineRow>> {
+    let mut sql = standard_charges::table
+        .inner_join(items::table)
+        .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
+        // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
+        // nested join in full (every rate of every file) before joining it.
+        .left_join(payer_rates::table)
+        .left_join(
+            payer_plans::table.on(payer_plans::id
+                .nullable()
+                .eq(payer_rates::payer_plan_id.nullable())),
+        )
+        .filter(standard_charges::source_file_id.eq_any(files.clone()))
+        .select(line_columns!())
+        .limit(limit as i64 + 1)
+        .into_boxed();
+    if query.code_type.is_some() {
+        let coded = item_codes::table
+            .filter(item_codes::code_type.eq_any(code_types(query)))
+            .filter(item_codes::source_file_id.eq_any(files))
+            .select(item_codes::item_id);
+        sql = sql.filter(standard_charges::item_id.eq_any(coded));
+    }
+    let sql = criteria_and_order!(
+        connection,
+        sql,
+        query,
+        after,
+        source_files::facility_id,
+        standard_charges::item_id
+    );
+    Ok(sql.load(connection)?)
+}
+
+/// Lines with their codes, each with the ids that place it in its order.
 fn lines(
     connection: &mut DbConnection,
     rows: Vec<LineRow>,
-) -> StoreResult<Vec<(PriceLine, i64, i64)>> {
+) -> StoreResult<Vec<(PriceLine, LineIds)>> {
     let item_ids: Vec<i64> = rows.iter().map(|row| row.0.item_id).collect();
     let mut codes: HashMap<i64, Vec<Code>> = HashMap::new();
     for (item_id, code_type, code) in item_codes::table
@@ -409,7 +517,12 @@ fn lines(
                 charge: convert::charge(&charge)?,
                 rate,
             };
-            Ok((line, charge.id, rate_id))
+            let ids = LineIds {
+                item_id: charge.item_id,
+                charge_id: charge.id,
+                rate_id,
+            };
+            Ok((line, ids))
         })
         .collect::<StoreResult<Vec<_>>>()
 }

@@ -221,6 +221,7 @@ impl SnapshotWriter {
                     code_type: code.code_type.as_str().to_owned(),
                     code: code.code.clone(),
                     source_file_id,
+                    facility_id: self.ids.facility_id,
                 }),
         );
         for charge in &item.standard_charges {
@@ -397,7 +398,7 @@ impl SnapshotWriter {
     fn flush(&mut self, connection: &mut DbConnection) -> StoreResult<()> {
         let pending = std::mem::take(&mut self.pending);
         bulk_insert!(connection, items::table, &pending.items, 5);
-        bulk_insert!(connection, item_codes::table, &pending.codes, 5);
+        bulk_insert!(connection, item_codes::table, &pending.codes, 6);
         bulk_insert!(connection, standard_charges::table, &pending.charges, 13);
         bulk_insert!(connection, payer_rates::table, &pending.rates, 17);
         bulk_insert!(connection, modifiers::table, &pending.modifiers, 6);
