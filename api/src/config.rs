@@ -14,11 +14,13 @@ pub const LOG: &str = "PRICELINE_LOG";
 pub const POOL_SIZE: &str = "PRICELINE_POOL_SIZE";
 pub const WORKERS: &str = "PRICELINE_WORKERS";
 pub const CORS_ORIGINS: &str = "PRICELINE_CORS_ORIGINS";
+pub const CACHE_MB: &str = "PRICELINE_CACHE_MB";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
+pub const DEFAULT_CACHE_MB: u32 = 64;
 
 #[derive(Debug, Error)]
 #[error("configuration variable {variable}: {reason}")]
@@ -38,6 +40,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Origins browsers may call the API from (`*` for any); empty turns CORS off.
     pub cors_origins: Vec<String>,
+    /// Memory for cached responses, in bytes; 0 turns the response cache off.
+    pub cache_bytes: usize,
 }
 
 impl Settings {
@@ -87,6 +91,18 @@ impl Settings {
             .map(|value| parse_positive(WORKERS, &value).map(|n| n as usize))
             .transpose()?;
         let cors_origins = parse_origins(&lookup(CORS_ORIGINS).unwrap_or_default())?;
+        let cache_text = get(CACHE_MB, &DEFAULT_CACHE_MB.to_string());
+        let cache_bytes = match cache_text.trim().parse::<u32>() {
+            Ok(megabytes) if megabytes <= 65_536 => megabytes as usize * 1024 * 1024,
+            _ => {
+                return Err(ConfigError {
+                    variable: CACHE_MB,
+                    reason: format!(
+                        "{cache_text:?} is not a size in megabytes from 0 (off) to 65536"
+                    ),
+                });
+            }
+        };
         Ok(Self {
             database_url,
             listen,
@@ -94,6 +110,7 @@ impl Settings {
             pool_size,
             workers,
             cors_origins,
+            cache_bytes,
         })
     }
 }

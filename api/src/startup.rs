@@ -11,15 +11,15 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::cache::ResponseCache;
 use crate::middleware::cors::CorsOrigins;
-use crate::middleware::{accept, cors, etag, problem_bodies, request_id};
+use crate::middleware::{accept, cors, etag, problem_bodies, request_id, response_cache};
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::problem::Problem;
 use crate::routes::{facilities, health, payers, prices, source_files};
 use crate::state::AppState;
 
-/// TODO(config owner): move into `config.rs` as a checked setting.
 /// Every documented route. The server mounts exactly these, and the spec is generated from them.
 pub fn routes(config: &mut ServiceConfig) {
     config
@@ -96,10 +96,14 @@ impl Application {
         workers: Option<usize>,
         cors: CorsOrigins,
         pool: Pool,
+        cache_bytes: usize,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(listen)?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { pool });
+        let state = web::Data::new(AppState {
+            pool,
+            cache: ResponseCache::new(cache_bytes),
+        });
         let origins = web::Data::new(cors);
         let mut server = HttpServer::new(move || {
             let (app, spec) = App::new()
@@ -114,6 +118,7 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
                 .default_service(web::to(no_route))
+                .wrap(from_fn(response_cache::response_cache))
                 .wrap(from_fn(etag::etag))
                 .wrap(from_fn(problem_bodies::problem_bodies))
                 .wrap(Compress::default())

@@ -2,7 +2,10 @@
 
 use priceline_store::Pool;
 
-#[derive(Clone)]
+use crate::cache::ResponseCache;
+
 pub struct AppState {
     pub pool: Pool,
+    /// Shared by all workers: a response computed by one is served by every other.
+    pub cache: ResponseCache,
 }

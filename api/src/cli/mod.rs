@@ -333,6 +333,7 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
         settings.workers,
         CorsOrigins::new(settings.cors_origins.clone()),
         pool,
+        settings.cache_bytes,
     )
     .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let base = format!("http://{}:{}", settings.listen.ip(), application.port());

@@ -5,3 +5,4 @@ pub mod cors;
 pub mod etag;
 pub mod problem_bodies;
 pub mod request_id;
+pub mod response_cache;

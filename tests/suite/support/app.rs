@@ -9,6 +9,9 @@ use super::db::TestDb;
 /// The one origin the test server allows for CORS.
 pub const ALLOWED_ORIGIN: &str = "https://app.example.com";
 
+/// The response cache is on in tests, as in production.
+const CACHE_BYTES: usize = 8 * 1024 * 1024;
+
 pub struct TestApp {
     pub address: String,
     /// Kept so the database outlives the server that uses it.
@@ -21,8 +24,8 @@ impl TestApp {
         let pool = open_database(&db.url, 2, true).expect("open the test database");
         let listen = "127.0.0.1:0".parse().expect("loopback address");
         let cors = CorsOrigins::new(vec![ALLOWED_ORIGIN.to_owned()]);
-        let application =
-            Application::build(listen, Some(1), cors, pool).expect("bind the test server");
+        let application = Application::build(listen, Some(1), cors, pool, CACHE_BYTES)
+            .expect("bind the test server");
         let address = format!("http://127.0.0.1:{}", application.port());
         actix_web::rt::spawn(application.run_until_stopped());
         Self { address, _db: db }

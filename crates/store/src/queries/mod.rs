@@ -16,9 +16,11 @@ pub mod payers;
 pub mod prices;
 pub mod source_files;
 pub mod statistics;
+mod version;
 
 pub use place::Place;
 pub use scope::{FacilityFilter, Scope};
+pub use version::{DataVersion, data_version};
 
 /// One page of results and the key of its last row, when more rows follow.
 #[derive(Debug, Clone, PartialEq, Eq)]

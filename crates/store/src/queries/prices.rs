@@ -244,12 +244,15 @@ macro_rules! facility_keyset {
         if let Some(key) = $after {
             let rate_id = coalesce(payer_rates::id.nullable(), 0i64);
             query = query.filter($facility.ge(key.value)).filter(
-                $facility.gt(key.value).or($item.gt(key.item_id)).or($item
-                    .eq(key.item_id)
-                    .and(
-                        standard_charges::id.gt(key.charge_id).or(standard_charges::id
-                            .eq(key.charge_id)
-                            .and(rate_id.gt(key.rate_id))),
+                $facility
+                    .gt(key.value)
+                    .or($item.gt(key.item_id))
+                    .or($item.eq(key.item_id).and(
+                        standard_charges::id
+                            .gt(key.charge_id)
+                            .or(standard_charges::id
+                                .eq(key.charge_id)
+                                .and(rate_id.gt(key.rate_id))),
                     )),
             );
         }
@@ -399,7 +402,11 @@ fn by_code(
     let listed_before = earlier
         .filter(earlier.field(item_codes::item_id).eq(item_codes::item_id))
         .filter(earlier.field(item_codes::position).lt(item_codes::position))
-        .filter(earlier.field(item_codes::code_type).eq(item_codes::code_type))
+        .filter(
+            earlier
+                .field(item_codes::code_type)
+                .eq(item_codes::code_type),
+        )
         .filter(earlier.field(item_codes::code).eq(item_codes::code));
     let sql = item_codes::table
         .inner_join(standard_charges::table.on(standard_charges::item_id.eq(item_codes::item_id)))

@@ -1,0 +1,199 @@
+//! Responses of the read API kept in memory until the data changes.
+//!
+//! Every price and facility resource is a pure function of its URL and of the imported data, and the
+//! data changes only when an import commits. So a response is kept under its URL together with the
+//! data version it was computed at, and served again while that version is current. The version is
+//! re-read from the database at most every [`VERSION_CHECK_INTERVAL`], by one request at a time; an
+//! import therefore shows within that interval, and no request waits on more than that one query.
+//!
+//! The version is taken *before* the response is computed: a response computed while an import
+//! commits is stored under the older version and dropped at the next check, never served as new.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
+use lru::LruCache;
+use priceline_store::queries::DataVersion;
+
+/// How stale a response may be after an import commits.
+pub const VERSION_CHECK_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Larger bodies (deep exports of 1000-line pages) are not worth the memory.
+const MAX_ENTRY_BYTES: usize = 1 << 20;
+
+/// A successful response's body and content type (other headers are added by outer middleware).
+pub struct CachedResponse {
+    pub content_type: actix_web::http::header::HeaderValue,
+    pub body: Bytes,
+}
+
+struct Entries {
+    /// The data version the entries were computed at; `None` until first read.
+    version: Option<DataVersion>,
+    checked_at: Option<Instant>,
+    checking: bool,
+    lru: LruCache<String, Arc<CachedResponse>>,
+    bytes: usize,
+}
+
+pub struct ResponseCache {
+    capacity_bytes: usize,
+    entries: Mutex<Entries>,
+}
+
+/// What a request learns from the cache before computing its response.
+pub enum Lookup {
+    Hit(Arc<CachedResponse>),
+    /// Not cached: store the response under this version once computed.
+    Miss(DataVersion),
+    /// The version is due for a check and this request does it; nothing is served from the cache.
+    Check,
+    /// The cache is off, or the version is not known yet and another request is checking it.
+    Bypass,
+}
+
+impl ResponseCache {
+    /// A cache holding at most `capacity_bytes` of bodies; 0 turns it off.
+    pub fn new(capacity_bytes: usize) -> Self {
+        Self {
+            capacity_bytes,
+            entries: Mutex::new(Entries {
+                version: None,
+                checked_at: None,
+                checking: false,
+                lru: LruCache::unbounded(),
+                bytes: 0,
+            }),
+        }
+    }
+
+    fn entries(&self) -> MutexGuard<'_, Entries> {
+        // A panic while holding the lock leaves nothing half-updated that matters: entries are
+        // whole values, so a poisoned lock is still usable.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn lookup(&self, key: &str) -> Lookup {
+        if self.capacity_bytes == 0 {
+            return Lookup::Bypass;
+        }
+        let mut entries = self.entries();
+        let due = entries
+            .checked_at
+            .is_none_or(|at| at.elapsed() >= VERSION_CHECK_INTERVAL);
+        if due && !entries.checking {
+            entries.checking = true;
+            return Lookup::Check;
+        }
+        let Some(version) = entries.version else {
+            return Lookup::Bypass;
+        };
+        match entries.lru.get(key) {
+            Some(hit) => Lookup::Hit(hit.clone()),
+            None => Lookup::Miss(version),
+        }
+    }
+
+    /// Records the version a checking request read (`None` when reading it failed), dropping every
+    /// entry when it moved. Returns the version to store this request's response under.
+    pub fn checked(&self, version: Option<DataVersion>) -> Option<DataVersion> {
+        let mut entries = self.entries();
+        entries.checking = false;
+        let version = version?;
+        entries.checked_at = Some(Instant::now());
+        if entries.version != Some(version) {
+            entries.lru.clear();
+            entries.bytes = 0;
+            entries.version = Some(version);
+        }
+        Some(version)
+    }
+
+    /// Keeps `response` for `key` if it was computed at the current version and fits.
+    pub fn store(&self, key: String, version: DataVersion, response: CachedResponse) {
+        let size = key.len() + response.body.len();
+        if size > MAX_ENTRY_BYTES.min(self.capacity_bytes) {
+            return;
+        }
+        let mut entries = self.entries();
+        if entries.version != Some(version) {
+            return;
+        }
+        if let Some(old) = entries.lru.put(key.clone(), Arc::new(response)) {
+            entries.bytes -= key.len() + old.body.len();
+        }
+        entries.bytes += size;
+        while entries.bytes > self.capacity_bytes {
+            match entries.lru.pop_lru() {
+                Some((evicted_key, evicted)) => {
+                    entries.bytes -= evicted_key.len() + evicted.body.len();
+                }
+                None => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::HeaderValue;
+    use priceline_store::queries::DataVersion;
+
+    use super::*;
+
+    fn body(size: usize) -> CachedResponse {
+        CachedResponse {
+            content_type: HeaderValue::from_static("application/json"),
+            body: Bytes::from(vec![b'x'; size]),
+        }
+    }
+
+    /// Takes the version check a fresh cache asks for, as the middleware does.
+    fn checked(cache: &ResponseCache, version: DataVersion) {
+        assert!(matches!(cache.lookup("any"), Lookup::Check));
+        assert_eq!(cache.checked(Some(version)), Some(version));
+    }
+
+    #[test]
+    fn entries_are_served_until_the_version_moves() {
+        let cache = ResponseCache::new(1024);
+        let first = DataVersion::for_tests(1);
+        checked(&cache, first);
+        assert!(matches!(cache.lookup("/v1/a"), Lookup::Miss(v) if v == first));
+        cache.store("/v1/a".into(), first, body(10));
+        assert!(matches!(cache.lookup("/v1/a"), Lookup::Hit(hit) if hit.body.len() == 10));
+        // A response computed at an older version is never stored.
+        cache.store("/v1/b".into(), DataVersion::for_tests(0), body(10));
+        assert!(matches!(cache.lookup("/v1/b"), Lookup::Miss(_)));
+        // A new version empties the cache.
+        cache.entries().checked_at = None;
+        checked(&cache, DataVersion::for_tests(2));
+        assert!(matches!(cache.lookup("/v1/a"), Lookup::Miss(_)));
+    }
+
+    #[test]
+    fn the_least_recently_used_entries_go_first_when_full() {
+        let cache = ResponseCache::new(100);
+        let version = DataVersion::for_tests(1);
+        checked(&cache, version);
+        cache.store("/v1/a".into(), version, body(40));
+        cache.store("/v1/b".into(), version, body(40));
+        assert!(matches!(cache.lookup("/v1/a"), Lookup::Hit(_)));
+        cache.store("/v1/c".into(), version, body(40));
+        assert!(matches!(cache.lookup("/v1/a"), Lookup::Hit(_)));
+        assert!(matches!(cache.lookup("/v1/b"), Lookup::Miss(_)));
+        assert!(matches!(cache.lookup("/v1/c"), Lookup::Hit(_)));
+        // Larger than the whole cache: not kept.
+        cache.store("/v1/d".into(), version, body(200));
+        assert!(matches!(cache.lookup("/v1/d"), Lookup::Miss(_)));
+    }
+
+    #[test]
+    fn a_size_of_zero_turns_it_off() {
+        assert!(matches!(
+            ResponseCache::new(0).lookup("/v1/a"),
+            Lookup::Bypass
+        ));
+    }
+}

@@ -1,0 +1,79 @@
+//! Serves repeated GETs of /v1 resources from [`ResponseCache`](crate::cache::ResponseCache).
+//!
+//! It sits inside authentication, rate limiting, CORS, ETag and compression, so each of those still
+//! applies to a cached response; only the database work and the JSON rendering are saved.
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError, web};
+use priceline_store::queries::data_version;
+
+use crate::cache::{CachedResponse, Lookup, ResponseCache};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+pub async fn response_cache(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let cacheable = *request.method() == Method::GET && request.path().starts_with("/v1/");
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    };
+    if !cacheable {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    }
+    let key = request.uri().to_string();
+    let cache: &ResponseCache = &state.cache;
+    let version = match cache.lookup(&key) {
+        Lookup::Hit(hit) => {
+            let response = HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, hit.content_type.clone()))
+                .body(hit.body.clone());
+            return Ok(request.into_response(response));
+        }
+        Lookup::Miss(version) => Some(version),
+        Lookup::Check => {
+            let pool = state.pool.clone();
+            let read = web::block(move || {
+                let mut connection = pool.get().ok()?;
+                data_version(&mut connection).ok()
+            })
+            .await
+            .ok()
+            .flatten();
+            cache.checked(read)
+        }
+        Lookup::Bypass => None,
+    };
+    let response = next.call(request).await?;
+    let Some(version) = version else {
+        return Ok(response.map_into_boxed_body());
+    };
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let (Some(content_type), StatusCode::OK) = (content_type, response.status()) else {
+        return Ok(response.map_into_boxed_body());
+    };
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let Ok(body) = to_bytes(body).await else {
+        return Ok(ServiceResponse::new(
+            request,
+            ApiError::Internal.error_response(),
+        ));
+    };
+    cache.store(
+        key,
+        version,
+        CachedResponse {
+            content_type,
+            body: body.clone(),
+        },
+    );
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(body).map_into_boxed_body(),
+    ))
+}
