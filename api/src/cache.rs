@@ -25,6 +25,8 @@ const MAX_ENTRY_BYTES: usize = 1 << 20;
 /// A successful response's body and content type (other headers are added by outer middleware).
 pub struct CachedResponse {
     pub content_type: actix_web::http::header::HeaderValue,
+    /// Its ETag, computed once when stored.
+    pub etag: actix_web::http::header::HeaderValue,
     pub body: Bytes,
 }
 
@@ -47,7 +49,8 @@ pub enum Lookup {
     Hit(Arc<CachedResponse>),
     /// Not cached: store the response under this version once computed.
     Miss(DataVersion),
-    /// The version is due for a check and this request does it; nothing is served from the cache.
+    /// The version is due for a check and this request does it, then looks up again with
+    /// [`ResponseCache::lookup_checked`].
     Check,
     /// The cache is off, or the version is not known yet and another request is checking it.
     Bypass,
@@ -74,6 +77,7 @@ impl ResponseCache {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// What to do for `key`; at most one request at a time is told to check the version.
     pub fn lookup(&self, key: &str) -> Lookup {
         if self.capacity_bytes == 0 {
             return Lookup::Bypass;
@@ -86,6 +90,18 @@ impl ResponseCache {
             entries.checking = true;
             return Lookup::Check;
         }
+        Self::find(&mut entries, key)
+    }
+
+    /// Like [`lookup`](Self::lookup) once this request has checked the version: never `Check`.
+    pub fn lookup_checked(&self, key: &str) -> Lookup {
+        if self.capacity_bytes == 0 {
+            return Lookup::Bypass;
+        }
+        Self::find(&mut self.entries(), key)
+    }
+
+    fn find(entries: &mut Entries, key: &str) -> Lookup {
         let Some(version) = entries.version else {
             return Lookup::Bypass;
         };
@@ -96,18 +112,19 @@ impl ResponseCache {
     }
 
     /// Records the version a checking request read (`None` when reading it failed), dropping every
-    /// entry when it moved. Returns the version to store this request's response under.
-    pub fn checked(&self, version: Option<DataVersion>) -> Option<DataVersion> {
+    /// entry when it moved.
+    pub fn checked(&self, version: Option<DataVersion>) {
         let mut entries = self.entries();
         entries.checking = false;
-        let version = version?;
+        let Some(version) = version else {
+            return;
+        };
         entries.checked_at = Some(Instant::now());
         if entries.version != Some(version) {
             entries.lru.clear();
             entries.bytes = 0;
             entries.version = Some(version);
         }
-        Some(version)
     }
 
     /// Keeps `response` for `key` if it was computed at the current version and fits.
@@ -145,6 +162,7 @@ mod tests {
     fn body(size: usize) -> CachedResponse {
         CachedResponse {
             content_type: HeaderValue::from_static("application/json"),
+            etag: HeaderValue::from_static("W/\"0\""),
             body: Bytes::from(vec![b'x'; size]),
         }
     }
@@ -152,7 +170,7 @@ mod tests {
     /// Takes the version check a fresh cache asks for, as the middleware does.
     fn checked(cache: &ResponseCache, version: DataVersion) {
         assert!(matches!(cache.lookup("any"), Lookup::Check));
-        assert_eq!(cache.checked(Some(version)), Some(version));
+        cache.checked(Some(version));
     }
 
     #[test]

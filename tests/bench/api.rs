@@ -1,7 +1,8 @@
 //! `make bench` (API part): the release server over a generated dataset (by default 200 hospitals ×
 //! 50,000 Tall rows = 10M payer-rate rows) on SQLite and, when `PRICELINE_TEST_POSTGRES_URL` is set,
 //! PostgreSQL, loaded with wrk on loopback (32 connections): code lookup, statistics, facility search,
-//! and /healthz as the ceiling. Prints figures; asserts nothing about speed.
+//! and /healthz as the ceiling, once with the response cache on (as deployed) and once with it off.
+//! Prints figures; asserts nothing about speed.
 //! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run.
 
 use std::path::{Path, PathBuf};
@@ -78,10 +79,13 @@ impl Drop for Server {
     }
 }
 
-fn serve(database: &str, port: u16) -> Server {
+fn serve(database: &str, port: u16, cache_mb: &str) -> Server {
     let child = Command::new(binary())
         .arg("serve")
         .env("PRICELINE_DATABASE_URL", database)
+        .env("PRICELINE_CACHE_MB", cache_mb)
+        // One client (wrk) on loopback: the per-client rate limit would measure itself.
+        .env("PRICELINE_RATE_LIMIT_PER_SECOND", "0")
         .env("PRICELINE_LISTEN", format!("127.0.0.1:{port}"))
         .env("PRICELINE_LOG", "warn")
         .stdout(Stdio::null())
@@ -128,23 +132,29 @@ fn load_test(label: &str, url: &str) {
 
 fn run(label: &str, database: &str, dir: &Path) {
     load(database, dir);
-    let port = free_port();
-    let _server = serve(database, port);
-    let base = format!("http://127.0.0.1:{port}");
-    println!("--- {label} ---");
-    load_test("GET /healthz (ceiling)", &format!("{base}/healthz"));
-    load_test(
-        "code lookup (50 results)",
-        &format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50"),
-    );
-    load_test(
-        "statistics (common code)",
-        &format!("{base}/v1/codes/CPT/70551/statistics"),
-    );
-    load_test(
-        "facility search (state)",
-        &format!("{base}/v1/facilities?state=TX&limit=50"),
-    );
+    // Served as deployed (repeated requests answered from the response cache), then with the cache
+    // off, so every request reaches the database: the figure for a long tail of distinct queries.
+    for (cache, cache_mb) in [("cache on", "64"), ("cache off", "0")] {
+        let port = free_port();
+        let _server = serve(database, port, cache_mb);
+        let base = format!("http://127.0.0.1:{port}");
+        println!("--- {label}, response {cache} ---");
+        if cache_mb != "0" {
+            load_test("GET /healthz (ceiling)", &format!("{base}/healthz"));
+        }
+        load_test(
+            "code lookup (50 results)",
+            &format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50"),
+        );
+        load_test(
+            "statistics (common code)",
+            &format!("{base}/v1/codes/CPT/70551/statistics"),
+        );
+        load_test(
+            "facility search (state)",
+            &format!("{base}/v1/facilities?state=TX&limit=50"),
+        );
+    }
 }
 
 fn main() {

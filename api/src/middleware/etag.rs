@@ -1,5 +1,6 @@
 //! ETag over the body of every successful GET, and 304 when `If-None-Match` names it. The tag is
-//! weak: compression, applied after, changes the bytes but not the meaning.
+//! weak: compression, applied after, changes the bytes but not the meaning. A response that already
+//! carries a tag (a cached one, tagged once when stored) keeps it rather than being hashed again.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -10,6 +11,13 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::problem::ApiError;
+
+/// The weak tag of a body.
+pub fn tag(body: &[u8]) -> String {
+    let mut hasher = DefaultHasher::new();
+    body.hash(&mut hasher);
+    format!("W/\"{:016x}\"", hasher.finish())
+}
 
 pub async fn etag(
     request: ServiceRequest,
@@ -29,9 +37,14 @@ pub async fn etag(
             ApiError::Internal.error_response(),
         ));
     };
-    let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    let tag = format!("W/\"{:016x}\"", hasher.finish());
+    let tag = match head
+        .headers()
+        .get(header::ETAG)
+        .and_then(|value| value.to_str().ok())
+    {
+        Some(known) => known.to_owned(),
+        None => tag(&bytes),
+    };
     let matched = if_none_match
         .as_ref()
         .and_then(|value| value.to_str().ok())

@@ -10,6 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError, web};
 use priceline_store::queries::data_version;
 
+use super::etag;
 use crate::cache::{CachedResponse, Lookup, ResponseCache};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -27,26 +28,29 @@ pub async fn response_cache(
     }
     let key = request.uri().to_string();
     let cache: &ResponseCache = &state.cache;
-    let version = match cache.lookup(&key) {
+    let mut lookup = cache.lookup(&key);
+    if let Lookup::Check = lookup {
+        let pool = state.pool.clone();
+        let read = web::block(move || {
+            let mut connection = pool.get().ok()?;
+            data_version(&mut connection).ok()
+        })
+        .await
+        .ok()
+        .flatten();
+        cache.checked(read);
+        lookup = cache.lookup_checked(&key);
+    }
+    let version = match lookup {
         Lookup::Hit(hit) => {
             let response = HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, hit.content_type.clone()))
+                .insert_header((header::ETAG, hit.etag.clone()))
                 .body(hit.body.clone());
             return Ok(request.into_response(response));
         }
         Lookup::Miss(version) => Some(version),
-        Lookup::Check => {
-            let pool = state.pool.clone();
-            let read = web::block(move || {
-                let mut connection = pool.get().ok()?;
-                data_version(&mut connection).ok()
-            })
-            .await
-            .ok()
-            .flatten();
-            cache.checked(read)
-        }
-        Lookup::Bypass => None,
+        Lookup::Check | Lookup::Bypass => None,
     };
     let response = next.call(request).await?;
     let Some(version) = version else {
@@ -64,14 +68,17 @@ pub async fn response_cache(
             ApiError::Internal.error_response(),
         ));
     };
-    cache.store(
-        key,
-        version,
-        CachedResponse {
-            content_type,
-            body: body.clone(),
-        },
-    );
+    if let Ok(etag) = header::HeaderValue::from_str(&etag::tag(&body)) {
+        cache.store(
+            key,
+            version,
+            CachedResponse {
+                content_type,
+                etag,
+                body: body.clone(),
+            },
+        );
+    }
     Ok(ServiceResponse::new(
         request,
         head.set_body(body).map_into_boxed_body(),

@@ -23,7 +23,9 @@ use crate::codec::{decode as decode_text, decode_amount};
 use crate::connection::DbConnection;
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
-use crate::schema::{item_codes, items, payer_plans, payer_rates, source_files, standard_charges};
+use crate::schema::{
+    facilities, item_codes, items, payer_plans, payer_rates, source_files, standard_charges,
+};
 
 diesel::define_sql_function! {
     /// `coalesce(rate id, 0)`: a line without a rate sorts before the charge's rated lines on both
@@ -314,6 +316,30 @@ macro_rules! criteria_and_order {
     }};
 }
 
+/// The snapshots a search reads. The current ones go to the database as a subquery rather than a
+/// list of ids: with 200 facilities the list makes the statement long enough that SQLite spends more
+/// time parsing and planning it than running it.
+enum Snapshots {
+    Current,
+    Ids(Vec<i64>),
+}
+
+/// `$sql` filtered to rows whose `$column` (a source file id) is one of `$snapshots`.
+macro_rules! in_snapshots {
+    ($sql:expr, $column:expr, $snapshots:expr) => {
+        match $snapshots {
+            Snapshots::Current => $sql.filter(
+                $column.eq_any(
+                    facilities::table
+                        .filter(facilities::current_source_file_id.is_not_null())
+                        .select(facilities::current_source_file_id.assume_not_null()),
+                ),
+            ),
+            Snapshots::Ids(ids) => $sql.filter($column.eq_any(ids)),
+        }
+    };
+}
+
 /// The amount kind the lines are sorted by, and whether dearest first; `None` for facility order.
 fn sort_kind(query: &PriceQuery) -> Option<(ChargeKind, bool)> {
     let kind = query.kind.filter(|kind| kind.has_amount())?;
@@ -343,10 +369,14 @@ pub fn search(
     after: Option<&PriceKey>,
     limit: usize,
 ) -> StoreResult<Page<PriceLine, PriceKey>> {
-    let files = source_file_ids(connection, query.scope, &query.facilities)?;
+    let files = if query.scope == Scope::Current && query.facilities.is_empty() {
+        Snapshots::Current
+    } else {
+        Snapshots::Ids(source_file_ids(connection, query.scope, &query.facilities)?)
+    };
     let rows = match &query.code {
-        Some(code) => by_code(connection, query, code.trim(), files, after, limit)?,
-        None => by_charge(connection, query, files, after, limit)?,
+        Some(code) => by_code(connection, query, code.trim(), &files, after, limit)?,
+        None => by_charge(connection, query, &files, after, limit)?,
     };
     let lines = lines(connection, rows)?;
     let amount_kind = sort_kind(query).map(|(kind, _)| kind);
@@ -393,7 +423,7 @@ fn by_code(
     connection: &mut DbConnection,
     query: &PriceQuery,
     code: &str,
-    files: Vec<i64>,
+    files: &Snapshots,
     after: Option<&PriceKey>,
     limit: usize,
 ) -> StoreResult<Vec<LineRow>> {
@@ -420,11 +450,11 @@ fn by_code(
         )
         .filter(item_codes::code_type.eq_any(code_types(query)))
         .filter(item_codes::code.eq(code.to_owned()))
-        .filter(item_codes::source_file_id.eq_any(files))
         .filter(diesel::dsl::not(diesel::dsl::exists(listed_before)))
         .select(line_columns!())
         .limit(limit as i64 + 1)
         .into_boxed();
+    let sql = in_snapshots!(sql, item_codes::source_file_id, files);
     let sql = criteria_and_order!(
         connection,
         sql,
@@ -440,11 +470,11 @@ fn by_code(
 fn by_charge(
     connection: &mut DbConnection,
     query: &PriceQuery,
-    files: Vec<i64>,
+    files: &Snapshots,
     after: Option<&PriceKey>,
     limit: usize,
 ) -> StoreResult<Vec<LineRow>> {
-    let mut sql = standard_charges::table
+    let sql = standard_charges::table
         .inner_join(items::table)
         .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
         // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
@@ -455,16 +485,34 @@ fn by_charge(
                 .nullable()
                 .eq(payer_rates::payer_plan_id.nullable())),
         )
-        .filter(standard_charges::source_file_id.eq_any(files.clone()))
         .select(line_columns!())
         .limit(limit as i64 + 1)
         .into_boxed();
+    let mut sql = in_snapshots!(sql, standard_charges::source_file_id, files);
     if query.code_type.is_some() {
-        let coded = item_codes::table
-            .filter(item_codes::code_type.eq_any(code_types(query)))
-            .filter(item_codes::source_file_id.eq_any(files))
-            .select(item_codes::item_id);
-        sql = sql.filter(standard_charges::item_id.eq_any(coded));
+        let coded = item_codes::table.filter(item_codes::code_type.eq_any(code_types(query)));
+        // Written out per arm: a boxed subquery has no SQL on a MultiConnection's backends.
+        sql = match files {
+            Snapshots::Current => sql.filter(
+                standard_charges::item_id.eq_any(
+                    coded
+                        .filter(
+                            item_codes::source_file_id.eq_any(
+                                facilities::table
+                                    .select(facilities::current_source_file_id.assume_not_null()),
+                            ),
+                        )
+                        .select(item_codes::item_id),
+                ),
+            ),
+            Snapshots::Ids(ids) => sql.filter(
+                standard_charges::item_id.eq_any(
+                    coded
+                        .filter(item_codes::source_file_id.eq_any(ids))
+                        .select(item_codes::item_id),
+                ),
+            ),
+        };
     }
     let sql = criteria_and_order!(
         connection,
