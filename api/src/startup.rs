@@ -11,7 +11,9 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::{self, Security};
 use crate::middleware::cors::CorsOrigins;
+use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::{accept, cors, etag, problem_bodies, request_id};
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
@@ -49,12 +51,14 @@ fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_we
 
 /// The spec of exactly the routes [`routes`] mounts.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut spec = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts()
-        .1
+        .1;
+    crate::openapi::require_credentials(&mut spec);
+    spec
 }
 
 /// Route guards on method make actix fall through to here for a known path with another method:
@@ -95,21 +99,27 @@ impl Application {
         listen: std::net::SocketAddr,
         workers: Option<usize>,
         cors: CorsOrigins,
+        security: Security,
         pool: Pool,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState { pool });
         let origins = web::Data::new(cors);
+        let credentials = web::Data::new(security.auth);
+        // Once, outside the worker closure: every worker shares the same buckets.
+        let rate_limit = RateLimit::new(security.rate_limit);
         let mut server = HttpServer::new(move || {
-            let (app, spec) = App::new()
+            let (app, mut spec) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .configure(routes)
                 .split_for_parts();
+            crate::openapi::require_credentials(&mut spec);
             // Outermost last: request ids see everything; ETags are computed before compression.
             app.app_data(state.clone())
                 .app_data(origins.clone())
+                .app_data(credentials.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
@@ -118,6 +128,11 @@ impl Application {
                 .wrap(from_fn(problem_bodies::problem_bodies))
                 .wrap(Compress::default())
                 .wrap(from_fn(accept::require_json))
+                // Credentials and rate limit: outside every handler (and any response cache), inside
+                // CORS so preflights pass and refusals carry CORS headers.
+                .wrap(from_fn(auth::enforce))
+                .wrap(rate_limit.middleware())
+                .wrap(from_fn(auth::authenticate))
                 .wrap(from_fn(cors::cors))
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))

@@ -4,4 +4,5 @@ pub mod accept;
 pub mod cors;
 pub mod etag;
 pub mod problem_bodies;
+pub mod rate_limit;
 pub mod request_id;
