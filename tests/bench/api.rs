@@ -84,6 +84,8 @@ fn serve(database: &str, port: u16) -> Server {
         .env("PRICELINE_DATABASE_URL", database)
         .env("PRICELINE_LISTEN", format!("127.0.0.1:{port}"))
         .env("PRICELINE_LOG", "warn")
+        // The benchmark measures the server, not the per-client limit it would otherwise hit.
+        .env("PRICELINE_RATE_LIMIT_PER_SECOND", "0")
         .stdout(Stdio::null())
         .spawn()
         .expect("start priceline serve");
