@@ -357,3 +357,47 @@ fn the_spec_documents_credentials_and_limits_on_every_data_operation() {
         );
     }
 }
+
+on_both_backends! {
+    fn a_key_from_the_cli_is_accepted_by_the_server(db: TestDb) {
+        let output = std::process::Command::new(crate::import::priceline_binary())
+            .args(["api-key", "reporting"])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let printed = String::from_utf8(output.stdout).unwrap();
+        let words: Vec<&str> = printed.split_whitespace().collect();
+        let key = words.iter().find(|word| word.starts_with("plk_")).unwrap();
+        let entry = words.iter().find(|word| word.starts_with("reporting:")).unwrap();
+        assert_eq!(*entry, format!("reporting:{}", hash_hex(key)));
+        actix_web::rt::System::new().block_on(async {
+            let settings = security(&[(config::API_KEYS, entry), (config::RATE_LIMIT_PER_SECOND, "0")]);
+            let app = TestApp::spawn_with(db, settings).await;
+            let answer = get(&app, "/v1/facilities", &[("X-API-Key", key)]).await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+        });
+    }
+}
+
+#[test]
+fn bad_security_settings_stop_the_cli_naming_the_variable() {
+    let name = std::process::Command::new(crate::import::priceline_binary())
+        .args(["api-key", "two words"])
+        .output()
+        .unwrap();
+    assert!(!name.status.success());
+    assert!(String::from_utf8_lossy(&name.stderr).contains("two words"));
+
+    let secret = "too-short-secret";
+    let serve = std::process::Command::new(crate::import::priceline_binary())
+        .arg("serve")
+        .env("PRICELINE_JWT_SECRET", secret)
+        .env("PRICELINE_DATABASE_URL", "unused.db")
+        .env("PRICELINE_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!serve.status.success());
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert!(stderr.contains("PRICELINE_JWT_SECRET"), "{stderr}");
+    assert!(!stderr.contains(secret), "{stderr}");
+}
