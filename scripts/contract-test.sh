@@ -40,6 +40,16 @@ export PRICELINE_LOG=${PRICELINE_LOG:-warn}
 "$BIN" generate --out "$WORK/data" --hospitals 6 --rows 600 >/dev/null
 "$BIN" import "$WORK/data" >/dev/null
 
+# Served with authentication on (an API key made by the CLI, passed to schemathesis as a header) and a
+# rate limit far above what one schemathesis worker sends, so both middlewares are in the path.
+KEY_OUTPUT=$("$BIN" api-key contract)
+API_KEY=$(grep -o 'plk_[A-Za-z0-9_-]*' <<<"$KEY_OUTPUT" | head -n 1)
+export PRICELINE_API_KEYS=$(grep -o 'contract:[0-9a-f]\{64\}' <<<"$KEY_OUTPUT")
+export PRICELINE_RATE_LIMIT_PER_SECOND=10000 PRICELINE_RATE_LIMIT_BURST=10000
+if [ -z "$API_KEY" ] || [ -z "$PRICELINE_API_KEYS" ]; then
+  echo "priceline api-key printed no key:"; echo "$KEY_OUTPUT"; exit 1
+fi
+
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 PRICELINE_LISTEN="127.0.0.1:$PORT" PRICELINE_WORKERS=2 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -60,6 +70,7 @@ run_schemathesis() {
   (
     cd "$WORK"
     "$VENV/bin/schemathesis" run "$@" \
+      --header "X-API-Key: $API_KEY" \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
       --max-examples "$MAX_EXAMPLES" \
       --seed "$SEED" \

@@ -1,11 +1,16 @@
 //! Typed configuration from environment variables (and an optional `.env` file), validated at start.
 //! A bad value fails with a message naming the variable; secrets (the database password) are never
-//! printed.
+//! printed (nor the JWT secret or API key hashes, also not in Debug output).
 
 use std::net::SocketAddr;
 
 use priceline_store::DatabaseUrl;
 use thiserror::Error;
+
+use crate::auth::api_key::ApiKeys;
+use crate::auth::jwt::{JwtVerifier, MIN_SECRET_BYTES};
+use crate::auth::{AuthPolicy, Security};
+use crate::middleware::rate_limit::RateLimitSettings;
 
 /// The variables we read, with their defaults; the README's configuration table mirrors this.
 pub const DATABASE_URL: &str = "PRICELINE_DATABASE_URL";
@@ -13,6 +18,13 @@ pub const LISTEN: &str = "PRICELINE_LISTEN";
 pub const LOG: &str = "PRICELINE_LOG";
 pub const POOL_SIZE: &str = "PRICELINE_POOL_SIZE";
 pub const WORKERS: &str = "PRICELINE_WORKERS";
+pub const API_KEYS: &str = "PRICELINE_API_KEYS";
+pub const JWT_SECRET: &str = "PRICELINE_JWT_SECRET";
+pub const JWT_ISSUER: &str = "PRICELINE_JWT_ISSUER";
+pub const JWT_AUDIENCE: &str = "PRICELINE_JWT_AUDIENCE";
+pub const RATE_LIMIT_PER_SECOND: &str = "PRICELINE_RATE_LIMIT_PER_SECOND";
+pub const RATE_LIMIT_BURST: &str = "PRICELINE_RATE_LIMIT_BURST";
+pub const TRUST_FORWARDED: &str = "PRICELINE_TRUST_FORWARDED";
 pub const CORS_ORIGINS: &str = "PRICELINE_CORS_ORIGINS";
 pub const CACHE_MB: &str = "PRICELINE_CACHE_MB";
 
@@ -21,6 +33,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub const DEFAULT_CACHE_MB: u32 = 64;
+pub const DEFAULT_RATE_LIMIT_PER_SECOND: u32 = 50;
+pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
 
 #[derive(Debug, Error)]
 #[error("configuration variable {variable}: {reason}")]
@@ -38,6 +52,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
+    /// Credentials the /v1 API accepts (none: open) and the per-client rate limit.
+    pub security: Security,
     /// Origins browsers may call the API from (`*` for any); empty turns CORS off.
     pub cors_origins: Vec<String>,
     /// Memory for cached responses, in bytes; 0 turns the response cache off.
@@ -90,6 +106,7 @@ impl Settings {
             .filter(|value| !value.trim().is_empty())
             .map(|value| parse_positive(WORKERS, &value).map(|n| n as usize))
             .transpose()?;
+        let security = parse_security(&lookup)?;
         let cors_origins = parse_origins(&lookup(CORS_ORIGINS).unwrap_or_default())?;
         let cache_text = get(CACHE_MB, &DEFAULT_CACHE_MB.to_string());
         let cache_bytes = match cache_text.trim().parse::<u32>() {
@@ -109,10 +126,77 @@ impl Settings {
             log_filter,
             pool_size,
             workers,
+            security,
             cors_origins,
             cache_bytes,
         })
     }
+}
+
+/// API keys, the JWT verifier and the rate limit. Neither the secret nor a key entry is ever quoted
+/// in an error.
+fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, ConfigError> {
+    let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+    let api_keys =
+        ApiKeys::parse(&set(API_KEYS).unwrap_or_default()).map_err(|reason| ConfigError {
+            variable: API_KEYS,
+            reason,
+        })?;
+    let issuer = set(JWT_ISSUER).map(|value| value.trim().to_owned());
+    let audience = set(JWT_AUDIENCE).map(|value| value.trim().to_owned());
+    let jwt = match set(JWT_SECRET) {
+        // The secret is used byte for byte: surrounding spaces are part of it.
+        Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+            return Err(ConfigError {
+                variable: JWT_SECRET,
+                reason: format!(
+                    "the secret is {} bytes; HS256 needs at least {MIN_SECRET_BYTES}",
+                    secret.len()
+                ),
+            });
+        }
+        Some(secret) => Some(JwtVerifier::new(secret.as_bytes(), issuer, audience)),
+        None => {
+            for variable in [JWT_ISSUER, JWT_AUDIENCE] {
+                if set(variable).is_some() {
+                    return Err(ConfigError {
+                        variable,
+                        reason: format!("is set but {JWT_SECRET} is not"),
+                    });
+                }
+            }
+            None
+        }
+    };
+    let count = |variable: &'static str, default: u32| match set(variable) {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(value) if value <= 1_000_000 => Ok(value),
+            _ => Err(ConfigError {
+                variable,
+                reason: format!("{text:?} is not a whole number from 0 (no limit) to 1000000"),
+            }),
+        },
+    };
+    let trust_forwarded = match set(TRUST_FORWARDED).map(|v| v.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(value) if matches!(value.as_str(), "true" | "1" | "yes") => true,
+        Some(value) if matches!(value.as_str(), "false" | "0" | "no") => false,
+        Some(value) => {
+            return Err(ConfigError {
+                variable: TRUST_FORWARDED,
+                reason: format!("{value:?} is not true or false"),
+            });
+        }
+    };
+    Ok(Security {
+        auth: AuthPolicy::new(api_keys, jwt),
+        rate_limit: RateLimitSettings {
+            per_second: count(RATE_LIMIT_PER_SECOND, DEFAULT_RATE_LIMIT_PER_SECOND)?,
+            burst: count(RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_BURST)?,
+            trust_forwarded,
+        },
+    })
 }
 
 /// `*`, or a comma-separated list of `http(s)://host[:port]` origins.
@@ -172,6 +256,55 @@ mod tests {
         assert_eq!(settings.pool_size, 8);
         assert_eq!(settings.workers, None);
         assert!(settings.cors_origins.is_empty());
+        assert!(settings.security.auth.is_open());
+        assert_eq!(
+            settings.security.rate_limit,
+            RateLimitSettings {
+                per_second: 50,
+                burst: 100,
+                trust_forwarded: false
+            }
+        );
+    }
+
+    #[test]
+    fn security_settings_are_checked_and_never_shown() {
+        let secret = "a-jwt-secret-of-exactly-32-bytes";
+        let hash = crate::auth::api_key::hash_hex("plk_k");
+        let configured = settings(&[
+            (API_KEYS, &format!("reporting:{hash}")),
+            (JWT_SECRET, secret),
+            (JWT_ISSUER, "https://issuer.example"),
+            (RATE_LIMIT_PER_SECOND, "0"),
+            (TRUST_FORWARDED, "true"),
+        ])
+        .unwrap();
+        assert!(!configured.security.auth.is_open());
+        assert!(!configured.security.rate_limit.enabled());
+        assert!(configured.security.rate_limit.trust_forwarded);
+        let shown = format!("{configured:?}");
+        assert!(!shown.contains(secret) && !shown.contains(&hash), "{shown}");
+        assert!(shown.contains("reporting"), "{shown}");
+
+        let short = "31 bytes, one short of 32 bytes";
+        let cases = [
+            (JWT_SECRET, short),
+            (API_KEYS, "reporting"),
+            (API_KEYS, "reporting:abc"),
+            (JWT_AUDIENCE, "api"),
+            (RATE_LIMIT_BURST, "-1"),
+            (RATE_LIMIT_PER_SECOND, "fast"),
+            (TRUST_FORWARDED, "maybe"),
+        ];
+        for (variable, value) in cases {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{error}");
+            let text = error.to_string();
+            assert!(text.contains(variable), "{text}");
+            if variable == JWT_SECRET || variable == API_KEYS {
+                assert!(!text.contains(value), "{text} shows the value");
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The OpenAPI document: built from the same route registrations the server mounts, so the spec and
 //! the routes cannot drift apart.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
 
 pub mod v30;
 
@@ -18,6 +21,7 @@ use crate::problem::Problem;
         license(name = "GPL-3.0-or-later", identifier = "GPL-3.0-or-later")
     ),
     components(schemas(Problem)),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "facilities", description = "Hospitals as their price files describe them"),
         (name = "prices", description = "Standard charges and payer rates: search, statistics, comparison"),
@@ -27,6 +31,68 @@ use crate::problem::Problem;
     )
 )]
 pub struct ApiDoc;
+
+/// The names of the two schemes in `components.securitySchemes`.
+pub const API_KEY_SCHEME: &str = "apiKey";
+pub const BEARER_SCHEME: &str = "bearerAuth";
+
+/// Both credentials as security schemes. The API-key one is what gateways such as AWS API Gateway
+/// import; the bearer one is the JWT.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            API_KEY_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                crate::auth::api_key::HEADER,
+                "An API key (`priceline api-key NAME` makes one; the server keeps its SHA-256 hash \
+                 in PRICELINE_API_KEYS).",
+            ))),
+        );
+        components.add_security_scheme(
+            BEARER_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT signed with HS256, with `exp`, `sub` and a `scope` that includes \
+                         `prices:read`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Marks every /v1 operation as needing either credential. Done on the generated document, not per
+/// handler, so no route can be forgotten; the meta routes (health, spec, docs) stay open.
+pub fn require_credentials(spec: &mut utoipa::openapi::OpenApi) {
+    let either = [
+        SecurityRequirement::new(API_KEY_SCHEME, Vec::<String>::new()),
+        SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
+    ];
+    for (path, item) in spec.paths.paths.iter_mut() {
+        if !crate::auth::protects(path) {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.security = Some(either.to_vec());
+        }
+    }
+}
 
 /// The spec as served at `/openapi.json`, pretty-printed with a trailing newline (the committed form).
 pub fn spec_json() -> String {

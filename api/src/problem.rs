@@ -29,7 +29,8 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this occurrence, in plain words.
     pub detail: String,
-    /// The request parameter that was refused, for a 400.
+    /// The request parameter that was refused, for a 400; the credential header at fault
+    /// (`X-API-Key` or `Authorization`), for a 401 or 403 about a credential that was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
 }
@@ -57,10 +58,24 @@ impl Problem {
 pub enum ApiError {
     #[error("{parameter}: {detail}")]
     InvalidParameter { parameter: String, detail: String },
+    /// No credential, or one that does not verify; `header` names the one at fault when one was sent.
+    #[error("{detail}")]
+    Unauthorized {
+        header: Option<&'static str>,
+        detail: String,
+    },
+    /// A valid credential that does not grant what the operation needs.
+    #[error("{detail}")]
+    Forbidden {
+        header: &'static str,
+        detail: String,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("this API serves application/json (and application/problem+json for errors) only")]
     NotAcceptable,
+    #[error("too many requests from this client; retry after {retry_after} s")]
+    RateLimited { retry_after: u64 },
     #[error("the database is unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -78,9 +93,12 @@ impl ApiError {
 
     fn problem(&self) -> Problem {
         let mut problem = Problem::new(self.status_code(), self.to_string());
-        if let Self::InvalidParameter { parameter, .. } = self {
-            problem.parameter = Some(parameter.clone());
-        }
+        problem.parameter = match self {
+            Self::InvalidParameter { parameter, .. } => Some(parameter.clone()),
+            Self::Unauthorized { header, .. } => header.map(str::to_owned),
+            Self::Forbidden { header, .. } => Some((*header).to_owned()),
+            _ => None,
+        };
         problem
     }
 }
@@ -89,6 +107,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -98,10 +119,36 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = self.problem().response();
-        if matches!(self, Self::Unavailable) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        let headers = response.headers_mut();
+        match self {
+            Self::Unavailable => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            // RFC 9110 §15.5.2: a 401 names the scheme to use; RFC 6750 §3 adds the error code.
+            // X-API-Key has no scheme of its own, so the detail mentions it.
+            Self::Unauthorized { header, .. } => {
+                let challenge = if header.is_some() {
+                    r#"Bearer realm="priceline", error="invalid_token""#
+                } else {
+                    r#"Bearer realm="priceline""#
+                };
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
+            }
+            Self::Forbidden { .. } => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        r#"Bearer realm="priceline", error="insufficient_scope", scope="prices:read""#,
+                    ),
+                );
+            }
+            _ => {}
         }
         response
     }
@@ -138,6 +185,21 @@ pub enum ReadErrors {
     /// A parameter is malformed, out of range or unknown; `parameter` names it.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
+    /// No credential was sent (when the server requires one), or the API key is not known, or the
+    /// bearer token is malformed, expired or does not verify. `WWW-Authenticate` names the scheme.
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "The Bearer challenge (RFC 6750); an API key goes in X-API-Key instead"))
+    )]
+    Unauthorized(Problem),
+    /// The bearer token is valid but its `scope` does not include `prices:read`.
+    #[response(
+        status = 403,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "The Bearer challenge with error=\"insufficient_scope\""))
+    )]
+    Forbidden(Problem),
     /// The resource does not exist (or has no snapshot in scope).
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
@@ -147,6 +209,18 @@ pub enum ReadErrors {
     /// The `Accept` header admits neither application/json nor application/problem+json.
     #[response(status = 406, content_type = "application/problem+json")]
     NotAcceptable(Problem),
+    /// This client (API key, token subject or address) sent more requests than its rate limit allows.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(
+            ("Retry-After" = u64, description = "Seconds to wait before the next request is accepted"),
+            ("X-RateLimit-Limit" = u32, description = "The client's burst size: requests accepted at once"),
+            ("X-RateLimit-Remaining" = u32, description = "Requests left in the burst (0 on a 429)"),
+            ("X-RateLimit-After" = u64, description = "Seconds until a request is accepted again (as Retry-After)")
+        )
+    )]
+    TooManyRequests(Problem),
     /// An unexpected failure; details are logged, never returned.
     #[response(status = 500, content_type = "application/problem+json")]
     Internal(Problem),

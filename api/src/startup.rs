@@ -11,8 +11,10 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::{self, Security};
 use crate::cache::ResponseCache;
 use crate::middleware::cors::CorsOrigins;
+use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::{accept, cors, etag, problem_bodies, request_id, response_cache};
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
@@ -49,12 +51,14 @@ fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_we
 
 /// The spec of exactly the routes [`routes`] mounts.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut spec = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts()
-        .1
+        .1;
+    crate::openapi::require_credentials(&mut spec);
+    spec
 }
 
 /// Route guards on method make actix fall through to here for a known path with another method:
@@ -95,6 +99,7 @@ impl Application {
         listen: std::net::SocketAddr,
         workers: Option<usize>,
         cors: CorsOrigins,
+        security: Security,
         pool: Pool,
         cache_bytes: usize,
     ) -> std::io::Result<Self> {
@@ -105,15 +110,20 @@ impl Application {
             cache: ResponseCache::new(cache_bytes),
         });
         let origins = web::Data::new(cors);
+        let credentials = web::Data::new(security.auth);
+        // Once, outside the worker closure: every worker shares the same buckets.
+        let rate_limit = RateLimit::new(security.rate_limit);
         let mut server = HttpServer::new(move || {
-            let (app, spec) = App::new()
+            let (app, mut spec) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .configure(routes)
                 .split_for_parts();
+            crate::openapi::require_credentials(&mut spec);
             // Outermost last: request ids see everything; ETags are computed before compression.
             app.app_data(state.clone())
                 .app_data(origins.clone())
+                .app_data(credentials.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
@@ -123,6 +133,11 @@ impl Application {
                 .wrap(from_fn(problem_bodies::problem_bodies))
                 .wrap(Compress::default())
                 .wrap(from_fn(accept::require_json))
+                // Credentials and rate limit: outside every handler (and any response cache), inside
+                // CORS so preflights pass and refusals carry CORS headers.
+                .wrap(from_fn(auth::enforce))
+                .wrap(rate_limit.middleware())
+                .wrap(from_fn(auth::authenticate))
                 .wrap(from_fn(cors::cors))
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))

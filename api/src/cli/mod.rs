@@ -51,6 +51,12 @@ pub enum Command {
     Validate(FileArgs),
     /// Generate a deterministic synthetic dataset of CMS v3.0 price files (for demos and benchmarks).
     Generate(GenerateArgs),
+    /// Make a new API key: prints the key (once; it is not stored anywhere) and the `NAME:SHA256`
+    /// entry to add to PRICELINE_API_KEYS.
+    ApiKey {
+        /// The client's name: letters, digits, '-', '_' or '.'; it keys the client's rate limit.
+        name: String,
+    },
     /// Print the OpenAPI document (JSON): 3.1 as served, or the 3.0.3 variant for API gateways.
     Openapi {
         /// `3.1` (as served at /openapi.json) or `3.0` (for gateways that import only 3.0).
@@ -151,7 +157,22 @@ pub fn run(
         Command::Validate(args) => validate(&args),
         Command::Generate(args) => generate(&args),
         Command::Serve { migrate } => serve(settings()?, migrate),
+        Command::ApiKey { name } => api_key(&name),
     }
+}
+
+fn api_key(name: &str) -> anyhow::Result<()> {
+    use crate::auth::api_key;
+    api_key::check_name(name).map_err(anyhow::Error::msg)?;
+    let key = api_key::generate().map_err(|error| {
+        anyhow::anyhow!("the operating system's random number generator failed: {error}")
+    })?;
+    println!("API key for {name} (shown only now; the server keeps only its hash):");
+    println!("  {key}");
+    println!("Add this entry to PRICELINE_API_KEYS (entries are comma-separated):");
+    println!("  {name}:{}", api_key::hash_hex(&key));
+    println!("Clients send the key in the {} header.", api_key::HEADER);
+    Ok(())
 }
 
 fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
@@ -328,10 +349,21 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     crate::telemetry::init(&settings.log_filter);
     let url = &settings.database_url;
     let pool = open_database(url, settings.pool_size, migrate)?;
+    if settings.security.auth.is_open() {
+        tracing::warn!(
+            "the API is open to anyone: set PRICELINE_API_KEYS or PRICELINE_JWT_SECRET to require a credential"
+        );
+    }
+    if !settings.security.rate_limit.enabled() {
+        tracing::warn!(
+            "the API has no rate limit (PRICELINE_RATE_LIMIT_PER_SECOND or _BURST is 0)"
+        );
+    }
     let application = Application::build(
         settings.listen,
         settings.workers,
         CorsOrigins::new(settings.cors_origins.clone()),
+        settings.security.clone(),
         pool,
         settings.cache_bytes,
     )

@@ -25,7 +25,8 @@ impl CorsOrigins {
     }
 }
 
-const EXPOSED: &str = "ETag, X-Request-Id, Retry-After";
+const EXPOSED: &str = "ETag, X-Request-Id, Retry-After, WWW-Authenticate, X-RateLimit-Limit, \
+                       X-RateLimit-Remaining, X-RateLimit-After";
 
 pub async fn cors(
     request: ServiceRequest,
@@ -53,7 +54,7 @@ pub async fn cors(
             .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"))
             .insert_header((
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "Accept, If-None-Match, X-Request-Id, Content-Type",
+                "Accept, If-None-Match, X-Request-Id, Content-Type, Authorization, X-API-Key",
             ))
             .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
             .finish();

@@ -4,5 +4,6 @@ pub mod accept;
 pub mod cors;
 pub mod etag;
 pub mod problem_bodies;
+pub mod rate_limit;
 pub mod request_id;
 pub mod response_cache;

@@ -1,5 +1,6 @@
 //! The HTTP API, through a real socket.
 
+mod auth;
 mod cache;
 mod health;
 mod prices;

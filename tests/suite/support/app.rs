@@ -1,5 +1,6 @@
 //! A real server on a free port over a throwaway database, as a client sees it.
 
+use priceline_api::auth::Security;
 use priceline_api::cli::open_database;
 use priceline_api::middleware::cors::CorsOrigins;
 use priceline_api::startup::Application;
@@ -20,11 +21,17 @@ pub struct TestApp {
 
 impl TestApp {
     /// Migrates the database, starts the server on 127.0.0.1:0 in the background and returns its address.
+    /// The API is open and not rate limited.
     pub async fn spawn(db: TestDb) -> Self {
+        Self::spawn_with(db, Security::open()).await
+    }
+
+    /// As [`TestApp::spawn`], with these credentials and rate limit.
+    pub async fn spawn_with(db: TestDb, security: Security) -> Self {
         let pool = open_database(&db.url, 2, true).expect("open the test database");
         let listen = "127.0.0.1:0".parse().expect("loopback address");
         let cors = CorsOrigins::new(vec![ALLOWED_ORIGIN.to_owned()]);
-        let application = Application::build(listen, Some(1), cors, pool, CACHE_BYTES)
+        let application = Application::build(listen, Some(1), cors, security, pool, CACHE_BYTES)
             .expect("bind the test server");
         let address = format!("http://127.0.0.1:{}", application.port());
         actix_web::rt::spawn(application.run_until_stopped());

@@ -1,0 +1,179 @@
+//! API keys: the server holds only their SHA-256 hashes (`PRICELINE_API_KEYS`), so a leaked setting
+//! or log line reveals no key. A presented key is hashed and compared against every entry in constant
+//! time.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// What every generated key starts with, so a key found in a file or a log is recognisable.
+pub const KEY_PREFIX: &str = "plk_";
+
+/// The header that carries an API key.
+pub const HEADER: &str = "X-API-Key";
+
+struct Entry {
+    name: Arc<str>,
+    hash: [u8; 32],
+}
+
+/// The configured keys: names and hashes. Debug output shows the names only.
+#[derive(Clone, Default)]
+pub struct ApiKeys(Arc<[Entry]>);
+
+impl fmt::Debug for ApiKeys {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_list()
+            .entries(self.0.iter().map(|entry| &entry.name))
+            .finish()
+    }
+}
+
+impl ApiKeys {
+    /// Parses comma-separated `name:sha256hex` entries. The error says which entry is wrong and why,
+    /// without echoing it: a pasted key in the wrong place must not end up in a log.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut entries: Vec<Entry> = Vec::new();
+        let items = text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty());
+        for (index, item) in items.enumerate() {
+            let position = index + 1;
+            let Some((name, hash)) = item.split_once(':') else {
+                return Err(format!(
+                    "entry {position} is not name:sha256hex (generate one with `priceline api-key NAME`)"
+                ));
+            };
+            let name = name.trim();
+            check_name(name).map_err(|reason| format!("entry {position}: {reason}"))?;
+            let hash = decode_hash(hash.trim()).ok_or_else(|| {
+                format!(
+                    "entry {position} ({name}): the hash must be 64 hexadecimal digits (SHA-256)"
+                )
+            })?;
+            if entries.iter().any(|entry| &*entry.name == name) {
+                return Err(format!("entry {position}: the name {name} is used twice"));
+            }
+            entries.push(Entry {
+                name: name.into(),
+                hash,
+            });
+        }
+        Ok(Self(entries.into()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The name of the key `presented`, if it is one of ours. Every entry is compared, in constant
+    /// time, whatever matches first.
+    pub fn find(&self, presented: &[u8]) -> Option<Arc<str>> {
+        let digest: [u8; 32] = Sha256::digest(presented).into();
+        let mut found = None;
+        for entry in self.0.iter() {
+            if bool::from(entry.hash.ct_eq(&digest)) {
+                found = Some(entry.name.clone());
+            }
+        }
+        found
+    }
+}
+
+/// Key names become rate-limit keys and log fields: short, printable, no separators.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "the name {name:?} must be 1 to 64 letters, digits, '-', '_' or '.'"
+        ))
+    }
+}
+
+fn decode_hash(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut hash = [0u8; 32];
+    for (byte, pair) in hash.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *byte = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(hash)
+}
+
+/// The lowercase hex SHA-256 of a key: what `PRICELINE_API_KEYS` holds for it.
+pub fn hash_hex(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// A new key: 32 bytes from the operating system's CSPRNG, base64url, behind [`KEY_PREFIX`].
+pub fn generate() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_key_is_found_by_its_hash_only() {
+        let key = generate().unwrap();
+        assert!(
+            key.starts_with(KEY_PREFIX) && key.len() == KEY_PREFIX.len() + 43,
+            "{key}"
+        );
+        assert_ne!(key, generate().unwrap());
+        let keys = ApiKeys::parse(&format!(
+            "other:{}, reporting:{}",
+            hash_hex("x"),
+            hash_hex(&key)
+        ))
+        .unwrap();
+        assert_eq!(keys.find(key.as_bytes()).as_deref(), Some("reporting"));
+        assert_eq!(keys.find(b"x").as_deref(), Some("other"));
+        assert_eq!(keys.find(b"plk_wrong"), None);
+        assert_eq!(format!("{keys:?}"), r#"["other", "reporting"]"#);
+    }
+
+    #[test]
+    fn malformed_entries_are_refused_without_echoing_them() {
+        let secret = "plk_pastedTheKeyInsteadOfItsHash";
+        for text in [
+            secret.to_owned(),
+            format!("name:{secret}"),
+            format!("bad name:{}", hash_hex("k")),
+            format!("a:{0},a:{0}", hash_hex("k")),
+            format!(":{}", hash_hex("k")),
+        ] {
+            let error = ApiKeys::parse(&text).unwrap_err();
+            assert!(!error.contains(secret), "{error}");
+            assert!(error.contains("entry"), "{error}");
+        }
+        assert!(ApiKeys::parse(" , ").unwrap().is_empty());
+        let upper = hash_hex("k").to_ascii_uppercase();
+        assert!(
+            ApiKeys::parse(&format!("k:{upper}"))
+                .unwrap()
+                .find(b"k")
+                .is_some()
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! Authentication of /v1 requests: an API key in `X-API-Key` or a JWT in `Authorization: Bearer`.
+//! Credentials are read from headers only, never from the query string (which ends up in logs).
+//!
+//! Two middleware steps surround the rate limiter: [`authenticate`] (outside it) verifies the
+//! credential and records who called, so the limiter can keep one budget per caller; [`enforce`]
+//! (inside it) turns a refused credential into its 401/403. Refused requests are thereby rate limited
+//! too, by address, which slows down guessing.
+
+pub mod api_key;
+pub mod jwt;
+
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError, web};
+
+use crate::problem::ApiError;
+use api_key::ApiKeys;
+use jwt::{JwtVerifier, Refusal};
+
+/// Who made a request, once a credential verified.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// The name of an API key in `PRICELINE_API_KEYS`.
+    ApiKey(Arc<str>),
+    /// The `sub` claim of a bearer token.
+    Subject(Arc<str>),
+}
+
+/// Which credentials the server accepts. With none configured the API is open.
+#[derive(Debug, Clone, Default)]
+pub struct AuthPolicy {
+    api_keys: ApiKeys,
+    jwt: Option<JwtVerifier>,
+}
+
+/// A refused credential, carried from [`authenticate`] to [`enforce`].
+struct Refused(ApiError);
+
+const REQUIRED: &str = "this API requires a credential: an API key in the X-API-Key header or a \
+                        bearer token (JWT) in the Authorization header";
+
+impl AuthPolicy {
+    pub fn new(api_keys: ApiKeys, jwt: Option<JwtVerifier>) -> Self {
+        Self { api_keys, jwt }
+    }
+
+    /// No credential configured: every request is let through.
+    pub fn is_open(&self) -> bool {
+        self.api_keys.is_empty() && self.jwt.is_none()
+    }
+
+    /// The caller named by the request's credential. An API key is tried first when both are sent.
+    fn check(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        if let Some(key) = headers.get(api_key::HEADER) {
+            let refused = |detail: &str| ApiError::Unauthorized {
+                header: Some(api_key::HEADER),
+                detail: detail.to_owned(),
+            };
+            if self.api_keys.is_empty() {
+                return Err(refused(
+                    "this server accepts no API keys; use a bearer token",
+                ));
+            }
+            return self
+                .api_keys
+                .find(key.as_bytes())
+                .map(Caller::ApiKey)
+                .ok_or_else(|| refused("the API key in X-API-Key is not known"));
+        }
+        let Some(authorization) = headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::Unauthorized {
+                header: None,
+                detail: REQUIRED.to_owned(),
+            });
+        };
+        let refused = |detail: String| ApiError::Unauthorized {
+            header: Some("Authorization"),
+            detail,
+        };
+        let token = authorization
+            .to_str()
+            .ok()
+            .and_then(|value| {
+                let (scheme, token) = value.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                refused("the Authorization header must be `Bearer <token>`".to_owned())
+            })?;
+        let Some(verifier) = &self.jwt else {
+            return Err(refused(
+                "this server accepts no bearer tokens; send an API key in X-API-Key".to_owned(),
+            ));
+        };
+        match verifier.verify(token) {
+            Ok(subject) => Ok(Caller::Subject(subject)),
+            Err(Refusal::Invalid(detail)) => Err(refused(detail)),
+            Err(Refusal::MissingScope) => Err(ApiError::Forbidden {
+                header: "Authorization",
+                detail: format!(
+                    "the bearer token's scope does not include {}",
+                    jwt::REQUIRED_SCOPE
+                ),
+            }),
+        }
+    }
+}
+
+/// Only the data API is protected: health probes, the spec and Swagger UI stay open.
+pub fn protects(path: &str) -> bool {
+    path == "/v1" || path.starts_with("/v1/")
+}
+
+/// Verifies the credential of a /v1 request and records the [`Caller`] (or the refusal) in the
+/// request's extensions. Reads the policy from app data.
+pub async fn authenticate(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let policy = request.app_data::<web::Data<AuthPolicy>>().cloned();
+    if let Some(policy) = policy.filter(|policy| !policy.is_open())
+        && protects(request.path())
+    {
+        match policy.check(request.headers()) {
+            Ok(caller) => {
+                request.extensions_mut().insert(caller);
+            }
+            Err(error) => {
+                request.extensions_mut().insert(Refused(error));
+            }
+        }
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
+}
+
+/// Answers a request whose credential [`authenticate`] refused, before it reaches a handler (or a
+/// cache).
+pub async fn enforce(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let refused = request.extensions_mut().remove::<Refused>();
+    if let Some(Refused(error)) = refused {
+        tracing::info!(path = request.path(), %error, "credential refused");
+        return Ok(request.into_response(error.error_response()));
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
+}
+
+/// How the HTTP server protects the API: who may call it, and how often.
+#[derive(Debug, Clone)]
+pub struct Security {
+    pub auth: AuthPolicy,
+    pub rate_limit: crate::middleware::rate_limit::RateLimitSettings,
+}
+
+impl Security {
+    /// No credential required and no rate limit.
+    pub fn open() -> Self {
+        Self {
+            auth: AuthPolicy::default(),
+            rate_limit: crate::middleware::rate_limit::RateLimitSettings::OFF,
+        }
+    }
+}
