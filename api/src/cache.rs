@@ -8,13 +8,19 @@
 //!
 //! The version is taken *before* the response is computed: a response computed while an import
 //! commits is stored under the older version and dropped at the next check, never served as new.
+//!
+//! Concurrent misses of one URL are computed once: the first request computes, the others wait for
+//! it and are then served its response. Right after an import empties the cache, 32 clients asking
+//! for a common code's statistics cost one computation, not 32.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use lru::LruCache;
 use priceline_store::queries::DataVersion;
+use tokio::sync::watch;
 
 /// How stale a response may be after an import commits.
 pub const VERSION_CHECK_INTERVAL: Duration = Duration::from_millis(250);
@@ -37,6 +43,13 @@ struct Entries {
     checking: bool,
     lru: LruCache<String, Arc<CachedResponse>>,
     bytes: usize,
+    /// URLs being computed, each with a channel that closes when its computation ends.
+    computing: HashMap<String, watch::Receiver<()>>,
+}
+
+/// The right to compute one URL's response; waiting requests wake when it is dropped.
+pub struct Computing {
+    _done: watch::Sender<()>,
 }
 
 pub struct ResponseCache {
@@ -47,8 +60,10 @@ pub struct ResponseCache {
 /// What a request learns from the cache before computing its response.
 pub enum Lookup {
     Hit(Arc<CachedResponse>),
-    /// Not cached: store the response under this version once computed.
-    Miss(DataVersion),
+    /// Not cached: compute it, store it under this version, then drop the [`Computing`].
+    Miss(DataVersion, Computing),
+    /// Another request is computing it: wait for the channel to close, then look up again.
+    Wait(watch::Receiver<()>),
     /// The version is due for a check and this request does it, then looks up again with
     /// [`ResponseCache::lookup_checked`].
     Check,
@@ -67,6 +82,7 @@ impl ResponseCache {
                 checking: false,
                 lru: LruCache::unbounded(),
                 bytes: 0,
+                computing: HashMap::new(),
             }),
         }
     }
@@ -105,10 +121,18 @@ impl ResponseCache {
         let Some(version) = entries.version else {
             return Lookup::Bypass;
         };
-        match entries.lru.get(key) {
-            Some(hit) => Lookup::Hit(hit.clone()),
-            None => Lookup::Miss(version),
+        if let Some(hit) = entries.lru.get(key) {
+            return Lookup::Hit(hit.clone());
         }
+        // A closed channel is a computation that ended without storing (an error, say): take over.
+        if let Some(running) = entries.computing.get(key)
+            && running.has_changed().is_ok()
+        {
+            return Lookup::Wait(running.clone());
+        }
+        let (done, running) = watch::channel(());
+        entries.computing.insert(key.to_owned(), running);
+        Lookup::Miss(version, Computing { _done: done })
     }
 
     /// Records the version a checking request read (`None` when reading it failed), dropping every
@@ -131,9 +155,11 @@ impl ResponseCache {
     pub fn store(&self, key: String, version: DataVersion, response: CachedResponse) {
         let size = key.len() + response.body.len();
         if size > MAX_ENTRY_BYTES.min(self.capacity_bytes) {
+            self.entries().computing.remove(&key);
             return;
         }
         let mut entries = self.entries();
+        entries.computing.remove(&key);
         if entries.version != Some(version) {
             return;
         }
@@ -178,16 +204,16 @@ mod tests {
         let cache = ResponseCache::new(1024);
         let first = DataVersion::for_tests(1);
         checked(&cache, first);
-        assert!(matches!(cache.lookup("/v1/a"), Lookup::Miss(v) if v == first));
+        assert!(matches!(cache.lookup("/v1/a"), Lookup::Miss(v, _) if v == first));
         cache.store("/v1/a".into(), first, body(10));
         assert!(matches!(cache.lookup("/v1/a"), Lookup::Hit(hit) if hit.body.len() == 10));
         // A response computed at an older version is never stored.
         cache.store("/v1/b".into(), DataVersion::for_tests(0), body(10));
-        assert!(matches!(cache.lookup("/v1/b"), Lookup::Miss(_)));
+        assert!(matches!(cache.lookup("/v1/b"), Lookup::Miss(..)));
         // A new version empties the cache.
         cache.entries().checked_at = None;
         checked(&cache, DataVersion::for_tests(2));
-        assert!(matches!(cache.lookup("/v1/a"), Lookup::Miss(_)));
+        assert!(matches!(cache.lookup("/v1/a"), Lookup::Miss(..)));
     }
 
     #[test]
@@ -200,11 +226,34 @@ mod tests {
         assert!(matches!(cache.lookup("/v1/a"), Lookup::Hit(_)));
         cache.store("/v1/c".into(), version, body(40));
         assert!(matches!(cache.lookup("/v1/a"), Lookup::Hit(_)));
-        assert!(matches!(cache.lookup("/v1/b"), Lookup::Miss(_)));
+        assert!(matches!(cache.lookup("/v1/b"), Lookup::Miss(..)));
         assert!(matches!(cache.lookup("/v1/c"), Lookup::Hit(_)));
         // Larger than the whole cache: not kept.
         cache.store("/v1/d".into(), version, body(200));
-        assert!(matches!(cache.lookup("/v1/d"), Lookup::Miss(_)));
+        assert!(matches!(cache.lookup("/v1/d"), Lookup::Miss(..)));
+    }
+
+    #[test]
+    fn one_request_computes_while_the_others_wait() {
+        let cache = ResponseCache::new(1024);
+        let version = DataVersion::for_tests(1);
+        checked(&cache, version);
+        let Lookup::Miss(_, computing) = cache.lookup("/v1/a") else {
+            panic!("the first request computes");
+        };
+        let Lookup::Wait(waiting) = cache.lookup("/v1/a") else {
+            panic!("a second request waits");
+        };
+        cache.store("/v1/a".into(), version, body(10));
+        drop(computing);
+        assert!(waiting.has_changed().is_err(), "the waiter is woken");
+        assert!(matches!(cache.lookup("/v1/a"), Lookup::Hit(_)));
+        // A computation that ends without storing hands over to the next request.
+        let Lookup::Miss(_, failed) = cache.lookup("/v1/b") else {
+            panic!("computes");
+        };
+        drop(failed);
+        assert!(matches!(cache.lookup("/v1/b"), Lookup::Miss(..)));
     }
 
     #[test]

@@ -41,7 +41,12 @@ pub async fn response_cache(
         cache.checked(read);
         lookup = cache.lookup_checked(&key);
     }
-    let version = match lookup {
+    while let Lookup::Wait(mut running) = lookup {
+        // Closed (never sent on) when the computing request is done, whatever its outcome.
+        let _ = running.changed().await;
+        lookup = cache.lookup_checked(&key);
+    }
+    let computing = match lookup {
         Lookup::Hit(hit) => {
             let response = HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, hit.content_type.clone()))
@@ -49,11 +54,12 @@ pub async fn response_cache(
                 .body(hit.body.clone());
             return Ok(request.into_response(response));
         }
-        Lookup::Miss(version) => Some(version),
-        Lookup::Check | Lookup::Bypass => None,
+        Lookup::Miss(version, computing) => Some((version, computing)),
+        Lookup::Check | Lookup::Wait(_) | Lookup::Bypass => None,
     };
+    // Dropping `computing` (on any return below, or if this request is cancelled) wakes the waiters.
     let response = next.call(request).await?;
-    let Some(version) = version else {
+    let Some((version, _computing)) = computing else {
         return Ok(response.map_into_boxed_body());
     };
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
