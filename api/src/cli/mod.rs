@@ -188,6 +188,14 @@ fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
             reports.push(report);
         }
     }
+    if reports
+        .iter()
+        .any(|report| report.status == Status::Imported)
+    {
+        priceline_store::planner::refresh_statistics(&mut connection).context(
+            "the files are imported, but refreshing the query planner's statistics failed",
+        )?;
+    }
     conclude(&reports, args.report.as_deref())
 }
 

@@ -12,6 +12,7 @@ mod rows;
 mod schema;
 
 pub mod migrations;
+pub mod planner;
 pub mod queries;
 pub mod snapshot;
 
