@@ -2,6 +2,7 @@
 
 mod auth;
 mod cache;
+mod errors;
 mod health;
 mod prices;
 mod spec;

@@ -175,7 +175,6 @@ on_both_backends! {
                 ("/v1/facilities?limit=0", "limit"),
                 ("/v1/facilities?limit=1001", "limit"),
                 ("/v1/prices?code=1&sort=cheap", "sort"),
-                ("/v1/prices?code=1&sort=amount", "kind"),
                 ("/v1/facilities?cursor=nonsense", "cursor"),
                 ("/v1/facilities?bogus=1", "bogus"),
                 ("/v1/facilities/abc", "id"),
