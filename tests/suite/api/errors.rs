@@ -371,3 +371,52 @@ fn each_error_status_is_documented_where_it_can_occur() {
         }
     }
 }
+
+/// A PostgreSQL database of its own, dropped (connections and all) while the server uses it: every
+/// request then waits for a connection that cannot be made, and is a 503 naming nothing internal.
+#[test]
+#[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
+fn a_postgres_database_that_goes_away_is_a_503() {
+    use priceline_store::{DatabaseUrl, connect};
+    let base_text = std::env::var("PRICELINE_TEST_POSTGRES_URL").unwrap();
+    let base = DatabaseUrl::parse(&base_text).unwrap();
+    let name = format!(
+        "priceline_gone_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut admin = connect(&base).unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .unwrap();
+    // The same server and credentials, another database: only the path after the last '/' changes.
+    let (prefix, rest) = base_text.rsplit_once('/').unwrap();
+    let query = rest
+        .split_once('?')
+        .map_or(String::new(), |(_, q)| format!("?{q}"));
+    let url = DatabaseUrl::parse(&format!("{prefix}/{name}{query}")).unwrap();
+    actix_web::rt::System::new().block_on(async {
+        let address = serve(open_database(&url, 2, true).unwrap());
+        let client = patient_client();
+        let (status, _, body) = send(client.get(format!("{address}/v1/payers")), Vec::new()).await;
+        assert_eq!(status, 200, "{body}");
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .unwrap();
+        let (api, ready) = tokio::join!(
+            send(
+                client.get(format!("{address}/v1/facilities?state=NY")),
+                Vec::new()
+            ),
+            send(client.get(format!("{address}/readyz")), Vec::new()),
+        );
+        for (path, (status, headers, body)) in [("/v1/facilities", api), ("/readyz", ready)] {
+            assert_problem(path, status, &headers, &body, 503);
+            assert_eq!(headers.get("retry-after").unwrap(), "5", "{path}");
+            assert!(!body.to_string().contains(&name), "{path}: {body}");
+        }
+    });
+}
