@@ -29,17 +29,28 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this occurrence, in plain words.
     pub detail: String,
-    /// The request parameter that was refused, for a 400; the credential header at fault
-    /// (`X-API-Key` or `Authorization`), for a 401 or 403 about a credential that was sent.
+    /// The request parameter that was refused, for a 400 or 422; the credential header at fault
+    /// (`X-API-Key` or `Authorization`), for a 401 or 403 about a credential that was sent;
+    /// `Content-Type`, for a 415.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+}
+
+/// The reason phrase of `status` as RFC 9110 names it: the `http` crate still has the RFC 7231
+/// names for 413 and 422.
+fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "Content Too Large",
+        StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable Content",
+        other => other.canonical_reason().unwrap_or("Error"),
+    }
 }
 
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             problem_type: "about:blank".to_owned(),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: title(status).to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
             parameter: None,
@@ -58,6 +69,9 @@ impl Problem {
 pub enum ApiError {
     #[error("{parameter}: {detail}")]
     InvalidParameter { parameter: String, detail: String },
+    /// Parameters that are each well-formed but contradict each other; `parameter` is the one to change.
+    #[error("{parameter}: {detail}")]
+    Contradiction { parameter: String, detail: String },
     /// No credential, or one that does not verify; `header` names the one at fault when one was sent.
     #[error("{detail}")]
     Unauthorized {
@@ -74,6 +88,14 @@ pub enum ApiError {
     NotFound(String),
     #[error("this API serves application/json (and application/problem+json for errors) only")]
     NotAcceptable,
+    /// A request body above [`crate::middleware::request_body::BODY_LIMIT`] bytes.
+    #[error("the request body is larger than {limit} bytes; /v1 requests take no body")]
+    ContentTooLarge { limit: usize },
+    /// A non-empty request body that is not JSON.
+    #[error(
+        "/v1 requests take no body; this one has a body that is not application/json: send none"
+    )]
+    UnsupportedMediaType,
     #[error("too many requests from this client; retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
     #[error("the database is unavailable")]
@@ -91,10 +113,21 @@ impl ApiError {
         }
     }
 
+    /// Well-formed parameters that contradict each other; `parameter` names the one to change.
+    pub fn contradiction(parameter: &str, detail: impl Into<String>) -> Self {
+        Self::Contradiction {
+            parameter: parameter.to_owned(),
+            detail: detail.into(),
+        }
+    }
+
     fn problem(&self) -> Problem {
         let mut problem = Problem::new(self.status_code(), self.to_string());
         problem.parameter = match self {
-            Self::InvalidParameter { parameter, .. } => Some(parameter.clone()),
+            Self::InvalidParameter { parameter, .. } | Self::Contradiction { parameter, .. } => {
+                Some(parameter.clone())
+            }
+            Self::UnsupportedMediaType => Some("Content-Type".to_owned()),
             Self::Unauthorized { header, .. } => header.map(str::to_owned),
             Self::Forbidden { header, .. } => Some((*header).to_owned()),
             _ => None,
@@ -107,6 +140,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            Self::Contradiction { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::ContentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -209,6 +245,13 @@ pub enum ReadErrors {
     /// The `Accept` header admits neither application/json nor application/problem+json.
     #[response(status = 406, content_type = "application/problem+json")]
     NotAcceptable(Problem),
+    /// The request carries a body larger than 64 KiB; /v1 requests take none.
+    #[response(status = 413, content_type = "application/problem+json")]
+    ContentTooLarge(Problem),
+    /// The request carries a non-empty body that is not `application/json`; /v1 requests take none.
+    /// `parameter` is `Content-Type`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
     /// This client (API key, token subject or address) sent more requests than its rate limit allows.
     #[response(
         status = 429,
@@ -227,6 +270,19 @@ pub enum ReadErrors {
     /// The database is unavailable; retry after the `Retry-After` seconds.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
+}
+
+/// The refusal of parameters that are each well-formed but contradict each other, documented on the
+/// operations whose parameters can (beside [`ReadErrors`]).
+#[derive(IntoResponses)]
+// Only its documentation is used, as for `ReadErrors`.
+#[allow(dead_code)]
+pub enum ContradictionErrors {
+    /// Parameters that are each well-formed but contradict each other, e.g. `min_amount` above
+    /// `max_amount`, or an amount bound or `sort=amount` without a `kind` that has an amount;
+    /// `parameter` names the one to change.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
 }
 
 /// The errors of the health checks, which take no parameters and read no resource.

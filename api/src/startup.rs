@@ -15,7 +15,9 @@ use crate::auth::{self, Security};
 use crate::cache::ResponseCache;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
-use crate::middleware::{accept, cors, etag, problem_bodies, request_id, response_cache};
+use crate::middleware::{
+    accept, cors, etag, problem_bodies, request_body, request_id, response_cache,
+};
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::problem::Problem;
@@ -132,6 +134,7 @@ impl Application {
                 .wrap(from_fn(etag::etag))
                 .wrap(from_fn(problem_bodies::problem_bodies))
                 .wrap(Compress::default())
+                .wrap(from_fn(request_body::refuse_bodies))
                 .wrap(from_fn(accept::require_json))
                 // Credentials and rate limit: outside every handler (and any response cache), inside
                 // CORS so preflights pass and refusals carry CORS headers.

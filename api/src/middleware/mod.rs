@@ -5,5 +5,6 @@ pub mod cors;
 pub mod etag;
 pub mod problem_bodies;
 pub mod rate_limit;
+pub mod request_body;
 pub mod request_id;
 pub mod response_cache;

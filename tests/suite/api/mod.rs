@@ -2,6 +2,9 @@
 
 mod auth;
 mod cache;
+mod endpoints;
+mod errors;
+mod examples;
 mod health;
 mod prices;
 mod spec;

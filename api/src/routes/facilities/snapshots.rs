@@ -32,8 +32,15 @@ pub async fn list_facility_snapshots(
     let limit = limit_or_default(query.limit);
     let page = with_connection(&state, move |connection| {
         // A facility without files is not one: 404 rather than an empty list.
-        facilities::get(connection, id, priceline_store::queries::Scope::Current)
-            .map_err(|_| ApiError::NotFound(format!("no facility {id}")))?;
+        // Only "not found" is a 404: a failing database stays a 500 or 503.
+        facilities::get(connection, id, priceline_store::queries::Scope::Current).map_err(
+            |error| match error {
+                priceline_store::StoreError::NotFound => {
+                    ApiError::NotFound(format!("no facility {id}"))
+                }
+                other => other.into(),
+            },
+        )?;
         Ok(source_files::list(connection, Some(id), before, limit)?)
     })
     .await?;

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::pagination::{self, PageInfo};
-use crate::problem::{ApiError, ReadErrors};
+use crate::problem::{ApiError, ContradictionErrors, ReadErrors};
 use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
 use crate::routes::query::ValidQuery;
 use crate::routes::with_connection;
@@ -80,16 +80,25 @@ impl PricesQuery {
             Some(PriceSortParam::Amount) => PriceSort::AmountAscending,
             Some(PriceSortParam::AmountDescending) => PriceSort::AmountDescending,
         };
+        // Each value below is well-formed on its own: refusing a combination is a 422, not a 400.
         if sort != PriceSort::Facility && amount_kind.is_none() {
-            return Err(ApiError::invalid(
+            return Err(ApiError::contradiction(
                 "kind",
                 "sorting by amount needs a kind with an amount (gross, discounted_cash, negotiated_dollar, negotiated_percentage, minimum or maximum)",
             ));
         }
         if (self.min_amount.is_some() || self.max_amount.is_some()) && amount_kind.is_none() {
-            return Err(ApiError::invalid(
+            return Err(ApiError::contradiction(
                 "kind",
                 "min_amount and max_amount bound the amount of a kind with an amount: give one",
+            ));
+        }
+        if let (Some(min), Some(max)) = (self.min_amount, self.max_amount)
+            && min > max
+        {
+            return Err(ApiError::contradiction(
+                "min_amount",
+                format!("{min} is above max_amount {max}: no amount lies between them"),
             ));
         }
         let has_criterion = self.code.is_some()
@@ -133,7 +142,11 @@ impl PricesQuery {
     tag = "prices",
     operation_id = "searchPrices",
     params(PricesQuery),
-    responses((status = 200, description = "A page of price lines", body = PriceList), ReadErrors)
+    responses(
+        (status = 200, description = "A page of price lines", body = PriceList),
+        ReadErrors,
+        ContradictionErrors
+    )
 )]
 #[get("/v1/prices")]
 pub async fn search_prices(
