@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::examples::{app_with_examples, cms, get};
+use super::examples::{app_with_examples, cms, get, walk};
 use crate::on_both_backends;
 use crate::support::app::TestApp;
 
@@ -164,6 +164,35 @@ on_both_backends! {
             let again = client.get(app.url("/v1/facilities")).insert_header(("If-None-Match", tag)).send().await.unwrap();
             assert_eq!(again.status().as_u16(), 304);
             assert!(again.headers().contains_key("x-request-id"));
+        });
+    }
+}
+
+on_both_backends! {
+    #[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+    fn a_code_listed_twice_by_an_item_gives_each_line_once(db: TestDb) {
+        actix_web::rt::System::new().block_on(async {
+            // The MRI item lists CPT 70551 as both of its codes.
+            let text = std::fs::read_to_string(cms("v3.0.0", "V3.0.0_Tall_CSV_Format_Example.csv")).unwrap();
+            let twice = text.replace(
+                "MRI of brain (no contrast),611,RC,70551,CPT,",
+                "MRI of brain (no contrast),70551,CPT,70551,CPT,",
+            );
+            assert_ne!(twice, text);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("twice.csv");
+            std::fs::write(&path, &twice).unwrap();
+            let mut connection = db.migrated();
+            crate::import::import(&mut connection, path.to_str().unwrap());
+            let app = TestApp::spawn(db).await;
+            let expected = twice.lines().filter(|line| line.starts_with("MRI of brain (no contrast),")).count();
+            assert!(expected >= 2);
+            for limit in [1, 2, 50] {
+                let (lines, _) = walk(&app, &format!("/v1/prices?code_type=CPT&code=70551&limit={limit}")).await;
+                let keys: BTreeSet<String> = lines.iter().map(|line| line["provenance"].to_string()).collect();
+                assert_eq!(lines.len(), expected, "limit {limit}: {lines:?}");
+                assert_eq!(keys.len(), expected, "limit {limit}: each line once");
+            }
         });
     }
 }

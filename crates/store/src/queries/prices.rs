@@ -377,10 +377,22 @@ pub fn search(
     } else {
         Snapshots::Ids(source_file_ids(connection, query.scope, &query.facilities)?)
     };
-    let rows = match &query.code {
-        Some(code) => by_code(connection, query, code.trim(), &files, after, limit)?,
-        None => by_charge(connection, query, &files, after, limit)?,
+    // A code listed twice by one item repeats that item's lines, so a code's lookup reads twice the
+    // page (plus the one row that tells whether a next page exists) and drops the repeats.
+    let (rows, fetched) = match &query.code {
+        Some(code) => {
+            let fetch = 2 * (limit + 1);
+            let rows = by_code(connection, query, code.trim(), &files, after, fetch)?;
+            (rows, fetch)
+        }
+        None => (
+            by_charge(connection, query, &files, after, limit + 1)?,
+            limit + 1,
+        ),
     };
+    // A full fetch means more rows follow, even if repeats left fewer lines than a page.
+    let more = rows.len() == fetched;
+    let rows = without_repeats(rows);
     let lines = lines(connection, rows)?;
     let amount_kind = sort_kind(query).map(|(kind, _)| kind);
     let sort_value = |line: &PriceLine| -> Option<i64> {
@@ -411,7 +423,10 @@ pub fn search(
             (line, key)
         })
         .collect();
-    let page = Page::from_overfetch(keyed, limit, |(_, key)| *key, None);
+    let mut page = Page::from_overfetch(keyed, limit, |(_, key)| *key, None);
+    if more && page.next.is_none() && !page.items.is_empty() {
+        page.next = page.items.last().map(|(_, key)| *key);
+    }
     Ok(Page {
         items: page.items.into_iter().map(|(line, _)| line).collect(),
         next: page.next,
@@ -419,7 +434,7 @@ pub fn search(
     })
 }
 
-/// One code's lines, driven by `item_codes(code_type, code, facility_id, item_id, …)`: in facility
+/// At most `fetch` rows of one code's lines, driven by `item_codes(code_type, code, facility_id, item_id, …)`: in facility
 /// order that index delivers the lines in page order, so a page reads about `limit` rows however
 /// common the code is (a CPT code can have tens of thousands of lines across 200 facilities).
 fn by_code(
@@ -428,19 +443,8 @@ fn by_code(
     code: &str,
     files: &Snapshots,
     after: Option<&PriceKey>,
-    limit: usize,
+    fetch: usize,
 ) -> StoreResult<Vec<LineRow>> {
-    // An item that lists the same code twice is matched once, by its first listing.
-    let earlier = diesel::alias!(item_codes as earlier_codes);
-    let listed_before = earlier
-        .filter(earlier.field(item_codes::item_id).eq(item_codes::item_id))
-        .filter(earlier.field(item_codes::position).lt(item_codes::position))
-        .filter(
-            earlier
-                .field(item_codes::code_type)
-                .eq(item_codes::code_type),
-        )
-        .filter(earlier.field(item_codes::code).eq(item_codes::code));
     let sql = item_codes::table
         .inner_join(standard_charges::table.on(standard_charges::item_id.eq(item_codes::item_id)))
         .inner_join(items::table.on(items::id.eq(item_codes::item_id)))
@@ -451,12 +455,16 @@ fn by_code(
                 .nullable()
                 .eq(payer_rates::payer_plan_id.nullable())),
         )
-        .filter(item_codes::code_type.eq_any(code_types(query)))
         .filter(item_codes::code.eq(code.to_owned()))
-        .filter(diesel::dsl::not(diesel::dsl::exists(listed_before)))
         .select(line_columns!())
-        .limit(limit as i64 + 1)
+        .limit(fetch as i64)
         .into_boxed();
+    // One type as `=`, not `= ANY(array)`: PostgreSQL estimates a common code's rows from `=` well
+    // enough to read the index in order, and from the array as a handful, which makes it sort them all.
+    let sql = match query.code_type {
+        Some(code_type) => sql.filter(item_codes::code_type.eq(code_type.as_str())),
+        None => sql.filter(item_codes::code_type.eq_any(code_types(query))),
+    };
     let sql = in_snapshots!(sql, item_codes::source_file_id, files);
     let sql = criteria_and_order!(
         connection,
@@ -469,13 +477,21 @@ fn by_code(
     Ok(sql.load(connection)?)
 }
 
-/// Lines without a code criterion, driven by the charges of the snapshots in scope.
+/// Drops the repeats a code listed twice by one item gives (its lines twice, side by side in any
+/// order). Done here rather than by a NOT EXISTS in SQL: PostgreSQL carries the code's constants into
+/// such a subquery and reads every listing of a common code for each line.
+fn without_repeats(mut rows: Vec<LineRow>) -> Vec<LineRow> {
+    rows.dedup_by_key(|row| (row.0.id, row.3.as_ref().map(|rate| rate.id)));
+    rows
+}
+
+/// At most `fetch` lines without a code criterion, driven by the charges of the snapshots in scope.
 fn by_charge(
     connection: &mut DbConnection,
     query: &PriceQuery,
     files: &Snapshots,
     after: Option<&PriceKey>,
-    limit: usize,
+    fetch: usize,
 ) -> StoreResult<Vec<LineRow>> {
     let sql = standard_charges::table
         .inner_join(items::table)
@@ -489,7 +505,7 @@ fn by_charge(
                 .eq(payer_rates::payer_plan_id.nullable())),
         )
         .select(line_columns!())
-        .limit(limit as i64 + 1)
+        .limit(fetch as i64)
         .into_boxed();
     let mut sql = in_snapshots!(sql, standard_charges::source_file_id, files);
     if query.code_type.is_some() {
