@@ -100,8 +100,35 @@ fn serve(database: &str, port: u16, cache_mb: &str) -> Server {
     server
 }
 
-/// wrk's requests/s and 99th-percentile latency for one URL.
+/// The time of one GET of `url` (`http://host:port/path`), read to the end: a first request, before
+/// any cache holds its answer.
+fn first_request(url: &str) -> Duration {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let started = Instant::now();
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the server");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send a request");
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .expect("read the response");
+    assert!(
+        response.starts_with(b"HTTP/1.1 200"),
+        "GET {url}: {}",
+        String::from_utf8_lossy(&response[..response.len().min(200)])
+    );
+    started.elapsed()
+}
+
+/// The first request's time, then wrk's requests/s and latency percentiles for one URL: wrk measures
+/// the steady state, after the first request has filled the response cache (when it is on).
 fn load_test(label: &str, url: &str) {
+    let first = first_request(url);
     let output = Command::new("wrk")
         .args(["-t2", "-c32", "-d", SECONDS, "--latency", url])
         .output();
@@ -123,7 +150,8 @@ fn load_test(label: &str, url: &str) {
         .trim()
         .to_owned();
     println!(
-        "{label:40} {:>10} req/s  p50 {:>9}  p99 {:>9}  {non_2xx}",
+        "{label:32} first {:>9.1?}  {:>10} req/s  p50 {:>9}  p99 {:>9}  {non_2xx}",
+        first,
         field("Requests/sec:"),
         field("50%"),
         field("99%")
