@@ -5,6 +5,7 @@ mod cli;
 mod cms_examples;
 mod generated;
 mod interrupted;
+mod settings;
 
 use priceline_api::importer::{DocumentReport, Quiet, import_path};
 use priceline_domain::Item;
