@@ -20,12 +20,10 @@ pub async fn response_cache(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let cacheable = *request.method() == Method::GET && request.path().starts_with("/v1/");
-    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let Some(state) = state.filter(|_| cacheable) else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    if !cacheable {
-        return Ok(next.call(request).await?.map_into_boxed_body());
-    }
     let key = request.uri().to_string();
     let cache: &ResponseCache = &state.cache;
     let mut lookup = cache.lookup(&key);
@@ -74,19 +72,22 @@ pub async fn response_cache(
             ApiError::Internal.error_response(),
         ));
     };
+    let mut response = head.set_body(body.clone());
     if let Ok(etag) = header::HeaderValue::from_str(&etag::tag(&body)) {
+        // Tagged here, so the ETag middleware outside does not hash the body a second time.
+        response.headers_mut().insert(header::ETAG, etag.clone());
         cache.store(
             key,
             version,
             CachedResponse {
                 content_type,
                 etag,
-                body: body.clone(),
+                body,
             },
         );
     }
     Ok(ServiceResponse::new(
         request,
-        head.set_body(body).map_into_boxed_body(),
+        response.map_into_boxed_body(),
     ))
 }

@@ -326,18 +326,21 @@ enum Snapshots {
     Ids(Vec<i64>),
 }
 
-/// `$sql` filtered to rows whose `$column` (a source file id) is one of `$snapshots`.
-macro_rules! in_snapshots {
-    ($sql:expr, $column:expr, $snapshots:expr) => {
+/// `$body` with `$set` bound to `$snapshots` as something `eq_any` takes: the subquery of current
+/// snapshots, or the list of ids. Each arm has its own type, so callers build their filter inside.
+macro_rules! with_snapshots {
+    ($snapshots:expr, |$set:ident| $body:expr) => {
         match $snapshots {
-            Snapshots::Current => $sql.filter(
-                $column.eq_any(
-                    facilities::table
-                        .filter(facilities::current_source_file_id.is_not_null())
-                        .select(facilities::current_source_file_id.assume_not_null()),
-                ),
-            ),
-            Snapshots::Ids(ids) => $sql.filter($column.eq_any(ids)),
+            Snapshots::Current => {
+                let $set = facilities::table
+                    .filter(facilities::current_source_file_id.is_not_null())
+                    .select(facilities::current_source_file_id.assume_not_null());
+                $body
+            }
+            Snapshots::Ids(ids) => {
+                let $set = ids;
+                $body
+            }
         }
     };
 }
@@ -465,7 +468,8 @@ fn by_code(
         Some(code_type) => sql.filter(item_codes::code_type.eq(code_type.as_str())),
         None => sql.filter(item_codes::code_type.eq_any(code_types(query))),
     };
-    let sql = in_snapshots!(sql, item_codes::source_file_id, files);
+    let sql = with_snapshots!(files, |set| sql
+        .filter(item_codes::source_file_id.eq_any(set)));
     let sql = criteria_and_order!(
         connection,
         sql,
@@ -507,31 +511,17 @@ fn by_charge(
         .select(line_columns!())
         .limit(fetch as i64)
         .into_boxed();
-    let mut sql = in_snapshots!(sql, standard_charges::source_file_id, files);
+    let mut sql = with_snapshots!(files, |set| sql
+        .filter(standard_charges::source_file_id.eq_any(set)));
     if query.code_type.is_some() {
         let coded = item_codes::table.filter(item_codes::code_type.eq_any(code_types(query)));
-        // Written out per arm: a boxed subquery has no SQL on a MultiConnection's backends.
-        sql = match files {
-            Snapshots::Current => sql.filter(
-                standard_charges::item_id.eq_any(
-                    coded
-                        .filter(
-                            item_codes::source_file_id.eq_any(
-                                facilities::table
-                                    .select(facilities::current_source_file_id.assume_not_null()),
-                            ),
-                        )
-                        .select(item_codes::item_id),
-                ),
-            ),
-            Snapshots::Ids(ids) => sql.filter(
-                standard_charges::item_id.eq_any(
-                    coded
-                        .filter(item_codes::source_file_id.eq_any(ids))
-                        .select(item_codes::item_id),
-                ),
-            ),
-        };
+        // Inside each arm: a boxed subquery has no SQL on a MultiConnection's backends.
+        sql = with_snapshots!(files, |set| {
+            let items = coded
+                .filter(item_codes::source_file_id.eq_any(set))
+                .select(item_codes::item_id);
+            sql.filter(standard_charges::item_id.eq_any(items))
+        });
     }
     let sql = criteria_and_order!(
         connection,
