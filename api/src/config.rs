@@ -334,12 +334,21 @@ mod tests {
             (WORKERS, "many"),
             (DATABASE_URL, "mysql://db/prices"),
             (LOG, "info,[["),
+            (CACHE_MB, "lots"),
+            (CACHE_MB, "100000"),
         ];
         for (variable, value) in cases {
             let error = settings(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable);
             assert!(error.to_string().contains(variable), "{error}");
         }
+    }
+
+    #[test]
+    fn the_cache_size_is_in_megabytes_and_zero_turns_it_off() {
+        assert_eq!(settings(&[]).unwrap().cache_bytes, 64 * 1024 * 1024);
+        assert_eq!(settings(&[(CACHE_MB, "0")]).unwrap().cache_bytes, 0);
+        assert_eq!(settings(&[(CACHE_MB, " 8 ")]).unwrap().cache_bytes, 8 << 20);
     }
 
     #[test]
