@@ -10,7 +10,8 @@ use std::time::Instant;
 use priceline_domain::Ein;
 use priceline_ingest::{Document, IngestError, RawRecord, ReadOptions, ReadReport, Record, sniff};
 use priceline_store::snapshot::{
-    self, FileReport, SnapshotIds, SnapshotWriter, StoredFinding, StoredQuarantine,
+    self, Begin, FileReport, ImportSession, SnapshotIds, SnapshotWriter, StoredFinding,
+    StoredQuarantine,
 };
 use priceline_store::{DbConnection, QueryError, StoreError};
 
@@ -140,8 +141,8 @@ pub fn import_document(
             progress,
             bytes_read: &bytes_read,
         };
-        snapshot::import(connection, move |connection| {
-            write(connection, document.name(), receiver, reader, &advance)
+        snapshot::import(connection, move |session| {
+            write(session, document.name(), receiver, reader, &advance)
         })
     });
     report.seconds = started.elapsed().as_secs_f64();
@@ -197,57 +198,46 @@ struct Advance<'a> {
 /// The writer's side, inside the import transaction: store records as they arrive, then the findings
 /// and counts once the reader has finished. Returning an error rolls everything back.
 fn write(
-    connection: &mut DbConnection,
+    session: ImportSession<'_>,
     file_name: &str,
     receiver: Receiver<Vec<Record>>,
     reader: ScopedJoinHandle<'_, Result<ReadReport, IngestError>>,
     progress: &Advance<'_>,
 ) -> Result<(SnapshotIds, ReadReport), Failure> {
+    // The session is handed to the writer at the header; a second header finds it gone.
+    let mut session = Some(session);
     let mut writer: Option<SnapshotWriter> = None;
     for batch in receiver.iter() {
         for record in batch {
             if let Record::Header(header) = record {
-                if writer.is_some() {
-                    return Err(Failure::SecondHeader);
-                }
-                // Checked again under the import lock: a concurrent import of the same bytes may
-                // have committed since the first look.
-                if let Some(ids) = snapshot::find_by_sha256(connection, &header.file.sha256)? {
-                    return Err(Failure::AlreadyImported(ids));
-                }
+                let session = session.take().ok_or(Failure::SecondHeader)?;
                 let mut facility = header.facility;
                 if facility.ein.is_none() {
                     facility.ein = Ein::from_file_name(file_name);
                 }
-                writer = Some(SnapshotWriter::begin(
-                    connection,
-                    &facility.key(),
-                    &facility,
-                    &header.file,
-                )?);
+                // `begin` looks for the same bytes again under the import lock: a concurrent
+                // import of them may have committed since the first look.
+                match SnapshotWriter::begin(session, &facility.key(), &facility, &header.file)? {
+                    Begin::Writer(started) => writer = Some(started),
+                    Begin::AlreadyImported(ids) => return Err(Failure::AlreadyImported(ids)),
+                }
                 continue;
             }
             let writer = writer.as_mut().ok_or(Failure::NoHeader)?;
             match record {
                 Record::Header(_) => {}
-                Record::Item(item) => writer.push_item(connection, &item)?,
-                Record::Modifier(modifier) => {
-                    writer.push_modifier(connection, &modifier.modifier)?
-                }
-                Record::Quarantined(quarantined) => writer.push_quarantined(
-                    connection,
-                    StoredQuarantine {
-                        location: quarantined.source.to_string(),
-                        raw: match quarantined.raw {
-                            RawRecord::Cells(cells) => {
-                                serde_json::to_string(&cells).unwrap_or_default()
-                            }
-                            RawRecord::Json(text) => text,
-                        },
-                        findings_json: serde_json::to_string(&quarantined.findings)
-                            .unwrap_or_default(),
+                Record::Item(item) => writer.push_item(&item)?,
+                Record::Modifier(modifier) => writer.push_modifier(&modifier.modifier)?,
+                Record::Quarantined(quarantined) => writer.push_quarantined(StoredQuarantine {
+                    location: quarantined.source.to_string(),
+                    raw: match quarantined.raw {
+                        RawRecord::Cells(cells) => {
+                            serde_json::to_string(&cells).unwrap_or_default()
+                        }
+                        RawRecord::Json(text) => text,
                     },
-                )?,
+                    findings_json: serde_json::to_string(&quarantined.findings).unwrap_or_default(),
+                })?,
             }
         }
         if let Some(writer) = &writer {
@@ -261,24 +251,18 @@ fn write(
     let read = reader.join().map_err(|_| Failure::ReaderPanicked)??;
     let mut writer = writer.ok_or(Failure::NoHeader)?;
     for finding in &read.findings.findings {
-        writer.push_finding(
-            connection,
-            StoredFinding {
-                severity: finding.severity.as_str().to_owned(),
-                rule: finding.rule.clone(),
-                location: finding.location.clone(),
-                message: finding.message.clone(),
-            },
-        )?;
+        writer.push_finding(StoredFinding {
+            severity: finding.severity.as_str().to_owned(),
+            rule: finding.rule.clone(),
+            location: finding.location.clone(),
+            message: finding.message.clone(),
+        })?;
     }
-    let ids = writer.finish(
-        connection,
-        &FileReport {
-            rows_read: read.summary.data_rows,
-            duplicate_rows: read.summary.duplicate_rows,
-            error_count: read.findings.errors,
-            alert_count: read.findings.alerts,
-        },
-    )?;
+    let ids = writer.finish(&FileReport {
+        rows_read: read.summary.data_rows,
+        duplicate_rows: read.summary.duplicate_rows,
+        error_count: read.findings.errors,
+        alert_count: read.findings.alerts,
+    })?;
     Ok((ids, read))
 }

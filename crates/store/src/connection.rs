@@ -159,7 +159,7 @@ pub fn connect(url: &DatabaseUrl) -> StoreResult<DbConnection> {
 }
 
 /// How long a statement waits for SQLite's write lock before failing.
-pub(crate) const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
+const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
 
 /// WAL lets readers go on while an import writes; busy_timeout makes writers wait instead of failing;
 /// a 32 MB page cache (allocated as used) keeps the indexes an import extends in memory;

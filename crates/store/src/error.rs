@@ -27,6 +27,9 @@ pub enum StoreError {
     NotFound,
     #[error(transparent)]
     Query(diesel::result::Error),
+    /// From the SQLite import connection (`snapshot::sqlite`).
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 impl From<diesel::result::Error> for StoreError {

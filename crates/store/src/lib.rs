@@ -16,8 +16,6 @@ pub mod planner;
 pub mod queries;
 pub mod snapshot;
 
-mod bulk;
-
 pub use connection::{Backend, DatabaseUrl, DbConnection, connect, ping};
 pub use error::{StoreError, StoreResult};
 pub use pool::{Pool, PooledConnection};

@@ -17,7 +17,7 @@ pub fn refresh_statistics(connection: &mut DbConnection) -> StoreResult<()> {
     if let DbConnection::Postgres(connection) = connection {
         diesel::sql_query(
             "ANALYZE facilities, source_files, items, item_codes, payer_plans, standard_charges, \
-             payer_rates, modifiers",
+             payer_rates, file_payer_plans, modifiers",
         )
         .execute(connection)?;
     }

@@ -109,6 +109,9 @@ diesel::table! {
         generic_notes -> Nullable<Text>,
         source_location -> Text,
         raw_values -> Nullable<Text>,
+        /// The charge's rates are the ids `first_rate_id..=last_rate_id` (empty: 0 and -1).
+        first_rate_id -> BigInt,
+        last_rate_id -> BigInt,
     }
 }
 
@@ -138,6 +141,15 @@ diesel::table! {
         id -> BigInt,
         payer_name -> Text,
         plan_name -> Text,
+    }
+}
+
+diesel::table! {
+    /// How many rates of each payer plan a file holds, written once at import.
+    file_payer_plans (source_file_id, payer_plan_id) {
+        source_file_id -> BigInt,
+        payer_plan_id -> BigInt,
+        rates -> BigInt,
     }
 }
 
@@ -200,8 +212,10 @@ diesel::joinable!(file_contract_provisions -> source_files (source_file_id));
 diesel::joinable!(items -> source_files (source_file_id));
 diesel::joinable!(item_codes -> items (item_id));
 diesel::joinable!(standard_charges -> items (item_id));
-diesel::joinable!(payer_rates -> standard_charges (standard_charge_id));
+// No `joinable!(payer_rates -> standard_charges)`: a charge reaches its rates by id range
+// (`first_rate_id..=last_rate_id`); the column has no index.
 diesel::joinable!(payer_rates -> payer_plans (payer_plan_id));
+diesel::joinable!(file_payer_plans -> payer_plans (payer_plan_id));
 diesel::joinable!(findings -> source_files (source_file_id));
 diesel::joinable!(quarantined_records -> source_files (source_file_id));
 diesel::joinable!(modifiers -> source_files (source_file_id));
@@ -218,6 +232,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     standard_charges,
     payer_rates,
     payer_plans,
+    file_payer_plans,
     import_lock,
     findings,
     quarantined_records,

@@ -1,5 +1,5 @@
 use chrono::NaiveDate;
-use priceline_store::snapshot::{self, FileReport, SnapshotWriter};
+use priceline_store::snapshot::{self, Begin, SnapshotWriter};
 
 use crate::on_both_backends;
 use crate::support::fixtures;
@@ -94,15 +94,17 @@ on_both_backends! {
         .unwrap();
         let before = snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap();
 
-        // The same bytes again violate the unique SHA-256 after items were buffered: all of it rolls back.
-        let result = snapshot::import(&mut connection, |connection| -> priceline_store::StoreResult<_> {
+        // A failure after the header and every item were written (here the writer's caller gives up,
+        // as the importer does on a read error): all of it rolls back.
+        let result = snapshot::import(&mut connection, |session| -> priceline_store::StoreResult<()> {
             let file = fixtures::source_file(7, date(2026, 9, 1));
-            let mut writer = SnapshotWriter::begin(connection, "key", &facility, &file)?;
+            let Begin::Writer(mut writer) = SnapshotWriter::begin(session, "key", &facility, &file)? else {
+                panic!("these bytes were never imported");
+            };
             for item in &items {
-                writer.push_item(connection, item)?;
+                writer.push_item(item)?;
             }
-            SnapshotWriter::begin(connection, "key", &facility, &file)?;
-            writer.finish(connection, &FileReport::default())
+            Err(priceline_store::StoreError::Unavailable("the reader failed".into()))
         });
         assert!(result.is_err());
         assert_eq!(snapshot::find_by_sha256(&mut connection, &fixtures::source_file(7, date(2026, 9, 1)).sha256).unwrap(), None);

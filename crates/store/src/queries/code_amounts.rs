@@ -68,7 +68,7 @@ pub(crate) fn load(
         .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
         // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
         // nested join in full (every rate of every file) before joining it.
-        .left_join(payer_rates::table)
+        .left_join(payer_rates::table.on(rates_of_charge!()))
         .left_join(
             payer_plans::table.on(payer_plans::id
                 .nullable()

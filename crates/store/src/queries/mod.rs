@@ -5,6 +5,18 @@
 //! Every price query reads one snapshot per facility: the current one (`facilities.current_source_file_id`),
 //! or the one in force on an earlier date ([`Scope::AsOf`]).
 
+/// The join condition from a standard charge to its payer rates: the writer gives a charge's rates
+/// consecutive ids and records them as `first_rate_id..=last_rate_id`, so the rates are read by
+/// primary key in id order and `payer_rates` needs no index on `standard_charge_id`.
+macro_rules! rates_of_charge {
+    () => {
+        crate::schema::payer_rates::id.between(
+            crate::schema::standard_charges::first_rate_id,
+            crate::schema::standard_charges::last_rate_id,
+        )
+    };
+}
+
 mod code_amounts;
 mod place;
 mod scope;

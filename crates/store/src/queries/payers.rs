@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::{count, count_star};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +10,7 @@ use super::text::{LIKE_ESCAPE, contains, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;
 use crate::connection::DbConnection;
-use crate::schema::{payer_plans, payer_rates};
+use crate::schema::{file_payer_plans, payer_plans};
 
 /// One payer's plan with its reach in scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +55,7 @@ pub(crate) fn plan_ids(
 }
 
 /// Payer plans with at least one rate in scope whose payer or plan name contains `name`, after `after`.
-/// Counting reads every rate in scope once (by the payer-plan index); the list itself is small.
+/// Counts come from `file_payer_plans` (written at import): one row per file and plan in scope.
 pub fn search(
     connection: &mut DbConnection,
     scope: Scope,
@@ -65,18 +64,18 @@ pub fn search(
     limit: usize,
 ) -> StoreResult<Page<PayerPlan, PayerPlanKey>> {
     let files = source_file_ids(connection, scope, &FacilityFilter::default())?;
-    let reach: HashMap<i64, (i64, i64)> = payer_rates::table
-        .filter(payer_rates::source_file_id.eq_any(&files))
-        .group_by(payer_rates::payer_plan_id)
-        .select((
-            payer_rates::payer_plan_id,
-            count_star(),
-            count(payer_rates::source_file_id).aggregate_distinct(),
-        ))
-        .load::<(i64, i64, i64)>(connection)?
-        .into_iter()
-        .map(|(id, rates, facilities)| (id, (rates, facilities)))
-        .collect();
+    // Summed here rather than by SQL: SUM of a BIGINT is NUMERIC on PostgreSQL and BIGINT on SQLite.
+    // One row per (file, plan), so the rows of a plan count the files (facilities) that use it.
+    let mut reach: HashMap<i64, (i64, i64)> = HashMap::new();
+    for (plan, rates) in file_payer_plans::table
+        .filter(file_payer_plans::source_file_id.eq_any(&files))
+        .select((file_payer_plans::payer_plan_id, file_payer_plans::rates))
+        .load::<(i64, i64)>(connection)?
+    {
+        let entry = reach.entry(plan).or_default();
+        entry.0 += rates;
+        entry.1 += 1;
+    }
     let mut plans: Vec<(PayerPlanKey, PayerPlan)> = payer_plans::table
         .select((
             payer_plans::id,

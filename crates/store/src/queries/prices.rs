@@ -2,8 +2,9 @@
 //!
 //! A line is one standard charge and at most one of its payer rates: a charge with rates gives one
 //! line per rate, a charge without gives one line alone. A code lookup goes through
-//! `item_codes(code_type, code, source_file_id)`, then `standard_charges(item_id)` and
-//! `payer_rates(standard_charge_id)`; payer criteria go through `payer_rates(payer_plan_id, …)`.
+//! `item_codes(code_type, code, facility_id, …)`, then `standard_charges(item_id)` and each charge's
+//! rates by primary-key range ([`rates_of_charge!`]); payer criteria filter those rates by the ids of
+//! the payer plans whose names match.
 
 use std::collections::HashMap;
 
@@ -452,7 +453,7 @@ fn by_code(
         .inner_join(standard_charges::table.on(standard_charges::item_id.eq(item_codes::item_id)))
         .inner_join(items::table.on(items::id.eq(item_codes::item_id)))
         .inner_join(source_files::table.on(source_files::id.eq(item_codes::source_file_id)))
-        .left_join(payer_rates::table.on(payer_rates::standard_charge_id.eq(standard_charges::id)))
+        .left_join(payer_rates::table.on(rates_of_charge!()))
         .left_join(
             payer_plans::table.on(payer_plans::id
                 .nullable()
@@ -502,7 +503,7 @@ fn by_charge(
         .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
         // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
         // nested join in full (every rate of every file) before joining it.
-        .left_join(payer_rates::table)
+        .left_join(payer_rates::table.on(rates_of_charge!()))
         .left_join(
             payer_plans::table.on(payer_plans::id
                 .nullable()

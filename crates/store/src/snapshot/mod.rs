@@ -3,10 +3,12 @@
 //! [`SnapshotWriter`] streams a file's records into the database in batches inside one transaction
 //! (see [`write_snapshot`] and [`import`]); [`load_snapshot`] gives back the same domain values.
 
+mod cells;
+mod postgres;
 mod reader;
+mod sqlite;
 mod writer;
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile};
 
@@ -16,7 +18,7 @@ use crate::{StoreError, StoreResult};
 
 pub use reader::{StoredCounts, count_rows, load_snapshot, source_file_ids};
 pub(crate) use writer::effective_date;
-pub use writer::{FileReport, SnapshotWriter, StoredFinding, StoredQuarantine, Written};
+pub use writer::{Begin, FileReport, SnapshotWriter, StoredFinding, StoredQuarantine, Written};
 
 /// Database ids of a written snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,43 +37,55 @@ pub struct Snapshot {
     pub modifiers: Vec<Modifier>,
 }
 
-/// Runs `write` inside one transaction that first takes the import lock, so a failure anywhere (an
-/// error, a killed process, a lost connection) leaves every earlier snapshot exactly as it was.
-/// The caller's error type carries its own failures (a reader's, say) through the rollback.
+/// The connection an import writes through, inside its transaction (see [`import`]).
+pub enum ImportSession<'s> {
+    /// The import's own SQLite connection (see `sqlite.rs` for why it is not Diesel's).
+    Sqlite(&'s rusqlite::Connection),
+    Postgres(&'s mut diesel::pg::PgConnection),
+}
+
+/// Runs `write` inside one transaction that holds the import lock, so a failure anywhere (an error, a
+/// killed process, a lost connection) leaves every earlier snapshot exactly as it was. The caller's
+/// error type carries its own failures (a reader's, say) through the rollback.
 pub fn import<T, E>(
     connection: &mut DbConnection,
-    write: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    write: impl FnOnce(ImportSession<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<diesel::result::Error> + From<StoreError>,
 {
-    // On SQLite the import lock is the database's write lock: wait for another import to finish
-    // (up to an hour) rather than give up after the usual five seconds.
-    let sqlite = matches!(connection, DbConnection::Sqlite(_));
-    if sqlite {
-        connection.batch_execute(IMPORT_SQLITE_SETTINGS)?;
+    match connection {
+        DbConnection::Sqlite(connection) => {
+            let path = sqlite::database_path(connection)?;
+            let raw = sqlite::open(&path)?;
+            // BEGIN IMMEDIATE takes SQLite's write lock at once: the import lock on this backend
+            // (taken up front, so two importers never deadlock upgrading read locks).
+            raw.execute_batch("BEGIN IMMEDIATE")
+                .map_err(StoreError::from)?;
+            let result = sqlite::take_import_lock(&raw, chrono::Utc::now().naive_utc())
+                .map_err(E::from)
+                .and_then(|()| write(ImportSession::Sqlite(&raw)));
+            match result {
+                Ok(value) => {
+                    raw.execute_batch("COMMIT").map_err(StoreError::from)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    // Closing the connection rolls back too; this makes it explicit and immediate.
+                    let _ = raw.execute_batch("ROLLBACK");
+                    Err(error)
+                }
+            }
+        }
+        DbConnection::Postgres(connection) => connection.transaction(|connection| {
+            postgres::take_import_lock(connection, chrono::Utc::now().naive_utc())?;
+            write(ImportSession::Postgres(connection))
+        }),
     }
-    let result = connection.transaction(|connection| {
-        writer::take_import_lock(connection)?;
-        write(connection)
-    });
-    if sqlite {
-        connection.batch_execute(crate::connection::SQLITE_BUSY_TIMEOUT)?;
-        connection.batch_execute(SQLITE_DEFAULT_TEMP_STORE)?;
-    }
-    result
 }
 
-/// An import's SQLite settings: the long busy timeout (above), and statement journals in memory.
-/// Every multi-row INSERT into a table with NOT NULL columns runs as a statement transaction whose
-/// journal keeps a copy of each page it changes; on the default temp store that journal spills to a
-/// temporary file after 64 KiB, which made a 1M-rate import write about 1.9 GB of scratch data
-/// (ten times the database it produced). The journal of one statement is a few hundred KiB.
-const IMPORT_SQLITE_SETTINGS: &str = "PRAGMA busy_timeout = 3600000; PRAGMA temp_store = MEMORY";
-/// Back to the compile-time default once the import is done (sorts of large reads may need files).
-const SQLITE_DEFAULT_TEMP_STORE: &str = "PRAGMA temp_store = DEFAULT";
-
-/// Writes a whole snapshot held in memory in one transaction.
+/// Writes a whole snapshot held in memory in one transaction (the ids of the stored one when these
+/// bytes were imported before).
 pub fn write_snapshot(
     connection: &mut DbConnection,
     facility_key: &str,
@@ -80,15 +94,18 @@ pub fn write_snapshot(
     items: &[Item],
     modifiers: &[Modifier],
 ) -> StoreResult<SnapshotIds> {
-    import(connection, |connection| -> StoreResult<SnapshotIds> {
-        let mut writer = SnapshotWriter::begin(connection, facility_key, facility, file)?;
+    import(connection, |session| -> StoreResult<SnapshotIds> {
+        let mut writer = match SnapshotWriter::begin(session, facility_key, facility, file)? {
+            Begin::Writer(writer) => writer,
+            Begin::AlreadyImported(ids) => return Ok(ids),
+        };
         for item in items {
-            writer.push_item(connection, item)?;
+            writer.push_item(item)?;
         }
         for modifier in modifiers {
-            writer.push_modifier(connection, modifier)?;
+            writer.push_modifier(modifier)?;
         }
-        writer.finish(connection, &FileReport::default())
+        writer.finish(&FileReport::default())
     })
 }
 

@@ -1,29 +1,19 @@
-//! The snapshot writer: allocates ids in blocks, buffers rows and writes them in bulk.
+//! The snapshot writer: allocates ids, turns domain values into rows and hands them to the backend's
+//! bulk path (prepared INSERTs on SQLite, binary COPY on PostgreSQL).
 //!
-//! Ids of items, charges, rates and modifiers are allocated here rather than by the database, so a
-//! whole batch can go out in one multi-row INSERT (SQLite) or one COPY (PostgreSQL) without asking for
-//! ids row by row. That is safe because every write happens under the import lock taken by
-//! [`take_import_lock`], inside the one transaction of [`super::import`].
+//! Ids of items, charges, rates and modifiers are allocated here rather than by the database, so rows
+//! go out without asking for ids one by one, and the rates of a charge get consecutive ids that the
+//! charge records as its range (`first_rate_id..=last_rate_id`). That is safe because every write
+//! happens under the import lock, inside the one transaction of [`super::import`].
 
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::BigInt;
-use priceline_domain::{
-    Amount, Ccn, Ein, Facility, Item, Modifier, Percentage, SourceFile, StateCode,
-};
+use priceline_domain::{Facility, Item, Modifier, SourceFile};
 
-use super::SnapshotIds;
+use super::cells::{self, BulkTable, ChargeIds, CodeOwner, RateIds, Row};
+use super::{ImportSession, SnapshotIds, postgres, sqlite};
 use crate::StoreResult;
-use crate::bulk::bulk_insert;
-use crate::codec::{encode_list, encode_raw_values};
-use crate::connection::DbConnection;
-use crate::rows::*;
-use crate::schema::*;
-
-/// Rows buffered before a flush; bounds memory whatever the file size.
-const FLUSH_ROWS: usize = 20_000;
 
 /// What the reader counted that the writer cannot see: rows read, duplicates, findings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,31 +41,6 @@ pub struct StoredQuarantine {
     pub findings_json: String,
 }
 
-#[derive(Default)]
-struct Pending {
-    items: Vec<ItemRow>,
-    codes: Vec<ItemCodeRow>,
-    charges: Vec<ChargeRow>,
-    rates: Vec<RateRow>,
-    modifiers: Vec<ModifierRow>,
-    modifier_payers: Vec<ModifierPayerRow>,
-    findings: Vec<FindingRow>,
-    quarantined: Vec<QuarantinedRow>,
-}
-
-impl Pending {
-    fn len(&self) -> usize {
-        self.items.len()
-            + self.codes.len()
-            + self.charges.len()
-            + self.rates.len()
-            + self.modifiers.len()
-            + self.modifier_payers.len()
-            + self.findings.len()
-            + self.quarantined.len()
-    }
-}
-
 /// Counts of what this writer stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Written {
@@ -87,9 +52,35 @@ pub struct Written {
     pub findings: i64,
 }
 
+/// The counts `finish` records on the source file.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SnapshotCounts {
+    pub rows_read: i64,
+    pub duplicate_rows: i64,
+    pub error_count: i64,
+    pub alert_count: i64,
+    pub written: Written,
+}
+
+/// Where rows go: the session's connection and its bulk path.
+enum Output<'s> {
+    Sqlite(sqlite::Inserts<'s>, &'s rusqlite::Connection),
+    Postgres(postgres::CopyBuffers, &'s mut diesel::pg::PgConnection),
+}
+
+/// What [`SnapshotWriter::begin`] found.
+pub enum Begin<'s> {
+    Writer(SnapshotWriter<'s>),
+    /// A file with the same bytes was imported before (checked under the import lock).
+    AlreadyImported(SnapshotIds),
+}
+
 /// Writes one snapshot. Use it inside [`super::import`].
-pub struct SnapshotWriter {
+pub struct SnapshotWriter<'s> {
+    output: Output<'s>,
     ids: SnapshotIds,
+    /// The header, kept to name the facility after this snapshot when it becomes current.
+    facility: Facility,
     /// The date the file speaks for (see [`effective_date`]).
     effective_date: NaiveDate,
     next_item: i64,
@@ -98,12 +89,9 @@ pub struct SnapshotWriter {
     next_modifier: i64,
     /// Payer-plan ids by payer, then plan: looked up with borrowed names, once per payer rate.
     payer_plans: HashMap<String, HashMap<String, i64>>,
-    pending: Pending,
+    /// Rates written per payer-plan id (`file_payer_plans`).
+    plan_rates: HashMap<i64, i64>,
     written: Written,
-}
-
-fn position(index: impl TryInto<i32>) -> i32 {
-    index.try_into().unwrap_or(i32::MAX)
 }
 
 fn now() -> NaiveDateTime {
@@ -120,239 +108,175 @@ pub(crate) fn effective_date(
     last_updated_on.unwrap_or(imported_at.date())
 }
 
-/// Serialises importers: a row lock on PostgreSQL, SQLite's write lock (taken at once rather than on
-/// the first insert, so two writers never deadlock upgrading a read lock).
-pub(super) fn take_import_lock(connection: &mut DbConnection) -> StoreResult<()> {
-    diesel::update(import_lock::table.find(1))
-        .set(import_lock::locked_at.eq(Some(now())))
-        .execute(connection)?;
-    Ok(())
-}
-
-#[derive(QueryableByName)]
-struct MaxId {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-fn max_id(connection: &mut DbConnection, table: &str) -> StoreResult<i64> {
-    let row: MaxId = diesel::sql_query(format!("SELECT COALESCE(MAX(id), 0) AS id FROM {table}"))
-        .get_result(connection)?;
-    Ok(row.id)
-}
-
-impl SnapshotWriter {
-    /// Finds the facility by its key (creating it on first sight) and records the file's header.
+impl<'s> SnapshotWriter<'s> {
+    /// Takes the import lock, then (unless these bytes are stored already) finds the facility by its
+    /// key, creating it on first sight, and records the file's header.
     pub fn begin(
-        connection: &mut DbConnection,
+        session: ImportSession<'s>,
         facility_key: &str,
         facility: &Facility,
         file: &SourceFile,
-    ) -> StoreResult<Self> {
-        let facility_id = upsert_facility(connection, facility_key, facility)?;
-        let attestation = file.attestation.as_ref();
-        let source_file_id = diesel::insert_into(source_files::table)
-            .values(SourceFileRow {
-                facility_id,
-                file_name: file.file_name.clone(),
-                sha256: file.sha256.to_string(),
-                format: file.format.as_str().to_owned(),
-                template_version: file.template_version.as_str().to_owned(),
-                declared_version: file.declared_version.clone(),
-                last_updated_on: file.last_updated_on,
-                attestation_text: attestation.map(|a| a.text.clone()),
-                attestation_confirmed: attestation.and_then(|a| a.confirmed),
-                attester_name: attestation.and_then(|a| a.attester_name.clone()),
-                imported_at: file.imported_at.naive_utc(),
-                hospital_name: facility.hospital_name.clone(),
-                license_state: facility
-                    .license
-                    .state
-                    .as_ref()
-                    .map(|s| s.as_str().to_owned()),
-                license_number: facility.license.number.clone(),
-                financial_aid_policy: facility.financial_aid_policy.clone(),
-            })
-            .returning(source_files::id)
-            .get_result::<i64>(connection)?;
-        write_header_lists(connection, source_file_id, facility)?;
-        Ok(Self {
-            ids: SnapshotIds {
-                facility_id,
-                source_file_id,
-            },
+    ) -> StoreResult<Begin<'s>> {
+        let sha256 = file.sha256.to_string();
+        let (output, ids, next) = match session {
+            ImportSession::Sqlite(connection) => {
+                if let Some(ids) = sqlite::find_by_sha256(connection, &sha256)? {
+                    return Ok(Begin::AlreadyImported(ids));
+                }
+                let facility_id =
+                    sqlite::upsert_facility(connection, facility_key, facility, now())?;
+                let source_file_id =
+                    sqlite::insert_source_file(connection, facility_id, facility, file)?;
+                let mut next = [0; 4];
+                for (slot, table) in next.iter_mut().zip(ID_TABLES) {
+                    *slot = sqlite::max_id(connection, table)? + 1;
+                }
+                let output = Output::Sqlite(sqlite::Inserts::prepare(connection)?, connection);
+                (
+                    output,
+                    SnapshotIds {
+                        facility_id,
+                        source_file_id,
+                    },
+                    next,
+                )
+            }
+            ImportSession::Postgres(connection) => {
+                if let Some(ids) = postgres::find_by_sha256(connection, &sha256)? {
+                    return Ok(Begin::AlreadyImported(ids));
+                }
+                let facility_id =
+                    postgres::upsert_facility(connection, facility_key, facility, now())?;
+                let source_file_id =
+                    postgres::insert_source_file(connection, facility_id, facility, file)?;
+                let mut next = [0; 4];
+                for (slot, table) in next.iter_mut().zip(ID_TABLES) {
+                    *slot = postgres::max_id(connection, table)? + 1;
+                }
+                (
+                    Output::Postgres(postgres::CopyBuffers::new(), connection),
+                    SnapshotIds {
+                        facility_id,
+                        source_file_id,
+                    },
+                    next,
+                )
+            }
+        };
+        let [next_item, next_charge, next_rate, next_modifier] = next;
+        Ok(Begin::Writer(Self {
+            output,
+            ids,
+            facility: facility.clone(),
             effective_date: effective_date(file.last_updated_on, file.imported_at.naive_utc()),
-            next_item: max_id(connection, "items")? + 1,
-            next_charge: max_id(connection, "standard_charges")? + 1,
-            next_rate: max_id(connection, "payer_rates")? + 1,
-            next_modifier: max_id(connection, "modifiers")? + 1,
+            next_item,
+            next_charge,
+            next_rate,
+            next_modifier,
             payer_plans: HashMap::new(),
-            pending: Pending::default(),
+            plan_rates: HashMap::new(),
             written: Written::default(),
-        })
+        }))
+    }
+
+    pub fn ids(&self) -> SnapshotIds {
+        self.ids
     }
 
     pub fn written(&self) -> Written {
         self.written
     }
 
-    /// Buffers an item with its codes, standard charges and payer rates.
-    pub fn push_item(&mut self, connection: &mut DbConnection, item: &Item) -> StoreResult<()> {
+    fn write(&mut self, row: Row<'_>) -> StoreResult<()> {
+        match &mut self.output {
+            Output::Sqlite(inserts, _) => inserts.insert(row),
+            Output::Postgres(buffers, connection) => {
+                buffers.push(row);
+                if buffers.is_full() {
+                    buffers.flush(connection)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes an item with its codes, standard charges and payer rates.
+    pub fn push_item(&mut self, item: &Item) -> StoreResult<()> {
         let source_file_id = self.ids.source_file_id;
         let item_id = self.next_item;
         self.next_item += 1;
-        self.pending.items.push(ItemRow {
-            id: item_id,
+        self.write(cells::item(item_id, source_file_id, item))?;
+        let owner = CodeOwner {
+            item_id,
             source_file_id,
-            description: item.description.clone(),
-            drug_unit: item.drug.as_ref().map(|drug| drug.unit.to_micros()),
-            drug_unit_type: item
-                .drug
-                .as_ref()
-                .map(|drug| drug.unit_type.as_str().to_owned()),
-        });
-        self.pending.codes.extend(
-            item.codes
-                .iter()
-                .enumerate()
-                .map(|(index, code)| ItemCodeRow {
-                    item_id,
-                    position: position(index),
-                    code_type: code.code_type.as_str().to_owned(),
-                    code: code.code.clone(),
-                    source_file_id,
-                    facility_id: self.ids.facility_id,
-                }),
-        );
+            facility_id: self.ids.facility_id,
+        };
+        for row in cells::codes(owner, item) {
+            self.write(row)?;
+        }
         for charge in &item.standard_charges {
             let charge_id = self.next_charge;
             self.next_charge += 1;
-            self.pending.charges.push(ChargeRow {
-                id: charge_id,
-                item_id,
-                source_file_id,
-                setting: charge.setting.as_str().to_owned(),
-                billing_class: charge.billing_class.map(|b| b.as_str().to_owned()),
-                modifiers: encode_list(&charge.modifiers),
-                gross: charge.gross.map(Amount::to_micros),
-                discounted_cash: charge.discounted_cash.map(Amount::to_micros),
-                minimum: charge.minimum.map(Amount::to_micros),
-                maximum: charge.maximum.map(Amount::to_micros),
-                generic_notes: charge.generic_notes.clone(),
-                source_location: charge.source.to_string(),
-                raw_values: encode_raw_values(&charge.raw_values),
-            });
+            let first_rate_id = self.next_rate;
+            let rates = i64::try_from(charge.payer_rates.len()).unwrap_or(i64::MAX);
+            self.write(cells::charge(
+                ChargeIds {
+                    id: charge_id,
+                    item_id,
+                    source_file_id,
+                    first_rate_id,
+                    last_rate_id: first_rate_id + rates - 1,
+                },
+                charge,
+            ))?;
             for rate in &charge.payer_rates {
                 let payer_plan_id =
-                    self.payer_plan_id(connection, &rate.payer_name, rate.plan_name.as_deref())?;
-                self.pending.rates.push(RateRow {
+                    self.payer_plan_id(&rate.payer_name, rate.plan_name.as_deref())?;
+                *self.plan_rates.entry(payer_plan_id).or_default() += 1;
+                let ids = RateIds {
                     id: self.next_rate,
                     standard_charge_id: charge_id,
                     source_file_id,
                     payer_plan_id,
-                    negotiated_dollar: rate.negotiated_dollar.map(Amount::to_micros),
-                    negotiated_percentage: rate.negotiated_percentage.map(Percentage::to_micros),
-                    negotiated_algorithm: rate.negotiated_algorithm.clone(),
-                    methodology: rate.methodology.map(|m| m.as_str().to_owned()),
-                    median_amount: rate.median_amount.map(Amount::to_micros),
-                    percentile_10th: rate.percentile_10th.map(Amount::to_micros),
-                    percentile_90th: rate.percentile_90th.map(Amount::to_micros),
-                    allowed_count: rate.count.map(|count| count.to_string()),
-                    estimated_amount: rate.estimated_amount.map(Amount::to_micros),
-                    payer_notes: rate.payer_notes.clone(),
-                    source_location: rate.source.to_string(),
-                    raw_values: encode_raw_values(&rate.raw_values),
-                });
+                };
                 self.next_rate += 1;
+                self.write(cells::rate(ids, rate))?;
                 self.written.payer_rates += 1;
             }
             self.written.standard_charges += 1;
         }
         self.written.items += 1;
-        self.flush_if_full(connection)
+        Ok(())
     }
 
-    /// Buffers a modifier definition with its per-payer information.
-    pub fn push_modifier(
-        &mut self,
-        connection: &mut DbConnection,
-        modifier: &Modifier,
-    ) -> StoreResult<()> {
+    /// Writes a modifier definition with its per-payer information.
+    pub fn push_modifier(&mut self, modifier: &Modifier) -> StoreResult<()> {
         let modifier_id = self.next_modifier;
         self.next_modifier += 1;
-        self.pending.modifiers.push(ModifierRow {
-            id: modifier_id,
-            source_file_id: self.ids.source_file_id,
-            code: modifier.code.clone(),
-            description: modifier.description.clone(),
-            setting: modifier.setting.map(|s| s.as_str().to_owned()),
-            notes: modifier.notes.clone(),
-        });
-        self.pending
-            .modifier_payers
-            .extend(
-                modifier
-                    .payer_info
-                    .iter()
-                    .enumerate()
-                    .map(|(index, info)| ModifierPayerRow {
-                        modifier_id,
-                        position: position(index),
-                        payer_name: info.payer_name.clone(),
-                        plan_name: info.plan_name.clone(),
-                        description: info.description.clone(),
-                        negotiated_dollar: info.negotiated_dollar.map(Amount::to_micros),
-                        negotiated_percentage: info
-                            .negotiated_percentage
-                            .map(Percentage::to_micros),
-                        negotiated_algorithm: info.negotiated_algorithm.clone(),
-                    }),
-            );
+        for row in cells::modifier(modifier_id, self.ids.source_file_id, modifier) {
+            self.write(row)?;
+        }
         self.written.modifiers += 1;
-        self.flush_if_full(connection)
+        Ok(())
     }
 
-    /// Buffers a record kept out of the price tables, verbatim with its findings.
-    pub fn push_quarantined(
-        &mut self,
-        connection: &mut DbConnection,
-        record: StoredQuarantine,
-    ) -> StoreResult<()> {
-        self.pending.quarantined.push(QuarantinedRow {
-            source_file_id: self.ids.source_file_id,
-            position: position(self.written.quarantined),
-            location: record.location,
-            raw: record.raw,
-            findings: record.findings_json,
-        });
+    /// Writes a record kept out of the price tables, verbatim with its findings.
+    pub fn push_quarantined(&mut self, record: StoredQuarantine) -> StoreResult<()> {
+        let row = cells::quarantined(self.ids.source_file_id, self.written.quarantined, record);
+        self.write(row)?;
         self.written.quarantined += 1;
-        self.flush_if_full(connection)
+        Ok(())
     }
 
-    /// Buffers a finding of the file's validation report.
-    pub fn push_finding(
-        &mut self,
-        connection: &mut DbConnection,
-        finding: StoredFinding,
-    ) -> StoreResult<()> {
-        self.pending.findings.push(FindingRow {
-            source_file_id: self.ids.source_file_id,
-            position: position(self.written.findings),
-            severity: finding.severity,
-            rule: finding.rule,
-            location: finding.location,
-            message: finding.message,
-        });
+    /// Writes a finding of the file's validation report.
+    pub fn push_finding(&mut self, finding: StoredFinding) -> StoreResult<()> {
+        let row = cells::finding(self.ids.source_file_id, self.written.findings, finding);
+        self.write(row)?;
         self.written.findings += 1;
-        self.flush_if_full(connection)
+        Ok(())
     }
 
-    fn payer_plan_id(
-        &mut self,
-        connection: &mut DbConnection,
-        payer: &str,
-        plan: Option<&str>,
-    ) -> StoreResult<i64> {
+    fn payer_plan_id(&mut self, payer: &str, plan: Option<&str>) -> StoreResult<i64> {
         let plan = plan.unwrap_or("");
         if let Some(id) = self
             .payer_plans
@@ -361,24 +285,9 @@ impl SnapshotWriter {
         {
             return Ok(*id);
         }
-        let existing = payer_plans::table
-            .filter(
-                payer_plans::payer_name
-                    .eq(payer)
-                    .and(payer_plans::plan_name.eq(plan)),
-            )
-            .select(payer_plans::id)
-            .first::<i64>(connection)
-            .optional()?;
-        let id = match existing {
-            Some(id) => id,
-            None => diesel::insert_into(payer_plans::table)
-                .values((
-                    payer_plans::payer_name.eq(payer),
-                    payer_plans::plan_name.eq(plan),
-                ))
-                .returning(payer_plans::id)
-                .get_result(connection)?,
+        let id = match &mut self.output {
+            Output::Sqlite(_, connection) => sqlite::payer_plan_id(connection, payer, plan)?,
+            Output::Postgres(_, connection) => postgres::payer_plan_id(connection, payer, plan)?,
         };
         self.payer_plans
             .entry(payer.to_owned())
@@ -387,184 +296,46 @@ impl SnapshotWriter {
         Ok(id)
     }
 
-    fn flush_if_full(&mut self, connection: &mut DbConnection) -> StoreResult<()> {
-        if self.pending.len() >= FLUSH_ROWS {
-            self.flush(connection)?;
-        }
-        Ok(())
-    }
-
-    /// Writes every buffered row, parents before children.
-    fn flush(&mut self, connection: &mut DbConnection) -> StoreResult<()> {
-        let pending = std::mem::take(&mut self.pending);
-        bulk_insert!(connection, items::table, &pending.items, 5);
-        bulk_insert!(connection, item_codes::table, &pending.codes, 6);
-        bulk_insert!(connection, standard_charges::table, &pending.charges, 13);
-        bulk_insert!(connection, payer_rates::table, &pending.rates, 17);
-        bulk_insert!(connection, modifiers::table, &pending.modifiers, 6);
-        bulk_insert!(
-            connection,
-            modifier_payer_info::table,
-            &pending.modifier_payers,
-            8
-        );
-        bulk_insert!(connection, findings::table, &pending.findings, 6);
-        bulk_insert!(
-            connection,
-            quarantined_records::table,
-            &pending.quarantined,
-            5
-        );
-        Ok(())
-    }
-
     /// Writes what is buffered, records the file's counts and makes this snapshot the facility's
     /// current one unless the current one is newer (by [`effective_date`]): an older
     /// file imported late is kept as history only.
-    pub fn finish(
-        mut self,
-        connection: &mut DbConnection,
-        report: &FileReport,
-    ) -> StoreResult<SnapshotIds> {
-        self.flush(connection)?;
+    pub fn finish(mut self, report: &FileReport) -> StoreResult<SnapshotIds> {
         let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
-        diesel::update(source_files::table.find(self.ids.source_file_id))
-            .set((
-                source_files::rows_read.eq(count(report.rows_read)),
-                source_files::items_count.eq(self.written.items),
-                source_files::standard_charges_count.eq(self.written.standard_charges),
-                source_files::payer_rates_count.eq(self.written.payer_rates),
-                source_files::modifiers_count.eq(self.written.modifiers),
-                source_files::quarantined_count.eq(self.written.quarantined),
-                source_files::duplicate_rows.eq(count(report.duplicate_rows)),
-                source_files::error_count.eq(count(report.error_count)),
-                source_files::alert_count.eq(count(report.alert_count)),
-            ))
-            .execute(connection)?;
-        let current: Option<i64> = facilities::table
-            .find(self.ids.facility_id)
-            .select(facilities::current_source_file_id)
-            .first(connection)?;
-        let current_date = match current {
-            Some(id) => {
-                let (last_updated_on, imported_at) = source_files::table
-                    .find(id)
-                    .select((source_files::last_updated_on, source_files::imported_at))
-                    .first::<(Option<NaiveDate>, NaiveDateTime)>(connection)?;
-                Some(effective_date(last_updated_on, imported_at))
-            }
-            None => None,
+        let counts = SnapshotCounts {
+            rows_read: count(report.rows_read),
+            duplicate_rows: count(report.duplicate_rows),
+            error_count: count(report.error_count),
+            alert_count: count(report.alert_count),
+            written: self.written,
         };
-        if current_date.is_none_or(|date| self.effective_date >= date) {
-            let header = source_files::table
-                .find(self.ids.source_file_id)
-                .select((
-                    source_files::hospital_name,
-                    source_files::license_state,
-                    source_files::license_number,
-                ))
-                .first::<(String, Option<String>, Option<String>)>(connection)?;
-            diesel::update(facilities::table.find(self.ids.facility_id))
-                .set((
-                    facilities::current_source_file_id.eq(self.ids.source_file_id),
-                    facilities::hospital_name.eq(header.0),
-                    facilities::license_state.eq(header.1),
-                    facilities::license_number.eq(header.2),
-                    facilities::updated_at.eq(now()),
-                ))
-                .execute(connection)?;
+        let mut plan_rates: Vec<(i64, i64)> = self.plan_rates.drain().collect();
+        plan_rates.sort_unstable();
+        let (ids, facility, date) = (self.ids, &self.facility, self.effective_date);
+        match &mut self.output {
+            Output::Sqlite(_, connection) => {
+                sqlite::record_counts(connection, ids.source_file_id, &counts, &plan_rates)?;
+                let current = sqlite::current_snapshot_date(connection, ids.facility_id)?;
+                if current.is_none_or(|current| date >= current) {
+                    sqlite::make_current(connection, ids, facility, now())?;
+                }
+            }
+            Output::Postgres(buffers, connection) => {
+                buffers.flush(connection)?;
+                postgres::record_counts(connection, ids.source_file_id, &counts, &plan_rates)?;
+                let current = postgres::current_snapshot_date(connection, ids.facility_id)?;
+                if current.is_none_or(|current| date >= current) {
+                    postgres::make_current(connection, ids, facility, now())?;
+                }
+            }
         }
-        Ok(self.ids)
+        Ok(ids)
     }
 }
 
-fn upsert_facility(
-    connection: &mut DbConnection,
-    facility_key: &str,
-    facility: &Facility,
-) -> StoreResult<i64> {
-    let existing = facilities::table
-        .filter(facilities::facility_key.eq(facility_key))
-        .select(facilities::id)
-        .first::<i64>(connection)
-        .optional()?;
-    let ccn = facility.ccn.as_ref().map(Ccn::as_str);
-    let ein = facility.ein.as_ref().map(Ein::as_str);
-    Ok(match existing {
-        Some(id) => {
-            // A file that does not give an identifier keeps the one an earlier file gave.
-            let facility_row = facilities::table.find(id);
-            if let Some(ccn) = ccn {
-                diesel::update(facility_row)
-                    .set(facilities::ccn.eq(ccn))
-                    .execute(connection)?;
-            }
-            if let Some(ein) = ein {
-                diesel::update(facility_row)
-                    .set(facilities::ein.eq(ein))
-                    .execute(connection)?;
-            }
-            diesel::update(facility_row)
-                .set(facilities::updated_at.eq(now()))
-                .execute(connection)?;
-            id
-        }
-        None => diesel::insert_into(facilities::table)
-            .values(NewFacility {
-                facility_key,
-                hospital_name: &facility.hospital_name,
-                license_state: facility.license.state.as_ref().map(StateCode::as_str),
-                license_number: facility.license.number.as_deref(),
-                ccn,
-                ein,
-                created_at: now(),
-                updated_at: now(),
-            })
-            .returning(facilities::id)
-            .get_result(connection)?,
-    })
-}
-
-fn write_header_lists(
-    connection: &mut DbConnection,
-    source_file_id: i64,
-    facility: &Facility,
-) -> StoreResult<()> {
-    let locations: Vec<LocationRow> = facility
-        .locations
-        .iter()
-        .enumerate()
-        .map(|(index, location)| LocationRow {
-            source_file_id,
-            position: position(index),
-            name: location.name.clone(),
-            address: location.address.clone(),
-        })
-        .collect();
-    let npis: Vec<NpiRow> = facility
-        .type_2_npis
-        .iter()
-        .enumerate()
-        .map(|(index, npi)| NpiRow {
-            source_file_id,
-            position: position(index),
-            npi: npi.as_str().to_owned(),
-        })
-        .collect();
-    let provisions: Vec<ProvisionRow> = facility
-        .general_contract_provisions
-        .iter()
-        .enumerate()
-        .map(|(index, provision)| ProvisionRow {
-            source_file_id,
-            position: position(index),
-            payer_name: provision.payer_name.clone(),
-            plan_name: provision.plan_name.clone(),
-            provisions: provision.provisions.clone(),
-        })
-        .collect();
-    bulk_insert!(connection, file_locations::table, &locations, 4);
-    bulk_insert!(connection, file_npis::table, &npis, 3);
-    bulk_insert!(connection, file_contract_provisions::table, &provisions, 5);
-    Ok(())
-}
+/// The tables whose ids the writer allocates, in the order of its `next_*` counters.
+const ID_TABLES: [BulkTable; 4] = [
+    BulkTable::Items,
+    BulkTable::StandardCharges,
+    BulkTable::PayerRates,
+    BulkTable::Modifiers,
+];
