@@ -206,7 +206,7 @@ fn write(
 ) -> Result<(SnapshotIds, ReadReport), Failure> {
     // The session is handed to the writer at the header; a second header finds it gone.
     let mut session = Some(session);
-    let mut writer: Option<SnapshotWriter> = None;
+    let mut writer: Option<Box<SnapshotWriter>> = None;
     for batch in receiver.iter() {
         for record in batch {
             if let Record::Header(header) = record {

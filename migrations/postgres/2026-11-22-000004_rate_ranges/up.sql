@@ -22,3 +22,14 @@ INSERT INTO file_payer_plans (source_file_id, payer_plan_id, rates)
 
 DROP INDEX payer_rates_standard_charge;
 DROP INDEX payer_rates_payer_plan;
+
+-- Two costs PostgreSQL paid per imported row that SQLite does not:
+-- * the foreign key of items ran a trigger query per item (the writer inserts items only under
+--   the source file it has just created, in the same transaction, and nothing deletes files);
+-- * the database collation (C.UTF-8 here, often en_US) makes every comparison in the code lookup
+--   index a locale comparison. Codes are matched exactly, never sorted for people, so byte order
+--   ("C") serves them and compares with memcmp.
+ALTER TABLE items DROP CONSTRAINT items_source_file_id_fkey;
+ALTER TABLE item_codes
+    ALTER COLUMN code_type TYPE TEXT COLLATE "C",
+    ALTER COLUMN code TYPE TEXT COLLATE "C";

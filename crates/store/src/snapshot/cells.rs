@@ -1,12 +1,13 @@
 //! The bulk tables' rows as lists of cells, made straight from the domain values an import streams.
 //!
 //! Both bulk paths read these lists: SQLite binds them to prepared single-row INSERTs, PostgreSQL
-//! encodes them into binary COPY data. Text is borrowed from the domain values, so a payer rate is
-//! written without copying its strings into row structs first. Each list follows the column order of
-//! its table in `schema.rs` (PostgreSQL's COPY names the columns in that order; a unit test checks
-//! the SQLite INSERTs against it).
+//! encodes them into binary COPY data. The lists are arrays on the stack and their text is borrowed
+//! from the domain values (or formatted by the backend, [`Cell::Display`]), so writing a payer rate
+//! allocates nothing. Each list follows the column order of its table in `schema.rs`, which is the
+//! order PostgreSQL's COPY names the columns in (a unit test checks it).
 
 use std::borrow::Cow;
+use std::fmt::Display;
 
 use priceline_domain::{Amount, Item, Modifier, PayerRate, Percentage, StandardCharge};
 
@@ -14,7 +15,6 @@ use super::{StoredFinding, StoredQuarantine};
 use crate::codec::{encode_list, encode_raw_values};
 
 /// One column value.
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Cell<'v> {
     Null,
     /// INTEGER columns (positions).
@@ -22,6 +22,8 @@ pub(crate) enum Cell<'v> {
     /// BIGINT columns (ids, micro-unit amounts).
     BigInt(i64),
     Text(Cow<'v, str>),
+    /// Text the backend formats into its own buffer (record locations, allowed counts).
+    Display(&'v dyn Display),
 }
 
 impl<'v> Cell<'v> {
@@ -161,21 +163,18 @@ impl BulkTable {
     }
 }
 
-/// A row of a bulk table.
-pub(crate) type Row<'v> = (BulkTable, Vec<Cell<'v>>);
+/// A row of a bulk table: its cells in column order.
+pub(crate) type Row<'r, 'v> = (BulkTable, &'r [Cell<'v>]);
 
-pub(crate) fn item(id: i64, source_file_id: i64, item: &Item) -> Row<'_> {
+pub(crate) fn item(id: i64, source_file_id: i64, item: &Item) -> [Cell<'_>; 5] {
     let drug = item.drug.as_ref();
-    (
-        BulkTable::Items,
-        vec![
-            Cell::BigInt(id),
-            Cell::BigInt(source_file_id),
-            Cell::Text(Cow::Borrowed(&item.description)),
-            Cell::big(drug.map(|drug| drug.unit.to_micros())),
-            Cell::text(drug.map(|drug| drug.unit_type.as_str())),
-        ],
-    )
+    [
+        Cell::BigInt(id),
+        Cell::BigInt(source_file_id),
+        Cell::Text(Cow::Borrowed(&item.description)),
+        Cell::big(drug.map(|drug| drug.unit.to_micros())),
+        Cell::text(drug.map(|drug| drug.unit_type.as_str())),
+    ]
 }
 
 /// The ids a code row repeats so a lookup's index holds its page order.
@@ -186,19 +185,16 @@ pub(crate) struct CodeOwner {
     pub facility_id: i64,
 }
 
-pub(crate) fn codes(owner: CodeOwner, item: &Item) -> impl Iterator<Item = Row<'_>> {
+pub(crate) fn codes(owner: CodeOwner, item: &Item) -> impl Iterator<Item = [Cell<'_>; 6]> {
     item.codes.iter().enumerate().map(move |(index, code)| {
-        (
-            BulkTable::ItemCodes,
-            vec![
-                Cell::BigInt(owner.item_id),
-                Cell::Int(position(index)),
-                Cell::Text(Cow::Borrowed(code.code_type.as_str())),
-                Cell::Text(Cow::Borrowed(&code.code)),
-                Cell::BigInt(owner.source_file_id),
-                Cell::BigInt(owner.facility_id),
-            ],
-        )
+        [
+            Cell::BigInt(owner.item_id),
+            Cell::Int(position(index)),
+            Cell::Text(Cow::Borrowed(code.code_type.as_str())),
+            Cell::Text(Cow::Borrowed(&code.code)),
+            Cell::BigInt(owner.source_file_id),
+            Cell::BigInt(owner.facility_id),
+        ]
     })
 }
 
@@ -212,27 +208,24 @@ pub(crate) struct ChargeIds {
     pub last_rate_id: i64,
 }
 
-pub(crate) fn charge(ids: ChargeIds, charge: &StandardCharge) -> Row<'_> {
-    (
-        BulkTable::StandardCharges,
-        vec![
-            Cell::BigInt(ids.id),
-            Cell::BigInt(ids.item_id),
-            Cell::BigInt(ids.source_file_id),
-            Cell::Text(Cow::Borrowed(charge.setting.as_str())),
-            Cell::text(charge.billing_class.map(|class| class.as_str())),
-            Cell::owned(encode_list(&charge.modifiers)),
-            Cell::big(charge.gross.map(Amount::to_micros)),
-            Cell::big(charge.discounted_cash.map(Amount::to_micros)),
-            Cell::big(charge.minimum.map(Amount::to_micros)),
-            Cell::big(charge.maximum.map(Amount::to_micros)),
-            Cell::text(charge.generic_notes.as_deref()),
-            Cell::Text(Cow::Owned(charge.source.to_string())),
-            Cell::owned(encode_raw_values(&charge.raw_values)),
-            Cell::BigInt(ids.first_rate_id),
-            Cell::BigInt(ids.last_rate_id),
-        ],
-    )
+pub(crate) fn charge(ids: ChargeIds, charge: &StandardCharge) -> [Cell<'_>; 15] {
+    [
+        Cell::BigInt(ids.id),
+        Cell::BigInt(ids.item_id),
+        Cell::BigInt(ids.source_file_id),
+        Cell::Text(Cow::Borrowed(charge.setting.as_str())),
+        Cell::text(charge.billing_class.map(|class| class.as_str())),
+        Cell::owned(encode_list(&charge.modifiers)),
+        Cell::big(charge.gross.map(Amount::to_micros)),
+        Cell::big(charge.discounted_cash.map(Amount::to_micros)),
+        Cell::big(charge.minimum.map(Amount::to_micros)),
+        Cell::big(charge.maximum.map(Amount::to_micros)),
+        Cell::text(charge.generic_notes.as_deref()),
+        Cell::Display(&charge.source),
+        Cell::owned(encode_raw_values(&charge.raw_values)),
+        Cell::BigInt(ids.first_rate_id),
+        Cell::BigInt(ids.last_rate_id),
+    ]
 }
 
 /// A rate's own id and the ids it refers to.
@@ -244,31 +237,35 @@ pub(crate) struct RateIds {
     pub payer_plan_id: i64,
 }
 
-pub(crate) fn rate(ids: RateIds, rate: &PayerRate) -> Row<'_> {
-    (
-        BulkTable::PayerRates,
-        vec![
-            Cell::BigInt(ids.id),
-            Cell::BigInt(ids.standard_charge_id),
-            Cell::BigInt(ids.source_file_id),
-            Cell::BigInt(ids.payer_plan_id),
-            Cell::big(rate.negotiated_dollar.map(Amount::to_micros)),
-            Cell::big(rate.negotiated_percentage.map(Percentage::to_micros)),
-            Cell::text(rate.negotiated_algorithm.as_deref()),
-            Cell::text(rate.methodology.map(|methodology| methodology.as_str())),
-            Cell::big(rate.median_amount.map(Amount::to_micros)),
-            Cell::big(rate.percentile_10th.map(Amount::to_micros)),
-            Cell::big(rate.percentile_90th.map(Amount::to_micros)),
-            Cell::owned(rate.count.map(|count| count.to_string())),
-            Cell::big(rate.estimated_amount.map(Amount::to_micros)),
-            Cell::text(rate.payer_notes.as_deref()),
-            Cell::Text(Cow::Owned(rate.source.to_string())),
-            Cell::owned(encode_raw_values(&rate.raw_values)),
-        ],
-    )
+pub(crate) fn rate(ids: RateIds, rate: &PayerRate) -> [Cell<'_>; 16] {
+    [
+        Cell::BigInt(ids.id),
+        Cell::BigInt(ids.standard_charge_id),
+        Cell::BigInt(ids.source_file_id),
+        Cell::BigInt(ids.payer_plan_id),
+        Cell::big(rate.negotiated_dollar.map(Amount::to_micros)),
+        Cell::big(rate.negotiated_percentage.map(Percentage::to_micros)),
+        Cell::text(rate.negotiated_algorithm.as_deref()),
+        Cell::text(rate.methodology.map(|methodology| methodology.as_str())),
+        Cell::big(rate.median_amount.map(Amount::to_micros)),
+        Cell::big(rate.percentile_10th.map(Amount::to_micros)),
+        Cell::big(rate.percentile_90th.map(Amount::to_micros)),
+        rate.count
+            .as_ref()
+            .map_or(Cell::Null, |count| Cell::Display(count)),
+        Cell::big(rate.estimated_amount.map(Amount::to_micros)),
+        Cell::text(rate.payer_notes.as_deref()),
+        Cell::Display(&rate.source),
+        Cell::owned(encode_raw_values(&rate.raw_values)),
+    ]
 }
 
-pub(crate) fn modifier(id: i64, source_file_id: i64, modifier: &Modifier) -> Vec<Row<'_>> {
+/// A modifier's row and its payer-information rows (few: no need to spare allocations).
+pub(crate) fn modifier(
+    id: i64,
+    source_file_id: i64,
+    modifier: &Modifier,
+) -> Vec<(BulkTable, Vec<Cell<'_>>)> {
     let mut rows = vec![(
         BulkTable::Modifiers,
         vec![
@@ -298,35 +295,33 @@ pub(crate) fn modifier(id: i64, source_file_id: i64, modifier: &Modifier) -> Vec
     rows
 }
 
-pub(crate) fn finding(source_file_id: i64, index: i64, finding: StoredFinding) -> Row<'static> {
-    (
-        BulkTable::Findings,
-        vec![
-            Cell::BigInt(source_file_id),
-            Cell::Int(position(index)),
-            Cell::Text(Cow::Owned(finding.severity)),
-            Cell::Text(Cow::Owned(finding.rule)),
-            Cell::Text(Cow::Owned(finding.location)),
-            Cell::Text(Cow::Owned(finding.message)),
-        ],
-    )
+pub(crate) fn finding(
+    source_file_id: i64,
+    index: i64,
+    finding: StoredFinding,
+) -> [Cell<'static>; 6] {
+    [
+        Cell::BigInt(source_file_id),
+        Cell::Int(position(index)),
+        Cell::Text(Cow::Owned(finding.severity)),
+        Cell::Text(Cow::Owned(finding.rule)),
+        Cell::Text(Cow::Owned(finding.location)),
+        Cell::Text(Cow::Owned(finding.message)),
+    ]
 }
 
 pub(crate) fn quarantined(
     source_file_id: i64,
     index: i64,
     record: StoredQuarantine,
-) -> Row<'static> {
-    (
-        BulkTable::QuarantinedRecords,
-        vec![
-            Cell::BigInt(source_file_id),
-            Cell::Int(position(index)),
-            Cell::Text(Cow::Owned(record.location)),
-            Cell::Text(Cow::Owned(record.raw)),
-            Cell::Text(Cow::Owned(record.findings_json)),
-        ],
-    )
+) -> [Cell<'static>; 5] {
+    [
+        Cell::BigInt(source_file_id),
+        Cell::Int(position(index)),
+        Cell::Text(Cow::Owned(record.location)),
+        Cell::Text(Cow::Owned(record.raw)),
+        Cell::Text(Cow::Owned(record.findings_json)),
+    ]
 }
 
 pub(crate) fn position(index: impl TryInto<i32>) -> i32 {

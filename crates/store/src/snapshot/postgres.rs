@@ -4,6 +4,8 @@
 //! which serialises every value through its generic layer (the writer's main cost after the server's).
 //! Rows are buffered per table and sent once the buffers hold a few megabytes, parents first.
 
+use std::io::Write;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
@@ -227,12 +229,12 @@ impl CopyBuffers {
     }
 
     /// Encodes a row (binary COPY: field count, then each field's length and big-endian bytes).
-    pub(super) fn push(&mut self, (table, cells): Row<'_>) {
+    pub(super) fn push(&mut self, (table, cells): Row<'_, '_>) {
         let buffer = &mut self.tables[table as usize];
         let start = buffer.len();
         let fields = i16::try_from(cells.len()).unwrap_or(i16::MAX);
         buffer.extend_from_slice(&fields.to_be_bytes());
-        for cell in &cells {
+        for cell in cells {
             match cell {
                 Cell::Null => buffer.extend_from_slice(&(-1i32).to_be_bytes()),
                 Cell::Int(value) => {
@@ -247,6 +249,15 @@ impl CopyBuffers {
                     let length = i32::try_from(text.len()).unwrap_or(i32::MAX);
                     buffer.extend_from_slice(&length.to_be_bytes());
                     buffer.extend_from_slice(text.as_bytes());
+                }
+                Cell::Display(value) => {
+                    // Formatted in place, then its length written in front of it.
+                    let at = buffer.len();
+                    buffer.extend_from_slice(&0i32.to_be_bytes());
+                    // Writing into a Vec cannot fail.
+                    let _ = write!(buffer, "{value}");
+                    let length = i32::try_from(buffer.len() - at - 4).unwrap_or(i32::MAX);
+                    buffer[at..at + 4].copy_from_slice(&length.to_be_bytes());
                 }
             }
         }

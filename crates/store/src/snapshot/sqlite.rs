@@ -10,6 +10,7 @@
 //!
 //! The header and bookkeeping statements below mirror `postgres.rs` (Diesel) in plain SQL.
 
+use std::fmt::Write;
 use std::path::PathBuf;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -215,6 +216,8 @@ pub(super) fn payer_plan_id(connection: &Connection, payer: &str, plan: &str) ->
 /// The prepared single-row INSERT of every bulk table.
 pub(super) struct Inserts<'c> {
     statements: Vec<Statement<'c>>,
+    /// Where [`Cell::Display`] values are formatted (SQLite copies bound text).
+    scratch: String,
 }
 
 impl<'c> Inserts<'c> {
@@ -232,10 +235,13 @@ impl<'c> Inserts<'c> {
                 ))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { statements })
+        Ok(Self {
+            statements,
+            scratch: String::new(),
+        })
     }
 
-    pub(super) fn insert(&mut self, (table, cells): Row<'_>) -> StoreResult<()> {
+    pub(super) fn insert(&mut self, (table, cells): Row<'_, '_>) -> StoreResult<()> {
         let statement = &mut self.statements[table as usize];
         for (index, cell) in cells.iter().enumerate() {
             let value = match cell {
@@ -243,6 +249,12 @@ impl<'c> Inserts<'c> {
                 Cell::Int(value) => ValueRef::Integer(i64::from(*value)),
                 Cell::BigInt(value) => ValueRef::Integer(*value),
                 Cell::Text(text) => ValueRef::Text(text.as_bytes()),
+                Cell::Display(value) => {
+                    self.scratch.clear();
+                    // Writing into a String cannot fail.
+                    let _ = write!(self.scratch, "{value}");
+                    ValueRef::Text(self.scratch.as_bytes())
+                }
             };
             statement.raw_bind_parameter(index + 1, ToSqlOutput::Borrowed(value))?;
         }
