@@ -133,3 +133,30 @@ on_both_backends! {
         assert_eq!(stored.facility.ein, fixtures::facility().ein);
     }
 }
+
+/// PostgreSQL's COPY rounds run on the import's database thread while the writer goes on: a round
+/// the server refuses (it stores no NUL in text) must still fail the import, with the server's
+/// reason, after later rounds were handed over, and leave nothing of the file behind.
+#[test]
+#[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
+fn a_copy_round_the_server_refuses_fails_the_import_and_stores_nothing() {
+    let db = crate::support::db::TestDb::postgres();
+    let mut connection = db.migrated();
+    let facility = fixtures::facility();
+    let mut items = fixtures::items();
+    items[0].description = "an unstorable \0 byte".into();
+    // Enough rows for several COPY rounds of about 8 MB, so rounds follow the refused one.
+    let items: Vec<_> = items.iter().cycle().take(200_000).cloned().collect();
+    let file = fixtures::source_file(10, date(2026, 1, 1));
+    let error = snapshot::write_snapshot(&mut connection, "key", &facility, &file, &items, &[])
+        .unwrap_err();
+    assert!(error.to_string().contains("0x00"), "{error}");
+    assert_eq!(
+        snapshot::find_by_sha256(&mut connection, &file.sha256).unwrap(),
+        None
+    );
+    assert_eq!(
+        snapshot::source_file_ids(&mut connection).unwrap(),
+        Vec::<i64>::new()
+    );
+}

@@ -37,11 +37,15 @@ pub struct Snapshot {
     pub modifiers: Vec<Modifier>,
 }
 
-/// The connection an import writes through, inside its transaction (see [`import`]).
-pub enum ImportSession<'s> {
+/// The connection an import writes through, inside its transaction (see [`import`]); handed to
+/// [`SnapshotWriter::begin`].
+pub struct ImportSession<'s>(Session<'s>);
+
+enum Session<'s> {
     /// The import's own SQLite connection (see `sqlite.rs` for why it is not Diesel's).
     Sqlite(&'s rusqlite::Connection),
-    Postgres(&'s mut diesel::pg::PgConnection),
+    /// The import's PostgreSQL connection, on a thread of its own (see `postgres.rs`).
+    Postgres(postgres::Session<'s>),
 }
 
 /// Runs `write` inside one transaction that holds the import lock, so a failure anywhere (an error, a
@@ -64,7 +68,7 @@ where
                 .map_err(StoreError::from)?;
             let result = sqlite::take_import_lock(&raw, chrono::Utc::now().naive_utc())
                 .map_err(E::from)
-                .and_then(|()| write(ImportSession::Sqlite(&raw)));
+                .and_then(|()| write(ImportSession(Session::Sqlite(&raw))));
             match result {
                 Ok(value) => {
                     raw.execute_batch("COMMIT").map_err(StoreError::from)?;
@@ -79,7 +83,19 @@ where
         }
         DbConnection::Postgres(connection) => connection.transaction(|connection| {
             postgres::take_import_lock(connection, chrono::Utc::now().naive_utc())?;
-            write(ImportSession::Postgres(connection))
+            std::thread::scope(|scope| {
+                let (session, worker) = postgres::Session::start(scope, connection);
+                let result = write(ImportSession(Session::Postgres(session)));
+                // The session is gone with `write`, so the thread has run out of work.
+                match worker.join() {
+                    Ok(None) => result,
+                    Ok(Some(failure)) => result.and(Err(failure.into())),
+                    Err(_) => result.and(Err(StoreError::Unavailable(
+                        "the import's database thread panicked".into(),
+                    )
+                    .into())),
+                }
+            })
         }),
     }
 }

@@ -3,8 +3,14 @@
 //! The COPY data is encoded here from the rows' cells rather than by Diesel's `from_insertable`,
 //! which serialises every value through its generic layer (the writer's main cost after the server's).
 //! Rows are buffered per table and sent once the buffers hold a few megabytes, parents first.
+//!
+//! The import's connection is driven by a thread of its own ([`Session`]): a COPY blocks its caller
+//! until the server has stored every row, and the server is the slowest stage of a PostgreSQL import,
+//! so the writer hands full buffers over and goes on encoding the next ones meanwhile.
 
 use std::io::Write;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::{Scope, ScopedJoinHandle};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::pg::{CopyFormat, PgConnection};
@@ -268,17 +274,83 @@ impl CopyBuffers {
         self.bytes >= FLUSH_BYTES
     }
 
-    /// Sends every buffered row, parents before children (`BulkTable::ALL` order).
-    pub(super) fn flush(&mut self, connection: &mut PgConnection) -> StoreResult<()> {
-        for (table, data) in BulkTable::ALL.iter().zip(&mut self.tables) {
-            if !data.is_empty() {
-                copy(connection, *table, data)?;
-                data.clear();
-            }
-        }
+    /// Hands the buffered rows to the session's thread, which copies them in `BulkTable::ALL` order
+    /// (parents before children).
+    pub(super) fn send(&mut self, session: &Session<'_>) -> StoreResult<()> {
+        let tables = std::mem::replace(&mut self.tables, Self::new().tables);
         self.bytes = 0;
-        Ok(())
+        session.send(Box::new(move |connection, failure| {
+            if failure.is_some() {
+                return;
+            }
+            for (table, data) in BulkTable::ALL.iter().zip(&tables) {
+                if !data.is_empty()
+                    && let Err(error) = copy(connection, *table, data)
+                {
+                    *failure = Some(error);
+                    return;
+                }
+            }
+        }))
     }
+}
+
+/// Work for the connection thread: given the connection and the failure of earlier work, if any.
+type Job<'s> = Box<dyn FnOnce(&mut PgConnection, &mut Option<StoreError>) + Send + 's>;
+
+/// The import's connection, owned by a thread that runs jobs in order. COPYs are sent without
+/// waiting; a failure is kept and returned by the next [`Session::call`] (at the latest, `finish`'s).
+pub(crate) struct Session<'s> {
+    jobs: SyncSender<Job<'s>>,
+}
+
+/// COPY rounds queued behind the one running: bounds the buffered data (about 8 MB a round).
+const QUEUED_ROUNDS: usize = 1;
+
+impl<'s> Session<'s> {
+    /// Starts the thread; it ends when the session is dropped and returns a failure nobody asked for.
+    pub(super) fn start<'scope>(
+        scope: &'scope Scope<'scope, '_>,
+        connection: &'scope mut PgConnection,
+    ) -> (
+        Session<'scope>,
+        ScopedJoinHandle<'scope, Option<StoreError>>,
+    ) {
+        let (jobs, queue) = sync_channel::<Job<'scope>>(QUEUED_ROUNDS);
+        let worker = scope.spawn(move || {
+            let mut failure = None;
+            for job in queue {
+                job(connection, &mut failure);
+            }
+            failure
+        });
+        (Session { jobs }, worker)
+    }
+
+    fn send(&self, job: Job<'s>) -> StoreResult<()> {
+        self.jobs.send(job).map_err(|_| thread_gone())
+    }
+
+    /// Runs `work` on the connection after everything sent before it, and returns its result (or
+    /// the failure of earlier work).
+    pub(super) fn call<T: Send + 's>(
+        &self,
+        work: impl FnOnce(&mut PgConnection) -> StoreResult<T> + Send + 's,
+    ) -> StoreResult<T> {
+        let (reply, answer) = sync_channel(1);
+        self.send(Box::new(move |connection, failure| {
+            let result = match failure.take() {
+                Some(error) => Err(error),
+                None => work(connection),
+            };
+            let _ = reply.send(result);
+        }))?;
+        answer.recv().map_err(|_| thread_gone())?
+    }
+}
+
+fn thread_gone() -> StoreError {
+    StoreError::Unavailable("the import's database thread stopped".into())
 }
 
 fn copy(connection: &mut PgConnection, table: BulkTable, rows: &[u8]) -> StoreResult<()> {

@@ -12,7 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 use priceline_domain::{Facility, Item, Modifier, SourceFile};
 
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
-use super::{ImportSession, SnapshotIds, postgres, sqlite};
+use super::{ImportSession, Session, SnapshotIds, postgres, sqlite};
 use crate::StoreResult;
 
 /// What the reader counted that the writer cannot see: rows read, duplicates, findings.
@@ -65,7 +65,7 @@ pub(crate) struct SnapshotCounts {
 /// Where rows go: the session's connection and its bulk path.
 enum Output<'s> {
     Sqlite(sqlite::Inserts<'s>, &'s rusqlite::Connection),
-    Postgres(postgres::CopyBuffers, &'s mut diesel::pg::PgConnection),
+    Postgres(postgres::CopyBuffers, postgres::Session<'s>),
 }
 
 /// What [`SnapshotWriter::begin`] found.
@@ -127,8 +127,8 @@ impl<'s> SnapshotWriter<'s> {
         file: &SourceFile,
     ) -> StoreResult<Begin<'s>> {
         let sha256 = file.sha256.to_string();
-        let (output, ids, next) = match session {
-            ImportSession::Sqlite(connection) => {
+        let (output, ids, next) = match session.0 {
+            Session::Sqlite(connection) => {
                 if let Some(ids) = sqlite::find_by_sha256(connection, &sha256)? {
                     return Ok(Begin::AlreadyImported(ids));
                 }
@@ -141,35 +141,41 @@ impl<'s> SnapshotWriter<'s> {
                     *slot = sqlite::max_id(connection, table)? + 1;
                 }
                 let output = Output::Sqlite(sqlite::Inserts::prepare(connection)?, connection);
-                (
-                    output,
-                    SnapshotIds {
-                        facility_id,
-                        source_file_id,
-                    },
-                    next,
-                )
+                let ids = SnapshotIds {
+                    facility_id,
+                    source_file_id,
+                };
+                (output, ids, next)
             }
-            ImportSession::Postgres(connection) => {
-                if let Some(ids) = postgres::find_by_sha256(connection, &sha256)? {
-                    return Ok(Begin::AlreadyImported(ids));
-                }
-                let facility_id =
-                    postgres::upsert_facility(connection, facility_key, facility, now())?;
-                let source_file_id =
-                    postgres::insert_source_file(connection, facility_id, facility, file)?;
-                let mut next = [0; 4];
-                for (slot, table) in next.iter_mut().zip(ID_TABLES) {
-                    *slot = postgres::max_id(connection, table)? + 1;
-                }
-                (
-                    Output::Postgres(postgres::CopyBuffers::new(), connection),
-                    SnapshotIds {
+            Session::Postgres(session) => {
+                let (key, facility, file) =
+                    (facility_key.to_owned(), facility.clone(), file.clone());
+                let started = session.call(move |connection| {
+                    if let Some(ids) = postgres::find_by_sha256(connection, &sha256)? {
+                        return Ok(Err(ids));
+                    }
+                    let facility_id =
+                        postgres::upsert_facility(connection, &key, &facility, now())?;
+                    let source_file_id =
+                        postgres::insert_source_file(connection, facility_id, &facility, &file)?;
+                    let mut next = [0; 4];
+                    for (slot, table) in next.iter_mut().zip(ID_TABLES) {
+                        *slot = postgres::max_id(connection, table)? + 1;
+                    }
+                    let ids = SnapshotIds {
                         facility_id,
                         source_file_id,
-                    },
-                    next,
-                )
+                    };
+                    Ok(Ok((ids, next)))
+                })?;
+                match started {
+                    Ok((ids, next)) => (
+                        Output::Postgres(postgres::CopyBuffers::new(), session),
+                        ids,
+                        next,
+                    ),
+                    Err(ids) => return Ok(Begin::AlreadyImported(ids)),
+                }
             }
         };
         let [next_item, next_charge, next_rate, next_modifier] = next;
@@ -199,10 +205,10 @@ impl<'s> SnapshotWriter<'s> {
         let row = (table, cells);
         match &mut self.output {
             Output::Sqlite(inserts, _) => inserts.insert(row),
-            Output::Postgres(buffers, connection) => {
+            Output::Postgres(buffers, session) => {
                 buffers.push(row);
                 if buffers.is_full() {
-                    buffers.flush(connection)?;
+                    buffers.send(session)?;
                 }
                 Ok(())
             }
@@ -298,7 +304,11 @@ impl<'s> SnapshotWriter<'s> {
         }
         let id = match &mut self.output {
             Output::Sqlite(_, connection) => sqlite::payer_plan_id(connection, payer, plan)?,
-            Output::Postgres(_, connection) => postgres::payer_plan_id(connection, payer, plan)?,
+            Output::Postgres(_, session) => {
+                let (payer, plan) = (payer.to_owned(), plan.to_owned());
+                session
+                    .call(move |connection| postgres::payer_plan_id(connection, &payer, &plan))?
+            }
         };
         self.payer_plans
             .entry(payer.to_owned())
@@ -334,13 +344,17 @@ impl<'s> SnapshotWriter<'s> {
                     sqlite::make_current(connection, ids, facility, now())?;
                 }
             }
-            Output::Postgres(buffers, connection) => {
-                buffers.flush(connection)?;
-                postgres::record_counts(connection, ids.source_file_id, &counts, &plan_rates)?;
-                let current = postgres::current_snapshot_date(connection, ids.facility_id)?;
-                if current.is_none_or(|current| date >= current) {
-                    postgres::make_current(connection, ids, facility, now())?;
-                }
+            Output::Postgres(buffers, session) => {
+                buffers.send(session)?;
+                let facility = facility.clone();
+                session.call(move |connection| {
+                    postgres::record_counts(connection, ids.source_file_id, &counts, &plan_rates)?;
+                    let current = postgres::current_snapshot_date(connection, ids.facility_id)?;
+                    if current.is_none_or(|current| date >= current) {
+                        postgres::make_current(connection, ids, &facility, now())?;
+                    }
+                    Ok(())
+                })?;
             }
         }
         Ok(ids)
