@@ -7,15 +7,21 @@ use priceline_domain::{
     StandardCharge, TemplateVersion,
 };
 
+use ::csv::StringRecord;
+
 use super::columns::{Layout, PayerColumns, PayerSource};
 use crate::finding::{Finding, cell};
 use crate::rules;
-use crate::values::Check;
+use crate::values::{Check, trim};
 
 pub(crate) enum Row {
     /// An item row, without the payer rates that had an error the importer cannot repair: those
     /// are returned beside it, to be quarantined on their own (the rest of the row is valid).
     Item(Item, Vec<BrokenPayerRate>),
+    /// An item row of the item the grouper holds (same description, codes and drug): only its
+    /// standard charge is built, since the item's own parts would be thrown away on merging. Most
+    /// Tall rows are of this kind, so this saves their allocations.
+    SameItem(StandardCharge, Vec<BrokenPayerRate>),
     Modifier(Modifier),
     /// The row has an error the importer cannot repair outside any one payer rate (its item,
     /// codes, setting, gross/cash/min/max), or it is a modifier row with an error.
@@ -29,16 +35,17 @@ pub(crate) struct BrokenPayerRate {
     pub findings: Vec<Finding>,
 }
 
+/// A data row's cells, read from the CSV record in place and trimmed as they are looked at.
 struct Cells<'a> {
-    cells: &'a [String],
+    record: &'a StringRecord,
     row: u64,
 }
 
-impl Cells<'_> {
-    fn get(&self, column: Option<usize>) -> &str {
+impl<'a> Cells<'a> {
+    fn get(&self, column: Option<usize>) -> &'a str {
         column
-            .and_then(|index| self.cells.get(index))
-            .map_or("", String::as_str)
+            .and_then(|index| self.record.get(index))
+            .map_or("", trim)
     }
 
     /// Where a finding about `column` points; formatted only if a finding is made.
@@ -73,21 +80,22 @@ impl std::fmt::Display for At {
     }
 }
 
-/// What one payer column group holds in this row.
-struct PayerCells {
-    payer: String,
-    plan: String,
+/// What one payer column group holds in this row; text borrowed from the row (or, in Wide, the
+/// layout) and copied only into the records that keep it.
+struct PayerCells<'a> {
+    payer: &'a str,
+    plan: &'a str,
     dollar: Option<Amount>,
     percentage: Option<Percentage>,
-    algorithm: String,
+    algorithm: &'a str,
     methodology: Option<Methodology>,
     median: Option<Amount>,
     p10: Option<Amount>,
     p90: Option<Amount>,
-    count_text: String,
+    count_text: &'a str,
     count: Option<priceline_domain::AllowedCount>,
     estimated: Option<Amount>,
-    notes: String,
+    notes: &'a str,
     raw: Vec<RawValue>,
     /// Whether a dollar, percentage or algorithm cell is non-blank (as written, like the validator).
     has_charge: bool,
@@ -96,14 +104,16 @@ struct PayerCells {
     any_value: bool,
 }
 
+/// Reads one data row; `current` is the item the grouper holds, if any (see `Row::SameItem`).
 pub(crate) fn read_row(
     layout: &Layout,
     version: TemplateVersion,
-    cells: &[String],
+    record: &StringRecord,
     row: u64,
+    current: Option<&Item>,
     check: &mut Check,
 ) -> Row {
-    let cells = Cells { cells, row };
+    let cells = Cells { record, row };
     let description = cells.get(layout.description);
     check.required(
         !description.is_empty(),
@@ -111,7 +121,8 @@ pub(crate) fn read_row(
         "description",
     );
 
-    let mut codes = Vec::new();
+    // (type, code) pairs, borrowed: the item's `Code`s are made only for a new item.
+    let mut codes: Vec<(CodeType, &str)> = Vec::new();
     let mut any_code_cell = false;
     for columns in &layout.codes {
         let (code, code_type) = (cells.get(columns.code), cells.get(columns.code_type));
@@ -143,7 +154,8 @@ pub(crate) fn read_row(
                     format!("code type {kind} exists only from template v3.0"),
                 ));
             }
-            Some(kind) => codes.extend(Code::new(kind, code).ok()),
+            // `code` is trimmed and not blank, which is all `Code::new` asks.
+            Some(kind) => codes.push((kind, code)),
             None => {}
         }
     }
@@ -176,7 +188,7 @@ pub(crate) fn read_row(
     // Each payer column group is checked on its own, so that an error in one payer's rate
     // quarantines that rate only (see `Row::Item`).
     let mut payer_checks: Vec<Check> = layout.payers.iter().map(|_| Check::new()).collect();
-    let payers: Vec<PayerCells> = layout
+    let payers: Vec<PayerCells<'_>> = layout
         .payers
         .iter()
         .zip(&mut payer_checks)
@@ -244,7 +256,7 @@ pub(crate) fn read_row(
     let tall = layout.format == Some(priceline_domain::FileFormat::CsvTall);
     let mut payer_rates = Vec::new();
     let mut broken = Vec::new();
-    let mut charge_notes = Some(generic_notes.to_owned()).filter(|notes| !notes.is_empty());
+    let mut charge_notes = (!generic_notes.is_empty()).then_some(generic_notes);
     for ((payer, payer_check), columns) in payers.into_iter().zip(payer_checks).zip(&layout.payers)
     {
         let present = if tall {
@@ -259,8 +271,8 @@ pub(crate) fn read_row(
         let findings = payer_findings(payer_check, columns);
         if crate::finding::any_blocking(&findings) {
             broken.push(BrokenPayerRate {
-                payer_name: payer.payer,
-                plan_name: Some(payer.plan).filter(|plan| !plan.is_empty()),
+                payer_name: payer.payer.to_owned(),
+                plan_name: owned_unless_empty(payer.plan),
                 findings,
             });
             continue;
@@ -270,41 +282,63 @@ pub(crate) fn read_row(
             continue;
         }
         payer_rates.push(PayerRate {
-            payer_name: payer.payer,
-            plan_name: Some(payer.plan).filter(|plan| !plan.is_empty()),
+            payer_name: payer.payer.to_owned(),
+            plan_name: owned_unless_empty(payer.plan),
             negotiated_dollar: payer.dollar,
             negotiated_percentage: payer.percentage,
-            negotiated_algorithm: Some(payer.algorithm).filter(|text| !text.is_empty()),
+            negotiated_algorithm: owned_unless_empty(payer.algorithm),
             methodology: payer.methodology,
             median_amount: payer.median,
             percentile_10th: payer.p10,
             percentile_90th: payer.p90,
             count: payer.count,
             estimated_amount: payer.estimated,
-            payer_notes: Some(payer.notes).filter(|notes| !notes.is_empty()),
+            payer_notes: owned_unless_empty(payer.notes),
             source: RecordLocation::Row(row),
             raw_values: payer.raw,
         });
     }
+    let charge = StandardCharge {
+        setting,
+        billing_class,
+        modifiers: split_modifiers(modifiers),
+        gross,
+        discounted_cash: cash,
+        minimum,
+        maximum,
+        generic_notes: charge_notes.map(str::to_owned),
+        payer_rates,
+        source: RecordLocation::Row(row),
+        raw_values: charge_raw,
+    };
+    // The grouper's test for one item (`group::same_item`), made on the borrowed parts.
+    let same_item = current.is_some_and(|item| {
+        item.description == description
+            && item.drug == drug
+            && item.codes.len() == codes.len()
+            && item
+                .codes
+                .iter()
+                .zip(&codes)
+                .all(|(kept, (kind, code))| kept.code_type == *kind && kept.code == *code)
+    });
+    if same_item {
+        return Row::SameItem(charge, broken);
+    }
     let item = Item {
         description: description.to_owned(),
-        codes,
+        codes: codes
+            .into_iter()
+            .filter_map(|(kind, code)| Code::new(kind, code).ok())
+            .collect(),
         drug,
-        standard_charges: vec![StandardCharge {
-            setting,
-            billing_class,
-            modifiers: split_modifiers(modifiers),
-            gross,
-            discounted_cash: cash,
-            minimum,
-            maximum,
-            generic_notes: charge_notes,
-            payer_rates,
-            source: RecordLocation::Row(row),
-            raw_values: charge_raw,
-        }],
+        standard_charges: vec![charge],
     };
     Row::Item(item, broken)
+}
+
+fn owned_unless_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// A payer group's findings; in a group CMS does not read as payer columns, they are ours alone.
@@ -334,17 +368,15 @@ pub(crate) fn split_modifiers(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn payer_cells(
-    columns: &PayerColumns,
-    cells: &Cells,
+fn payer_cells<'a>(
+    columns: &'a PayerColumns,
+    cells: &Cells<'a>,
     version: TemplateVersion,
     check: &mut Check,
-) -> PayerCells {
+) -> PayerCells<'a> {
     let (payer, plan) = match &columns.source {
-        PayerSource::Cells { payer, plan } => {
-            (cells.get(*payer).to_owned(), cells.get(*plan).to_owned())
-        }
-        PayerSource::Named { payer, plan } => (payer.clone(), plan.clone().unwrap_or_default()),
+        PayerSource::Cells { payer, plan } => (cells.get(*payer), cells.get(*plan)),
+        PayerSource::Named { payer, plan } => (payer.as_str(), plan.as_deref().unwrap_or("")),
     };
     let mut raw = Vec::new();
     let amount =
@@ -368,13 +400,13 @@ fn payer_cells(
         Methodology::parse,
         &cells.at(columns.methodology),
     );
-    let count_text = cells.get(columns.count).to_owned();
+    let count_text = cells.get(columns.count);
     let count = if version >= TemplateVersion::V3_0 || !count_text.is_empty() {
-        check.count(&count_text, &cells.at(columns.count))
+        check.count(count_text, &cells.at(columns.count))
     } else {
         None
     };
-    let text = |column: Option<usize>| cells.get(column).to_owned();
+    let text = |column: Option<usize>| cells.get(column);
     let (dollar_text, percentage_text, algorithm) = (
         text(columns.dollar),
         text(columns.percentage),
@@ -412,7 +444,7 @@ fn drug(
     layout: &Layout,
     cells: &Cells,
     version: TemplateVersion,
-    codes: &[Code],
+    codes: &[(CodeType, &str)],
     raw: &mut Vec<RawValue>,
     check: &mut Check,
 ) -> Option<DrugInfo> {
@@ -437,7 +469,7 @@ fn drug(
                 "drug_type_of_measurement when drug_unit_of_measurement is present",
             );
         }
-        let ndc = codes.iter().any(|code| code.code_type == CodeType::Ndc);
+        let ndc = codes.iter().any(|(kind, _)| *kind == CodeType::Ndc);
         if ndc && (unit_text.is_empty() || type_text.is_empty()) {
             let missing = if unit_text.is_empty() {
                 layout.drug_unit
@@ -623,12 +655,12 @@ fn modifier_row(
         .iter()
         .filter(|payer| !payer.payer.is_empty() && (payer.any_value || !payer.notes.is_empty()))
         .map(|payer| ModifierPayerInfo {
-            payer_name: payer.payer.clone(),
-            plan_name: Some(payer.plan.clone()).filter(|plan| !plan.is_empty()),
-            description: Some(payer.notes.clone()).filter(|notes| !notes.is_empty()),
+            payer_name: payer.payer.to_owned(),
+            plan_name: owned_unless_empty(payer.plan),
+            description: owned_unless_empty(payer.notes),
             negotiated_dollar: payer.dollar,
             negotiated_percentage: payer.percentage,
-            negotiated_algorithm: Some(payer.algorithm.clone()).filter(|text| !text.is_empty()),
+            negotiated_algorithm: owned_unless_empty(payer.algorithm),
         })
         .collect();
     Row::Modifier(Modifier {
