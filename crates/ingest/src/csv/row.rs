@@ -538,15 +538,14 @@ fn item_conditionals(
                     "plan_name when a payer-specific charge is encoded",
                 );
             }
-            let what = format!(
-                "standard_charge{} | methodology when a payer-specific charge is encoded",
-                columns.label()
-            );
-            check.required(
-                !cells.get(columns.methodology).is_empty(),
-                &cells.at(columns.methodology),
-                &what,
-            );
+            // The message is formatted only when it is needed: this runs on every priced row.
+            if cells.get(columns.methodology).is_empty() {
+                let what = format!(
+                    "standard_charge{} | methodology when a payer-specific charge is encoded",
+                    columns.label()
+                );
+                check.required(false, &cells.at(columns.methodology), &what);
+            }
         }
         if payer.methodology == Some(Methodology::Other) && payer.notes.is_empty() {
             check.push(Finding::new(
