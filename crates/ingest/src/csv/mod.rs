@@ -4,11 +4,11 @@
 
 mod columns;
 mod header;
+mod reader;
 mod row;
 
 use std::hash::{BuildHasher, Hasher};
 
-use ::csv::{ReaderBuilder, StringRecord};
 use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
 
 use crate::decode::Decoded;
@@ -21,6 +21,7 @@ use crate::values::{Check, trim};
 use crate::{Document, IngestError, detect, rules};
 use columns::Layout;
 pub(crate) use header::pair_locations;
+use reader::{CsvReader, CsvRecord};
 use row::Row;
 
 enum Phase {
@@ -38,21 +39,15 @@ pub(crate) fn read(
 ) -> Result<(), IngestError> {
     document.with_reader(|reader| {
         let decoded = Decoded::new(reader, reading.sniffed.encoding);
-        let mut csv = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(decoded);
-        let mut record = StringRecord::new();
+        let mut csv = CsvReader::new(decoded);
+        let mut record = CsvRecord::default();
         let mut counter = RowCounter::default();
         let mut phase = Phase::Row1;
         let mut grouper = Grouper::new();
         // Data rows are read from the record in place (cells trimmed as they are looked at), so
         // reading a row copies nothing; only rows 1–3 and quarantined rows become owned cells.
-        while csv
-            .read_record(&mut record)
-            .map_err(|error| IngestError::NotAPriceFile(format!("unreadable CSV: {error}")))?
-        {
-            let (blank_before, row) = counter.next(&record, csv.position().line());
+        while csv.read_record(&mut record)? {
+            let (blank_before, row) = counter.next(&record, csv.line());
             for blank in row - blank_before..row {
                 phase = step(phase, blank, None, reading, &mut grouper, sink)?;
             }
@@ -83,7 +78,7 @@ pub(crate) fn read(
 }
 
 /// A record's cells, trimmed as the CMS validator reads them, owned.
-fn owned_cells(record: Option<&StringRecord>) -> Vec<String> {
+fn owned_cells(record: Option<&CsvRecord>) -> Vec<String> {
     record.map_or_else(Vec::new, |record| {
         record.iter().map(|cell| trim(cell).to_owned()).collect()
     })
@@ -93,7 +88,7 @@ fn owned_cells(record: Option<&StringRecord>) -> Vec<String> {
 fn step(
     phase: Phase,
     row: u64,
-    record: Option<&StringRecord>,
+    record: Option<&CsvRecord>,
     reading: &mut Reading,
     grouper: &mut Grouper,
     sink: &mut dyn FnMut(Record),
@@ -273,7 +268,7 @@ fn data_row(
     layout: &Layout,
     version: TemplateVersion,
     row: u64,
-    record: &StringRecord,
+    record: &CsvRecord,
     reading: &mut Reading,
     grouper: &mut Grouper,
     sink: &mut dyn FnMut(Record),
@@ -349,9 +344,9 @@ fn data_row(
 /// length so that cell boundaries count. foldhash rather than SipHash: this runs on every row and
 /// needs no protection against chosen collisions (the set is per item, and a row is only ever
 /// compared with rows of the same item); a fixed seed keeps reads deterministic.
-fn row_hash(record: &StringRecord) -> u64 {
+fn row_hash(record: &CsvRecord) -> u64 {
     let mut hasher = foldhash::fast::FixedState::with_seed(ROW_HASH_SEED).build_hasher();
-    for cell in record {
+    for cell in record.iter() {
         let cell = trim(cell);
         hasher.write_usize(cell.len());
         hasher.write(cell.as_bytes());
@@ -361,8 +356,8 @@ fn row_hash(record: &StringRecord) -> u64 {
 
 const ROW_HASH_SEED: u64 = 0x5eed_0f_c5a_7a11;
 
-/// Row numbers as the CMS validator counts them. The `csv` crate skips blank lines, so they are
-/// recovered from the reader's line count after each record: the newlines a record consumed beyond
+/// Row numbers as the CMS validator counts them. The reader skips blank lines (as the `csv` crate
+/// does), so they are recovered from the reader's line count after each record: the newlines a record consumed beyond
 /// its own (one terminator plus those inside quoted cells) were blank lines before it. A record
 /// ended by `\r\n` is returned before its `\n` is consumed; that newline is owed to the next one.
 struct RowCounter {
@@ -383,14 +378,8 @@ impl Default for RowCounter {
 
 impl RowCounter {
     /// Given the reader's line after a record, returns (blank rows just before it, its row number).
-    fn next(&mut self, record: &StringRecord, line_after: u64) -> (u64, u64) {
-        let bytes = record.as_slice().as_bytes();
-        // Almost no record has a newline inside a quoted cell: look for one first (memchr).
-        let inner_newlines = if bytes.contains(&b'\n') {
-            bytes.iter().filter(|byte| **byte == b'\n').count() as u64
-        } else {
-            0
-        };
+    fn next(&mut self, record: &CsvRecord, line_after: u64) -> (u64, u64) {
+        let inner_newlines = record.newlines();
         let consumed = line_after
             .saturating_sub(self.lines_before)
             .saturating_sub(self.owed);
@@ -694,15 +683,12 @@ mod tests {
     #[test]
     fn counts_rows_like_the_validator() {
         let text = "a,b\n\"x\ny\",1\n\n,\nc\r\n\r\nd\n";
-        let mut csv = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut record = StringRecord::new();
+        let mut csv = CsvReader::new(text.as_bytes());
+        let mut record = CsvRecord::default();
         let mut counter = RowCounter::default();
         let mut rows = Vec::new();
         while csv.read_record(&mut record).unwrap() {
-            rows.push(counter.next(&record, csv.position().line()));
+            rows.push(counter.next(&record, csv.line()));
         }
         assert_eq!(rows, [(0, 1), (0, 2), (1, 4), (0, 5), (1, 7)]);
     }

@@ -7,9 +7,8 @@ use priceline_domain::{
     StandardCharge, TemplateVersion,
 };
 
-use ::csv::StringRecord;
-
 use super::columns::{Layout, PayerColumns, PayerSource};
+use super::reader::CsvRecord;
 use crate::finding::{Finding, cell};
 use crate::rules;
 use crate::values::{Check, trim};
@@ -37,7 +36,7 @@ pub(crate) struct BrokenPayerRate {
 
 /// A data row's cells, read from the CSV record in place and trimmed as they are looked at.
 struct Cells<'a> {
-    record: &'a StringRecord,
+    record: &'a CsvRecord,
     row: u64,
 }
 
@@ -108,7 +107,7 @@ struct PayerCells<'a> {
 pub(crate) fn read_row(
     layout: &Layout,
     version: TemplateVersion,
-    record: &StringRecord,
+    record: &CsvRecord,
     row: u64,
     current: Option<&Item>,
     check: &mut Check,
