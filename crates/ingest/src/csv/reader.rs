@@ -228,11 +228,31 @@ const STOPS: [bool; 256] = {
 };
 
 /// Where the unquoted field starting at `from` stops: its `,` or line end, or the end of `input`.
+/// Eight bytes at a time (most fields are short, but a scan per byte was a tenth of a Tall row).
 fn unquoted_end(input: &[u8], from: usize) -> usize {
-    input[from..]
+    let mut at = from;
+    while let Some(chunk) = input.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let found = has_byte(word, b',') | has_byte(word, b'\r') | has_byte(word, b'\n');
+        if found != 0 {
+            // The lowest flagged byte is always a real match (false flags only follow a match).
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    input[at..]
         .iter()
         .position(|byte| STOPS[usize::from(*byte)])
-        .map_or(input.len(), |stop| from + stop)
+        .map_or(input.len(), |stop| at + stop)
+}
+
+/// The high bit of each byte of `word` that equals `byte` (and possibly of bytes above one that
+/// does): the classic "has zero byte" test on `word ^ byte…byte`.
+fn has_byte(word: u64, byte: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zeroed = word ^ (ONES * u64::from(byte));
+    zeroed.wrapping_sub(ONES) & !zeroed & HIGHS
 }
 
 fn next_quote(input: &[u8], from: usize) -> Option<usize> {
@@ -422,6 +442,19 @@ mod tests {
             for step in [1, 5, 1 << 20] {
                 assert_eq!(ours(&text, step), expected, "{text:?} by {step}");
             }
+        }
+    }
+
+    #[test]
+    fn finds_field_ends_eight_bytes_at_a_time_as_one_at_a_time() {
+        let text = "ab,cd\x01\x7f é\r01234567\n89abcdef,\u{2c}\u{10c}x\u{20ac}yyyyyyyyyyyyyy\r\n";
+        let input = text.as_bytes();
+        for from in 0..input.len() {
+            let naive = input[from..]
+                .iter()
+                .position(|byte| matches!(byte, b',' | b'\r' | b'\n'))
+                .map_or(input.len(), |stop| from + stop);
+            assert_eq!(unquoted_end(input, from), naive, "from {from}");
         }
     }
 

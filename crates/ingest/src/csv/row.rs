@@ -7,6 +7,10 @@ use priceline_domain::{
     StandardCharge, TemplateVersion,
 };
 
+use std::cell::RefCell;
+
+use priceline_domain::ParseError;
+
 use super::columns::{Layout, PayerColumns, PayerSource};
 use super::reader::CsvRecord;
 use crate::finding::{Finding, cell};
@@ -38,13 +42,87 @@ pub(crate) struct BrokenPayerRate {
 struct Cells<'a> {
     record: &'a CsvRecord,
     row: u64,
+    memo: &'a RefCell<EnumMemo>,
 }
+
+/// The text each enumeration column last held, and what it parsed to. Consecutive rows mostly
+/// repeat their code types, setting and methodology, and comparing a few bytes is cheaper than
+/// parsing again (a case-insensitive search of the value list). Only values that parsed are kept,
+/// so a bad value is parsed, and reported, every time.
+#[derive(Debug, Default)]
+pub(crate) struct EnumMemo {
+    columns: Vec<Option<(String, Parsed)>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Parsed {
+    Code(CodeType),
+    Setting(Setting),
+    Billing(BillingClass),
+    Methodology(Methodology),
+    DrugUnit(DrugUnitType),
+}
+
+trait Memoised: Copy {
+    fn into_parsed(self) -> Parsed;
+    fn from_parsed(parsed: Parsed) -> Option<Self>;
+}
+
+macro_rules! memoised {
+    ($($type:ty => $variant:ident),*) => {$(
+        impl Memoised for $type {
+            fn into_parsed(self) -> Parsed {
+                Parsed::$variant(self)
+            }
+            fn from_parsed(parsed: Parsed) -> Option<Self> {
+                match parsed {
+                    Parsed::$variant(value) => Some(value),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+memoised!(CodeType => Code, Setting => Setting, BillingClass => Billing, Methodology => Methodology, DrugUnitType => DrugUnit);
 
 impl<'a> Cells<'a> {
     fn get(&self, column: Option<usize>) -> &'a str {
         column
             .and_then(|index| self.record.get(index))
             .map_or("", trim)
+    }
+
+    /// `Check::enumeration` of the cell in `column`, through the memo.
+    fn enumeration<T: Memoised>(
+        &self,
+        column: Option<usize>,
+        parse: fn(&str) -> Result<T, ParseError>,
+        check: &mut Check,
+    ) -> Option<T> {
+        let text = self.get(column);
+        let Some(index) = column else {
+            return check.enumeration(text, parse, &self.at(column));
+        };
+        if let Some(Some((kept, parsed))) = self.memo.borrow().columns.get(index)
+            && kept == text
+            && let Some(value) = T::from_parsed(*parsed)
+        {
+            return Some(value);
+        }
+        let value = check.enumeration(text, parse, &self.at(column))?;
+        let mut memo = self.memo.borrow_mut();
+        if memo.columns.len() <= index {
+            memo.columns.resize_with(index + 1, || None);
+        }
+        match &mut memo.columns[index] {
+            Some((kept, parsed)) => {
+                kept.clear();
+                kept.push_str(text);
+                *parsed = value.into_parsed();
+            }
+            slot @ None => *slot = Some((text.to_owned(), value.into_parsed())),
+        }
+        Some(value)
     }
 
     /// Where a finding about `column` points; formatted only if a finding is made.
@@ -76,6 +154,64 @@ impl std::fmt::Display for At {
             Some(index) => f.write_str(&cell(index, self.row)),
             None => write!(f, "row {}", self.row),
         }
+    }
+}
+
+/// One value per payer column group of the layout, without a heap allocation for the usual
+/// single group (a Tall file has one): two fewer allocations per row.
+enum PerPayer<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> PerPayer<T> {
+    fn new<'a>(
+        groups: &'a [PayerColumns],
+        mut make: impl FnMut(usize, &'a PayerColumns) -> T,
+    ) -> Self {
+        match groups {
+            [only] => Self::One(make(0, only)),
+            _ => Self::Many(
+                groups
+                    .iter()
+                    .enumerate()
+                    .map(|(index, columns)| make(index, columns))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl<T> std::ops::Deref for PerPayer<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            Self::One(value) => std::slice::from_ref(value),
+            Self::Many(values) => values,
+        }
+    }
+}
+
+impl<T> std::ops::DerefMut for PerPayer<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        match self {
+            Self::One(value) => std::slice::from_mut(value),
+            Self::Many(values) => values,
+        }
+    }
+}
+
+impl<T> IntoIterator for PerPayer<T> {
+    type Item = T;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<T>, std::vec::IntoIter<T>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let (one, many) = match self {
+            Self::One(value) => (Some(value), Vec::new()),
+            Self::Many(values) => (None, values),
+        };
+        one.into_iter().chain(many)
     }
 }
 
@@ -112,7 +248,11 @@ pub(crate) fn read_row(
     current: Option<&Item>,
     check: &mut Check,
 ) -> Row {
-    let cells = Cells { record, row };
+    let cells = Cells {
+        record,
+        row,
+        memo: &layout.memo,
+    };
     let description = cells.get(layout.description);
     check.required(
         !description.is_empty(),
@@ -144,7 +284,7 @@ pub(crate) fn read_row(
             );
         }
         let location = cells.at(columns.code_type);
-        let parsed = check.enumeration(code_type, CodeType::parse, &location);
+        let parsed = cells.enumeration(columns.code_type, CodeType::parse, check);
         match parsed {
             Some(kind) if kind.is_v3_only() && version < TemplateVersion::V3_0 => {
                 check.push(Finding::new(
@@ -186,13 +326,13 @@ pub(crate) fn read_row(
     );
     // Each payer column group is checked on its own, so that an error in one payer's rate
     // quarantines that rate only (see `Row::Item`).
-    let mut payer_checks: Vec<Check> = layout.payers.iter().map(|_| Check::new()).collect();
-    let payers: Vec<PayerCells<'_>> = layout
-        .payers
-        .iter()
-        .zip(&mut payer_checks)
-        .map(|(columns, payer_check)| payer_cells(columns, &cells, version, payer_check))
-        .collect();
+    let mut payer_checks: PerPayer<Check> = PerPayer::new(&layout.payers, |_, _| Check::new());
+    let payers: PerPayer<PayerCells<'_>> = {
+        let checks: &mut [Check] = &mut payer_checks;
+        PerPayer::new(&layout.payers, |index, columns| {
+            payer_cells(columns, &cells, version, &mut checks[index])
+        })
+    };
     let drug = drug(layout, &cells, version, &codes, &mut charge_raw, check);
     let generic_notes = cells.get(layout.generic_notes);
     let modifiers = cells.get(layout.modifiers);
@@ -230,12 +370,8 @@ pub(crate) fn read_row(
         &cells.at(layout.setting),
         "setting",
     );
-    let setting = check.enumeration(setting_text, Setting::parse, &cells.at(layout.setting));
-    let billing_class = check.enumeration(
-        cells.get(layout.billing_class),
-        BillingClass::parse,
-        &cells.at(layout.billing_class),
-    );
+    let setting = cells.enumeration(layout.setting, Setting::parse, check);
+    let billing_class = cells.enumeration(layout.billing_class, BillingClass::parse, check);
     if version >= TemplateVersion::V2_1 {
         item_conditionals(
             layout,
@@ -353,7 +489,7 @@ fn payer_findings(payer_check: Check, columns: &PayerColumns) -> Vec<Finding> {
     }
 }
 
-fn merge_payer_findings(check: &mut Check, payer_checks: Vec<Check>, layout: &Layout) {
+fn merge_payer_findings(check: &mut Check, payer_checks: PerPayer<Check>, layout: &Layout) {
     for (payer_check, columns) in payer_checks.into_iter().zip(&layout.payers) {
         check.findings.extend(payer_findings(payer_check, columns));
     }
@@ -394,11 +530,7 @@ fn payer_cells<'a>(
         &mut raw,
     );
     check.percentage_alert(percentage, &cells.at(columns.percentage));
-    let methodology = check.enumeration(
-        cells.get(columns.methodology),
-        Methodology::parse,
-        &cells.at(columns.methodology),
-    );
+    let methodology = cells.enumeration(columns.methodology, Methodology::parse, check);
     let count_text = cells.get(columns.count);
     let count = if version >= TemplateVersion::V3_0 || !count_text.is_empty() {
         check.count(count_text, &cells.at(columns.count))
@@ -454,7 +586,7 @@ fn drug(
         &cells.at(layout.drug_unit),
         raw,
     );
-    let unit_type = check.enumeration(type_text, DrugUnitType::parse, &cells.at(layout.drug_type));
+    let unit_type = cells.enumeration(layout.drug_type, DrugUnitType::parse, check);
     if version >= TemplateVersion::V2_2 {
         if !unit_text.is_empty() || !type_text.is_empty() {
             check.required(
