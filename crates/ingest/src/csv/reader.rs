@@ -22,7 +22,7 @@
 
 use std::io::{self, Read};
 
-use crate::IngestError;
+use crate::{IngestError, swar};
 
 const CHUNK: usize = 1 << 16;
 
@@ -230,29 +230,12 @@ const STOPS: [bool; 256] = {
 /// Where the unquoted field starting at `from` stops: its `,` or line end, or the end of `input`.
 /// Eight bytes at a time (most fields are short, but a scan per byte was a tenth of a Tall row).
 fn unquoted_end(input: &[u8], from: usize) -> usize {
-    let mut at = from;
-    while let Some(chunk) = input.get(at..at + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let found = has_byte(word, b',') | has_byte(word, b'\r') | has_byte(word, b'\n');
-        if found != 0 {
-            // The lowest flagged byte is always a real match (false flags only follow a match).
-            return at + (found.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    input[at..]
-        .iter()
-        .position(|byte| STOPS[usize::from(*byte)])
-        .map_or(input.len(), |stop| at + stop)
-}
-
-/// The high bit of each byte of `word` that equals `byte` (and possibly of bytes above one that
-/// does): the classic "has zero byte" test on `word ^ byte…byte`.
-fn has_byte(word: u64, byte: u8) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zeroed = word ^ (ONES * u64::from(byte));
-    zeroed.wrapping_sub(ONES) & !zeroed & HIGHS
+    swar::find(
+        input,
+        from,
+        |word| swar::equal(word, b',') | swar::equal(word, b'\r') | swar::equal(word, b'\n'),
+        |byte| STOPS[usize::from(byte)],
+    )
 }
 
 fn next_quote(input: &[u8], from: usize) -> Option<usize> {

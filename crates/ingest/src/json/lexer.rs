@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::io::Read;
 
-use crate::IngestError;
+use crate::{IngestError, swar};
 
 const MAX_DEPTH: usize = 128;
 
@@ -67,11 +67,12 @@ const KNOWN_KEYS: [&str; 49] = [
     "modifier_code_information",
 ];
 
-fn key(text: &str) -> Key {
-    match KNOWN_KEYS.iter().find(|known| **known == text) {
-        Some(known) => Cow::Borrowed(known),
-        None => Cow::Owned(text.to_owned()),
-    }
+/// The template's name for these bytes, if they are one (then they need no UTF-8 check).
+fn known_key(bytes: &[u8]) -> Option<&'static str> {
+    KNOWN_KEYS
+        .iter()
+        .copied()
+        .find(|known| known.as_bytes() == bytes)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,13 +236,30 @@ impl<R: Read> Lexer<R> {
 
     /// Before each field of an object whose `{` was consumed: the key, with its `:` consumed.
     pub fn next_key(&mut self, first: &mut bool) -> Result<Option<Key>, IngestError> {
-        Ok(self.next_key_text(first)?.map(key))
+        if !self.read_key(first)? {
+            return Ok(None);
+        }
+        Ok(Some(match known_key(&self.scratch) {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(self.scratch_text()?.to_owned()),
+        }))
     }
 
-    /// `next_key`, the key borrowed from the lexer's scratch buffer.
+    /// `next_key`, the key borrowed (from the template's names or the lexer's scratch buffer).
     fn next_key_text(&mut self, first: &mut bool) -> Result<Option<&str>, IngestError> {
-        if !self.next_member(first, b'}')? {
+        if !self.read_key(first)? {
             return Ok(None);
+        }
+        match known_key(&self.scratch) {
+            Some(known) => Ok(Some(known)),
+            None => self.scratch_text().map(Some),
+        }
+    }
+
+    /// Reads the next key of an object into the scratch buffer, and its `:`; false at the `}`.
+    fn read_key(&mut self, first: &mut bool) -> Result<bool, IngestError> {
+        if !self.next_member(first, b'}')? {
+            return Ok(false);
         }
         if self.peek_token()? != Some(b'"') {
             return Err(self.error("expected a property name"));
@@ -252,9 +270,11 @@ impl<R: Read> Lexer<R> {
         self.scratch = text;
         read?;
         self.expect(b':')?;
-        std::str::from_utf8(&self.scratch)
-            .map(Some)
-            .map_err(|_| self.error("invalid UTF-8 in a string"))
+        Ok(true)
+    }
+
+    fn scratch_text(&self) -> Result<&str, IngestError> {
+        std::str::from_utf8(&self.scratch).map_err(|_| self.error("invalid UTF-8 in a string"))
     }
 
     /// Reads one value without building it, checking its syntax as `value` does and calling
@@ -383,12 +403,19 @@ impl<R: Read> Lexer<R> {
     /// Reads a number into the scratch buffer and checks its grammar.
     fn number_text(&mut self) -> Result<(), IngestError> {
         self.scratch.clear();
-        while let Some(byte) = self.peek()? {
-            if !matches!(byte, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+        // The number's bytes in runs, a buffer at a time.
+        while self.peek()?.is_some() {
+            let available = &self.buffer[self.position..self.filled];
+            let run = available
+                .iter()
+                .position(|byte| !matches!(byte, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                .unwrap_or(available.len());
+            self.scratch.extend_from_slice(&available[..run]);
+            self.position += run;
+            self.offset += run as u64;
+            if self.position < self.filled {
                 break;
             }
-            self.scratch.push(byte);
-            self.bump();
         }
         let text = std::str::from_utf8(&self.scratch).unwrap_or_default();
         if valid_number(text) {
@@ -414,10 +441,12 @@ impl<R: Read> Lexer<R> {
                 return Err(self.truncated());
             }
             let available = &self.buffer[self.position..self.filled];
-            let run = available
-                .iter()
-                .position(|&byte| matches!(byte, b'"' | b'\\' | 0..0x20))
-                .unwrap_or(available.len());
+            let run = swar::find(
+                available,
+                0,
+                |word| swar::equal(word, b'"') | swar::equal(word, b'\\') | swar::below(word, 0x20),
+                |byte| matches!(byte, b'"' | b'\\' | 0..0x20),
+            );
             if let Some(out) = out.as_deref_mut() {
                 out.extend_from_slice(&available[..run]);
             }
