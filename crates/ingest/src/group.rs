@@ -33,6 +33,30 @@ impl Grouper {
         self.rows.contains(&row_hash)
     }
 
+    /// The item the rows are being grouped into, if any.
+    pub fn current_item(&self) -> Option<&Item> {
+        self.item.as_ref()
+    }
+
+    /// A standard charge of a row of the current item (`same_item` already held): what
+    /// `push_item` does for such a row, without an `Item` to build and drop.
+    pub fn push_charge(
+        &mut self,
+        charge: StandardCharge,
+        row_hash: u64,
+        summary: &mut ReadSummary,
+    ) {
+        summary.item_rows += 1;
+        let Some(current) = &mut self.item else {
+            unreachable!("push_charge is only called while an item is held")
+        };
+        match current.standard_charges.last_mut() {
+            Some(last) if same_charge(last, &charge) => merge_charge(last, charge),
+            _ => current.standard_charges.push(charge),
+        }
+        self.rows.insert(row_hash);
+    }
+
     pub fn push_item(
         &mut self,
         item: Item,

@@ -22,6 +22,7 @@ mod json;
 mod read;
 mod sniff;
 mod summary;
+mod swar;
 mod validate;
 mod values;
 

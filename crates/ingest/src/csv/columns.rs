@@ -27,6 +27,9 @@ pub(crate) struct Layout {
     pub billing_class: Option<usize>,
     pub codes: Vec<CodeColumns>,
     pub payers: Vec<PayerColumns>,
+    /// What the enumeration cells of earlier rows parsed to (see `row::EnumMemo`); it lives with
+    /// the layout because it is per column.
+    pub memo: std::cell::RefCell<super::row::EnumMemo>,
 }
 
 #[derive(Debug, Clone, Copy)]

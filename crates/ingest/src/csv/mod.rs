@@ -4,11 +4,11 @@
 
 mod columns;
 mod header;
+mod reader;
 mod row;
 
-use std::hash::{DefaultHasher, Hasher};
+use std::hash::{BuildHasher, Hasher};
 
-use ::csv::{ReaderBuilder, StringRecord};
 use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
 
 use crate::decode::Decoded;
@@ -17,10 +17,11 @@ use crate::group::Grouper;
 use crate::read::{Reading, header_record};
 use crate::record::{QuarantinedPart, QuarantinedRecord, RawRecord, Record};
 use crate::sniff::Syntax;
-use crate::values::Check;
+use crate::values::{Check, trim};
 use crate::{Document, IngestError, detect, rules};
 use columns::Layout;
 pub(crate) use header::pair_locations;
+use reader::{CsvReader, CsvRecord};
 use row::Row;
 
 enum Phase {
@@ -38,30 +39,19 @@ pub(crate) fn read(
 ) -> Result<(), IngestError> {
     document.with_reader(|reader| {
         let decoded = Decoded::new(reader, reading.sniffed.encoding);
-        let mut csv = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(decoded);
-        let mut record = StringRecord::new();
+        let mut csv = CsvReader::new(decoded);
+        let mut record = CsvRecord::default();
         let mut counter = RowCounter::default();
         let mut phase = Phase::Row1;
         let mut grouper = Grouper::new();
-        // One buffer of cells for the whole file: refilled in place, so reading a row allocates nothing.
-        let mut cells: Vec<String> = Vec::new();
-        while csv
-            .read_record(&mut record)
-            .map_err(|error| IngestError::NotAPriceFile(format!("unreadable CSV: {error}")))?
-        {
-            let (blank_before, row) = counter.next(&record, csv.position().line());
+        // Data rows are read from the record in place (cells trimmed as they are looked at), so
+        // reading a row copies nothing; only rows 1–3 and quarantined rows become owned cells.
+        while csv.read_record(&mut record)? {
+            let (blank_before, row) = counter.next(&record, csv.line());
             for blank in row - blank_before..row {
-                phase = step(phase, blank, &[], reading, &mut grouper, sink)?;
+                phase = step(phase, blank, None, reading, &mut grouper, sink)?;
             }
-            cells.resize_with(record.len(), String::new);
-            for (buffer, cell) in cells.iter_mut().zip(record.iter()) {
-                buffer.clear();
-                buffer.push_str(cell.trim());
-            }
-            phase = step(phase, row, &cells, reading, &mut grouper, sink)?;
+            phase = step(phase, row, Some(&record), reading, &mut grouper, sink)?;
         }
         grouper.finish(&mut reading.summary, sink);
         match phase {
@@ -87,15 +77,23 @@ pub(crate) fn read(
     })
 }
 
+/// A record's cells, trimmed as the CMS validator reads them, owned.
+fn owned_cells(record: Option<&CsvRecord>) -> Vec<String> {
+    record.map_or_else(Vec::new, |record| {
+        record.iter().map(|cell| trim(cell).to_owned()).collect()
+    })
+}
+
+/// One CSV record (`None`: a blank line the `csv` crate skipped) in the reading's current phase.
 fn step(
     phase: Phase,
     row: u64,
-    cells: &[String],
+    record: Option<&CsvRecord>,
     reading: &mut Reading,
     grouper: &mut Grouper,
     sink: &mut dyn FnMut(Record),
 ) -> Result<Phase, IngestError> {
-    let blank = cells.iter().all(String::is_empty);
+    let blank = record.is_none_or(|record| record.iter().all(|cell| trim(cell).is_empty()));
     Ok(match phase {
         Phase::Row3(row1, row2) if blank => {
             // CMS stops at a blank row 3 and reports only that error, but keeps the row-2 alerts
@@ -124,16 +122,18 @@ fn step(
             Phase::Stopped
         }
         Phase::Row1 => {
-            refuse_non_template(cells)?;
-            Phase::Row2(cells.to_vec())
+            let cells = owned_cells(record);
+            refuse_non_template(&cells)?;
+            Phase::Row2(cells)
         }
-        Phase::Row2(row1) => Phase::Row3(row1, cells.to_vec()),
-        Phase::Row3(row1, row2) => start_data(&row1, &row2, cells, reading, sink),
+        Phase::Row2(row1) => Phase::Row3(row1, owned_cells(record)),
+        Phase::Row3(row1, row2) => start_data(&row1, &row2, &owned_cells(record), reading, sink),
         Phase::Data(layout, version) => {
-            if blank {
-                reading.summary.blank_rows += 1;
-            } else {
-                data_row(&layout, version, row, cells, reading, grouper, sink);
+            match record {
+                Some(record) if !blank => {
+                    data_row(&layout, version, row, record, reading, grouper, sink)
+                }
+                _ => reading.summary.blank_rows += 1,
             }
             Phase::Data(layout, version)
         }
@@ -268,14 +268,14 @@ fn data_row(
     layout: &Layout,
     version: TemplateVersion,
     row: u64,
-    cells: &[String],
+    record: &CsvRecord,
     reading: &mut Reading,
     grouper: &mut Grouper,
     sink: &mut dyn FnMut(Record),
 ) {
     let summary = &mut reading.summary;
     summary.data_rows += 1;
-    let row_hash = row_hash(cells);
+    let row_hash = row_hash(record);
     if grouper.is_duplicate(row_hash) {
         summary.duplicate_rows += 1;
         reading.report_data_findings(vec![Finding::new(
@@ -286,31 +286,20 @@ fn data_row(
         return;
     }
     let mut check = Check::new();
-    match row::read_row(layout, version, cells, row, &mut check) {
-        Row::Item(item, broken) => {
-            // The row's valid part is imported; each payer rate with an error is quarantined on
-            // its own, with the row's cells verbatim and that rate's findings.
-            if !broken.is_empty() {
-                summary.partially_quarantined_rows += 1;
-            }
-            for rate in broken {
-                summary.quarantined_payer_rates += 1;
-                summary.quarantined_records += 1;
-                sink(Record::Quarantined(QuarantinedRecord {
-                    source: RecordLocation::Row(row),
-                    part: QuarantinedPart::PayerRate {
-                        payer_name: rate.payer_name,
-                        plan_name: rate.plan_name,
-                    },
-                    raw: RawRecord::Cells(cells.to_vec()),
-                    findings: rate.findings.clone(),
-                }));
-                check.findings.extend(rate.findings);
-            }
-            grouper.push_item(item, row_hash, summary, sink)
-        }
+    let (charge_or_item, broken) = match row::read_row(
+        layout,
+        version,
+        record,
+        row,
+        grouper.current_item(),
+        &mut check,
+    ) {
+        Row::Item(item, broken) => (Ok(item), broken),
+        Row::SameItem(charge, broken) => (Err(charge), broken),
         Row::Modifier(modifier) => {
-            grouper.push_modifier(modifier, RecordLocation::Row(row), row_hash, summary, sink)
+            grouper.push_modifier(modifier, RecordLocation::Row(row), row_hash, summary, sink);
+            reading.report_data_findings(check.findings);
+            return;
         }
         Row::Rejected => {
             summary.quarantined_rows += 1;
@@ -318,29 +307,58 @@ fn data_row(
             sink(Record::Quarantined(QuarantinedRecord {
                 source: RecordLocation::Row(row),
                 part: QuarantinedPart::Whole,
-                raw: RawRecord::Cells(cells.to_vec()),
+                raw: RawRecord::Cells(owned_cells(Some(record))),
                 findings: check.findings.clone(),
             }));
+            reading.report_data_findings(check.findings);
+            return;
         }
+    };
+    // The row's valid part is imported; each payer rate with an error is quarantined on its own,
+    // with the row's cells verbatim and that rate's findings.
+    if !broken.is_empty() {
+        summary.partially_quarantined_rows += 1;
+    }
+    for rate in broken {
+        summary.quarantined_payer_rates += 1;
+        summary.quarantined_records += 1;
+        sink(Record::Quarantined(QuarantinedRecord {
+            source: RecordLocation::Row(row),
+            part: QuarantinedPart::PayerRate {
+                payer_name: rate.payer_name,
+                plan_name: rate.plan_name,
+            },
+            raw: RawRecord::Cells(owned_cells(Some(record))),
+            findings: rate.findings.clone(),
+        }));
+        check.findings.extend(rate.findings);
+    }
+    match charge_or_item {
+        Ok(item) => grouper.push_item(item, row_hash, summary, sink),
+        Err(charge) => grouper.push_charge(charge, row_hash, summary),
     }
     reading.report_data_findings(check.findings);
 }
 
-/// A 64-bit hash of a row's cells for recognising exact duplicates: one hasher call over all the
-/// bytes (with each cell's length, so cell boundaries count), not one per cell.
-fn row_hash(cells: &[String]) -> u64 {
-    let mut bytes = Vec::with_capacity(cells.iter().map(|cell| cell.len() + 4).sum());
-    for cell in cells {
-        bytes.extend_from_slice(&(cell.len() as u32).to_le_bytes());
-        bytes.extend_from_slice(cell.as_bytes());
+/// A 64-bit hash of a row's trimmed cells for recognising exact duplicates, each cell with its
+/// length so that cell boundaries count. foldhash rather than SipHash: this runs on every row and
+/// needs no protection against chosen collisions (the set is per item, and a row is only ever
+/// compared with rows of the same item); a fixed seed keeps reads deterministic.
+fn row_hash(record: &CsvRecord) -> u64 {
+    let mut hasher = foldhash::fast::FixedState::with_seed(ROW_HASH_SEED).build_hasher();
+    for cell in record.iter() {
+        let cell = trim(cell);
+        hasher.write_usize(cell.len());
+        hasher.write(cell.as_bytes());
     }
-    let mut hasher = DefaultHasher::new();
-    hasher.write(&bytes);
     hasher.finish()
 }
 
-/// Row numbers as the CMS validator counts them. The `csv` crate skips blank lines, so they are
-/// recovered from the reader's line count after each record: the newlines a record consumed beyond
+/// Any fixed value: a row only has to hash the same as its duplicates within one read.
+const ROW_HASH_SEED: u64 = 0x5eed_0fc5_a7a1_1000;
+
+/// Row numbers as the CMS validator counts them. The reader skips blank lines (as the `csv` crate
+/// does), so they are recovered from the reader's line count after each record: the newlines a record consumed beyond
 /// its own (one terminator plus those inside quoted cells) were blank lines before it. A record
 /// ended by `\r\n` is returned before its `\n` is consumed; that newline is owed to the next one.
 struct RowCounter {
@@ -361,12 +379,8 @@ impl Default for RowCounter {
 
 impl RowCounter {
     /// Given the reader's line after a record, returns (blank rows just before it, its row number).
-    fn next(&mut self, record: &StringRecord, line_after: u64) -> (u64, u64) {
-        let inner_newlines = record
-            .as_slice()
-            .bytes()
-            .filter(|byte| *byte == b'\n')
-            .count() as u64;
+    fn next(&mut self, record: &CsvRecord, line_after: u64) -> (u64, u64) {
+        let inner_newlines = record.newlines();
         let consumed = line_after
             .saturating_sub(self.lines_before)
             .saturating_sub(self.owed);
@@ -670,15 +684,12 @@ mod tests {
     #[test]
     fn counts_rows_like_the_validator() {
         let text = "a,b\n\"x\ny\",1\n\n,\nc\r\n\r\nd\n";
-        let mut csv = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut record = StringRecord::new();
+        let mut csv = CsvReader::new(text.as_bytes());
+        let mut record = CsvRecord::default();
         let mut counter = RowCounter::default();
         let mut rows = Vec::new();
         while csv.read_record(&mut record).unwrap() {
-            rows.push(counter.next(&record, csv.position().line()));
+            rows.push(counter.next(&record, csv.line()));
         }
         assert_eq!(rows, [(0, 1), (0, 2), (1, 4), (0, 5), (1, 7)]);
     }

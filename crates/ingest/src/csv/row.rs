@@ -7,15 +7,24 @@ use priceline_domain::{
     StandardCharge, TemplateVersion,
 };
 
+use std::cell::RefCell;
+
+use priceline_domain::ParseError;
+
 use super::columns::{Layout, PayerColumns, PayerSource};
+use super::reader::CsvRecord;
 use crate::finding::{Finding, cell};
 use crate::rules;
-use crate::values::Check;
+use crate::values::{Check, trim};
 
 pub(crate) enum Row {
     /// An item row, without the payer rates that had an error the importer cannot repair: those
     /// are returned beside it, to be quarantined on their own (the rest of the row is valid).
     Item(Item, Vec<BrokenPayerRate>),
+    /// An item row of the item the grouper holds (same description, codes and drug): only its
+    /// standard charge is built, since the item's own parts would be thrown away on merging. Most
+    /// Tall rows are of this kind, so this saves their allocations.
+    SameItem(StandardCharge, Vec<BrokenPayerRate>),
     Modifier(Modifier),
     /// The row has an error the importer cannot repair outside any one payer rate (its item,
     /// codes, setting, gross/cash/min/max), or it is a modifier row with an error.
@@ -29,16 +38,91 @@ pub(crate) struct BrokenPayerRate {
     pub findings: Vec<Finding>,
 }
 
+/// A data row's cells, read from the CSV record in place and trimmed as they are looked at.
 struct Cells<'a> {
-    cells: &'a [String],
+    record: &'a CsvRecord,
     row: u64,
+    memo: &'a RefCell<EnumMemo>,
 }
 
-impl Cells<'_> {
-    fn get(&self, column: Option<usize>) -> &str {
+/// The text each enumeration column last held, and what it parsed to. Consecutive rows mostly
+/// repeat their code types, setting and methodology, and comparing a few bytes is cheaper than
+/// parsing again (a case-insensitive search of the value list). Only values that parsed are kept,
+/// so a bad value is parsed, and reported, every time.
+#[derive(Debug, Default)]
+pub(crate) struct EnumMemo {
+    columns: Vec<Option<(String, Parsed)>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Parsed {
+    Code(CodeType),
+    Setting(Setting),
+    Billing(BillingClass),
+    Methodology(Methodology),
+    DrugUnit(DrugUnitType),
+}
+
+trait Memoised: Copy {
+    fn into_parsed(self) -> Parsed;
+    fn from_parsed(parsed: Parsed) -> Option<Self>;
+}
+
+macro_rules! memoised {
+    ($($type:ty => $variant:ident),*) => {$(
+        impl Memoised for $type {
+            fn into_parsed(self) -> Parsed {
+                Parsed::$variant(self)
+            }
+            fn from_parsed(parsed: Parsed) -> Option<Self> {
+                match parsed {
+                    Parsed::$variant(value) => Some(value),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+memoised!(CodeType => Code, Setting => Setting, BillingClass => Billing, Methodology => Methodology, DrugUnitType => DrugUnit);
+
+impl<'a> Cells<'a> {
+    fn get(&self, column: Option<usize>) -> &'a str {
         column
-            .and_then(|index| self.cells.get(index))
-            .map_or("", String::as_str)
+            .and_then(|index| self.record.get(index))
+            .map_or("", trim)
+    }
+
+    /// `Check::enumeration` of the cell in `column`, through the memo.
+    fn enumeration<T: Memoised>(
+        &self,
+        column: Option<usize>,
+        parse: fn(&str) -> Result<T, ParseError>,
+        check: &mut Check,
+    ) -> Option<T> {
+        let text = self.get(column);
+        let Some(index) = column else {
+            return check.enumeration(text, parse, &self.at(column));
+        };
+        if let Some(Some((kept, parsed))) = self.memo.borrow().columns.get(index)
+            && kept == text
+            && let Some(value) = T::from_parsed(*parsed)
+        {
+            return Some(value);
+        }
+        let value = check.enumeration(text, parse, &self.at(column))?;
+        let mut memo = self.memo.borrow_mut();
+        if memo.columns.len() <= index {
+            memo.columns.resize_with(index + 1, || None);
+        }
+        match &mut memo.columns[index] {
+            Some((kept, parsed)) => {
+                kept.clear();
+                kept.push_str(text);
+                *parsed = value.into_parsed();
+            }
+            slot @ None => *slot = Some((text.to_owned(), value.into_parsed())),
+        }
+        Some(value)
     }
 
     /// Where a finding about `column` points; formatted only if a finding is made.
@@ -73,21 +157,80 @@ impl std::fmt::Display for At {
     }
 }
 
-/// What one payer column group holds in this row.
-struct PayerCells {
-    payer: String,
-    plan: String,
+/// One value per payer column group of the layout, without a heap allocation for the usual
+/// single group (a Tall file has one): two fewer allocations per row.
+enum PerPayer<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> PerPayer<T> {
+    fn new<'a>(
+        groups: &'a [PayerColumns],
+        mut make: impl FnMut(usize, &'a PayerColumns) -> T,
+    ) -> Self {
+        match groups {
+            [only] => Self::One(make(0, only)),
+            _ => Self::Many(
+                groups
+                    .iter()
+                    .enumerate()
+                    .map(|(index, columns)| make(index, columns))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl<T> std::ops::Deref for PerPayer<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            Self::One(value) => std::slice::from_ref(value),
+            Self::Many(values) => values,
+        }
+    }
+}
+
+impl<T> std::ops::DerefMut for PerPayer<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        match self {
+            Self::One(value) => std::slice::from_mut(value),
+            Self::Many(values) => values,
+        }
+    }
+}
+
+impl<T> IntoIterator for PerPayer<T> {
+    type Item = T;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<T>, std::vec::IntoIter<T>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let (one, many) = match self {
+            Self::One(value) => (Some(value), Vec::new()),
+            Self::Many(values) => (None, values),
+        };
+        one.into_iter().chain(many)
+    }
+}
+
+/// What one payer column group holds in this row; text borrowed from the row (or, in Wide, the
+/// layout) and copied only into the records that keep it.
+struct PayerCells<'a> {
+    payer: &'a str,
+    plan: &'a str,
     dollar: Option<Amount>,
     percentage: Option<Percentage>,
-    algorithm: String,
+    algorithm: &'a str,
     methodology: Option<Methodology>,
     median: Option<Amount>,
     p10: Option<Amount>,
     p90: Option<Amount>,
-    count_text: String,
+    count_text: &'a str,
     count: Option<priceline_domain::AllowedCount>,
     estimated: Option<Amount>,
-    notes: String,
+    notes: &'a str,
     raw: Vec<RawValue>,
     /// Whether a dollar, percentage or algorithm cell is non-blank (as written, like the validator).
     has_charge: bool,
@@ -96,14 +239,20 @@ struct PayerCells {
     any_value: bool,
 }
 
+/// Reads one data row; `current` is the item the grouper holds, if any (see `Row::SameItem`).
 pub(crate) fn read_row(
     layout: &Layout,
     version: TemplateVersion,
-    cells: &[String],
+    record: &CsvRecord,
     row: u64,
+    current: Option<&Item>,
     check: &mut Check,
 ) -> Row {
-    let cells = Cells { cells, row };
+    let cells = Cells {
+        record,
+        row,
+        memo: &layout.memo,
+    };
     let description = cells.get(layout.description);
     check.required(
         !description.is_empty(),
@@ -111,7 +260,8 @@ pub(crate) fn read_row(
         "description",
     );
 
-    let mut codes = Vec::new();
+    // (type, code) pairs, borrowed: the item's `Code`s are made only for a new item.
+    let mut codes: Vec<(CodeType, &str)> = Vec::new();
     let mut any_code_cell = false;
     for columns in &layout.codes {
         let (code, code_type) = (cells.get(columns.code), cells.get(columns.code_type));
@@ -134,7 +284,7 @@ pub(crate) fn read_row(
             );
         }
         let location = cells.at(columns.code_type);
-        let parsed = check.enumeration(code_type, CodeType::parse, &location);
+        let parsed = cells.enumeration(columns.code_type, CodeType::parse, check);
         match parsed {
             Some(kind) if kind.is_v3_only() && version < TemplateVersion::V3_0 => {
                 check.push(Finding::new(
@@ -143,7 +293,8 @@ pub(crate) fn read_row(
                     format!("code type {kind} exists only from template v3.0"),
                 ));
             }
-            Some(kind) => codes.extend(Code::new(kind, code).ok()),
+            // `code` is trimmed and not blank, which is all `Code::new` asks.
+            Some(kind) => codes.push((kind, code)),
             None => {}
         }
     }
@@ -175,13 +326,13 @@ pub(crate) fn read_row(
     );
     // Each payer column group is checked on its own, so that an error in one payer's rate
     // quarantines that rate only (see `Row::Item`).
-    let mut payer_checks: Vec<Check> = layout.payers.iter().map(|_| Check::new()).collect();
-    let payers: Vec<PayerCells> = layout
-        .payers
-        .iter()
-        .zip(&mut payer_checks)
-        .map(|(columns, payer_check)| payer_cells(columns, &cells, version, payer_check))
-        .collect();
+    let mut payer_checks: PerPayer<Check> = PerPayer::new(&layout.payers, |_, _| Check::new());
+    let payers: PerPayer<PayerCells<'_>> = {
+        let checks: &mut [Check] = &mut payer_checks;
+        PerPayer::new(&layout.payers, |index, columns| {
+            payer_cells(columns, &cells, version, &mut checks[index])
+        })
+    };
     let drug = drug(layout, &cells, version, &codes, &mut charge_raw, check);
     let generic_notes = cells.get(layout.generic_notes);
     let modifiers = cells.get(layout.modifiers);
@@ -219,12 +370,8 @@ pub(crate) fn read_row(
         &cells.at(layout.setting),
         "setting",
     );
-    let setting = check.enumeration(setting_text, Setting::parse, &cells.at(layout.setting));
-    let billing_class = check.enumeration(
-        cells.get(layout.billing_class),
-        BillingClass::parse,
-        &cells.at(layout.billing_class),
-    );
+    let setting = cells.enumeration(layout.setting, Setting::parse, check);
+    let billing_class = cells.enumeration(layout.billing_class, BillingClass::parse, check);
     if version >= TemplateVersion::V2_1 {
         item_conditionals(
             layout,
@@ -244,7 +391,7 @@ pub(crate) fn read_row(
     let tall = layout.format == Some(priceline_domain::FileFormat::CsvTall);
     let mut payer_rates = Vec::new();
     let mut broken = Vec::new();
-    let mut charge_notes = Some(generic_notes.to_owned()).filter(|notes| !notes.is_empty());
+    let mut charge_notes = (!generic_notes.is_empty()).then_some(generic_notes);
     for ((payer, payer_check), columns) in payers.into_iter().zip(payer_checks).zip(&layout.payers)
     {
         let present = if tall {
@@ -259,8 +406,8 @@ pub(crate) fn read_row(
         let findings = payer_findings(payer_check, columns);
         if crate::finding::any_blocking(&findings) {
             broken.push(BrokenPayerRate {
-                payer_name: payer.payer,
-                plan_name: Some(payer.plan).filter(|plan| !plan.is_empty()),
+                payer_name: payer.payer.to_owned(),
+                plan_name: owned_unless_empty(payer.plan),
                 findings,
             });
             continue;
@@ -270,41 +417,63 @@ pub(crate) fn read_row(
             continue;
         }
         payer_rates.push(PayerRate {
-            payer_name: payer.payer,
-            plan_name: Some(payer.plan).filter(|plan| !plan.is_empty()),
+            payer_name: payer.payer.to_owned(),
+            plan_name: owned_unless_empty(payer.plan),
             negotiated_dollar: payer.dollar,
             negotiated_percentage: payer.percentage,
-            negotiated_algorithm: Some(payer.algorithm).filter(|text| !text.is_empty()),
+            negotiated_algorithm: owned_unless_empty(payer.algorithm),
             methodology: payer.methodology,
             median_amount: payer.median,
             percentile_10th: payer.p10,
             percentile_90th: payer.p90,
             count: payer.count,
             estimated_amount: payer.estimated,
-            payer_notes: Some(payer.notes).filter(|notes| !notes.is_empty()),
+            payer_notes: owned_unless_empty(payer.notes),
             source: RecordLocation::Row(row),
             raw_values: payer.raw,
         });
     }
+    let charge = StandardCharge {
+        setting,
+        billing_class,
+        modifiers: split_modifiers(modifiers),
+        gross,
+        discounted_cash: cash,
+        minimum,
+        maximum,
+        generic_notes: charge_notes.map(str::to_owned),
+        payer_rates,
+        source: RecordLocation::Row(row),
+        raw_values: charge_raw,
+    };
+    // The grouper's test for one item (`group::same_item`), made on the borrowed parts.
+    let same_item = current.is_some_and(|item| {
+        item.description == description
+            && item.drug == drug
+            && item.codes.len() == codes.len()
+            && item
+                .codes
+                .iter()
+                .zip(&codes)
+                .all(|(kept, (kind, code))| kept.code_type == *kind && kept.code == *code)
+    });
+    if same_item {
+        return Row::SameItem(charge, broken);
+    }
     let item = Item {
         description: description.to_owned(),
-        codes,
+        codes: codes
+            .into_iter()
+            .filter_map(|(kind, code)| Code::new(kind, code).ok())
+            .collect(),
         drug,
-        standard_charges: vec![StandardCharge {
-            setting,
-            billing_class,
-            modifiers: split_modifiers(modifiers),
-            gross,
-            discounted_cash: cash,
-            minimum,
-            maximum,
-            generic_notes: charge_notes,
-            payer_rates,
-            source: RecordLocation::Row(row),
-            raw_values: charge_raw,
-        }],
+        standard_charges: vec![charge],
     };
     Row::Item(item, broken)
+}
+
+fn owned_unless_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// A payer group's findings; in a group CMS does not read as payer columns, they are ours alone.
@@ -320,7 +489,7 @@ fn payer_findings(payer_check: Check, columns: &PayerColumns) -> Vec<Finding> {
     }
 }
 
-fn merge_payer_findings(check: &mut Check, payer_checks: Vec<Check>, layout: &Layout) {
+fn merge_payer_findings(check: &mut Check, payer_checks: PerPayer<Check>, layout: &Layout) {
     for (payer_check, columns) in payer_checks.into_iter().zip(&layout.payers) {
         check.findings.extend(payer_findings(payer_check, columns));
     }
@@ -334,17 +503,15 @@ pub(crate) fn split_modifiers(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn payer_cells(
-    columns: &PayerColumns,
-    cells: &Cells,
+fn payer_cells<'a>(
+    columns: &'a PayerColumns,
+    cells: &Cells<'a>,
     version: TemplateVersion,
     check: &mut Check,
-) -> PayerCells {
+) -> PayerCells<'a> {
     let (payer, plan) = match &columns.source {
-        PayerSource::Cells { payer, plan } => {
-            (cells.get(*payer).to_owned(), cells.get(*plan).to_owned())
-        }
-        PayerSource::Named { payer, plan } => (payer.clone(), plan.clone().unwrap_or_default()),
+        PayerSource::Cells { payer, plan } => (cells.get(*payer), cells.get(*plan)),
+        PayerSource::Named { payer, plan } => (payer.as_str(), plan.as_deref().unwrap_or("")),
     };
     let mut raw = Vec::new();
     let amount =
@@ -363,18 +530,14 @@ fn payer_cells(
         &mut raw,
     );
     check.percentage_alert(percentage, &cells.at(columns.percentage));
-    let methodology = check.enumeration(
-        cells.get(columns.methodology),
-        Methodology::parse,
-        &cells.at(columns.methodology),
-    );
-    let count_text = cells.get(columns.count).to_owned();
+    let methodology = cells.enumeration(columns.methodology, Methodology::parse, check);
+    let count_text = cells.get(columns.count);
     let count = if version >= TemplateVersion::V3_0 || !count_text.is_empty() {
-        check.count(&count_text, &cells.at(columns.count))
+        check.count(count_text, &cells.at(columns.count))
     } else {
         None
     };
-    let text = |column: Option<usize>| cells.get(column).to_owned();
+    let text = |column: Option<usize>| cells.get(column);
     let (dollar_text, percentage_text, algorithm) = (
         text(columns.dollar),
         text(columns.percentage),
@@ -412,7 +575,7 @@ fn drug(
     layout: &Layout,
     cells: &Cells,
     version: TemplateVersion,
-    codes: &[Code],
+    codes: &[(CodeType, &str)],
     raw: &mut Vec<RawValue>,
     check: &mut Check,
 ) -> Option<DrugInfo> {
@@ -423,7 +586,7 @@ fn drug(
         &cells.at(layout.drug_unit),
         raw,
     );
-    let unit_type = check.enumeration(type_text, DrugUnitType::parse, &cells.at(layout.drug_type));
+    let unit_type = cells.enumeration(layout.drug_type, DrugUnitType::parse, check);
     if version >= TemplateVersion::V2_2 {
         if !unit_text.is_empty() || !type_text.is_empty() {
             check.required(
@@ -437,7 +600,7 @@ fn drug(
                 "drug_type_of_measurement when drug_unit_of_measurement is present",
             );
         }
-        let ndc = codes.iter().any(|code| code.code_type == CodeType::Ndc);
+        let ndc = codes.iter().any(|(kind, _)| *kind == CodeType::Ndc);
         if ndc && (unit_text.is_empty() || type_text.is_empty()) {
             let missing = if unit_text.is_empty() {
                 layout.drug_unit
@@ -506,15 +669,14 @@ fn item_conditionals(
                     "plan_name when a payer-specific charge is encoded",
                 );
             }
-            let what = format!(
-                "standard_charge{} | methodology when a payer-specific charge is encoded",
-                columns.label()
-            );
-            check.required(
-                !cells.get(columns.methodology).is_empty(),
-                &cells.at(columns.methodology),
-                &what,
-            );
+            // The message is formatted only when it is needed: this runs on every priced row.
+            if cells.get(columns.methodology).is_empty() {
+                let what = format!(
+                    "standard_charge{} | methodology when a payer-specific charge is encoded",
+                    columns.label()
+                );
+                check.required(false, &cells.at(columns.methodology), &what);
+            }
         }
         if payer.methodology == Some(Methodology::Other) && payer.notes.is_empty() {
             check.push(Finding::new(
@@ -623,12 +785,12 @@ fn modifier_row(
         .iter()
         .filter(|payer| !payer.payer.is_empty() && (payer.any_value || !payer.notes.is_empty()))
         .map(|payer| ModifierPayerInfo {
-            payer_name: payer.payer.clone(),
-            plan_name: Some(payer.plan.clone()).filter(|plan| !plan.is_empty()),
-            description: Some(payer.notes.clone()).filter(|notes| !notes.is_empty()),
+            payer_name: payer.payer.to_owned(),
+            plan_name: owned_unless_empty(payer.plan),
+            description: owned_unless_empty(payer.notes),
             negotiated_dollar: payer.dollar,
             negotiated_percentage: payer.percentage,
-            negotiated_algorithm: Some(payer.algorithm.clone()).filter(|text| !text.is_empty()),
+            negotiated_algorithm: owned_unless_empty(payer.algorithm),
         })
         .collect();
     Row::Modifier(Modifier {

@@ -9,14 +9,39 @@ use priceline_domain::{
     TemplateVersion,
 };
 
-use super::lexer::Value;
+use super::lexer::{Key, Value};
 use crate::csv::pair_locations;
 use crate::detect::{AFFIRMATION, ATTESTATION};
 use crate::finding::Finding;
 use crate::rules;
 use crate::values::{Check, Exact};
 
-type Fields = [(String, Value)];
+type Fields = [(Key, Value)];
+
+/// `{pointer}/{key}`: where a finding about a property points, formatted only when a finding is
+/// made (almost every property passes, and formatting each one dominated reading an element).
+#[derive(Clone, Copy)]
+struct Under<'a>(&'a str, &'a str);
+
+impl std::fmt::Display for Under<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)?;
+        f.write_str("/")?;
+        f.write_str(self.1)
+    }
+}
+
+/// `{pointer}/{array}/{index}`, the pointer of an array element (kept in records as their source).
+fn element_pointer(pointer: &str, array: &str, index: usize) -> String {
+    use std::fmt::Write;
+    let mut at = String::with_capacity(pointer.len() + array.len() + 8);
+    at.push_str(pointer);
+    at.push('/');
+    at.push_str(array);
+    at.push('/');
+    let _ = write!(at, "{index}");
+    at
+}
 
 fn fields(value: &Value) -> &Fields {
     match value {
@@ -64,7 +89,7 @@ fn string(
     non_empty: bool,
     check: &mut Check,
 ) -> Option<String> {
-    let at = format!("{pointer}/{key}");
+    let at = Under(pointer, key);
     match get(object, key) {
         None => {
             if required {
@@ -76,7 +101,7 @@ fn string(
             if non_empty {
                 check.push(Finding::new(
                     rules::REQUIRED_VALUE,
-                    at,
+                    at.to_string(),
                     "must NOT have fewer than 1 characters",
                 ));
             }
@@ -85,13 +110,15 @@ fn string(
         Some(Value::String(text)) => Some(text.clone()),
         // A number or boolean where text belongs reads unambiguously as its text.
         Some(Value::Number(text)) => {
-            check.push(Finding::new(rules::INVALID_TYPE, at, "must be string").normalised());
+            check.push(
+                Finding::new(rules::INVALID_TYPE, at.to_string(), "must be string").normalised(),
+            );
             Some(text.clone())
         }
         Some(other) => {
             check.push(Finding::new(
                 rules::INVALID_TYPE,
-                at,
+                at.to_string(),
                 format!("must be string, not {}", other.kind()),
             ));
             None
@@ -107,27 +134,34 @@ fn number<T: Exact>(
     raw: &mut Vec<RawValue>,
     check: &mut Check,
 ) -> Option<T> {
-    let at = format!("{pointer}/{key}");
+    let at = Under(pointer, key);
     match get(object, key)? {
         Value::Number(text) => check.positive_json(text, key, &at),
         Value::String(text) => {
             let mut scratch = Vec::new();
             let value = check.positive_text::<T>(text, key, &at, &mut scratch);
             if value.is_some() {
-                check.push(Finding::new(rules::INVALID_TYPE, at, "must be number").normalised());
+                check.push(
+                    Finding::new(rules::INVALID_TYPE, at.to_string(), "must be number")
+                        .normalised(),
+                );
                 raw.push(RawValue {
                     field: key.to_owned(),
                     raw: text.clone(),
                 });
             } else if !text.trim().is_empty() {
-                check.push(Finding::new(rules::INVALID_TYPE, at, "must be number"));
+                check.push(Finding::new(
+                    rules::INVALID_TYPE,
+                    at.to_string(),
+                    "must be number",
+                ));
             }
             value
         }
         other => {
             check.push(Finding::new(
                 rules::INVALID_TYPE,
-                at,
+                at.to_string(),
                 format!("must be number, not {}", other.kind()),
             ));
             None
@@ -146,14 +180,14 @@ fn enumeration<T: Copy>(
     check: &mut Check,
 ) -> Option<T> {
     let text = string(object, key, pointer, required, true, check)?;
-    let at = format!("{pointer}/{key}");
+    let at = Under(pointer, key);
     match parse(&text) {
         Ok(value) => {
             if canonical(value) != text {
                 check.push(
                     Finding::new(
                         rules::ALLOWED_VALUES,
-                        at,
+                        at.to_string(),
                         format!("{text:?} must be written {:?}", canonical(value)),
                     )
                     .normalised(),
@@ -162,7 +196,11 @@ fn enumeration<T: Copy>(
             Some(value)
         }
         Err(error) => {
-            check.push(Finding::new(rules::ALLOWED_VALUES, at, error.to_string()));
+            check.push(Finding::new(
+                rules::ALLOWED_VALUES,
+                at.to_string(),
+                error.to_string(),
+            ));
             None
         }
     }
@@ -457,7 +495,7 @@ pub(super) fn item(
     let mut ndc = false;
     if let Some(entries) = array(object, "code_information", pointer, true, check) {
         for (index, entry) in entries.iter().enumerate() {
-            let at = format!("{pointer}/code_information/{index}");
+            let at = element_pointer(pointer, "code_information", index);
             let Some(entry) = object_or_none(entry, &at, check) else {
                 continue;
             };
@@ -510,7 +548,7 @@ pub(super) fn item(
         for (index, entry) in entries.iter().enumerate() {
             charges.extend(charge(
                 entry,
-                &format!("{pointer}/standard_charges/{index}"),
+                &element_pointer(pointer, "standard_charges", index),
                 version,
                 check,
             ));
@@ -640,7 +678,7 @@ fn charge(
         None => &[],
     };
     for (index, entry) in payers.iter().enumerate() {
-        let at = format!("{pointer}/payers_information/{index}");
+        let at = element_pointer(pointer, "payers_information", index);
         let Some(payer) = object_or_none(entry, &at, check) else {
             continue;
         };
@@ -718,7 +756,7 @@ fn payer_rate(
         &mut raw,
         check,
     );
-    check.percentage_alert(percentage, &format!("{pointer}/standard_charge_percentage"));
+    check.percentage_alert(percentage, &Under(pointer, "standard_charge_percentage"));
     let algorithm = string(
         object,
         "standard_charge_algorithm",
@@ -735,7 +773,7 @@ fn payer_rate(
     let count_text = string(object, "count", pointer, false, false, check);
     let count = count_text
         .as_deref()
-        .and_then(|text| check.count(text, &format!("{pointer}/count")));
+        .and_then(|text| check.count(text, &Under(pointer, "count")));
 
     let has = |key: &str| get(object, key).is_some();
     let percentage_or_algorithm =

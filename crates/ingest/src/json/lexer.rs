@@ -3,11 +3,77 @@
 //! can skip a value without building it. Nesting is limited so a hostile file cannot overflow the
 //! stack.
 
+use std::borrow::Cow;
 use std::io::Read;
 
-use crate::IngestError;
+use crate::{IngestError, swar};
 
 const MAX_DEPTH: usize = 128;
+
+/// An object's property name. The template's own names (nearly every key of a file) borrow a
+/// static string instead of allocating one per property.
+pub(crate) type Key = Cow<'static, str>;
+
+/// The property names of the CMS templates (v2.0–v3.0), the keys `Key` does not allocate for.
+const KNOWN_KEYS: [&str; 49] = [
+    "payer_name",
+    "plan_name",
+    "methodology",
+    "standard_charge_dollar",
+    "standard_charge_percentage",
+    "standard_charge_algorithm",
+    "additional_payer_notes",
+    "estimated_amount",
+    "median_amount",
+    "10th_percentile",
+    "90th_percentile",
+    "count",
+    "code",
+    "type",
+    "setting",
+    "payers_information",
+    "minimum",
+    "maximum",
+    "gross_charge",
+    "discounted_cash",
+    "billing_class",
+    "additional_generic_notes",
+    "modifier_code",
+    "description",
+    "code_information",
+    "standard_charges",
+    "drug_information",
+    "unit",
+    "modifier_payer_information",
+    "hospital_name",
+    "last_updated_on",
+    "version",
+    "hospital_location",
+    "location_name",
+    "hospital_address",
+    "license_information",
+    "license_number",
+    "state",
+    "type_2_npi",
+    "affirmation",
+    "confirm_affirmation",
+    "attestation",
+    "confirm_attestation",
+    "attester_name",
+    "financial_aid_policy",
+    "general_contract_provisions",
+    "standard_charge_information",
+    "modifier_information",
+    "modifier_code_information",
+];
+
+/// The template's name for these bytes, if they are one (then they need no UTF-8 check).
+fn known_key(bytes: &[u8]) -> Option<&'static str> {
+    KNOWN_KEYS
+        .iter()
+        .copied()
+        .find(|known| known.as_bytes() == bytes)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Value {
@@ -16,7 +82,7 @@ pub(crate) enum Value {
     Number(String),
     String(String),
     Array(Vec<Value>),
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Key, Value)>),
 }
 
 impl Value {
@@ -72,7 +138,7 @@ impl Value {
                     if index > 0 {
                         out.push(',');
                     }
-                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push_str(&serde_json::Value::String(key.to_string()).to_string());
                     out.push(':');
                     value.write(out);
                 }
@@ -88,6 +154,8 @@ pub(crate) struct Lexer<R> {
     position: usize,
     filled: usize,
     offset: u64,
+    /// Reused for the text of each property name and number before it is kept (or not).
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> Lexer<R> {
@@ -98,6 +166,7 @@ impl<R: Read> Lexer<R> {
             position: 0,
             filled: 0,
             offset: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -166,16 +235,86 @@ impl<R: Read> Lexer<R> {
     }
 
     /// Before each field of an object whose `{` was consumed: the key, with its `:` consumed.
-    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<String>, IngestError> {
-        if !self.next_member(first, b'}')? {
+    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<Key>, IngestError> {
+        if !self.read_key(first)? {
             return Ok(None);
+        }
+        Ok(Some(match known_key(&self.scratch) {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(self.scratch_text()?.to_owned()),
+        }))
+    }
+
+    /// `next_key`, the key borrowed (from the template's names or the lexer's scratch buffer).
+    fn next_key_text(&mut self, first: &mut bool) -> Result<Option<&str>, IngestError> {
+        if !self.read_key(first)? {
+            return Ok(None);
+        }
+        match known_key(&self.scratch) {
+            Some(known) => Ok(Some(known)),
+            None => self.scratch_text().map(Some),
+        }
+    }
+
+    /// Reads the next key of an object into the scratch buffer, and its `:`; false at the `}`.
+    fn read_key(&mut self, first: &mut bool) -> Result<bool, IngestError> {
+        if !self.next_member(first, b'}')? {
+            return Ok(false);
         }
         if self.peek_token()? != Some(b'"') {
             return Err(self.error("expected a property name"));
         }
-        let key = self.string(true)?;
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        let read = self.string_into(Some(&mut text));
+        self.scratch = text;
+        read?;
         self.expect(b':')?;
-        Ok(Some(key))
+        Ok(true)
+    }
+
+    fn scratch_text(&self) -> Result<&str, IngestError> {
+        std::str::from_utf8(&self.scratch).map_err(|_| self.error("invalid UTF-8 in a string"))
+    }
+
+    /// Reads one value without building it, checking its syntax as `value` does and calling
+    /// `on_key` with every property name in it, at any depth (the version-detection pass needs
+    /// only those).
+    pub fn skim(&mut self, on_key: &mut dyn FnMut(&str)) -> Result<(), IngestError> {
+        self.skim_at(0, on_key)
+    }
+
+    fn skim_at(&mut self, depth: usize, on_key: &mut dyn FnMut(&str)) -> Result<(), IngestError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error("nested too deeply"));
+        }
+        let Some(byte) = self.peek_token()? else {
+            return Err(self.truncated());
+        };
+        match byte {
+            b'{' => {
+                self.bump();
+                let mut first = true;
+                while let Some(key) = self.next_key_text(&mut first)? {
+                    on_key(key);
+                    self.skim_at(depth + 1, on_key)?;
+                }
+            }
+            b'[' => {
+                self.bump();
+                let mut first = true;
+                while self.next_element(&mut first)? {
+                    self.skim_at(depth + 1, on_key)?;
+                }
+            }
+            b'"' => self.string_into(None)?,
+            b't' => drop(self.literal("true", Value::Bool(true))?),
+            b'f' => drop(self.literal("false", Value::Bool(false))?),
+            b'n' => drop(self.literal("null", Value::Null)?),
+            b'-' | b'0'..=b'9' => self.number_text()?,
+            _ => return Err(self.error("unexpected character")),
+        }
+        Ok(())
     }
 
     fn next_member(&mut self, first: &mut bool, close: u8) -> Result<bool, IngestError> {
@@ -216,7 +355,8 @@ impl<R: Read> Lexer<R> {
         let value = match byte {
             b'{' => {
                 self.bump();
-                let mut fields = Vec::new();
+                // Room for a payer's fields at once, rather than growing 4 → 8 → 16.
+                let mut fields = Vec::with_capacity(if build { 10 } else { 0 });
                 let mut first = true;
                 while let Some(key) = self.next_key(&mut first)? {
                     let value = self.parse(depth + 1, build)?;
@@ -255,25 +395,66 @@ impl<R: Read> Lexer<R> {
     }
 
     fn number(&mut self) -> Result<String, IngestError> {
-        let mut text = String::new();
-        while let Some(byte) = self.peek()? {
-            if !matches!(byte, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+        self.number_text()?;
+        // Only number bytes (ASCII) were gathered.
+        Ok(String::from_utf8_lossy(&self.scratch).into_owned())
+    }
+
+    /// Reads a number into the scratch buffer and checks its grammar.
+    fn number_text(&mut self) -> Result<(), IngestError> {
+        self.scratch.clear();
+        // The number's bytes in runs, a buffer at a time.
+        while self.peek()?.is_some() {
+            let available = &self.buffer[self.position..self.filled];
+            let run = available
+                .iter()
+                .position(|byte| !matches!(byte, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                .unwrap_or(available.len());
+            self.scratch.extend_from_slice(&available[..run]);
+            self.position += run;
+            self.offset += run as u64;
+            if self.position < self.filled {
                 break;
             }
-            text.push(char::from(byte));
-            self.bump();
         }
-        if valid_number(&text) {
-            Ok(text)
+        let text = std::str::from_utf8(&self.scratch).unwrap_or_default();
+        if valid_number(text) {
+            Ok(())
         } else {
             Err(self.error(&format!("invalid number {text:?}")))
         }
     }
 
     fn string(&mut self, build: bool) -> Result<String, IngestError> {
-        self.bump(); // the opening quote
         let mut bytes = Vec::new();
+        self.string_into(build.then_some(&mut bytes))?;
+        // The decoder produced UTF-8, and escapes are encoded as UTF-8 below.
+        String::from_utf8(bytes).map_err(|_| self.error("invalid UTF-8 in a string"))
+    }
+
+    /// Reads a string (its opening quote next), appending its text to `out` when given.
+    fn string_into(&mut self, mut out: Option<&mut Vec<u8>>) -> Result<(), IngestError> {
+        self.bump(); // the opening quote
         loop {
+            // The plain run up to the next quote, backslash or control character, in one go.
+            if self.position == self.filled && self.peek()?.is_none() {
+                return Err(self.truncated());
+            }
+            let available = &self.buffer[self.position..self.filled];
+            let run = swar::find(
+                available,
+                0,
+                |word| swar::equal(word, b'"') | swar::equal(word, b'\\') | swar::below(word, 0x20),
+                |byte| matches!(byte, b'"' | b'\\' | 0..0x20),
+            );
+            if let Some(out) = out.as_deref_mut() {
+                out.extend_from_slice(&available[..run]);
+            }
+            self.position += run;
+            self.offset += run as u64;
+            if self.position == self.filled {
+                continue;
+            }
             match self.next_byte()? {
                 b'"' => break,
                 b'\\' => {
@@ -289,21 +470,15 @@ impl<R: Read> Lexer<R> {
                         b'u' => self.unicode_escape()?,
                         _ => return Err(self.error("invalid escape")),
                     };
-                    if build {
+                    if let Some(out) = out.as_deref_mut() {
                         let mut utf8 = [0; 4];
-                        bytes.extend_from_slice(escaped.encode_utf8(&mut utf8).as_bytes());
+                        out.extend_from_slice(escaped.encode_utf8(&mut utf8).as_bytes());
                     }
                 }
-                byte if byte < 0x20 => return Err(self.error("control character in a string")),
-                byte => {
-                    if build {
-                        bytes.push(byte);
-                    }
-                }
+                _ => return Err(self.error("control character in a string")),
             }
         }
-        // The decoder produced UTF-8, and escapes are encoded as UTF-8 above.
-        String::from_utf8(bytes).map_err(|_| self.error("invalid UTF-8 in a string"))
+        Ok(())
     }
 
     fn unicode_escape(&mut self) -> Result<char, IngestError> {

@@ -19,7 +19,7 @@ use crate::record::{ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecor
 use crate::sniff::Syntax;
 use crate::values::Check;
 use crate::{Document, IngestError, group, rules};
-use lexer::{Lexer, Value};
+use lexer::{Key, Lexer, Value};
 
 const ITEMS: &str = "standard_charge_information";
 const MODIFIERS: &str = "modifier_information";
@@ -59,7 +59,7 @@ enum Array {
 }
 
 struct Walked {
-    root: Vec<(String, Value)>,
+    root: Vec<(Key, Value)>,
     keys: Vec<String>,
     wrapped: bool,
 }
@@ -71,11 +71,14 @@ pub(crate) fn read(
 ) -> Result<(), IngestError> {
     let encoding = reading.sniffed.encoding;
     let mut shape = JsonShape::default();
+    // The first pass only needs the property names inside the elements: they are skimmed, not
+    // built (building every element twice was most of the cost of reading a JSON file).
     let walked = document.with_reader(|reader| {
-        walk(reader, encoding, true, &mut |_, _, value| {
-            observe(&value, &mut shape);
-            Ok(())
-        })
+        walk(
+            reader,
+            encoding,
+            Elements::Keys(&mut |key| shape.observe_key(key)),
+        )
     })?;
     if !walked.keys.is_empty()
         && !walked
@@ -139,78 +142,79 @@ pub(crate) fn read(
     reading.summary.data_checked = true;
 
     document.with_reader(|reader| {
-        walk(reader, encoding, false, &mut |array, index, value| {
-            let summary = &mut reading.summary;
-            summary.data_rows += 1;
-            let mut check = Check::new();
-            let record = match array {
-                Array::Items => {
-                    let pointer = format!("/{ITEMS}/{index}");
-                    element::item(&value, &pointer, version, &mut check)
-                        .filter(|_| !check.blocked())
-                        .map(|item| {
-                            summary.item_rows += 1;
-                            group::count_item(&item, summary);
-                            Record::Item(item)
-                        })
-                }
-                Array::Modifiers => {
-                    let pointer = format!("/{MODIFIERS}/{index}");
-                    element::modifier(&value, &pointer, version, &mut check)
-                        .filter(|_| !check.blocked())
-                        .map(|modifier| {
-                            summary.modifier_rows += 1;
-                            summary.modifiers += 1;
-                            Record::Modifier(ModifierRecord {
-                                modifier,
-                                source: RecordLocation::Pointer(pointer),
+        walk(
+            reader,
+            encoding,
+            Elements::Values(&mut |array, index, value| {
+                let summary = &mut reading.summary;
+                summary.data_rows += 1;
+                let mut check = Check::new();
+                let record = match array {
+                    Array::Items => {
+                        let pointer = format!("/{ITEMS}/{index}");
+                        element::item(&value, &pointer, version, &mut check)
+                            .filter(|_| !check.blocked())
+                            .map(|item| {
+                                summary.item_rows += 1;
+                                group::count_item(&item, summary);
+                                Record::Item(item)
                             })
-                        })
-                }
-            };
-            let record = record.unwrap_or_else(|| {
-                summary.quarantined_rows += 1;
-                summary.quarantined_records += 1;
-                let name = if array == Array::Items {
-                    ITEMS
-                } else {
-                    MODIFIERS
+                    }
+                    Array::Modifiers => {
+                        let pointer = format!("/{MODIFIERS}/{index}");
+                        element::modifier(&value, &pointer, version, &mut check)
+                            .filter(|_| !check.blocked())
+                            .map(|modifier| {
+                                summary.modifier_rows += 1;
+                                summary.modifiers += 1;
+                                Record::Modifier(ModifierRecord {
+                                    modifier,
+                                    source: RecordLocation::Pointer(pointer),
+                                })
+                            })
+                    }
                 };
-                Record::Quarantined(QuarantinedRecord {
-                    source: RecordLocation::Pointer(format!("/{name}/{index}")),
-                    part: QuarantinedPart::Whole,
-                    raw: RawRecord::Json(value.to_json()),
-                    findings: check.findings.clone(),
-                })
-            });
-            sink(record);
-            reading.log.extend(check.findings);
-            Ok(())
-        })
+                let record = record.unwrap_or_else(|| {
+                    summary.quarantined_rows += 1;
+                    summary.quarantined_records += 1;
+                    let name = if array == Array::Items {
+                        ITEMS
+                    } else {
+                        MODIFIERS
+                    };
+                    Record::Quarantined(QuarantinedRecord {
+                        source: RecordLocation::Pointer(format!("/{name}/{index}")),
+                        part: QuarantinedPart::Whole,
+                        raw: RawRecord::Json(value.to_json()),
+                        findings: check.findings.clone(),
+                    })
+                });
+                sink(record);
+                reading.log.extend(check.findings);
+                Ok(())
+            }),
+        )
     })?;
     Ok(())
 }
 
-/// Notes every key used inside an element, for version detection.
-fn observe(value: &Value, shape: &mut JsonShape) {
-    match value {
-        Value::Object(fields) => fields.iter().for_each(|(key, value)| {
-            shape.observe_key(key);
-            observe(value, shape);
-        }),
-        Value::Array(values) => values.iter().for_each(|value| observe(value, shape)),
-        _ => {}
-    }
+/// What `walk` does with the elements of the two arrays.
+enum Elements<'a> {
+    /// Skims them, passing on every property name in them (at any depth); the other root
+    /// fields are kept.
+    Keys(&'a mut dyn FnMut(&str)),
+    /// Builds each one and passes it on; the other root fields are skipped.
+    Values(&'a mut dyn FnMut(Array, u64, Value) -> Result<(), IngestError>),
 }
 
-/// Walks the document: root fields other than the two arrays are kept (when `keep_root`) or
-/// skipped; each element of the arrays goes to `on_element`.
+/// Walks the document: root fields other than the two arrays are kept (when skimming the
+/// elements) or skipped; each element of the arrays goes to `elements`.
 fn walk(
     reader: &mut dyn Read,
     encoding: TextEncoding,
-    keep_root: bool,
-    on_element: &mut dyn FnMut(Array, u64, Value) -> Result<(), IngestError>,
+    mut elements: Elements<'_>,
 ) -> Result<Walked, IngestError> {
+    let keep_root = matches!(elements, Elements::Keys(_));
     let mut lexer = Lexer::new(Decoded::new(reader, encoding));
     let wrapped = lexer.peek_token()? == Some(b'[');
     if wrapped {
@@ -229,7 +233,7 @@ fn walk(
     };
     let mut first = true;
     while let Some(key) = lexer.next_key(&mut first)? {
-        let array = match key.as_str() {
+        let array = match &*key {
             ITEMS => Some(Array::Items),
             MODIFIERS => Some(Array::Modifiers),
             _ => None,
@@ -240,17 +244,20 @@ fn walk(
                 let mut first_element = true;
                 let mut index = 0;
                 while lexer.next_element(&mut first_element)? {
-                    on_element(array, index, lexer.value()?)?;
+                    match &mut elements {
+                        Elements::Keys(on_key) => lexer.skim(*on_key)?,
+                        Elements::Values(on_element) => on_element(array, index, lexer.value()?)?,
+                    }
                     index += 1;
                 }
             }
-            _ if keep_root && (array.is_some() || ROOT_KEYS.contains(&key.as_str())) => {
+            _ if keep_root && (array.is_some() || ROOT_KEYS.contains(&&*key)) => {
                 let value = lexer.value()?;
                 walked.root.push((key.clone(), value));
             }
             _ => lexer.skip()?,
         }
-        walked.keys.push(key);
+        walked.keys.push(key.into_owned());
     }
     if wrapped {
         match lexer.peek_token()? {
