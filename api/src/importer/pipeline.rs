@@ -20,7 +20,7 @@ use super::report::{DocumentReport, Status};
 /// Records per batch sent from the reader to the writer, and batches in flight: together they bound
 /// the memory an import holds whatever the file size.
 const BATCH_RECORDS: usize = 512;
-const BATCHES_IN_FLIGHT: usize = 32;
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Told about an import's advance; the CLI draws a progress bar with it.
 pub trait Progress: Sync {

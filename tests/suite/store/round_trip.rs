@@ -145,7 +145,7 @@ fn a_copy_round_the_server_refuses_fails_the_import_and_stores_nothing() {
     let facility = fixtures::facility();
     let mut items = fixtures::items();
     items[0].description = "an unstorable \0 byte".into();
-    // Enough rows for several COPY rounds of about 8 MB, so rounds follow the refused one.
+    // Enough rows for several COPY rounds of about 4 MB, so rounds follow the refused one.
     let items: Vec<_> = items.iter().cycle().take(200_000).cloned().collect();
     let file = fixtures::source_file(10, date(2026, 1, 1));
     let error = snapshot::write_snapshot(&mut connection, "key", &facility, &file, &items, &[])

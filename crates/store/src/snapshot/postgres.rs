@@ -25,7 +25,7 @@ use crate::schema::*;
 use crate::{StoreError, StoreResult};
 
 /// Buffered COPY data, all tables together, before it is sent.
-const FLUSH_BYTES: usize = 8 << 20;
+const FLUSH_BYTES: usize = 4 << 20;
 
 /// The binary COPY signature, flags and header-extension length.
 const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
@@ -304,7 +304,7 @@ pub(crate) struct Session<'s> {
     jobs: SyncSender<Job<'s>>,
 }
 
-/// COPY rounds queued behind the one running: bounds the buffered data (about 8 MB a round).
+/// COPY rounds queued behind the one running: bounds the buffered data (about 4 MB a round).
 const QUEUED_ROUNDS: usize = 1;
 
 impl<'s> Session<'s> {
