@@ -1,5 +1,6 @@
 //! Row types: how domain values sit in tables. Rows never leave this crate as API bodies; the API
-//! builds its own views from domain values.
+//! builds its own views from domain values. The bulk tables are written from cells
+//! (`snapshot::cells`), so their rows here are read-only.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -81,33 +82,25 @@ pub(crate) struct ProvisionRow {
     pub provisions: String,
 }
 
-#[derive(Insertable, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = items)]
-#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ItemRow {
     pub id: i64,
-    pub source_file_id: i64,
     pub description: String,
     pub drug_unit: Option<i64>,
     pub drug_unit_type: Option<String>,
 }
 
-#[derive(Insertable, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = item_codes)]
-#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ItemCodeRow {
     pub item_id: i64,
-    pub position: i32,
     pub code_type: String,
     pub code: String,
-    pub source_file_id: i64,
-    /// Repeated from the source file so a code lookup's index holds its page order.
-    pub facility_id: i64,
 }
 
-#[derive(Insertable, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = standard_charges)]
-#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ChargeRow {
     pub id: i64,
     pub item_id: i64,
@@ -124,14 +117,11 @@ pub(crate) struct ChargeRow {
     pub raw_values: Option<String>,
 }
 
-#[derive(Insertable, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = payer_rates)]
-#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct RateRow {
     pub id: i64,
     pub standard_charge_id: i64,
-    pub source_file_id: i64,
-    pub payer_plan_id: i64,
     pub negotiated_dollar: Option<i64>,
     pub negotiated_percentage: Option<i64>,
     pub negotiated_algorithm: Option<String>,
@@ -146,51 +136,24 @@ pub(crate) struct RateRow {
     pub raw_values: Option<String>,
 }
 
-#[derive(Insertable, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = modifiers)]
-#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ModifierRow {
     pub id: i64,
-    pub source_file_id: i64,
     pub code: String,
     pub description: String,
     pub setting: Option<String>,
     pub notes: Option<String>,
 }
 
-#[derive(Insertable, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = modifier_payer_info)]
-#[diesel(treat_none_as_default_value = false)]
 pub(crate) struct ModifierPayerRow {
     pub modifier_id: i64,
-    pub position: i32,
     pub payer_name: String,
     pub plan_name: Option<String>,
     pub description: Option<String>,
     pub negotiated_dollar: Option<i64>,
     pub negotiated_percentage: Option<i64>,
     pub negotiated_algorithm: Option<String>,
-}
-
-#[derive(Insertable, Queryable, Selectable)]
-#[diesel(table_name = findings)]
-#[diesel(treat_none_as_default_value = false)]
-pub(crate) struct FindingRow {
-    pub source_file_id: i64,
-    pub position: i32,
-    pub severity: String,
-    pub rule: String,
-    pub location: String,
-    pub message: String,
-}
-
-#[derive(Insertable, Queryable, Selectable)]
-#[diesel(table_name = quarantined_records)]
-#[diesel(treat_none_as_default_value = false)]
-pub(crate) struct QuarantinedRow {
-    pub source_file_id: i64,
-    pub position: i32,
-    pub location: String,
-    pub raw: String,
-    pub findings: String,
 }

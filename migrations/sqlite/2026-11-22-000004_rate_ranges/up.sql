@@ -22,6 +22,10 @@ INSERT INTO file_payer_plans (source_file_id, payer_plan_id, rates)
 
 DROP INDEX payer_rates_standard_charge;
 DROP INDEX payer_rates_payer_plan;
+-- The API never looks items up by file (it reaches them through codes or charges, both indexed by
+-- file); only the snapshot reader used by tests does, and a scan serves it. One index less to
+-- maintain per imported item.
+DROP INDEX items_source_file;
 
 -- item_codes as a WITHOUT ROWID table keyed by (item_id, position): the rows live in their primary
 -- key's b-tree, so an import maintains one b-tree less per code row.
