@@ -88,17 +88,8 @@ impl<R: Read> Decoded<R> {
 
 impl<R: Read> Read for Decoded<R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        if self.decoder.is_none() {
-            if self.position < self.output.len() {
-                let available = &self.output[self.position..];
-                let count = available.len().min(buffer.len());
-                buffer[..count].copy_from_slice(&available[..count]);
-                self.position += count;
-                return Ok(count);
-            }
-            return self.passthrough(buffer);
-        }
         loop {
+            // Decoded (or, passing through, held-back) text first.
             if self.position < self.output.len() {
                 let available = &self.output[self.position..];
                 let count = available.len().min(buffer.len());
@@ -106,14 +97,14 @@ impl<R: Read> Read for Decoded<R> {
                 self.position += count;
                 return Ok(count);
             }
+            let Some(decoder) = self.decoder.as_mut() else {
+                return self.passthrough(buffer);
+            };
             if self.finished {
                 return Ok(0);
             }
             let read = self.inner.read(&mut self.input)?;
             let last = read == 0;
-            let Some(decoder) = self.decoder.as_mut() else {
-                return Ok(0);
-            };
             let room = decoder
                 .max_utf8_buffer_length(read)
                 .ok_or_else(|| io::Error::other("decoder buffer size overflow"))?;
