@@ -109,7 +109,7 @@ diesel::table! {
         generic_notes -> Nullable<Text>,
         source_location -> Text,
         raw_values -> Nullable<Text>,
-        /// The charge's rates are the ids `first_rate_id..=last_rate_id` (empty: 0 and -1).
+        /// The charge's rates are the ids `first_rate_id..=last_rate_id` (none when last < first).
         first_rate_id -> BigInt,
         last_rate_id -> BigInt,
     }

@@ -1,6 +1,7 @@
--- Imports write about ten payer rates per standard charge, and keeping the two secondary indexes on
--- payer_rates up to date was about a third of SQLite's insert work (measured: 1M rates took 1.6 s of
--- CPU with them, 1.1 s without). Neither is needed:
+-- Expand (see 000005 for the contract step). Imports write about ten payer rates per standard charge,
+-- and keeping the two secondary indexes on payer_rates up to date was about a third of SQLite's
+-- insert work (measured: 1M rates took 1.6 s of CPU with them, 1.1 s without). Neither is needed
+-- once these exist:
 -- * the writer gives the rates of a charge consecutive ids, so a charge names its rates as an id
 --   range and the join reads them by primary key, in the same (rate id) order as before;
 -- * the payer counts per file are written once at import into file_payer_plans, so the payers
@@ -20,20 +21,9 @@ CREATE TABLE file_payer_plans (
 INSERT INTO file_payer_plans (source_file_id, payer_plan_id, rates)
     SELECT source_file_id, payer_plan_id, COUNT(*) FROM payer_rates GROUP BY source_file_id, payer_plan_id;
 
-DROP INDEX payer_rates_standard_charge;
-DROP INDEX payer_rates_payer_plan;
--- The API never looks items up by file (it reaches them through codes or charges, both indexed by
--- file); only the snapshot reader used by tests does, and a scan serves it. One index less to
--- maintain per imported item.
-DROP INDEX items_source_file;
-
--- Two costs PostgreSQL paid per imported row that SQLite does not:
--- * the foreign key of items ran a trigger query per item (the writer inserts items only under
---   the source file it has just created, in the same transaction, and nothing deletes files);
--- * the database collation (C.UTF-8 here, often en_US) makes every comparison in the code lookup
---   index a locale comparison. Codes are matched exactly, never sorted for people, so byte order
---   ("C") serves them and compares with memcmp.
-ALTER TABLE items DROP CONSTRAINT items_source_file_id_fkey;
+-- The database collation (C.UTF-8 here, often en_US) makes every comparison in the code lookup
+-- index a locale comparison. Codes are matched exactly, never sorted for people, so byte order ("C")
+-- serves them and compares with memcmp.
 ALTER TABLE item_codes
     ALTER COLUMN code_type TYPE TEXT COLLATE "C",
     ALTER COLUMN code TYPE TEXT COLLATE "C";

@@ -12,9 +12,6 @@ INSERT INTO item_codes_by_rowid (item_id, position, code_type, code, source_file
 DROP TABLE item_codes;
 ALTER TABLE item_codes_by_rowid RENAME TO item_codes;
 CREATE INDEX item_codes_lookup ON item_codes (code_type, code, facility_id, item_id, source_file_id);
-CREATE INDEX items_source_file ON items (source_file_id);
-CREATE INDEX payer_rates_standard_charge ON payer_rates (standard_charge_id);
-CREATE INDEX payer_rates_payer_plan ON payer_rates (payer_plan_id, source_file_id);
 DROP TABLE file_payer_plans;
 ALTER TABLE standard_charges DROP COLUMN last_rate_id;
 ALTER TABLE standard_charges DROP COLUMN first_rate_id;

@@ -1,6 +1,7 @@
--- Imports write about ten payer rates per standard charge, and keeping the two secondary indexes on
--- payer_rates up to date was about a third of SQLite's insert work (measured: 1M rates took 1.6 s of
--- CPU with them, 1.1 s without). Neither is needed:
+-- Expand (see 000005 for the contract step). Imports write about ten payer rates per standard charge,
+-- and keeping the two secondary indexes on payer_rates up to date was about a third of SQLite's
+-- insert work (measured: 1M rates took 1.6 s of CPU with them, 1.1 s without). Neither is needed
+-- once these exist:
 -- * the writer gives the rates of a charge consecutive ids, so a charge names its rates as an id
 --   range and the join reads them by primary key, in the same (rate id) order as before;
 -- * the payer counts per file are written once at import into file_payer_plans, so the payers
@@ -19,13 +20,6 @@ CREATE TABLE file_payer_plans (
 );
 INSERT INTO file_payer_plans (source_file_id, payer_plan_id, rates)
     SELECT source_file_id, payer_plan_id, COUNT(*) FROM payer_rates GROUP BY source_file_id, payer_plan_id;
-
-DROP INDEX payer_rates_standard_charge;
-DROP INDEX payer_rates_payer_plan;
--- The API never looks items up by file (it reaches them through codes or charges, both indexed by
--- file); only the snapshot reader used by tests does, and a scan serves it. One index less to
--- maintain per imported item.
-DROP INDEX items_source_file;
 
 -- item_codes as a WITHOUT ROWID table keyed by (item_id, position): the rows live in their primary
 -- key's b-tree, so an import maintains one b-tree less per code row.

@@ -160,3 +160,49 @@ fn a_copy_round_the_server_refuses_fails_the_import_and_stores_nothing() {
         Vec::<i64>::new()
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count(connection: &mut priceline_store::DbConnection, sql: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(sql).get_result::<Count>(connection).unwrap().n
+}
+
+on_both_backends! {
+    /// Reads join a charge to its rates by id range only (`payer_rates` has no charge index), so the
+    /// ranges the writer records must cover every rate exactly once and nothing of another charge.
+    fn each_charge_names_exactly_its_rates_by_id_range(db: TestDb) {
+        let mut connection = db.migrated();
+        let items = fixtures::items();
+        snapshot::write_snapshot(
+            &mut connection, "key", &fixtures::facility(), &fixtures::source_file(11, date(2026, 2, 1)), &items, &[],
+        )
+        .unwrap();
+        snapshot::write_snapshot(
+            &mut connection, "other", &fixtures::facility(), &fixtures::source_file(12, date(2026, 2, 1)), &items, &[],
+        )
+        .unwrap();
+        let rates = count(&mut connection, "SELECT COUNT(*) AS n FROM payer_rates");
+        let without_rates = items.iter().flat_map(|item| &item.standard_charges).filter(|c| c.payer_rates.is_empty()).count();
+        assert!(rates > 0 && without_rates > 0, "the fixture has charges with and without rates");
+        let foreign = count(
+            &mut connection,
+            "SELECT COUNT(*) AS n FROM standard_charges c \
+             JOIN payer_rates r ON r.id BETWEEN c.first_rate_id AND c.last_rate_id \
+             WHERE r.standard_charge_id <> c.id",
+        );
+        assert_eq!(foreign, 0);
+        let covered = count(
+            &mut connection,
+            "SELECT CAST(COALESCE(SUM(last_rate_id - first_rate_id + 1), 0) AS BIGINT) AS n \
+             FROM standard_charges WHERE last_rate_id >= first_rate_id",
+        );
+        assert_eq!(covered, rates);
+        let empty = count(&mut connection, "SELECT COUNT(*) AS n FROM standard_charges WHERE last_rate_id < first_rate_id");
+        assert_eq!(empty, 2 * without_rates as i64);
+    }
+}

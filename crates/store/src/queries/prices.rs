@@ -25,7 +25,8 @@ use crate::connection::DbConnection;
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
 use crate::schema::{
-    facilities, item_codes, items, payer_plans, payer_rates, source_files, standard_charges,
+    facilities, file_payer_plans, item_codes, items, payer_plans, payer_rates, source_files,
+    standard_charges,
 };
 
 diesel::define_sql_function! {
@@ -285,7 +286,16 @@ macro_rules! criteria_and_order {
         if query.payer.is_some() || query.plan.is_some() {
             let plans =
                 payers::plan_ids(connection, query.payer.as_deref(), query.plan.as_deref())?;
-            sql = sql.filter(payer_rates::payer_plan_id.nullable().eq_any(plans));
+            // Only the files that have one of the plans: rates have no payer index, so a rare
+            // payer's search would otherwise walk every charge in scope.
+            let files: Vec<i64> = file_payer_plans::table
+                .filter(file_payer_plans::payer_plan_id.eq_any(&plans))
+                .select(file_payer_plans::source_file_id)
+                .distinct()
+                .load(connection)?;
+            sql = sql
+                .filter(standard_charges::source_file_id.eq_any(files))
+                .filter(payer_rates::payer_plan_id.nullable().eq_any(plans));
         }
         if let Some(methodology) = query.methodology {
             sql = sql.filter(

@@ -23,7 +23,7 @@ use rusqlite::{Connection, OptionalExtension, Statement, params};
 use super::SnapshotIds;
 use super::cells::{BulkTable, Cell, Row, position};
 use super::writer::SnapshotCounts;
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.
 const TIMESTAMP_FORMAT: &str = "%F %T%.f";
@@ -39,6 +39,12 @@ pub(super) fn database_path(
     }
     let file: File = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
         .get_result(connection)?;
+    // A temporary or in-memory database has no file a second connection could open.
+    if file.file.is_empty() {
+        return Err(StoreError::InvalidUrl {
+            reason: "imports need a database file; this SQLite database has none".into(),
+        });
+    }
     Ok(PathBuf::from(file.file))
 }
 
