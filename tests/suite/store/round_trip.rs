@@ -169,7 +169,10 @@ struct Count {
 
 fn count(connection: &mut priceline_store::DbConnection, sql: &str) -> i64 {
     use diesel::RunQueryDsl;
-    diesel::sql_query(sql).get_result::<Count>(connection).unwrap().n
+    diesel::sql_query(sql)
+        .get_result::<Count>(connection)
+        .unwrap()
+        .n
 }
 
 on_both_backends! {
