@@ -64,16 +64,10 @@ pub(crate) fn load(
         .filter(item_codes::code.eq(code.trim().to_owned()))
         .filter(item_codes::source_file_id.eq_any(files.to_vec()))
         .select(item_codes::item_id);
-    let mut query = standard_charges::table
-        .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
-        // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
-        // nested join in full (every rate of every file) before joining it.
-        .left_join(payer_rates::table.on(rates_of_charge!()))
-        .left_join(
-            payer_plans::table.on(payer_plans::id
-                .nullable()
-                .eq(payer_rates::payer_plan_id.nullable())),
-        )
+    let mut query =
+        left_join_rates!(standard_charges::table.inner_join(
+            source_files::table.on(source_files::id.eq(standard_charges::source_file_id))
+        ))
         .filter(standard_charges::item_id.eq_any(item_ids))
         .select((
             (source_files::facility_id, source_files::license_state),

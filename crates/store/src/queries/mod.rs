@@ -5,15 +5,26 @@
 //! Every price query reads one snapshot per facility: the current one (`facilities.current_source_file_id`),
 //! or the one in force on an earlier date ([`Scope::AsOf`]).
 
-/// The join condition from a standard charge to its payer rates: the writer gives a charge's rates
-/// consecutive ids and records them as `first_rate_id..=last_rate_id`, so the rates are read by
-/// primary key in id order and `payer_rates` needs no index on `standard_charge_id`.
-macro_rules! rates_of_charge {
-    () => {
-        crate::schema::payer_rates::id.between(
-            crate::schema::standard_charges::first_rate_id,
-            crate::schema::standard_charges::last_rate_id,
-        )
+/// `left_join_rates!(query)`: each standard charge of `query` with its payer rates and their payer
+/// plans (a charge without rates once, with NULLs). The writer gives a charge's rates consecutive
+/// ids and records them as `first_rate_id..=last_rate_id`, so the rates are read by primary key in
+/// id order and `payer_rates` needs no index on `standard_charge_id`. Two flat left joins, not
+/// `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a nested join in full (every rate
+/// of every file) before joining it.
+macro_rules! left_join_rates {
+    ($query:expr) => {
+        $query
+            .left_join(crate::schema::payer_rates::table.on(
+                crate::schema::payer_rates::id.between(
+                    crate::schema::standard_charges::first_rate_id,
+                    crate::schema::standard_charges::last_rate_id,
+                ),
+            ))
+            .left_join(
+                crate::schema::payer_plans::table.on(crate::schema::payer_plans::id
+                    .nullable()
+                    .eq(crate::schema::payer_rates::payer_plan_id.nullable())),
+            )
     };
 }
 

@@ -3,7 +3,7 @@
 //! A line is one standard charge and at most one of its payer rates: a charge with rates gives one
 //! line per rate, a charge without gives one line alone. A code lookup goes through
 //! `item_codes(code_type, code, facility_id, …)`, then `standard_charges(item_id)` and each charge's
-//! rates by primary-key range ([`rates_of_charge!`]); payer criteria filter those rates by the ids of
+//! rates by primary-key range ([`left_join_rates!`]); payer criteria filter those rates by the ids of
 //! the payer plans whose names match.
 
 use std::collections::HashMap;
@@ -459,20 +459,18 @@ fn by_code(
     after: Option<&PriceKey>,
     fetch: usize,
 ) -> StoreResult<Vec<LineRow>> {
-    let sql = item_codes::table
-        .inner_join(standard_charges::table.on(standard_charges::item_id.eq(item_codes::item_id)))
-        .inner_join(items::table.on(items::id.eq(item_codes::item_id)))
-        .inner_join(source_files::table.on(source_files::id.eq(item_codes::source_file_id)))
-        .left_join(payer_rates::table.on(rates_of_charge!()))
-        .left_join(
-            payer_plans::table.on(payer_plans::id
-                .nullable()
-                .eq(payer_rates::payer_plan_id.nullable())),
-        )
-        .filter(item_codes::code.eq(code.to_owned()))
-        .select(line_columns!())
-        .limit(fetch as i64)
-        .into_boxed();
+    let sql = left_join_rates!(
+        item_codes::table
+            .inner_join(
+                standard_charges::table.on(standard_charges::item_id.eq(item_codes::item_id))
+            )
+            .inner_join(items::table.on(items::id.eq(item_codes::item_id)))
+            .inner_join(source_files::table.on(source_files::id.eq(item_codes::source_file_id)))
+    )
+    .filter(item_codes::code.eq(code.to_owned()))
+    .select(line_columns!())
+    .limit(fetch as i64)
+    .into_boxed();
     // One type as `=`, not `= ANY(array)`: PostgreSQL estimates a common code's rows from `=` well
     // enough to read the index in order, and from the array as a handful, which makes it sort them all.
     let sql = match query.code_type {
@@ -508,17 +506,10 @@ fn by_charge(
     after: Option<&PriceKey>,
     fetch: usize,
 ) -> StoreResult<Vec<LineRow>> {
-    let sql = standard_charges::table
-        .inner_join(items::table)
-        .inner_join(source_files::table.on(source_files::id.eq(standard_charges::source_file_id)))
-        // Two flat left joins, not `LEFT JOIN (payer_rates JOIN payer_plans)`: SQLite materialises a
-        // nested join in full (every rate of every file) before joining it.
-        .left_join(payer_rates::table.on(rates_of_charge!()))
-        .left_join(
-            payer_plans::table.on(payer_plans::id
-                .nullable()
-                .eq(payer_rates::payer_plan_id.nullable())),
-        )
+    let sql =
+        left_join_rates!(standard_charges::table.inner_join(items::table).inner_join(
+            source_files::table.on(source_files::id.eq(standard_charges::source_file_id))
+        ))
         .select(line_columns!())
         .limit(fetch as i64)
         .into_boxed();

@@ -19,7 +19,7 @@ use priceline_domain::{Ccn, Ein, Facility, SourceFile, StateCode};
 
 use super::SnapshotIds;
 use super::cells::{BulkTable, Cell, Row, position};
-use super::writer::SnapshotCounts;
+use super::writer::{Bookkeeping, SnapshotCounts};
 use crate::rows::{LocationRow, NewFacility, NpiRow, ProvisionRow, SourceFileRow};
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
@@ -30,21 +30,6 @@ const FLUSH_BYTES: usize = 4 << 20;
 /// The binary COPY signature, flags and header-extension length.
 const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 
-pub(super) fn find_by_sha256(
-    connection: &mut PgConnection,
-    sha256: &str,
-) -> StoreResult<Option<SnapshotIds>> {
-    Ok(source_files::table
-        .filter(source_files::sha256.eq(sha256))
-        .select((source_files::facility_id, source_files::id))
-        .first::<(i64, i64)>(connection)
-        .optional()?
-        .map(|(facility_id, source_file_id)| SnapshotIds {
-            facility_id,
-            source_file_id,
-        }))
-}
-
 /// Serialises importers: a row lock held until the import's transaction ends.
 pub(super) fn take_import_lock(
     connection: &mut PgConnection,
@@ -54,170 +39,6 @@ pub(super) fn take_import_lock(
         .set(import_lock::locked_at.eq(Some(now)))
         .execute(connection)?;
     Ok(())
-}
-
-pub(super) fn upsert_facility(
-    connection: &mut PgConnection,
-    facility_key: &str,
-    facility: &Facility,
-    now: NaiveDateTime,
-) -> StoreResult<i64> {
-    let existing = facilities::table
-        .filter(facilities::facility_key.eq(facility_key))
-        .select(facilities::id)
-        .first::<i64>(connection)
-        .optional()?;
-    let ccn = facility.ccn.as_ref().map(Ccn::as_str);
-    let ein = facility.ein.as_ref().map(Ein::as_str);
-    Ok(match existing {
-        Some(id) => {
-            // A file that does not give an identifier keeps the one an earlier file gave.
-            let row = facilities::table.find(id);
-            if let Some(ccn) = ccn {
-                diesel::update(row)
-                    .set(facilities::ccn.eq(ccn))
-                    .execute(connection)?;
-            }
-            if let Some(ein) = ein {
-                diesel::update(row)
-                    .set(facilities::ein.eq(ein))
-                    .execute(connection)?;
-            }
-            diesel::update(row)
-                .set(facilities::updated_at.eq(now))
-                .execute(connection)?;
-            id
-        }
-        None => diesel::insert_into(facilities::table)
-            .values(NewFacility {
-                facility_key,
-                hospital_name: &facility.hospital_name,
-                license_state: facility.license.state.as_ref().map(StateCode::as_str),
-                license_number: facility.license.number.as_deref(),
-                ccn,
-                ein,
-                created_at: now,
-                updated_at: now,
-            })
-            .returning(facilities::id)
-            .get_result(connection)?,
-    })
-}
-
-pub(super) fn insert_source_file(
-    connection: &mut PgConnection,
-    facility_id: i64,
-    facility: &Facility,
-    file: &SourceFile,
-) -> StoreResult<i64> {
-    let attestation = file.attestation.as_ref();
-    let source_file_id = diesel::insert_into(source_files::table)
-        .values(SourceFileRow {
-            facility_id,
-            file_name: file.file_name.clone(),
-            sha256: file.sha256.to_string(),
-            format: file.format.as_str().to_owned(),
-            template_version: file.template_version.as_str().to_owned(),
-            declared_version: file.declared_version.clone(),
-            last_updated_on: file.last_updated_on,
-            attestation_text: attestation.map(|a| a.text.clone()),
-            attestation_confirmed: attestation.and_then(|a| a.confirmed),
-            attester_name: attestation.and_then(|a| a.attester_name.clone()),
-            imported_at: file.imported_at.naive_utc(),
-            hospital_name: facility.hospital_name.clone(),
-            license_state: facility
-                .license
-                .state
-                .as_ref()
-                .map(|s| s.as_str().to_owned()),
-            license_number: facility.license.number.clone(),
-            financial_aid_policy: facility.financial_aid_policy.clone(),
-        })
-        .returning(source_files::id)
-        .get_result::<i64>(connection)?;
-    let locations: Vec<LocationRow> = facility
-        .locations
-        .iter()
-        .enumerate()
-        .map(|(index, location)| LocationRow {
-            source_file_id,
-            position: position(index),
-            name: location.name.clone(),
-            address: location.address.clone(),
-        })
-        .collect();
-    let npis: Vec<NpiRow> = facility
-        .type_2_npis
-        .iter()
-        .enumerate()
-        .map(|(index, npi)| NpiRow {
-            source_file_id,
-            position: position(index),
-            npi: npi.as_str().to_owned(),
-        })
-        .collect();
-    let provisions: Vec<ProvisionRow> = facility
-        .general_contract_provisions
-        .iter()
-        .enumerate()
-        .map(|(index, provision)| ProvisionRow {
-            source_file_id,
-            position: position(index),
-            payer_name: provision.payer_name.clone(),
-            plan_name: provision.plan_name.clone(),
-            provisions: provision.provisions.clone(),
-        })
-        .collect();
-    diesel::insert_into(file_locations::table)
-        .values(&locations)
-        .execute(connection)?;
-    diesel::insert_into(file_npis::table)
-        .values(&npis)
-        .execute(connection)?;
-    diesel::insert_into(file_contract_provisions::table)
-        .values(&provisions)
-        .execute(connection)?;
-    Ok(source_file_id)
-}
-
-pub(super) fn max_id(connection: &mut PgConnection, table: BulkTable) -> StoreResult<i64> {
-    #[derive(QueryableByName)]
-    struct MaxId {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
-    let row: MaxId = diesel::sql_query(format!(
-        "SELECT COALESCE(MAX(id), 0) AS id FROM {}",
-        table.name()
-    ))
-    .get_result(connection)?;
-    Ok(row.id)
-}
-
-pub(super) fn payer_plan_id(
-    connection: &mut PgConnection,
-    payer: &str,
-    plan: &str,
-) -> StoreResult<i64> {
-    let existing = payer_plans::table
-        .filter(
-            payer_plans::payer_name
-                .eq(payer)
-                .and(payer_plans::plan_name.eq(plan)),
-        )
-        .select(payer_plans::id)
-        .first::<i64>(connection)
-        .optional()?;
-    Ok(match existing {
-        Some(id) => id,
-        None => diesel::insert_into(payer_plans::table)
-            .values((
-                payer_plans::payer_name.eq(payer),
-                payer_plans::plan_name.eq(plan),
-            ))
-            .returning(payer_plans::id)
-            .get_result(connection)?,
-    })
 }
 
 /// Binary COPY data per bulk table, waiting to be sent.
@@ -382,74 +203,257 @@ fn copy(connection: &mut PgConnection, table: BulkTable, rows: &[u8]) -> StoreRe
     result.map(|_| ()).map_err(StoreError::from)
 }
 
-pub(super) fn record_counts(
-    connection: &mut PgConnection,
-    source_file_id: i64,
-    counts: &SnapshotCounts,
-    plan_rates: &[(i64, i64)],
-) -> StoreResult<()> {
-    let written = counts.written;
-    diesel::update(source_files::table.find(source_file_id))
-        .set((
-            source_files::rows_read.eq(counts.rows_read),
-            source_files::items_count.eq(written.items),
-            source_files::standard_charges_count.eq(written.standard_charges),
-            source_files::payer_rates_count.eq(written.payer_rates),
-            source_files::modifiers_count.eq(written.modifiers),
-            source_files::quarantined_count.eq(written.quarantined),
-            source_files::duplicate_rows.eq(counts.duplicate_rows),
-            source_files::error_count.eq(counts.error_count),
-            source_files::alert_count.eq(counts.alert_count),
-        ))
-        .execute(connection)?;
-    let rows: Vec<_> = plan_rates
-        .iter()
-        .map(|(plan, rates)| {
-            (
-                file_payer_plans::source_file_id.eq(source_file_id),
-                file_payer_plans::payer_plan_id.eq(*plan),
-                file_payer_plans::rates.eq(*rates),
-            )
+impl Bookkeeping for PgConnection {
+    fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>> {
+        let connection = self;
+        Ok(source_files::table
+            .filter(source_files::sha256.eq(sha256))
+            .select((source_files::facility_id, source_files::id))
+            .first::<(i64, i64)>(connection)
+            .optional()?
+            .map(|(facility_id, source_file_id)| SnapshotIds {
+                facility_id,
+                source_file_id,
+            }))
+    }
+
+    fn upsert_facility(
+        &mut self,
+        facility_key: &str,
+        facility: &Facility,
+        now: NaiveDateTime,
+    ) -> StoreResult<i64> {
+        let connection = self;
+        let existing = facilities::table
+            .filter(facilities::facility_key.eq(facility_key))
+            .select(facilities::id)
+            .first::<i64>(connection)
+            .optional()?;
+        let ccn = facility.ccn.as_ref().map(Ccn::as_str);
+        let ein = facility.ein.as_ref().map(Ein::as_str);
+        Ok(match existing {
+            Some(id) => {
+                // A file that does not give an identifier keeps the one an earlier file gave.
+                let row = facilities::table.find(id);
+                if let Some(ccn) = ccn {
+                    diesel::update(row)
+                        .set(facilities::ccn.eq(ccn))
+                        .execute(connection)?;
+                }
+                if let Some(ein) = ein {
+                    diesel::update(row)
+                        .set(facilities::ein.eq(ein))
+                        .execute(connection)?;
+                }
+                diesel::update(row)
+                    .set(facilities::updated_at.eq(now))
+                    .execute(connection)?;
+                id
+            }
+            None => diesel::insert_into(facilities::table)
+                .values(NewFacility {
+                    facility_key,
+                    hospital_name: &facility.hospital_name,
+                    license_state: facility.license.state.as_ref().map(StateCode::as_str),
+                    license_number: facility.license.number.as_deref(),
+                    ccn,
+                    ein,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .returning(facilities::id)
+                .get_result(connection)?,
         })
-        .collect();
-    diesel::insert_into(file_payer_plans::table)
-        .values(&rows)
-        .execute(connection)?;
-    Ok(())
-}
+    }
 
-pub(super) fn current_snapshot_date(
-    connection: &mut PgConnection,
-    facility_id: i64,
-) -> StoreResult<Option<NaiveDate>> {
-    let dates = facilities::table
-        .inner_join(
-            source_files::table
-                .on(facilities::current_source_file_id.eq(source_files::id.nullable())),
-        )
-        .filter(facilities::id.eq(facility_id))
-        .select((source_files::last_updated_on, source_files::imported_at))
-        .first::<(Option<NaiveDate>, NaiveDateTime)>(connection)
-        .optional()?;
-    Ok(dates.map(|(last_updated_on, imported_at)| {
-        super::writer::effective_date(last_updated_on, imported_at)
-    }))
-}
+    fn insert_source_file(
+        &mut self,
+        facility_id: i64,
+        facility: &Facility,
+        file: &SourceFile,
+    ) -> StoreResult<i64> {
+        let connection = self;
+        let attestation = file.attestation.as_ref();
+        let source_file_id = diesel::insert_into(source_files::table)
+            .values(SourceFileRow {
+                facility_id,
+                file_name: file.file_name.clone(),
+                sha256: file.sha256.to_string(),
+                format: file.format.as_str().to_owned(),
+                template_version: file.template_version.as_str().to_owned(),
+                declared_version: file.declared_version.clone(),
+                last_updated_on: file.last_updated_on,
+                attestation_text: attestation.map(|a| a.text.clone()),
+                attestation_confirmed: attestation.and_then(|a| a.confirmed),
+                attester_name: attestation.and_then(|a| a.attester_name.clone()),
+                imported_at: file.imported_at.naive_utc(),
+                hospital_name: facility.hospital_name.clone(),
+                license_state: facility
+                    .license
+                    .state
+                    .as_ref()
+                    .map(|s| s.as_str().to_owned()),
+                license_number: facility.license.number.clone(),
+                financial_aid_policy: facility.financial_aid_policy.clone(),
+            })
+            .returning(source_files::id)
+            .get_result::<i64>(connection)?;
+        let locations: Vec<LocationRow> = facility
+            .locations
+            .iter()
+            .enumerate()
+            .map(|(index, location)| LocationRow {
+                source_file_id,
+                position: position(index),
+                name: location.name.clone(),
+                address: location.address.clone(),
+            })
+            .collect();
+        let npis: Vec<NpiRow> = facility
+            .type_2_npis
+            .iter()
+            .enumerate()
+            .map(|(index, npi)| NpiRow {
+                source_file_id,
+                position: position(index),
+                npi: npi.as_str().to_owned(),
+            })
+            .collect();
+        let provisions: Vec<ProvisionRow> = facility
+            .general_contract_provisions
+            .iter()
+            .enumerate()
+            .map(|(index, provision)| ProvisionRow {
+                source_file_id,
+                position: position(index),
+                payer_name: provision.payer_name.clone(),
+                plan_name: provision.plan_name.clone(),
+                provisions: provision.provisions.clone(),
+            })
+            .collect();
+        diesel::insert_into(file_locations::table)
+            .values(&locations)
+            .execute(connection)?;
+        diesel::insert_into(file_npis::table)
+            .values(&npis)
+            .execute(connection)?;
+        diesel::insert_into(file_contract_provisions::table)
+            .values(&provisions)
+            .execute(connection)?;
+        Ok(source_file_id)
+    }
 
-pub(super) fn make_current(
-    connection: &mut PgConnection,
-    ids: SnapshotIds,
-    facility: &Facility,
-    now: NaiveDateTime,
-) -> StoreResult<()> {
-    diesel::update(facilities::table.find(ids.facility_id))
-        .set((
-            facilities::current_source_file_id.eq(ids.source_file_id),
-            facilities::hospital_name.eq(&facility.hospital_name),
-            facilities::license_state.eq(facility.license.state.as_ref().map(StateCode::as_str)),
-            facilities::license_number.eq(facility.license.number.as_deref()),
-            facilities::updated_at.eq(now),
+    fn max_id(&mut self, table: BulkTable) -> StoreResult<i64> {
+        let connection = self;
+        #[derive(QueryableByName)]
+        struct MaxId {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let row: MaxId = diesel::sql_query(format!(
+            "SELECT COALESCE(MAX(id), 0) AS id FROM {}",
+            table.name()
         ))
-        .execute(connection)?;
-    Ok(())
+        .get_result(connection)?;
+        Ok(row.id)
+    }
+
+    fn payer_plan_id(&mut self, payer: &str, plan: &str) -> StoreResult<i64> {
+        let connection = self;
+        let existing = payer_plans::table
+            .filter(
+                payer_plans::payer_name
+                    .eq(payer)
+                    .and(payer_plans::plan_name.eq(plan)),
+            )
+            .select(payer_plans::id)
+            .first::<i64>(connection)
+            .optional()?;
+        Ok(match existing {
+            Some(id) => id,
+            None => diesel::insert_into(payer_plans::table)
+                .values((
+                    payer_plans::payer_name.eq(payer),
+                    payer_plans::plan_name.eq(plan),
+                ))
+                .returning(payer_plans::id)
+                .get_result(connection)?,
+        })
+    }
+
+    fn record_counts(
+        &mut self,
+        source_file_id: i64,
+        counts: &SnapshotCounts,
+        plan_rates: &[(i64, i64)],
+    ) -> StoreResult<()> {
+        let connection = self;
+        let written = counts.written;
+        diesel::update(source_files::table.find(source_file_id))
+            .set((
+                source_files::rows_read.eq(counts.rows_read),
+                source_files::items_count.eq(written.items),
+                source_files::standard_charges_count.eq(written.standard_charges),
+                source_files::payer_rates_count.eq(written.payer_rates),
+                source_files::modifiers_count.eq(written.modifiers),
+                source_files::quarantined_count.eq(written.quarantined),
+                source_files::duplicate_rows.eq(counts.duplicate_rows),
+                source_files::error_count.eq(counts.error_count),
+                source_files::alert_count.eq(counts.alert_count),
+            ))
+            .execute(connection)?;
+        let rows: Vec<_> = plan_rates
+            .iter()
+            .map(|(plan, rates)| {
+                (
+                    file_payer_plans::source_file_id.eq(source_file_id),
+                    file_payer_plans::payer_plan_id.eq(*plan),
+                    file_payer_plans::rates.eq(*rates),
+                )
+            })
+            .collect();
+        diesel::insert_into(file_payer_plans::table)
+            .values(&rows)
+            .execute(connection)?;
+        Ok(())
+    }
+
+    fn current_snapshot_date(&mut self, facility_id: i64) -> StoreResult<Option<NaiveDate>> {
+        let connection = self;
+        let dates = facilities::table
+            .inner_join(
+                source_files::table
+                    .on(facilities::current_source_file_id.eq(source_files::id.nullable())),
+            )
+            .filter(facilities::id.eq(facility_id))
+            .select((source_files::last_updated_on, source_files::imported_at))
+            .first::<(Option<NaiveDate>, NaiveDateTime)>(connection)
+            .optional()?;
+        Ok(dates.map(|(last_updated_on, imported_at)| {
+            super::writer::effective_date(last_updated_on, imported_at)
+        }))
+    }
+
+    fn make_current(
+        &mut self,
+        ids: SnapshotIds,
+        facility: &Facility,
+        now: NaiveDateTime,
+    ) -> StoreResult<()> {
+        let connection = self;
+        diesel::update(facilities::table.find(ids.facility_id))
+            .set((
+                facilities::current_source_file_id.eq(ids.source_file_id),
+                facilities::hospital_name.eq(&facility.hospital_name),
+                facilities::license_state.eq(facility
+                    .license
+                    .state
+                    .as_ref()
+                    .map(StateCode::as_str)),
+                facilities::license_number.eq(facility.license.number.as_deref()),
+                facilities::updated_at.eq(now),
+            ))
+            .execute(connection)?;
+        Ok(())
+    }
 }

@@ -8,7 +8,7 @@
 //! and does everything of one snapshot on it, inside one `BEGIN IMMEDIATE` transaction (which is also
 //! SQLite's write lock, so it serialises importers like the import lock does on PostgreSQL).
 //!
-//! The header and bookkeeping statements below mirror `postgres.rs` (Diesel) in plain SQL.
+//! Its [`Bookkeeping`] statements are those of `postgres.rs` (Diesel), in plain SQL.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use super::SnapshotIds;
 use super::cells::{BulkTable, Cell, Row, position};
-use super::writer::SnapshotCounts;
+use super::writer::{Bookkeeping, SnapshotCounts};
 use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.
@@ -64,159 +64,12 @@ fn timestamp(value: NaiveDateTime) -> String {
     value.format(TIMESTAMP_FORMAT).to_string()
 }
 
-pub(super) fn find_by_sha256(
-    connection: &Connection,
-    sha256: &str,
-) -> StoreResult<Option<SnapshotIds>> {
-    Ok(connection
-        .prepare("SELECT facility_id, id FROM source_files WHERE sha256 = ?1")?
-        .query_row([sha256], |row| {
-            Ok(SnapshotIds {
-                facility_id: row.get(0)?,
-                source_file_id: row.get(1)?,
-            })
-        })
-        .optional()?)
-}
-
 pub(super) fn take_import_lock(connection: &Connection, now: NaiveDateTime) -> StoreResult<()> {
     connection.execute(
         "UPDATE import_lock SET locked_at = ?1 WHERE id = 1",
         [timestamp(now)],
     )?;
     Ok(())
-}
-
-pub(super) fn upsert_facility(
-    connection: &Connection,
-    facility_key: &str,
-    facility: &Facility,
-    now: NaiveDateTime,
-) -> StoreResult<i64> {
-    let ccn = facility.ccn.as_ref().map(Ccn::as_str);
-    let ein = facility.ein.as_ref().map(Ein::as_str);
-    let existing: Option<i64> = connection
-        .query_row(
-            "SELECT id FROM facilities WHERE facility_key = ?1",
-            [facility_key],
-            |row| row.get(0),
-        )
-        .optional()?;
-    Ok(match existing {
-        Some(id) => {
-            // A file that does not give an identifier keeps the one an earlier file gave.
-            connection.execute(
-                "UPDATE facilities SET ccn = COALESCE(?1, ccn), ein = COALESCE(?2, ein), \
-                 updated_at = ?3 WHERE id = ?4",
-                params![ccn, ein, timestamp(now), id],
-            )?;
-            id
-        }
-        None => connection.query_row(
-            "INSERT INTO facilities (facility_key, hospital_name, license_state, license_number, \
-             ccn, ein, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
-            params![
-                facility_key,
-                facility.hospital_name,
-                facility.license.state.as_ref().map(StateCode::as_str),
-                facility.license.number,
-                ccn,
-                ein,
-                timestamp(now),
-            ],
-            |row| row.get(0),
-        )?,
-    })
-}
-
-pub(super) fn insert_source_file(
-    connection: &Connection,
-    facility_id: i64,
-    facility: &Facility,
-    file: &SourceFile,
-) -> StoreResult<i64> {
-    let attestation = file.attestation.as_ref();
-    let source_file_id = connection.query_row(
-        "INSERT INTO source_files (facility_id, file_name, sha256, format, template_version, \
-         declared_version, last_updated_on, attestation_text, attestation_confirmed, attester_name, \
-         imported_at, hospital_name, license_state, license_number, financial_aid_policy) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
-        params![
-            facility_id,
-            file.file_name,
-            file.sha256.to_string(),
-            file.format.as_str(),
-            file.template_version.as_str(),
-            file.declared_version,
-            file.last_updated_on.map(|date| date.format("%F").to_string()),
-            attestation.map(|a| a.text.as_str()),
-            attestation.and_then(|a| a.confirmed),
-            attestation.and_then(|a| a.attester_name.as_deref()),
-            timestamp(file.imported_at.naive_utc()),
-            facility.hospital_name,
-            facility.license.state.as_ref().map(StateCode::as_str),
-            facility.license.number,
-            facility.financial_aid_policy,
-        ],
-        |row| row.get(0),
-    )?;
-    for (index, location) in facility.locations.iter().enumerate() {
-        connection.execute(
-            "INSERT INTO file_locations (source_file_id, position, name, address) \
-             VALUES (?1, ?2, ?3, ?4)",
-            params![
-                source_file_id,
-                position(index),
-                location.name,
-                location.address
-            ],
-        )?;
-    }
-    for (index, npi) in facility.type_2_npis.iter().enumerate() {
-        connection.execute(
-            "INSERT INTO file_npis (source_file_id, position, npi) VALUES (?1, ?2, ?3)",
-            params![source_file_id, position(index), npi.as_str()],
-        )?;
-    }
-    for (index, provision) in facility.general_contract_provisions.iter().enumerate() {
-        connection.execute(
-            "INSERT INTO file_contract_provisions (source_file_id, position, payer_name, \
-             plan_name, provisions) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                source_file_id,
-                position(index),
-                provision.payer_name,
-                provision.plan_name,
-                provision.provisions
-            ],
-        )?;
-    }
-    Ok(source_file_id)
-}
-
-/// The highest id of an id-keyed bulk table (0 when empty).
-pub(super) fn max_id(connection: &Connection, table: BulkTable) -> StoreResult<i64> {
-    Ok(connection.query_row(
-        &format!("SELECT COALESCE(MAX(id), 0) FROM {}", table.name()),
-        [],
-        |row| row.get(0),
-    )?)
-}
-
-/// The id of a payer and plan (`''` for no plan), stored on first sight.
-pub(super) fn payer_plan_id(connection: &Connection, payer: &str, plan: &str) -> StoreResult<i64> {
-    let existing = connection
-        .prepare("SELECT id FROM payer_plans WHERE payer_name = ?1 AND plan_name = ?2")?
-        .query_row([payer, plan], |row| row.get(0))
-        .optional()?;
-    Ok(match existing {
-        Some(id) => id,
-        None => connection
-            .prepare(
-                "INSERT INTO payer_plans (payer_name, plan_name) VALUES (?1, ?2) RETURNING id",
-            )?
-            .query_row([payer, plan], |row| row.get(0))?,
-    })
 }
 
 /// The prepared single-row INSERT of every bulk table.
@@ -269,79 +122,225 @@ impl<'c> Inserts<'c> {
     }
 }
 
-/// Records the file's counts and its payer plans' rate counts.
-pub(super) fn record_counts(
-    connection: &Connection,
-    source_file_id: i64,
-    counts: &SnapshotCounts,
-    plan_rates: &[(i64, i64)],
-) -> StoreResult<()> {
-    connection.execute(
-        "UPDATE source_files SET rows_read = ?1, items_count = ?2, standard_charges_count = ?3, \
-         payer_rates_count = ?4, modifiers_count = ?5, quarantined_count = ?6, \
-         duplicate_rows = ?7, error_count = ?8, alert_count = ?9 WHERE id = ?10",
-        params![
-            counts.rows_read,
-            counts.written.items,
-            counts.written.standard_charges,
-            counts.written.payer_rates,
-            counts.written.modifiers,
-            counts.written.quarantined,
-            counts.duplicate_rows,
-            counts.error_count,
-            counts.alert_count,
-            source_file_id,
-        ],
-    )?;
-    let mut insert = connection.prepare(
-        "INSERT INTO file_payer_plans (source_file_id, payer_plan_id, rates) VALUES (?1, ?2, ?3)",
-    )?;
-    for (plan, rates) in plan_rates {
-        insert.execute(params![source_file_id, plan, rates])?;
+impl Bookkeeping for &Connection {
+    fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>> {
+        let connection: &Connection = self;
+        Ok(connection
+            .prepare("SELECT facility_id, id FROM source_files WHERE sha256 = ?1")?
+            .query_row([sha256], |row| {
+                Ok(SnapshotIds {
+                    facility_id: row.get(0)?,
+                    source_file_id: row.get(1)?,
+                })
+            })
+            .optional()?)
     }
-    Ok(())
-}
 
-/// The date the facility's current snapshot speaks for, if it has one.
-pub(super) fn current_snapshot_date(
-    connection: &Connection,
-    facility_id: i64,
-) -> StoreResult<Option<NaiveDate>> {
-    let dates: Option<(Option<String>, String)> = connection
-        .query_row(
-            "SELECT s.last_updated_on, s.imported_at FROM facilities f \
-             JOIN source_files s ON s.id = f.current_source_file_id WHERE f.id = ?1",
-            [facility_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    let day = |text: &str| NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%F").ok();
-    Ok(dates.and_then(|(last_updated_on, imported_at)| {
-        last_updated_on
-            .as_deref()
-            .and_then(day)
-            .or_else(|| day(&imported_at))
-    }))
-}
+    fn upsert_facility(
+        &mut self,
+        facility_key: &str,
+        facility: &Facility,
+        now: NaiveDateTime,
+    ) -> StoreResult<i64> {
+        let connection: &Connection = self;
+        let ccn = facility.ccn.as_ref().map(Ccn::as_str);
+        let ein = facility.ein.as_ref().map(Ein::as_str);
+        let existing: Option<i64> = connection
+            .query_row(
+                "SELECT id FROM facilities WHERE facility_key = ?1",
+                [facility_key],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(match existing {
+            Some(id) => {
+                // A file that does not give an identifier keeps the one an earlier file gave.
+                connection.execute(
+                    "UPDATE facilities SET ccn = COALESCE(?1, ccn), ein = COALESCE(?2, ein), \
+                     updated_at = ?3 WHERE id = ?4",
+                    params![ccn, ein, timestamp(now), id],
+                )?;
+                id
+            }
+            None => connection.query_row(
+                "INSERT INTO facilities (facility_key, hospital_name, license_state, license_number, \
+                 ccn, ein, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+                params![
+                    facility_key,
+                    facility.hospital_name,
+                    facility.license.state.as_ref().map(StateCode::as_str),
+                    facility.license.number,
+                    ccn,
+                    ein,
+                    timestamp(now),
+                ],
+                |row| row.get(0),
+            )?,
+        })
+    }
 
-/// Makes the snapshot its facility's current one, with the facility's names from its header.
-pub(super) fn make_current(
-    connection: &Connection,
-    ids: SnapshotIds,
-    facility: &Facility,
-    now: NaiveDateTime,
-) -> StoreResult<()> {
-    connection.execute(
-        "UPDATE facilities SET current_source_file_id = ?1, hospital_name = ?2, \
-         license_state = ?3, license_number = ?4, updated_at = ?5 WHERE id = ?6",
-        params![
-            ids.source_file_id,
-            facility.hospital_name,
-            facility.license.state.as_ref().map(StateCode::as_str),
-            facility.license.number,
-            timestamp(now),
-            ids.facility_id,
-        ],
-    )?;
-    Ok(())
+    fn insert_source_file(
+        &mut self,
+        facility_id: i64,
+        facility: &Facility,
+        file: &SourceFile,
+    ) -> StoreResult<i64> {
+        let connection: &Connection = self;
+        let attestation = file.attestation.as_ref();
+        let source_file_id = connection.query_row(
+            "INSERT INTO source_files (facility_id, file_name, sha256, format, template_version, \
+             declared_version, last_updated_on, attestation_text, attestation_confirmed, attester_name, \
+             imported_at, hospital_name, license_state, license_number, financial_aid_policy) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+            params![
+                facility_id,
+                file.file_name,
+                file.sha256.to_string(),
+                file.format.as_str(),
+                file.template_version.as_str(),
+                file.declared_version,
+                file.last_updated_on.map(|date| date.format("%F").to_string()),
+                attestation.map(|a| a.text.as_str()),
+                attestation.and_then(|a| a.confirmed),
+                attestation.and_then(|a| a.attester_name.as_deref()),
+                timestamp(file.imported_at.naive_utc()),
+                facility.hospital_name,
+                facility.license.state.as_ref().map(StateCode::as_str),
+                facility.license.number,
+                facility.financial_aid_policy,
+            ],
+            |row| row.get(0),
+        )?;
+        for (index, location) in facility.locations.iter().enumerate() {
+            connection.execute(
+                "INSERT INTO file_locations (source_file_id, position, name, address) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    source_file_id,
+                    position(index),
+                    location.name,
+                    location.address
+                ],
+            )?;
+        }
+        for (index, npi) in facility.type_2_npis.iter().enumerate() {
+            connection.execute(
+                "INSERT INTO file_npis (source_file_id, position, npi) VALUES (?1, ?2, ?3)",
+                params![source_file_id, position(index), npi.as_str()],
+            )?;
+        }
+        for (index, provision) in facility.general_contract_provisions.iter().enumerate() {
+            connection.execute(
+                "INSERT INTO file_contract_provisions (source_file_id, position, payer_name, \
+                 plan_name, provisions) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    source_file_id,
+                    position(index),
+                    provision.payer_name,
+                    provision.plan_name,
+                    provision.provisions
+                ],
+            )?;
+        }
+        Ok(source_file_id)
+    }
+
+    fn max_id(&mut self, table: BulkTable) -> StoreResult<i64> {
+        let connection: &Connection = self;
+        Ok(connection.query_row(
+            &format!("SELECT COALESCE(MAX(id), 0) FROM {}", table.name()),
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    fn payer_plan_id(&mut self, payer: &str, plan: &str) -> StoreResult<i64> {
+        let connection: &Connection = self;
+        let existing = connection
+            .prepare("SELECT id FROM payer_plans WHERE payer_name = ?1 AND plan_name = ?2")?
+            .query_row([payer, plan], |row| row.get(0))
+            .optional()?;
+        Ok(match existing {
+            Some(id) => id,
+            None => connection
+                .prepare(
+                    "INSERT INTO payer_plans (payer_name, plan_name) VALUES (?1, ?2) RETURNING id",
+                )?
+                .query_row([payer, plan], |row| row.get(0))?,
+        })
+    }
+
+    fn record_counts(
+        &mut self,
+        source_file_id: i64,
+        counts: &SnapshotCounts,
+        plan_rates: &[(i64, i64)],
+    ) -> StoreResult<()> {
+        let connection: &Connection = self;
+        connection.execute(
+            "UPDATE source_files SET rows_read = ?1, items_count = ?2, standard_charges_count = ?3, \
+             payer_rates_count = ?4, modifiers_count = ?5, quarantined_count = ?6, \
+             duplicate_rows = ?7, error_count = ?8, alert_count = ?9 WHERE id = ?10",
+            params![
+                counts.rows_read,
+                counts.written.items,
+                counts.written.standard_charges,
+                counts.written.payer_rates,
+                counts.written.modifiers,
+                counts.written.quarantined,
+                counts.duplicate_rows,
+                counts.error_count,
+                counts.alert_count,
+                source_file_id,
+            ],
+        )?;
+        let mut insert = connection.prepare(
+            "INSERT INTO file_payer_plans (source_file_id, payer_plan_id, rates) VALUES (?1, ?2, ?3)",
+        )?;
+        for (plan, rates) in plan_rates {
+            insert.execute(params![source_file_id, plan, rates])?;
+        }
+        Ok(())
+    }
+
+    fn current_snapshot_date(&mut self, facility_id: i64) -> StoreResult<Option<NaiveDate>> {
+        let connection: &Connection = self;
+        let dates: Option<(Option<String>, String)> = connection
+            .query_row(
+                "SELECT s.last_updated_on, s.imported_at FROM facilities f \
+                 JOIN source_files s ON s.id = f.current_source_file_id WHERE f.id = ?1",
+                [facility_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let day = |text: &str| NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%F").ok();
+        Ok(dates.and_then(|(last_updated_on, imported_at)| {
+            last_updated_on
+                .as_deref()
+                .and_then(day)
+                .or_else(|| day(&imported_at))
+        }))
+    }
+
+    fn make_current(
+        &mut self,
+        ids: SnapshotIds,
+        facility: &Facility,
+        now: NaiveDateTime,
+    ) -> StoreResult<()> {
+        let connection: &Connection = self;
+        connection.execute(
+            "UPDATE facilities SET current_source_file_id = ?1, hospital_name = ?2, \
+             license_state = ?3, license_number = ?4, updated_at = ?5 WHERE id = ?6",
+            params![
+                ids.source_file_id,
+                facility.hospital_name,
+                facility.license.state.as_ref().map(StateCode::as_str),
+                facility.license.number,
+                timestamp(now),
+                ids.facility_id,
+            ],
+        )?;
+        Ok(())
+    }
 }

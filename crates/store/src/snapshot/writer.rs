@@ -126,57 +126,26 @@ impl<'s> SnapshotWriter<'s> {
         facility: &Facility,
         file: &SourceFile,
     ) -> StoreResult<Begin<'s>> {
-        let sha256 = file.sha256.to_string();
-        let (output, ids, next) = match session.0 {
-            Session::Sqlite(connection) => {
-                if let Some(ids) = sqlite::find_by_sha256(connection, &sha256)? {
-                    return Ok(Begin::AlreadyImported(ids));
-                }
-                let facility_id =
-                    sqlite::upsert_facility(connection, facility_key, facility, now())?;
-                let source_file_id =
-                    sqlite::insert_source_file(connection, facility_id, facility, file)?;
-                let mut next = [0; 4];
-                for (slot, table) in next.iter_mut().zip(ID_TABLES) {
-                    *slot = sqlite::max_id(connection, table)? + 1;
-                }
+        let (output, started) = match session.0 {
+            Session::Sqlite(mut connection) => {
+                let started = start(&mut connection, facility_key, facility, file)?;
                 let output = Output::Sqlite(sqlite::Inserts::prepare(connection)?, connection);
-                let ids = SnapshotIds {
-                    facility_id,
-                    source_file_id,
-                };
-                (output, ids, next)
+                (output, started)
             }
             Session::Postgres(session) => {
                 let (key, facility, file) =
                     (facility_key.to_owned(), facility.clone(), file.clone());
-                let started = session.call(move |connection| {
-                    if let Some(ids) = postgres::find_by_sha256(connection, &sha256)? {
-                        return Ok(Err(ids));
-                    }
-                    let facility_id =
-                        postgres::upsert_facility(connection, &key, &facility, now())?;
-                    let source_file_id =
-                        postgres::insert_source_file(connection, facility_id, &facility, &file)?;
-                    let mut next = [0; 4];
-                    for (slot, table) in next.iter_mut().zip(ID_TABLES) {
-                        *slot = postgres::max_id(connection, table)? + 1;
-                    }
-                    let ids = SnapshotIds {
-                        facility_id,
-                        source_file_id,
-                    };
-                    Ok(Ok((ids, next)))
-                })?;
-                match started {
-                    Ok((ids, next)) => (
-                        Output::Postgres(postgres::CopyBuffers::new(), session),
-                        ids,
-                        next,
-                    ),
-                    Err(ids) => return Ok(Begin::AlreadyImported(ids)),
-                }
+                let started =
+                    session.call(move |connection| start(connection, &key, &facility, &file))?;
+                (
+                    Output::Postgres(postgres::CopyBuffers::new(), session),
+                    started,
+                )
             }
+        };
+        let (ids, next) = match started {
+            Ok(started) => started,
+            Err(ids) => return Ok(Begin::AlreadyImported(ids)),
         };
         let [next_item, next_charge, next_rate, next_modifier] = next;
         Ok(Begin::Writer(Box::new(Self {
@@ -303,11 +272,10 @@ impl<'s> SnapshotWriter<'s> {
             return Ok(used.id);
         }
         let id = match &mut self.output {
-            Output::Sqlite(_, connection) => sqlite::payer_plan_id(connection, payer, plan)?,
+            Output::Sqlite(_, connection) => connection.payer_plan_id(payer, plan)?,
             Output::Postgres(_, session) => {
                 let (payer, plan) = (payer.to_owned(), plan.to_owned());
-                session
-                    .call(move |connection| postgres::payer_plan_id(connection, &payer, &plan))?
+                session.call(move |connection| connection.payer_plan_id(&payer, &plan))?
             }
         };
         self.payer_plans
@@ -335,30 +303,103 @@ impl<'s> SnapshotWriter<'s> {
             .flat_map(|plans| plans.values().map(|used| (used.id, used.rates)))
             .collect();
         plan_rates.sort_unstable();
-        let (ids, facility, date) = (self.ids, &self.facility, self.effective_date);
+        let (ids, date) = (self.ids, self.effective_date);
         match &mut self.output {
             Output::Sqlite(_, connection) => {
-                sqlite::record_counts(connection, ids.source_file_id, &counts, &plan_rates)?;
-                let current = sqlite::current_snapshot_date(connection, ids.facility_id)?;
-                if current.is_none_or(|current| date >= current) {
-                    sqlite::make_current(connection, ids, facility, now())?;
-                }
+                conclude(connection, ids, &counts, &plan_rates, &self.facility, date)?;
             }
             Output::Postgres(buffers, session) => {
                 buffers.send(session)?;
-                let facility = facility.clone();
+                let facility = self.facility.clone();
                 session.call(move |connection| {
-                    postgres::record_counts(connection, ids.source_file_id, &counts, &plan_rates)?;
-                    let current = postgres::current_snapshot_date(connection, ids.facility_id)?;
-                    if current.is_none_or(|current| date >= current) {
-                        postgres::make_current(connection, ids, &facility, now())?;
-                    }
-                    Ok(())
+                    conclude(connection, ids, &counts, &plan_rates, &facility, date)
                 })?;
             }
         }
         Ok(ids)
     }
+}
+
+/// The statements that record a snapshot around its bulk rows, once per backend: `sqlite.rs`
+/// (rusqlite) and `postgres.rs` (Diesel). The rules they serve are written once, below.
+pub(super) trait Bookkeeping {
+    fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>>;
+    fn upsert_facility(
+        &mut self,
+        facility_key: &str,
+        facility: &Facility,
+        now: NaiveDateTime,
+    ) -> StoreResult<i64>;
+    fn insert_source_file(
+        &mut self,
+        facility_id: i64,
+        facility: &Facility,
+        file: &SourceFile,
+    ) -> StoreResult<i64>;
+    /// The highest id of an id-keyed bulk table (0 when empty).
+    fn max_id(&mut self, table: BulkTable) -> StoreResult<i64>;
+    /// The id of a payer and plan (`''` for no plan), stored on first sight.
+    fn payer_plan_id(&mut self, payer: &str, plan: &str) -> StoreResult<i64>;
+    /// Records the file's counts and its payer plans' rate counts.
+    fn record_counts(
+        &mut self,
+        source_file_id: i64,
+        counts: &SnapshotCounts,
+        plan_rates: &[(i64, i64)],
+    ) -> StoreResult<()>;
+    /// The date the facility's current snapshot speaks for, if it has one.
+    fn current_snapshot_date(&mut self, facility_id: i64) -> StoreResult<Option<NaiveDate>>;
+    /// Makes the snapshot its facility's current one, with the facility's names from its header.
+    fn make_current(
+        &mut self,
+        ids: SnapshotIds,
+        facility: &Facility,
+        now: NaiveDateTime,
+    ) -> StoreResult<()>;
+}
+
+/// The snapshot's ids and the first free id of each [`ID_TABLES`] table, or the snapshot these
+/// bytes already made: the facility is found by its key (created on first sight) and the file's
+/// header recorded.
+type Started = Result<(SnapshotIds, [i64; 4]), SnapshotIds>;
+
+fn start(
+    db: &mut impl Bookkeeping,
+    facility_key: &str,
+    facility: &Facility,
+    file: &SourceFile,
+) -> StoreResult<Started> {
+    if let Some(ids) = db.find_by_sha256(&file.sha256.to_string())? {
+        return Ok(Err(ids));
+    }
+    let facility_id = db.upsert_facility(facility_key, facility, now())?;
+    let source_file_id = db.insert_source_file(facility_id, facility, file)?;
+    let mut next = [0; 4];
+    for (slot, table) in next.iter_mut().zip(ID_TABLES) {
+        *slot = db.max_id(table)? + 1;
+    }
+    let ids = SnapshotIds {
+        facility_id,
+        source_file_id,
+    };
+    Ok(Ok((ids, next)))
+}
+
+/// Records the counts and makes the snapshot current unless the current one is newer.
+fn conclude(
+    db: &mut impl Bookkeeping,
+    ids: SnapshotIds,
+    counts: &SnapshotCounts,
+    plan_rates: &[(i64, i64)],
+    facility: &Facility,
+    date: NaiveDate,
+) -> StoreResult<()> {
+    db.record_counts(ids.source_file_id, counts, plan_rates)?;
+    let current = db.current_snapshot_date(ids.facility_id)?;
+    if current.is_none_or(|current| date >= current) {
+        db.make_current(ids, facility, now())?;
+    }
+    Ok(())
 }
 
 /// The tables whose ids the writer allocates, in the order of its `next_*` counters.
