@@ -7,8 +7,11 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::{self, ScopedJoinHandle};
 use std::time::Instant;
 
-use priceline_domain::Ein;
-use priceline_ingest::{Document, IngestError, RawRecord, ReadOptions, ReadReport, Record, sniff};
+use priceline_domain::{Ein, Sha256};
+use priceline_ingest::{
+    Document, IngestError, JsonPasses, PENDING_SHA256, RawRecord, ReadOptions, ReadReport, Record,
+    Sniffed, sniff_text,
+};
 use priceline_store::snapshot::{
     self, Begin, FileReport, ImportSession, SnapshotIds, SnapshotWriter, StoredFinding,
     StoredQuarantine,
@@ -47,6 +50,8 @@ enum Failure {
     NoHeader,
     #[error("the reader thread stopped unexpectedly")]
     ReaderPanicked,
+    #[error("the hash thread stopped unexpectedly")]
+    HashStopped,
     #[error("the file has a second header")]
     SecondHeader,
     #[error("already imported")]
@@ -89,64 +94,56 @@ pub fn import_document(
 ) -> DocumentReport {
     let started = Instant::now();
     let mut report = DocumentReport::new(document.name());
-    let sniffed = match sniff(document) {
-        Ok(sniffed) => sniffed,
+    let text = match sniff_text(document) {
+        Ok(text) => text,
         Err(error) => {
             report.status = Status::Refused;
             report.reason = Some(error.to_string());
             return report;
         }
     };
-    report.sha256 = Some(sniffed.sha256.to_string());
-    report.bytes = sniffed.bytes;
-    let sha256 = sniffed.sha256;
-    match snapshot::find_by_sha256(connection, &sha256) {
-        Ok(Some(ids)) => {
-            already_imported(&mut report, ids);
-            return report;
-        }
-        Ok(None) => {}
-        Err(error) => {
-            report.reason = Some(error.to_string());
-            return report;
-        }
-    }
-    progress.start(document.name(), sniffed.bytes);
+    report.bytes = text.bytes;
+    progress.start(document.name(), text.bytes);
     let bytes_read = Arc::new(AtomicU64::new(0));
-    let document = &document.clone().with_progress(Arc::clone(&bytes_read));
-    let outcome = thread::scope(|scope| {
-        let (sender, receiver) = sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
-        let reader = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH_RECORDS);
-            let mut open = true;
-            let result =
-                priceline_ingest::read_sniffed(document, sniffed, options, &mut |record| {
-                    // Once the writer has given up, parse on without holding records.
-                    if open {
-                        batch.push(record);
-                        if batch.len() == BATCH_RECORDS {
-                            open = sender
-                                .send(std::mem::replace(
-                                    &mut batch,
-                                    Vec::with_capacity(BATCH_RECORDS),
-                                ))
-                                .is_ok();
-                        }
-                    }
-                });
-            if open && !batch.is_empty() {
-                let _ = sender.send(batch);
-            }
-            result
-        });
-        let advance = Advance {
-            progress,
-            bytes_read: &bytes_read,
+    let counted = &document.clone().with_progress(Arc::clone(&bytes_read));
+    let advance = Advance {
+        progress,
+        bytes_read: &bytes_read,
+    };
+    // The reader is given a placeholder hash: the real one, the costliest part of the sniff pass,
+    // is computed beside the import, which stores it when it arrives, or, finding the same bytes
+    // already stored, is rolled back as unchanged.
+    let sniffed = Sniffed::new(text, PENDING_SHA256);
+    // A failed import stores nothing, so a JSON document may stream in one pass; in the rare one
+    // that pass cannot serve (root fields after the data) it is read again in two.
+    let passes = |json_passes| ReadOptions {
+        json_passes,
+        ..options.clone()
+    };
+    let (outcome, sha256) = thread::scope(|scope| {
+        let (sender, receiver) = sync_channel(1);
+        scope.spawn(move || sender.send(priceline_ingest::sha256(document)));
+        let mut hash = Hash {
+            receiver,
+            known: None,
         };
-        snapshot::import(connection, move |session| {
-            write(session, document.name(), receiver, reader, &advance)
-        })
+        let mut attempt = |json_passes| {
+            import_sniffed(
+                connection,
+                counted,
+                &sniffed,
+                &passes(json_passes),
+                &mut hash,
+                &advance,
+            )
+        };
+        let outcome = match attempt(JsonPasses::One) {
+            Err(Failure::Read(IngestError::ReadAgain)) => attempt(JsonPasses::Two),
+            outcome => outcome,
+        };
+        (outcome, hash.get(true))
     });
+    report.sha256 = sha256.ok().flatten().map(|sha256| sha256.to_string());
     report.seconds = started.elapsed().as_secs_f64();
     match outcome {
         Ok((ids, read)) => {
@@ -167,6 +164,46 @@ pub fn import_document(
     }
     progress.finish(&report);
     report
+}
+
+/// Reads and writes a sniffed document on two threads, in one import transaction.
+fn import_sniffed(
+    connection: &mut DbConnection,
+    document: &Document,
+    sniffed: &Sniffed,
+    options: &ReadOptions,
+    hash: &mut Hash,
+    advance: &Advance<'_>,
+) -> Result<(SnapshotIds, ReadReport), Failure> {
+    thread::scope(|scope| {
+        let (sender, receiver) = sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH_RECORDS);
+            let mut open = true;
+            let result =
+                priceline_ingest::read_sniffed(document, sniffed.clone(), options, &mut |record| {
+                    // Once the writer has given up, parse on without holding records.
+                    if open {
+                        batch.push(record);
+                        if batch.len() == BATCH_RECORDS {
+                            open = sender
+                                .send(std::mem::replace(
+                                    &mut batch,
+                                    Vec::with_capacity(BATCH_RECORDS),
+                                ))
+                                .is_ok();
+                        }
+                    }
+                });
+            if open && !batch.is_empty() {
+                let _ = sender.send(batch);
+            }
+            result
+        });
+        snapshot::import(connection, move |session| {
+            write(session, document.name(), receiver, reader, hash, advance)
+        })
+    })
 }
 
 fn already_imported(report: &mut DocumentReport, ids: SnapshotIds) {
@@ -191,6 +228,37 @@ pub(crate) fn fill_from_read(report: &mut DocumentReport, read: ReadReport) {
     report.findings = read.findings.findings;
 }
 
+/// The document's SHA-256, computed on a thread beside the import.
+struct Hash {
+    receiver: Receiver<Result<Sha256, IngestError>>,
+    known: Option<Sha256>,
+}
+
+impl Hash {
+    /// The hash if it has arrived; `wait` waits for it. `None` after waiting: the thread stopped.
+    fn get(&mut self, wait: bool) -> Result<Option<Sha256>, Failure> {
+        if self.known.is_none() {
+            let arrived = if wait {
+                self.receiver.recv().ok()
+            } else {
+                self.receiver.try_recv().ok()
+            };
+            if let Some(sha256) = arrived {
+                self.known = Some(sha256?);
+            }
+        }
+        Ok(self.known)
+    }
+}
+
+/// Stores the hash on the file, or stops the import when the same bytes are stored already.
+fn confirm(writer: &mut SnapshotWriter, sha256: &Sha256) -> Result<(), Failure> {
+    match writer.confirm_sha256(sha256)? {
+        Some(stored) => Err(Failure::AlreadyImported(stored)),
+        None => Ok(()),
+    }
+}
+
 /// What the writer reports progress with.
 struct Advance<'a> {
     progress: &'a dyn Progress,
@@ -204,11 +272,13 @@ fn write(
     file_name: &str,
     receiver: Receiver<Vec<Record>>,
     reader: ScopedJoinHandle<'_, Result<ReadReport, IngestError>>,
+    hash: &mut Hash,
     progress: &Advance<'_>,
 ) -> Result<(SnapshotIds, ReadReport), Failure> {
     // The session is handed to the writer at the header; a second header finds it gone.
     let mut session = Some(session);
     let mut writer: Option<Box<SnapshotWriter>> = None;
+    let mut confirmed = false;
     for batch in receiver.iter() {
         for record in batch {
             if let Record::Header(header) = record {
@@ -242,7 +312,12 @@ fn write(
                 })?,
             }
         }
-        if let Some(writer) = &writer {
+        if let Some(writer) = &mut writer {
+            // Unchanged bytes are found as soon as their hash is known.
+            if !confirmed && let Some(sha256) = hash.get(false)? {
+                confirm(writer, &sha256)?;
+                confirmed = true;
+            }
             let written = writer.written();
             let bytes_read = progress.bytes_read.load(Ordering::Relaxed);
             progress
@@ -252,6 +327,10 @@ fn write(
     }
     let read = reader.join().map_err(|_| Failure::ReaderPanicked)??;
     let mut writer = writer.ok_or(Failure::NoHeader)?;
+    if !confirmed {
+        let sha256 = hash.get(true)?.ok_or(Failure::HashStopped)?;
+        confirm(&mut writer, &sha256)?;
+    }
     for finding in &read.findings.findings {
         writer.push_finding(StoredFinding {
             severity: finding.severity.as_str().to_owned(),

@@ -24,6 +24,10 @@ pub enum IngestError {
     Archive(String),
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
+    /// Not a reason to refuse: a JSON document read in one pass (`JsonPasses::One`) has root
+    /// fields after its data, which the header passed on at the start lacked.
+    #[error("the JSON document has root fields after its data: it must be read in two passes")]
+    ReadAgain,
 }
 
 impl IngestError {
@@ -40,6 +44,7 @@ impl IngestError {
             Self::NotAPriceFile(_) => "not-a-price-file",
             Self::Archive(_) => "unreadable-archive",
             Self::Io(_) => "io-error",
+            Self::ReadAgain => "read-again",
         }
     }
 }

@@ -34,11 +34,13 @@ pub mod source;
 pub use decode::TextEncoding;
 pub use error::IngestError;
 pub use finding::{Finding, Rule, Severity};
-pub use read::{ReadOptions, ReadReport, read, read_sniffed};
+pub use read::{JsonPasses, ReadOptions, ReadReport, read, read_sniffed};
 pub use record::{
     FileHeader, ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record,
 };
-pub use sniff::{Sniffed, Syntax, sniff};
+pub use sniff::{
+    PENDING_SHA256, Sniffed, SniffedText, Syntax, beside_sha256, sha256, sniff, sniff_text,
+};
 pub use source::{Document, from_bytes, open};
 pub use summary::{FindingLog, ReadSummary};
 pub use validate::{ValidationReport, validate, validate_path};

@@ -1,7 +1,7 @@
 //! `read`: one document to a stream of records, with its findings and counts.
 
 use chrono::{NaiveDate, Utc};
-use priceline_domain::{Attestation, Facility, FileFormat, SourceFile, TemplateVersion};
+use priceline_domain::{Attestation, Facility, FileFormat, Sha256, SourceFile, TemplateVersion};
 use serde::{Deserialize, Serialize};
 
 use crate::record::{FileHeader, Record};
@@ -17,6 +17,7 @@ pub struct ReadOptions {
     pub version: Option<TemplateVersion>,
     /// How many findings a report keeps in full (all are counted).
     pub max_findings: usize,
+    pub json_passes: JsonPasses,
 }
 
 impl Default for ReadOptions {
@@ -24,8 +25,23 @@ impl Default for ReadOptions {
         Self {
             version: None,
             max_findings: 10_000,
+            json_passes: JsonPasses::Two,
         }
     }
+}
+
+/// How a JSON document is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonPasses {
+    /// A first pass checks the syntax and finds the root fields wherever they are, so a broken
+    /// document gives no record.
+    Two,
+    /// For a caller that can discard the records it was given when the read fails: the records
+    /// stream in the first pass when the root fields before the items decide the header (else the
+    /// read falls back to two passes by itself), and a broken document is found only when its end
+    /// is reached. A root field after the data fails the read with `IngestError::ReadAgain`: read
+    /// it again with `Two`. A v3 file laid out as CMS lays it out is read in one pass.
+    One,
 }
 
 /// What a read found besides its records.
@@ -36,6 +52,17 @@ pub struct ReadReport {
     pub file: Option<SourceFile>,
     pub summary: ReadSummary,
     pub findings: FindingLog,
+}
+
+impl ReadReport {
+    /// The report of a read given a placeholder hash (the hash was computed beside the read).
+    pub fn with_sha256(mut self, sha256: Sha256) -> Self {
+        self.sniffed.sha256 = sha256;
+        if let Some(file) = &mut self.file {
+            file.sha256 = sha256;
+        }
+        self
+    }
 }
 
 /// The state readers share while reading one document.
@@ -64,7 +91,7 @@ impl Reading {
 /// Reads a document: a `Record::Header` first, then items, modifiers and quarantined records in file
 /// order. Memory stays bounded by one item (CSV: the rows of one item; JSON: one array element).
 /// A refused file (empty, HTML, broken or concatenated JSON, legacy chargemaster…) is refused
-/// before any record reaches `sink`.
+/// before any record reaches `sink`, unless `JsonPasses::One` was chosen.
 pub fn read(
     document: &Document,
     options: &ReadOptions,

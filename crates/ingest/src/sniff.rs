@@ -1,10 +1,14 @@
 //! The first pass over a document: its SHA-256, its text encoding, and whether it is CSV, JSON or
 //! something to refuse (empty, an HTML page, binary). Reading every byte once before any record is
 //! produced is what lets the encoding be decided per file and a refused file produce nothing.
+//!
+//! The hash is the costly part (a CPU without SHA extensions hashes at a few hundred MB/s, against
+//! GB/s for the rest), so it is a pass of its own that callers run beside other work.
+
+use std::thread;
 
 use priceline_domain::Sha256;
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 
 use crate::decode::TextEncoding;
 use crate::{Document, IngestError};
@@ -20,6 +24,29 @@ pub struct Sniffed {
     pub syntax: Syntax,
 }
 
+/// The sniff pass less the hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SniffedText {
+    pub bytes: u64,
+    pub encoding: TextEncoding,
+    pub syntax: Syntax,
+}
+
+/// The hash a read is given when the real one is computed beside it and filled in afterwards
+/// (`ReadReport::with_sha256`, or the import's writer).
+pub const PENDING_SHA256: Sha256 = Sha256([0; 32]);
+
+impl Sniffed {
+    pub fn new(text: SniffedText, sha256: Sha256) -> Self {
+        Self {
+            sha256,
+            bytes: text.bytes,
+            encoding: text.encoding,
+            syntax: text.syntax,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Syntax {
@@ -28,6 +55,7 @@ pub enum Syntax {
 }
 
 const HEAD: usize = 4096;
+const CHUNK: usize = 1 << 16;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const HTML_STARTS: [&str; 8] = [
     "<!doctype",
@@ -40,37 +68,73 @@ const HTML_STARTS: [&str; 8] = [
     "<?xml",
 ];
 
+/// The whole pass, the hash on a second thread beside the text checks.
 pub fn sniff(document: &Document) -> Result<Sniffed, IngestError> {
+    let (text, sha256) = beside_sha256(document, || sniff_text(document));
+    Ok(Sniffed::new(text?, sha256?))
+}
+
+/// Runs `work` while a second thread computes the document's SHA-256, and gives both.
+pub fn beside_sha256<T: Send>(
+    document: &Document,
+    work: impl FnOnce() -> T,
+) -> (T, Result<Sha256, IngestError>) {
+    thread::scope(|scope| {
+        let hash = scope.spawn(|| sha256(document));
+        let done = work();
+        let sha256 = hash
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the hash thread panicked").into()));
+        (done, sha256)
+    })
+}
+
+/// The text checks: byte count, encoding (UTF-8 when every sequence is valid) and syntax.
+pub fn sniff_text(document: &Document) -> Result<SniffedText, IngestError> {
     document.with_reader(|reader| {
-        let mut hasher = sha2::Sha256::new();
         let mut head = Vec::with_capacity(HEAD);
         let mut utf8 = Utf8Check::default();
         let mut bytes = 0u64;
-        let mut buffer = vec![0u8; 1 << 16];
+        let mut buffer = vec![0u8; CHUNK];
         loop {
             let read = reader.read(&mut buffer)?;
             if read == 0 {
                 break;
             }
             let chunk = &buffer[..read];
-            hasher.update(chunk);
             utf8.feed(chunk);
             let wanted = (HEAD - head.len()).min(read);
             head.extend_from_slice(&chunk[..wanted]);
             bytes += read as u64;
         }
-        let digest: [u8; 32] = hasher.finalize().into();
         let encoding = if utf8.valid() {
             TextEncoding::Utf8
         } else {
             TextEncoding::Windows1252
         };
-        Ok(Sniffed {
-            sha256: Sha256(digest),
+        Ok(SniffedText {
             bytes,
             encoding,
             syntax: syntax(&head)?,
         })
+    })
+}
+
+/// SHA-256 of the document's bytes.
+pub fn sha256(document: &Document) -> Result<Sha256, IngestError> {
+    document.with_reader(|reader| {
+        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut buffer = vec![0u8; CHUNK];
+        loop {
+            let read = reader.read(&mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            context.update(&buffer[..read]);
+        }
+        let mut digest = [0u8; 32];
+        digest.copy_from_slice(context.finish().as_ref());
+        Ok(Sha256(digest))
     })
 }
 

@@ -6,8 +6,8 @@ use priceline_domain::SourceFile;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Rule, Severity};
-use crate::read::{ReadOptions, read};
-use crate::sniff::Sniffed;
+use crate::read::{JsonPasses, ReadOptions, read_sniffed};
+use crate::sniff::{PENDING_SHA256, Sniffed, beside_sha256, sniff_text};
 use crate::summary::{FindingLog, ReadSummary};
 use crate::{Document, IngestError};
 
@@ -29,7 +29,28 @@ pub struct ValidationReport {
 
 /// Validates one document. A refused file gives a report with a single error finding naming why.
 pub fn validate(document: &Document, options: &ReadOptions) -> ValidationReport {
-    match read(document, options, &mut |_| {}) {
+    // No record is kept, so a JSON document can be read in one pass where that works, and the
+    // hash, which is only reported, computed beside the read.
+    let passes = |json_passes| ReadOptions {
+        json_passes,
+        ..options.clone()
+    };
+    let (read, sha256) = beside_sha256(document, || {
+        let sniffed = Sniffed::new(sniff_text(document)?, PENDING_SHA256);
+        match read_sniffed(
+            document,
+            sniffed.clone(),
+            &passes(JsonPasses::One),
+            &mut |_| {},
+        ) {
+            Err(IngestError::ReadAgain) => {
+                read_sniffed(document, sniffed, &passes(JsonPasses::Two), &mut |_| {})
+            }
+            read => read,
+        }
+    });
+    let read = read.and_then(|report| Ok(report.with_sha256(sha256?)));
+    match read {
         Ok(report) => ValidationReport {
             file_name: document.name().to_owned(),
             valid: report.findings.errors == 0,

@@ -1,20 +1,24 @@
-//! JSON reader. Two passes over the text, each holding one value at a time: the first checks the
-//! whole syntax (so a truncated or concatenated file is refused before any record is produced),
+//! JSON reader, holding one value at a time. By default two passes over the text: the first checks
+//! the whole syntax (so a truncated or concatenated file is refused before any record is produced),
 //! collects the small root fields wherever they appear (CMS puts them before the arrays, some files
 //! after) and notes which version-specific keys occur; the second streams the elements of
 //! `standard_charge_information` and `modifier_information`.
+//!
+//! A caller that can discard records (an import rolls back) may ask for one pass
+//! (`JsonPasses::One`): when the root fields before the items decide the header, as in a v3 file
+//! laid out like the CMS template, the elements are streamed at once and the first pass is saved.
 
 mod element;
 mod lexer;
 
 use std::io::Read;
 
-use priceline_domain::{FileFormat, RecordLocation};
+use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
 
 use crate::decode::{Decoded, TextEncoding};
 use crate::detect::{self, JsonShape};
 use crate::finding::Finding;
-use crate::read::{Reading, header_record};
+use crate::read::{JsonPasses, Reading, header_record};
 use crate::record::{ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record};
 use crate::sniff::Syntax;
 use crate::values::Check;
@@ -62,6 +66,9 @@ struct Walked {
     root: Vec<(Key, Value)>,
     keys: Vec<String>,
     wrapped: bool,
+    /// One pass only: the walk stopped at the first array because the fields before it did not
+    /// decide the header (see `Elements::OnePass`); nothing was passed on.
+    undecided: bool,
 }
 
 pub(crate) fn read(
@@ -70,6 +77,18 @@ pub(crate) fn read(
     sink: &mut dyn FnMut(Record),
 ) -> Result<(), IngestError> {
     let encoding = reading.sniffed.encoding;
+    if reading.options.json_passes == JsonPasses::One {
+        let mut streaming = Streaming {
+            reading: &mut *reading,
+            sink: &mut *sink,
+            version: None,
+        };
+        let walked = document
+            .with_reader(|reader| walk(reader, encoding, Elements::OnePass(&mut streaming)))?;
+        if !walked.undecided {
+            return Ok(());
+        }
+    }
     let mut shape = JsonShape::default();
     // The first pass only needs the property names inside the elements: they are skimmed, not
     // built (building every element twice was most of the cost of reading a JSON file).
@@ -80,6 +99,70 @@ pub(crate) fn read(
             Elements::Keys(&mut |key| shape.observe_key(key)),
         )
     })?;
+    walked.keys.iter().for_each(|key| shape.observe_key(key));
+    let version = reading
+        .options
+        .version
+        .unwrap_or_else(|| shape.version(declared_version(&walked).as_deref()));
+    start_data(reading, &walked, version, sink)?;
+    let mut streaming = Streaming {
+        reading,
+        sink,
+        version: Some(version),
+    };
+    document.with_reader(|reader| walk(reader, encoding, Elements::Values(&mut streaming)))?;
+    Ok(())
+}
+
+/// Passes on the records of a document's data once its header is known.
+struct Streaming<'r, 's> {
+    reading: &'r mut Reading,
+    sink: &'s mut dyn FnMut(Record),
+    /// Known once the header has been passed on.
+    version: Option<TemplateVersion>,
+}
+
+impl Streaming<'_, '_> {
+    /// One pass, at the first array: passes on the header if the fields before it decide it.
+    fn start(&mut self, walked: &Walked) -> Result<bool, IngestError> {
+        self.version = decided_version(self.reading, walked);
+        match self.version {
+            Some(version) => start_data(self.reading, walked, version, self.sink).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    fn element(&mut self, array: Array, index: u64, value: Value) {
+        let version = self.version.expect("elements are built after the header");
+        element(self.reading, version, array, index, value, self.sink);
+    }
+}
+
+/// One pass: the version the root fields before the first array decide, if they do. They decide it
+/// when the caller chose it, or when they are v3's own (v3 wins over any key an element may hold).
+fn decided_version(reading: &Reading, walked: &Walked) -> Option<TemplateVersion> {
+    if let Some(version) = reading.options.version {
+        return Some(version);
+    }
+    let mut shape = JsonShape::default();
+    walked.keys.iter().for_each(|key| shape.observe_key(key));
+    shape.v3.then_some(TemplateVersion::V3_0)
+}
+
+fn declared_version(walked: &Walked) -> Option<String> {
+    walked.root.iter().find_map(|(key, value)| match value {
+        Value::String(text) if key == "version" => Some(text.clone()),
+        _ => None,
+    })
+}
+
+/// Checks the root fields and passes on the header record, before any element.
+fn start_data(
+    reading: &mut Reading,
+    walked: &Walked,
+    version: TemplateVersion,
+    sink: &mut dyn FnMut(Record),
+) -> Result<(), IngestError> {
     if !walked.keys.is_empty()
         && !walked
             .keys
@@ -101,16 +184,6 @@ pub(crate) fn read(
             IngestError::NotAPriceFile(description)
         });
     }
-    walked.keys.iter().for_each(|key| shape.observe_key(key));
-    let root = Value::Object(walked.root);
-    let declared = root.get("version").and_then(|value| match value {
-        Value::String(text) => Some(text.clone()),
-        _ => None,
-    });
-    let version = reading
-        .options
-        .version
-        .unwrap_or_else(|| shape.version(declared.as_deref()));
     if walked.wrapped {
         reading.log.add(Finding::new(
             rules::ROOT_IN_ARRAY,
@@ -118,6 +191,8 @@ pub(crate) fn read(
             "the document is wrapped in an array; its single object is read",
         ));
     }
+    let declared = declared_version(walked);
+    let root = Value::Object(walked.root.clone());
     let mut check = Check::new();
     let general = element::root(&root, &walked.keys, version, &mut check);
     reading.log.extend(check.findings);
@@ -140,81 +215,83 @@ pub(crate) fn read(
         general.attestation,
     ));
     reading.summary.data_checked = true;
-
-    document.with_reader(|reader| {
-        walk(
-            reader,
-            encoding,
-            Elements::Values(&mut |array, index, value| {
-                let summary = &mut reading.summary;
-                summary.data_rows += 1;
-                let mut check = Check::new();
-                let record = match array {
-                    Array::Items => {
-                        let pointer = format!("/{ITEMS}/{index}");
-                        element::item(&value, &pointer, version, &mut check)
-                            .filter(|_| !check.blocked())
-                            .map(|item| {
-                                summary.item_rows += 1;
-                                group::count_item(&item, summary);
-                                Record::Item(item)
-                            })
-                    }
-                    Array::Modifiers => {
-                        let pointer = format!("/{MODIFIERS}/{index}");
-                        element::modifier(&value, &pointer, version, &mut check)
-                            .filter(|_| !check.blocked())
-                            .map(|modifier| {
-                                summary.modifier_rows += 1;
-                                summary.modifiers += 1;
-                                Record::Modifier(ModifierRecord {
-                                    modifier,
-                                    source: RecordLocation::Pointer(pointer),
-                                })
-                            })
-                    }
-                };
-                let record = record.unwrap_or_else(|| {
-                    summary.quarantined_rows += 1;
-                    summary.quarantined_records += 1;
-                    let name = if array == Array::Items {
-                        ITEMS
-                    } else {
-                        MODIFIERS
-                    };
-                    Record::Quarantined(QuarantinedRecord {
-                        source: RecordLocation::Pointer(format!("/{name}/{index}")),
-                        part: QuarantinedPart::Whole,
-                        raw: RawRecord::Json(value.to_json()),
-                        findings: check.findings.clone(),
-                    })
-                });
-                sink(record);
-                reading.log.extend(check.findings);
-                Ok(())
-            }),
-        )
-    })?;
     Ok(())
 }
 
+/// Builds the record of one array element: an item or modifier, or the element quarantined with
+/// its findings.
+fn element(
+    reading: &mut Reading,
+    version: TemplateVersion,
+    array: Array,
+    index: u64,
+    value: Value,
+    sink: &mut dyn FnMut(Record),
+) {
+    let summary = &mut reading.summary;
+    summary.data_rows += 1;
+    let mut check = Check::new();
+    let name = match array {
+        Array::Items => ITEMS,
+        Array::Modifiers => MODIFIERS,
+    };
+    let pointer = format!("/{name}/{index}");
+    let record = match array {
+        Array::Items => element::item(&value, &pointer, version, &mut check)
+            .filter(|_| !check.blocked())
+            .map(|item| {
+                summary.item_rows += 1;
+                group::count_item(&item, summary);
+                Record::Item(item)
+            }),
+        Array::Modifiers => element::modifier(&value, &pointer, version, &mut check)
+            .filter(|_| !check.blocked())
+            .map(|modifier| {
+                summary.modifier_rows += 1;
+                summary.modifiers += 1;
+                Record::Modifier(ModifierRecord {
+                    modifier,
+                    source: RecordLocation::Pointer(pointer.clone()),
+                })
+            }),
+    };
+    let record = record.unwrap_or_else(|| {
+        summary.quarantined_rows += 1;
+        summary.quarantined_records += 1;
+        Record::Quarantined(QuarantinedRecord {
+            source: RecordLocation::Pointer(pointer),
+            part: QuarantinedPart::Whole,
+            raw: RawRecord::Json(value.to_json()),
+            findings: check.findings.clone(),
+        })
+    });
+    sink(record);
+    reading.log.extend(check.findings);
+}
+
 /// What `walk` does with the elements of the two arrays.
-enum Elements<'a> {
+enum Elements<'a, 'r, 's> {
     /// Skims them, passing on every property name in them (at any depth); the other root
     /// fields are kept.
     Keys(&'a mut dyn FnMut(&str)),
     /// Builds each one and passes it on; the other root fields are skipped.
-    Values(&'a mut dyn FnMut(Array, u64, Value) -> Result<(), IngestError>),
+    Values(&'a mut Streaming<'r, 's>),
+    /// Keeps the root fields up to the first array, which must be the items, and starts the data
+    /// with them; if they do not decide the header, the walk stops there (`Walked::undecided`),
+    /// else the elements are built and passed on as by `Values`. A root field after the data then
+    /// fails the walk with `IngestError::ReadAgain`: the header passed on lacked it.
+    OnePass(&'a mut Streaming<'r, 's>),
 }
 
 /// Walks the document: root fields other than the two arrays are kept (when skimming the
-/// elements) or skipped; each element of the arrays goes to `elements`.
+/// elements, or in one pass before the data) or skipped; each element of the arrays goes to
+/// `elements`.
 fn walk(
     reader: &mut dyn Read,
     encoding: TextEncoding,
-    mut elements: Elements<'_>,
+    mut elements: Elements<'_, '_, '_>,
 ) -> Result<Walked, IngestError> {
-    let keep_root = matches!(elements, Elements::Keys(_));
+    let mut keep_root = !matches!(elements, Elements::Values(_));
     let mut lexer = Lexer::new(Decoded::new(reader, encoding));
     let wrapped = lexer.peek_token()? == Some(b'[');
     if wrapped {
@@ -230,9 +307,11 @@ fn walk(
         root: Vec::new(),
         keys: Vec::new(),
         wrapped,
+        undecided: false,
     };
     let mut first = true;
     while let Some(key) = lexer.next_key(&mut first)? {
+        walked.keys.push(key.to_string());
         let array = match &*key {
             ITEMS => Some(Array::Items),
             MODIFIERS => Some(Array::Modifiers),
@@ -240,24 +319,39 @@ fn walk(
         };
         match array {
             Some(array) if lexer.peek_token()? == Some(b'[') => {
+                if let Elements::OnePass(streaming) = &mut elements
+                    && keep_root
+                {
+                    if array != Array::Items || !streaming.start(&walked)? {
+                        walked.undecided = true;
+                        return Ok(walked);
+                    }
+                    keep_root = false;
+                }
                 lexer.expect(b'[')?;
                 let mut first_element = true;
                 let mut index = 0;
                 while lexer.next_element(&mut first_element)? {
                     match &mut elements {
                         Elements::Keys(on_key) => lexer.skim(*on_key)?,
-                        Elements::Values(on_element) => on_element(array, index, lexer.value()?)?,
+                        Elements::Values(streaming) | Elements::OnePass(streaming) => {
+                            streaming.element(array, index, lexer.value()?)
+                        }
                     }
                     index += 1;
                 }
             }
             _ if keep_root && (array.is_some() || ROOT_KEYS.contains(&&*key)) => {
                 let value = lexer.value()?;
-                walked.root.push((key.clone(), value));
+                walked.root.push((key, value));
+            }
+            _ if matches!(elements, Elements::OnePass(_))
+                && (array.is_some() || ROOT_KEYS.contains(&&*key)) =>
+            {
+                return Err(IngestError::ReadAgain);
             }
             _ => lexer.skip()?,
         }
-        walked.keys.push(key.into_owned());
     }
     if wrapped {
         match lexer.peek_token()? {
@@ -277,16 +371,91 @@ fn walk(
 mod tests {
     use priceline_domain::{RecordLocation, TemplateVersion};
 
-    use crate::{IngestError, ReadOptions, ReadReport, Record, source};
+    use crate::{IngestError, JsonPasses, ReadOptions, ReadReport, Record, source};
 
     fn read_text(text: &str) -> Result<(Vec<Record>, ReadReport), IngestError> {
+        read_in(text, JsonPasses::Two)
+    }
+
+    fn read_in(
+        text: &str,
+        json_passes: JsonPasses,
+    ) -> Result<(Vec<Record>, ReadReport), IngestError> {
         let document = source::from_bytes("test.json", text.as_bytes().to_vec())?.remove(0);
         let mut records = Vec::new();
-        let report = crate::read(&document, &ReadOptions::default(), &mut |record| {
-            records.push(record)
-        })?;
+        let options = ReadOptions {
+            json_passes,
+            ..ReadOptions::default()
+        };
+        let report = crate::read(&document, &options, &mut |record| records.push(record))?;
         assert!(report.summary.balanced(), "{:?}", report.summary);
         Ok((records, report))
+    }
+
+    /// The root fields of a v3 file laid out as the CMS template lays it out: all before the data.
+    fn v3_root_first(items: &str) -> String {
+        format!(
+            r#"{{"hospital_name":"West Mercy","last_updated_on":"2026-04-01","version":"3.0.0","location_name":["A"],"hospital_address":["1 Main St"],"type_2_npi":["0000000001"],"license_information":{{"state":"CA","license_number":"5"}},"attestation":{{"attestation":"{}","confirm_attestation":true,"attester_name":"Leigh"}},"standard_charge_information":[{items}],"modifier_information":[]}}"#,
+            crate::detect::ATTESTATION
+        )
+    }
+
+    #[test]
+    fn one_pass_gives_what_two_passes_give() {
+        for text in [
+            v3_root_first(&format!("{ITEM},{BAD_ITEM}")),
+            // Root fields after the data: nothing decides the header before it, so one pass
+            // falls back to two by itself.
+            v3_root(&format!("{ITEM},{BAD_ITEM}")),
+        ] {
+            let (records, report) = read_in(&text, JsonPasses::One).unwrap();
+            let (expected_records, expected_report) = read_text(&text).unwrap();
+            // The same records, the header's import time aside.
+            let (Record::Header(header), Record::Header(expected)) =
+                (&records[0], &expected_records[0])
+            else {
+                panic!("header first")
+            };
+            assert_eq!(header.facility, expected.facility);
+            assert_eq!(header.file.template_version, expected.file.template_version);
+            assert_eq!(records[1..], expected_records[1..]);
+            assert_eq!(report.summary, expected_report.summary);
+            assert_eq!(report.findings, expected_report.findings);
+            assert_eq!(records.len(), 3);
+        }
+    }
+
+    #[test]
+    fn one_pass_asks_for_two_when_root_fields_follow_the_data() {
+        let text = v3_root_first(ITEM).replacen(r#""hospital_name":"West Mercy","#, "", 1);
+        let text = format!(
+            "{},\"hospital_name\":\"West Mercy\"}}",
+            &text[..text.len() - 1]
+        );
+        assert!(matches!(
+            read_in(&text, JsonPasses::One),
+            Err(IngestError::ReadAgain)
+        ));
+        let (records, report) = read_text(&text).unwrap();
+        let Record::Header(header) = &records[0] else {
+            panic!("header first")
+        };
+        assert_eq!(header.facility.hospital_name, "West Mercy");
+        assert_eq!(report.findings.errors, 0, "{:?}", report.findings.findings);
+    }
+
+    #[test]
+    fn one_pass_still_refuses_broken_documents_at_their_end() {
+        let text = v3_root_first(ITEM);
+        let cut = text.find("payers_information").unwrap();
+        assert!(matches!(
+            read_in(&text[..cut], JsonPasses::One),
+            Err(IngestError::BrokenJson(_))
+        ));
+        assert!(matches!(
+            read_in(&format!("{text}{text}"), JsonPasses::One),
+            Err(IngestError::ConcatenatedJson(_))
+        ));
     }
 
     const ITEM: &str = r#"{"description":"MRI","code_information":[{"code":"70551","type":"CPT"}],"standard_charges":[{"setting":"outpatient","gross_charge":1200.50,"minimum":250,"maximum":400,"modifier_code":["50"],"payers_information":[{"payer_name":"Aetna","plan_name":"PPO","methodology":"fee schedule","standard_charge_dollar":400}]}]}"#;

@@ -217,6 +217,13 @@ impl Bookkeeping for PgConnection {
             }))
     }
 
+    fn set_sha256(&mut self, source_file_id: i64, sha256: &str) -> StoreResult<()> {
+        diesel::update(source_files::table.find(source_file_id))
+            .set(source_files::sha256.eq(sha256))
+            .execute(self)?;
+        Ok(())
+    }
+
     fn upsert_facility(
         &mut self,
         facility_key: &str,

@@ -136,6 +136,15 @@ impl Bookkeeping for &Connection {
             .optional()?)
     }
 
+    fn set_sha256(&mut self, source_file_id: i64, sha256: &str) -> StoreResult<()> {
+        let connection: &Connection = self;
+        connection.execute(
+            "UPDATE source_files SET sha256 = ?1 WHERE id = ?2",
+            params![sha256, source_file_id],
+        )?;
+        Ok(())
+    }
+
     fn upsert_facility(
         &mut self,
         facility_key: &str,

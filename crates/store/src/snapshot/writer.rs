@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
-use priceline_domain::{Facility, Item, Modifier, SourceFile};
+use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile};
 
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
 use super::{ImportSession, Session, SnapshotIds, postgres, sqlite};
@@ -288,6 +288,19 @@ impl<'s> SnapshotWriter<'s> {
     /// Writes what is buffered, records the file's counts and makes this snapshot the facility's
     /// current one unless the current one is newer (by [`effective_date`]): an older
     /// file imported late is kept as history only.
+    /// Stores the file's SHA-256 once it is known (an import hashes its bytes beside writing them
+    /// and `begin` may have had a placeholder), unless a stored file has the same bytes: then that
+    /// file's snapshot is returned, and the import is to be abandoned (rolled back).
+    pub fn confirm_sha256(&mut self, sha256: &Sha256) -> StoreResult<Option<SnapshotIds>> {
+        let (own, sha256) = (self.ids.source_file_id, sha256.to_string());
+        match &mut self.output {
+            Output::Sqlite(_, connection) => confirm_sha256(connection, own, &sha256),
+            Output::Postgres(_, session) => {
+                session.call(move |connection| confirm_sha256(connection, own, &sha256))
+            }
+        }
+    }
+
     pub fn finish(mut self, report: &FileReport) -> StoreResult<SnapshotIds> {
         let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let counts = SnapshotCounts {
@@ -324,6 +337,7 @@ impl<'s> SnapshotWriter<'s> {
 /// (rusqlite) and `postgres.rs` (Diesel). The rules they serve are written once, below.
 pub(super) trait Bookkeeping {
     fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>>;
+    fn set_sha256(&mut self, source_file_id: i64, sha256: &str) -> StoreResult<()>;
     fn upsert_facility(
         &mut self,
         facility_key: &str,
@@ -383,6 +397,17 @@ fn start(
         source_file_id,
     };
     Ok(Ok((ids, next)))
+}
+
+fn confirm_sha256(
+    db: &mut impl Bookkeeping,
+    source_file_id: i64,
+    sha256: &str,
+) -> StoreResult<Option<SnapshotIds>> {
+    match db.find_by_sha256(sha256)? {
+        Some(stored) if stored.source_file_id != source_file_id => Ok(Some(stored)),
+        _ => db.set_sha256(source_file_id, sha256).map(|()| None),
+    }
 }
 
 /// Records the counts and makes the snapshot current unless the current one is newer.
