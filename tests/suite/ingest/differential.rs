@@ -185,6 +185,7 @@ fn our_pairs(case: &Case) -> (Pairs, Vec<String>) {
     let options = ReadOptions {
         version: Some(case.version),
         max_findings: 1_000_000,
+        ..ReadOptions::default()
     };
     let mut reports = priceline_ingest::validate_path(&case.path, &options);
     assert_eq!(reports.len(), 1, "{}", case.name);
