@@ -17,6 +17,16 @@ use crate::importer::{DocumentReport, Status, expand_paths, import_path};
 use crate::middleware::cors::CorsOrigins;
 use crate::startup::Application;
 
+/// `println!` for the commands' output, except that a closed pipe (`priceline import … | head`) is
+/// not a panic: the command goes on (an import still imports every file) and its exit code still
+/// tells the outcome.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "priceline",
@@ -167,11 +177,11 @@ fn api_key(name: &str) -> anyhow::Result<()> {
     let key = api_key::generate().map_err(|error| {
         anyhow::anyhow!("the operating system's random number generator failed: {error}")
     })?;
-    println!("API key for {name} (shown only now; the server keeps only its hash):");
-    println!("  {key}");
-    println!("Add this entry to PRICELINE_API_KEYS (entries are comma-separated):");
-    println!("  {name}:{}", api_key::hash_hex(&key));
-    println!("Clients send the key in the {} header.", api_key::HEADER);
+    say!("API key for {name} (shown only now; the server keeps only its hash):");
+    say!("  {key}");
+    say!("Add this entry to PRICELINE_API_KEYS (entries are comma-separated):");
+    say!("  {name}:{}", api_key::hash_hex(&key));
+    say!("Clients send the key in the {} header.", api_key::HEADER);
     Ok(())
 }
 
@@ -184,7 +194,7 @@ fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
     let mut reports = Vec::new();
     for file in &files {
         for report in import_path(&mut connection, file, &options, &progress) {
-            println!("{}", report.line());
+            say!("{}", report.line());
             reports.push(report);
         }
     }
@@ -212,9 +222,9 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
             priceline_synth::write_hospital(&args.out, args.seed, index, args.rows, *format)
                 .with_context(|| format!("cannot write into {}", args.out.display()))?;
         written += 1;
-        println!("wrote {}", paths.display());
+        say!("wrote {}", paths.display());
     }
-    println!("{written} file(s) in {}", args.out.display());
+    say!("{written} file(s) in {}", args.out.display());
     Ok(())
 }
 
@@ -225,7 +235,7 @@ fn validate(args: &FileArgs) -> anyhow::Result<()> {
     for file in &files {
         for validation in validate_path(file, &options) {
             let report = DocumentReport::from(validation);
-            println!("{}", report.line());
+            say!("{}", report.line());
             reports.push(report);
         }
     }
@@ -266,7 +276,7 @@ fn conclude(reports: &[DocumentReport], report_path: Option<&Path>) -> anyhow::R
             .filter(|report| report.status == status)
             .count()
     };
-    println!(
+    say!(
         "{} file(s): {} imported, {} unchanged, {} valid, {} invalid, {} refused, {} failed; peak memory {}",
         reports.len(),
         count(Status::Imported),
@@ -300,25 +310,25 @@ fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
         MigrateAction::Up => {
             let applied = migrations::run_pending(&mut connection)?;
             if applied.is_empty() {
-                println!("{target}: schema is up to date");
+                say!("{target}: schema is up to date");
             }
             for name in applied {
-                println!("{target}: applied {name}");
+                say!("{target}: applied {name}");
             }
         }
         MigrateAction::Down { steps } => {
             let reverted = migrations::revert(&mut connection, steps)?;
             if reverted.is_empty() {
-                println!("{target}: nothing to revert");
+                say!("{target}: nothing to revert");
             }
             for name in reverted {
-                println!("{target}: reverted {name}");
+                say!("{target}: reverted {name}");
             }
         }
         MigrateAction::Status => {
             for status in migrations::status(&mut connection)? {
                 let mark = if status.applied { "applied" } else { "pending" };
-                println!("{mark:8} {}", status.name);
+                say!("{mark:8} {}", status.name);
             }
         }
     }
@@ -377,11 +387,11 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     )
     .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let base = format!("http://{}:{}", settings.listen.ip(), application.port());
-    println!("Hospital Priceline is serving {url}");
-    println!("  API:        {base}/v1/facilities (every route is listed in Swagger UI)");
-    println!("  Swagger UI: {base}/docs/");
-    println!("  OpenAPI:    {base}/openapi.json");
-    println!("  Health:     {base}/healthz");
+    say!("Hospital Priceline is serving {url}");
+    say!("  API:        {base}/v1/facilities (every route is listed in Swagger UI)");
+    say!("  Swagger UI: {base}/docs/");
+    say!("  OpenAPI:    {base}/openapi.json");
+    say!("  Health:     {base}/healthz");
     actix_web::rt::System::new().block_on(application.run_until_stopped())?;
     Ok(())
 }

@@ -98,3 +98,45 @@ fn a_missing_file_and_a_bad_version_are_clear_errors() {
         "{stdout}"
     );
 }
+
+/// `priceline import … | head -1`: the pipe closes after the first line, and the import goes on
+/// with every file, quietly, and exits by its outcome.
+#[test]
+fn a_closed_output_pipe_does_not_stop_an_import() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    for hospital in 0..2 {
+        let spec = priceline_synth::Spec {
+            seed: 3,
+            hospital,
+            rows: 200,
+        };
+        let path = files.join(format!("{hospital}.csv"));
+        std::fs::create_dir_all(&files).unwrap();
+        priceline_synth::write(
+            &spec,
+            priceline_synth::Format::Tall,
+            &mut std::fs::File::create(&path).unwrap(),
+        )
+        .unwrap();
+    }
+    let database = dir.path().join("pipe.db").display().to_string();
+    let mut child = Command::new(priceline_binary())
+        .arg("import")
+        .arg(&files)
+        .env("PRICELINE_DATABASE_URL", &database)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (ok, out, report) = run(&["import", files.to_str().unwrap()], &database);
+    assert!(ok, "{out}");
+    assert_eq!(report["documents"][0]["status"], "unchanged");
+    assert_eq!(report["documents"][1]["status"], "unchanged");
+}
