@@ -24,6 +24,8 @@ pub(crate) struct Decoded<R> {
     decoder: Option<Decoder>,
     /// UTF-8 only: whether the start of the text (where a byte-order mark may be) was looked at.
     started: bool,
+    /// Drop NUL characters (the sniff pass found some; most files have none and skip the scan).
+    strip_nul: bool,
     input: Vec<u8>,
     output: Vec<u8>,
     position: usize,
@@ -31,7 +33,7 @@ pub(crate) struct Decoded<R> {
 }
 
 impl<R: Read> Decoded<R> {
-    pub(crate) fn new(inner: R, encoding: TextEncoding) -> Self {
+    pub(crate) fn new(inner: R, encoding: TextEncoding, strip_nul: bool) -> Self {
         let decoder: Option<Decoder> = match encoding {
             TextEncoding::Utf8 => None,
             // Also removes a UTF-8 BOM in a Windows-1252 file, where it would read as "ï»¿".
@@ -41,6 +43,7 @@ impl<R: Read> Decoded<R> {
             inner,
             decoder,
             started: false,
+            strip_nul,
             input: if encoding == TextEncoding::Utf8 {
                 Vec::new()
             } else {
@@ -89,6 +92,28 @@ impl<R: Read> Decoded<R> {
 impl<R: Read> Read for Decoded<R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         loop {
+            let read = self.read_text(buffer)?;
+            if !self.strip_nul || read == 0 {
+                return Ok(read);
+            }
+            // A NUL is one byte in UTF-8 (no other character contains a zero byte).
+            let mut kept = 0;
+            for index in 0..read {
+                if buffer[index] != 0 {
+                    buffer[kept] = buffer[index];
+                    kept += 1;
+                }
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
+impl<R: Read> Decoded<R> {
+    fn read_text(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        loop {
             // Decoded (or, passing through, held-back) text first.
             if self.position < self.output.len() {
                 let available = &self.output[self.position..];
@@ -125,7 +150,7 @@ mod tests {
 
     fn decode(bytes: &[u8], encoding: TextEncoding) -> String {
         let mut text = String::new();
-        Decoded::new(bytes, encoding)
+        Decoded::new(bytes, encoding, true)
             .read_to_string(&mut text)
             .unwrap();
         text
@@ -138,6 +163,8 @@ mod tests {
             decode(b"caf\xE9 \x96 \xA0x", TextEncoding::Windows1252),
             "café – \u{a0}x"
         );
+        assert_eq!(decode(b"a\0,\0b\0", TextEncoding::Utf8), "a,b");
+        assert_eq!(decode(b"\0\xE9\0", TextEncoding::Windows1252), "é");
     }
 
     /// A reader that delivers one byte per call, the worst case for finding the BOM.
@@ -166,7 +193,7 @@ mod tests {
             ("é,\u{FEFF}".as_bytes(), "é,\u{FEFF}"),
         ] {
             let mut out = Vec::new();
-            Decoded::new(Trickle(bytes), TextEncoding::Utf8)
+            Decoded::new(Trickle(bytes), TextEncoding::Utf8, false)
                 .read_to_end(&mut out)
                 .unwrap();
             assert_eq!(String::from_utf8_lossy(&out), text, "{bytes:?}");

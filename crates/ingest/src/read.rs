@@ -116,6 +116,16 @@ pub fn read_sniffed(
         log: FindingLog::with_limit(options.max_findings),
         file: None,
     };
+    if sniffed.nul_bytes > 0 {
+        reading.log.add(crate::finding::Finding::new(
+            crate::rules::NUL_REMOVED,
+            "",
+            format!(
+                "the file holds {} NUL byte(s); they were removed from the text",
+                sniffed.nul_bytes
+            ),
+        ));
+    }
     if sniffed.encoding == crate::decode::TextEncoding::Windows1252 {
         reading.log.add(crate::finding::Finding::new(
             crate::rules::ENCODING_FALLBACK,

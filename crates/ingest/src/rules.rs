@@ -82,6 +82,8 @@ pub const MISSING_PLAN: Rule = importer_alert("missing-plan-name");
 pub const LOCATION_ADDRESS_COUNT: Rule = importer_alert("location-address-count");
 pub const ROOT_IN_ARRAY: Rule = importer_alert("root-wrapped-in-array");
 pub const ENCODING_FALLBACK: Rule = importer_alert("not-utf8");
+/// NUL characters in the text, removed: PostgreSQL cannot store them, and no value holds one.
+pub const NUL_REMOVED: Rule = importer_alert("nul-characters-removed");
 pub const UNKNOWN_VERSION: Rule = importer_alert("unknown-declared-version");
 /// A type-2 NPI that is not 10 digits (CMS checks only that the list is not blank).
 pub const INVALID_NPI: Rule = importer_alert("invalid-npi");

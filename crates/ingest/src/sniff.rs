@@ -22,6 +22,10 @@ pub struct Sniffed {
     pub bytes: u64,
     pub encoding: TextEncoding,
     pub syntax: Syntax,
+    /// NUL bytes past the first 4 KiB (a NUL before is binary content, refused): the readers drop
+    /// them.
+    #[serde(default)]
+    pub nul_bytes: u64,
 }
 
 /// The sniff pass less the hash.
@@ -30,6 +34,7 @@ pub struct SniffedText {
     pub bytes: u64,
     pub encoding: TextEncoding,
     pub syntax: Syntax,
+    pub nul_bytes: u64,
 }
 
 /// The hash a read is given when the real one is computed beside it and filled in afterwards
@@ -43,6 +48,7 @@ impl Sniffed {
             bytes: text.bytes,
             encoding: text.encoding,
             syntax: text.syntax,
+            nul_bytes: text.nul_bytes,
         }
     }
 }
@@ -95,6 +101,7 @@ pub fn sniff_text(document: &Document) -> Result<SniffedText, IngestError> {
         let mut head = Vec::with_capacity(HEAD);
         let mut utf8 = Utf8Check::default();
         let mut bytes = 0u64;
+        let mut nul_bytes = 0u64;
         let mut buffer = vec![0u8; CHUNK];
         loop {
             let read = reader.read(&mut buffer)?;
@@ -103,6 +110,7 @@ pub fn sniff_text(document: &Document) -> Result<SniffedText, IngestError> {
             }
             let chunk = &buffer[..read];
             utf8.feed(chunk);
+            nul_bytes += chunk.iter().filter(|&&byte| byte == 0).count() as u64;
             let wanted = (HEAD - head.len()).min(read);
             head.extend_from_slice(&chunk[..wanted]);
             bytes += read as u64;
@@ -116,6 +124,7 @@ pub fn sniff_text(document: &Document) -> Result<SniffedText, IngestError> {
             bytes,
             encoding,
             syntax: syntax(&head)?,
+            nul_bytes,
         })
     })
 }

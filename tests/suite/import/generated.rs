@@ -63,3 +63,38 @@ on_both_backends! {
         assert_eq!(again.source_file_id, report.source_file_id);
     }
 }
+
+on_both_backends! {
+    fn nul_bytes_in_the_text_are_removed_with_an_alert_on_both_backends(db: TestDb) {
+        // PostgreSQL refuses NUL in text; the readers drop them, so such a file imports the same
+        // everywhere, and says so.
+        let files = tempfile::tempdir().unwrap();
+        let mut connection = db.migrated();
+        let spec = Spec { seed: 8, hospital: 1, rows: 300 };
+        for format in [Format::Tall, Format::Json] {
+            let mut clean = Vec::new();
+            priceline_synth::write(&spec, format, &mut clean).unwrap();
+            // NULs past the first 4 KiB (earlier they read as binary content), at the start of a
+            // cell and in the middle of a word.
+            let mut with_nuls = clean.clone();
+            for at in [6_000, 9_000, clean.len() - 400] {
+                let at = at + with_nuls[at..].iter().position(|byte| *byte == b',').unwrap() + 1;
+                with_nuls.insert(at, 0);
+                with_nuls.insert(at + 3, 0);
+            }
+            let mut facts = Vec::new();
+            for (name, bytes) in [("clean", &clean), ("nuls", &with_nuls)] {
+                let path = files.path().join(format!("{name}.{}", format.extension()));
+                std::fs::write(&path, bytes).unwrap();
+                let report = import(&mut connection, path.to_str().unwrap()).remove(0);
+                assert_eq!(report.status, Status::Imported, "{format:?} {name}: {:?}", report.reason);
+                let removed = report.findings.iter().find(|finding| finding.rule == "nul-characters-removed");
+                assert_eq!(removed.is_some(), name == "nuls", "{format:?} {name}: {:?}", report.findings);
+                let stored = load_snapshot(&mut connection, report.source_file_id.unwrap()).unwrap();
+                facts.push(price_facts(&stored.items));
+            }
+            assert!(facts[0].len() > 100);
+            assert_eq!(facts[0], facts[1], "{format:?}");
+        }
+    }
+}

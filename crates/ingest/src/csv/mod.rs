@@ -38,7 +38,11 @@ pub(crate) fn read(
     sink: &mut dyn FnMut(Record),
 ) -> Result<(), IngestError> {
     document.with_reader(|reader| {
-        let decoded = Decoded::new(reader, reading.sniffed.encoding);
+        let decoded = Decoded::new(
+            reader,
+            reading.sniffed.encoding,
+            reading.sniffed.nul_bytes > 0,
+        );
         let mut csv = CsvReader::new(decoded);
         let mut record = CsvRecord::default();
         let mut counter = RowCounter::default();

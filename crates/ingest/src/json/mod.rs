@@ -76,15 +76,21 @@ pub(crate) fn read(
     reading: &mut Reading,
     sink: &mut dyn FnMut(Record),
 ) -> Result<(), IngestError> {
-    let encoding = reading.sniffed.encoding;
+    let (encoding, strip_nul) = (reading.sniffed.encoding, reading.sniffed.nul_bytes > 0);
     if reading.options.json_passes == JsonPasses::One {
         let mut streaming = Streaming {
             reading: &mut *reading,
             sink: &mut *sink,
             version: None,
         };
-        let walked = document
-            .with_reader(|reader| walk(reader, encoding, Elements::OnePass(&mut streaming)))?;
+        let walked = document.with_reader(|reader| {
+            walk(
+                reader,
+                encoding,
+                strip_nul,
+                Elements::OnePass(&mut streaming),
+            )
+        })?;
         if !walked.undecided {
             return Ok(());
         }
@@ -96,6 +102,7 @@ pub(crate) fn read(
         walk(
             reader,
             encoding,
+            strip_nul,
             Elements::Keys(&mut |key| shape.observe_key(key)),
         )
     })?;
@@ -110,7 +117,14 @@ pub(crate) fn read(
         sink,
         version: Some(version),
     };
-    document.with_reader(|reader| walk(reader, encoding, Elements::Values(&mut streaming)))?;
+    document.with_reader(|reader| {
+        walk(
+            reader,
+            encoding,
+            strip_nul,
+            Elements::Values(&mut streaming),
+        )
+    })?;
     Ok(())
 }
 
@@ -289,10 +303,11 @@ enum Elements<'a, 'r, 's> {
 fn walk(
     reader: &mut dyn Read,
     encoding: TextEncoding,
+    strip_nul: bool,
     mut elements: Elements<'_, '_, '_>,
 ) -> Result<Walked, IngestError> {
     let mut keep_root = !matches!(elements, Elements::Values(_));
-    let mut lexer = Lexer::new(Decoded::new(reader, encoding));
+    let mut lexer = Lexer::new(Decoded::new(reader, encoding, strip_nul));
     let wrapped = lexer.peek_token()? == Some(b'[');
     if wrapped {
         lexer.expect(b'[')?;
