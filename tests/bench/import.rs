@@ -128,6 +128,28 @@ fn postgres_schema(base: &str, name: &str) -> Result<String, String> {
     Ok(scoped)
 }
 
+/// One core's speed, to set the figures below against those of another machine: SHA-256 (as the
+/// importer computes it) over the 1M Tall file, best of three. CPUs with SHA extensions hash several
+/// times faster than those without, and hosts shared with other machines vary from run to run.
+fn calibrate(path: &Path) {
+    let document = priceline_ingest::open(path)
+        .expect("open the benchmark file")
+        .remove(0);
+    let bytes = std::fs::metadata(path).map(|meta| meta.len()).unwrap_or(0);
+    let best = (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            priceline_ingest::sha256(&document).expect("hash the benchmark file");
+            started.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    println!(
+        "machine reference: SHA-256 of one core {:.0} MB/s (best of 3 over {:.0} MB)",
+        bytes as f64 / best / 1e6,
+        bytes as f64 / 1e6
+    );
+}
+
 fn main() {
     if !binary().exists() {
         println!(
@@ -148,6 +170,7 @@ fn main() {
         (Format::Wide, 1_000_000),
         (Format::Json, 1_000_000),
     ];
+    calibrate(&file(Format::Tall, 1_000_000));
     for (format, rows) in cases {
         let path = file(format, rows);
         let name = path
