@@ -1,4 +1,4 @@
-//! One document from bytes to a stored snapshot, with parsing and writing on two threads.
+//! One document from bytes to a stored snapshot: parsing, writing and hashing on three threads.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -166,7 +166,8 @@ pub fn import_document(
     report
 }
 
-/// Reads and writes a sniffed document on two threads, in one import transaction.
+/// Reads and writes a sniffed document on two threads, in one import transaction; the writer
+/// stores the hash (or stops at unchanged bytes) when it arrives.
 fn import_sniffed(
     connection: &mut DbConnection,
     document: &Document,
