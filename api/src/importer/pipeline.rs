@@ -2,15 +2,15 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::{self, ScopedJoinHandle};
 use std::time::Instant;
 
 use priceline_domain::{Ein, Sha256};
 use priceline_ingest::{
-    Document, IngestError, JsonPasses, PENDING_SHA256, RawRecord, ReadOptions, ReadReport, Record,
-    Sniffed, sniff_text,
+    Document, IngestError, JsonPasses, RawRecord, ReadOptions, ReadReport, Record, Sniffed,
+    sniff_text,
 };
 use priceline_store::snapshot::{
     self, Begin, FileReport, ImportSession, SnapshotIds, SnapshotWriter, StoredFinding,
@@ -50,6 +50,8 @@ enum Failure {
     NoHeader,
     #[error("the reader thread stopped unexpectedly")]
     ReaderPanicked,
+    #[error("cannot compute the file's SHA-256: {0}")]
+    Hash(IngestError),
     #[error("the hash thread stopped unexpectedly")]
     HashStopped,
     #[error("the file has a second header")]
@@ -113,7 +115,7 @@ pub fn import_document(
     // The reader is given a placeholder hash: the real one, the costliest part of the sniff pass,
     // is computed beside the import, which stores it when it arrives, or, finding the same bytes
     // already stored, is rolled back as unchanged.
-    let sniffed = Sniffed::new(text, PENDING_SHA256);
+    let sniffed = Sniffed::new(text, Sha256::PENDING);
     // A failed import stores nothing, so a JSON document may stream in one pass; in the rare one
     // that pass cannot serve (root fields after the data) it is read again in two.
     let passes = |json_passes| ReadOptions {
@@ -176,6 +178,9 @@ fn import_sniffed(
     hash: &mut Hash,
     advance: &Advance<'_>,
 ) -> Result<(SnapshotIds, ReadReport), Failure> {
+    // Once the writer has given up (on unchanged bytes, say), the rest of the file is not read.
+    let stop = Arc::new(AtomicBool::new(false));
+    let document = &document.clone().with_stop(Arc::clone(&stop));
     thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
         let reader = scope.spawn(move || {
@@ -183,7 +188,6 @@ fn import_sniffed(
             let mut open = true;
             let result =
                 priceline_ingest::read_sniffed(document, sniffed.clone(), options, &mut |record| {
-                    // Once the writer has given up, parse on without holding records.
                     if open {
                         batch.push(record);
                         if batch.len() == BATCH_RECORDS {
@@ -193,6 +197,7 @@ fn import_sniffed(
                                     Vec::with_capacity(BATCH_RECORDS),
                                 ))
                                 .is_ok();
+                            stop.store(!open, Ordering::Relaxed);
                         }
                     }
                 });
@@ -245,7 +250,7 @@ impl Hash {
                 self.receiver.try_recv().ok()
             };
             if let Some(sha256) = arrived {
-                self.known = Some(sha256?);
+                self.known = Some(sha256.map_err(Failure::Hash)?);
             }
         }
         Ok(self.known)
@@ -288,8 +293,8 @@ fn write(
                 if facility.ein.is_none() {
                     facility.ein = Ein::from_file_name(file_name);
                 }
-                // `begin` looks for the same bytes again under the import lock: a concurrent
-                // import of them may have committed since the first look.
+                // The hash is not known yet (`Sha256::PENDING`): the same bytes stored already
+                // are found when it is (`confirm`), under the import lock `begin` takes.
                 match SnapshotWriter::begin(session, &facility.key(), &facility, &header.file)? {
                     Begin::Writer(started) => writer = Some(started),
                     Begin::AlreadyImported(ids) => return Err(Failure::AlreadyImported(ids)),

@@ -32,6 +32,10 @@ text_enum! {
 pub struct Sha256(pub [u8; 32]);
 
 impl Sha256 {
+    /// Stands in for a hash still being computed (an import hashes a file beside reading it); never
+    /// stored (see `SnapshotWriter::confirm_sha256`).
+    pub const PENDING: Sha256 = Sha256([0; 32]);
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let reason = "expected 64 hexadecimal digits";
         if text.len() != 64 || !text.is_ascii() {

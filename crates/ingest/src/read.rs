@@ -100,8 +100,8 @@ pub fn read(
     read_sniffed(document, sniff(document)?, options, sink)
 }
 
-/// [`read`] for a caller that has already sniffed the document (to check its SHA-256 before
-/// reading, say): saves a pass over the bytes.
+/// [`read`] for a caller that has already sniffed the document, or sniffed its text and computes
+/// the hash beside the read (`Sha256::PENDING` in `sniffed`): saves a pass over the bytes.
 pub fn read_sniffed(
     document: &Document,
     sniffed: Sniffed,

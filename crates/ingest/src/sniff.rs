@@ -1,9 +1,11 @@
-//! The first pass over a document: its SHA-256, its text encoding, and whether it is CSV, JSON or
-//! something to refuse (empty, an HTML page, binary). Reading every byte once before any record is
-//! produced is what lets the encoding be decided per file and a refused file produce nothing.
+//! The first pass over a document: its text encoding, whether it is CSV, JSON or something to
+//! refuse (empty, an HTML page, binary), and its SHA-256. Reading every byte once before any record
+//! is produced is what lets the encoding be decided per file.
 //!
 //! The hash is the costly part (a CPU without SHA extensions hashes at a few hundred MB/s, against
-//! GB/s for the rest), so it is a pass of its own that callers run beside other work.
+//! GB/s for the rest), so it is a pass of its own that callers run beside other work: a read is
+//! then given `Sha256::PENDING` and the real hash is filled in afterwards
+//! (`ReadReport::with_sha256`, or the import's writer).
 
 use std::thread;
 
@@ -36,10 +38,6 @@ pub struct SniffedText {
     pub syntax: Syntax,
     pub nul_bytes: u64,
 }
-
-/// The hash a read is given when the real one is computed beside it and filled in afterwards
-/// (`ReadReport::with_sha256`, or the import's writer).
-pub const PENDING_SHA256: Sha256 = Sha256([0; 32]);
 
 impl Sniffed {
     pub fn new(text: SniffedText, sha256: Sha256) -> Self {

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 use zip::ZipArchive;
@@ -25,6 +25,8 @@ pub struct Document {
     container: Container,
     /// Bytes delivered so far by the current pass, for progress displays (see [`Document::with_progress`]).
     progress: Option<Arc<AtomicU64>>,
+    /// Once set, reading fails (see [`Document::with_stop`]).
+    stop: Option<Arc<AtomicBool>>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +68,7 @@ fn documents(name: String, origin: Origin) -> Result<Vec<Document>, IngestError>
         origin: origin.clone(),
         container: Container::Plain,
         progress: None,
+        stop: None,
     };
     if read >= 2 && magic[..2] == GZIP_MAGIC {
         return Ok(vec![Document {
@@ -85,6 +88,7 @@ fn documents(name: String, origin: Origin) -> Result<Vec<Document>, IngestError>
                     origin: origin.clone(),
                     container: Container::ZipMember(index),
                     progress: None,
+                    stop: None,
                 });
             }
         }
@@ -110,7 +114,7 @@ impl Document {
         read: impl FnOnce(&mut dyn Read) -> Result<T, IngestError>,
     ) -> Result<T, IngestError> {
         let raw = self.origin.raw()?;
-        let progress = self.progress.as_deref();
+        let (progress, stop) = (self.progress.as_deref(), self.stop.as_deref());
         if let Some(counter) = progress {
             counter.store(0, Ordering::Relaxed);
         }
@@ -118,15 +122,17 @@ impl Document {
             Container::Plain => read(&mut Counted::new(
                 BufReader::with_capacity(1 << 16, raw),
                 progress,
+                stop,
             )),
             Container::Gzip => read(&mut Counted::new(
                 MultiGzDecoder::new(BufReader::new(raw)),
                 progress,
+                stop,
             )),
             Container::ZipMember(index) => {
                 let mut archive = ZipArchive::new(raw).map_err(archive_error)?;
                 let member = archive.by_index(index).map_err(archive_error)?;
-                read(&mut Counted::new(member, progress))
+                read(&mut Counted::new(member, progress, stop))
             }
         }
     }
@@ -135,6 +141,13 @@ impl Document {
     /// reset at the start of every pass; compare with `Sniffed::bytes` for a progress fraction.
     pub fn with_progress(mut self, counter: Arc<AtomicU64>) -> Self {
         self.progress = Some(counter);
+        self
+    }
+
+    /// Makes every read fail once `stop` is set: a consumer that has given up (an import whose
+    /// writer stopped) ends a pass over a large file early.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = Some(stop);
         self
     }
 }
@@ -148,20 +161,28 @@ impl Origin {
     }
 }
 
-/// A reader that adds what it delivers to a progress counter.
+/// A reader that adds what it delivers to a progress counter, and fails once told to stop.
 struct Counted<'a, R> {
     inner: R,
     counter: Option<&'a AtomicU64>,
+    stop: Option<&'a AtomicBool>,
 }
 
 impl<'a, R: Read> Counted<'a, R> {
-    fn new(inner: R, counter: Option<&'a AtomicU64>) -> Self {
-        Self { inner, counter }
+    fn new(inner: R, counter: Option<&'a AtomicU64>, stop: Option<&'a AtomicBool>) -> Self {
+        Self {
+            inner,
+            counter,
+            stop,
+        }
     }
 }
 
 impl<R: Read> Read for Counted<'_, R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+            return Err(io::Error::other("reading was stopped"));
+        }
         let count = self.inner.read(buffer)?;
         if let Some(counter) = self.counter {
             counter.fetch_add(count as u64, Ordering::Relaxed);
@@ -190,6 +211,19 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+
+    #[test]
+    fn a_stopped_document_fails_its_next_read() {
+        let stop = Arc::new(AtomicBool::new(false));
+        let document = from_bytes("a.csv", b"abc".to_vec())
+            .unwrap()
+            .remove(0)
+            .with_stop(Arc::clone(&stop));
+        assert_eq!(contents(&document), "abc");
+        stop.store(true, Ordering::Relaxed);
+        let read = document.with_reader(|reader| Ok(reader.read(&mut [0u8; 4])?));
+        assert!(matches!(read, Err(IngestError::Io(_))), "{read:?}");
+    }
 
     fn contents(document: &Document) -> String {
         document

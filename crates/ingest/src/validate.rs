@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use priceline_domain::SourceFile;
+use priceline_domain::{Sha256, SourceFile};
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Rule, Severity};
 use crate::read::{JsonPasses, ReadOptions, read_sniffed};
-use crate::sniff::{PENDING_SHA256, Sniffed, beside_sha256, sniff_text};
+use crate::sniff::{Sniffed, beside_sha256, sniff_text};
 use crate::summary::{FindingLog, ReadSummary};
 use crate::{Document, IngestError};
 
@@ -36,7 +36,7 @@ pub fn validate(document: &Document, options: &ReadOptions) -> ValidationReport 
         ..options.clone()
     };
     let (read, sha256) = beside_sha256(document, || {
-        let sniffed = Sniffed::new(sniff_text(document)?, PENDING_SHA256);
+        let sniffed = Sniffed::new(sniff_text(document)?, Sha256::PENDING);
         match read_sniffed(
             document,
             sniffed.clone(),

@@ -25,6 +25,9 @@ pub enum StoreError {
     },
     #[error("not found")]
     NotFound,
+    /// A snapshot writer finished before the file's real hash was stored (a bug in its caller).
+    #[error("the file's SHA-256 was not stored before the import finished")]
+    UnconfirmedHash,
     #[error(transparent)]
     Query(diesel::result::Error),
     /// From the SQLite import connection (`snapshot::sqlite`).

@@ -13,7 +13,7 @@ use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile};
 
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
 use super::{ImportSession, Session, SnapshotIds, postgres, sqlite};
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 /// What the reader counted that the writer cannot see: rows read, duplicates, findings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -92,6 +92,8 @@ pub struct SnapshotWriter<'s> {
     /// foldhash: SipHash over the two names was 4% of an import's writer thread.
     payer_plans: FastMap<String, FastMap<String, PlanUse>>,
     written: Written,
+    /// The stored hash is the file's own, not `Sha256::PENDING`: `finish` requires it.
+    sha256_known: bool,
 }
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -119,7 +121,8 @@ pub(crate) fn effective_date(
 
 impl<'s> SnapshotWriter<'s> {
     /// Takes the import lock, then (unless these bytes are stored already) finds the facility by its
-    /// key, creating it on first sight, and records the file's header.
+    /// key, creating it on first sight, and records the file's header. The file's hash may be
+    /// `Sha256::PENDING`; [`Self::confirm_sha256`] then stores the real one before `finish`.
     pub fn begin(
         session: ImportSession<'s>,
         facility_key: &str,
@@ -159,6 +162,7 @@ impl<'s> SnapshotWriter<'s> {
             next_modifier,
             payer_plans: FastMap::default(),
             written: Written::default(),
+            sha256_known: file.sha256 != Sha256::PENDING,
         })))
     }
 
@@ -285,23 +289,28 @@ impl<'s> SnapshotWriter<'s> {
         Ok(id)
     }
 
+    /// Stores the file's SHA-256 once it is known (an import hashes its bytes beside writing them,
+    /// and `begin` had `Sha256::PENDING`), unless a stored file has the same bytes: then that
+    /// file's snapshot is returned, and the import is to be abandoned (rolled back).
+    pub fn confirm_sha256(&mut self, sha256: &Sha256) -> StoreResult<Option<SnapshotIds>> {
+        let (own, text) = (self.ids.source_file_id, sha256.to_string());
+        let stored = match &mut self.output {
+            Output::Sqlite(_, connection) => confirm_sha256(connection, own, &text),
+            Output::Postgres(_, session) => {
+                session.call(move |connection| confirm_sha256(connection, own, &text))
+            }
+        }?;
+        self.sha256_known = stored.is_none() && *sha256 != Sha256::PENDING;
+        Ok(stored)
+    }
+
     /// Writes what is buffered, records the file's counts and makes this snapshot the facility's
     /// current one unless the current one is newer (by [`effective_date`]): an older
     /// file imported late is kept as history only.
-    /// Stores the file's SHA-256 once it is known (an import hashes its bytes beside writing them
-    /// and `begin` may have had a placeholder), unless a stored file has the same bytes: then that
-    /// file's snapshot is returned, and the import is to be abandoned (rolled back).
-    pub fn confirm_sha256(&mut self, sha256: &Sha256) -> StoreResult<Option<SnapshotIds>> {
-        let (own, sha256) = (self.ids.source_file_id, sha256.to_string());
-        match &mut self.output {
-            Output::Sqlite(_, connection) => confirm_sha256(connection, own, &sha256),
-            Output::Postgres(_, session) => {
-                session.call(move |connection| confirm_sha256(connection, own, &sha256))
-            }
-        }
-    }
-
     pub fn finish(mut self, report: &FileReport) -> StoreResult<SnapshotIds> {
+        if !self.sha256_known {
+            return Err(StoreError::UnconfirmedHash);
+        }
         let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let counts = SnapshotCounts {
             rows_read: count(report.rows_read),
@@ -383,7 +392,9 @@ fn start(
     facility: &Facility,
     file: &SourceFile,
 ) -> StoreResult<Started> {
-    if let Some(ids) = db.find_by_sha256(&file.sha256.to_string())? {
+    if file.sha256 != Sha256::PENDING
+        && let Some(ids) = db.find_by_sha256(&file.sha256.to_string())?
+    {
         return Ok(Err(ids));
     }
     let facility_id = db.upsert_facility(facility_key, facility, now())?;
