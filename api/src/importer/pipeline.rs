@@ -9,8 +9,7 @@ use std::time::Instant;
 
 use priceline_domain::{Ein, Sha256};
 use priceline_ingest::{
-    Document, IngestError, JsonPasses, RawRecord, ReadOptions, ReadReport, Record, Sniffed,
-    sniff_text,
+    Document, IngestError, RawRecord, ReadOptions, ReadReport, Record, Sniffed, sniff_text,
 };
 use priceline_store::snapshot::{
     self, Begin, FileReport, ImportSession, SnapshotIds, SnapshotWriter, StoredFinding,
@@ -116,12 +115,6 @@ pub fn import_document(
     // is computed beside the import, which stores it when it arrives, or, finding the same bytes
     // already stored, is rolled back as unchanged.
     let sniffed = Sniffed::new(text, Sha256::PENDING);
-    // A failed import stores nothing, so a JSON document may stream in one pass; in the rare one
-    // that pass cannot serve (root fields after the data) it is read again in two.
-    let passes = |json_passes| ReadOptions {
-        json_passes,
-        ..options.clone()
-    };
     let (outcome, sha256) = thread::scope(|scope| {
         let (sender, receiver) = sync_channel(1);
         scope.spawn(move || sender.send(priceline_ingest::sha256(document)));
@@ -129,20 +122,12 @@ pub fn import_document(
             receiver,
             known: None,
         };
-        let mut attempt = |json_passes| {
-            import_sniffed(
-                connection,
-                counted,
-                &sniffed,
-                &passes(json_passes),
-                &mut hash,
-                &advance,
-            )
-        };
-        let outcome = match attempt(JsonPasses::One) {
-            Err(Failure::Read(IngestError::ReadAgain)) => attempt(JsonPasses::Two),
-            outcome => outcome,
-        };
+        // A failed import stores nothing, so a JSON document may stream in one pass; in the rare
+        // one that pass cannot serve (root fields after the data) it is read again in two.
+        let outcome = options.one_pass_then_two(
+            |failure| matches!(failure, Failure::Read(IngestError::ReadAgain)),
+            |options| import_sniffed(connection, counted, &sniffed, options, &mut hash, &advance),
+        );
         (outcome, hash.get(true))
     });
     report.sha256 = sha256.ok().flatten().map(|sha256| sha256.to_string());
@@ -284,7 +269,6 @@ fn write(
     // The session is handed to the writer at the header; a second header finds it gone.
     let mut session = Some(session);
     let mut writer: Option<Box<SnapshotWriter>> = None;
-    let mut confirmed = false;
     for batch in receiver.iter() {
         for record in batch {
             if let Record::Header(header) = record {
@@ -320,9 +304,10 @@ fn write(
         }
         if let Some(writer) = &mut writer {
             // Unchanged bytes are found as soon as their hash is known.
-            if !confirmed && let Some(sha256) = hash.get(false)? {
+            if !writer.sha256_known()
+                && let Some(sha256) = hash.get(false)?
+            {
                 confirm(writer, &sha256)?;
-                confirmed = true;
             }
             let written = writer.written();
             let bytes_read = progress.bytes_read.load(Ordering::Relaxed);
@@ -333,7 +318,7 @@ fn write(
     }
     let read = reader.join().map_err(|_| Failure::ReaderPanicked)??;
     let mut writer = writer.ok_or(Failure::NoHeader)?;
-    if !confirmed {
+    if !writer.sha256_known() {
         let sha256 = hash.get(true)?.ok_or(Failure::HashStopped)?;
         confirm(&mut writer, &sha256)?;
     }

@@ -30,6 +30,26 @@ impl Default for ReadOptions {
     }
 }
 
+impl ReadOptions {
+    /// Runs `attempt` with JSON read in one pass, and once more in two passes when that pass could
+    /// not serve (`is_read_again` of its error, for `IngestError::ReadAgain`): for a caller that
+    /// discards whatever a failed attempt produced.
+    pub fn one_pass_then_two<T, E>(
+        &self,
+        is_read_again: impl Fn(&E) -> bool,
+        mut attempt: impl FnMut(&ReadOptions) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let with = |json_passes| ReadOptions {
+            json_passes,
+            ..self.clone()
+        };
+        match attempt(&with(JsonPasses::One)) {
+            Err(error) if is_read_again(&error) => attempt(&with(JsonPasses::Two)),
+            result => result,
+        }
+    }
+}
+
 /// How a JSON document is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonPasses {

@@ -6,7 +6,7 @@ use priceline_domain::{Sha256, SourceFile};
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Rule, Severity};
-use crate::read::{JsonPasses, ReadOptions, read_sniffed};
+use crate::read::{ReadOptions, read_sniffed};
 use crate::sniff::{Sniffed, beside_sha256, sniff_text};
 use crate::summary::{FindingLog, ReadSummary};
 use crate::{Document, IngestError};
@@ -31,23 +31,12 @@ pub struct ValidationReport {
 pub fn validate(document: &Document, options: &ReadOptions) -> ValidationReport {
     // No record is kept, so a JSON document can be read in one pass where that works, and the
     // hash, which is only reported, computed beside the read.
-    let passes = |json_passes| ReadOptions {
-        json_passes,
-        ..options.clone()
-    };
     let (read, sha256) = beside_sha256(document, || {
         let sniffed = Sniffed::new(sniff_text(document)?, Sha256::PENDING);
-        match read_sniffed(
-            document,
-            sniffed.clone(),
-            &passes(JsonPasses::One),
-            &mut |_| {},
-        ) {
-            Err(IngestError::ReadAgain) => {
-                read_sniffed(document, sniffed, &passes(JsonPasses::Two), &mut |_| {})
-            }
-            read => read,
-        }
+        options.one_pass_then_two(
+            |error| matches!(error, IngestError::ReadAgain),
+            |options| read_sniffed(document, sniffed.clone(), options, &mut |_| {}),
+        )
     });
     let read = read.and_then(|report| Ok(report.with_sha256(sha256?)));
     match read {

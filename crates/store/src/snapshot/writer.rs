@@ -174,6 +174,11 @@ impl<'s> SnapshotWriter<'s> {
         self.written
     }
 
+    /// Whether the file's own hash is stored (given to `begin`, or by [`Self::confirm_sha256`]).
+    pub fn sha256_known(&self) -> bool {
+        self.sha256_known
+    }
+
     fn write(&mut self, table: BulkTable, cells: &[Cell<'_>]) -> StoreResult<()> {
         let row = (table, cells);
         match &mut self.output {
