@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use priceline_domain::RawValue;
+use priceline_domain::{Code, RawValue};
 
 use crate::{StoreError, StoreResult};
 
@@ -64,6 +64,18 @@ pub(crate) fn decode_raw_values(text: Option<&str>) -> StoreResult<Vec<RawValue>
         serde_json::from_str::<Vec<RawValue>>(text)
     })?
     .unwrap_or_default())
+}
+
+/// An item's codes as a JSON array of `{"type", "code"}`, in file order.
+pub(crate) fn encode_codes(codes: &[Code]) -> String {
+    // Serializing codes (an enumeration and a string each) cannot fail.
+    serde_json::to_string(codes).unwrap_or_default()
+}
+
+pub(crate) fn decode_codes(text: &str) -> StoreResult<Vec<Code>> {
+    decode("item codes", text, |text| {
+        serde_json::from_str::<Vec<Code>>(text)
+    })
 }
 
 /// Modifier codes of a charge, joined with `|` as CSV files write them (`NULL` when there are none).

@@ -89,6 +89,7 @@ pub(crate) struct ItemRow {
     pub description: String,
     pub drug_unit: Option<i64>,
     pub drug_unit_type: Option<String>,
+    pub codes: String,
 }
 
 #[derive(Queryable, Selectable)]

@@ -80,10 +80,14 @@ diesel::table! {
         description -> Text,
         drug_unit -> Nullable<BigInt>,
         drug_unit_type -> Nullable<Text>,
+        /// The item's codes in file order, a JSON array of `{"type", "code"}` (`codec::encode_codes`).
+        codes -> Text,
     }
 }
 
 diesel::table! {
+    /// Codes for lookups, keyed by (code_type, code, facility_id, item_id, position): the primary key
+    /// named here is Diesel's handle, not the database's key.
     item_codes (item_id, position) {
         item_id -> BigInt,
         position -> Integer,

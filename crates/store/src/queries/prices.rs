@@ -6,8 +6,6 @@
 //! rates by primary-key range ([`left_join_rates!`]); payer criteria filter those rates by the ids of
 //! the payer plans whose names match.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use priceline_domain::{
@@ -20,7 +18,7 @@ use super::scope::source_file_ids;
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope, payers};
 use crate::StoreResult;
-use crate::codec::{decode as decode_text, decode_amount};
+use crate::codec::{decode as decode_text, decode_amount, decode_codes};
 use crate::connection::DbConnection;
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
@@ -141,7 +139,7 @@ pub struct PriceLine {
 type LineRow = (
     ChargeRow,
     (i64, String, String, Option<NaiveDate>),
-    (String, Option<i64>, Option<String>),
+    (String, Option<i64>, Option<String>, String),
     Option<RateRow>,
     Option<String>,
     Option<String>,
@@ -158,7 +156,12 @@ macro_rules! line_columns {
                 source_files::file_name,
                 source_files::last_updated_on,
             ),
-            (items::description, items::drug_unit, items::drug_unit_type),
+            (
+                items::description,
+                items::drug_unit,
+                items::drug_unit_type,
+                items::codes,
+            ),
             Option::<RateRow>::as_select(),
             payer_plans::payer_name.nullable(),
             payer_plans::plan_name.nullable(),
@@ -407,7 +410,7 @@ pub fn search(
     // A full fetch means more rows follow, even if repeats left fewer lines than a page.
     let more = rows.len() == fetched;
     let rows = without_repeats(rows);
-    let lines = lines(connection, rows)?;
+    let lines = lines(rows)?;
     let amount_kind = sort_kind(query).map(|(kind, _)| kind);
     let sort_value = |line: &PriceLine| -> Option<i64> {
         let amount = |value: Option<priceline_domain::Amount>| value.map(|v| v.to_micros());
@@ -537,27 +540,11 @@ fn by_charge(
 }
 
 /// Lines with their codes, each with the ids that place it in its order.
-fn lines(
-    connection: &mut DbConnection,
-    rows: Vec<LineRow>,
-) -> StoreResult<Vec<(PriceLine, LineIds)>> {
-    let item_ids: Vec<i64> = rows.iter().map(|row| row.0.item_id).collect();
-    let mut codes: HashMap<i64, Vec<Code>> = HashMap::new();
-    for (item_id, code_type, code) in item_codes::table
-        .filter(item_codes::item_id.eq_any(&item_ids))
-        .order((item_codes::item_id, item_codes::position))
-        .select((item_codes::item_id, item_codes::code_type, item_codes::code))
-        .load::<(i64, String, String)>(connection)?
-    {
-        codes.entry(item_id).or_default().push(Code {
-            code_type: decode_text("code type", &code_type, CodeType::parse)?,
-            code,
-        });
-    }
+fn lines(rows: Vec<LineRow>) -> StoreResult<Vec<(PriceLine, LineIds)>> {
     rows.into_iter()
         .map(|(charge, file, item, rate, payer, plan)| {
             let (facility_id, facility_name, file_name, last_updated_on) = file;
-            let (description, drug_unit, drug_unit_type) = item;
+            let (description, drug_unit, drug_unit_type, codes) = item;
             let drug = match (drug_unit, drug_unit_type.as_deref()) {
                 (Some(unit), Some(unit_type)) => Some(DrugInfo {
                     unit: decode_amount("drug unit", unit, Quantity::from_micros)?,
@@ -578,7 +565,7 @@ fn lines(
                     last_updated_on,
                 },
                 description,
-                codes: codes.get(&charge.item_id).cloned().unwrap_or_default(),
+                codes: decode_codes(&codes)?,
                 drug,
                 charge: convert::charge(&charge)?,
                 rate,

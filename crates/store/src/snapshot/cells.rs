@@ -12,7 +12,7 @@ use std::fmt::Display;
 use priceline_domain::{Amount, Item, Modifier, PayerRate, Percentage, StandardCharge};
 
 use super::{StoredFinding, StoredQuarantine};
-use crate::codec::{encode_list, encode_raw_values};
+use crate::codec::{encode_codes, encode_list, encode_raw_values};
 
 /// One column value.
 pub(crate) enum Cell<'v> {
@@ -86,6 +86,7 @@ impl BulkTable {
                 "description",
                 "drug_unit",
                 "drug_unit_type",
+                "codes",
             ],
             BulkTable::ItemCodes => &[
                 "item_id",
@@ -166,7 +167,7 @@ impl BulkTable {
 /// A row of a bulk table: its cells in column order.
 pub(crate) type Row<'r, 'v> = (BulkTable, &'r [Cell<'v>]);
 
-pub(crate) fn item(id: i64, source_file_id: i64, item: &Item) -> [Cell<'_>; 5] {
+pub(crate) fn item(id: i64, source_file_id: i64, item: &Item) -> [Cell<'_>; 6] {
     let drug = item.drug.as_ref();
     [
         Cell::BigInt(id),
@@ -174,6 +175,7 @@ pub(crate) fn item(id: i64, source_file_id: i64, item: &Item) -> [Cell<'_>; 5] {
         Cell::Text(Cow::Borrowed(&item.description)),
         Cell::big(drug.map(|drug| drug.unit.to_micros())),
         Cell::text(drug.map(|drug| drug.unit_type.as_str())),
+        Cell::Text(Cow::Owned(encode_codes(&item.codes))),
     ]
 }
 

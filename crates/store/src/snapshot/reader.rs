@@ -10,12 +10,12 @@ use priceline_domain::{
 };
 
 use super::Snapshot;
-use crate::StoreResult;
-use crate::codec::{decode, decode_amount, decode_micros, decode_opt};
+use crate::codec::{decode, decode_amount, decode_codes, decode_micros, decode_opt};
 use crate::connection::DbConnection;
 use crate::convert;
 use crate::rows::*;
 use crate::schema::*;
+use crate::{StoreError, StoreResult};
 
 /// Reads a whole snapshot back.
 pub fn load_snapshot(connection: &mut DbConnection, source_file_id: i64) -> StoreResult<Snapshot> {
@@ -181,9 +181,18 @@ fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult
                 }),
                 _ => None,
             };
+            // The codes are stored twice, on the item (for display) and as lookup rows: they agree.
+            let item_codes = decode_codes(&row.codes)?;
+            if codes.remove(&item_id).unwrap_or_default() != item_codes {
+                return Err(StoreError::Corrupt {
+                    what: "item codes",
+                    value: row.codes,
+                    reason: "the item's lookup rows (item_codes) hold other codes".to_owned(),
+                });
+            }
             Ok(Item {
                 description: row.description,
-                codes: codes.remove(&item_id).unwrap_or_default(),
+                codes: item_codes,
                 drug,
                 standard_charges: charges.remove(&item_id).unwrap_or_default(),
             })

@@ -75,6 +75,10 @@ pub(super) fn take_import_lock(connection: &Connection, now: NaiveDateTime) -> S
 /// The prepared single-row INSERT of every bulk table.
 pub(super) struct Inserts<'c> {
     statements: Vec<Statement<'c>>,
+    /// What each statement's parameters hold from its last row, where that is a number or NULL:
+    /// SQLite keeps bindings across executions, so an unchanged value is not bound again (a file's
+    /// id on every row, the many columns a payer rate leaves empty).
+    bound: Vec<Vec<Option<Bound>>>,
     /// Where [`Cell::Display`] values are formatted (SQLite copies bound text).
     scratch: String,
 }
@@ -94,15 +98,31 @@ impl<'c> Inserts<'c> {
                 ))
             })
             .collect::<Result<_, _>>()?;
+        let bound = BulkTable::ALL
+            .iter()
+            .map(|table| vec![None; table.columns().len()])
+            .collect();
         Ok(Self {
             statements,
+            bound,
             scratch: String::new(),
         })
     }
 
     pub(super) fn insert(&mut self, (table, cells): Row<'_, '_>) -> StoreResult<()> {
         let statement = &mut self.statements[table as usize];
-        for (index, cell) in cells.iter().enumerate() {
+        let bound = &mut self.bound[table as usize];
+        for ((index, cell), last) in cells.iter().enumerate().zip(bound.iter_mut()) {
+            let now = match cell {
+                Cell::Null => Some(Bound::Null),
+                Cell::Int(value) => Some(Bound::Integer(i64::from(*value))),
+                Cell::BigInt(value) => Some(Bound::Integer(*value)),
+                Cell::Text(_) | Cell::Display(_) => None,
+            };
+            if now.is_some() && now == *last {
+                continue;
+            }
+            *last = now;
             let value = match cell {
                 Cell::Null => ValueRef::Null,
                 Cell::Int(value) => ValueRef::Integer(i64::from(*value)),
@@ -120,6 +140,13 @@ impl<'c> Inserts<'c> {
         statement.raw_execute()?;
         Ok(())
     }
+}
+
+/// A parameter value that is cheap to compare with the next row's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    Null,
+    Integer(i64),
 }
 
 impl Bookkeeping for &Connection {
