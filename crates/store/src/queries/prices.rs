@@ -554,7 +554,10 @@ fn lines(rows: Vec<LineRow>) -> StoreResult<Vec<(PriceLine, LineIds)>> {
             };
             let rate_id = rate.as_ref().map_or(0, |row| row.id);
             let rate = rate
-                .map(|row| convert::rate(&row, payer.unwrap_or_default(), plan.unwrap_or_default()))
+                .map(|row| {
+                    let (payer, plan) = (payer.unwrap_or_default(), plan.unwrap_or_default());
+                    convert::rate(&row, payer, plan, &charge.source_location)
+                })
                 .transpose()?;
             let line = PriceLine {
                 facility_id,

@@ -13,6 +13,7 @@ use priceline_domain::{Amount, Item, Modifier, PayerRate, Percentage, StandardCh
 
 use super::{StoredFinding, StoredQuarantine};
 use crate::codec::{encode_codes, encode_list, encode_raw_values};
+use crate::convert::StoredRateLocation;
 
 /// One column value.
 pub(crate) enum Cell<'v> {
@@ -239,7 +240,13 @@ pub(crate) struct RateIds {
     pub payer_plan_id: i64,
 }
 
-pub(crate) fn rate(ids: RateIds, rate: &PayerRate) -> [Cell<'_>; 16] {
+/// A payer rate's row; `location` is its location as stored ([`StoredRateLocation`], made from the
+/// rate's and its charge's).
+pub(crate) fn rate<'v>(
+    ids: RateIds,
+    rate: &'v PayerRate,
+    location: &'v StoredRateLocation<'v>,
+) -> [Cell<'v>; 16] {
     [
         Cell::BigInt(ids.id),
         Cell::BigInt(ids.standard_charge_id),
@@ -257,7 +264,7 @@ pub(crate) fn rate(ids: RateIds, rate: &PayerRate) -> [Cell<'_>; 16] {
             .map_or(Cell::Null, |count| Cell::Display(count)),
         Cell::big(rate.estimated_amount.map(Amount::to_micros)),
         Cell::text(rate.payer_notes.as_deref()),
-        Cell::Display(&rate.source),
+        Cell::Display(location),
         Cell::owned(encode_raw_values(&rate.raw_values)),
     ]
 }

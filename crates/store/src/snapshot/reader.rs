@@ -140,6 +140,15 @@ fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult
             code: row.code,
         });
     }
+    let charge_rows: Vec<ChargeRow> = standard_charges::table
+        .filter(standard_charges::source_file_id.eq(source_file_id))
+        .order(standard_charges::id)
+        .select(ChargeRow::as_select())
+        .load(connection)?;
+    let charge_locations: HashMap<i64, &str> = charge_rows
+        .iter()
+        .map(|row| (row.id, row.source_location.as_str()))
+        .collect();
     let mut rates: HashMap<i64, Vec<PayerRate>> = HashMap::new();
     for (row, payer_name, plan_name) in payer_rates::table
         .inner_join(payer_plans::table)
@@ -152,21 +161,20 @@ fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult
         ))
         .load::<(RateRow, String, String)>(connection)?
     {
+        let charge_location = charge_locations
+            .get(&row.standard_charge_id)
+            .copied()
+            .unwrap_or_default();
         rates
             .entry(row.standard_charge_id)
             .or_default()
-            .push(convert::rate(&row, payer_name, plan_name)?);
+            .push(convert::rate(&row, payer_name, plan_name, charge_location)?);
     }
     let mut charges: HashMap<i64, Vec<StandardCharge>> = HashMap::new();
-    for row in standard_charges::table
-        .filter(standard_charges::source_file_id.eq(source_file_id))
-        .order(standard_charges::id)
-        .select(ChargeRow::as_select())
-        .load::<ChargeRow>(connection)?
-    {
+    for row in &charge_rows {
         let charge = StandardCharge {
             payer_rates: rates.remove(&row.id).unwrap_or_default(),
-            ..convert::charge(&row)?
+            ..convert::charge(row)?
         };
         charges.entry(row.item_id).or_default().push(charge);
     }

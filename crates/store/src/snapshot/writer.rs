@@ -13,6 +13,7 @@ use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile};
 
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
 use super::{ImportSession, Session, SnapshotIds, postgres, sqlite};
+use crate::convert::StoredRateLocation;
 use crate::{StoreError, StoreResult};
 
 /// What the reader counted that the writer cannot see: rows read, duplicates, findings.
@@ -233,7 +234,8 @@ impl<'s> SnapshotWriter<'s> {
                     payer_plan_id,
                 };
                 self.next_rate += 1;
-                self.write(BulkTable::PayerRates, &cells::rate(ids, rate))?;
+                let location = StoredRateLocation::new(&rate.source, &charge.source);
+                self.write(BulkTable::PayerRates, &cells::rate(ids, rate, &location))?;
                 self.written.payer_rates += 1;
             }
             self.written.standard_charges += 1;
