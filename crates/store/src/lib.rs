@@ -7,6 +7,7 @@ mod codec;
 mod connection;
 mod convert;
 mod error;
+mod location;
 mod pool;
 mod rows;
 mod schema;

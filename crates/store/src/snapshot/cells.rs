@@ -13,7 +13,7 @@ use priceline_domain::{Amount, Item, Modifier, PayerRate, Percentage, StandardCh
 
 use super::{StoredFinding, StoredQuarantine};
 use crate::codec::{encode_codes, encode_list, encode_raw_values};
-use crate::convert::StoredRateLocation;
+use crate::location::StoredRateLocation;
 
 /// One column value.
 pub(crate) enum Cell<'v> {

@@ -74,65 +74,73 @@ pub(super) fn take_import_lock(connection: &Connection, now: NaiveDateTime) -> S
 
 /// The prepared single-row INSERT of every bulk table.
 pub(super) struct Inserts<'c> {
-    statements: Vec<Statement<'c>>,
-    /// What each statement's parameters hold from its last row, where that is a number or NULL:
-    /// SQLite keeps bindings across executions, so an unchanged value is not bound again (a file's
-    /// id on every row, the many columns a payer rate leaves empty).
-    bound: Vec<Vec<Option<Bound>>>,
+    tables: Vec<TableInsert<'c>>,
     /// Where [`Cell::Display`] values are formatted (SQLite copies bound text).
     scratch: String,
 }
 
+struct TableInsert<'c> {
+    statement: Statement<'c>,
+    /// What each parameter holds from the last row, where that is a number or NULL: SQLite keeps
+    /// bindings across executions, so an unchanged value is not bound again (a file's id on every
+    /// row, the many columns a payer rate leaves empty).
+    bound: Vec<Option<Bound>>,
+}
+
 impl<'c> Inserts<'c> {
     pub(super) fn prepare(connection: &'c Connection) -> StoreResult<Self> {
-        let statements = BulkTable::ALL
+        let tables = BulkTable::ALL
             .iter()
             .map(|table| {
                 let columns = table.columns();
                 let values: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
-                connection.prepare(&format!(
+                let statement = connection.prepare(&format!(
                     "INSERT INTO {} ({}) VALUES ({})",
                     table.name(),
                     columns.join(", "),
                     values.join(", ")
-                ))
+                ))?;
+                Ok(TableInsert {
+                    statement,
+                    bound: vec![None; columns.len()],
+                })
             })
-            .collect::<Result<_, _>>()?;
-        let bound = BulkTable::ALL
-            .iter()
-            .map(|table| vec![None; table.columns().len()])
-            .collect();
+            .collect::<StoreResult<_>>()?;
         Ok(Self {
-            statements,
-            bound,
+            tables,
             scratch: String::new(),
         })
     }
 
     pub(super) fn insert(&mut self, (table, cells): Row<'_, '_>) -> StoreResult<()> {
-        let statement = &mut self.statements[table as usize];
-        let bound = &mut self.bound[table as usize];
+        let TableInsert { statement, bound } = &mut self.tables[table as usize];
         for ((index, cell), last) in cells.iter().enumerate().zip(bound.iter_mut()) {
-            let now = match cell {
-                Cell::Null => Some(Bound::Null),
-                Cell::Int(value) => Some(Bound::Integer(i64::from(*value))),
-                Cell::BigInt(value) => Some(Bound::Integer(*value)),
-                Cell::Text(_) | Cell::Display(_) => None,
-            };
-            if now.is_some() && now == *last {
-                continue;
-            }
-            *last = now;
             let value = match cell {
-                Cell::Null => ValueRef::Null,
-                Cell::Int(value) => ValueRef::Integer(i64::from(*value)),
-                Cell::BigInt(value) => ValueRef::Integer(*value),
-                Cell::Text(text) => ValueRef::Text(text.as_bytes()),
+                Cell::Text(text) => {
+                    *last = None;
+                    ValueRef::Text(text.as_bytes())
+                }
                 Cell::Display(value) => {
+                    *last = None;
                     self.scratch.clear();
                     // Writing into a String cannot fail.
                     let _ = write!(self.scratch, "{value}");
                     ValueRef::Text(self.scratch.as_bytes())
+                }
+                Cell::Null | Cell::Int(_) | Cell::BigInt(_) => {
+                    let now = match cell {
+                        Cell::Int(value) => Bound::Integer(i64::from(*value)),
+                        Cell::BigInt(value) => Bound::Integer(*value),
+                        _ => Bound::Null,
+                    };
+                    if *last == Some(now) {
+                        continue;
+                    }
+                    *last = Some(now);
+                    match now {
+                        Bound::Null => ValueRef::Null,
+                        Bound::Integer(value) => ValueRef::Integer(value),
+                    }
                 }
             };
             statement.raw_bind_parameter(index + 1, ToSqlOutput::Borrowed(value))?;

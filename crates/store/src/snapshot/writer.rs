@@ -13,7 +13,7 @@ use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile};
 
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
 use super::{ImportSession, Session, SnapshotIds, postgres, sqlite};
-use crate::convert::StoredRateLocation;
+use crate::location::StoredRateLocation;
 use crate::{StoreError, StoreResult};
 
 /// What the reader counted that the writer cannot see: rows read, duplicates, findings.
