@@ -187,13 +187,17 @@ fn api_key(name: &str) -> anyhow::Result<()> {
 
 fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
     let files = expand_paths(&args.paths).context("cannot list the files to import")?;
-    let pool = open_database(&settings.database_url, 1, false)?;
+    // PostgreSQL stores the payer rates over a second connection, on a second server process.
+    let postgres = settings.database_url.backend() == Backend::Postgres;
+    let pool = open_database(&settings.database_url, 1 + u32::from(postgres), false)?;
     let mut connection = pool.get()?;
+    let mut rates = if postgres { Some(pool.get()?) } else { None };
     let progress = progress::TerminalProgress::new();
     let options = args.read_options();
     let mut reports = Vec::new();
     for file in &files {
-        for report in import_path(&mut connection, file, &options, &progress) {
+        let rates = rates.as_deref_mut();
+        for report in import_path(&mut connection, rates, file, &options, &progress) {
             say!("{}", report.line());
             reports.push(report);
         }

@@ -65,9 +65,12 @@ impl From<QueryError> for Failure {
     }
 }
 
-/// Imports every document of a file (one, or one per ZIP member).
+/// Imports every document of a file (one, or one per ZIP member). `rates`, a second connection to
+/// the same PostgreSQL database, lets a second server process store the payer rates beside the rest
+/// (see `priceline_store::snapshot::import`).
 pub fn import_path(
     connection: &mut DbConnection,
+    mut rates: Option<&mut DbConnection>,
     path: &Path,
     options: &ReadOptions,
     progress: &dyn Progress,
@@ -75,7 +78,15 @@ pub fn import_path(
     match priceline_ingest::open(path) {
         Ok(documents) => documents
             .iter()
-            .map(|document| import_document(connection, document, options, progress))
+            .map(|document| {
+                import_document(
+                    connection,
+                    rates.as_deref_mut(),
+                    document,
+                    options,
+                    progress,
+                )
+            })
             .collect(),
         Err(error) => {
             let mut report = DocumentReport::new(&path.display().to_string());
@@ -89,6 +100,7 @@ pub fn import_path(
 /// Imports one document, unless the same bytes are already stored.
 pub fn import_document(
     connection: &mut DbConnection,
+    mut rates: Option<&mut DbConnection>,
     document: &Document,
     options: &ReadOptions,
     progress: &dyn Progress,
@@ -126,7 +138,12 @@ pub fn import_document(
         // one that pass cannot serve (root fields after the data) it is read again in two.
         let outcome = options.one_pass_then_two(
             |failure| matches!(failure, Failure::Read(IngestError::ReadAgain)),
-            |options| import_sniffed(connection, counted, &sniffed, options, &mut hash, &advance),
+            |options| {
+                let rates = rates.as_deref_mut();
+                import_sniffed(
+                    connection, rates, counted, &sniffed, options, &mut hash, &advance,
+                )
+            },
         );
         (outcome, hash.get(true))
     });
@@ -157,6 +174,7 @@ pub fn import_document(
 /// stores the hash (or stops at unchanged bytes) when it arrives.
 fn import_sniffed(
     connection: &mut DbConnection,
+    rates: Option<&mut DbConnection>,
     document: &Document,
     sniffed: &Sniffed,
     options: &ReadOptions,
@@ -191,7 +209,7 @@ fn import_sniffed(
             }
             result
         });
-        snapshot::import(connection, move |session| {
+        snapshot::import(connection, rates, move |session| {
             write(session, document.name(), receiver, reader, hash, advance)
         })
     })

@@ -4,19 +4,21 @@ use priceline_api::importer::Status;
 use priceline_store::snapshot::load_snapshot;
 use priceline_synth::{Format, Spec};
 
-use super::{import, price_facts};
+use super::{import, import_with_rates, price_facts};
 use crate::on_both_backends;
 
 on_both_backends! {
     fn tall_wide_and_json_store_the_same_prices(db: TestDb) {
         let files = tempfile::tempdir().unwrap();
         let mut connection = db.migrated();
+        // As the CLI imports: on PostgreSQL, the rates over a second connection.
+        let mut rates = db.connect();
         let spec = Spec { seed: 11, hospital: 3, rows: 2_000 };
         let mut facts = Vec::new();
         for format in Format::ALL {
             let path = files.path().join(format!("{}.{}", format.name(), format.extension()));
             let stats = priceline_synth::write(&spec, *format, &mut std::fs::File::create(&path).unwrap()).unwrap();
-            let report = import(&mut connection, path.to_str().unwrap()).remove(0);
+            let report = import_with_rates(&mut connection, Some(&mut rates), path.to_str().unwrap()).remove(0);
             assert_eq!(report.status, Status::Imported, "{format:?}: {:?}", report.reason);
             assert_eq!((report.errors, report.summary.quarantined_records), (0, 0), "{format:?}: {:?}", report.findings);
             assert_eq!(report.summary.payer_rates, stats.payer_rates, "{format:?}");

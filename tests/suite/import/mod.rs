@@ -29,8 +29,18 @@ pub fn priceline_binary() -> std::path::PathBuf {
 
 /// Imports one file (all its documents) with default options.
 pub fn import(connection: &mut DbConnection, path: &str) -> Vec<DocumentReport> {
+    import_with_rates(connection, None, path)
+}
+
+/// Imports one file as the CLI does on PostgreSQL: payer rates over a second connection.
+pub fn import_with_rates(
+    connection: &mut DbConnection,
+    rates: Option<&mut DbConnection>,
+    path: &str,
+) -> Vec<DocumentReport> {
     import_path(
         connection,
+        rates,
         std::path::Path::new(path),
         &ReadOptions::default(),
         &Quiet,

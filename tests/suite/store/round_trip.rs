@@ -1,4 +1,5 @@
 use chrono::NaiveDate;
+use priceline_store::DbConnection;
 use priceline_store::snapshot::{self, Begin, SnapshotWriter};
 
 use crate::on_both_backends;
@@ -93,10 +94,13 @@ on_both_backends! {
         )
         .unwrap();
         let before = snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap();
+        let rates_before = all_rate_ids(&mut connection);
 
         // A failure after the header and every item were written (here the writer's caller gives up,
-        // as the importer does on a read error): all of it rolls back.
-        let result = snapshot::import(&mut connection, |session| -> priceline_store::StoreResult<()> {
+        // as the importer does on a read error): all of it rolls back, on both of the PostgreSQL
+        // connections the rates were shared between.
+        let mut rates = db.connect();
+        let result = snapshot::import(&mut connection, Some(&mut rates), |session| -> priceline_store::StoreResult<()> {
             let file = fixtures::source_file(7, date(2026, 9, 1));
             let Begin::Writer(mut writer) = SnapshotWriter::begin(session, "key", &facility, &file)? else {
                 panic!("these bytes were never imported");
@@ -110,6 +114,59 @@ on_both_backends! {
         assert_eq!(snapshot::find_by_sha256(&mut connection, &fixtures::source_file(7, date(2026, 9, 1)).sha256).unwrap(), None);
         assert_eq!(snapshot::current_source_file_id(&mut connection, first.facility_id).unwrap(), Some(first.source_file_id));
         assert_eq!(snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap(), before);
+        assert_eq!(all_rate_ids(&mut connection), rates_before);
+        // The second connection is out of its transaction: what it reads is what is committed.
+        assert_eq!(all_rate_ids(&mut rates), rates_before);
+    }
+}
+
+/// Every stored payer rate's id, in order.
+fn all_rate_ids(connection: &mut DbConnection) -> Vec<i64> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Rate {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let rates: Vec<Rate> = diesel::sql_query("SELECT id FROM payer_rates ORDER BY id")
+        .load(connection)
+        .unwrap();
+    rates.into_iter().map(|rate| rate.id).collect()
+}
+
+on_both_backends! {
+    fn rates_a_failed_commit_left_unreachable_are_deleted_by_the_next_import(db: TestDb) {
+        use diesel::RunQueryDsl;
+        let mut connection = db.migrated();
+        let facility = fixtures::facility();
+        let items = fixtures::items();
+        let first = snapshot::write_snapshot(
+            &mut connection, "key", &facility, &fixtures::source_file(6, date(2026, 1, 1)), &items, &[],
+        )
+        .unwrap();
+        let before = snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap();
+        let committed = all_rate_ids(&mut connection);
+        let last = *committed.last().unwrap();
+        // What an import leaves when its rates' transaction commits and its main one does not: rates
+        // above every charge's range, of a source file that was never stored.
+        diesel::sql_query(format!(
+            "INSERT INTO payer_rates (id, standard_charge_id, source_file_id, payer_plan_id, source_location) \
+             VALUES ({}, 999, 999, 1, 'R1'), ({}, 999, 999, 1, 'R2')",
+            last + 1,
+            last + 2
+        ))
+        .execute(&mut connection)
+        .unwrap();
+
+        let second = snapshot::write_snapshot(
+            &mut connection, "key", &facility, &fixtures::source_file(7, date(2026, 2, 1)), &items, &[],
+        )
+        .unwrap();
+        let ids = all_rate_ids(&mut connection);
+        assert!(!ids.contains(&(last + 1)) && !ids.contains(&(last + 2)), "{ids:?}");
+        assert_eq!(ids.len(), 2 * committed.len());
+        assert_eq!(snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap(), before);
+        assert_eq!(snapshot::load_snapshot(&mut connection, second.source_file_id).unwrap().items, items);
     }
 }
 
@@ -159,6 +216,49 @@ fn a_copy_round_the_server_refuses_fails_the_import_and_stores_nothing() {
         snapshot::source_file_ids(&mut connection).unwrap(),
         Vec::<i64>::new()
     );
+}
+
+/// The same over two connections, the refused round being one of payer rates on the second: the
+/// import fails with the server's reason and neither connection keeps anything.
+#[test]
+#[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
+fn a_rates_round_the_server_refuses_fails_the_import_and_stores_nothing() {
+    let db = crate::support::db::TestDb::postgres();
+    let mut connection = db.migrated();
+    let mut rates = db.connect();
+    let facility = fixtures::facility();
+    let mut items = fixtures::items();
+    let charge = items
+        .iter_mut()
+        .flat_map(|item| &mut item.standard_charges)
+        .find(|charge| !charge.payer_rates.is_empty())
+        .unwrap();
+    charge.payer_rates[0].payer_notes = Some("an unstorable \0 byte".into());
+    let items: Vec<_> = items.iter().cycle().take(200_000).cloned().collect();
+    let file = fixtures::source_file(10, date(2026, 1, 1));
+    let error = snapshot::import(
+        &mut connection,
+        Some(&mut rates),
+        |session| -> priceline_store::StoreResult<_> {
+            let Begin::Writer(mut writer) =
+                SnapshotWriter::begin(session, "key", &facility, &file)?
+            else {
+                panic!("these bytes were never imported");
+            };
+            for item in &items {
+                writer.push_item(item)?;
+            }
+            writer.finish(&snapshot::FileReport::default())
+        },
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("0x00"), "{error}");
+    assert_eq!(
+        snapshot::source_file_ids(&mut connection).unwrap(),
+        Vec::<i64>::new()
+    );
+    assert_eq!(all_rate_ids(&mut connection), Vec::<i64>::new());
+    assert_eq!(all_rate_ids(&mut rates), Vec::<i64>::new());
 }
 
 #[derive(diesel::QueryableByName)]

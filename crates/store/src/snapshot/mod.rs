@@ -44,15 +44,23 @@ pub struct ImportSession<'s>(Session<'s>);
 enum Session<'s> {
     /// The import's own SQLite connection (see `sqlite.rs` for why it is not Diesel's).
     Sqlite(&'s rusqlite::Connection),
-    /// The import's PostgreSQL connection, on a thread of its own (see `postgres.rs`).
+    /// The import's PostgreSQL connections, on threads of their own (see `postgres.rs`).
     Postgres(postgres::Session<'s>),
 }
 
 /// Runs `write` inside one transaction that holds the import lock, so a failure anywhere (an error, a
 /// killed process, a lost connection) leaves every earlier snapshot exactly as it was. The caller's
 /// error type carries its own failures (a reader's, say) through the rollback.
+///
+/// `rates`, a second connection to the same PostgreSQL database, lets a second server process store
+/// the payer rates (see `postgres::Session`); SQLite has one writer and ignores it. Its transaction
+/// commits just before the main one, once everything else is written, so the rates are reachable
+/// only when the main one has committed too: until then no charge's range names them. Should the main
+/// commit itself fail after the rates' did, the rates are left above every committed charge's range,
+/// unreachable, and the next import deletes them before writing (`writer::start`).
 pub fn import<T, E>(
     connection: &mut DbConnection,
+    rates: Option<&mut DbConnection>,
     write: impl FnOnce(ImportSession<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
@@ -83,21 +91,42 @@ where
         }
         DbConnection::Postgres(connection) => connection.transaction(|connection| {
             postgres::take_import_lock(connection, chrono::Utc::now().naive_utc())?;
-            std::thread::scope(|scope| {
-                let (session, worker) = postgres::Session::start(scope, connection);
-                let result = write(ImportSession(Session::Postgres(session)));
-                // The session is gone with `write`, so the thread has run out of work.
-                match worker.join() {
-                    Ok(None) => result,
-                    Ok(Some(failure)) => result.and(Err(failure.into())),
-                    Err(_) => result.and(Err(StoreError::Unavailable(
-                        "the import's database thread panicked".into(),
-                    )
-                    .into())),
+            match rates {
+                Some(DbConnection::Postgres(rates)) => {
+                    rates.transaction(|rates| write_postgres(connection, Some(rates), write))
                 }
-            })
+                _ => write_postgres(connection, None, write),
+            }
         }),
     }
+}
+
+/// Runs `write` with the PostgreSQL connections driven by threads of their own.
+fn write_postgres<T, E>(
+    connection: &mut diesel::PgConnection,
+    rates: Option<&mut diesel::PgConnection>,
+    write: impl FnOnce(ImportSession<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    std::thread::scope(|scope| {
+        let (session, workers) = postgres::Session::start(scope, connection, rates);
+        let mut result = write(ImportSession(Session::Postgres(session)));
+        // The session is gone with `write`, so the threads have run out of work.
+        for worker in workers {
+            let failure = match worker.join() {
+                Ok(failure) => failure,
+                Err(_) => Some(StoreError::Unavailable(
+                    "the import's database thread panicked".into(),
+                )),
+            };
+            if let Some(failure) = failure {
+                result = result.and(Err(failure.into()));
+            }
+        }
+        result
+    })
 }
 
 /// Writes a whole snapshot held in memory in one transaction (the ids of the stored one when these
@@ -110,7 +139,7 @@ pub fn write_snapshot(
     items: &[Item],
     modifiers: &[Modifier],
 ) -> StoreResult<SnapshotIds> {
-    import(connection, |session| -> StoreResult<SnapshotIds> {
+    import(connection, None, |session| -> StoreResult<SnapshotIds> {
         let mut writer = match SnapshotWriter::begin(session, facility_key, facility, file)? {
             Begin::Writer(writer) => writer,
             Begin::AlreadyImported(ids) => return Ok(ids),

@@ -22,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use super::SnapshotIds;
 use super::cells::{BulkTable, Cell, Row, position};
-use super::writer::{Bookkeeping, SnapshotCounts};
+use super::writer::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts};
 use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.
@@ -296,6 +296,12 @@ impl Bookkeeping for &Connection {
             [],
             |row| row.get(0),
         )?)
+    }
+
+    fn delete_unreachable_rates(&mut self) -> StoreResult<()> {
+        let connection: &Connection = self;
+        connection.execute(DELETE_UNREACHABLE_RATES, [])?;
+        Ok(())
     }
 
     fn payer_plan_id(&mut self, payer: &str, plan: &str) -> StoreResult<i64> {

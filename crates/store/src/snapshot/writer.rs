@@ -339,6 +339,7 @@ impl<'s> SnapshotWriter<'s> {
             }
             Output::Postgres(buffers, session) => {
                 buffers.send(session)?;
+                session.settle()?;
                 let facility = self.facility.clone();
                 session.call(move |connection| {
                     conclude(connection, ids, &counts, &plan_rates, &facility, date)
@@ -368,6 +369,8 @@ pub(super) trait Bookkeeping {
     ) -> StoreResult<i64>;
     /// The highest id of an id-keyed bulk table (0 when empty).
     fn max_id(&mut self, table: BulkTable) -> StoreResult<i64>;
+    /// Runs [`DELETE_UNREACHABLE_RATES`].
+    fn delete_unreachable_rates(&mut self) -> StoreResult<()>;
     /// The id of a payer and plan (`''` for no plan), stored on first sight.
     fn payer_plan_id(&mut self, payer: &str, plan: &str) -> StoreResult<i64>;
     /// Records the file's counts and its payer plans' rate counts.
@@ -410,6 +413,9 @@ fn start(
     for (slot, table) in next.iter_mut().zip(ID_TABLES) {
         *slot = db.max_id(table)? + 1;
     }
+    // After the ids: this import's rates then go above the deleted ones, so a second connection
+    // copying them never waits on a row this uncommitted transaction deletes.
+    db.delete_unreachable_rates()?;
     let ids = SnapshotIds {
         facility_id,
         source_file_id,
@@ -444,6 +450,13 @@ fn conclude(
     }
     Ok(())
 }
+
+/// Payer rates above the range of the last committed charge: left by an import whose rates'
+/// transaction committed and whose main one did not (see `snapshot::import`). Charges and their
+/// rates get ids in the same increasing order, so every reachable rate is at or below that range's
+/// end, including when the last charge has no rates (its range ends where the rates before it do).
+pub(super) const DELETE_UNREACHABLE_RATES: &str = "DELETE FROM payer_rates WHERE id > COALESCE(\
+     (SELECT last_rate_id FROM standard_charges ORDER BY id DESC LIMIT 1), 0)";
 
 /// The tables whose ids the writer allocates, in the order of its `next_*` counters.
 const ID_TABLES: [BulkTable; 4] = [
