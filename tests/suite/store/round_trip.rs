@@ -1,8 +1,9 @@
 use chrono::NaiveDate;
 use priceline_store::DbConnection;
-use priceline_store::snapshot::{self, Begin, SnapshotWriter};
+use priceline_store::snapshot::{self, Begin, Snapshot, SnapshotIds, SnapshotWriter};
 
 use crate::on_both_backends;
+use crate::support::db::TestDb;
 use crate::support::fixtures;
 
 fn date(year: i32, month: u32, day: u32) -> NaiveDate {
@@ -86,14 +87,8 @@ on_both_backends! {
 
 on_both_backends! {
     fn a_failed_write_leaves_earlier_snapshots_untouched(db: TestDb) {
-        let mut connection = db.migrated();
-        let facility = fixtures::facility();
-        let items = fixtures::items();
-        let first = snapshot::write_snapshot(
-            &mut connection, "key", &facility, &fixtures::source_file(6, date(2026, 1, 1)), &items, &[],
-        )
-        .unwrap();
-        let before = snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap();
+        let (mut connection, first, before) = one_snapshot(&db);
+        let (facility, items) = (fixtures::facility(), fixtures::items());
         let rates_before = all_rate_ids(&mut connection);
 
         // A failure after the header and every item were written (here the writer's caller gives up,
@@ -120,6 +115,24 @@ on_both_backends! {
     }
 }
 
+/// A database holding the fixtures' items as file 6 of facility `key`: its ids, and the snapshot read
+/// back.
+fn one_snapshot(db: &TestDb) -> (DbConnection, SnapshotIds, Snapshot) {
+    let mut connection = db.migrated();
+    let file = fixtures::source_file(6, date(2026, 1, 1));
+    let ids = snapshot::write_snapshot(
+        &mut connection,
+        "key",
+        &fixtures::facility(),
+        &file,
+        &fixtures::items(),
+        &[],
+    )
+    .unwrap();
+    let stored = snapshot::load_snapshot(&mut connection, ids.source_file_id).unwrap();
+    (connection, ids, stored)
+}
+
 /// Every stored payer rate's id, in order.
 fn all_rate_ids(connection: &mut DbConnection) -> Vec<i64> {
     use diesel::RunQueryDsl;
@@ -137,14 +150,8 @@ fn all_rate_ids(connection: &mut DbConnection) -> Vec<i64> {
 on_both_backends! {
     fn rates_a_failed_commit_left_unreachable_are_deleted_by_the_next_import(db: TestDb) {
         use diesel::RunQueryDsl;
-        let mut connection = db.migrated();
-        let facility = fixtures::facility();
-        let items = fixtures::items();
-        let first = snapshot::write_snapshot(
-            &mut connection, "key", &facility, &fixtures::source_file(6, date(2026, 1, 1)), &items, &[],
-        )
-        .unwrap();
-        let before = snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap();
+        let (mut connection, first, before) = one_snapshot(&db);
+        let (facility, items) = (fixtures::facility(), fixtures::items());
         let committed = all_rate_ids(&mut connection);
         let last = *committed.last().unwrap();
         // What an import leaves when its rates' transaction commits and its main one does not: rates
