@@ -31,12 +31,20 @@ impl Progress for TerminalProgress {
         if !std::io::stderr().is_terminal() {
             return;
         }
-        let bar = ProgressBar::new(bytes);
-        bar.set_style(
-            ProgressStyle::with_template(
+        // A gzip file's size is known only once it is read: bytes so far, no bar or ETA.
+        let (bar, template) = if bytes == 0 {
+            (
+                ProgressBar::no_length(),
+                "{prefix} [{elapsed_precise}] {spinner} {bytes} {msg}",
+            )
+        } else {
+            (
+                ProgressBar::new(bytes),
                 "{prefix} [{elapsed_precise}] [{wide_bar}] {bytes}/{total_bytes} {msg} ETA {eta}",
             )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        };
+        bar.set_style(
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_prefix(file.to_owned());
         bar.enable_steady_tick(Duration::from_millis(120));

@@ -38,7 +38,9 @@ pub use read::{JsonPasses, ReadOptions, ReadReport, read, read_sniffed};
 pub use record::{
     FileHeader, ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record,
 };
-pub use sniff::{Sniffed, SniffedText, Syntax, beside_sha256, sha256, sniff, sniff_text};
+pub use sniff::{
+    Scan, Sniffed, SniffedText, Syntax, beside_sha256, scan, sha256, sniff, sniff_start, sniff_text,
+};
 pub use source::{Document, from_bytes, open};
 pub use summary::{FindingLog, ReadSummary};
 pub use validate::{ValidationReport, validate, validate_path};

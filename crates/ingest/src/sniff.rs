@@ -7,6 +7,7 @@
 //! then given `Sha256::PENDING` and the real hash is filled in afterwards
 //! (`ReadReport::with_sha256`, or the import's writer).
 
+use std::io::Read;
 use std::thread;
 
 use priceline_domain::Sha256;
@@ -97,9 +98,7 @@ pub fn beside_sha256<T: Send>(
 pub fn sniff_text(document: &Document) -> Result<SniffedText, IngestError> {
     document.with_reader(|reader| {
         let mut head = Vec::with_capacity(HEAD);
-        let mut utf8 = Utf8Check::default();
-        let mut bytes = 0u64;
-        let mut nul_bytes = 0u64;
+        let mut tally = TextTally::default();
         let mut buffer = vec![0u8; CHUNK];
         loop {
             let read = reader.read(&mut buffer)?;
@@ -107,28 +106,115 @@ pub fn sniff_text(document: &Document) -> Result<SniffedText, IngestError> {
                 break;
             }
             let chunk = &buffer[..read];
-            utf8.feed(chunk);
-            // `contains` is a vectorised search; counting byte by byte is several times slower
-            // and only needed in the rare file that has a NUL at all.
-            if chunk.contains(&0) {
-                nul_bytes += chunk.iter().filter(|&&byte| byte == 0).count() as u64;
-            }
+            tally.feed(chunk);
             let wanted = (HEAD - head.len()).min(read);
             head.extend_from_slice(&chunk[..wanted]);
-            bytes += read as u64;
         }
-        let encoding = if utf8.valid() {
+        Ok(SniffedText {
+            bytes: tally.bytes,
+            encoding: tally.encoding(),
+            syntax: syntax(&head)?,
+            nul_bytes: tally.nul_bytes,
+        })
+    })
+}
+
+/// The syntax from the document's first 4 KiB alone, its text assumed to be what most files' is:
+/// valid UTF-8 without NULs. `bytes` is the document's size where known without reading it (0 for
+/// gzip). An import reads on this at once instead of after a whole pass, and [`scan`], run beside
+/// it, tells whether the assumption held ([`SniffedText::agrees_with`]).
+pub fn sniff_start(document: &Document) -> Result<SniffedText, IngestError> {
+    let head = document.with_reader(|reader| {
+        let mut head = Vec::with_capacity(HEAD);
+        reader.take(HEAD as u64).read_to_end(&mut head)?;
+        Ok(head)
+    })?;
+    Ok(SniffedText {
+        bytes: document.size_hint().unwrap_or(0),
+        encoding: TextEncoding::Utf8,
+        syntax: syntax(&head)?,
+        nul_bytes: 0,
+    })
+}
+
+/// What the text checks find over a whole document, and its SHA-256, in one pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scan {
+    pub sha256: Sha256,
+    pub bytes: u64,
+    pub encoding: TextEncoding,
+    pub nul_bytes: u64,
+}
+
+/// The document's [`Scan`].
+pub fn scan(document: &Document) -> Result<Scan, IngestError> {
+    document.with_reader(|reader| {
+        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut tally = TextTally::default();
+        let mut buffer = vec![0u8; CHUNK];
+        loop {
+            let read = reader.read(&mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            context.update(&buffer[..read]);
+            tally.feed(&buffer[..read]);
+        }
+        let mut digest = [0u8; 32];
+        digest.copy_from_slice(context.finish().as_ref());
+        Ok(Scan {
+            sha256: Sha256(digest),
+            bytes: tally.bytes,
+            encoding: tally.encoding(),
+            nul_bytes: tally.nul_bytes,
+        })
+    })
+}
+
+impl SniffedText {
+    /// Whether a read made on `self` read the text as `scan` found it: the same decoding and the
+    /// same NULs removed (and reported).
+    pub fn agrees_with(&self, scan: &Scan) -> bool {
+        self.encoding == scan.encoding && self.nul_bytes == scan.nul_bytes
+    }
+
+    /// `self` with the text facts `scan` found.
+    pub fn scanned(self, scan: &Scan) -> Self {
+        Self {
+            bytes: scan.bytes,
+            encoding: scan.encoding,
+            nul_bytes: scan.nul_bytes,
+            ..self
+        }
+    }
+}
+
+/// Byte count, UTF-8 validity and NULs, chunk by chunk.
+#[derive(Default)]
+struct TextTally {
+    utf8: Utf8Check,
+    bytes: u64,
+    nul_bytes: u64,
+}
+
+impl TextTally {
+    fn feed(&mut self, chunk: &[u8]) {
+        self.utf8.feed(chunk);
+        // `contains` is a vectorised search; counting byte by byte is several times slower and
+        // only needed in the rare file that has a NUL at all.
+        if chunk.contains(&0) {
+            self.nul_bytes += chunk.iter().filter(|&&byte| byte == 0).count() as u64;
+        }
+        self.bytes += chunk.len() as u64;
+    }
+
+    fn encoding(&self) -> TextEncoding {
+        if self.utf8.valid() {
             TextEncoding::Utf8
         } else {
             TextEncoding::Windows1252
-        };
-        Ok(SniffedText {
-            bytes,
-            encoding,
-            syntax: syntax(&head)?,
-            nul_bytes,
-        })
-    })
+        }
+    }
 }
 
 /// SHA-256 of the document's bytes.
@@ -283,5 +369,38 @@ mod tests {
             sniff_bytes(b"a\0b"),
             Err(IngestError::NotAPriceFile(_))
         ));
+    }
+
+    #[test]
+    fn the_scan_finds_what_the_whole_sniff_does_and_the_start_assumes_clean_utf8() {
+        let mut long = b"a,b\n".repeat(3_000);
+        let cases: [&[u8]; 4] = [
+            b"a,caf\xC3\xA9\n",
+            b"a,caf\xE9\n",
+            b"\xEF\xBB\xBFa,b\n",
+            &long,
+        ];
+        for bytes in cases {
+            let document = &from_bytes("x", bytes.to_vec()).unwrap()[0];
+            let whole = sniff(document).unwrap();
+            let scan = scan(document).unwrap();
+            assert_eq!(
+                (scan.sha256, scan.bytes, scan.encoding, scan.nul_bytes),
+                (whole.sha256, whole.bytes, whole.encoding, whole.nul_bytes)
+            );
+            let start = sniff_start(document).unwrap();
+            assert_eq!((start.syntax, start.bytes), (whole.syntax, whole.bytes));
+            assert_eq!(
+                start.agrees_with(&scan),
+                whole.encoding == TextEncoding::Utf8
+            );
+            assert!(start.scanned(&scan).agrees_with(&scan));
+        }
+        // A NUL past the first 4 KiB: not in the start, found by the scan.
+        long.extend_from_slice(b"a\0b\n");
+        let document = &from_bytes("x", long).unwrap()[0];
+        let scan = scan(document).unwrap();
+        assert_eq!(scan.nul_bytes, 1);
+        assert!(!sniff_start(document).unwrap().agrees_with(&scan));
     }
 }

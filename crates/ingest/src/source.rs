@@ -137,6 +137,23 @@ impl Document {
         }
     }
 
+    /// The document's (decompressed) size where it is known without reading it: a plain file's, a
+    /// ZIP member's from the archive's directory; `None` for gzip.
+    pub fn size_hint(&self) -> Option<u64> {
+        match self.container {
+            Container::Plain => match &self.origin {
+                Origin::Path(path) => std::fs::metadata(path).ok().map(|meta| meta.len()),
+                Origin::Memory(bytes) => Some(bytes.len() as u64),
+            },
+            Container::Gzip => None,
+            Container::ZipMember(index) => {
+                let mut archive = ZipArchive::new(self.origin.raw().ok()?).ok()?;
+                let member = archive.by_index(index).ok()?;
+                Some(member.size())
+            }
+        }
+    }
+
     /// Counts into `counter` the (decompressed) bytes each pass over the document has delivered,
     /// reset at the start of every pass; compare with `Sniffed::bytes` for a progress fraction.
     pub fn with_progress(mut self, counter: Arc<AtomicU64>) -> Self {

@@ -103,3 +103,38 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    fn a_windows_1252_file_is_read_again_as_such_and_stored_the_same(db: TestDb) {
+        // Imports start reading on the assumption of UTF-8, checked beside them; a Windows-1252 byte
+        // far past the first 4 KiB makes the file read again as Windows-1252, on both connections.
+        let files = tempfile::tempdir().unwrap();
+        let mut connection = db.migrated();
+        let mut rates = db.connect();
+        let spec = Spec { seed: 9, hospital: 4, rows: 3_000 };
+        let mut utf8 = Vec::new();
+        priceline_synth::write(&spec, Format::Tall, &mut utf8).unwrap();
+        let text = String::from_utf8(utf8).unwrap();
+        // The description of a data row in the middle of the file (its first cell, maybe quoted).
+        let line = text.len() / 2 + text[text.len() / 2..].find('\n').unwrap() + 1;
+        let description_at = line + usize::from(text[line..].starts_with('"'));
+        let utf8 = format!("{}Café {}", &text[..description_at], &text[description_at..]);
+        let mut latin = utf8.clone().into_bytes();
+        let accent = description_at + "Caf".len();
+        latin.splice(accent..accent + "é".len(), [0xE9]);
+        let mut stored = Vec::new();
+        for (name, bytes) in [("utf8.csv", utf8.as_bytes()), ("latin.csv", &latin[..])] {
+            let path = files.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let report = import_with_rates(&mut connection, Some(&mut rates), path.to_str().unwrap()).remove(0);
+            assert_eq!(report.status, Status::Imported, "{name}: {:?}", report.reason);
+            let fallback = report.findings.iter().any(|finding| finding.rule == "not-utf8");
+            assert_eq!(fallback, name == "latin.csv", "{name}: {:?}", report.findings);
+            assert_eq!(report.bytes, bytes.len() as u64, "{name}");
+            let snapshot = load_snapshot(&mut connection, report.source_file_id.unwrap()).unwrap();
+            assert!(snapshot.items.iter().any(|item| item.description.starts_with("Café ")), "{name}");
+            stored.push(price_facts(&snapshot.items));
+        }
+        assert_eq!(stored[0], stored[1]);
+    }
+}
