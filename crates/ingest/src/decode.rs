@@ -59,8 +59,9 @@ impl<R: Read> Decoded<R> {
 impl<R: Read> Decoded<R> {
     /// UTF-8 text as it is, less a leading byte-order mark: what `UTF_8.new_decoder_with_bom_removal`
     /// gives for valid UTF-8, without copying every byte through the decoder. Should the bytes not
-    /// be valid after all (the file changed since the sniff pass), the readers still check UTF-8
-    /// where they make text (`csv::StringRecord`, the JSON lexer's strings) and refuse the file.
+    /// be valid after all (an import that assumed UTF-8 before its scan ended, or a file changed
+    /// since the sniff pass), the readers still check UTF-8 where they make text
+    /// (`csv::StringRecord`, the JSON lexer's strings) and refuse the file.
     fn passthrough(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         if self.started {
             return self.inner.read(buffer);

@@ -1,6 +1,8 @@
 //! The first pass over a document: its text encoding, whether it is CSV, JSON or something to
 //! refuse (empty, an HTML page, binary), and its SHA-256. Reading every byte once before any record
-//! is produced is what lets the encoding be decided per file.
+//! is produced is what lets the encoding be decided per file. An import need not wait for it: it
+//! starts on the first 4 KiB ([`sniff_start`]) and checks its assumption with [`scan`], the text
+//! checks and the hash in one pass beside it.
 //!
 //! The hash is the costly part (a CPU without SHA extensions hashes at a few hundred MB/s, against
 //! GB/s for the rest), so it is a pass of its own that callers run beside other work: a read is
