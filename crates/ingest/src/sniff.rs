@@ -98,26 +98,18 @@ pub fn beside_sha256<T: Send>(
 
 /// The text checks: byte count, encoding (UTF-8 when every sequence is valid) and syntax.
 pub fn sniff_text(document: &Document) -> Result<SniffedText, IngestError> {
-    document.with_reader(|reader| {
-        let mut head = Vec::with_capacity(HEAD);
-        let mut tally = TextTally::default();
-        let mut buffer = vec![0u8; CHUNK];
-        loop {
-            let read = reader.read(&mut buffer)?;
-            if read == 0 {
-                break;
-            }
-            let chunk = &buffer[..read];
-            tally.feed(chunk);
-            let wanted = (HEAD - head.len()).min(read);
-            head.extend_from_slice(&chunk[..wanted]);
-        }
-        Ok(SniffedText {
-            bytes: tally.bytes,
-            encoding: tally.encoding(),
-            syntax: syntax(&head)?,
-            nul_bytes: tally.nul_bytes,
-        })
+    let mut head = Vec::with_capacity(HEAD);
+    let mut tally = TextTally::default();
+    for_each_chunk(document, |chunk| {
+        tally.feed(chunk);
+        let wanted = (HEAD - head.len()).min(chunk.len());
+        head.extend_from_slice(&chunk[..wanted]);
+    })?;
+    Ok(SniffedText {
+        bytes: tally.bytes,
+        encoding: tally.encoding(),
+        syntax: syntax(&head)?,
+        nul_bytes: tally.nul_bytes,
     })
 }
 
@@ -150,26 +142,17 @@ pub struct Scan {
 
 /// The document's [`Scan`].
 pub fn scan(document: &Document) -> Result<Scan, IngestError> {
-    document.with_reader(|reader| {
-        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-        let mut tally = TextTally::default();
-        let mut buffer = vec![0u8; CHUNK];
-        loop {
-            let read = reader.read(&mut buffer)?;
-            if read == 0 {
-                break;
-            }
-            context.update(&buffer[..read]);
-            tally.feed(&buffer[..read]);
-        }
-        let mut digest = [0u8; 32];
-        digest.copy_from_slice(context.finish().as_ref());
-        Ok(Scan {
-            sha256: Sha256(digest),
-            bytes: tally.bytes,
-            encoding: tally.encoding(),
-            nul_bytes: tally.nul_bytes,
-        })
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut tally = TextTally::default();
+    for_each_chunk(document, |chunk| {
+        context.update(chunk);
+        tally.feed(chunk);
+    })?;
+    Ok(Scan {
+        sha256: digest(context),
+        bytes: tally.bytes,
+        encoding: tally.encoding(),
+        nul_bytes: tally.nul_bytes,
     })
 }
 
@@ -221,20 +204,29 @@ impl TextTally {
 
 /// SHA-256 of the document's bytes.
 pub fn sha256(document: &Document) -> Result<Sha256, IngestError> {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for_each_chunk(document, |chunk| context.update(chunk))?;
+    Ok(digest(context))
+}
+
+/// Hands `feed` the document's (decompressed) bytes in order, a chunk at a time.
+fn for_each_chunk(document: &Document, mut feed: impl FnMut(&[u8])) -> Result<(), IngestError> {
     document.with_reader(|reader| {
-        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
         let mut buffer = vec![0u8; CHUNK];
         loop {
             let read = reader.read(&mut buffer)?;
             if read == 0 {
-                break;
+                return Ok(());
             }
-            context.update(&buffer[..read]);
+            feed(&buffer[..read]);
         }
-        let mut digest = [0u8; 32];
-        digest.copy_from_slice(context.finish().as_ref());
-        Ok(Sha256(digest))
     })
+}
+
+fn digest(context: ring::digest::Context) -> Sha256 {
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(context.finish().as_ref());
+    Sha256(digest)
 }
 
 fn syntax(head: &[u8]) -> Result<Syntax, IngestError> {
