@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::{self, ScopedJoinHandle};
 use std::time::Instant;
 
@@ -206,6 +206,11 @@ fn import_sniffed(
     let document = &document.clone().with_stop(Arc::clone(&stop));
     thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
+        // Written batches come back to the reader, which drops their records and refills them.
+        // Why: the records were allocated on the reader's thread, and freeing them there is much
+        // cheaper than from the writer's (the allocator hands memory freed by another thread back
+        // to its owner through an atomic list it must then collect).
+        let (returns, returned) = sync_channel::<Vec<Record>>(2);
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH_RECORDS);
             let mut open = true;
@@ -214,12 +219,14 @@ fn import_sniffed(
                     if open {
                         batch.push(record);
                         if batch.len() == BATCH_RECORDS {
-                            open = sender
-                                .send(std::mem::replace(
-                                    &mut batch,
-                                    Vec::with_capacity(BATCH_RECORDS),
-                                ))
-                                .is_ok();
+                            let next = match returned.try_recv() {
+                                Ok(mut written) => {
+                                    written.clear();
+                                    written
+                                }
+                                Err(_) => Vec::with_capacity(BATCH_RECORDS),
+                            };
+                            open = sender.send(std::mem::replace(&mut batch, next)).is_ok();
                             stop.store(!open, Ordering::Relaxed);
                         }
                     }
@@ -230,7 +237,15 @@ fn import_sniffed(
             result
         });
         snapshot::import(connection, rates, move |session| {
-            write(session, document.name(), receiver, reader, hash, advance)
+            write(
+                session,
+                document.name(),
+                receiver,
+                &returns,
+                reader,
+                hash,
+                advance,
+            )
         })
     })
 }
@@ -311,6 +326,7 @@ fn write(
     session: ImportSession<'_>,
     file_name: &str,
     receiver: Receiver<Vec<Record>>,
+    returns: &SyncSender<Vec<Record>>,
     reader: ScopedJoinHandle<'_, Result<ReadReport, IngestError>>,
     hash: &mut Hash,
     progress: &Advance<'_>,
@@ -319,10 +335,10 @@ fn write(
     let mut session = Some(session);
     let mut writer: Option<Box<SnapshotWriter>> = None;
     for batch in receiver.iter() {
-        for record in batch {
+        for record in &batch {
             if let Record::Header(header) = record {
                 let session = session.take().ok_or(Failure::SecondHeader)?;
-                let mut facility = header.facility;
+                let mut facility = header.facility.clone();
                 if facility.ein.is_none() {
                     facility.ein = Ein::from_file_name(file_name);
                 }
@@ -337,15 +353,13 @@ fn write(
             let writer = writer.as_mut().ok_or(Failure::NoHeader)?;
             match record {
                 Record::Header(_) => {}
-                Record::Item(item) => writer.push_item(&item)?,
+                Record::Item(item) => writer.push_item(item)?,
                 Record::Modifier(modifier) => writer.push_modifier(&modifier.modifier)?,
                 Record::Quarantined(quarantined) => writer.push_quarantined(StoredQuarantine {
                     location: quarantined.source.to_string(),
-                    raw: match quarantined.raw {
-                        RawRecord::Cells(cells) => {
-                            serde_json::to_string(&cells).unwrap_or_default()
-                        }
-                        RawRecord::Json(text) => text,
+                    raw: match &quarantined.raw {
+                        RawRecord::Cells(cells) => serde_json::to_string(cells).unwrap_or_default(),
+                        RawRecord::Json(text) => text.clone(),
                     },
                     findings_json: serde_json::to_string(&quarantined.findings).unwrap_or_default(),
                 })?,
@@ -364,6 +378,8 @@ fn write(
                 .progress
                 .advance(written.items as u64, written.payer_rates as u64, bytes_read);
         }
+        // Full or gone (the reader has finished): the batch is dropped here instead.
+        let _ = returns.try_send(batch);
     }
     let read = reader.join().map_err(|_| Failure::ReaderPanicked)??;
     let mut writer = writer.ok_or(Failure::NoHeader)?;

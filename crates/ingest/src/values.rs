@@ -70,8 +70,11 @@ impl Check {
         if text.is_empty() {
             return None;
         }
-        if plain_number(text) {
-            return self.positive_value(T::parse(text), text, field, location);
+        // `T::parse` accepts exactly the plain numbers (within range), so the usual cell is read
+        // once; a failure is told apart below.
+        let parsed = T::parse(text);
+        if parsed.is_ok() || plain_number(text) {
+            return self.positive_value(parsed, text, field, location);
         }
         let invalid = || {
             format!("{field} {text:?} is not a positive plain number (no $, comma, sign or words)")
@@ -161,8 +164,9 @@ impl Check {
             }
             Ok(value) => {
                 // Integer comparison: cheaper than Decimal equality on every amount of a file.
-                if value.decimal().mantissa()
-                    == NINE_NINES.mantissa() * 10i128.pow(value.decimal().scale())
+                let mantissa = value.decimal().mantissa();
+                if mantissa >= NINE_NINES.mantissa()
+                    && mantissa == NINE_NINES.mantissa() * 10i128.pow(value.decimal().scale())
                 {
                     self.push(Finding::new(
                         rules::NINE_NINES,
