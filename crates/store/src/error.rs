@@ -28,6 +28,13 @@ pub enum StoreError {
     /// A snapshot writer finished before the file's real hash was stored (a bug in its caller).
     #[error("the file's SHA-256 was not stored before the import finished")]
     UnconfirmedHash,
+    /// SQLite gave a bulk row another id than the import had given it (see `sqlite::Inserts`).
+    #[error("{table} row {expected} was stored with id {stored}")]
+    IdMismatch {
+        table: &'static str,
+        expected: i64,
+        stored: i64,
+    },
     #[error(transparent)]
     Query(diesel::result::Error),
     /// From the SQLite import connection (`snapshot::sqlite`).

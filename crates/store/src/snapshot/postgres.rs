@@ -289,6 +289,8 @@ fn copy(connection: &mut PgConnection, table: BulkTable, rows: &[u8]) -> StoreRe
 }
 
 impl Bookkeeping for PgConnection {
+    const ASSIGNS_IDS: bool = false;
+
     fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>> {
         let connection = self;
         Ok(source_files::table

@@ -73,7 +73,15 @@ pub(super) fn take_import_lock(connection: &Connection, now: NaiveDateTime) -> S
 }
 
 /// The prepared single-row INSERT of every bulk table.
+///
+/// A table keyed by a rowid `id` (items, charges, rates, modifiers) is inserted into without its
+/// id: SQLite then gives the row the next after the largest, which is the one the import gave it
+/// (the import holds the write lock and counts on from the largest, see `writer::start`), and it
+/// appends the row at the end of the table instead of seeking where that id belongs (a seek per row
+/// was a tenth of the writer thread). Each such insert checks that the id SQLite gave is the one
+/// the other rows refer to by.
 pub(super) struct Inserts<'c> {
+    connection: &'c Connection,
     tables: Vec<TableInsert<'c>>,
     /// Where [`Cell::Display`] values are formatted (SQLite copies bound text).
     scratch: String,
@@ -81,6 +89,8 @@ pub(super) struct Inserts<'c> {
 
 struct TableInsert<'c> {
     statement: Statement<'c>,
+    /// Whether the row's first cell is its rowid `id`, which SQLite assigns.
+    assigned_id: bool,
     /// What each parameter holds from the last row, where that is a number or NULL: SQLite keeps
     /// bindings across executions, so an unchanged value is not bound again (a file's id on every
     /// row, the many columns a payer rate leaves empty).
@@ -92,7 +102,8 @@ impl<'c> Inserts<'c> {
         let tables = BulkTable::ALL
             .iter()
             .map(|table| {
-                let columns = table.columns();
+                let assigned_id = table.columns().first() == Some(&"id");
+                let columns = &table.columns()[usize::from(assigned_id)..];
                 let values: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
                 let statement = connection.prepare(&format!(
                     "INSERT INTO {} ({}) VALUES ({})",
@@ -102,18 +113,28 @@ impl<'c> Inserts<'c> {
                 ))?;
                 Ok(TableInsert {
                     statement,
+                    assigned_id,
                     bound: vec![None; columns.len()],
                 })
             })
             .collect::<StoreResult<_>>()?;
         Ok(Self {
+            connection,
             tables,
             scratch: String::new(),
         })
     }
 
     pub(super) fn insert(&mut self, (table, cells): Row<'_, '_>) -> StoreResult<()> {
-        let TableInsert { statement, bound } = &mut self.tables[table as usize];
+        let TableInsert {
+            statement,
+            assigned_id,
+            bound,
+        } = &mut self.tables[table as usize];
+        let (id, cells) = match cells {
+            [Cell::BigInt(id), rest @ ..] if *assigned_id => (Some(*id), rest),
+            _ => (None, cells),
+        };
         for ((index, cell), last) in cells.iter().enumerate().zip(bound.iter_mut()) {
             let value = match cell {
                 Cell::Text(text) => {
@@ -146,7 +167,16 @@ impl<'c> Inserts<'c> {
             statement.raw_bind_parameter(index + 1, ToSqlOutput::Borrowed(value))?;
         }
         statement.raw_execute()?;
-        Ok(())
+        match id {
+            Some(expected) if self.connection.last_insert_rowid() != expected => {
+                Err(StoreError::IdMismatch {
+                    table: table.name(),
+                    expected,
+                    stored: self.connection.last_insert_rowid(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -158,6 +188,8 @@ enum Bound {
 }
 
 impl Bookkeeping for &Connection {
+    const ASSIGNS_IDS: bool = true;
+
     fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>> {
         let connection: &Connection = self;
         Ok(connection

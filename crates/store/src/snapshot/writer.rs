@@ -353,6 +353,10 @@ impl<'s> SnapshotWriter<'s> {
 /// The statements that record a snapshot around its bulk rows, once per backend: `sqlite.rs`
 /// (rusqlite) and `postgres.rs` (Diesel). The rules they serve are written once, below.
 pub(super) trait Bookkeeping {
+    /// Whether the backend gives bulk rows their ids itself, the next after the largest (SQLite,
+    /// see `sqlite::Inserts`): the import's ids are then read after leftover rates are deleted.
+    const ASSIGNS_IDS: bool;
+
     fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>>;
     fn set_sha256(&mut self, source_file_id: i64, sha256: &str) -> StoreResult<()>;
     fn upsert_facility(
@@ -396,8 +400,8 @@ pub(super) trait Bookkeeping {
 /// header recorded.
 type Started = Result<(SnapshotIds, [i64; 4]), SnapshotIds>;
 
-fn start(
-    db: &mut impl Bookkeeping,
+fn start<D: Bookkeeping>(
+    db: &mut D,
     facility_key: &str,
     facility: &Facility,
     file: &SourceFile,
@@ -409,13 +413,19 @@ fn start(
     }
     let facility_id = db.upsert_facility(facility_key, facility, now())?;
     let source_file_id = db.insert_source_file(facility_id, facility, file)?;
+    // PostgreSQL deletes after reading the ids: this import's rates then go above the deleted ones,
+    // so a second connection copying them never waits on a row this uncommitted transaction
+    // deletes. SQLite, which numbers the rows itself, deletes first.
+    if D::ASSIGNS_IDS {
+        db.delete_unreachable_rates()?;
+    }
     let mut next = [0; 4];
     for (slot, table) in next.iter_mut().zip(ID_TABLES) {
         *slot = db.max_id(table)? + 1;
     }
-    // After the ids: this import's rates then go above the deleted ones, so a second connection
-    // copying them never waits on a row this uncommitted transaction deletes.
-    db.delete_unreachable_rates()?;
+    if !D::ASSIGNS_IDS {
+        db.delete_unreachable_rates()?;
+    }
     let ids = SnapshotIds {
         facility_id,
         source_file_id,
