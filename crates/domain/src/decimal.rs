@@ -250,36 +250,35 @@ mod tests {
 
     #[test]
     fn the_one_pass_reading_agrees_with_the_general_one() {
-        // Every text of up to 8 bytes over digits, `.` and one other byte, then long ones.
-        let alphabet = [b'0', b'1', b'9', b'.', b'x'];
-        let mut texts: Vec<Vec<u8>> = vec![Vec::new()];
-        let mut last = texts.clone();
-        for _ in 0..8 {
-            last = last
-                .iter()
-                .flat_map(|text| {
-                    alphabet.iter().map(move |byte| {
-                        let mut text = text.clone();
-                        text.push(*byte);
-                        text
-                    })
+        // Every text of up to 8 characters over digits, `.` and one other character (the n-th of
+        // a length spells n in base 5), then long ones.
+        let alphabet = ['0', '1', '9', '.', 'x'];
+        let mut texts: Vec<String> = (0..=8u32)
+            .flat_map(|length| {
+                (0..alphabet.len().pow(length)).map(move |mut n| {
+                    (0..length)
+                        .map(|_| {
+                            let character = alphabet[n % alphabet.len()];
+                            n /= alphabet.len();
+                            character
+                        })
+                        .collect()
                 })
-                .collect();
-            texts.extend(last.iter().cloned());
-        }
-        for long in [
-            "123456789012.123456",
-            "1234567890123.5",
-            "000000000000001",
-            "1.1234560",
-            "1.0000000",
-            "999999999999.999999",
-        ] {
-            texts.push(long.as_bytes().to_vec());
-        }
+            })
+            .collect();
+        texts.extend(
+            [
+                "123456789012.123456",
+                "1234567890123.5",
+                "000000000000001",
+                "1.1234560",
+                "1.0000000",
+                "999999999999.999999",
+            ]
+            .map(String::from),
+        );
         let mut fast = 0;
         for text in texts {
-            let text = String::from_utf8(text).unwrap();
             if let Some(value) = parse_short(text.as_bytes()) {
                 fast += 1;
                 let general = parse_general(&text, "amount").unwrap();
