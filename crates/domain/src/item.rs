@@ -48,10 +48,7 @@ impl RecordLocation {
 impl fmt::Display for RecordLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Row(row) => {
-                f.write_str("row ")?;
-                fmt::Display::fmt(row, f)
-            }
+            Self::Row(row) => write!(f, "row {row}"),
             Self::Pointer(pointer) => f.write_str(pointer),
         }
     }

@@ -63,7 +63,8 @@ impl std::fmt::Display for StoredRateLocation<'_> {
                 f.write_str(index)
             }
             // Written once per payer rate: the number straight to the formatter (no `format_args!`),
-            // through i64 where it fits (formatting an i128 is several times slower).
+            // through i64 where it fits (formatting an i128 is several times slower). Stored text
+            // is only ever formatted with `{}`: a width or fill would apply to the number alone.
             Self::RowOffset(offset) => {
                 f.write_char(ROW_OFFSET)?;
                 match i64::try_from(*offset) {

@@ -176,12 +176,49 @@ on_both_backends! {
             &mut connection, "key", &facility, &fixtures::source_file(7, date(2026, 2, 1)), &items, &[],
         )
         .unwrap();
-        // The left-over rows are gone (on SQLite their ids are given again, to this import's rates).
+        // The left-over rows are gone. PostgreSQL numbers this import's rates above them (its second
+        // connection must never wait on a row the first deletes); SQLite, which numbers rows
+        // itself, gives their ids again.
         let charges = rate_column(&mut connection, "standard_charge_id");
         assert!(!charges.contains(&999), "{charges:?}");
-        assert_eq!(charges.len(), 2 * committed.len());
+        let ids = all_rate_ids(&mut connection);
+        assert_eq!(ids.len(), 2 * committed.len());
+        match connection {
+            DbConnection::Postgres(_) => {
+                assert!(!ids.contains(&(last + 1)) && !ids.contains(&(last + 2)), "{ids:?}");
+            }
+            DbConnection::Sqlite(_) => {
+                assert_eq!(ids, (1..=2 * committed.len() as i64).collect::<Vec<_>>());
+            }
+        }
         assert_eq!(snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap(), before);
         assert_eq!(snapshot::load_snapshot(&mut connection, second.source_file_id).unwrap().items, items);
+    }
+}
+
+on_both_backends! {
+    fn a_newest_charge_a_migration_left_without_rates_keeps_every_rate(db: TestDb) {
+        use diesel::RunQueryDsl;
+        let (mut connection, first, before) = one_snapshot(&db);
+        let committed = all_rate_ids(&mut connection);
+        // Migration 000004 gave charges without rates the empty range (0, -1); the newest charge
+        // may be one of them.
+        diesel::sql_query(format!(
+            "INSERT INTO standard_charges (id, item_id, source_file_id, setting, source_location, first_rate_id, last_rate_id) \
+             SELECT MAX(id) + 1, MAX(item_id), {}, 'outpatient', 'row 99', 0, -1 FROM standard_charges",
+            first.source_file_id
+        ))
+        .execute(&mut connection)
+        .unwrap();
+
+        snapshot::write_snapshot(
+            &mut connection, "key", &fixtures::facility(), &fixtures::source_file(7, date(2026, 2, 1)), &fixtures::items(), &[],
+        )
+        .unwrap();
+        let ids = all_rate_ids(&mut connection);
+        assert_eq!(ids.len(), 2 * committed.len());
+        assert!(committed.iter().all(|id| ids.contains(id)), "{ids:?}");
+        assert_eq!(snapshot::load_snapshot(&mut connection, first.source_file_id).unwrap().items.len(), before.items.len());
     }
 }
 

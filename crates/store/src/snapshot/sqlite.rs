@@ -133,6 +133,8 @@ impl<'c> Inserts<'c> {
         } = &mut self.tables[table as usize];
         let (id, cells) = match cells {
             [Cell::BigInt(id), rest @ ..] if *assigned_id => (Some(*id), rest),
+            // `cells` makes every row of such a table with its id first.
+            _ if *assigned_id => unreachable!("a {} row without its id", table.name()),
             _ => (None, cells),
         };
         for ((index, cell), last) in cells.iter().enumerate().zip(bound.iter_mut()) {

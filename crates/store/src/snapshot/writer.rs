@@ -461,12 +461,14 @@ fn conclude(
     Ok(())
 }
 
-/// Payer rates above the range of the last committed charge: left by an import whose rates'
-/// transaction committed and whose main one did not (see `snapshot::import`). Charges and their
-/// rates get ids in the same increasing order, so every reachable rate is at or below that range's
-/// end, including when the last charge has no rates (its range ends where the rates before it do).
+/// Payer rates above the range of the last committed charge with rates: left by an import whose
+/// rates' transaction committed and whose main one did not (see `snapshot::import`). Charges and
+/// their rates get ids in the same increasing order, so every reachable rate is at or below that
+/// range's end. Charges without rates are passed over: those migration 000004 found without rates
+/// have the empty range (0, -1), which would make every rate look unreachable.
 pub(super) const DELETE_UNREACHABLE_RATES: &str = "DELETE FROM payer_rates WHERE id > COALESCE(\
-     (SELECT last_rate_id FROM standard_charges ORDER BY id DESC LIMIT 1), 0)";
+     (SELECT last_rate_id FROM standard_charges WHERE last_rate_id >= first_rate_id \
+      ORDER BY id DESC LIMIT 1), 0)";
 
 /// The tables whose ids the writer allocates, in the order of its `next_*` counters.
 const ID_TABLES: [BulkTable; 4] = [
