@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::app::TestApp;
+use crate::support::db::TestDb;
 
 const KEY: &str = "plk_test-key-for-the-reporting-client";
 const OTHER_KEY: &str = "plk_test-key-for-the-billing-client";
@@ -107,110 +108,146 @@ fn assert_problem(answer: &Answer, status: u16, label: &str) {
     assert_eq!(answer.body["status"], status, "{label}");
 }
 
-on_both_backends! {
-    fn with_nothing_configured_the_api_is_open(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let app = TestApp::spawn_with(db, security(&[(config::RATE_LIMIT_PER_SECOND, "0")])).await;
-            let answer = get(&app, "/v1/facilities", &[]).await;
-            assert_eq!(answer.status, 200, "{}", answer.body);
-            // A credential sent to an open server is not judged.
-            let answer = get(&app, "/v1/facilities", &[("X-API-Key", "plk_anything")]).await;
-            assert_eq!(answer.status, 200, "{}", answer.body);
-        });
+async fn with_nothing_configured_the_api_is_open(db: TestDb) {
+    let app = TestApp::spawn_with(db, security(&[(config::RATE_LIMIT_PER_SECOND, "0")])).await;
+    let answer = get(&app, "/v1/facilities", &[]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // A credential sent to an open server is not judged.
+    let answer = get(&app, "/v1/facilities", &[("X-API-Key", "plk_anything")]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+}
+on_both_backends!(async with_nothing_configured_the_api_is_open);
+
+async fn api_keys_are_required_once_configured(db: TestDb) {
+    let settings = security(&[
+        (config::API_KEYS, &keys()),
+        (config::RATE_LIMIT_PER_SECOND, "0"),
+    ]);
+    let app = TestApp::spawn_with(db, settings).await;
+
+    let missing = get(&app, "/v1/facilities", &[]).await;
+    assert_problem(&missing, 401, "no credential");
+    assert!(
+        missing
+            .www_authenticate
+            .as_deref()
+            .is_some_and(|c| c.starts_with("Bearer realm=")),
+        "{:?}",
+        missing.www_authenticate
+    );
+    assert!(
+        missing.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("X-API-Key"),
+        "{}",
+        missing.body
+    );
+    // Unknown /v1 paths are no way around it (nor a way to list routes).
+    assert_problem(&get(&app, "/v1/nothing", &[]).await, 401, "unknown path");
+
+    let wrong = get(&app, "/v1/facilities", &[("X-API-Key", "plk_wrong")]).await;
+    assert_problem(&wrong, 401, "wrong key");
+    assert_eq!(wrong.body["parameter"], "X-API-Key");
+    assert!(wrong.www_authenticate.is_some());
+    assert!(
+        !wrong.body.to_string().contains("plk_wrong"),
+        "the key is echoed: {}",
+        wrong.body
+    );
+
+    // Header only: a key in the query string is not a credential.
+    let query = get(&app, &format!("/v1/facilities?api_key={KEY}"), &[]).await;
+    assert_problem(&query, 401, "key in the query string");
+
+    for key in [KEY, OTHER_KEY] {
+        let right = get(&app, "/v1/facilities", &[("X-API-Key", key)]).await;
+        assert_eq!(right.status, 200, "{}", right.body);
+    }
+    // No JWT secret configured: a bearer token cannot be checked, so it is refused.
+    let bearer = get(
+        &app,
+        "/v1/facilities",
+        &[("Authorization", "Bearer abc.def.ghi")],
+    )
+    .await;
+    assert_problem(&bearer, 401, "bearer without a secret");
+    assert_eq!(bearer.body["parameter"], "Authorization");
+
+    for path in ["/healthz", "/readyz", "/openapi.json", "/docs/"] {
+        let open = get(&app, path, &[]).await;
+        assert_eq!(open.status, 200, "{path} must stay open");
     }
 }
+on_both_backends!(async api_keys_are_required_once_configured);
 
-on_both_backends! {
-    fn api_keys_are_required_once_configured(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let settings = security(&[(config::API_KEYS, &keys()), (config::RATE_LIMIT_PER_SECOND, "0")]);
-            let app = TestApp::spawn_with(db, settings).await;
+async fn bearer_tokens_are_verified_and_need_the_scope(db: TestDb) {
+    let settings = security(&[
+        (config::JWT_SECRET, SECRET),
+        (config::JWT_ISSUER, ISSUER),
+        (config::RATE_LIMIT_PER_SECOND, "0"),
+    ]);
+    let app = TestApp::spawn_with(db, settings).await;
+    let bearer = |token: String| format!("Bearer {token}");
 
-            let missing = get(&app, "/v1/facilities", &[]).await;
-            assert_problem(&missing, 401, "no credential");
-            assert!(
-                missing.www_authenticate.as_deref().is_some_and(|c| c.starts_with("Bearer realm=")),
-                "{:?}", missing.www_authenticate
-            );
-            assert!(missing.body["detail"].as_str().unwrap().contains("X-API-Key"), "{}", missing.body);
-            // Unknown /v1 paths are no way around it (nor a way to list routes).
-            assert_problem(&get(&app, "/v1/nothing", &[]).await, 401, "unknown path");
+    let valid = bearer(token(claims("openid prices:read", 300), SECRET));
+    let answer = get(&app, "/v1/facilities", &[("Authorization", &valid)]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
 
-            let wrong = get(&app, "/v1/facilities", &[("X-API-Key", "plk_wrong")]).await;
-            assert_problem(&wrong, 401, "wrong key");
-            assert_eq!(wrong.body["parameter"], "X-API-Key");
-            assert!(wrong.www_authenticate.is_some());
-            assert!(!wrong.body.to_string().contains("plk_wrong"), "the key is echoed: {}", wrong.body);
-
-            // Header only: a key in the query string is not a credential.
-            let query = get(&app, &format!("/v1/facilities?api_key={KEY}"), &[]).await;
-            assert_problem(&query, 401, "key in the query string");
-
-            for key in [KEY, OTHER_KEY] {
-                let right = get(&app, "/v1/facilities", &[("X-API-Key", key)]).await;
-                assert_eq!(right.status, 200, "{}", right.body);
-            }
-            // No JWT secret configured: a bearer token cannot be checked, so it is refused.
-            let bearer = get(&app, "/v1/facilities", &[("Authorization", "Bearer abc.def.ghi")]).await;
-            assert_problem(&bearer, 401, "bearer without a secret");
-            assert_eq!(bearer.body["parameter"], "Authorization");
-
-            for path in ["/healthz", "/readyz", "/openapi.json", "/docs/"] {
-                let open = get(&app, path, &[]).await;
-                assert_eq!(open.status, 200, "{path} must stay open");
-            }
-        });
+    let refused = [
+        (
+            bearer(token(claims("prices:read", -3600), SECRET)),
+            "expired",
+        ),
+        (
+            bearer(token(
+                claims("prices:read", 300),
+                "another secret, also 32 bytes or more",
+            )),
+            "signature",
+        ),
+        ("Bearer not-a-jwt".to_owned(), "well-formed"),
+        ("Basic dXNlcjpwYXNz".to_owned(), "Bearer"),
+    ];
+    for (authorization, expected) in refused {
+        let answer = get(&app, "/v1/facilities", &[("Authorization", &authorization)]).await;
+        assert_problem(&answer, 401, expected);
+        let detail = answer.body["detail"].as_str().unwrap();
+        assert!(detail.contains(expected), "{detail} should say {expected}");
+        assert!(!detail.contains(SECRET), "{detail}");
+        assert_eq!(answer.body["parameter"], "Authorization");
+        assert!(
+            answer
+                .www_authenticate
+                .as_deref()
+                .is_some_and(|c| c.contains("invalid_token")),
+            "{:?}",
+            answer.www_authenticate
+        );
     }
+
+    let no_scope = bearer(token(claims("prices:write", 300), SECRET));
+    let answer = get(&app, "/v1/facilities", &[("Authorization", &no_scope)]).await;
+    assert_problem(&answer, 403, "missing scope");
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("prices:read")
+    );
+    assert!(
+        answer
+            .www_authenticate
+            .as_deref()
+            .is_some_and(|c| c.contains("insufficient_scope")),
+        "{:?}",
+        answer.www_authenticate
+    );
+    // No API keys configured: a key cannot be valid.
+    let key = get(&app, "/v1/facilities", &[("X-API-Key", KEY)]).await;
+    assert_problem(&key, 401, "API key without keys");
 }
-
-on_both_backends! {
-    fn bearer_tokens_are_verified_and_need_the_scope(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let settings = security(&[
-                (config::JWT_SECRET, SECRET),
-                (config::JWT_ISSUER, ISSUER),
-                (config::RATE_LIMIT_PER_SECOND, "0"),
-            ]);
-            let app = TestApp::spawn_with(db, settings).await;
-            let bearer = |token: String| format!("Bearer {token}");
-
-            let valid = bearer(token(claims("openid prices:read", 300), SECRET));
-            let answer = get(&app, "/v1/facilities", &[("Authorization", &valid)]).await;
-            assert_eq!(answer.status, 200, "{}", answer.body);
-
-            let refused = [
-                (bearer(token(claims("prices:read", -3600), SECRET)), "expired"),
-                (bearer(token(claims("prices:read", 300), "another secret, also 32 bytes or more")), "signature"),
-                ("Bearer not-a-jwt".to_owned(), "well-formed"),
-                ("Basic dXNlcjpwYXNz".to_owned(), "Bearer"),
-            ];
-            for (authorization, expected) in refused {
-                let answer = get(&app, "/v1/facilities", &[("Authorization", &authorization)]).await;
-                assert_problem(&answer, 401, expected);
-                let detail = answer.body["detail"].as_str().unwrap();
-                assert!(detail.contains(expected), "{detail} should say {expected}");
-                assert!(!detail.contains(SECRET), "{detail}");
-                assert_eq!(answer.body["parameter"], "Authorization");
-                assert!(
-                    answer.www_authenticate.as_deref().is_some_and(|c| c.contains("invalid_token")),
-                    "{:?}", answer.www_authenticate
-                );
-            }
-
-            let no_scope = bearer(token(claims("prices:write", 300), SECRET));
-            let answer = get(&app, "/v1/facilities", &[("Authorization", &no_scope)]).await;
-            assert_problem(&answer, 403, "missing scope");
-            assert!(answer.body["detail"].as_str().unwrap().contains("prices:read"));
-            assert!(
-                answer.www_authenticate.as_deref().is_some_and(|c| c.contains("insufficient_scope")),
-                "{:?}", answer.www_authenticate
-            );
-            // No API keys configured: a key cannot be valid.
-            let key = get(&app, "/v1/facilities", &[("X-API-Key", KEY)]).await;
-            assert_problem(&key, 401, "API key without keys");
-        });
-    }
-}
+on_both_backends!(async bearer_tokens_are_verified_and_need_the_scope);
 
 /// Requests until the first 429 (at most `burst + 5`), returning how many passed and the 429.
 async fn exhaust(app: &TestApp, headers: &[(&str, &str)], burst: usize) -> (usize, Answer) {
@@ -227,54 +264,53 @@ async fn exhaust(app: &TestApp, headers: &[(&str, &str)], burst: usize) -> (usiz
     );
 }
 
-on_both_backends! {
-    fn each_client_has_its_own_rate_limit(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let burst = 3;
-            let settings = security(&[
-                (config::API_KEYS, &keys()),
-                (config::RATE_LIMIT_PER_SECOND, "1"),
-                (config::RATE_LIMIT_BURST, "3"),
-            ]);
-            let app = TestApp::spawn_with(db, settings).await;
+async fn each_client_has_its_own_rate_limit(db: TestDb) {
+    let burst = 3;
+    let settings = security(&[
+        (config::API_KEYS, &keys()),
+        (config::RATE_LIMIT_PER_SECOND, "1"),
+        (config::RATE_LIMIT_BURST, "3"),
+    ]);
+    let app = TestApp::spawn_with(db, settings).await;
 
-            let (passed, throttled) = exhaust(&app, &[("X-API-Key", KEY)], burst).await;
-            assert!(passed >= burst, "only {passed} passed before the 429");
-            assert_problem(&throttled, 429, "burst exhausted");
-            let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
-            assert!((1..=2).contains(&retry_after), "Retry-After {retry_after}");
-            assert_eq!(throttled.header("x-ratelimit-limit"), Some("3"));
-            assert_eq!(throttled.header("x-ratelimit-remaining"), Some("0"));
-            assert!(throttled.header("x-ratelimit-after").is_some());
+    let (passed, throttled) = exhaust(&app, &[("X-API-Key", KEY)], burst).await;
+    assert!(passed >= burst, "only {passed} passed before the 429");
+    assert_problem(&throttled, 429, "burst exhausted");
+    let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "Retry-After {retry_after}");
+    assert_eq!(throttled.header("x-ratelimit-limit"), Some("3"));
+    assert_eq!(throttled.header("x-ratelimit-remaining"), Some("0"));
+    assert!(throttled.header("x-ratelimit-after").is_some());
 
-            // Another key is another client; health probes are never throttled.
-            let other = get(&app, "/v1/facilities", &[("X-API-Key", OTHER_KEY)]).await;
-            assert_eq!(other.status, 200, "{}", other.body);
-            for _ in 0..2 * burst {
-                assert_eq!(get(&app, "/healthz", &[]).await.status, 200);
-            }
-        });
+    // Another key is another client; health probes are never throttled.
+    let other = get(&app, "/v1/facilities", &[("X-API-Key", OTHER_KEY)]).await;
+    assert_eq!(other.status, 200, "{}", other.body);
+    for _ in 0..2 * burst {
+        assert_eq!(get(&app, "/healthz", &[]).await.status, 200);
     }
 }
+on_both_backends!(async each_client_has_its_own_rate_limit);
 
-on_both_backends! {
-    fn anonymous_clients_are_limited_by_address(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let settings = security(&[
-                (config::RATE_LIMIT_PER_SECOND, "1"),
-                (config::RATE_LIMIT_BURST, "2"),
-                (config::TRUST_FORWARDED, "true"),
-            ]);
-            let app = TestApp::spawn_with(db, settings).await;
-            let first = [("X-Forwarded-For", "203.0.113.7, 10.0.0.1")];
-            let (passed, throttled) = exhaust(&app, &first, 2).await;
-            assert!(passed >= 2);
-            assert_problem(&throttled, 429, "first address");
-            let second = get(&app, "/v1/facilities", &[("X-Forwarded-For", "198.51.100.4")]).await;
-            assert_eq!(second.status, 200, "another address is another client");
-        });
-    }
+async fn anonymous_clients_are_limited_by_address(db: TestDb) {
+    let settings = security(&[
+        (config::RATE_LIMIT_PER_SECOND, "1"),
+        (config::RATE_LIMIT_BURST, "2"),
+        (config::TRUST_FORWARDED, "true"),
+    ]);
+    let app = TestApp::spawn_with(db, settings).await;
+    let first = [("X-Forwarded-For", "203.0.113.7, 10.0.0.1")];
+    let (passed, throttled) = exhaust(&app, &first, 2).await;
+    assert!(passed >= 2);
+    assert_problem(&throttled, 429, "first address");
+    let second = get(
+        &app,
+        "/v1/facilities",
+        &[("X-Forwarded-For", "198.51.100.4")],
+    )
+    .await;
+    assert_eq!(second.status, 200, "another address is another client");
 }
+on_both_backends!(async anonymous_clients_are_limited_by_address);
 
 fn operations(spec: &Value) -> Vec<(String, &Value)> {
     let mut found = Vec::new();
@@ -358,26 +394,31 @@ fn the_spec_documents_credentials_and_limits_on_every_data_operation() {
     }
 }
 
-on_both_backends! {
-    fn a_key_from_the_cli_is_accepted_by_the_server(db: TestDb) {
-        let output = std::process::Command::new(crate::import::priceline_binary())
-            .args(["api-key", "reporting"])
-            .output()
-            .unwrap();
-        assert!(output.status.success());
-        let printed = String::from_utf8(output.stdout).unwrap();
-        let words: Vec<&str> = printed.split_whitespace().collect();
-        let key = words.iter().find(|word| word.starts_with("plk_")).unwrap();
-        let entry = words.iter().find(|word| word.starts_with("reporting:")).unwrap();
-        assert_eq!(*entry, format!("reporting:{}", hash_hex(key)));
-        actix_web::rt::System::new().block_on(async {
-            let settings = security(&[(config::API_KEYS, entry), (config::RATE_LIMIT_PER_SECOND, "0")]);
-            let app = TestApp::spawn_with(db, settings).await;
-            let answer = get(&app, "/v1/facilities", &[("X-API-Key", key)]).await;
-            assert_eq!(answer.status, 200, "{}", answer.body);
-        });
-    }
+fn a_key_from_the_cli_is_accepted_by_the_server(db: TestDb) {
+    let output = std::process::Command::new(crate::import::priceline_binary())
+        .args(["api-key", "reporting"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let words: Vec<&str> = printed.split_whitespace().collect();
+    let key = words.iter().find(|word| word.starts_with("plk_")).unwrap();
+    let entry = words
+        .iter()
+        .find(|word| word.starts_with("reporting:"))
+        .unwrap();
+    assert_eq!(*entry, format!("reporting:{}", hash_hex(key)));
+    actix_web::rt::System::new().block_on(async {
+        let settings = security(&[
+            (config::API_KEYS, entry),
+            (config::RATE_LIMIT_PER_SECOND, "0"),
+        ]);
+        let app = TestApp::spawn_with(db, settings).await;
+        let answer = get(&app, "/v1/facilities", &[("X-API-Key", key)]).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    });
 }
+on_both_backends!(a_key_from_the_cli_is_accepted_by_the_server);
 
 #[test]
 fn bad_security_settings_stop_the_cli_naming_the_variable() {

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::on_both_backends;
 use crate::support::app::TestApp;
+use crate::support::db::TestDb;
 
 /// Every /v1 route, with ids and codes that parse (nothing is imported, so those are 404s or empty).
 const V1_PATHS: [&str; 11] = [
@@ -130,216 +131,253 @@ fn serve(pool: Pool) -> String {
     address
 }
 
-on_both_backends! {
-    fn contradicting_parameters_are_422_naming_the_one_to_change(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let app = TestApp::spawn(db).await;
-            let client = awc::Client::default();
-            for (path, parameter) in [
-                ("/v1/prices?code=1&sort=amount", "kind"),
-                ("/v1/prices?code=1&sort=-amount", "kind"),
-                ("/v1/prices?code=1&sort=amount&kind=negotiated_algorithm", "kind"),
-                ("/v1/prices?code=1&min_amount=100", "kind"),
-                ("/v1/prices?code=1&max_amount=100&kind=negotiated_algorithm", "kind"),
-                ("/v1/prices?code=1&kind=gross&min_amount=500&max_amount=100", "min_amount"),
-                ("/v1/prices?code=1&kind=gross&min_amount=100.000001&max_amount=100", "min_amount"),
-            ] {
-                let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
-                assert_problem(path, status, &headers, &body, 422);
-                assert_eq!(body["title"], "Unprocessable Content", "{path}");
-                assert_eq!(body["parameter"], parameter, "{path}: {body}");
-            }
-            // A malformed single value stays a 400; bounds that meet are no contradiction.
-            for (path, parameter) in [
-                ("/v1/prices?code=1&kind=gross&min_amount=abc", "min_amount"),
-                ("/v1/prices?code=1&kind=gross&max_amount=-5", "max_amount"),
-                ("/v1/prices?code=1&sort=cheapest", "sort"),
-                ("/v1/prices?code=1&kind=net", "kind"),
-            ] {
-                let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
-                assert_problem(path, status, &headers, &body, 400);
-                assert_eq!(body["parameter"], parameter, "{path}: {body}");
-            }
-            for path in [
-                "/v1/prices?code=1&kind=gross&min_amount=100&max_amount=100",
-                "/v1/prices?code=1&kind=negotiated_percentage&sort=-amount&max_amount=80",
-            ] {
-                let (status, _, body) = send(client.get(app.url(path)), Vec::new()).await;
-                assert_eq!(status, 200, "{path}: {body}");
-            }
-        });
+async fn contradicting_parameters_are_422_naming_the_one_to_change(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let client = awc::Client::default();
+    for (path, parameter) in [
+        ("/v1/prices?code=1&sort=amount", "kind"),
+        ("/v1/prices?code=1&sort=-amount", "kind"),
+        (
+            "/v1/prices?code=1&sort=amount&kind=negotiated_algorithm",
+            "kind",
+        ),
+        ("/v1/prices?code=1&min_amount=100", "kind"),
+        (
+            "/v1/prices?code=1&max_amount=100&kind=negotiated_algorithm",
+            "kind",
+        ),
+        (
+            "/v1/prices?code=1&kind=gross&min_amount=500&max_amount=100",
+            "min_amount",
+        ),
+        (
+            "/v1/prices?code=1&kind=gross&min_amount=100.000001&max_amount=100",
+            "min_amount",
+        ),
+    ] {
+        let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
+        assert_problem(path, status, &headers, &body, 422);
+        assert_eq!(body["title"], "Unprocessable Content", "{path}");
+        assert_eq!(body["parameter"], parameter, "{path}: {body}");
+    }
+    // A malformed single value stays a 400; bounds that meet are no contradiction.
+    for (path, parameter) in [
+        ("/v1/prices?code=1&kind=gross&min_amount=abc", "min_amount"),
+        ("/v1/prices?code=1&kind=gross&max_amount=-5", "max_amount"),
+        ("/v1/prices?code=1&sort=cheapest", "sort"),
+        ("/v1/prices?code=1&kind=net", "kind"),
+    ] {
+        let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
+        assert_problem(path, status, &headers, &body, 400);
+        assert_eq!(body["parameter"], parameter, "{path}: {body}");
+    }
+    for path in [
+        "/v1/prices?code=1&kind=gross&min_amount=100&max_amount=100",
+        "/v1/prices?code=1&kind=negotiated_percentage&sort=-amount&max_amount=80",
+    ] {
+        let (status, _, body) = send(client.get(app.url(path)), Vec::new()).await;
+        assert_eq!(status, 200, "{path}: {body}");
     }
 }
+on_both_backends!(async contradicting_parameters_are_422_naming_the_one_to_change);
 
-on_both_backends! {
-    fn request_bodies_are_refused_with_413_or_415(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let app = TestApp::spawn(db).await;
-            let client = awc::Client::default();
-            for path in V1_PATHS {
-                let request = client.get(app.url(path)).insert_header(("Content-Type", "text/plain"));
-                let (status, headers, body) = send(request, b"hello".to_vec()).await;
-                assert_problem(path, status, &headers, &body, 415);
-                assert_eq!(body["parameter"], "Content-Type", "{path}: {body}");
-                assert_eq!(body["title"], "Unsupported Media Type");
-            }
-            // No Content-Type is no JSON either; form data is not JSON.
-            let (status, headers, body) = send(client.get(app.url("/v1/payers")), b"x=1".to_vec()).await;
-            assert_problem("no content type", status, &headers, &body, 415);
-            let form = client
-                .get(app.url("/v1/payers"))
-                .insert_header(("Content-Type", "application/x-www-form-urlencoded"));
-            let (status, headers, body) = send(form, b"name=platform".to_vec()).await;
-            assert_problem("form", status, &headers, &body, 415);
+async fn request_bodies_are_refused_with_413_or_415(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let client = awc::Client::default();
+    for path in V1_PATHS {
+        let request = client
+            .get(app.url(path))
+            .insert_header(("Content-Type", "text/plain"));
+        let (status, headers, body) = send(request, b"hello".to_vec()).await;
+        assert_problem(path, status, &headers, &body, 415);
+        assert_eq!(body["parameter"], "Content-Type", "{path}: {body}");
+        assert_eq!(body["title"], "Unsupported Media Type");
+    }
+    // No Content-Type is no JSON either; form data is not JSON.
+    let (status, headers, body) = send(client.get(app.url("/v1/payers")), b"x=1".to_vec()).await;
+    assert_problem("no content type", status, &headers, &body, 415);
+    let form = client
+        .get(app.url("/v1/payers"))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"));
+    let (status, headers, body) = send(form, b"name=platform".to_vec()).await;
+    assert_problem("form", status, &headers, &body, 415);
 
-            // Within the limit, an empty body of any type or a JSON body is ignored.
-            let empty = client.get(app.url("/v1/payers")).insert_header(("Content-Type", "text/plain"));
-            assert_eq!(send(empty, Vec::new()).await.0, 200);
-            for content_type in ["application/json", "application/json; charset=utf-8", "application/merge-patch+json"] {
-                let request = client.get(app.url("/v1/payers")).insert_header(("Content-Type", content_type));
-                let (status, _, body) = send(request, b"{}".to_vec()).await;
-                assert_eq!(status, 200, "{content_type}: {body}");
-            }
-            let mut at_limit = vec![b' '; BODY_LIMIT];
-            at_limit[0] = b'1';
-            let request = client.get(app.url("/v1/payers")).insert_header(("Content-Type", "application/json"));
-            assert_eq!(send(request, at_limit).await.0, 200, "a body of exactly the limit");
+    // Within the limit, an empty body of any type or a JSON body is ignored.
+    let empty = client
+        .get(app.url("/v1/payers"))
+        .insert_header(("Content-Type", "text/plain"));
+    assert_eq!(send(empty, Vec::new()).await.0, 200);
+    for content_type in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/merge-patch+json",
+    ] {
+        let request = client
+            .get(app.url("/v1/payers"))
+            .insert_header(("Content-Type", content_type));
+        let (status, _, body) = send(request, b"{}".to_vec()).await;
+        assert_eq!(status, 200, "{content_type}: {body}");
+    }
+    let mut at_limit = vec![b' '; BODY_LIMIT];
+    at_limit[0] = b'1';
+    let request = client
+        .get(app.url("/v1/payers"))
+        .insert_header(("Content-Type", "application/json"));
+    assert_eq!(
+        send(request, at_limit).await.0,
+        200,
+        "a body of exactly the limit"
+    );
 
-            // One byte over the limit, JSON or not, is a 413; the connection stays usable.
-            for content_type in ["application/json", "text/plain"] {
-                let request = client.get(app.url("/v1/facilities")).insert_header(("Content-Type", content_type));
-                let (status, headers, body) = send(request, vec![b' '; BODY_LIMIT + 1]).await;
-                assert_problem(content_type, status, &headers, &body, 413);
-                assert_eq!(body["title"], "Content Too Large");
-                assert!(body["detail"].as_str().unwrap().contains(&BODY_LIMIT.to_string()), "{body}");
-                assert_eq!(send(client.get(app.url("/v1/facilities")), Vec::new()).await.0, 200);
-            }
-            // A chunked body (no Content-Length) is read and judged the same way.
-            let chunks = |count: usize, size: usize| {
-                let chunk = actix_web::web::Bytes::from(vec![b'a'; size]);
-                futures_util::stream::iter(
-                    std::iter::repeat_n(chunk, count).map(Ok::<_, std::io::Error>),
-                )
-            };
-            let request = client.get(app.url("/v1/payers")).insert_header(("Content-Type", "text/csv"));
-            let mut response = request.send_stream(chunks(3, 10)).await.unwrap();
-            assert_eq!(response.status().as_u16(), 415);
-            let body: Value = response.json().await.unwrap();
-            assert_eq!(body["parameter"], "Content-Type");
-            let request = client.get(app.url("/v1/payers")).insert_header(("Content-Type", "application/json"));
-            let response = request.send_stream(chunks(17, 4096)).await.unwrap();
-            assert_eq!(response.status().as_u16(), 413);
+    // One byte over the limit, JSON or not, is a 413; the connection stays usable.
+    for content_type in ["application/json", "text/plain"] {
+        let request = client
+            .get(app.url("/v1/facilities"))
+            .insert_header(("Content-Type", content_type));
+        let (status, headers, body) = send(request, vec![b' '; BODY_LIMIT + 1]).await;
+        assert_problem(content_type, status, &headers, &body, 413);
+        assert_eq!(body["title"], "Content Too Large");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&BODY_LIMIT.to_string()),
+            "{body}"
+        );
+        assert_eq!(
+            send(client.get(app.url("/v1/facilities")), Vec::new())
+                .await
+                .0,
+            200
+        );
+    }
+    // A chunked body (no Content-Length) is read and judged the same way.
+    let chunks = |count: usize, size: usize| {
+        let chunk = actix_web::web::Bytes::from(vec![b'a'; size]);
+        futures_util::stream::iter(std::iter::repeat_n(chunk, count).map(Ok::<_, std::io::Error>))
+    };
+    let request = client
+        .get(app.url("/v1/payers"))
+        .insert_header(("Content-Type", "text/csv"));
+    let mut response = request.send_stream(chunks(3, 10)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 415);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["parameter"], "Content-Type");
+    let request = client
+        .get(app.url("/v1/payers"))
+        .insert_header(("Content-Type", "application/json"));
+    let response = request.send_stream(chunks(17, 4096)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 413);
 
-            // A body on another method is still a 405: the method is the first thing wrong.
-            let post = client.post(app.url("/v1/facilities")).insert_header(("Content-Type", "text/plain"));
-            let (status, headers, body) = send(post, b"hello".to_vec()).await;
-            assert_problem("POST with a body", status, &headers, &body, 405);
-            // Outside /v1 nothing reads bodies either, and nothing is refused.
-            let health = client.get(app.url("/healthz")).insert_header(("Content-Type", "text/plain"));
-            assert_eq!(send(health, b"hello".to_vec()).await.0, 200);
-        });
+    // A body on another method is still a 405: the method is the first thing wrong.
+    let post = client
+        .post(app.url("/v1/facilities"))
+        .insert_header(("Content-Type", "text/plain"));
+    let (status, headers, body) = send(post, b"hello".to_vec()).await;
+    assert_problem("POST with a body", status, &headers, &body, 405);
+    // Outside /v1 nothing reads bodies either, and nothing is refused.
+    let health = client
+        .get(app.url("/healthz"))
+        .insert_header(("Content-Type", "text/plain"));
+    assert_eq!(send(health, b"hello".to_vec()).await.0, 200);
+}
+on_both_backends!(async request_bodies_are_refused_with_413_or_415);
+
+async fn undeclared_methods_are_405_unknown_resources_404_and_bad_paths_400(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let client = awc::Client::default();
+    for path in V1_PATHS.iter().copied().chain(["/healthz", "/readyz"]) {
+        for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            let label = format!("{method} {path}");
+            let (status, headers, body) =
+                send(client.request(method.clone(), app.url(path)), Vec::new()).await;
+            assert_problem(&label, status, &headers, &body, 405);
+            assert_eq!(headers.get("allow").unwrap(), "GET, HEAD", "{label}");
+            assert_eq!(body["title"], "Method Not Allowed");
+        }
+    }
+    for path in [
+        "/v1/facilities/1",
+        "/v1/facilities/1/snapshots",
+        "/v1/source-files/1",
+        "/v1/source-files/1/findings",
+        "/v1/nothing",
+        "/v1/facilities/1/nothing",
+    ] {
+        let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
+        assert_problem(path, status, &headers, &body, 404);
+    }
+    for path in [
+        "/v1/facilities/abc",
+        "/v1/facilities/1.5/snapshots",
+        "/v1/source-files/-",
+        "/v1/source-files/x/findings",
+    ] {
+        let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
+        assert_problem(path, status, &headers, &body, 400);
+        assert_eq!(body["parameter"], "id", "{path}");
+    }
+    for path in ["/v1/codes/XYZ/1/statistics", "/v1/codes/XYZ/1/compare"] {
+        let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
+        assert_problem(path, status, &headers, &body, 400);
+        assert_eq!(body["parameter"], "code_type", "{path}");
+    }
+    for path in V1_PATHS.iter().copied().chain(["/healthz", "/readyz"]) {
+        let request = client
+            .get(app.url(path))
+            .insert_header(("Accept", "text/csv"));
+        let (status, headers, body) = send(request, Vec::new()).await;
+        assert_problem(path, status, &headers, &body, 406);
     }
 }
+on_both_backends!(async undeclared_methods_are_405_unknown_resources_404_and_bad_paths_400);
 
-on_both_backends! {
-    fn undeclared_methods_are_405_unknown_resources_404_and_bad_paths_400(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let app = TestApp::spawn(db).await;
-            let client = awc::Client::default();
-            for path in V1_PATHS.iter().copied().chain(["/healthz", "/readyz"]) {
-                for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
-                    let label = format!("{method} {path}");
-                    let (status, headers, body) =
-                        send(client.request(method.clone(), app.url(path)), Vec::new()).await;
-                    assert_problem(&label, status, &headers, &body, 405);
-                    assert_eq!(headers.get("allow").unwrap(), "GET, HEAD", "{label}");
-                    assert_eq!(body["title"], "Method Not Allowed");
-                }
-            }
-            for path in [
-                "/v1/facilities/1",
-                "/v1/facilities/1/snapshots",
-                "/v1/source-files/1",
-                "/v1/source-files/1/findings",
-                "/v1/nothing",
-                "/v1/facilities/1/nothing",
-            ] {
-                let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
-                assert_problem(path, status, &headers, &body, 404);
-            }
-            for path in [
-                "/v1/facilities/abc",
-                "/v1/facilities/1.5/snapshots",
-                "/v1/source-files/-",
-                "/v1/source-files/x/findings",
-            ] {
-                let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
-                assert_problem(path, status, &headers, &body, 400);
-                assert_eq!(body["parameter"], "id", "{path}");
-            }
-            for path in ["/v1/codes/XYZ/1/statistics", "/v1/codes/XYZ/1/compare"] {
-                let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
-                assert_problem(path, status, &headers, &body, 400);
-                assert_eq!(body["parameter"], "code_type", "{path}");
-            }
-            for path in V1_PATHS.iter().copied().chain(["/healthz", "/readyz"]) {
-                let request = client.get(app.url(path)).insert_header(("Accept", "text/csv"));
-                let (status, headers, body) = send(request, Vec::new()).await;
-                assert_problem(path, status, &headers, &body, 406);
-            }
-        });
+async fn a_pool_held_busy_is_a_503_and_the_server_recovers(db: TestDb) {
+    // One connection, held by the test: every request waits the pool's timeout, then 503.
+    let pool = open_database(&db.url, 1, true).unwrap();
+    let address = serve(pool.clone());
+    let held = pool.get().unwrap();
+    let client = patient_client();
+    let (api, ready) = tokio::join!(
+        send(client.get(format!("{address}/v1/facilities")), Vec::new()),
+        send(client.get(format!("{address}/readyz")), Vec::new()),
+    );
+    for (label, (status, headers, body)) in [("/v1/facilities", api), ("/readyz", ready)] {
+        assert_problem(label, status, &headers, &body, 503);
+        assert_eq!(headers.get("retry-after").unwrap(), "5", "{label}");
+        assert_eq!(body["detail"], "the database is unavailable", "{label}");
+        let text = body.to_string();
+        assert!(
+            !text.contains(&db.url.target()),
+            "{label}: the database's address in {text}"
+        );
+    }
+    drop(held);
+    let (status, _, body) = send(client.get(format!("{address}/v1/facilities")), Vec::new()).await;
+    assert_eq!(status, 200, "{body}");
+}
+on_both_backends!(async a_pool_held_busy_is_a_503_and_the_server_recovers);
+
+async fn a_failing_query_is_a_500_without_internal_text(db: TestDb) {
+    let mut connection = db.migrated();
+    // The tables every read starts from, gone from under the server.
+    for table in ["source_files", "payer_plans"] {
+        diesel::sql_query(format!("ALTER TABLE {table} RENAME TO {table}_gone"))
+            .execute(&mut connection)
+            .unwrap();
+    }
+    let pool = open_database(&db.url, 2, true).unwrap();
+    let address = serve(pool);
+    let client = awc::Client::default();
+    for path in V1_PATHS {
+        let (status, headers, body) =
+            send(client.get(format!("{address}{path}")), Vec::new()).await;
+        assert_problem(path, status, &headers, &body, 500);
+        assert_eq!(body["detail"], "internal error", "{path}");
+        assert!(body.get("parameter").is_none(), "{path}: {body}");
     }
 }
-
-on_both_backends! {
-    fn a_pool_held_busy_is_a_503_and_the_server_recovers(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            // One connection, held by the test: every request waits the pool's timeout, then 503.
-            let pool = open_database(&db.url, 1, true).unwrap();
-            let address = serve(pool.clone());
-            let held = pool.get().unwrap();
-            let client = patient_client();
-            let (api, ready) = tokio::join!(
-                send(client.get(format!("{address}/v1/facilities")), Vec::new()),
-                send(client.get(format!("{address}/readyz")), Vec::new()),
-            );
-            for (label, (status, headers, body)) in [("/v1/facilities", api), ("/readyz", ready)] {
-                assert_problem(label, status, &headers, &body, 503);
-                assert_eq!(headers.get("retry-after").unwrap(), "5", "{label}");
-                assert_eq!(body["detail"], "the database is unavailable", "{label}");
-                let text = body.to_string();
-                assert!(!text.contains(&db.url.target()), "{label}: the database's address in {text}");
-            }
-            drop(held);
-            let (status, _, body) = send(client.get(format!("{address}/v1/facilities")), Vec::new()).await;
-            assert_eq!(status, 200, "{body}");
-        });
-    }
-}
-
-on_both_backends! {
-    fn a_failing_query_is_a_500_without_internal_text(db: TestDb) {
-        actix_web::rt::System::new().block_on(async {
-            let mut connection = db.migrated();
-            // The tables every read starts from, gone from under the server.
-            for table in ["source_files", "payer_plans"] {
-                diesel::sql_query(format!("ALTER TABLE {table} RENAME TO {table}_gone"))
-                    .execute(&mut connection)
-                    .unwrap();
-            }
-            let pool = open_database(&db.url, 2, true).unwrap();
-            let address = serve(pool);
-            let client = awc::Client::default();
-            for path in V1_PATHS {
-                let (status, headers, body) =
-                    send(client.get(format!("{address}{path}")), Vec::new()).await;
-                assert_problem(path, status, &headers, &body, 500);
-                assert_eq!(body["detail"], "internal error", "{path}");
-                assert!(body.get("parameter").is_none(), "{path}: {body}");
-            }
-        });
-    }
-}
+on_both_backends!(async a_failing_query_is_a_500_without_internal_text);
 
 #[test]
 fn each_error_status_is_documented_where_it_can_occur() {

@@ -4,7 +4,7 @@ mod auth;
 mod cache;
 mod endpoints;
 mod errors;
-mod examples;
 mod health;
 mod prices;
+mod sample;
 mod spec;

@@ -21,7 +21,10 @@ fn run(args: &[&str], database: &str) -> (bool, String, serde_json::Value) {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn import_then_validate_report_per_file_and_exit_by_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("cli.db").display().to_string();

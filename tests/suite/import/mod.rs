@@ -12,7 +12,8 @@ use priceline_domain::Item;
 use priceline_ingest::ReadOptions;
 use priceline_store::DbConnection;
 
-pub const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
+/// The shared test data (`../shared/data`, or `PRICELINE_TEST_SHARED_DATA` when the suite was built).
+pub const SHARED: &str = env!("PRICELINE_SHARED_DATA");
 
 /// The `priceline` binary next to this test binary (`make test` builds it first).
 pub fn priceline_binary() -> std::path::PathBuf {

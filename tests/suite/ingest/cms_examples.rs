@@ -10,12 +10,15 @@ use super::{read_all, validate};
 
 macro_rules! cms {
     ($name:literal) => {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/cms/", $name)
+        concat!(env!("PRICELINE_SHARED_DATA"), "/cms/", $name)
     };
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn every_example_imports_with_zero_errors() {
     for (path, format, version) in [
         (
@@ -68,7 +71,10 @@ fn every_example_imports_with_zero_errors() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn templates_are_reported_as_templates() {
     for path in [
         cms!("v2.0.0/V2.0.0_Tall_CSV_Format_Template.csv"),
@@ -171,7 +177,10 @@ fn differences<'a>(a: &'a [String], b: &'a [String]) -> (Vec<&'a String>, Vec<&'
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn v3_tall_wide_and_json_give_the_same_price_facts() {
     let options = ReadOptions::default();
     let (tall, _) = read_all(cms!("v3.0.0/V3.0.0_Tall_CSV_Format_Example.csv"), &options);
@@ -199,7 +208,10 @@ fn v3_tall_wide_and_json_give_the_same_price_facts() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn tall_and_wide_records_have_the_same_shape() {
     let options = ReadOptions::default();
     let strip = |records: Vec<Record>| -> Vec<String> {
@@ -233,7 +245,10 @@ fn tall_and_wide_records_have_the_same_shape() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn amounts_are_exact() {
     let (records, _) = read_all(
         cms!("v3.0.0/v3_json_format_example.json"),

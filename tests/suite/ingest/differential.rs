@@ -19,9 +19,7 @@ use priceline_ingest::{ReadOptions, Severity};
 use serde_json::Value;
 
 fn shared(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data")
-        .join(path)
+    Path::new(env!("PRICELINE_SHARED_DATA")).join(path)
 }
 
 fn validator_script() -> PathBuf {
@@ -973,7 +971,10 @@ fn cases(dir: &Path) -> Vec<Case> {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 #[cfg_attr(
     no_cms_validator,
     ignore = "tools/cms-validator is not installed (npm ci --prefix tools/cms-validator)"

@@ -8,11 +8,7 @@ use super::{read_all, validate};
 
 macro_rules! real {
     ($name:literal) => {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/real/",
-            $name
-        )
+        concat!(env!("PRICELINE_SHARED_DATA"), "/real/", $name)
     };
 }
 
@@ -28,7 +24,10 @@ fn refusal(path: &str) -> IngestError {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn legacy_and_non_price_files_are_refused_for_their_reason() {
     for path in [
         real!("113243405_StonyBrookEasternLongIslandHospital_standardcharges.csv"),
@@ -60,7 +59,10 @@ fn items(records: &[Record]) -> impl Iterator<Item = &priceline_domain::Item> {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn rockford_tall_with_capitalised_enums_and_many_duplicates() {
     let (records, report) = read_all(
         real!("233044421_rockford_standardcharges.csv"),
@@ -99,7 +101,10 @@ fn rockford_tall_with_capitalised_enums_and_many_duplicates() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn grove_hill_wide_with_brackets_fractions_and_us_dates() {
     let (records, report) = read_all(
         real!("630436871_grove-hill-memorial-hospital_standardcharges.csv"),
@@ -131,7 +136,10 @@ fn grove_hill_wide_with_brackets_fractions_and_us_dates() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn bayhealth_upper_case_headers_and_an_invented_version() {
     let report = validate(
         real!("823462523_BayhealthEmergencyPhysicians_StandardCharges.csv"),
@@ -165,7 +173,10 @@ fn bayhealth_upper_case_headers_and_an_invented_version() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn sun_behavioral_dollar_signs_repaired_and_text_percentages_quarantined() {
     let (records, report) = read_all(
         real!("DE-Price-Transparency-validated-3525.-03012025.csv"),
@@ -210,7 +221,10 @@ fn sun_behavioral_dollar_signs_repaired_and_text_percentages_quarantined() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn bridgeway_newline_in_a_quoted_header_value_and_exact_duplicates() {
     let (records, report) = read_all(
         real!("bridgeway-medrates-candidate-standardcharges-2026-09-29.EXCERPT.csv"),
@@ -235,7 +249,10 @@ fn bridgeway_newline_in_a_quoted_header_value_and_exact_duplicates() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn nor_lea_six_codes_billing_class_and_payer_ids_kept() {
     let (records, report) = read_all(
         real!("nor-lea-official-standard-charges-2025-v2.EXCERPT.csv"),
@@ -253,7 +270,10 @@ fn nor_lea_six_codes_billing_class_and_payer_ids_kept() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn patterson_v3_counts_and_drug_units() {
     let (records, report) = read_all(
         real!("patterson-health-center-171346-standard-charges-2026-02-10.EXCERPT.csv"),

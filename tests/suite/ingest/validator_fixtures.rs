@@ -8,11 +8,7 @@ use super::{cms_findings, validate};
 
 macro_rules! fixture {
     ($name:literal) => {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/data/validator-fixtures/",
-            $name
-        )
+        concat!(env!("PRICELINE_SHARED_DATA"), "/validator-fixtures/", $name)
     };
 }
 
@@ -39,7 +35,10 @@ fn expect(path: &str, version: TemplateVersion, expected: &[(&str, &str, &str)])
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn valid_csv_fixtures_have_no_errors() {
     use TemplateVersion::*;
     for (path, version) in [
@@ -55,7 +54,10 @@ fn valid_csv_fixtures_have_no_errors() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn csv_header_problems_are_found_where_cms_finds_them() {
     let version = TemplateVersion::V2_2;
     expect(
@@ -105,7 +107,10 @@ fn csv_header_problems_are_found_where_cms_finds_them() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn lots_of_errors_quarantines_the_bad_rows() {
     let report = validate(
         fixture!("sample-lots-of-errors.csv"),
@@ -117,7 +122,10 @@ fn lots_of_errors_quarantines_the_bad_rows() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn valid_json_fixtures_have_no_errors_and_the_expected_alerts() {
     use TemplateVersion::*;
     for (path, version) in [
@@ -156,7 +164,10 @@ fn valid_json_fixtures_have_no_errors_and_the_expected_alerts() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn json_errors_are_found_at_the_cms_pointers() {
     use TemplateVersion::*;
     let sci = "/standard_charge_information";
@@ -239,7 +250,10 @@ fn json_errors_are_found_at_the_cms_pointers() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn empty_and_invalid_json() {
     let empty = cms(fixture!("sample-empty.json"), TemplateVersion::V2_1);
     let errors: Vec<_> = empty
@@ -259,7 +273,10 @@ fn empty_and_invalid_json() {
 }
 
 #[test]
-#[cfg_attr(no_shared_data, ignore = "../shared/data is not present")]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
 fn a_repaired_type_error_keeps_the_item_but_still_counts_as_an_error() {
     let report = validate(
         fixture!("sample-wrong-drug-info.json"),

@@ -5,6 +5,9 @@ use priceline_api::cli::open_database;
 use priceline_api::middleware::cors::CorsOrigins;
 use priceline_api::startup::Application;
 
+use actix_web::http::header::HeaderMap;
+use serde_json::Value;
+
 use super::db::TestDb;
 
 /// The one origin the test server allows for CORS.
@@ -40,5 +43,35 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// GET `path`: the status and the body as JSON (null when it is not JSON).
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let (status, _, body) = self.get_with_headers(path, &[]).await;
+        (status, body)
+    }
+
+    /// GET `path` with these request headers: the status, the response headers and the body as
+    /// JSON (null when it is not JSON).
+    pub async fn get_with_headers(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, HeaderMap, Value) {
+        let mut request = awc::Client::default().get(self.url(path));
+        for &(name, value) in headers {
+            request = request.insert_header((name, value));
+        }
+        let mut response = request.send().await.expect("the test server answers");
+        let body = response
+            .body()
+            .limit(64 * 1024 * 1024)
+            .await
+            .expect("a response body");
+        (
+            response.status().as_u16(),
+            response.headers().clone(),
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+        )
     }
 }
