@@ -1,10 +1,10 @@
 //! Generated files (the same content as Tall, Wide and JSON) through the whole import into the store.
 
 use priceline_api::importer::Status;
-use priceline_store::snapshot::load_snapshot;
+use priceline_store::snapshot::{count_rows, load_snapshot, source_file_ids};
 use priceline_synth::{Format, Spec};
 
-use super::{import, import_with_rates, price_facts};
+use super::{every_amount_reaches_the_database_exactly, import, import_with_rates, price_facts};
 use crate::on_both_backends;
 use crate::support::db::TestDb;
 
@@ -229,3 +229,36 @@ fn a_windows_1252_file_is_read_again_as_such_and_stored_the_same(db: TestDb) {
     assert_eq!(stored[0], stored[1]);
 }
 on_both_backends!(a_windows_1252_file_is_read_again_as_such_and_stored_the_same);
+
+/// Writes hospital 0 of seed 5 in `format` into `dir` and returns the path.
+fn generated(dir: &std::path::Path, format: Format, rows: u64) -> String {
+    priceline_synth::write_hospital(dir, 5, 0, rows, format)
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+fn every_amount_in_a_generated_tall_file_reaches_the_database_exactly(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    every_amount_reaches_the_database_exactly(db, &generated(dir.path(), Format::Tall, 500));
+}
+on_both_backends!(every_amount_in_a_generated_tall_file_reaches_the_database_exactly);
+
+fn importing_the_same_bytes_again_writes_nothing(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = generated(dir.path(), Format::Json, 300);
+    let mut connection = db.migrated();
+    let first = import(&mut connection, &path).remove(0);
+    assert_eq!(first.status, Status::Imported);
+    let before = count_rows(&mut connection, first.source_file_id.unwrap()).unwrap();
+    let again = import(&mut connection, &path).remove(0);
+    assert_eq!(again.status, Status::Unchanged);
+    assert_eq!(again.source_file_id, first.source_file_id);
+    assert!(again.reason.unwrap().contains("already imported"));
+    assert_eq!(source_file_ids(&mut connection).unwrap().len(), 1);
+    assert_eq!(
+        count_rows(&mut connection, first.source_file_id.unwrap()).unwrap(),
+        before
+    );
+}
+on_both_backends!(importing_the_same_bytes_again_writes_nothing);

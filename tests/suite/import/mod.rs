@@ -5,12 +5,18 @@ mod cli;
 mod cms_examples;
 mod generated;
 mod interrupted;
+mod not_price_files;
 mod settings;
 
 use priceline_api::importer::{DocumentReport, Quiet, import_path};
 use priceline_domain::Item;
 use priceline_ingest::ReadOptions;
+use std::collections::BTreeSet;
+
 use priceline_store::DbConnection;
+use priceline_store::snapshot::load_snapshot;
+
+use crate::support::db::TestDb;
 
 /// The shared test data (`../shared/data`, or `PRICELINE_TEST_SHARED_DATA` when the suite was built).
 pub const SHARED: &str = env!("PRICELINE_SHARED_DATA");
@@ -95,4 +101,82 @@ pub fn price_facts(items: &[Item]) -> Vec<String> {
     }
     facts.sort();
     facts
+}
+
+/// Imports a CSV file (Tall, v3 column names) and checks that every amount cell of it, read with a
+/// plain CSV reader, is an amount of the stored snapshot and the reverse.
+pub fn every_amount_reaches_the_database_exactly(db: TestDb, path: &str) {
+    let mut connection = db.migrated();
+    let report = import(&mut connection, path).remove(0);
+    let stored = load_snapshot(&mut connection, report.source_file_id.unwrap()).unwrap();
+
+    // The file's own cells, read with a plain CSV reader: (column, value) for every amount.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let header: Vec<String> = rows[2]
+        .iter()
+        .map(|h| h.replace(' ', "").to_lowercase())
+        .collect();
+    let columns = [
+        ("standard_charge|gross", "gross"),
+        ("standard_charge|discounted_cash", "cash"),
+        ("standard_charge|negotiated_dollar", "dollar"),
+        ("standard_charge|negotiated_percentage", "pct"),
+        ("standard_charge|min", "min"),
+        ("standard_charge|max", "max"),
+        ("median_amount", "median"),
+    ];
+    let normal = |text: &str| {
+        let text = text.trim();
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            text.to_owned()
+        }
+    };
+    let mut in_file = BTreeSet::new();
+    for row in &rows[3..] {
+        for (column, label) in columns {
+            let index = header.iter().position(|h| h == column).unwrap();
+            if let Some(cell) = row.get(index).filter(|cell| !cell.trim().is_empty()) {
+                in_file.insert((label, normal(cell)));
+            }
+        }
+    }
+    let mut in_database = BTreeSet::new();
+    for item in &stored.items {
+        for charge in &item.standard_charges {
+            let mut add = |label, value: Option<String>| {
+                if let Some(value) = value {
+                    in_database.insert((label, value));
+                }
+            };
+            add("gross", charge.gross.map(|a| a.to_string()));
+            add("cash", charge.discounted_cash.map(|a| a.to_string()));
+            add("min", charge.minimum.map(|a| a.to_string()));
+            add("max", charge.maximum.map(|a| a.to_string()));
+            for rate in &charge.payer_rates {
+                add("dollar", rate.negotiated_dollar.map(|a| a.to_string()));
+                add("pct", rate.negotiated_percentage.map(|a| a.to_string()));
+                add("median", rate.median_amount.map(|a| a.to_string()));
+            }
+        }
+    }
+    // Modifier rows carry their adjustments on the modifier's payer information.
+    for modifier in &stored.modifiers {
+        for info in &modifier.payer_info {
+            if let Some(dollar) = info.negotiated_dollar {
+                in_database.insert(("dollar", dollar.to_string()));
+            }
+            if let Some(percentage) = info.negotiated_percentage {
+                in_database.insert(("pct", percentage.to_string()));
+            }
+        }
+    }
+    assert!(!in_file.is_empty());
+    assert_eq!(in_file, in_database);
 }

@@ -1,0 +1,53 @@
+//! Files that are not price files (as hospitals' sites serve them: an HTML page under a `.csv` or
+//! `.json` name, a legacy chargemaster, broken JSON, an empty file) are refused for their reason and
+//! write nothing. The real published examples of each are read in `ingest::real_files`.
+
+use priceline_api::importer::Status;
+use priceline_store::snapshot::{self, source_file_ids};
+
+use super::import;
+use crate::on_both_backends;
+use crate::support::db::TestDb;
+
+const HTML: &str = "<!DOCTYPE html>\n<html><head><title>Price Transparency</title></head>\n<body><a href=\"standardcharges.csv\">Download</a></body></html>\n";
+
+fn files_that_are_not_price_files_are_refused_and_write_nothing(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut connection = db.migrated();
+    for (name, text, reason) in [
+        ("standardcharges.csv", HTML, "HTML"),
+        ("standardcharges.json", HTML, "HTML"),
+        (
+            "chargemaster.csv",
+            "DESCRIPTION, Price\nMRI BRAIN W/O CONTRAST,2889.70\n",
+            "legacy",
+        ),
+        (
+            "cdm.csv",
+            "CDM,DESCRIPTION,CPT,GROSS CHARGE,AETNA-PPO,CIGNA-HMO\n250-0042,ONDANSETRON 4MG,J2405,12.00,N/A,9.60\n",
+            "legacy",
+        ),
+        (
+            "truncated.json",
+            "{\"hospital_name\": \"West\", \"standard_charge_information\": [{\"description\": ",
+            "JSON",
+        ),
+        ("empty.csv", "", "empty"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let report = import(&mut connection, path.to_str().unwrap()).remove(0);
+        assert_eq!(report.status, Status::Refused, "{name}");
+        assert!(
+            report.reason.as_deref().unwrap_or("").contains(reason),
+            "{name}: {:?}",
+            report.reason
+        );
+    }
+    assert!(source_file_ids(&mut connection).unwrap().is_empty());
+    assert_eq!(
+        snapshot::find_by_sha256(&mut connection, &priceline_domain::Sha256([0; 32])).unwrap(),
+        None
+    );
+}
+on_both_backends!(files_that_are_not_price_files_are_refused_and_write_nothing);
