@@ -31,6 +31,7 @@ impl TestApp {
 
     /// As [`TestApp::spawn`], with these credentials and rate limit.
     pub async fn spawn_with(db: TestDb, security: Security) -> Self {
+        show_logs();
         let pool = open_database(&db.url, 2, true).expect("open the test database");
         let listen = "127.0.0.1:0".parse().expect("loopback address");
         let cors = CorsOrigins::new(vec![ALLOWED_ORIGIN.to_owned()]);
@@ -73,5 +74,13 @@ impl TestApp {
             response.headers().clone(),
             serde_json::from_slice(&body).unwrap_or(Value::Null),
         )
+    }
+}
+
+/// `TEST_LOG=debug cargo test …` shows the application's logs (any `PRICELINE_LOG` filter); without
+/// it tests stay quiet.
+fn show_logs() {
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        priceline_api::telemetry::init(&filter);
     }
 }
