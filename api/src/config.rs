@@ -7,10 +7,11 @@ use std::net::SocketAddr;
 use priceline_store::DatabaseUrl;
 use thiserror::Error;
 
+use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::jwt::{JwtVerifier, MIN_SECRET_BYTES};
-use crate::auth::{AuthPolicy, Security};
 use crate::middleware::rate_limit::RateLimitSettings;
+use crate::security::Security;
 
 /// The variables we read, with their defaults; the README's configuration table mirrors this.
 pub const DATABASE_URL: &str = "PRICELINE_DATABASE_URL";

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod problem;
 pub mod routes;
+pub mod security;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

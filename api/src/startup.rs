@@ -6,40 +6,21 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use priceline_store::Pool;
-use utoipa::OpenApi;
-use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{self, Security};
+use crate::auth;
 use crate::cache::ResponseCache;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::{
     accept, cors, etag, problem_bodies, request_body, request_id, response_cache,
 };
-use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::problem::Problem;
-use crate::routes::{facilities, health, payers, prices, source_files};
+use crate::routes;
+use crate::security::Security;
 use crate::state::AppState;
-
-/// Every documented route. The server mounts exactly these, and the spec is generated from them.
-pub fn routes(config: &mut ServiceConfig) {
-    config
-        .service(health::healthz)
-        .service(health::readyz)
-        .service(facilities::list::list_facilities)
-        .service(facilities::get::get_facility)
-        .service(facilities::snapshots::list_facility_snapshots)
-        .service(prices::search::search_prices)
-        .service(prices::statistics::get_code_statistics)
-        .service(prices::compare::compare_code)
-        .service(payers::list::list_payers)
-        .service(source_files::list::list_source_files)
-        .service(source_files::get::get_source_file)
-        .service(source_files::findings::list_source_file_findings);
-}
 
 /// A path parameter that does not parse (`/v1/facilities/abc`) is a 400 naming it.
 /// Only `{id}` segments are typed (the code segments are text), so a failed one is `id`.
@@ -49,18 +30,6 @@ fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_we
         _ => "path",
     };
     ApiError::invalid(parameter, "expected a positive whole number").into()
-}
-
-/// The spec of exactly the routes [`routes`] mounts.
-pub fn spec() -> utoipa::openapi::OpenApi {
-    let mut spec = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(routes)
-        .split_for_parts()
-        .1;
-    crate::openapi::require_credentials(&mut spec);
-    spec
 }
 
 /// Route guards on method make actix fall through to here for a known path with another method:
@@ -115,20 +84,18 @@ impl Application {
         let credentials = web::Data::new(security.auth);
         // Once, outside the worker closure: every worker shares the same buckets.
         let rate_limit = RateLimit::new(security.rate_limit);
+        // The spec is assembled once; each worker mounts the same routes and serves a copy.
+        let spec = crate::openapi::spec();
         let mut server = HttpServer::new(move || {
-            let (app, mut spec) = App::new()
-                .into_utoipa_app()
-                .openapi(ApiDoc::openapi())
-                .configure(routes)
-                .split_for_parts();
-            crate::openapi::require_credentials(&mut spec);
             // Outermost last: request ids see everything; ETags are computed before compression.
-            app.app_data(state.clone())
+            App::new()
+                .configure(|config| routes::configure(&mut ServiceConfig::new(config)))
+                .app_data(state.clone())
                 .app_data(origins.clone())
                 .app_data(credentials.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .default_service(web::to(no_route))
                 .wrap(from_fn(response_cache::response_cache))
                 .wrap(from_fn(etag::etag))

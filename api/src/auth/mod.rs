@@ -151,20 +151,3 @@ pub async fn enforce(
     }
     Ok(next.call(request).await?.map_into_boxed_body())
 }
-
-/// How the HTTP server protects the API: who may call it, and how often.
-#[derive(Debug, Clone)]
-pub struct Security {
-    pub auth: AuthPolicy,
-    pub rate_limit: crate::middleware::rate_limit::RateLimitSettings,
-}
-
-impl Security {
-    /// No credential required and no rate limit.
-    pub fn open() -> Self {
-        Self {
-            auth: AuthPolicy::default(),
-            rate_limit: crate::middleware::rate_limit::RateLimitSettings::OFF,
-        }
-    }
-}

@@ -29,7 +29,7 @@ use serde_json::{Map, Value, json};
 /// The 3.0.3 document of the served API, pretty-printed with a trailing newline (the committed form of
 /// `openapi/openapi-3.0.json`).
 pub fn spec_json_3_0() -> String {
-    let spec = serde_json::to_value(crate::startup::spec()).unwrap_or(Value::Null);
+    let spec = serde_json::to_value(super::spec()).unwrap_or(Value::Null);
     let mut text = serde_json::to_string_pretty(&convert(spec)).unwrap_or_default();
     text.push('\n');
     text

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode, get_current_timestamp};
-use priceline_api::auth::Security;
 use priceline_api::auth::api_key::hash_hex;
 use priceline_api::config::{self, Settings};
+use priceline_api::security::Security;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use diesel::RunQueryDsl;
-use priceline_api::auth::Security;
 use priceline_api::cli::open_database;
 use priceline_api::middleware::cors::CorsOrigins;
 use priceline_api::middleware::request_body::BODY_LIMIT;
+use priceline_api::security::Security;
 use priceline_api::startup::Application;
 use priceline_store::Pool;
 use serde_json::Value;

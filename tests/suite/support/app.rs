@@ -1,8 +1,8 @@
 //! A real server on a free port over a throwaway database, as a client sees it.
 
-use priceline_api::auth::Security;
 use priceline_api::cli::open_database;
 use priceline_api::middleware::cors::CorsOrigins;
+use priceline_api::security::Security;
 use priceline_api::startup::Application;
 
 use actix_web::http::header::HeaderMap;

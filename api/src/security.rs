@@ -1,0 +1,22 @@
+//! How the HTTP server protects the API: who may call it ([`crate::auth`]) and how often
+//! ([`crate::middleware::rate_limit`]). Held above both, since the limiter keys its budgets by the
+//! caller that authentication found.
+
+use crate::auth::AuthPolicy;
+use crate::middleware::rate_limit::RateLimitSettings;
+
+#[derive(Debug, Clone)]
+pub struct Security {
+    pub auth: AuthPolicy,
+    pub rate_limit: RateLimitSettings,
+}
+
+impl Security {
+    /// No credential required and no rate limit.
+    pub fn open() -> Self {
+        Self {
+            auth: AuthPolicy::default(),
+            rate_limit: RateLimitSettings::OFF,
+        }
+    }
+}
