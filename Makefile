@@ -41,6 +41,7 @@ lint: .venv/bin/hadolint
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	./scripts/check-boundaries.sh
+	python3 scripts/check-module-cycles.py
 	.venv/bin/hadolint deploy/Dockerfile
 	./scripts/validate-openapi.sh
 
