@@ -112,6 +112,10 @@ impl Application {
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
         })
+        // A compressed response is streamed (chunked) in several writes; with Nagle's algorithm on,
+        // a later small write waits for the client's delayed ACK of the first (about 40 ms per
+        // response over keep-alive). The API answers whole responses, so send each write at once.
+        .tcp_nodelay(true)
         .listen(listener)?;
         if let Some(workers) = workers {
             server = server.workers(workers);

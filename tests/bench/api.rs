@@ -128,9 +128,16 @@ fn first_request(url: &str) -> Duration {
 /// The first request's time, then wrk's requests/s and latency percentiles for one URL: wrk measures
 /// the steady state, after the first request has filled the response cache (when it is on).
 fn load_test(label: &str, url: &str) {
+    load_test_with(label, url, &[]);
+}
+
+/// [`load_test`] with request headers for wrk (`Name: value`).
+fn load_test_with(label: &str, url: &str, headers: &[&str]) {
     let first = first_request(url);
     let output = Command::new("wrk")
-        .args(["-t2", "-c32", "-d", SECONDS, "--latency", url])
+        .args(["-t2", "-c32", "-d", SECONDS, "--latency"])
+        .args(headers.iter().flat_map(|header| ["-H", header]))
+        .arg(url)
         .output();
     let Ok(output) = output else {
         println!("{label:40} skipped: wrk is not installed (make bench installs it)");
@@ -170,10 +177,10 @@ fn run(label: &str, database: &str, dir: &Path) {
         if cache_mb != "0" {
             load_test("GET /healthz (ceiling)", &format!("{base}/healthz"));
         }
-        load_test(
-            "code lookup (50 results)",
-            &format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50"),
-        );
+        let lookup = format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50");
+        load_test("code lookup (50 results)", &lookup);
+        // What browsers and most clients ask for: a compressed, streamed body.
+        load_test_with("code lookup, gzip", &lookup, &["Accept-Encoding: gzip"]);
         load_test(
             "statistics (common code)",
             &format!("{base}/v1/codes/CPT/70551/statistics"),
