@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use priceline_domain::{FileFormat, TemplateVersion};
 
+use super::memo::EnumMemo;
 use crate::detect::normalise_key;
 use crate::finding::{Finding, cell};
 use crate::rules;
@@ -27,9 +28,9 @@ pub(crate) struct Layout {
     pub billing_class: Option<usize>,
     pub codes: Vec<CodeColumns>,
     pub payers: Vec<PayerColumns>,
-    /// What the enumeration cells of earlier rows parsed to (see `row::EnumMemo`); it lives with
-    /// the layout because it is per column.
-    pub memo: std::cell::RefCell<super::row::EnumMemo>,
+    /// What the enumeration cells of earlier rows parsed to (see `EnumMemo`); it lives with the
+    /// layout because it is per column.
+    pub memo: std::cell::RefCell<EnumMemo>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -6,6 +6,7 @@ use priceline_domain::{
 
 use crate::detect::{AFFIRMATION, ATTESTATION, STATEMENT_PREFIX, normalise_key};
 use crate::finding::{Finding, cell};
+use crate::location::pair_locations;
 use crate::{rules, values};
 
 /// The general data elements of a CSV file and what is wrong with them.
@@ -299,33 +300,6 @@ pub(crate) fn locations(
         .unwrap_or_default()
     };
     pair_locations(split(names), split(addresses), findings)
-}
-
-pub(crate) fn pair_locations(
-    names: Vec<String>,
-    addresses: Vec<String>,
-    findings: &mut Vec<Finding>,
-) -> Vec<Location> {
-    if names.len() != addresses.len() {
-        findings.push(Finding::new(
-            rules::LOCATION_ADDRESS_COUNT,
-            "",
-            format!(
-                "{} location names but {} addresses; paired in order",
-                names.len(),
-                addresses.len()
-            ),
-        ));
-    }
-    let count = names.len().max(addresses.len());
-    let mut names = names.into_iter();
-    let mut addresses = addresses.into_iter();
-    (0..count)
-        .map(|_| Location {
-            name: names.next(),
-            address: addresses.next(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use priceline_domain::ParseError;
 
 use super::columns::{Layout, PayerColumns, PayerSource};
+use super::memo::{EnumMemo, Memoised};
 use super::reader::CsvRecord;
 use crate::finding::{Finding, cell};
 use crate::rules;
@@ -45,46 +46,6 @@ struct Cells<'a> {
     memo: &'a RefCell<EnumMemo>,
 }
 
-/// The text each enumeration column last held, and what it parsed to. Consecutive rows mostly
-/// repeat their code types, setting and methodology, and comparing a few bytes is cheaper than
-/// parsing again (a case-insensitive search of the value list). Only values that parsed are kept,
-/// so a bad value is parsed, and reported, every time.
-#[derive(Debug, Default)]
-pub(crate) struct EnumMemo {
-    columns: Vec<Option<(String, Parsed)>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Parsed {
-    Code(CodeType),
-    Setting(Setting),
-    Billing(BillingClass),
-    Methodology(Methodology),
-    DrugUnit(DrugUnitType),
-}
-
-trait Memoised: Copy {
-    fn into_parsed(self) -> Parsed;
-    fn from_parsed(parsed: Parsed) -> Option<Self>;
-}
-
-macro_rules! memoised {
-    ($($type:ty => $variant:ident),*) => {$(
-        impl Memoised for $type {
-            fn into_parsed(self) -> Parsed {
-                Parsed::$variant(self)
-            }
-            fn from_parsed(parsed: Parsed) -> Option<Self> {
-                match parsed {
-                    Parsed::$variant(value) => Some(value),
-                    _ => None,
-                }
-            }
-        }
-    )*};
-}
-memoised!(CodeType => Code, Setting => Setting, BillingClass => Billing, Methodology => Methodology, DrugUnitType => DrugUnit);
-
 impl<'a> Cells<'a> {
     fn get(&self, column: Option<usize>) -> &'a str {
         column
@@ -103,25 +64,11 @@ impl<'a> Cells<'a> {
         let Some(index) = column else {
             return check.enumeration(text, parse, &self.at(column));
         };
-        if let Some(Some((kept, parsed))) = self.memo.borrow().columns.get(index)
-            && kept == text
-            && let Some(value) = T::from_parsed(*parsed)
-        {
+        if let Some(value) = self.memo.borrow().recall(index, text) {
             return Some(value);
         }
         let value = check.enumeration(text, parse, &self.at(column))?;
-        let mut memo = self.memo.borrow_mut();
-        if memo.columns.len() <= index {
-            memo.columns.resize_with(index + 1, || None);
-        }
-        match &mut memo.columns[index] {
-            Some((kept, parsed)) => {
-                kept.clear();
-                kept.push_str(text);
-                *parsed = value.into_parsed();
-            }
-            slot @ None => *slot = Some((text.to_owned(), value.into_parsed())),
-        }
+        self.memo.borrow_mut().keep(index, text, value);
         Some(value)
     }
 

@@ -10,9 +10,9 @@ use priceline_domain::{
 };
 
 use super::lexer::{Key, Value};
-use crate::csv::pair_locations;
 use crate::detect::{AFFIRMATION, ATTESTATION};
 use crate::finding::Finding;
+use crate::location::pair_locations;
 use crate::rules;
 use crate::values::{Check, Exact};
 
