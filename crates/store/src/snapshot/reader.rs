@@ -9,13 +9,22 @@ use priceline_domain::{
     Percentage, Quantity, Setting, Sha256, SourceFile, StandardCharge, StateCode, TemplateVersion,
 };
 
-use super::Snapshot;
 use crate::codec::{decode, decode_amount, decode_codes, decode_micros, decode_opt};
 use crate::connection::DbConnection;
 use crate::convert;
 use crate::rows::*;
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
+
+/// A stored snapshot read back as domain values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub facility_key: String,
+    pub facility: Facility,
+    pub source_file: SourceFile,
+    pub items: Vec<Item>,
+    pub modifiers: Vec<Modifier>,
+}
 
 /// Reads a whole snapshot back.
 pub fn load_snapshot(connection: &mut DbConnection, source_file_id: i64) -> StoreResult<Snapshot> {
