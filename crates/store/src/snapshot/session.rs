@@ -33,7 +33,7 @@ pub fn import<T, E>(
     write: impl FnOnce(ImportSession<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<diesel::result::Error> + From<StoreError>,
+    E: From<StoreError>,
 {
     match connection {
         DbConnection::Sqlite(connection) => {
@@ -58,15 +58,42 @@ where
                 }
             }
         }
-        DbConnection::Postgres(connection) => connection.transaction(|connection| {
-            postgres::take_import_lock(connection, chrono::Utc::now().naive_utc())?;
-            match rates {
-                Some(DbConnection::Postgres(rates)) => {
-                    rates.transaction(|rates| write_postgres(connection, Some(rates), write))
+        DbConnection::Postgres(connection) => connection
+            .transaction(|connection| {
+                postgres::take_import_lock(connection, chrono::Utc::now().naive_utc())
+                    .map_err(|error| Rollback::Caller(E::from(error)))?;
+                match rates {
+                    Some(DbConnection::Postgres(rates)) => rates.transaction(|rates| {
+                        write_postgres(connection, Some(rates), write).map_err(Rollback::Caller)
+                    }),
+                    _ => write_postgres(connection, None, write).map_err(Rollback::Caller),
                 }
-                _ => write_postgres(connection, None, write),
-            }
-        }),
+            })
+            .map_err(Rollback::into_caller),
+    }
+}
+
+/// Why a PostgreSQL import transaction rolled back: the caller's error, or Diesel's own (its
+/// BEGIN, COMMIT or ROLLBACK failed), which the caller is given as a [`StoreError`]. Diesel's
+/// transactions need an error type that absorbs Diesel's; this keeps that type out of the store's
+/// public API.
+enum Rollback<E> {
+    Caller(E),
+    Transaction(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for Rollback<E> {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Transaction(error)
+    }
+}
+
+impl<E: From<StoreError>> Rollback<E> {
+    fn into_caller(self) -> E {
+        match self {
+            Self::Caller(error) => error,
+            Self::Transaction(error) => E::from(StoreError::from(error)),
+        }
     }
 }
 

@@ -113,10 +113,6 @@ impl<'s> SnapshotWriter<'s> {
         })))
     }
 
-    pub fn ids(&self) -> SnapshotIds {
-        self.ids
-    }
-
     pub fn written(&self) -> Written {
         self.written
     }
