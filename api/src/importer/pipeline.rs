@@ -16,7 +16,7 @@ use priceline_store::snapshot::{
     self, Begin, FileReport, ImportSession, SnapshotIds, SnapshotWriter, StoredFinding,
     StoredQuarantine,
 };
-use priceline_store::{DbConnection, QueryError, StoreError};
+use priceline_store::{DbConnection, StoreError};
 
 use super::report::{DocumentReport, Status};
 
@@ -61,12 +61,6 @@ enum Failure {
     AlreadyImported(SnapshotIds),
     #[error("the text is not the clean UTF-8 its first bytes suggested")]
     TextMisread,
-}
-
-impl From<QueryError> for Failure {
-    fn from(error: QueryError) -> Self {
-        Self::Store(error.into())
-    }
 }
 
 /// Imports every document of a file (one, or one per ZIP member). `rates`, a second connection to

@@ -16,6 +16,7 @@ pub mod identifiers;
 pub mod item;
 pub mod modifier;
 pub mod setting;
+pub mod snapshot;
 
 pub use code::{Code, CodeType};
 pub use count::AllowedCount;
@@ -27,3 +28,4 @@ pub use identifiers::{Ccn, Ein, Npi, StateCode};
 pub use item::{DrugInfo, DrugUnitType, Item, PayerRate, RawValue, RecordLocation, StandardCharge};
 pub use modifier::{Modifier, ModifierPayerInfo};
 pub use setting::{BillingClass, Methodology, Setting};
+pub use snapshot::effective_date;

@@ -19,7 +19,9 @@ mod detect;
 mod error;
 mod group;
 mod json;
+mod location;
 mod read;
+mod reading;
 mod sniff;
 mod summary;
 mod swar;
@@ -34,7 +36,8 @@ pub mod source;
 pub use decode::TextEncoding;
 pub use error::IngestError;
 pub use finding::{Finding, Rule, Severity};
-pub use read::{JsonPasses, ReadOptions, ReadReport, read, read_sniffed};
+pub use read::{ReadReport, read, read_sniffed};
+pub use reading::{JsonPasses, ReadOptions};
 pub use record::{
     FileHeader, ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record,
 };

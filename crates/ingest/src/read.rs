@@ -1,68 +1,13 @@
 //! `read`: one document to a stream of records, with its findings and counts.
 
-use chrono::{NaiveDate, Utc};
-use priceline_domain::{Attestation, Facility, FileFormat, Sha256, SourceFile, TemplateVersion};
+use priceline_domain::{Sha256, SourceFile};
 use serde::{Deserialize, Serialize};
 
-use crate::record::{FileHeader, Record};
+use crate::reading::{ReadOptions, Reading};
+use crate::record::Record;
 use crate::sniff::{Sniffed, Syntax, sniff};
 use crate::summary::{FindingLog, ReadSummary};
 use crate::{Document, IngestError, csv, json};
-
-/// How to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadOptions {
-    /// Apply the rules of this template version instead of the one detected from the structure,
-    /// as the CMS validator does with the version its caller chooses.
-    pub version: Option<TemplateVersion>,
-    /// How many findings a report keeps in full (all are counted).
-    pub max_findings: usize,
-    pub json_passes: JsonPasses,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        Self {
-            version: None,
-            max_findings: 10_000,
-            json_passes: JsonPasses::Two,
-        }
-    }
-}
-
-impl ReadOptions {
-    /// Runs `attempt` with JSON read in one pass, and once more in two passes when that pass could
-    /// not serve (`is_read_again` of its error, for `IngestError::ReadAgain`): for a caller that
-    /// discards whatever a failed attempt produced.
-    pub fn one_pass_then_two<T, E>(
-        &self,
-        is_read_again: impl Fn(&E) -> bool,
-        mut attempt: impl FnMut(&ReadOptions) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let with = |json_passes| ReadOptions {
-            json_passes,
-            ..self.clone()
-        };
-        match attempt(&with(JsonPasses::One)) {
-            Err(error) if is_read_again(&error) => attempt(&with(JsonPasses::Two)),
-            result => result,
-        }
-    }
-}
-
-/// How a JSON document is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonPasses {
-    /// A first pass checks the syntax and finds the root fields wherever they are, so a broken
-    /// document gives no record.
-    Two,
-    /// For a caller that can discard the records it was given when the read fails: the records
-    /// stream in the first pass when the root fields before the items decide the header (else the
-    /// read falls back to two passes by itself), and a broken document is found only when its end
-    /// is reached. A root field after the data fails the read with `IngestError::ReadAgain`: read
-    /// it again with `Two`. A v3 file laid out as CMS lays it out is read in one pass.
-    One,
-}
 
 /// What a read found besides its records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,29 +27,6 @@ impl ReadReport {
             file.sha256 = sha256;
         }
         self
-    }
-}
-
-/// The state readers share while reading one document.
-pub(crate) struct Reading {
-    pub file_name: String,
-    pub sniffed: Sniffed,
-    pub options: ReadOptions,
-    pub summary: ReadSummary,
-    pub log: FindingLog,
-    pub file: Option<SourceFile>,
-}
-
-impl Reading {
-    /// Adds the findings of one data row to the report, unless a row-3 problem means the CMS
-    /// validator would not have evaluated data rows (`data_checked` false, see `csv::start_data`):
-    /// then they stay with their records only and are counted in `FindingLog::not_evaluated`.
-    pub fn report_data_findings(&mut self, findings: Vec<crate::finding::Finding>) {
-        if self.summary.data_checked {
-            self.log.extend(findings);
-        } else {
-            self.log.not_evaluated += findings.len() as u64;
-        }
     }
 }
 
@@ -163,28 +85,4 @@ pub fn read_sniffed(
         summary: reading.summary,
         findings: reading.log,
     })
-}
-
-/// Builds the header record and remembers the file description for the report.
-pub(crate) fn header_record(
-    reading: &mut Reading,
-    facility: Facility,
-    format: FileFormat,
-    template_version: TemplateVersion,
-    declared_version: Option<String>,
-    last_updated_on: Option<NaiveDate>,
-    attestation: Option<Attestation>,
-) -> Record {
-    let file = SourceFile {
-        file_name: reading.file_name.clone(),
-        sha256: reading.sniffed.sha256,
-        format,
-        template_version,
-        declared_version,
-        last_updated_on,
-        attestation,
-        imported_at: Utc::now(),
-    };
-    reading.file = Some(file.clone());
-    Record::Header(Box::new(FileHeader { facility, file }))
 }

@@ -6,7 +6,8 @@ use priceline_domain::{Sha256, SourceFile};
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Rule, Severity};
-use crate::read::{ReadOptions, read_sniffed};
+use crate::read::read_sniffed;
+use crate::reading::ReadOptions;
 use crate::sniff::{Sniffed, beside_sha256, sniff_text};
 use crate::summary::{FindingLog, ReadSummary};
 use crate::{Document, IngestError};

@@ -36,7 +36,7 @@ pub enum StoreError {
         stored: i64,
     },
     #[error(transparent)]
-    Query(diesel::result::Error),
+    Query(QueryError),
     /// From the SQLite import connection (`snapshot::sqlite`).
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
@@ -50,10 +50,16 @@ impl From<diesel::result::Error> for StoreError {
                 diesel::result::DatabaseErrorKind::ClosedConnection,
                 info,
             ) => Self::Unavailable(info.message().to_owned()),
-            other => Self::Query(other),
+            other => Self::Query(QueryError(other)),
         }
     }
 }
+
+/// A query the database refused or could not run. It wraps Diesel's error so that Diesel stays an
+/// implementation detail of the store: callers see its message (and `source`), never its type.
+#[derive(Debug, Error)]
+#[error(transparent)]
+pub struct QueryError(diesel::result::Error);
 
 impl From<r2d2::Error> for StoreError {
     fn from(error: r2d2::Error) -> Self {

@@ -18,8 +18,5 @@ pub mod queries;
 pub mod snapshot;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection, connect, ping};
-pub use error::{StoreError, StoreResult};
+pub use error::{QueryError, StoreError, StoreResult};
 pub use pool::{Pool, PooledConnection};
-
-/// Diesel's query error, for callers whose error types must absorb it (an import transaction).
-pub use diesel::result::Error as QueryError;

@@ -4,7 +4,6 @@
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
 use diesel::sqlite::Sqlite;
-use diesel::{QueryableByName, RunQueryDsl, sql_query, sql_types::Text};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::connection::DbConnection;
@@ -92,35 +91,47 @@ pub fn status(connection: &mut DbConnection) -> StoreResult<Vec<MigrationStatus>
     Ok(status)
 }
 
-#[derive(QueryableByName)]
-struct SchemaLine {
-    #[diesel(sql_type = Text)]
-    line: String,
-}
+#[cfg(feature = "test-support")]
+pub use fingerprint::schema_fingerprint;
 
-/// A sorted text description of the tables, columns, indexes and constraints the migrations made
-/// (the migrations bookkeeping table left out): equal fingerprints mean equal schemas.
-pub fn schema_fingerprint(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
-    let query = match connection {
-        DbConnection::Sqlite(_) => {
-            "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') AS line FROM sqlite_master \
-             WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' ORDER BY line"
-        }
-        DbConnection::Postgres(_) => {
-            "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable \
-                 || ' ' || COALESCE(column_default, '') || ' ' || COALESCE(identity_generation, '') AS line \
-             FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name NOT LIKE '__diesel%' \
-             UNION ALL \
-             SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes \
-             WHERE schemaname = current_schema() AND tablename NOT LIKE '__diesel%' \
-             UNION ALL \
-             SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
-             FROM pg_constraint WHERE connamespace = current_schema()::regnamespace \
-               AND conrelid::regclass::text NOT LIKE '__diesel%' \
-             ORDER BY line"
-        }
-    };
-    let lines: Vec<SchemaLine> = sql_query(query).load(connection)?;
-    Ok(lines.into_iter().map(|line| line.line).collect())
+/// Only tests compare schemas (feature `test-support`).
+#[cfg(feature = "test-support")]
+mod fingerprint {
+    use diesel::{QueryableByName, RunQueryDsl, sql_query, sql_types::Text};
+
+    use crate::StoreResult;
+    use crate::connection::DbConnection;
+
+    #[derive(QueryableByName)]
+    struct SchemaLine {
+        #[diesel(sql_type = Text)]
+        line: String,
+    }
+
+    /// A sorted text description of the tables, columns, indexes and constraints the migrations made
+    /// (the migrations bookkeeping table left out): equal fingerprints mean equal schemas.
+    pub fn schema_fingerprint(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
+        let query = match connection {
+            DbConnection::Sqlite(_) => {
+                "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') AS line FROM sqlite_master \
+                 WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' ORDER BY line"
+            }
+            DbConnection::Postgres(_) => {
+                "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable \
+                     || ' ' || COALESCE(column_default, '') || ' ' || COALESCE(identity_generation, '') AS line \
+                 FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '__diesel%' \
+                 UNION ALL \
+                 SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes \
+                 WHERE schemaname = current_schema() AND tablename NOT LIKE '__diesel%' \
+                 UNION ALL \
+                 SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) \
+                 FROM pg_constraint WHERE connamespace = current_schema()::regnamespace \
+                   AND conrelid::regclass::text NOT LIKE '__diesel%' \
+                 ORDER BY line"
+            }
+        };
+        let lines: Vec<SchemaLine> = sql_query(query).load(connection)?;
+        Ok(lines.into_iter().map(|line| line.line).collect())
+    }
 }

@@ -1,6 +1,7 @@
 //! Row types: how domain values sit in tables. Rows never leave this crate as API bodies; the API
 //! builds its own views from domain values. The bulk tables are written from cells
-//! (`snapshot::cells`), so their rows here are read-only.
+//! (`snapshot::cells`), so their rows here are read-only; rows only the snapshot reader reads
+//! are in `snapshot/reader.rs`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -19,15 +20,6 @@ pub(crate) struct NewFacility<'a> {
     pub ein: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = facilities)]
-#[diesel(treat_none_as_default_value = false)]
-pub(crate) struct FacilityRow {
-    pub facility_key: String,
-    pub ccn: Option<String>,
-    pub ein: Option<String>,
 }
 
 /// The header columns of a source file; the report counts are written by `finish`.
@@ -83,24 +75,6 @@ pub(crate) struct ProvisionRow {
 }
 
 #[derive(Queryable, Selectable)]
-#[diesel(table_name = items)]
-pub(crate) struct ItemRow {
-    pub id: i64,
-    pub description: String,
-    pub drug_unit: Option<i64>,
-    pub drug_unit_type: Option<String>,
-    pub codes: String,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = item_codes)]
-pub(crate) struct ItemCodeRow {
-    pub item_id: i64,
-    pub code_type: String,
-    pub code: String,
-}
-
-#[derive(Queryable, Selectable)]
 #[diesel(table_name = standard_charges)]
 pub(crate) struct ChargeRow {
     pub id: i64,
@@ -122,7 +96,6 @@ pub(crate) struct ChargeRow {
 #[diesel(table_name = payer_rates)]
 pub(crate) struct RateRow {
     pub id: i64,
-    pub standard_charge_id: i64,
     pub negotiated_dollar: Option<i64>,
     pub negotiated_percentage: Option<i64>,
     pub negotiated_algorithm: Option<String>,
@@ -135,26 +108,4 @@ pub(crate) struct RateRow {
     pub payer_notes: Option<String>,
     pub source_location: String,
     pub raw_values: Option<String>,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = modifiers)]
-pub(crate) struct ModifierRow {
-    pub id: i64,
-    pub code: String,
-    pub description: String,
-    pub setting: Option<String>,
-    pub notes: Option<String>,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = modifier_payer_info)]
-pub(crate) struct ModifierPayerRow {
-    pub modifier_id: i64,
-    pub payer_name: String,
-    pub plan_name: Option<String>,
-    pub description: Option<String>,
-    pub negotiated_dollar: Option<i64>,
-    pub negotiated_percentage: Option<i64>,
-    pub negotiated_algorithm: Option<String>,
 }

@@ -3,3 +3,4 @@
 mod connection;
 mod migrations;
 mod round_trip;
+mod schema;

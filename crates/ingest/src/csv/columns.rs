@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use priceline_domain::{FileFormat, TemplateVersion};
 
+use super::memo::EnumMemo;
 use crate::detect::normalise_key;
 use crate::finding::{Finding, cell};
 use crate::rules;
@@ -27,9 +28,9 @@ pub(crate) struct Layout {
     pub billing_class: Option<usize>,
     pub codes: Vec<CodeColumns>,
     pub payers: Vec<PayerColumns>,
-    /// What the enumeration cells of earlier rows parsed to (see `row::EnumMemo`); it lives with
-    /// the layout because it is per column.
-    pub memo: std::cell::RefCell<super::row::EnumMemo>,
+    /// What the enumeration cells of earlier rows parsed to (see `EnumMemo`); it lives with the
+    /// layout because it is per column.
+    pub memo: std::cell::RefCell<EnumMemo>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -181,178 +182,52 @@ pub(crate) struct Row3 {
 
 const ROW: u64 = 3;
 
-pub(crate) fn read_row3(headers: &[String], version: TemplateVersion) -> Row3 {
-    let mut layout = Layout::default();
-    let mut findings = Vec::new();
-    let mut blocking = false;
-    let mut tall = PayerColumns::new(PayerSource::Cells {
-        payer: None,
-        plan: None,
-    });
-    let mut wide: Vec<PayerColumns> = Vec::new();
-    let mut wide_keys: HashMap<String, usize> = HashMap::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut codes: HashMap<u32, CodeColumns> = HashMap::new();
+/// The columns found so far, Tall and Wide payer groups both, until row 3 says which it is.
+struct Found {
+    layout: Layout,
+    /// The one payer group of a Tall file.
+    tall: PayerColumns,
+    /// The payer groups of a Wide file, in order of first sight, and their keys (see `group`).
+    wide: Vec<PayerColumns>,
+    wide_keys: HashMap<String, usize>,
+    codes: HashMap<u32, CodeColumns>,
+}
 
+/// What is wrong with row 3 so far; `blocking` as in [`Row3`].
+#[derive(Default)]
+struct Problems {
+    findings: Vec<Finding>,
+    blocking: bool,
+}
+
+pub(crate) fn read_row3(headers: &[String], version: TemplateVersion) -> Row3 {
+    let mut found = Found {
+        layout: Layout::default(),
+        tall: PayerColumns::new(PayerSource::Cells {
+            payer: None,
+            plan: None,
+        }),
+        wide: Vec::new(),
+        wide_keys: HashMap::new(),
+        codes: HashMap::new(),
+    };
+    let mut problems = Problems::default();
+    // Every column read, by normalised header: a second one is a duplicate.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, header) in headers.iter().enumerate() {
         let key = normalise_key(header);
         if key.chars().all(|c| c == '|') {
             continue; // blank header cell: nothing can be read under it
         }
-        let parts: Vec<&str> = key.split('|').collect();
-        let written: Vec<&str> = header.split('|').map(str::trim).collect();
-        let placeholder = |findings: &mut Vec<Finding>| {
-            findings.push(Finding::new(
-                rules::PLACEHOLDER,
-                cell(index, ROW),
-                format!("column {header:?} still holds a template placeholder"),
-            ));
-        };
-        let slot: Option<&mut Option<usize>> = match parts.as_slice() {
-            ["description"] => Some(&mut layout.description),
-            ["setting"] => Some(&mut layout.setting),
-            ["drug_unit_of_measurement"] => Some(&mut layout.drug_unit),
-            ["drug_type_of_measurement"] => Some(&mut layout.drug_type),
-            ["modifiers"] => Some(&mut layout.modifiers),
-            ["billing_class"] => Some(&mut layout.billing_class),
-            ["additional_generic_notes"] => Some(&mut layout.generic_notes),
-            ["standard_charge", "gross"] => Some(&mut layout.gross),
-            ["standard_charge", "discounted_cash"] => Some(&mut layout.cash),
-            ["standard_charge", "min"] => Some(&mut layout.min),
-            ["standard_charge", "max"] => Some(&mut layout.max),
-            ["payer_name"] => match &mut tall.source {
-                PayerSource::Cells { payer, .. } => Some(payer),
-                PayerSource::Named { .. } => None,
-            },
-            ["plan_name"] => match &mut tall.source {
-                PayerSource::Cells { plan, .. } => Some(plan),
-                PayerSource::Named { .. } => None,
-            },
-            ["code", number] | ["code", number, "type"] => match number.parse::<u32>() {
-                Ok(number) => {
-                    let columns = codes.entry(number).or_insert(CodeColumns {
-                        number,
-                        code: None,
-                        code_type: None,
-                    });
-                    Some(if parts.len() == 2 {
-                        &mut columns.code
-                    } else {
-                        &mut columns.code_type
-                    })
-                }
-                Err(_) => {
-                    placeholder(&mut findings);
-                    blocking = true;
-                    None
-                }
-            },
-            ["standard_charge", field] => PayerField::charge(field).map(|field| tall.slot(field)),
-            [field] => PayerField::own(field)
-                .filter(|field| *field != PayerField::Notes)
-                .map(|field| tall.slot(field)),
-            ["standard_charge", .., field]
-                if parts.len() >= 3 && PayerField::charge(field).is_some() =>
-            {
-                let field = PayerField::charge(field).unwrap_or(PayerField::Dollar);
-                let names = &written[1..written.len() - 1];
-                group(
-                    &mut wide,
-                    &mut wide_keys,
-                    names,
-                    index,
-                    &mut findings,
-                    &mut blocking,
-                )
-                .map(|group| group.slot(field))
-            }
-            [field, ..] if PayerField::own(field).is_some() => {
-                let field = PayerField::own(field).unwrap_or(PayerField::Notes);
-                group(
-                    &mut wide,
-                    &mut wide_keys,
-                    &written[1..],
-                    index,
-                    &mut findings,
-                    &mut blocking,
-                )
-                .map(|group| group.slot(field))
-            }
-            _ => None,
-        };
-        match slot {
-            Some(slot) if slot.is_some() || seen.contains_key(&key) => {
-                findings.push(Finding::new(
-                    rules::DUPLICATE_COLUMN,
-                    cell(index, ROW),
-                    format!("column {header:?} appears more than once"),
-                ));
-                blocking = true;
-            }
-            Some(slot) => {
-                *slot = Some(index);
-                seen.insert(key, index);
-            }
-            None if !findings
-                .iter()
-                .any(|finding| finding.location == cell(index, ROW)) =>
-            {
-                findings.push(Finding::new(
-                    rules::EXTRA_COLUMN,
-                    cell(index, ROW),
-                    format!(
-                        "column {header:?} is not a template column; its values are not imported"
-                    ),
-                ));
-            }
-            None => {}
-        }
+        let slot = slot(&mut found, &mut problems, index, header, &key);
+        place(slot, &mut seen, &mut problems, index, header, key);
     }
-
-    let mut code_columns: Vec<CodeColumns> = codes.into_values().collect();
-    code_columns.sort_by_key(|columns| columns.number);
-    layout.codes = code_columns;
-    tall.notes = layout.generic_notes;
-
-    let is_tall = matches!(
-        tall.source,
-        PayerSource::Cells {
-            payer: Some(_),
-            plan: Some(_)
-        }
-    );
-    let is_wide = !wide.is_empty();
-    if is_tall == is_wide {
-        findings.push(Finding::new(
-            rules::AMBIGUOUS_FORMAT,
-            "row 3",
-            "cannot tell Tall from Wide: a Tall file has payer_name and plan_name columns, a Wide file payer-specific standard_charge columns, and this file has both or neither",
-        ));
-        blocking = true;
-    }
-    layout.format = Some(if is_tall {
-        FileFormat::CsvTall
-    } else {
-        FileFormat::CsvWide
-    });
-    layout.payers = if is_tall { vec![tall] } else { wide };
-
-    let missing = missing_columns(&layout, version);
-    blocking |= missing
-        .iter()
-        .any(|(name, _)| name == "description" || name.starts_with("code |"));
-    findings.extend(missing.into_iter().map(|(name, cms)| {
-        let finding = Finding::new(
-            rules::COLUMN_MISSING,
-            "row 3",
-            format!("column {name} is required"),
-        );
-        if cms { finding } else { finding.not_cms() }
-    }));
+    let layout = found.into_layout(&mut problems);
+    report_missing_columns(&layout, version, &mut problems);
     if version == TemplateVersion::V3_0
         && let Some(index) = layout.payers.iter().find_map(|payer| payer.estimated)
     {
-        findings.push(Finding::new(
+        problems.findings.push(Finding::new(
             rules::ESTIMATED_AMOUNT_IN_V3,
             cell(index, ROW),
             "estimated_amount is not part of template v3.0",
@@ -360,9 +235,188 @@ pub(crate) fn read_row3(headers: &[String], version: TemplateVersion) -> Row3 {
     }
     Row3 {
         layout,
-        findings,
-        blocking,
+        findings: problems.findings,
+        blocking: problems.blocking,
     }
+}
+
+/// Where the column `header` (at `index`, normalised to `key`) belongs: a slot of the layout, of
+/// the Tall payer group or of a Wide one (created on first sight); `None` for a column that is
+/// not a template column or cannot be read (a placeholder, reported here).
+fn slot<'f>(
+    found: &'f mut Found,
+    problems: &mut Problems,
+    index: usize,
+    header: &str,
+    key: &str,
+) -> Option<&'f mut Option<usize>> {
+    let parts: Vec<&str> = key.split('|').collect();
+    let written: Vec<&str> = header.split('|').map(str::trim).collect();
+    let Found {
+        layout,
+        tall,
+        wide,
+        wide_keys,
+        codes,
+    } = found;
+    match parts.as_slice() {
+        ["description"] => Some(&mut layout.description),
+        ["setting"] => Some(&mut layout.setting),
+        ["drug_unit_of_measurement"] => Some(&mut layout.drug_unit),
+        ["drug_type_of_measurement"] => Some(&mut layout.drug_type),
+        ["modifiers"] => Some(&mut layout.modifiers),
+        ["billing_class"] => Some(&mut layout.billing_class),
+        ["additional_generic_notes"] => Some(&mut layout.generic_notes),
+        ["standard_charge", "gross"] => Some(&mut layout.gross),
+        ["standard_charge", "discounted_cash"] => Some(&mut layout.cash),
+        ["standard_charge", "min"] => Some(&mut layout.min),
+        ["standard_charge", "max"] => Some(&mut layout.max),
+        ["payer_name"] => match &mut tall.source {
+            PayerSource::Cells { payer, .. } => Some(payer),
+            PayerSource::Named { .. } => None,
+        },
+        ["plan_name"] => match &mut tall.source {
+            PayerSource::Cells { plan, .. } => Some(plan),
+            PayerSource::Named { .. } => None,
+        },
+        ["code", number] | ["code", number, "type"] => match number.parse::<u32>() {
+            Ok(number) => {
+                let columns = codes.entry(number).or_insert(CodeColumns {
+                    number,
+                    code: None,
+                    code_type: None,
+                });
+                Some(if parts.len() == 2 {
+                    &mut columns.code
+                } else {
+                    &mut columns.code_type
+                })
+            }
+            Err(_) => {
+                problems.findings.push(Finding::new(
+                    rules::PLACEHOLDER,
+                    cell(index, ROW),
+                    format!("column {header:?} still holds a template placeholder"),
+                ));
+                problems.blocking = true;
+                None
+            }
+        },
+        ["standard_charge", field] => PayerField::charge(field).map(|field| tall.slot(field)),
+        [field] => PayerField::own(field)
+            .filter(|field| *field != PayerField::Notes)
+            .map(|field| tall.slot(field)),
+        ["standard_charge", .., field]
+            if parts.len() >= 3 && PayerField::charge(field).is_some() =>
+        {
+            let field = PayerField::charge(field).unwrap_or(PayerField::Dollar);
+            let names = &written[1..written.len() - 1];
+            group(wide, wide_keys, names, index, problems).map(|group| group.slot(field))
+        }
+        [field, ..] if PayerField::own(field).is_some() => {
+            let field = PayerField::own(field).unwrap_or(PayerField::Notes);
+            group(wide, wide_keys, &written[1..], index, problems).map(|group| group.slot(field))
+        }
+        _ => None,
+    }
+}
+
+/// Records the column in its slot, or reports it: as a duplicate when the slot is taken, as an
+/// extra column when it has none (unless a finding already points at it).
+fn place(
+    slot: Option<&mut Option<usize>>,
+    seen: &mut HashMap<String, usize>,
+    problems: &mut Problems,
+    index: usize,
+    header: &str,
+    key: String,
+) {
+    match slot {
+        Some(slot) if slot.is_some() || seen.contains_key(&key) => {
+            problems.findings.push(Finding::new(
+                rules::DUPLICATE_COLUMN,
+                cell(index, ROW),
+                format!("column {header:?} appears more than once"),
+            ));
+            problems.blocking = true;
+        }
+        Some(slot) => {
+            *slot = Some(index);
+            seen.insert(key, index);
+        }
+        None if !problems
+            .findings
+            .iter()
+            .any(|finding| finding.location == cell(index, ROW)) =>
+        {
+            problems.findings.push(Finding::new(
+                rules::EXTRA_COLUMN,
+                cell(index, ROW),
+                format!("column {header:?} is not a template column; its values are not imported"),
+            ));
+        }
+        None => {}
+    }
+}
+
+impl Found {
+    /// The layout, Tall or Wide: Tall when payer_name and plan_name are both there, Wide when
+    /// payer-specific headers are; both or neither is ambiguous (and blocks).
+    fn into_layout(self, problems: &mut Problems) -> Layout {
+        let Found {
+            mut layout,
+            mut tall,
+            wide,
+            codes,
+            ..
+        } = self;
+        let mut code_columns: Vec<CodeColumns> = codes.into_values().collect();
+        code_columns.sort_by_key(|columns| columns.number);
+        layout.codes = code_columns;
+        tall.notes = layout.generic_notes;
+
+        let is_tall = matches!(
+            tall.source,
+            PayerSource::Cells {
+                payer: Some(_),
+                plan: Some(_)
+            }
+        );
+        let is_wide = !wide.is_empty();
+        if is_tall == is_wide {
+            problems.findings.push(Finding::new(
+                rules::AMBIGUOUS_FORMAT,
+                "row 3",
+                "cannot tell Tall from Wide: a Tall file has payer_name and plan_name columns, a Wide file payer-specific standard_charge columns, and this file has both or neither",
+            ));
+            problems.blocking = true;
+        }
+        layout.format = Some(if is_tall {
+            FileFormat::CsvTall
+        } else {
+            FileFormat::CsvWide
+        });
+        layout.payers = if is_tall { vec![tall] } else { wide };
+        layout
+    }
+}
+
+/// Reports the required columns the layout lacks; a missing description or code column blocks.
+fn report_missing_columns(layout: &Layout, version: TemplateVersion, problems: &mut Problems) {
+    let missing = missing_columns(layout, version);
+    problems.blocking |= missing
+        .iter()
+        .any(|(name, _)| name == "description" || name.starts_with("code |"));
+    problems
+        .findings
+        .extend(missing.into_iter().map(|(name, cms)| {
+            let finding = Finding::new(
+                rules::COLUMN_MISSING,
+                "row 3",
+                format!("column {name} is required"),
+            );
+            if cms { finding } else { finding.not_cms() }
+        }));
 }
 
 /// The Wide column group of a payer and plan, created on first sight.
@@ -371,9 +425,9 @@ fn group<'a>(
     keys: &mut HashMap<String, usize>,
     names: &[&str],
     index: usize,
-    findings: &mut Vec<Finding>,
-    blocking: &mut bool,
+    problems: &mut Problems,
 ) -> Option<&'a mut PayerColumns> {
+    let findings = &mut problems.findings;
     let payer = names.first().copied().unwrap_or_default();
     let plan = names
         .get(1..)
@@ -386,7 +440,7 @@ fn group<'a>(
                 cell(index, ROW),
                 format!("payer or plan {name:?} is a template placeholder"),
             ));
-            *blocking = true;
+            problems.blocking = true;
             return None;
         }
     }

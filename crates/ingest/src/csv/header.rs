@@ -1,11 +1,12 @@
 //! Rows 1 and 2: the general data elements, keys in row 1 and values below them, in any order.
 
 use priceline_domain::{
-    Attestation, ContractProvision, Facility, License, Location, StateCode, TemplateVersion,
+    Attestation, ContractProvision, Facility, License, Location, Npi, StateCode, TemplateVersion,
 };
 
 use crate::detect::{AFFIRMATION, ATTESTATION, STATEMENT_PREFIX, normalise_key};
 use crate::finding::{Finding, cell};
+use crate::location::pair_locations;
 use crate::{rules, values};
 
 /// The general data elements of a CSV file and what is wrong with them.
@@ -39,18 +40,105 @@ pub(crate) fn has_cms_keys(row1: &[String]) -> bool {
     })
 }
 
+/// Reads the general data elements: which keys row 1 has, whether the required ones are there
+/// with values, and what the values below them say.
 pub(crate) fn read_rows_1_2(
     row1: &[String],
     row2: &[String],
     version: TemplateVersion,
 ) -> GeneralElements {
     let mut findings = Vec::new();
-    let value = |index: usize| row2.get(index).map(String::as_str).unwrap_or_default();
-    let mut found: Vec<(&'static str, usize)> = Vec::new();
-    let mut license = License::default();
-    let mut license_found = false;
-    let mut statement: Option<(usize, &str)> = None;
+    let v3 = version >= TemplateVersion::V3_0;
+    let keys = read_keys(row1, row2, &mut findings);
+    report_missing_keys(&keys, v3, &mut findings);
+    report_blank_values(&keys, &mut findings);
 
+    let last_updated_on = last_updated_on(&keys, &mut findings);
+    let attestation = keys
+        .statement
+        .map(|(index, key)| attestation(&keys, index, key, v3, &mut findings));
+    let names = keys
+        .text("location_name")
+        .or_else(|| keys.text("hospital_location"));
+    let locations = locations(
+        names.as_deref(),
+        keys.text("hospital_address").as_deref(),
+        &mut findings,
+    );
+    let type_2_npis = type_2_npis(&keys, &mut findings);
+    let facility = Facility {
+        hospital_name: keys.text("hospital_name").unwrap_or_default(),
+        locations,
+        license: keys.license.clone(),
+        type_2_npis,
+        ccn: None,
+        ein: None,
+        financial_aid_policy: keys.text("financial_aid_policy"),
+        general_contract_provisions: keys
+            .text("general_contract_provisions")
+            .map(|provisions| {
+                vec![ContractProvision {
+                    payer_name: None,
+                    plan_name: None,
+                    provisions,
+                }]
+            })
+            .unwrap_or_default(),
+    };
+    GeneralElements {
+        facility,
+        declared_version: keys.text("version"),
+        version_cell: keys.index_of("version").map(|index| cell(index, 2)),
+        last_updated_on,
+        attestation,
+        findings,
+    }
+}
+
+/// The keys of row 1 (by their normalised name, with their column) and the values of row 2.
+struct Keys<'r> {
+    row2: &'r [String],
+    /// Each general element found, with its column; the first of duplicates wins.
+    found: Vec<(&'static str, usize)>,
+    /// From the `license_number | <state>` key and its value.
+    license: License,
+    license_found: bool,
+    /// The column and exact text of the affirmation (v2) or attestation (v3) key.
+    statement: Option<(usize, &'r str)>,
+}
+
+impl<'r> Keys<'r> {
+    fn index_of(&self, name: &str) -> Option<usize> {
+        self.found
+            .iter()
+            .find(|(seen, _)| *seen == name)
+            .map(|(_, index)| *index)
+    }
+
+    /// The row 2 value in column `index`, blank when the row is shorter.
+    fn value(&self, index: usize) -> &'r str {
+        self.row2.get(index).map(String::as_str).unwrap_or_default()
+    }
+
+    /// The value of the element `name`, when its key is present and its value not blank.
+    fn text(&self, name: &str) -> Option<String> {
+        self.index_of(name)
+            .map(|index| self.value(index))
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    }
+}
+
+/// Finds the general-element keys of row 1, in any order and case; the license key also gives its
+/// state (from the key) and number (from row 2). Bad state codes and duplicate keys are reported.
+fn read_keys<'r>(row1: &'r [String], row2: &'r [String], findings: &mut Vec<Finding>) -> Keys<'r> {
+    let mut keys = Keys {
+        row2,
+        found: Vec::new(),
+        license: License::default(),
+        license_found: false,
+        statement: None,
+    };
     for (index, key) in row1.iter().enumerate() {
         let normalised = normalise_key(key);
         let name: Option<&'static str> = match normalised.as_str() {
@@ -65,15 +153,15 @@ pub(crate) fn read_rows_1_2(
             "financial_aid_policy" => Some("financial_aid_policy"),
             "general_contract_provisions" => Some("general_contract_provisions"),
             text if text.starts_with(STATEMENT_PREFIX) => {
-                statement = Some((index, key.as_str()));
+                keys.statement = Some((index, key.as_str()));
                 Some("statement")
             }
             text if text.starts_with("license_number|") => {
                 let state = text.trim_start_matches("license_number|").to_uppercase();
-                license_found = true;
+                keys.license_found = true;
                 match StateCode::parse(&state) {
                     Ok(code) if !CSV_EXCLUDED_STATES.contains(&code.as_str()) => {
-                        license.state = Some(code)
+                        keys.license.state = Some(code)
                     }
                     _ => findings.push(Finding::new(
                         rules::INVALID_STATE_CODE,
@@ -81,25 +169,29 @@ pub(crate) fn read_rows_1_2(
                         format!("{state:?} in {key:?} is not a state code"),
                     )),
                 }
-                license.number = Some(value(index).to_owned()).filter(|number| !number.is_empty());
+                keys.license.number =
+                    Some(keys.value(index).to_owned()).filter(|number| !number.is_empty());
                 None
             }
             _ => None,
         };
         if let Some(name) = name {
-            if found.iter().any(|(seen, _)| *seen == name) {
+            if keys.found.iter().any(|(seen, _)| *seen == name) {
                 findings.push(Finding::new(
                     rules::DUPLICATE_HEADER_COLUMN,
                     cell(index, 1),
                     format!("{key:?} appears more than once"),
                 ));
             } else {
-                found.push((name, index));
+                keys.found.push((name, index));
             }
         }
     }
+    keys
+}
 
-    let v3 = version >= TemplateVersion::V3_0;
+/// Reports the keys the template version requires that row 1 lacks, the license key included.
+fn report_missing_keys(keys: &Keys, v3: bool, findings: &mut Vec<Finding>) {
     let required: &[&str] = if v3 {
         &[
             "hospital_name",
@@ -121,14 +213,8 @@ pub(crate) fn read_rows_1_2(
             "statement",
         ]
     };
-    let index_of = |name: &str| {
-        found
-            .iter()
-            .find(|(seen, _)| *seen == name)
-            .map(|(_, index)| *index)
-    };
     for name in required {
-        if index_of(name).is_none() {
+        if keys.index_of(name).is_none() {
             let what = if *name == "statement" {
                 if v3 {
                     "the v3 attestation"
@@ -145,16 +231,19 @@ pub(crate) fn read_rows_1_2(
             ));
         }
     }
-    if !license_found || license.state.is_none() {
+    if !keys.license_found || keys.license.state.is_none() {
         findings.push(Finding::new(
             rules::HEADER_COLUMN_MISSING,
             "row 1",
             "row 1 has no license_number | <state> key",
         ));
     }
-    // Every key found needs a value (the license number may be blank).
-    for (name, index) in &found {
-        let written = value(*index);
+}
+
+/// Every key found needs a value (the license number may be blank).
+fn report_blank_values(keys: &Keys, findings: &mut Vec<Finding>) {
+    for (name, index) in &keys.found {
+        let written = keys.value(*index);
         let optional = matches!(
             *name,
             "financial_aid_policy" | "general_contract_provisions"
@@ -167,118 +256,91 @@ pub(crate) fn read_rows_1_2(
             ));
         }
     }
+}
 
-    let text = |name: &str| {
-        index_of(name)
-            .map(value)
-            .filter(|text| !text.is_empty())
-            .map(str::to_owned)
-    };
-    let last_updated_on = text("last_updated_on").and_then(|written| {
-        let date = values::date(&written, true);
-        if date.is_none() {
-            let index = index_of("last_updated_on").unwrap_or_default();
-            findings.push(Finding::new(
-                rules::INVALID_DATE,
-                cell(index, 2),
-                format!("{written:?} is not a date as YYYY-MM-DD or M/D/YYYY"),
-            ));
-        }
-        date
-    });
-    let attestation = statement.map(|(index, key)| {
-        let required_text = if v3 { ATTESTATION } else { AFFIRMATION };
-        if !key.trim().eq_ignore_ascii_case(required_text) {
-            // CMS reports the required key as missing from row 1 (it matches keys exactly).
-            findings.push(Finding::new(
-                rules::HEADER_COLUMN_MISSING,
-                "row 1",
-                format!(
-                    "the statement key in {} is not the exact {} text",
-                    cell(index, 1),
-                    if v3 {
-                        "v3 attestation"
-                    } else {
-                        "v2 affirmation"
-                    }
-                ),
-            ));
-        }
-        let written = value(index);
-        let confirmed = match written.to_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        };
-        if confirmed.is_none() && !written.is_empty() {
-            findings.push(Finding::new(
-                rules::ALLOWED_VALUES,
-                cell(index, 2),
-                format!("{written:?} must be true or false"),
-            ));
-        }
-        if confirmed == Some(false) {
-            findings.push(Finding::new(
-                rules::FALSE_STATEMENT,
-                cell(index, 2),
-                "the hospital does not confirm its attestation",
-            ));
-        }
-        Attestation {
-            text: key.to_owned(),
-            confirmed,
-            attester_name: text("attester_name"),
-        }
-    });
-
-    let names = text("location_name").or_else(|| text("hospital_location"));
-    let locations = locations(
-        names.as_deref(),
-        text("hospital_address").as_deref(),
-        &mut findings,
-    );
-    let type_2_npis = match (text("type_2_npi"), index_of("type_2_npi")) {
-        (Some(list), Some(index)) => {
-            let at = cell(index, 2);
-            let written = list
-                .split('|')
-                .map(str::trim)
-                .filter(|npi| !npi.is_empty())
-                .map(|npi| (at.clone(), npi))
-                .collect::<Vec<_>>();
-            let mut check = values::Check::new();
-            let npis = values::npis(written, &mut check);
-            findings.extend(check.findings);
-            npis
-        }
-        _ => Vec::new(),
-    };
-    let facility = Facility {
-        hospital_name: text("hospital_name").unwrap_or_default(),
-        locations,
-        license,
-        type_2_npis,
-        ccn: None,
-        ein: None,
-        financial_aid_policy: text("financial_aid_policy"),
-        general_contract_provisions: text("general_contract_provisions")
-            .map(|provisions| {
-                vec![ContractProvision {
-                    payer_name: None,
-                    plan_name: None,
-                    provisions,
-                }]
-            })
-            .unwrap_or_default(),
-    };
-    GeneralElements {
-        facility,
-        declared_version: text("version"),
-        version_cell: index_of("version").map(|index| cell(index, 2)),
-        last_updated_on,
-        attestation,
-        findings,
+fn last_updated_on(keys: &Keys, findings: &mut Vec<Finding>) -> Option<chrono::NaiveDate> {
+    let written = keys.text("last_updated_on")?;
+    let date = values::date(&written, true);
+    if date.is_none() {
+        let index = keys.index_of("last_updated_on").unwrap_or_default();
+        findings.push(Finding::new(
+            rules::INVALID_DATE,
+            cell(index, 2),
+            format!("{written:?} is not a date as YYYY-MM-DD or M/D/YYYY"),
+        ));
     }
+    date
+}
+
+/// The affirmation (v2) or attestation (v3) whose key is in column `index`: the key must be the
+/// exact statement of the version, and its value `true` or `false`.
+fn attestation(
+    keys: &Keys,
+    index: usize,
+    key: &str,
+    v3: bool,
+    findings: &mut Vec<Finding>,
+) -> Attestation {
+    let required_text = if v3 { ATTESTATION } else { AFFIRMATION };
+    if !key.trim().eq_ignore_ascii_case(required_text) {
+        // CMS reports the required key as missing from row 1 (it matches keys exactly).
+        findings.push(Finding::new(
+            rules::HEADER_COLUMN_MISSING,
+            "row 1",
+            format!(
+                "the statement key in {} is not the exact {} text",
+                cell(index, 1),
+                if v3 {
+                    "v3 attestation"
+                } else {
+                    "v2 affirmation"
+                }
+            ),
+        ));
+    }
+    let written = keys.value(index);
+    let confirmed = match written.to_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    if confirmed.is_none() && !written.is_empty() {
+        findings.push(Finding::new(
+            rules::ALLOWED_VALUES,
+            cell(index, 2),
+            format!("{written:?} must be true or false"),
+        ));
+    }
+    if confirmed == Some(false) {
+        findings.push(Finding::new(
+            rules::FALSE_STATEMENT,
+            cell(index, 2),
+            "the hospital does not confirm its attestation",
+        ));
+    }
+    Attestation {
+        text: key.to_owned(),
+        confirmed,
+        attester_name: keys.text("attester_name"),
+    }
+}
+
+/// The `|`-separated type 2 NPIs, each checked (a bad one is left out with an alert).
+fn type_2_npis(keys: &Keys, findings: &mut Vec<Finding>) -> Vec<Npi> {
+    let (Some(list), Some(index)) = (keys.text("type_2_npi"), keys.index_of("type_2_npi")) else {
+        return Vec::new();
+    };
+    let at = cell(index, 2);
+    let written = list
+        .split('|')
+        .map(str::trim)
+        .filter(|npi| !npi.is_empty())
+        .map(|npi| (at.clone(), npi))
+        .collect::<Vec<_>>();
+    let mut check = values::Check::new();
+    let npis = values::npis(written, &mut check);
+    findings.extend(check.findings);
+    npis
 }
 
 /// Location names and addresses are parallel `|` lists; they are paired in order, and an alert says
@@ -299,33 +361,6 @@ pub(crate) fn locations(
         .unwrap_or_default()
     };
     pair_locations(split(names), split(addresses), findings)
-}
-
-pub(crate) fn pair_locations(
-    names: Vec<String>,
-    addresses: Vec<String>,
-    findings: &mut Vec<Finding>,
-) -> Vec<Location> {
-    if names.len() != addresses.len() {
-        findings.push(Finding::new(
-            rules::LOCATION_ADDRESS_COUNT,
-            "",
-            format!(
-                "{} location names but {} addresses; paired in order",
-                names.len(),
-                addresses.len()
-            ),
-        ));
-    }
-    let count = names.len().max(addresses.len());
-    let mut names = names.into_iter();
-    let mut addresses = addresses.into_iter();
-    (0..count)
-        .map(|_| Location {
-            name: names.next(),
-            address: addresses.next(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 mod columns;
 mod header;
+mod memo;
 mod reader;
 mod row;
 
@@ -14,13 +15,12 @@ use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
 use crate::decode::Decoded;
 use crate::finding::{Finding, Severity, cell};
 use crate::group::Grouper;
-use crate::read::{Reading, header_record};
+use crate::reading::{Reading, header_record};
 use crate::record::{QuarantinedPart, QuarantinedRecord, RawRecord, Record};
 use crate::sniff::Syntax;
 use crate::values::{Check, trim};
 use crate::{Document, IngestError, detect, rules};
 use columns::Layout;
-pub(crate) use header::pair_locations;
 use reader::{CsvReader, CsvRecord};
 use row::Row;
 

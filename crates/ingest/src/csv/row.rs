@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use priceline_domain::ParseError;
 
 use super::columns::{Layout, PayerColumns, PayerSource};
+use super::memo::{EnumMemo, Memoised};
 use super::reader::CsvRecord;
 use crate::finding::{Finding, cell};
 use crate::rules;
@@ -45,46 +46,6 @@ struct Cells<'a> {
     memo: &'a RefCell<EnumMemo>,
 }
 
-/// The text each enumeration column last held, and what it parsed to. Consecutive rows mostly
-/// repeat their code types, setting and methodology, and comparing a few bytes is cheaper than
-/// parsing again (a case-insensitive search of the value list). Only values that parsed are kept,
-/// so a bad value is parsed, and reported, every time.
-#[derive(Debug, Default)]
-pub(crate) struct EnumMemo {
-    columns: Vec<Option<(String, Parsed)>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Parsed {
-    Code(CodeType),
-    Setting(Setting),
-    Billing(BillingClass),
-    Methodology(Methodology),
-    DrugUnit(DrugUnitType),
-}
-
-trait Memoised: Copy {
-    fn into_parsed(self) -> Parsed;
-    fn from_parsed(parsed: Parsed) -> Option<Self>;
-}
-
-macro_rules! memoised {
-    ($($type:ty => $variant:ident),*) => {$(
-        impl Memoised for $type {
-            fn into_parsed(self) -> Parsed {
-                Parsed::$variant(self)
-            }
-            fn from_parsed(parsed: Parsed) -> Option<Self> {
-                match parsed {
-                    Parsed::$variant(value) => Some(value),
-                    _ => None,
-                }
-            }
-        }
-    )*};
-}
-memoised!(CodeType => Code, Setting => Setting, BillingClass => Billing, Methodology => Methodology, DrugUnitType => DrugUnit);
-
 impl<'a> Cells<'a> {
     fn get(&self, column: Option<usize>) -> &'a str {
         column
@@ -103,25 +64,11 @@ impl<'a> Cells<'a> {
         let Some(index) = column else {
             return check.enumeration(text, parse, &self.at(column));
         };
-        if let Some(Some((kept, parsed))) = self.memo.borrow().columns.get(index)
-            && kept == text
-            && let Some(value) = T::from_parsed(*parsed)
-        {
+        if let Some(value) = self.memo.borrow().recall(index, text) {
             return Some(value);
         }
         let value = check.enumeration(text, parse, &self.at(column))?;
-        let mut memo = self.memo.borrow_mut();
-        if memo.columns.len() <= index {
-            memo.columns.resize_with(index + 1, || None);
-        }
-        match &mut memo.columns[index] {
-            Some((kept, parsed)) => {
-                kept.clear();
-                kept.push_str(text);
-                *parsed = value.into_parsed();
-            }
-            slot @ None => *slot = Some((text.to_owned(), value.into_parsed())),
-        }
+        self.memo.borrow_mut().keep(index, text, value);
         Some(value)
     }
 
@@ -239,6 +186,14 @@ struct PayerCells<'a> {
     any_value: bool,
 }
 
+/// The gross, discounted cash, minimum and maximum charge of an item row.
+struct ChargeAmounts {
+    gross: Option<Amount>,
+    cash: Option<Amount>,
+    minimum: Option<Amount>,
+    maximum: Option<Amount>,
+}
+
 /// Reads one data row; `current` is the item the grouper holds, if any (see `Row::SameItem`).
 pub(crate) fn read_row(
     layout: &Layout,
@@ -259,71 +214,9 @@ pub(crate) fn read_row(
         &cells.at(layout.description),
         "description",
     );
-
-    // (type, code) pairs, borrowed: the item's `Code`s are made only for a new item.
-    let mut codes: Vec<(CodeType, &str)> = Vec::new();
-    let mut any_code_cell = false;
-    for columns in &layout.codes {
-        let (code, code_type) = (cells.get(columns.code), cells.get(columns.code_type));
-        any_code_cell |= !code.is_empty() || !code_type.is_empty();
-        if !code_type.is_empty() && code.is_empty() {
-            check.required(
-                false,
-                &cells.at(columns.code),
-                &format!("code | {}", columns.number),
-            );
-        }
-        if code.is_empty() {
-            continue;
-        }
-        if code_type.is_empty() {
-            check.required(
-                false,
-                &cells.at(columns.code_type),
-                &format!("code | {} | type", columns.number),
-            );
-        }
-        let location = cells.at(columns.code_type);
-        let parsed = cells.enumeration(columns.code_type, CodeType::parse, check);
-        match parsed {
-            Some(kind) if kind.is_v3_only() && version < TemplateVersion::V3_0 => {
-                check.push(Finding::new(
-                    rules::ALLOWED_VALUES,
-                    location,
-                    format!("code type {kind} exists only from template v3.0"),
-                ));
-            }
-            // `code` is trimmed and not blank, which is all `Code::new` asks.
-            Some(kind) => codes.push((kind, code)),
-            None => {}
-        }
-    }
-
+    let (codes, any_code_cell) = codes(layout, &cells, version, check);
     let mut charge_raw = Vec::new();
-    let gross = check.positive_text::<Amount>(
-        cells.get(layout.gross),
-        "standard_charge|gross",
-        &cells.at(layout.gross),
-        &mut charge_raw,
-    );
-    let cash = check.positive_text::<Amount>(
-        cells.get(layout.cash),
-        "standard_charge|discounted_cash",
-        &cells.at(layout.cash),
-        &mut charge_raw,
-    );
-    let minimum = check.positive_text::<Amount>(
-        cells.get(layout.min),
-        "standard_charge|min",
-        &cells.at(layout.min),
-        &mut charge_raw,
-    );
-    let maximum = check.positive_text::<Amount>(
-        cells.get(layout.max),
-        "standard_charge|max",
-        &cells.at(layout.max),
-        &mut charge_raw,
-    );
+    let amounts = charge_amounts(layout, &cells, &mut charge_raw, check);
     // Each payer column group is checked on its own, so that an error in one payer's rate
     // quarantines that rate only (see `Row::Item`).
     let mut payer_checks: PerPayer<Check> = PerPayer::new(&layout.payers, |_, _| Check::new());
@@ -378,7 +271,7 @@ pub(crate) fn read_row(
             &cells,
             version,
             &payers,
-            gross.is_some() || !cells.get(layout.gross).is_empty(),
+            amounts.gross.is_some() || !cells.get(layout.gross).is_empty(),
             check,
             &mut payer_checks,
         );
@@ -388,6 +281,111 @@ pub(crate) fn read_row(
         return Row::Rejected;
     };
 
+    let (payer_rates, broken, charge_notes) =
+        payer_rates(layout, payers, payer_checks, generic_notes, row, check);
+    let charge = StandardCharge {
+        setting,
+        billing_class,
+        modifiers: split_modifiers(modifiers),
+        gross: amounts.gross,
+        discounted_cash: amounts.cash,
+        minimum: amounts.minimum,
+        maximum: amounts.maximum,
+        generic_notes: charge_notes.map(str::to_owned),
+        payer_rates,
+        source: RecordLocation::Row(row),
+        raw_values: charge_raw,
+    };
+    if is_current_item(current, description, drug.as_ref(), &codes) {
+        return Row::SameItem(charge, broken);
+    }
+    let item = Item {
+        description: description.to_owned(),
+        codes: codes
+            .into_iter()
+            .filter_map(|(kind, code)| Code::new(kind, code).ok())
+            .collect(),
+        drug,
+        standard_charges: vec![charge],
+    };
+    Row::Item(item, broken)
+}
+
+/// The row's (type, code) pairs, borrowed: the item's `Code`s are made only for a new item. Also
+/// whether any code or code type cell is filled at all (a row without one is no item row).
+fn codes<'a>(
+    layout: &Layout,
+    cells: &Cells<'a>,
+    version: TemplateVersion,
+    check: &mut Check,
+) -> (Vec<(CodeType, &'a str)>, bool) {
+    let mut codes: Vec<(CodeType, &str)> = Vec::new();
+    let mut any_code_cell = false;
+    for columns in &layout.codes {
+        let (code, code_type) = (cells.get(columns.code), cells.get(columns.code_type));
+        any_code_cell |= !code.is_empty() || !code_type.is_empty();
+        if !code_type.is_empty() && code.is_empty() {
+            check.required(
+                false,
+                &cells.at(columns.code),
+                &format!("code | {}", columns.number),
+            );
+        }
+        if code.is_empty() {
+            continue;
+        }
+        if code_type.is_empty() {
+            check.required(
+                false,
+                &cells.at(columns.code_type),
+                &format!("code | {} | type", columns.number),
+            );
+        }
+        let location = cells.at(columns.code_type);
+        let parsed = cells.enumeration(columns.code_type, CodeType::parse, check);
+        match parsed {
+            Some(kind) if kind.is_v3_only() && version < TemplateVersion::V3_0 => {
+                check.push(Finding::new(
+                    rules::ALLOWED_VALUES,
+                    location,
+                    format!("code type {kind} exists only from template v3.0"),
+                ));
+            }
+            // `code` is trimmed and not blank, which is all `Code::new` asks.
+            Some(kind) => codes.push((kind, code)),
+            None => {}
+        }
+    }
+    (codes, any_code_cell)
+}
+
+fn charge_amounts(
+    layout: &Layout,
+    cells: &Cells,
+    raw: &mut Vec<RawValue>,
+    check: &mut Check,
+) -> ChargeAmounts {
+    let mut amount = |column: Option<usize>, field: &str| {
+        check.positive_text::<Amount>(cells.get(column), field, &cells.at(column), raw)
+    };
+    ChargeAmounts {
+        gross: amount(layout.gross, "standard_charge|gross"),
+        cash: amount(layout.cash, "standard_charge|discounted_cash"),
+        minimum: amount(layout.min, "standard_charge|min"),
+        maximum: amount(layout.max, "standard_charge|max"),
+    }
+}
+
+/// The payer rates of an item row, apart from those with an error the importer cannot repair
+/// (returned beside them, with their findings), and the generic notes left to the charge.
+fn payer_rates<'a>(
+    layout: &Layout,
+    payers: PerPayer<PayerCells<'a>>,
+    payer_checks: PerPayer<Check>,
+    generic_notes: &'a str,
+    row: u64,
+    check: &mut Check,
+) -> (Vec<PayerRate>, Vec<BrokenPayerRate>, Option<&'a str>) {
     let tall = layout.format == Some(priceline_domain::FileFormat::CsvTall);
     let mut payer_rates = Vec::new();
     let mut broken = Vec::new();
@@ -433,43 +431,26 @@ pub(crate) fn read_row(
             raw_values: payer.raw,
         });
     }
-    let charge = StandardCharge {
-        setting,
-        billing_class,
-        modifiers: split_modifiers(modifiers),
-        gross,
-        discounted_cash: cash,
-        minimum,
-        maximum,
-        generic_notes: charge_notes.map(str::to_owned),
-        payer_rates,
-        source: RecordLocation::Row(row),
-        raw_values: charge_raw,
-    };
-    // The grouper's test for one item (`group::same_item`), made on the borrowed parts.
-    let same_item = current.is_some_and(|item| {
+    (payer_rates, broken, charge_notes)
+}
+
+/// The grouper's test for one item (`group::same_item`), made on the borrowed parts.
+fn is_current_item(
+    current: Option<&Item>,
+    description: &str,
+    drug: Option<&DrugInfo>,
+    codes: &[(CodeType, &str)],
+) -> bool {
+    current.is_some_and(|item| {
         item.description == description
-            && item.drug == drug
+            && item.drug.as_ref() == drug
             && item.codes.len() == codes.len()
             && item
                 .codes
                 .iter()
-                .zip(&codes)
+                .zip(codes)
                 .all(|(kept, (kind, code))| kept.code_type == *kind && kept.code == *code)
-    });
-    if same_item {
-        return Row::SameItem(charge, broken);
-    }
-    let item = Item {
-        description: description.to_owned(),
-        codes: codes
-            .into_iter()
-            .filter_map(|(kind, code)| Code::new(kind, code).ok())
-            .collect(),
-        drug,
-        standard_charges: vec![charge],
-    };
-    Row::Item(item, broken)
+    })
 }
 
 fn owned_unless_empty(text: &str) -> Option<String> {

@@ -10,9 +10,9 @@ use priceline_domain::{
 };
 
 use super::lexer::{Key, Value};
-use crate::csv::pair_locations;
 use crate::detect::{AFFIRMATION, ATTESTATION};
 use crate::finding::Finding;
+use crate::location::pair_locations;
 use crate::rules;
 use crate::values::{Check, Exact};
 
@@ -62,11 +62,12 @@ fn object<'a>(value: &'a Value, pointer: &str, check: &mut Check) -> Option<&'a 
     match value {
         Value::Object(fields) => Some(fields),
         other => {
-            check.push(Finding::new(
-                rules::INVALID_TYPE,
+            type_error(
+                check,
                 pointer,
                 format!("must be object, not {}", other.kind()),
-            ));
+                false,
+            );
             None
         }
     }
@@ -110,17 +111,16 @@ fn string(
         Some(Value::String(text)) => Some(text.clone()),
         // A number or boolean where text belongs reads unambiguously as its text.
         Some(Value::Number(text)) => {
-            check.push(
-                Finding::new(rules::INVALID_TYPE, at.to_string(), "must be string").normalised(),
-            );
+            type_error(check, at.to_string(), "must be string", true);
             Some(text.clone())
         }
         Some(other) => {
-            check.push(Finding::new(
-                rules::INVALID_TYPE,
+            type_error(
+                check,
                 at.to_string(),
                 format!("must be string, not {}", other.kind()),
-            ));
+                false,
+            );
             None
         }
     }
@@ -141,29 +141,23 @@ fn number<T: Exact>(
             let mut scratch = Vec::new();
             let value = check.positive_text::<T>(text, key, &at, &mut scratch);
             if value.is_some() {
-                check.push(
-                    Finding::new(rules::INVALID_TYPE, at.to_string(), "must be number")
-                        .normalised(),
-                );
+                type_error(check, at.to_string(), "must be number", true);
                 raw.push(RawValue {
                     field: key.to_owned(),
                     raw: text.clone(),
                 });
             } else if !text.trim().is_empty() {
-                check.push(Finding::new(
-                    rules::INVALID_TYPE,
-                    at.to_string(),
-                    "must be number",
-                ));
+                type_error(check, at.to_string(), "must be number", false);
             }
             value
         }
         other => {
-            check.push(Finding::new(
-                rules::INVALID_TYPE,
+            type_error(
+                check,
                 at.to_string(),
                 format!("must be number, not {}", other.kind()),
-            ));
+                false,
+            );
             None
         }
     }
@@ -231,11 +225,12 @@ fn array<'a>(
             Some(values)
         }
         Some(other) => {
-            check.push(Finding::new(
-                rules::INVALID_TYPE,
+            type_error(
+                check,
                 format!("{pointer}/{key}"),
                 format!("must be array, not {}", other.kind()),
-            ));
+                false,
+            );
             None
         }
     }
@@ -264,11 +259,12 @@ fn strings(
                 "must NOT have fewer than 1 characters",
             )),
             Value::String(_) => {}
-            other => check.push(Finding::new(
-                rules::INVALID_TYPE,
+            other => type_error(
+                check,
                 format!("{pointer}/{key}/{index}"),
                 format!("must be string, not {}", other.kind()),
-            )),
+                false,
+            ),
         }
     }
     out
@@ -451,11 +447,12 @@ fn statement(object: &Fields, v3: bool, check: &mut Check) -> Option<Attestation
             None
         }
         Some(other) => {
-            check.push(Finding::new(
-                rules::INVALID_TYPE,
+            type_error(
+                check,
                 format!("{pointer}/{confirm}"),
                 format!("must be boolean, not {}", other.kind()),
-            ));
+                false,
+            );
             None
         }
     };
@@ -592,15 +589,16 @@ fn drug(
             unit
         }
         (Some(other), v3) => {
-            check.push(Finding::new(
-                rules::INVALID_TYPE,
+            type_error(
+                check,
                 at,
                 format!(
                     "must be {}, not {}",
                     if v3 { "number" } else { "string" },
                     other.kind()
                 ),
-            ));
+                false,
+            );
             None
         }
     };
@@ -620,7 +618,12 @@ fn drug(
 }
 
 /// A value of the wrong JSON type; repaired when its text still reads unambiguously.
-fn type_error(check: &mut Check, at: String, message: &str, repaired: bool) {
+fn type_error(
+    check: &mut Check,
+    at: impl Into<String>,
+    message: impl Into<String>,
+    repaired: bool,
+) {
     let finding = Finding::new(rules::INVALID_TYPE, at, message);
     check.push(if repaired {
         finding.normalised()

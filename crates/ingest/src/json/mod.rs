@@ -18,7 +18,7 @@ use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
 use crate::decode::{Decoded, TextEncoding};
 use crate::detect::{self, JsonShape};
 use crate::finding::Finding;
-use crate::read::{JsonPasses, Reading, header_record};
+use crate::reading::{JsonPasses, Reading, header_record};
 use crate::record::{ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record};
 use crate::sniff::Syntax;
 use crate::values::Check;

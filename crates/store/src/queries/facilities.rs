@@ -7,10 +7,10 @@ use diesel::prelude::*;
 use priceline_domain::StateCode;
 use serde::{Deserialize, Serialize};
 
-use super::scope::snapshots;
+use super::scope::{FacilityFilter, Scope, snapshots};
 use super::source_files::{self, SourceFileSummary};
 use super::text::contains;
-use super::{FacilityFilter, Page, Place, Scope};
+use super::{Page, Place};
 use crate::codec::decode_opt;
 use crate::connection::DbConnection;
 use crate::schema::{facilities, file_locations, file_npis, source_files as files};
@@ -232,4 +232,22 @@ pub(crate) fn matching(
     }
     found.sort_by_key(FacilitySummary::key);
     Ok(found)
+}
+
+/// The source file ids a price query reads: one per facility in scope that matches the filter.
+pub(crate) fn source_file_ids(
+    connection: &mut DbConnection,
+    scope: Scope,
+    filter: &FacilityFilter,
+) -> StoreResult<Vec<i64>> {
+    if filter.is_empty() {
+        return Ok(snapshots(connection, scope)?
+            .into_iter()
+            .map(|(_, source_file_id)| source_file_id)
+            .collect());
+    }
+    Ok(matching(connection, scope, filter)?
+        .into_iter()
+        .map(|facility| facility.source_file_id)
+        .collect())
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::scope::source_file_ids;
+use super::facilities::source_file_ids;
 use super::text::{LIKE_ESCAPE, contains, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;

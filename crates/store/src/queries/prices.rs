@@ -14,7 +14,7 @@ use priceline_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::scope::source_file_ids;
+use super::facilities::source_file_ids;
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope, payers};
 use crate::StoreResult;

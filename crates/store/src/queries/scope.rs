@@ -1,14 +1,12 @@
-//! Which snapshot of each facility a query reads, and which facilities it reads at all.
+//! Which snapshot of each facility a query reads, and the facility criteria of every query.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use priceline_domain::{Npi, StateCode};
+use priceline_domain::{Npi, StateCode, effective_date};
 
-use super::facilities;
 use crate::StoreResult;
 use crate::connection::DbConnection;
 use crate::schema::{facilities as facility_table, source_files};
-use crate::snapshot::effective_date;
 
 /// The snapshot of each facility a query reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,22 +89,4 @@ pub(crate) fn snapshots(
             Ok(chosen.into_iter().map(|(f, s, _)| (f, s)).collect())
         }
     }
-}
-
-/// The source file ids a price query reads: one per facility in scope that matches the filter.
-pub(crate) fn source_file_ids(
-    connection: &mut DbConnection,
-    scope: Scope,
-    filter: &FacilityFilter,
-) -> StoreResult<Vec<i64>> {
-    if filter.is_empty() {
-        return Ok(snapshots(connection, scope)?
-            .into_iter()
-            .map(|(_, source_file_id)| source_file_id)
-            .collect());
-    }
-    Ok(facilities::matching(connection, scope, filter)?
-        .into_iter()
-        .map(|facility| facility.source_file_id)
-        .collect())
 }

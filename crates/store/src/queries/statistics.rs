@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use priceline_domain::{Amount, CodeType, Methodology, Setting};
 
 use super::code_amounts::{self, CodeAmount};
-use super::scope::source_file_ids;
+use super::facilities::source_file_ids;
 use super::{FacilityFilter, Scope};
 use crate::StoreResult;
 use crate::codec::decode_amount;

@@ -30,7 +30,7 @@ pub fn data_version(connection: &mut DbConnection) -> StoreResult<DataVersion> {
 
 impl DataVersion {
     /// A version for unit tests of code that compares versions.
-    #[doc(hidden)]
+    #[cfg(feature = "test-support")]
     pub fn for_tests(files: i64) -> Self {
         Self {
             files,

@@ -11,7 +11,7 @@ use std::fmt::Display;
 
 use priceline_domain::{Amount, Item, Modifier, PayerRate, Percentage, StandardCharge};
 
-use super::{StoredFinding, StoredQuarantine};
+use super::report::{StoredFinding, StoredQuarantine};
 use crate::codec::{encode_codes, encode_list, encode_raw_values};
 use crate::location::StoredRateLocation;
 

@@ -18,9 +18,8 @@ use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
 use priceline_domain::{Ccn, Ein, Facility, SourceFile, StateCode};
 
-use super::SnapshotIds;
+use super::bookkeeping::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts, SnapshotIds};
 use super::cells::{BulkTable, Cell, Row, position};
-use super::writer::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts};
 use crate::rows::{LocationRow, NewFacility, NpiRow, ProvisionRow, SourceFileRow};
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
@@ -529,7 +528,7 @@ impl Bookkeeping for PgConnection {
             .first::<(Option<NaiveDate>, NaiveDateTime)>(connection)
             .optional()?;
         Ok(dates.map(|(last_updated_on, imported_at)| {
-            super::writer::effective_date(last_updated_on, imported_at)
+            priceline_domain::effective_date(last_updated_on, imported_at)
         }))
     }
 

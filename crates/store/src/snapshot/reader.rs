@@ -9,13 +9,22 @@ use priceline_domain::{
     Percentage, Quantity, Setting, Sha256, SourceFile, StandardCharge, StateCode, TemplateVersion,
 };
 
-use super::Snapshot;
 use crate::codec::{decode, decode_amount, decode_codes, decode_micros, decode_opt};
 use crate::connection::DbConnection;
 use crate::convert;
-use crate::rows::*;
+use crate::rows::{ChargeRow, LocationRow, NpiRow, ProvisionRow, RateRow, SourceFileRow};
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
+
+/// A stored snapshot read back as domain values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub facility_key: String,
+    pub facility: Facility,
+    pub source_file: SourceFile,
+    pub items: Vec<Item>,
+    pub modifiers: Vec<Modifier>,
+}
 
 /// Reads a whole snapshot back.
 pub fn load_snapshot(connection: &mut DbConnection, source_file_id: i64) -> StoreResult<Snapshot> {
@@ -150,23 +159,24 @@ fn load_items(connection: &mut DbConnection, source_file_id: i64) -> StoreResult
         .map(|row| (row.id, row.source_location.as_str()))
         .collect();
     let mut rates: HashMap<i64, Vec<PayerRate>> = HashMap::new();
-    for (row, payer_name, plan_name) in payer_rates::table
+    for (row, standard_charge_id, payer_name, plan_name) in payer_rates::table
         .inner_join(payer_plans::table)
         .filter(payer_rates::source_file_id.eq(source_file_id))
         .order(payer_rates::id)
         .select((
             RateRow::as_select(),
+            payer_rates::standard_charge_id,
             payer_plans::payer_name,
             payer_plans::plan_name,
         ))
-        .load::<(RateRow, String, String)>(connection)?
+        .load::<(RateRow, i64, String, String)>(connection)?
     {
         let charge_location = charge_locations
-            .get(&row.standard_charge_id)
+            .get(&standard_charge_id)
             .copied()
             .unwrap_or_default();
         rates
-            .entry(row.standard_charge_id)
+            .entry(standard_charge_id)
             .or_default()
             .push(convert::rate(&row, payer_name, plan_name, charge_location)?);
     }
@@ -310,4 +320,55 @@ pub fn source_file_ids(connection: &mut DbConnection) -> StoreResult<Vec<i64>> {
         .order(source_files::id)
         .select(source_files::id)
         .load(connection)?)
+}
+
+// The rows only this reader reads.
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = facilities)]
+#[diesel(treat_none_as_default_value = false)]
+pub(crate) struct FacilityRow {
+    pub facility_key: String,
+    pub ccn: Option<String>,
+    pub ein: Option<String>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = items)]
+pub(crate) struct ItemRow {
+    pub id: i64,
+    pub description: String,
+    pub drug_unit: Option<i64>,
+    pub drug_unit_type: Option<String>,
+    pub codes: String,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = item_codes)]
+pub(crate) struct ItemCodeRow {
+    pub item_id: i64,
+    pub code_type: String,
+    pub code: String,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = modifiers)]
+pub(crate) struct ModifierRow {
+    pub id: i64,
+    pub code: String,
+    pub description: String,
+    pub setting: Option<String>,
+    pub notes: Option<String>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = modifier_payer_info)]
+pub(crate) struct ModifierPayerRow {
+    pub modifier_id: i64,
+    pub payer_name: String,
+    pub plan_name: Option<String>,
+    pub description: Option<String>,
+    pub negotiated_dollar: Option<i64>,
+    pub negotiated_percentage: Option<i64>,
+    pub negotiated_algorithm: Option<String>,
 }

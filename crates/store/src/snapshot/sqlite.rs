@@ -20,9 +20,8 @@ use priceline_domain::{Ccn, Ein, Facility, SourceFile, StateCode};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 
-use super::SnapshotIds;
+use super::bookkeeping::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts, SnapshotIds};
 use super::cells::{BulkTable, Cell, Row, position};
-use super::writer::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts};
 use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.

@@ -4,64 +4,20 @@
 //! Ids of items, charges, rates and modifiers are allocated here rather than by the database, so rows
 //! go out without asking for ids one by one, and the rates of a charge get consecutive ids that the
 //! charge records as its range (`first_rate_id..=last_rate_id`). That is safe because every write
-//! happens under the import lock, inside the one transaction of [`super::import`].
+//! happens under the import lock, inside the one transaction of `snapshot::import` (`session.rs`).
 
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
-use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile};
+use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile, effective_date};
 
+use super::bookkeeping::{Bookkeeping, SnapshotCounts, SnapshotIds, Written};
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
-use super::{ImportSession, Session, SnapshotIds, postgres, sqlite};
+use super::report::{FileReport, StoredFinding, StoredQuarantine};
+use super::session::{ImportSession, Session};
+use super::{postgres, sqlite};
 use crate::location::StoredRateLocation;
 use crate::{StoreError, StoreResult};
-
-/// What the reader counted that the writer cannot see: rows read, duplicates, findings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FileReport {
-    pub rows_read: u64,
-    pub duplicate_rows: u64,
-    pub error_count: u64,
-    pub alert_count: u64,
-}
-
-/// A validation finding as stored (the store does not know the importer's types).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredFinding {
-    pub severity: String,
-    pub rule: String,
-    pub location: String,
-    pub message: String,
-}
-
-/// A record the importer could not store, kept verbatim with its findings (JSON).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredQuarantine {
-    pub location: String,
-    pub raw: String,
-    pub findings_json: String,
-}
-
-/// Counts of what this writer stored.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Written {
-    pub items: i64,
-    pub standard_charges: i64,
-    pub payer_rates: i64,
-    pub modifiers: i64,
-    pub quarantined: i64,
-    pub findings: i64,
-}
-
-/// The counts `finish` records on the source file.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct SnapshotCounts {
-    pub rows_read: i64,
-    pub duplicate_rows: i64,
-    pub error_count: i64,
-    pub alert_count: i64,
-    pub written: Written,
-}
 
 /// Where rows go: the session's connection and its bulk path.
 enum Output<'s> {
@@ -76,7 +32,7 @@ pub enum Begin<'s> {
     AlreadyImported(SnapshotIds),
 }
 
-/// Writes one snapshot. Use it inside [`super::import`].
+/// Writes one snapshot. Use it inside `snapshot::import`.
 pub struct SnapshotWriter<'s> {
     output: Output<'s>,
     ids: SnapshotIds,
@@ -108,16 +64,6 @@ struct PlanUse {
 
 fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
-}
-
-/// The date a file speaks for: the hospital's `last_updated_on`, or the import date for a file that
-/// gave none. The current snapshot is the file with the latest one (a tie goes to the later import),
-/// the same rule `as_of` queries apply (`queries::scope`).
-pub(crate) fn effective_date(
-    last_updated_on: Option<NaiveDate>,
-    imported_at: NaiveDateTime,
-) -> NaiveDate {
-    last_updated_on.unwrap_or(imported_at.date())
 }
 
 impl<'s> SnapshotWriter<'s> {
@@ -165,10 +111,6 @@ impl<'s> SnapshotWriter<'s> {
             written: Written::default(),
             sha256_known: file.sha256 != Sha256::PENDING,
         })))
-    }
-
-    pub fn ids(&self) -> SnapshotIds {
-        self.ids
     }
 
     pub fn written(&self) -> Written {
@@ -350,51 +292,6 @@ impl<'s> SnapshotWriter<'s> {
     }
 }
 
-/// The statements that record a snapshot around its bulk rows, once per backend: `sqlite.rs`
-/// (rusqlite) and `postgres.rs` (Diesel). The rules they serve are written once, below.
-pub(super) trait Bookkeeping {
-    /// Whether the backend gives bulk rows their ids itself, the next after the largest (SQLite,
-    /// see `sqlite::Inserts`): the import's ids are then read after leftover rates are deleted.
-    const ASSIGNS_IDS: bool;
-
-    fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>>;
-    fn set_sha256(&mut self, source_file_id: i64, sha256: &str) -> StoreResult<()>;
-    fn upsert_facility(
-        &mut self,
-        facility_key: &str,
-        facility: &Facility,
-        now: NaiveDateTime,
-    ) -> StoreResult<i64>;
-    fn insert_source_file(
-        &mut self,
-        facility_id: i64,
-        facility: &Facility,
-        file: &SourceFile,
-    ) -> StoreResult<i64>;
-    /// The highest id of an id-keyed bulk table (0 when empty).
-    fn max_id(&mut self, table: BulkTable) -> StoreResult<i64>;
-    /// Runs [`DELETE_UNREACHABLE_RATES`].
-    fn delete_unreachable_rates(&mut self) -> StoreResult<()>;
-    /// The id of a payer and plan (`''` for no plan), stored on first sight.
-    fn payer_plan_id(&mut self, payer: &str, plan: &str) -> StoreResult<i64>;
-    /// Records the file's counts and its payer plans' rate counts.
-    fn record_counts(
-        &mut self,
-        source_file_id: i64,
-        counts: &SnapshotCounts,
-        plan_rates: &[(i64, i64)],
-    ) -> StoreResult<()>;
-    /// The date the facility's current snapshot speaks for, if it has one.
-    fn current_snapshot_date(&mut self, facility_id: i64) -> StoreResult<Option<NaiveDate>>;
-    /// Makes the snapshot its facility's current one, with the facility's names from its header.
-    fn make_current(
-        &mut self,
-        ids: SnapshotIds,
-        facility: &Facility,
-        now: NaiveDateTime,
-    ) -> StoreResult<()>;
-}
-
 /// The snapshot's ids and the first free id of each [`ID_TABLES`] table, or the snapshot these
 /// bytes already made: the facility is found by its key (created on first sight) and the file's
 /// header recorded.
@@ -460,15 +357,6 @@ fn conclude(
     }
     Ok(())
 }
-
-/// Payer rates above the range of the last committed charge with rates: left by an import whose
-/// rates' transaction committed and whose main one did not (see `snapshot::import`). Charges and
-/// their rates get ids in the same increasing order, so every reachable rate is at or below that
-/// range's end. Charges without rates are passed over: those migration 000004 found without rates
-/// have the empty range (0, -1), which would make every rate look unreachable.
-pub(super) const DELETE_UNREACHABLE_RATES: &str = "DELETE FROM payer_rates WHERE id > COALESCE(\
-     (SELECT last_rate_id FROM standard_charges WHERE last_rate_id >= first_rate_id \
-      ORDER BY id DESC LIMIT 1), 0)";
 
 /// The tables whose ids the writer allocates, in the order of its `next_*` counters.
 const ID_TABLES: [BulkTable; 4] = [

@@ -1,0 +1,28 @@
+//! What the importer hands the writer besides domain records: the reader's counts, and the
+//! validation findings and quarantined records of the file, in the store's own terms.
+
+/// What the reader counted that the writer cannot see: rows read, duplicates, findings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileReport {
+    pub rows_read: u64,
+    pub duplicate_rows: u64,
+    pub error_count: u64,
+    pub alert_count: u64,
+}
+
+/// A validation finding as stored (the store does not know the importer's types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFinding {
+    pub severity: String,
+    pub rule: String,
+    pub location: String,
+    pub message: String,
+}
+
+/// A record the importer could not store, kept verbatim with its findings (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredQuarantine {
+    pub location: String,
+    pub raw: String,
+    pub findings_json: String,
+}
