@@ -308,25 +308,40 @@ fn conclude(reports: &[DocumentReport], report_path: Option<&Path>) -> anyhow::R
 }
 
 fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let mut connection = priceline_store::connect(&settings.database_url)?;
     let target = &settings.database_url;
+    // Only `up` may create the SQLite file (and its folder): `status` and `down` read or change a
+    // database that must already be there, so a mistyped path is an error, not a new empty database.
+    if let DatabaseUrl::Sqlite(path) = target
+        && !matches!(action, MigrateAction::Up)
+        && !path.exists()
+    {
+        bail!(
+            "there is no database at {}: check PRICELINE_DATABASE_URL (`priceline migrate up` creates it)",
+            path.display()
+        );
+    }
+    let mut connection = priceline_store::connect(target)?;
     match action {
         MigrateAction::Up => {
             let applied = migrations::run_pending(&mut connection)?;
             if applied.is_empty() {
                 say!("{target}: schema is up to date");
             }
-            for name in applied {
+            for name in &applied {
                 say!("{target}: applied {name}");
             }
         }
         MigrateAction::Down { steps } => {
             let reverted = migrations::revert(&mut connection, steps)?;
-            if reverted.is_empty() {
-                say!("{target}: nothing to revert");
-            }
-            for name in reverted {
+            for name in &reverted {
                 say!("{target}: reverted {name}");
+            }
+            match reverted.len() {
+                0 => say!("{target}: nothing to revert"),
+                done if done < steps => say!(
+                    "{target}: reverted {done} migration(s), all that were applied ({steps} asked)"
+                ),
+                done => say!("{target}: reverted {done} migration(s)"),
             }
         }
         MigrateAction::Status => {
