@@ -386,6 +386,12 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     crate::telemetry::init(&settings.log_filter);
     let url = &settings.database_url;
     let pool = open_database(url, settings.pool_size, migrate)?;
+    for notice in settings.notices() {
+        tracing::warn!("{notice}");
+    }
+    // Said either way, so the log shows that configured credentials are in force, not only that
+    // a warning is missing.
+    tracing::info!("{}", settings.security.auth.describe());
     if settings.security.auth.is_open() {
         tracing::warn!(
             "the API is open to anyone: set PRICELINE_API_KEYS or PRICELINE_JWT_SECRET to require a credential"
@@ -405,7 +411,11 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
         settings.cache_bytes,
     )
     .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let base = format!("http://{}:{}", settings.listen.ip(), application.port());
+    // SocketAddr's Display brackets an IPv6 address, as a URL needs.
+    let base = format!(
+        "http://{}",
+        std::net::SocketAddr::new(settings.listen.ip(), application.port())
+    );
     say!("Hospital Priceline is serving {url}");
     say!("  API:        {base}/v1/facilities (every route is listed in Swagger UI)");
     say!("  Swagger UI: {base}/docs/");

@@ -19,7 +19,7 @@ pub mod snapshot;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection, connect, ping};
 pub use error::{StoreError, StoreResult};
-pub use pool::{Pool, PooledConnection};
+pub use pool::{Pool, PooledConnection, SQLITE_MAX_POOL_SIZE};
 
 /// Diesel's query error, for callers whose error types must absorb it (an import transaction).
 pub use diesel::result::Error as QueryError;

@@ -8,3 +8,4 @@ mod health;
 mod prices;
 mod sample;
 mod spec;
+mod startup;
