@@ -122,6 +122,22 @@ pub struct FileArgs {
 }
 
 impl FileArgs {
+    /// An empty folder is a mistake to report, not a run that did nothing successfully.
+    fn require_files(&self, files: &[PathBuf]) -> anyhow::Result<()> {
+        if files.is_empty() {
+            let given: Vec<String> = self
+                .paths
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect();
+            bail!(
+                "no file found in {} (folders are searched recursively; hidden entries are skipped)",
+                given.join(", ")
+            );
+        }
+        Ok(())
+    }
+
     fn read_options(&self) -> ReadOptions {
         ReadOptions {
             version: self.as_version,
@@ -187,6 +203,7 @@ fn api_key(name: &str) -> anyhow::Result<()> {
 
 fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
     let files = expand_paths(&args.paths).context("cannot list the files to import")?;
+    args.require_files(&files)?;
     // PostgreSQL stores the payer rates over a second connection, on a second server process.
     let postgres = settings.database_url.backend() == Backend::Postgres;
     let pool = open_database(&settings.database_url, 1 + u32::from(postgres), false)?;
@@ -234,6 +251,7 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
 
 fn validate(args: &FileArgs) -> anyhow::Result<()> {
     let files = expand_paths(&args.paths).context("cannot list the files to validate")?;
+    args.require_files(&files)?;
     let options = args.read_options();
     let mut reports = Vec::new();
     for file in &files {

@@ -87,9 +87,15 @@ memoised!(CodeType => Code, Setting => Setting, BillingClass => Billing, Methodo
 
 impl<'a> Cells<'a> {
     fn get(&self, column: Option<usize>) -> &'a str {
+        trim(self.untrimmed(column))
+    }
+
+    /// The cell as the file wrote it, surrounding spaces included: amounts are read from this, so
+    /// that a repaired one keeps its exact text (`$800 `) as raw.
+    fn untrimmed(&self, column: Option<usize>) -> &'a str {
         column
             .and_then(|index| self.record.get(index))
-            .map_or("", trim)
+            .unwrap_or("")
     }
 
     /// `Check::enumeration` of the cell in `column`, through the memo.
@@ -301,25 +307,25 @@ pub(crate) fn read_row(
 
     let mut charge_raw = Vec::new();
     let gross = check.positive_text::<Amount>(
-        cells.get(layout.gross),
+        cells.untrimmed(layout.gross),
         "standard_charge|gross",
         &cells.at(layout.gross),
         &mut charge_raw,
     );
     let cash = check.positive_text::<Amount>(
-        cells.get(layout.cash),
+        cells.untrimmed(layout.cash),
         "standard_charge|discounted_cash",
         &cells.at(layout.cash),
         &mut charge_raw,
     );
     let minimum = check.positive_text::<Amount>(
-        cells.get(layout.min),
+        cells.untrimmed(layout.min),
         "standard_charge|min",
         &cells.at(layout.min),
         &mut charge_raw,
     );
     let maximum = check.positive_text::<Amount>(
-        cells.get(layout.max),
+        cells.untrimmed(layout.max),
         "standard_charge|max",
         &cells.at(layout.max),
         &mut charge_raw,
@@ -516,7 +522,7 @@ fn payer_cells<'a>(
     let mut raw = Vec::new();
     let amount =
         |column: Option<usize>, field: &str, check: &mut Check, raw: &mut Vec<RawValue>| {
-            check.positive_text::<Amount>(cells.get(column), field, &cells.at(column), raw)
+            check.positive_text::<Amount>(cells.untrimmed(column), field, &cells.at(column), raw)
         };
     let dollar = amount(columns.dollar, "negotiated_dollar", check, &mut raw);
     let median = amount(columns.median, "median_amount", check, &mut raw);
@@ -524,7 +530,7 @@ fn payer_cells<'a>(
     let p90 = amount(columns.p90, "90th_percentile", check, &mut raw);
     let estimated = amount(columns.estimated, "estimated_amount", check, &mut raw);
     let percentage = check.positive_text::<Percentage>(
-        cells.get(columns.percentage),
+        cells.untrimmed(columns.percentage),
         "negotiated_percentage",
         &cells.at(columns.percentage),
         &mut raw,
