@@ -2,6 +2,8 @@
 
 mod auth;
 mod cache;
+mod charge_lines;
+mod compare;
 mod endpoints;
 mod errors;
 mod health;
