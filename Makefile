@@ -18,11 +18,12 @@ build:
 	$(CARGO) build --release -p priceline-api
 
 # The demo dataset: files in the CMS v3.0 formats from the project's own generator, imported once
-# (importing the same bytes again is a no-op).
+# (importing the same bytes again is a no-op), plus three files with realistic problems (faulty/) so
+# /findings and the validation reports have something to show.
 DEMO_DIR := data/demo
 
 run: build
-	@test -d $(DEMO_DIR) || $(RELEASE_BIN) generate --out $(DEMO_DIR) --hospitals 24 --rows 3000
+	@test -d $(DEMO_DIR) || $(RELEASE_BIN) generate --out $(DEMO_DIR) --hospitals 24 --rows 3000 --faulty
 	$(RELEASE_BIN) import $(DEMO_DIR)
 	$(RELEASE_BIN) serve
 

@@ -93,6 +93,11 @@ pub struct GenerateArgs {
     /// more than one is given, so each hospital has exactly one current file.
     #[arg(long, value_delimiter = ',', default_value = "all", value_parser = parse_formats)]
     pub format: Vec<Vec<Format>>,
+    /// Also write, into DIR/faulty/, one Tall file per realistic problem (an unknown setting, a `$`
+    /// amount, a rate without its methodology), each of a hospital of its own after the valid ones:
+    /// importing them shows findings and quarantined rows. The valid files are the same either way.
+    #[arg(long)]
+    pub faulty: bool,
 }
 
 fn parse_formats(text: &str) -> Result<Vec<Format>, String> {
@@ -244,6 +249,15 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot write into {}", args.out.display()))?;
         written += 1;
         say!("wrote {}", paths.display());
+    }
+    if args.faulty {
+        for (offset, fault) in priceline_synth::Fault::ALL.into_iter().enumerate() {
+            let index = args.hospitals + offset;
+            let path = priceline_synth::write_faulty(&args.out, args.seed, index, args.rows, fault)
+                .with_context(|| format!("cannot write into {}", args.out.display()))?;
+            written += 1;
+            say!("wrote {} (faulty: {})", path.display(), fault.name());
+        }
     }
     say!("{written} file(s) in {}", args.out.display());
     Ok(())
