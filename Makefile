@@ -7,7 +7,9 @@ RELEASE_BIN := target/release/priceline
 help:
 	@echo "make run      build, migrate ./data/priceline.db, serve on http://127.0.0.1:8080 (Swagger UI at /docs/)"
 	@echo "make test     the whole test suite (PostgreSQL tests run when PRICELINE_TEST_POSTGRES_URL is set)"
-	@echo "make lint     rustfmt check, clippy -D warnings, crate-boundary check"
+	@echo "make lint     rustfmt check, clippy -D warnings, crate-boundary check (domain, ingest and synth use"
+	@echo "              neither Diesel nor actix-web), hadolint on deploy/Dockerfile, and both OpenAPI documents"
+	@echo "              through openapi-spec-validator (hadolint and the validator are installed into .venv/)"
 	@echo "make openapi  regenerate openapi/openapi.json and openapi/openapi-3.0.json from the code"
 	@echo "make contract schemathesis against a live server on generated data"
 	@echo "make bench    benchmarks (prints figures)"
@@ -16,11 +18,12 @@ build:
 	$(CARGO) build --release -p priceline-api
 
 # The demo dataset: files in the CMS v3.0 formats from the project's own generator, imported once
-# (importing the same bytes again is a no-op).
+# (importing the same bytes again is a no-op), plus three files with realistic problems (faulty/) so
+# /findings and the validation reports have something to show.
 DEMO_DIR := data/demo
 
 run: build
-	@test -d $(DEMO_DIR) || $(RELEASE_BIN) generate --out $(DEMO_DIR) --hospitals 24 --rows 3000
+	@test -d $(DEMO_DIR) || $(RELEASE_BIN) generate --out $(DEMO_DIR) --hospitals 24 --rows 3000 --faulty
 	$(RELEASE_BIN) import $(DEMO_DIR)
 	$(RELEASE_BIN) serve
 

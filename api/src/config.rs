@@ -2,9 +2,9 @@
 //! A bad value fails with a message naming the variable; secrets (the database password) are never
 //! printed (nor the JWT secret or API key hashes, also not in Debug output).
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 
-use priceline_store::DatabaseUrl;
+use priceline_store::{Backend, DatabaseUrl, SQLITE_MAX_POOL_SIZE};
 use thiserror::Error;
 
 use crate::auth::AuthPolicy;
@@ -36,6 +36,10 @@ pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub const DEFAULT_CACHE_MB: u32 = 64;
 pub const DEFAULT_RATE_LIMIT_PER_SECOND: u32 = 50;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
+
+/// Every spelling `PRICELINE_TRUST_FORWARDED` accepts (in any case), as its error and the README
+/// list them.
+pub const TRUST_FORWARDED_SPELLINGS: &str = "true, false, yes, no, 1, 0 (in any case)";
 
 #[derive(Debug, Error)]
 #[error("configuration variable {variable}: {reason}")]
@@ -92,11 +96,7 @@ impl Settings {
                     reason: error.to_string(),
                 }
             })?;
-        let listen_text = get(LISTEN, DEFAULT_LISTEN);
-        let listen = listen_text.trim().parse().map_err(|_| ConfigError {
-            variable: LISTEN,
-            reason: format!("{listen_text:?} is not an address such as 127.0.0.1:8080"),
-        })?;
+        let listen = parse_listen(&get(LISTEN, DEFAULT_LISTEN))?;
         let log_filter = get(LOG, DEFAULT_LOG);
         tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|error| ConfigError {
             variable: LOG,
@@ -132,6 +132,48 @@ impl Settings {
             cache_bytes,
         })
     }
+}
+
+impl Settings {
+    /// Settings that are accepted but not used as given, for the start-up log: the operator asked
+    /// for something and must learn that they got something else.
+    pub fn notices(&self) -> Vec<String> {
+        let mut notices = Vec::new();
+        if self.database_url.backend() == Backend::Sqlite && self.pool_size > SQLITE_MAX_POOL_SIZE {
+            notices.push(format!(
+                "{POOL_SIZE}={} is capped at {SQLITE_MAX_POOL_SIZE} on SQLite (it has one writer): \
+                 the pool has {SQLITE_MAX_POOL_SIZE} connections",
+                self.pool_size
+            ));
+        }
+        notices
+    }
+}
+
+/// `host:port`, where host is an IP address or a name resolved now, once (`localhost:8080`): the
+/// first address it resolves to is the one served on.
+fn parse_listen(text: &str) -> Result<SocketAddr, ConfigError> {
+    let text = text.trim();
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let invalid = |reason: String| ConfigError {
+        variable: LISTEN,
+        reason: format!(
+            "{text:?} is not an address such as 127.0.0.1:8080 or localhost:8080: {reason}"
+        ),
+    };
+    // Without a port, `to_socket_addrs` would fail with a less helpful message.
+    if text
+        .rsplit_once(':')
+        .is_none_or(|(_, port)| port.parse::<u16>().is_err())
+    {
+        return Err(invalid("it needs a port".to_owned()));
+    }
+    text.to_socket_addrs()
+        .map_err(|error| invalid(error.to_string()))?
+        .next()
+        .ok_or_else(|| invalid("the name resolves to no address".to_owned()))
 }
 
 /// API keys, the JWT verifier and the rate limit. Neither the secret nor a key entry is ever quoted
@@ -179,16 +221,18 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
             }),
         },
     };
-    let trust_forwarded = match set(TRUST_FORWARDED).map(|v| v.trim().to_ascii_lowercase()) {
+    let trust_forwarded = match set(TRUST_FORWARDED).map(|value| value.trim().to_owned()) {
         None => false,
-        Some(value) if matches!(value.as_str(), "true" | "1" | "yes") => true,
-        Some(value) if matches!(value.as_str(), "false" | "0" | "no") => false,
-        Some(value) => {
-            return Err(ConfigError {
-                variable: TRUST_FORWARDED,
-                reason: format!("{value:?} is not true or false"),
-            });
-        }
+        Some(value) => match value.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => true,
+            "false" | "no" | "0" => false,
+            _ => {
+                return Err(ConfigError {
+                    variable: TRUST_FORWARDED,
+                    reason: format!("{value:?} is not one of {TRUST_FORWARDED_SPELLINGS}"),
+                });
+            }
+        },
     };
     Ok(Security {
         auth: AuthPolicy::new(api_keys, jwt),
@@ -343,6 +387,70 @@ mod tests {
             assert_eq!(error.variable, variable);
             assert!(error.to_string().contains(variable), "{error}");
         }
+    }
+
+    #[test]
+    fn the_listen_address_may_be_a_host_name() {
+        let listen = settings(&[(LISTEN, "localhost:8123")]).unwrap().listen;
+        assert!(listen.ip().is_loopback(), "{listen}");
+        assert_eq!(listen.port(), 8123);
+        assert_eq!(
+            settings(&[(LISTEN, " [::1]:9000 ")])
+                .unwrap()
+                .listen
+                .to_string(),
+            "[::1]:9000"
+        );
+        for bad in ["localhost", "localhost:http", "no-such-host.invalid:8080"] {
+            let error = settings(&[(LISTEN, bad)]).unwrap_err().to_string();
+            assert!(error.contains(LISTEN) && error.contains(bad), "{error}");
+        }
+    }
+
+    #[test]
+    fn trust_forwarded_accepts_exactly_the_spellings_its_error_lists() {
+        for (text, trusted) in [
+            ("true", true),
+            ("YES", true),
+            ("1", true),
+            ("False", false),
+            ("no", false),
+            ("0", false),
+        ] {
+            let settings = settings(&[(TRUST_FORWARDED, text)]).unwrap();
+            assert_eq!(
+                settings.security.rate_limit.trust_forwarded, trusted,
+                "{text}"
+            );
+        }
+        for text in ["on", "off", "y", "2", "truthy"] {
+            let error = settings(&[(TRUST_FORWARDED, text)])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(TRUST_FORWARDED_SPELLINGS), "{error}");
+            assert!(error.contains(&format!("{text:?}")), "{error}");
+        }
+        assert_eq!(
+            TRUST_FORWARDED_SPELLINGS,
+            "true, false, yes, no, 1, 0 (in any case)"
+        );
+    }
+
+    #[test]
+    fn a_sqlite_pool_above_its_cap_is_noticed() {
+        let notices = settings(&[(POOL_SIZE, "50")]).unwrap().notices();
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(
+            notices[0].contains("PRICELINE_POOL_SIZE=50") && notices[0].contains("capped at 8"),
+            "{notices:?}"
+        );
+        assert!(settings(&[(POOL_SIZE, "8")]).unwrap().notices().is_empty());
+        let postgres = settings(&[
+            (POOL_SIZE, "50"),
+            (DATABASE_URL, "postgres://db.internal/prices"),
+        ])
+        .unwrap();
+        assert!(postgres.notices().is_empty());
     }
 
     #[test]

@@ -52,7 +52,10 @@ pub struct PageInfo {
     /// The same request with `cursor` set: the link to the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
-    /// How many items match in all, where that costs nothing extra to know.
+    /// How many items match in all. Given only where counting is cheap: by `listFacilities` (the
+    /// matching facilities are read whole to be ordered by name) and `listSourceFileFindings` (one
+    /// indexed count). Absent from the other lists (prices, compare, payers, source files), where
+    /// counting would cost a second pass over every match: follow `next` to the end instead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
 }

@@ -9,5 +9,6 @@ mod support;
 mod api;
 mod import;
 mod ingest;
+mod makefile;
 mod store;
 mod synth;

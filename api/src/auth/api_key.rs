@@ -72,6 +72,10 @@ impl ApiKeys {
         self.0.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// The name of the key `presented`, if it is one of ours. Every entry is compared, in constant
     /// time, whatever matches first.
     pub fn find(&self, presented: &[u8]) -> Option<Arc<str>> {

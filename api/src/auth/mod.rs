@@ -53,6 +53,27 @@ impl AuthPolicy {
         self.api_keys.is_empty() && self.jwt.is_none()
     }
 
+    /// What `/v1` requires, for the start-up log: an operator must be able to tell from it alone
+    /// whether the credentials they configured are in force. Never names a key or the secret.
+    pub fn describe(&self) -> String {
+        let keys = match self.api_keys.len() {
+            0 => None,
+            1 => Some("1 API key (X-API-Key)".to_owned()),
+            n => Some(format!("{n} API keys (X-API-Key)")),
+        };
+        let jwt = self
+            .jwt
+            .as_ref()
+            .map(|_| "JWT bearer tokens (Authorization: Bearer)".to_owned());
+        match (keys, jwt) {
+            (None, None) => "credentials off: /v1 is open to anyone".to_owned(),
+            (Some(one), None) | (None, Some(one)) => format!("credentials on: /v1 requires {one}"),
+            (Some(keys), Some(jwt)) => {
+                format!("credentials on: /v1 requires one of {keys} or {jwt}")
+            }
+        }
+    }
+
     /// The caller named by the request's credential. An API key is tried first when both are sent.
     fn check(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
         if let Some(key) = headers.get(api_key::HEADER) {

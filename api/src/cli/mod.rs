@@ -93,6 +93,11 @@ pub struct GenerateArgs {
     /// more than one is given, so each hospital has exactly one current file.
     #[arg(long, value_delimiter = ',', default_value = "all", value_parser = parse_formats)]
     pub format: Vec<Vec<Format>>,
+    /// Also write, into DIR/faulty/, one Tall file per realistic problem (an unknown setting, a `$`
+    /// amount, a rate without its methodology), each of a hospital of its own after the valid ones:
+    /// importing them shows findings and quarantined rows. The valid files are the same either way.
+    #[arg(long)]
+    pub faulty: bool,
 }
 
 fn parse_formats(text: &str) -> Result<Vec<Format>, String> {
@@ -122,6 +127,22 @@ pub struct FileArgs {
 }
 
 impl FileArgs {
+    /// An empty folder is a mistake to report, not a run that did nothing successfully.
+    fn require_files(&self, files: &[PathBuf]) -> anyhow::Result<()> {
+        if files.is_empty() {
+            let given: Vec<String> = self
+                .paths
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect();
+            bail!(
+                "no file found in {} (folders are searched recursively; hidden entries are skipped)",
+                given.join(", ")
+            );
+        }
+        Ok(())
+    }
+
     fn read_options(&self) -> ReadOptions {
         ReadOptions {
             version: self.as_version,
@@ -187,6 +208,7 @@ fn api_key(name: &str) -> anyhow::Result<()> {
 
 fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
     let files = expand_paths(&args.paths).context("cannot list the files to import")?;
+    args.require_files(&files)?;
     // PostgreSQL stores the payer rates over a second connection, on a second server process.
     let postgres = settings.database_url.backend() == Backend::Postgres;
     let pool = open_database(&settings.database_url, 1 + u32::from(postgres), false)?;
@@ -228,12 +250,22 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
         written += 1;
         say!("wrote {}", paths.display());
     }
+    if args.faulty {
+        for (offset, fault) in priceline_synth::Fault::ALL.into_iter().enumerate() {
+            let index = args.hospitals + offset;
+            let path = priceline_synth::write_faulty(&args.out, args.seed, index, args.rows, fault)
+                .with_context(|| format!("cannot write into {}", args.out.display()))?;
+            written += 1;
+            say!("wrote {} (faulty: {})", path.display(), fault.name());
+        }
+    }
     say!("{written} file(s) in {}", args.out.display());
     Ok(())
 }
 
 fn validate(args: &FileArgs) -> anyhow::Result<()> {
     let files = expand_paths(&args.paths).context("cannot list the files to validate")?;
+    args.require_files(&files)?;
     let options = args.read_options();
     let mut reports = Vec::new();
     for file in &files {
@@ -308,25 +340,40 @@ fn conclude(reports: &[DocumentReport], report_path: Option<&Path>) -> anyhow::R
 }
 
 fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let mut connection = priceline_store::connect(&settings.database_url)?;
     let target = &settings.database_url;
+    // Only `up` may create the SQLite file (and its folder): `status` and `down` read or change a
+    // database that must already be there, so a mistyped path is an error, not a new empty database.
+    if let DatabaseUrl::Sqlite(path) = target
+        && !matches!(action, MigrateAction::Up)
+        && !path.exists()
+    {
+        bail!(
+            "there is no database at {}: check PRICELINE_DATABASE_URL (`priceline migrate up` creates it)",
+            path.display()
+        );
+    }
+    let mut connection = priceline_store::connect(target)?;
     match action {
         MigrateAction::Up => {
             let applied = migrations::run_pending(&mut connection)?;
             if applied.is_empty() {
                 say!("{target}: schema is up to date");
             }
-            for name in applied {
+            for name in &applied {
                 say!("{target}: applied {name}");
             }
         }
         MigrateAction::Down { steps } => {
             let reverted = migrations::revert(&mut connection, steps)?;
-            if reverted.is_empty() {
-                say!("{target}: nothing to revert");
-            }
-            for name in reverted {
+            for name in &reverted {
                 say!("{target}: reverted {name}");
+            }
+            match reverted.len() {
+                0 => say!("{target}: nothing to revert"),
+                done if done < steps => say!(
+                    "{target}: reverted {done} migration(s), all that were applied ({steps} asked)"
+                ),
+                done => say!("{target}: reverted {done} migration(s)"),
             }
         }
         MigrateAction::Status => {
@@ -371,6 +418,12 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     crate::telemetry::init(&settings.log_filter);
     let url = &settings.database_url;
     let pool = open_database(url, settings.pool_size, migrate)?;
+    for notice in settings.notices() {
+        tracing::warn!("{notice}");
+    }
+    // Said either way, so the log shows that configured credentials are in force, not only that
+    // a warning is missing.
+    tracing::info!("{}", settings.security.auth.describe());
     if settings.security.auth.is_open() {
         tracing::warn!(
             "the API is open to anyone: set PRICELINE_API_KEYS or PRICELINE_JWT_SECRET to require a credential"
@@ -390,7 +443,11 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
         settings.cache_bytes,
     )
     .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let base = format!("http://{}:{}", settings.listen.ip(), application.port());
+    // SocketAddr's Display brackets an IPv6 address, as a URL needs.
+    let base = format!(
+        "http://{}",
+        std::net::SocketAddr::new(settings.listen.ip(), application.port())
+    );
     say!("Hospital Priceline is serving {url}");
     say!("  API:        {base}/v1/facilities (every route is listed in Swagger UI)");
     say!("  Swagger UI: {base}/docs/");

@@ -104,7 +104,7 @@ pub fn import_document(
     progress: &dyn Progress,
 ) -> DocumentReport {
     let started = Instant::now();
-    let mut report = DocumentReport::new(document.name());
+    let mut report = DocumentReport::new(document.location());
     // Reading starts after the first 4 KiB, on the assumption most files bear out: clean UTF-8 text.
     // A thread beside the import hashes every byte and checks that; an import on the assumption
     // commits only once the check agrees (`write`), and a file it does not hold for is read again

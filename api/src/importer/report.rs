@@ -29,7 +29,8 @@ impl Status {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentReport {
-    /// The file (and ZIP member, after `!`).
+    /// The file as given on the command line, or found in a folder given there (and the ZIP
+    /// member, after `!`).
     pub file: String,
     pub status: Status,
     /// Why the file was refused or failed, or which snapshot it already is.
@@ -104,7 +105,7 @@ impl DocumentReport {
 
 impl From<ValidationReport> for DocumentReport {
     fn from(validation: ValidationReport) -> Self {
-        let mut report = Self::new(&validation.file_name);
+        let mut report = Self::new(&validation.location);
         report.status = match (&validation.refused, validation.valid) {
             (Some(_), _) => Status::Refused,
             (None, true) => Status::Valid,

@@ -86,6 +86,40 @@ pub fn limit_or_default(limit: Option<usize>) -> usize {
     limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)
 }
 
+/// The form every date parameter takes, as its 400 names it.
+pub const DATE_FORM: &str = "YYYY-MM-DD";
+
+/// `as_of` and other dates, for `#[serde(default, deserialize_with = "…")]`: chrono's own message
+/// (`input contains invalid characters`) does not say what is expected, so the refusal names the
+/// form and quotes the value.
+pub fn date<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<NaiveDate>, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    text.parse::<NaiveDate>().map(Some).map_err(|error| {
+        serde::de::Error::custom(format!(
+            "{text:?} is not a date in the form {DATE_FORM}, such as 2025-01-01 ({error})"
+        ))
+    })
+}
+
+/// A path `{id}`: a positive whole number. Ids start at 1, so `0` or `-3` is a malformed request
+/// (400 naming `id`, as the spec's `minimum: 1` says), not a search that found nothing (404).
+#[derive(Debug, Clone, Copy)]
+pub struct PositiveId(pub i64);
+
+impl<'de> serde::Deserialize<'de> for PositiveId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = <i64 as serde::Deserialize>::deserialize(deserializer)?;
+        if id < 1 {
+            return Err(serde::de::Error::custom(format!(
+                "{id} is below 1, the first id"
+            )));
+        }
+        Ok(Self(id))
+    }
+}
+
 pub fn scope(as_of: Option<NaiveDate>) -> Scope {
     as_of.map_or(Scope::Current, Scope::AsOf)
 }
@@ -137,6 +171,7 @@ macro_rules! facility_filtered_query {
             /// Answer from each facility's snapshot in force on this date (its latest
             /// `last_updated_on` not after it) instead of the current one.
             #[param(value_type = Option<String>, format = Date, example = "2025-01-01")]
+            #[serde(default, deserialize_with = "crate::routes::params::date")]
             pub as_of: Option<chrono::NaiveDate>,
             /// Page size, 1 to 1000.
             #[param(example = 50, minimum = 1, maximum = 1000)]

@@ -34,9 +34,11 @@ impl From<AmountRange> for AmountRangeView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FacilityPriceView {
     pub facility: FacilityView,
-    /// The facility's lowest amount of the requested kind.
+    /// The facility's lowest amount of the ranked `kind`. `null` for a facility that states the
+    /// code but not that kind: such facilities are listed after all those with a price, by id,
+    /// and `kinds` and `ranges` say what they do state.
     #[schema(example = "1080")]
-    pub price: String,
+    pub price: Option<String>,
     /// Every kind of charge the facility states for the code.
     pub kinds: Vec<ChargeKindView>,
     pub ranges: Vec<AmountRangeView>,
@@ -46,7 +48,7 @@ impl From<FacilityPrice> for FacilityPriceView {
     fn from(price: FacilityPrice) -> Self {
         Self {
             facility: price.facility.into(),
-            price: price.price.to_string(),
+            price: price.price.map(|amount| amount.to_string()),
             kinds: price.kinds.into_iter().map(Into::into).collect(),
             ranges: price.ranges.into_iter().map(Into::into).collect(),
         }
@@ -54,7 +56,7 @@ impl From<FacilityPrice> for FacilityPriceView {
 }
 
 list_view!(
-    /// Facilities, cheapest first.
+    /// Facilities, cheapest first; those without the ranked kind last.
     FacilityPriceList,
     FacilityPriceView
 );

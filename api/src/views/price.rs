@@ -65,7 +65,9 @@ pub struct ProvenanceView {
     pub pointer: Option<String>,
 }
 
-/// A payer-specific negotiated charge. Amounts are exact decimal strings.
+/// A payer-specific negotiated charge. Amounts are exact decimal strings in their shortest form:
+/// trailing zeros after the point are dropped (`2889.70` → `2889.7`, `4660.00` → `4660`); the value
+/// is never rounded.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PayerRateView {
     #[schema(example = "Platform Health Insurance")]
@@ -110,7 +112,9 @@ impl From<PayerRate> for PayerRateView {
     }
 }
 
-/// One standard charge and at most one of its payer rates, as a Tall CSV row holds them.
+/// One standard charge and at most one of its payer rates, as a Tall CSV row holds them. Amounts are
+/// exact decimal strings in their shortest form: trailing zeros after the point are dropped
+/// (`2889.70` → `2889.7`, `4660.00` → `4660`); the value is never rounded.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "facility": {"id": 1, "name": "West Mercy Hospital"},
@@ -145,9 +149,12 @@ pub struct PriceView {
     pub drug_unit: Option<String>,
     pub drug_unit_type: Option<String>,
     pub generic_notes: Option<String>,
-    /// Absent for a charge with no payer rate.
+    /// Absent for a charge with no payer rate, and on the lines of a search sorted by an amount of
+    /// the charge itself (see `searchPrices`), which lists each charge once.
     pub payer_rate: Option<PayerRateView>,
-    /// Texts the file wrote for values that had to be normalised.
+    /// The file's own text, exactly as written, for each value that had to be repaired to be read
+    /// (`$800 ` read as 800). Empty when every value was a plain number: writing `2889.70` as
+    /// `2889.7` is not a repair.
     pub raw_values: Vec<RawValueView>,
     pub provenance: ProvenanceView,
 }

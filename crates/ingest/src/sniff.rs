@@ -244,8 +244,10 @@ fn syntax(head: &[u8]) -> Result<Syntax, IngestError> {
     match text[0] {
         b'{' | b'[' => Ok(Syntax::Json),
         b'<' => {
-            let lower = String::from_utf8_lossy(&text[..text.len().min(64)]).to_ascii_lowercase();
-            let first_line: String = lower
+            // The message quotes the file as written; only the comparison ignores case.
+            let head = String::from_utf8_lossy(&text[..text.len().min(64)]);
+            let lower = head.to_ascii_lowercase();
+            let first_line: String = head
                 .lines()
                 .next()
                 .unwrap_or_default()
@@ -355,6 +357,14 @@ mod tests {
             sniff_bytes(b"<HTML><body>"),
             Err(IngestError::Html(_))
         ));
+        // The refusal quotes the text as the file has it, case and all.
+        match sniff_bytes(b"<!DOCTYPE HTML><Title>Price List</Title>") {
+            Err(IngestError::Html(reason)) => assert_eq!(
+                reason,
+                r#"starts with "<!DOCTYPE HTML><Title>Price List</Title>""#
+            ),
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(
             sniff_bytes(b"<foo/>"),
             Err(IngestError::NotAPriceFile(_))

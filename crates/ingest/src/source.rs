@@ -21,6 +21,9 @@ const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
 #[derive(Debug, Clone)]
 pub struct Document {
     name: String,
+    /// The path as the caller gave it (`data/demo/tall/x.csv`, `archive.zip!member.csv`): what
+    /// messages and reports name, so an operator can find the file again.
+    location: String,
     origin: Origin,
     container: Container,
     /// Bytes delivered so far by the current pass, for progress displays (see [`Document::with_progress`]).
@@ -52,19 +55,28 @@ pub fn open(path: impl AsRef<Path>) -> Result<Vec<Document>, IngestError> {
         || path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
-    documents(name, Origin::Path(path.to_path_buf()))
+    documents(
+        name,
+        path.display().to_string(),
+        Origin::Path(path.to_path_buf()),
+    )
 }
 
 /// The documents in bytes already in memory (tests, uploads).
 pub fn from_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> Result<Vec<Document>, IngestError> {
-    documents(name.to_owned(), Origin::Memory(Arc::from(bytes.into())))
+    documents(
+        name.to_owned(),
+        name.to_owned(),
+        Origin::Memory(Arc::from(bytes.into())),
+    )
 }
 
-fn documents(name: String, origin: Origin) -> Result<Vec<Document>, IngestError> {
+fn documents(name: String, location: String, origin: Origin) -> Result<Vec<Document>, IngestError> {
     let mut magic = [0u8; 4];
     let read = read_up_to(&mut origin.raw()?, &mut magic)?;
     let plain = Document {
         name: name.clone(),
+        location: location.clone(),
         origin: origin.clone(),
         container: Container::Plain,
         progress: None,
@@ -85,6 +97,7 @@ fn documents(name: String, origin: Origin) -> Result<Vec<Document>, IngestError>
                 let member_name = member.name().map_err(archive_error)?;
                 members.push(Document {
                     name: format!("{name}!{member_name}"),
+                    location: format!("{location}!{member_name}"),
                     origin: origin.clone(),
                     container: Container::ZipMember(index),
                     progress: None,
@@ -106,6 +119,11 @@ impl Document {
     /// The file name (`archive.zip!member.csv` for a ZIP member).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The path as given when the file was opened (`archive.zip!member.csv` for a ZIP member).
+    pub fn location(&self) -> &str {
+        &self.location
     }
 
     /// Runs `read` over a fresh stream of the document's (decompressed) bytes.

@@ -15,7 +15,8 @@ use crate::{Document, IngestError};
 /// The result of validating one document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationReport {
-    pub file_name: String,
+    /// The file as given (its path, `!member` for a ZIP member).
+    pub location: String,
     /// No error, repaired or not, and not refused. Errors are CMS errors plus the importer's own
     /// (`cms: false`, e.g. a bad value in a column CMS does not read), so this can be stricter than
     /// the CMS validator's verdict, never looser.
@@ -42,7 +43,7 @@ pub fn validate(document: &Document, options: &ReadOptions) -> ValidationReport 
     let read = read.and_then(|report| Ok(report.with_sha256(sha256?)));
     match read {
         Ok(report) => ValidationReport {
-            file_name: document.name().to_owned(),
+            location: document.location().to_owned(),
             valid: report.findings.errors == 0,
             refused: None,
             sniffed: Some(report.sniffed),
@@ -50,7 +51,7 @@ pub fn validate(document: &Document, options: &ReadOptions) -> ValidationReport 
             summary: report.summary,
             findings: report.findings,
         },
-        Err(error) => refused(document.name(), &error, options),
+        Err(error) => refused(document.location(), &error, options),
     }
 }
 
@@ -66,7 +67,7 @@ pub fn validate_path(path: impl AsRef<Path>, options: &ReadOptions) -> Vec<Valid
     }
 }
 
-fn refused(file_name: &str, error: &IngestError, options: &ReadOptions) -> ValidationReport {
+fn refused(location: &str, error: &IngestError, options: &ReadOptions) -> ValidationReport {
     let mut findings = FindingLog::with_limit(options.max_findings);
     let rule = Rule {
         id: error.kind(),
@@ -75,7 +76,7 @@ fn refused(file_name: &str, error: &IngestError, options: &ReadOptions) -> Valid
     };
     findings.add(Finding::new(rule, "", error.to_string()));
     ValidationReport {
-        file_name: file_name.to_owned(),
+        location: location.to_owned(),
         valid: false,
         refused: Some(error.to_string()),
         sniffed: None,

@@ -66,6 +66,8 @@ impl Check {
         location: &dyn fmt::Display,
         raw: &mut Vec<RawValue>,
     ) -> Option<T> {
+        // A repaired value keeps the file's text exactly, spaces included; it is read trimmed.
+        let written = text;
         let text = trim(text);
         if text.is_empty() {
             return None;
@@ -77,7 +79,9 @@ impl Check {
             return self.positive_value(parsed, text, field, location);
         }
         let invalid = || {
-            format!("{field} {text:?} is not a positive plain number (no $, comma, sign or words)")
+            format!(
+                "{field} {written:?} is not a positive plain number (no $, comma, sign or words)"
+            )
         };
         match loosened(text) {
             Some(clean) => {
@@ -92,7 +96,7 @@ impl Check {
                 );
                 raw.push(RawValue {
                     field: field.to_owned(),
-                    raw: text.to_owned(),
+                    raw: written.to_owned(),
                 });
                 Some(value)
             }
@@ -387,6 +391,12 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert!(findings[0].normalised && findings[0].rule == "InvalidPositiveNumberError");
         assert_eq!(raw[0].raw, "$1,200.50");
+
+        // The raw text and the message are the file's own, surrounding spaces included.
+        let (value, findings, raw) = read(" $800 ");
+        assert_eq!(value.unwrap().to_string(), "800");
+        assert_eq!(raw[0].raw, " $800 ");
+        assert!(findings[0].message.contains(r#"" $800 ""#), "{findings:?}");
     }
 
     #[test]

@@ -15,6 +15,10 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgre
 /// One migration and whether it is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationStatus {
+    /// The version diesel records (`20261122000001`).
+    pub version: String,
+    /// The migration's folder name, version and purpose (`2026-11-22-000001_create_price_tables`):
+    /// what an operator reads.
     pub name: String,
     pub applied: bool,
 }
@@ -23,72 +27,83 @@ fn failed(error: impl std::fmt::Display) -> StoreError {
     StoreError::Migration(error.to_string())
 }
 
-/// Applies every pending migration; returns the names applied, oldest first.
-pub fn run_pending(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
+/// Every known migration of this connection's backend as (version, folder name), oldest first.
+fn known(connection: &DbConnection) -> StoreResult<Vec<(String, String)>> {
+    let mut known: Vec<(String, String)> = match connection {
+        DbConnection::Sqlite(_) => MigrationSource::<Sqlite>::migrations(&SQLITE)
+            .map_err(failed)?
+            .iter()
+            .map(|m| (m.name().version().to_string(), m.name().to_string()))
+            .collect(),
+        DbConnection::Postgres(_) => MigrationSource::<Pg>::migrations(&POSTGRES)
+            .map_err(failed)?
+            .iter()
+            .map(|m| (m.name().version().to_string(), m.name().to_string()))
+            .collect(),
+    };
+    known.sort();
+    Ok(known)
+}
+
+/// The folder name of the migration with this version (the version itself if it is not ours).
+fn named(known: &[(String, String)], version: &str) -> String {
+    known
+        .iter()
+        .find(|(known_version, _)| known_version == version)
+        .map_or_else(|| version.to_owned(), |(_, name)| name.clone())
+}
+
+fn applied_versions(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
     let applied = match connection {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map_err(failed)?,
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES).map_err(failed)?,
+        DbConnection::Sqlite(c) => c.applied_migrations().map_err(failed)?,
+        DbConnection::Postgres(c) => c.applied_migrations().map_err(failed)?,
     };
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
-/// Reverts the last `steps` applied migrations; returns the names reverted, newest first.
+/// Applies every pending migration; returns the names applied, oldest first.
+pub fn run_pending(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
+    let known = known(connection)?;
+    let applied = match connection {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map_err(failed)?,
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES).map_err(failed)?,
+    };
+    Ok(applied
+        .iter()
+        .map(|version| named(&known, &version.to_string()))
+        .collect())
+}
+
+/// Reverts the last `steps` applied migrations, or all of them when fewer are applied; returns the
+/// names reverted, newest first.
 pub fn revert(connection: &mut DbConnection, steps: usize) -> StoreResult<Vec<String>> {
+    let known = known(connection)?;
     let mut reverted = Vec::new();
     for _ in 0..steps {
-        let applied = match connection {
-            DbConnection::Sqlite(c) => c.applied_migrations().map_err(failed)?,
-            DbConnection::Postgres(c) => c.applied_migrations().map_err(failed)?,
-        };
-        if applied.is_empty() {
+        if applied_versions(connection)?.is_empty() {
             break;
         }
         let version = match connection {
             DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map_err(failed)?,
             DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map_err(failed)?,
         };
-        reverted.push(version.to_string());
+        reverted.push(named(&known, &version.to_string()));
     }
     Ok(reverted)
 }
 
 /// Every known migration, oldest first, with whether it is applied.
 pub fn status(connection: &mut DbConnection) -> StoreResult<Vec<MigrationStatus>> {
-    let (known, applied): (Vec<String>, Vec<String>) = match connection {
-        DbConnection::Sqlite(c) => (
-            MigrationSource::<Sqlite>::migrations(&SQLITE)
-                .map_err(failed)?
-                .iter()
-                .map(|m| m.name().version().to_string())
-                .collect(),
-            c.applied_migrations()
-                .map_err(failed)?
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-        ),
-        DbConnection::Postgres(c) => (
-            MigrationSource::<Pg>::migrations(&POSTGRES)
-                .map_err(failed)?
-                .iter()
-                .map(|m| m.name().version().to_string())
-                .collect(),
-            c.applied_migrations()
-                .map_err(failed)?
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-        ),
-    };
-    let mut status: Vec<MigrationStatus> = known
+    let known = known(connection)?;
+    let applied = applied_versions(connection)?;
+    Ok(known
         .into_iter()
-        .map(|name| MigrationStatus {
-            applied: applied.contains(&name),
+        .map(|(version, name)| MigrationStatus {
+            applied: applied.contains(&version),
+            version,
             name,
         })
-        .collect();
-    status.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(status)
+        .collect())
 }
 
 #[cfg(feature = "test-support")]

@@ -34,6 +34,10 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+/// The most connections a SQLite pool gets, whatever is asked: SQLite serialises writers, and a
+/// small pool avoids piling them up behind the file lock.
+pub const SQLITE_MAX_POOL_SIZE: u32 = 8;
+
 /// A cloneable handle on the connection pool.
 #[derive(Clone, Debug)]
 pub struct Pool {
@@ -46,9 +50,8 @@ impl Pool {
     /// as a pool timeout, then builds the pool around the URL.
     pub fn open(url: &DatabaseUrl, max_size: u32) -> StoreResult<Self> {
         drop(connect(url)?);
-        // SQLite serialises writers; a small pool avoids piling them up behind the file lock.
         let max_size = match url.backend() {
-            Backend::Sqlite => max_size.clamp(1, 8),
+            Backend::Sqlite => max_size.clamp(1, SQLITE_MAX_POOL_SIZE),
             Backend::Postgres => max_size.max(1),
         };
         let inner = r2d2::Pool::builder()

@@ -29,6 +29,7 @@ mod catalogue;
 mod csv;
 mod dataset;
 mod decimal;
+mod faulty;
 mod generator;
 mod hospital;
 mod json;
@@ -41,6 +42,7 @@ mod wide;
 use std::io::{self, BufWriter, Write};
 
 pub use dataset::{write_dataset, write_hospital};
+pub use faulty::{Fault, write_faulty};
 pub use hospital::{Hospital, Location};
 pub use payer::Contract;
 

@@ -332,6 +332,54 @@ async fn undeclared_methods_are_405_unknown_resources_404_and_bad_paths_400(db: 
 }
 on_both_backends!(async undeclared_methods_are_405_unknown_resources_404_and_bad_paths_400);
 
+/// The spec says ids start at 1 (`minimum: 1`): an id below that is a malformed request naming
+/// `id`, never a 404 for something that could exist.
+async fn ids_below_one_are_400_naming_id(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let client = awc::Client::default();
+    for path in [
+        "/v1/facilities/0",
+        "/v1/facilities/-1",
+        "/v1/facilities/0/snapshots",
+        "/v1/source-files/0",
+        "/v1/source-files/-7/findings",
+    ] {
+        let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
+        assert_problem(path, status, &headers, &body, 400);
+        assert_eq!(body["parameter"], "id", "{path}: {body}");
+    }
+}
+on_both_backends!(async ids_below_one_are_400_naming_id);
+
+/// A date that does not parse is refused naming `as_of`, the form it must take, and the value sent,
+/// on every operation that takes one.
+async fn a_bad_as_of_names_the_date_form(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let client = awc::Client::default();
+    // Each operation's path and query up to `as_of` (prices needs a filter besides).
+    for start in [
+        "/v1/facilities/1?",
+        "/v1/facilities?",
+        "/v1/prices?code=70551&",
+        "/v1/codes/CPT/70551/statistics?",
+        "/v1/codes/CPT/70551/compare?",
+        "/v1/payers?",
+    ] {
+        for bad in ["01/02/2025", "2025-02-30", "2025-1-1x"] {
+            let path = format!("{start}as_of={bad}");
+            let (status, headers, body) = send(client.get(app.url(&path)), Vec::new()).await;
+            assert_problem(&path, status, &headers, &body, 400);
+            assert_eq!(body["parameter"], "as_of", "{path}: {body}");
+            let detail = body["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("YYYY-MM-DD") && detail.contains(&format!("{bad:?}")),
+                "{path}: {detail}"
+            );
+        }
+    }
+}
+on_both_backends!(async a_bad_as_of_names_the_date_form);
+
 async fn a_pool_held_busy_is_a_503_and_the_server_recovers(db: TestDb) {
     // One connection, held by the test: every request waits the pool's timeout, then 503.
     let pool = open_database(&db.url, 1, true).unwrap();

@@ -2,9 +2,12 @@
 
 mod auth;
 mod cache;
+mod charge_lines;
+mod compare;
 mod endpoints;
 mod errors;
 mod health;
 mod prices;
 mod sample;
 mod spec;
+mod startup;

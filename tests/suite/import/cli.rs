@@ -34,7 +34,7 @@ fn import_then_validate_report_per_file_and_exit_by_outcome() {
     let (ok, out, report) = run(&["import", &example], &database);
     assert!(ok, "{out}");
     assert!(
-        out.contains("imported  v3_json_format_example.json [json v3.0.0]"),
+        out.contains(&format!("imported  {example} [json v3.0.0]")),
         "{out}"
     );
     assert_eq!(report["documents"][0]["status"], "imported");
@@ -142,4 +142,83 @@ fn a_closed_output_pipe_does_not_stop_an_import() {
     assert!(ok, "{out}");
     assert_eq!(report["documents"][0]["status"], "unchanged");
     assert_eq!(report["documents"][1]["status"], "unchanged");
+}
+
+/// A folder with nothing to read is a mistake the operator must see: a message and a non-zero exit,
+/// for `import` and `validate` alike, and no report claiming `0 file(s)`.
+#[test]
+fn an_empty_folder_is_an_error_that_says_nothing_was_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(empty.join("nested")).unwrap();
+    std::fs::write(empty.join(".hidden.csv"), "a,b\n").unwrap();
+    let database = dir.path().join("cli.db").display().to_string();
+    for command in ["import", "validate"] {
+        let output = Command::new(priceline_binary())
+            .arg(command)
+            .arg(&empty)
+            .env("PRICELINE_DATABASE_URL", &database)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(!output.status.success(), "{command}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!("no file found in {}", empty.display())),
+            "{command}: {stderr}"
+        );
+        assert!(!stdout.contains("0 file(s)"), "{command}: {stdout}");
+    }
+}
+
+/// Lines and `--report` name each file by the path given (or found below a folder given), relative
+/// paths as they were typed; a refusal quotes the file's text as written, case and all.
+#[test]
+fn files_are_named_by_the_path_given_and_quoted_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("files");
+    std::fs::create_dir_all(&folder).unwrap();
+    let spec = priceline_synth::Spec {
+        seed: 5,
+        hospital: 0,
+        rows: 100,
+    };
+    priceline_synth::write(
+        &spec,
+        priceline_synth::Format::Tall,
+        &mut std::fs::File::create(folder.join("prices.csv")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("page.csv"),
+        "<!DOCTYPE HTML><Title>Our Prices</Title>\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.json");
+    let output = Command::new(priceline_binary())
+        .current_dir(dir.path())
+        .args(["import", "files", "--report", "report.json"])
+        .env("PRICELINE_DATABASE_URL", dir.path().join("cli.db"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !output.status.success(),
+        "the HTML page is refused: {stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let files: Vec<&str> = report["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|document| document["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["files/page.csv", "files/prices.csv"]);
+    assert!(stdout.contains("imported  files/prices.csv "), "{stdout}");
+    assert!(
+        stdout.contains(r#"refused   files/page.csv: "#)
+            && stdout.contains(r#""<!DOCTYPE HTML><Title>Our Prices</Title>""#),
+        "{stdout}"
+    );
 }

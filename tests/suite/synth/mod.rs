@@ -2,6 +2,7 @@
 //! generated file is a valid v3.0 file, and Tall, Wide and JSON of one spec carry the same facts.
 
 mod equivalence;
+mod faulty;
 mod validity;
 
 use priceline_ingest::{ReadOptions, ReadReport, Record};

@@ -18,6 +18,7 @@ use crate::views::facility::FacilityDetailView;
 pub struct FacilityQuery {
     /// Describe the facility as its snapshot in force on this date.
     #[param(value_type = Option<String>, format = Date, example = "2025-01-01")]
+    #[serde(default, deserialize_with = "crate::routes::params::date")]
     pub as_of: Option<NaiveDate>,
 }
 
@@ -34,10 +35,10 @@ pub struct FacilityQuery {
 #[get("/v1/facilities/{id}")]
 pub async fn get_facility(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<crate::routes::params::PositiveId>,
     query: ValidQuery<FacilityQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, scope) = (id.into_inner(), scope(query.as_of));
+    let (id, scope) = (id.into_inner().0, scope(query.as_of));
     let detail = with_connection(&state, move |connection| {
         facilities::get(connection, id, scope).map_err(|error| match error {
             priceline_store::StoreError::NotFound => {

@@ -23,11 +23,11 @@ use crate::views::source_file::SourceFileList;
 #[get("/v1/facilities/{id}/snapshots")]
 pub async fn list_facility_snapshots(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<crate::routes::params::PositiveId>,
     query: ValidQuery<PageQuery>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = id.into_inner().0;
     let before: Option<i64> = pagination::decode(query.cursor.as_deref())?;
     let limit = limit_or_default(query.limit);
     let page = with_connection(&state, move |connection| {

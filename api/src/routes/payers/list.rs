@@ -23,6 +23,7 @@ pub struct PayersQuery {
     pub name: Option<String>,
     /// Count rates in each facility's snapshot in force on this date.
     #[param(value_type = Option<String>, format = Date, example = "2025-01-01")]
+    #[serde(default, deserialize_with = "crate::routes::params::date")]
     pub as_of: Option<NaiveDate>,
     /// Page size, 1 to 1000.
     #[param(example = 50, minimum = 1, maximum = 1000)]

@@ -39,8 +39,11 @@ facility_filtered_query! {
 
 /// Compare a code across facilities
 ///
-/// Where is this cheaper? Facilities stating the code, cheapest first by their lowest amount of
-/// `kind`, with their locations, every kind of charge they state and the range of each dollar kind.
+/// Where is this cheaper? Every facility stating the code, with its locations, every kind of charge
+/// it states and the range of each dollar kind: first those stating `kind`, cheapest first by their
+/// lowest amount of it, then those that state the code without `kind` (`price` is null), by id. So
+/// no facility is left out: with the default `discounted_cash`, a facility publishing only payer
+/// rates for the code is listed last rather than missing.
 #[utoipa::path(
     tag = "prices",
     operation_id = "compareCode",
@@ -49,7 +52,7 @@ facility_filtered_query! {
         ("code" = String, Path, description = "Billing code", example = "70551"),
         CompareParams
     ),
-    responses((status = 200, description = "Facilities, cheapest first", body = FacilityPriceList), ReadErrors)
+    responses((status = 200, description = "Facilities, cheapest first; those without `kind` last, with a null price", body = FacilityPriceList), ReadErrors)
 )]
 #[get("/v1/codes/{code_type}/{code}/compare")]
 pub async fn compare_code(

@@ -135,9 +135,17 @@ impl PricesQuery {
 ///
 /// Standard charges and payer rates by code and code type (all 21 CMS types), description, facility,
 /// place, setting, payer, plan, methodology, kind of charge and amount range; sorted by facility or
-/// amount. Each line is one standard charge and at most one of its payer rates, with amounts exactly
-/// as imported and its provenance: file, the hospital's `last_updated_on`, and the CSV row or JSON
-/// pointer it came from.
+/// amount. Each line is one standard charge and at most one of its payer rates, with exact amounts
+/// (in their shortest form: `2889.70` is `2889.7`) and its provenance: file, the hospital's
+/// `last_updated_on`, and the CSV row or JSON pointer it came from.
+///
+/// Sorted by an amount of the charge itself (`kind` `gross`, `discounted_cash`, `minimum` or
+/// `maximum` with `sort=amount` or `-amount`) and with no `payer`, `plan` or `methodology`, each
+/// standard charge is one line without `payer_rate`: its rates would only repeat the same amount.
+/// Otherwise each payer rate is a line of its own.
+///
+/// At least one criterion is required: `code`, `code_type`, `q`, `payer`, `plan` or a facility
+/// criterion (400 naming `code` without one).
 #[utoipa::path(
     tag = "prices",
     operation_id = "searchPrices",

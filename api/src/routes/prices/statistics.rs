@@ -33,6 +33,7 @@ pub struct StatisticsParams {
     pub by: Option<SplitParam>,
     /// Read each facility's snapshot in force on this date.
     #[param(value_type = Option<String>, format = Date, example = "2025-01-01")]
+    #[serde(default, deserialize_with = "crate::routes::params::date")]
     pub as_of: Option<NaiveDate>,
 }
 

@@ -49,11 +49,11 @@ pub struct FindingsQuery {
 #[get("/v1/source-files/{id}/findings")]
 pub async fn list_source_file_findings(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<crate::routes::params::PositiveId>,
     query: ValidQuery<FindingsQuery>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = id.into_inner().0;
     let after: Option<i32> = pagination::decode(query.cursor.as_deref())?;
     let limit = limit_or_default(query.limit);
     let severity = query.severity.map(|severity| match severity {

@@ -20,9 +20,9 @@ use crate::views::source_file::SourceFileView;
 #[get("/v1/source-files/{id}")]
 pub async fn get_source_file(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<crate::routes::params::PositiveId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let id = id.into_inner().0;
     let file = with_connection(&state, move |connection| {
         source_files::get(connection, id).map_err(|error| match error {
             StoreError::NotFound => ApiError::NotFound(format!("no source file {id}")),

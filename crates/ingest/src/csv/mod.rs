@@ -524,7 +524,8 @@ mod tests {
             charge.gross.map(|gross| gross.to_string()).as_deref(),
             Some("800")
         );
-        assert_eq!(charge.raw_values[0].raw, "$800");
+        // The cell exactly as written: the trailing space is the file's too.
+        assert_eq!(charge.raw_values[0].raw, "$800 ");
         assert_eq!(report.summary.quarantined_rows, 1);
     }
 

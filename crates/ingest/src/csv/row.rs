@@ -48,9 +48,15 @@ struct Cells<'a> {
 
 impl<'a> Cells<'a> {
     fn get(&self, column: Option<usize>) -> &'a str {
+        trim(self.untrimmed(column))
+    }
+
+    /// The cell as the file wrote it, surrounding spaces included: amounts are read from this, so
+    /// that a repaired one keeps its exact text (`$800 `) as raw.
+    fn untrimmed(&self, column: Option<usize>) -> &'a str {
         column
             .and_then(|index| self.record.get(index))
-            .map_or("", trim)
+            .unwrap_or("")
     }
 
     /// `Check::enumeration` of the cell in `column`, through the memo.
@@ -366,7 +372,7 @@ fn charge_amounts(
     check: &mut Check,
 ) -> ChargeAmounts {
     let mut amount = |column: Option<usize>, field: &str| {
-        check.positive_text::<Amount>(cells.get(column), field, &cells.at(column), raw)
+        check.positive_text::<Amount>(cells.untrimmed(column), field, &cells.at(column), raw)
     };
     ChargeAmounts {
         gross: amount(layout.gross, "standard_charge|gross"),
@@ -497,7 +503,7 @@ fn payer_cells<'a>(
     let mut raw = Vec::new();
     let amount =
         |column: Option<usize>, field: &str, check: &mut Check, raw: &mut Vec<RawValue>| {
-            check.positive_text::<Amount>(cells.get(column), field, &cells.at(column), raw)
+            check.positive_text::<Amount>(cells.untrimmed(column), field, &cells.at(column), raw)
         };
     let dollar = amount(columns.dollar, "negotiated_dollar", check, &mut raw);
     let median = amount(columns.median, "median_amount", check, &mut raw);
@@ -505,7 +511,7 @@ fn payer_cells<'a>(
     let p90 = amount(columns.p90, "90th_percentile", check, &mut raw);
     let estimated = amount(columns.estimated, "estimated_amount", check, &mut raw);
     let percentage = check.positive_text::<Percentage>(
-        cells.get(columns.percentage),
+        cells.untrimmed(columns.percentage),
         "negotiated_percentage",
         &cells.at(columns.percentage),
         &mut raw,

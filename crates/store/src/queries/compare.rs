@@ -37,17 +37,24 @@ pub struct AmountRange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FacilityPrice {
     pub facility: FacilitySummary,
-    /// The facility's lowest amount of the query's kind.
-    pub price: Amount,
+    /// The facility's lowest amount of the query's kind; `None` for a facility that states the
+    /// code but not that kind (listed after every ranked one).
+    pub price: Option<Amount>,
     /// Every kind of charge the facility states for the code.
     pub kinds: Vec<ChargeKind>,
     /// Ranges of the dollar kinds among them.
     pub ranges: Vec<AmountRange>,
 }
 
-/// Facilities are ranked by price, then id.
+/// Facilities are ranked by price, then id; those without the ranked kind come after all others,
+/// by id. Fields are compared in order, so `unranked` (false first) must stay the first field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CompareKey {
+    /// The facility states the code but not the ranked kind. Absent from cursors made before
+    /// such facilities were listed, which were all ranked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unranked: bool,
+    /// The facility's lowest amount of the ranked kind; 0 when unranked.
     pub price_micros: i64,
     pub facility_id: i64,
 }
@@ -66,7 +73,8 @@ fn dollar_amounts(line: &CodeAmount) -> [(ChargeKind, Option<i64>); 5] {
     ]
 }
 
-/// Facilities stating the query's kind for the code, cheapest first, after `after`.
+/// Facilities stating the code: those with the query's kind cheapest first, then the others (so a
+/// client sees every facility that prices the code, and which lack the kind), after `after`.
 pub fn compare(
     connection: &mut DbConnection,
     query: &CompareQuery,
@@ -112,15 +120,13 @@ pub fn compare(
     }
     let mut ranked: Vec<(CompareKey, FacilityPrice)> = Vec::new();
     for (facility_id, (kinds, amounts)) in by_facility {
-        let Some(lowest) = amounts
+        let lowest = amounts
             .get(&query.kind)
             .and_then(|v| v.iter().min())
-            .copied()
-        else {
-            continue;
-        };
+            .copied();
         let key = CompareKey {
-            price_micros: lowest,
+            unranked: lowest.is_none(),
+            price_micros: lowest.unwrap_or_default(),
             facility_id,
         };
         if after.is_some_and(|after| key <= *after) {
@@ -146,7 +152,9 @@ pub fn compare(
             key,
             FacilityPrice {
                 facility,
-                price: decode_amount("amount", lowest, Amount::from_micros)?,
+                price: lowest
+                    .map(|micros| decode_amount("amount", micros, Amount::from_micros))
+                    .transpose()?,
                 kinds: kinds.into_iter().collect(),
                 ranges,
             },

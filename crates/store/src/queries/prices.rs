@@ -60,6 +60,14 @@ impl ChargeKind {
     pub fn has_amount(self) -> bool {
         self != Self::NegotiatedAlgorithm
     }
+
+    /// An amount of the standard charge itself, the same for each of its payer rates.
+    pub fn of_the_charge(self) -> bool {
+        matches!(
+            self,
+            Self::Gross | Self::DiscountedCash | Self::Minimum | Self::Maximum
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -307,6 +315,16 @@ macro_rules! criteria_and_order {
                     .eq(methodology.as_str().to_owned()),
             );
         }
+        if charges_only(query) {
+            // Each charge once: the row of its first rate (or its only row, without rates); the
+            // rate itself is dropped from the line (`lines`), its id kept for the cursor.
+            sql = sql.filter(
+                payer_rates::id
+                    .nullable()
+                    .is_null()
+                    .or(payer_rates::id.nullable().eq(standard_charges::first_rate_id.nullable())),
+            );
+        }
         if let Some(kind) = query.kind {
             sql = with_amount_column!(kind, |column| {
                 let mut sql = sql.filter(column.is_not_null());
@@ -369,6 +387,14 @@ fn sort_kind(query: &PriceQuery) -> Option<(ChargeKind, bool)> {
     }
 }
 
+/// Sorted by an amount of the charge itself (gross, cash, min, max) and asking nothing of the rates,
+/// a search lists standard charges, each once: its payer rates would only repeat the same amount.
+pub fn charges_only(query: &PriceQuery) -> bool {
+    let rate_criteria =
+        query.payer.is_some() || query.plan.is_some() || query.methodology.is_some();
+    !rate_criteria && sort_kind(query).is_some_and(|(kind, _)| kind.of_the_charge())
+}
+
 /// The code types a code criterion matches: the given one, or every type, so the
 /// `(code_type, code, …)` index still applies.
 fn code_types(query: &PriceQuery) -> Vec<&'static str> {
@@ -410,7 +436,7 @@ pub fn search(
     // A full fetch means more rows follow, even if repeats left fewer lines than a page.
     let more = rows.len() == fetched;
     let rows = without_repeats(rows);
-    let lines = lines(rows)?;
+    let lines = lines(rows, charges_only(query))?;
     let amount_kind = sort_kind(query).map(|(kind, _)| kind);
     let sort_value = |line: &PriceLine| -> Option<i64> {
         let amount = |value: Option<priceline_domain::Amount>| value.map(|v| v.to_micros());
@@ -539,8 +565,9 @@ fn by_charge(
     Ok(sql.load(connection)?)
 }
 
-/// Lines with their codes, each with the ids that place it in its order.
-fn lines(rows: Vec<LineRow>) -> StoreResult<Vec<(PriceLine, LineIds)>> {
+/// Lines with their codes, each with the ids that place it in its order; without their rate when
+/// `charges_only` (the rate id still places the line).
+fn lines(rows: Vec<LineRow>, charges_only: bool) -> StoreResult<Vec<(PriceLine, LineIds)>> {
     rows.into_iter()
         .map(|(charge, file, item, rate, payer, plan)| {
             let (facility_id, facility_name, file_name, last_updated_on) = file;
@@ -554,6 +581,7 @@ fn lines(rows: Vec<LineRow>) -> StoreResult<Vec<(PriceLine, LineIds)>> {
             };
             let rate_id = rate.as_ref().map_or(0, |row| row.id);
             let rate = rate
+                .filter(|_| !charges_only)
                 .map(|row| {
                     let (payer, plan) = (payer.unwrap_or_default(), plan.unwrap_or_default());
                     convert::rate(&row, payer, plan, &charge.source_location)
