@@ -69,6 +69,7 @@ contract:
 bench: build
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(CARGO) bench -p priceline-tests --bench import
+	$(CARGO) bench -p priceline-tests --bench json_reader
 	$(CARGO) bench -p priceline-tests --bench api
 
 clean-data:
