@@ -3,7 +3,7 @@
 use std::process::Command;
 
 /// Every step of the `lint` recipe, and the words `make help` must use for it.
-const LINT_STEPS: [(&str, &str); 5] = [
+const LINT_STEPS: [(&str, &str); 6] = [
     ("fmt --all -- --check", "rustfmt"),
     (
         "clippy --workspace --all-targets -- -D warnings",
@@ -12,6 +12,10 @@ const LINT_STEPS: [(&str, &str); 5] = [
     (
         "scripts/check-boundaries.sh",
         "neither Diesel nor actix-web",
+    ),
+    (
+        "scripts/check-module-cycles.py",
+        "no module cycles inside a crate",
     ),
     (
         "hadolint deploy/Dockerfile",
