@@ -492,6 +492,9 @@ fn a_postgres_database_that_goes_away_is_a_503() {
         diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
             .execute(&mut admin)
             .unwrap();
+        // New connections: on a loaded machine the drop can outlast the server's keep-alive, and a
+        // pooled connection it closed meanwhile would fail the request before it is sent.
+        let client = patient_client();
         let (api, ready) = tokio::join!(
             send(
                 client.get(format!("{address}/v1/facilities?state=NY")),
