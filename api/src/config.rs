@@ -180,14 +180,26 @@ fn parse_listen(text: &str) -> Result<SocketAddr, ConfigError> {
 /// in an error.
 fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, ConfigError> {
     let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-    let api_keys =
-        ApiKeys::parse(&set(API_KEYS).unwrap_or_default()).map_err(|reason| ConfigError {
+    // Credentials fail closed: a credential setting that is present but blank is a secret that did
+    // not reach the process (an empty Kubernetes secret, a `.env` line left empty), never a request
+    // to serve the API open.
+    let credential = |variable: &'static str| match lookup(variable) {
+        Some(value) if value.trim().is_empty() => Err(ConfigError {
+            variable,
+            reason: "is set but empty; unset it to do without this credential".to_owned(),
+        }),
+        value => Ok(value),
+    };
+    let api_keys = match credential(API_KEYS)? {
+        None => ApiKeys::default(),
+        Some(text) => ApiKeys::parse(&text).map_err(|reason| ConfigError {
             variable: API_KEYS,
             reason,
-        })?;
-    let issuer = set(JWT_ISSUER).map(|value| value.trim().to_owned());
-    let audience = set(JWT_AUDIENCE).map(|value| value.trim().to_owned());
-    let jwt = match set(JWT_SECRET) {
+        })?,
+    };
+    let issuer = credential(JWT_ISSUER)?.map(|value| value.trim().to_owned());
+    let audience = credential(JWT_AUDIENCE)?.map(|value| value.trim().to_owned());
+    let jwt = match credential(JWT_SECRET)? {
         // The secret is used byte for byte: surrounding spaces are part of it.
         Some(secret) if secret.len() < MIN_SECRET_BYTES => {
             return Err(ConfigError {
@@ -201,7 +213,7 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
         Some(secret) => Some(JwtVerifier::new(secret.as_bytes(), issuer, audience)),
         None => {
             for variable in [JWT_ISSUER, JWT_AUDIENCE] {
-                if set(variable).is_some() {
+                if lookup(variable).is_some() {
                     return Err(ConfigError {
                         variable,
                         reason: format!("is set but {JWT_SECRET} is not"),
@@ -334,6 +346,14 @@ mod tests {
         let short = "31 bytes, one short of 32 bytes";
         let cases = [
             (JWT_SECRET, short),
+            // Set but blank: refused, never taken as "no credential" (the API would be open).
+            (JWT_SECRET, "   "),
+            (JWT_SECRET, ""),
+            (API_KEYS, ""),
+            (API_KEYS, " "),
+            (API_KEYS, ","),
+            (API_KEYS, &format!("reporting:{hash},,other:{hash}")),
+            (JWT_ISSUER, " "),
             (API_KEYS, "reporting"),
             (API_KEYS, "reporting:abc"),
             (JWT_AUDIENCE, "api"),
@@ -346,7 +366,8 @@ mod tests {
             assert_eq!(error.variable, variable, "{error}");
             let text = error.to_string();
             assert!(text.contains(variable), "{text}");
-            if variable == JWT_SECRET || variable == API_KEYS {
+            // (Blank and one-character values are refused for being blank; there is nothing to hide.)
+            if (variable == JWT_SECRET || variable == API_KEYS) && value.trim().len() > 1 {
                 assert!(!text.contains(value), "{text} shows the value");
             }
         }

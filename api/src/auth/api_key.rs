@@ -39,12 +39,15 @@ impl ApiKeys {
     /// without echoing it: a pasted key in the wrong place must not end up in a log.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut entries: Vec<Entry> = Vec::new();
-        let items = text
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty());
-        for (index, item) in items.enumerate() {
+        for (index, item) in text.split(',').map(str::trim).enumerate() {
             let position = index + 1;
+            // An empty entry is a list that lost a key on its way here: refused, as a malformed
+            // credential setting must stop the server.
+            if item.is_empty() {
+                return Err(format!(
+                    "entry {position} is empty (entries are name:sha256hex, separated by commas)"
+                ));
+            }
             let Some((name, hash)) = item.split_once(':') else {
                 return Err(format!(
                     "entry {position} is not name:sha256hex (generate one with `priceline api-key NAME`)"
@@ -171,7 +174,9 @@ mod tests {
             assert!(!error.contains(secret), "{error}");
             assert!(error.contains("entry"), "{error}");
         }
-        assert!(ApiKeys::parse(" , ").unwrap().is_empty());
+        // Entries lost on the way (a blank list, a doubled comma) are refused, not skipped.
+        assert!(ApiKeys::parse(" , ").is_err());
+        assert!(ApiKeys::parse(&format!("a:{0},,b:{0}", hash_hex("k"))).is_err());
         let upper = hash_hex("k").to_ascii_uppercase();
         assert!(
             ApiKeys::parse(&format!("k:{upper}"))

@@ -90,3 +90,34 @@ fn serve_listens_on_a_host_name() {
     let output = start_up_output(&[("PRICELINE_LISTEN", "localhost:0")]);
     assert!(output.contains("Health:"), "{output}");
 }
+
+/// A credential setting that is present but blank stops `serve` with an error naming it: served
+/// anyway, the API would be open to anyone.
+#[test]
+fn a_blank_credential_setting_stops_the_server() {
+    for (name, value) in [
+        ("PRICELINE_JWT_SECRET", "    "),
+        ("PRICELINE_API_KEYS", ""),
+        ("PRICELINE_API_KEYS", " "),
+        ("PRICELINE_API_KEYS", ","),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = Command::new(priceline_binary())
+            .arg("serve")
+            .current_dir(dir.path())
+            .env("PRICELINE_DATABASE_URL", dir.path().join("priceline.db"))
+            .env("PRICELINE_LISTEN", "127.0.0.1:0")
+            .env_remove("PRICELINE_API_KEYS")
+            .env_remove("PRICELINE_JWT_SECRET")
+            .env(name, value)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success(),
+            "{name}={value:?} served: {stderr}"
+        );
+        assert!(stderr.contains(name), "{name}={value:?}: {stderr}");
+        assert!(!stderr.contains("open to anyone"), "{stderr}");
+    }
+}
