@@ -52,7 +52,14 @@ struct Claims {
     sub: Option<String>,
     #[serde(default)]
     scope: Option<String>,
+    /// Issued-at, checked here: the library reads it but does not judge it.
+    #[serde(default)]
+    iat: Option<u64>,
 }
+
+/// Seconds of clock difference allowed between the issuer and this server, for `exp`, `nbf` and
+/// `iat` alike (the library's default).
+const LEEWAY_SECONDS: u64 = 60;
 
 impl JwtVerifier {
     /// A verifier for HS256 tokens signed with `secret` (at least [`MIN_SECRET_BYTES`] bytes; the
@@ -60,6 +67,9 @@ impl JwtVerifier {
     pub fn new(secret: &[u8], issuer: Option<String>, audience: Option<String>) -> Self {
         install_crypto_provider();
         let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECONDS;
+        // Off by default in the library: a token that is not valid yet must be refused.
+        validation.validate_nbf = true;
         let mut required = vec!["exp", "sub"];
         if let Some(issuer) = &issuer {
             validation.set_issuer(&[issuer]);
@@ -86,6 +96,24 @@ impl JwtVerifier {
     pub fn verify(&self, token: &str) -> Result<Arc<str>, Refusal> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.0.key, &self.0.validation)
             .map_err(|error| refusal(error.kind()))?;
+        // RFC 7515 §4.1.11: a header naming extensions the recipient must understand is refused
+        // when it does not understand them, and this server understands none.
+        if data.header.crit.is_some() {
+            return Err(Refusal::Invalid(
+                "the bearer token's header names critical extensions (crit) this server does not support"
+                    .to_owned(),
+            ));
+        }
+        let now = jsonwebtoken::get_current_timestamp();
+        if data
+            .claims
+            .iat
+            .is_some_and(|iat| iat > now + LEEWAY_SECONDS)
+        {
+            return Err(Refusal::Invalid(
+                "the bearer token is issued in the future (iat)".to_owned(),
+            ));
+        }
         let granted = data
             .claims
             .scope
@@ -169,6 +197,18 @@ mod tests {
         no_scope["scope"] = json!("prices:write");
         let mut no_sub = good.clone();
         no_sub.as_object_mut().unwrap().remove("sub");
+        let mut not_yet = good.clone();
+        not_yet["nbf"] = json!(get_current_timestamp() + 3600);
+        let mut issued_later = good.clone();
+        issued_later["iat"] = json!(get_current_timestamp() + 5 * 365 * 86_400);
+        let mut critical = Header::new(Algorithm::HS256);
+        critical.crit = Some(vec!["exp".to_owned()]);
+        let with_crit = encode(&critical, &good, &EncodingKey::from_secret(SECRET)).unwrap();
+        // Within the leeway, a clock a little ahead of ours is fine.
+        let mut slightly_ahead = good.clone();
+        slightly_ahead["iat"] = json!(get_current_timestamp() + 10);
+        slightly_ahead["nbf"] = json!(get_current_timestamp() + 10);
+        assert!(verifier.verify(&token(slightly_ahead, SECRET)).is_ok());
         let cases = [
             (token(expired, SECRET), "expired"),
             (
@@ -177,6 +217,9 @@ mod tests {
             ),
             (token(other_issuer, SECRET), "iss"),
             (token(no_sub, SECRET), "sub"),
+            (token(not_yet, SECRET), "nbf"),
+            (token(issued_later, SECRET), "iat"),
+            (with_crit, "crit"),
             ("not.a.token".to_owned(), "well-formed"),
         ];
         for (token, expected) in cases {
