@@ -114,6 +114,24 @@ impl fmt::Display for DatabaseUrl {
                     // Only fails for URLs that cannot have a password, which this one has.
                     let _ = shown.set_password(Some("****"));
                 }
+                // libpq also takes the password as a parameter (`?password=…`).
+                if shown
+                    .query_pairs()
+                    .any(|(key, _)| is_secret_parameter(&key))
+                {
+                    let pairs: Vec<(String, String)> = shown
+                        .query_pairs()
+                        .map(|(key, value)| {
+                            let value = if is_secret_parameter(&key) {
+                                "****".to_owned()
+                            } else {
+                                value.into_owned()
+                            };
+                            (key.into_owned(), value)
+                        })
+                        .collect();
+                    shown.query_pairs_mut().clear().extend_pairs(pairs);
+                }
                 f.write_str(shown.as_str())
             }
         }
@@ -126,13 +144,22 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// libpq connection parameters that hold a secret.
+fn is_secret_parameter(key: &str) -> bool {
+    matches!(key, "password" | "sslpassword")
+}
+
 fn redact_text(text: &str) -> String {
-    // Text that failed to parse: hide anything between "://" and "@" (user and password).
+    // Text that failed to parse: hide anything between "://" and "@" (user and password), and
+    // everything after a `?` (parameters may hold the password).
+    let text = text
+        .split_once('?')
+        .map_or(text.to_owned(), |(base, _)| format!("{base}?****"));
     match (text.find("://"), text.rfind('@')) {
         (Some(start), Some(end)) if end > start => {
             format!("{}://****{}", &text[..start], &text[end..])
         }
-        _ => text.to_owned(),
+        _ => text,
     }
 }
 

@@ -74,3 +74,31 @@ fn an_unopenable_sqlite_file_names_the_path() {
         "{message}"
     );
 }
+
+/// A database password never shows where the URL is printed (start-up banner, errors, logs), whether
+/// it is in the URL's user part or a libpq parameter.
+#[test]
+fn a_password_is_never_shown() {
+    for text in [
+        "postgres://app:s3cret-pw@db:5432/prices",
+        "postgres://app@db:5432/prices?password=s3cret-pw&sslmode=require",
+        "postgresql://app@db/prices?sslpassword=s3cret-pw",
+    ] {
+        let url = DatabaseUrl::parse(text).unwrap();
+        for shown in [url.to_string(), format!("{url:?}")] {
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+            assert!(shown.contains("****"), "{shown}");
+        }
+    }
+    let shown = DatabaseUrl::parse("postgres://app@db/prices?password=s3cret-pw&sslmode=require")
+        .unwrap()
+        .to_string();
+    assert!(shown.contains("sslmode=require"), "{shown}");
+    // A connection that fails names the server, not the password.
+    let url = DatabaseUrl::parse("postgres://app@127.0.0.1:1/prices?password=s3cret-pw").unwrap();
+    let message = connect(&url)
+        .err()
+        .expect("nothing listens on port 1")
+        .to_string();
+    assert!(!message.contains("s3cret-pw"), "{message}");
+}
