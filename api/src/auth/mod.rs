@@ -144,9 +144,9 @@ pub async fn authenticate(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let policy = request.app_data::<web::Data<AuthPolicy>>().cloned();
-    if let Some(policy) = policy.filter(|policy| !policy.is_open())
-        && protects(request.path())
-    {
+    let protected =
+        policy.as_ref().is_some_and(|policy| !policy.is_open()) && protects(request.path());
+    if let Some(policy) = policy.filter(|_| protected) {
         match policy.check(request.headers()) {
             Ok(caller) => {
                 request.extensions_mut().insert(caller);
@@ -156,7 +156,25 @@ pub async fn authenticate(
             }
         }
     }
-    Ok(next.call(request).await?.map_into_boxed_body())
+    let mut response = next.call(request).await?.map_into_boxed_body();
+    if protected {
+        keep_from_shared_caches(response.headers_mut());
+    }
+    Ok(response)
+}
+
+/// A response given for a credential is that caller's: a shared cache (a CDN, a corporate proxy)
+/// must not store it, and a private one stores it per credential and asks again (an `ETag` makes
+/// that a 304).
+fn keep_from_shared_caches(headers: &mut HeaderMap) {
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-cache"),
+    );
+    headers.append(
+        header::VARY,
+        header::HeaderValue::from_static("Authorization, X-API-Key"),
+    );
 }
 
 /// Answers a request whose credential [`authenticate`] refused, before it reaches a handler (or a

@@ -163,7 +163,23 @@ async fn api_keys_are_required_once_configured(db: TestDb) {
     for key in [KEY, OTHER_KEY] {
         let right = get(&app, "/v1/facilities", &[("X-API-Key", key)]).await;
         assert_eq!(right.status, 200, "{}", right.body);
+        // One caller's answer: no shared cache may keep it or give it to another credential.
+        assert_eq!(right.header("cache-control"), Some("private, no-cache"));
+        let vary: Vec<&str> = right
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("vary"))
+            .flat_map(|(_, value)| value.split(','))
+            .map(str::trim)
+            .collect();
+        for header in ["Authorization", "X-API-Key"] {
+            assert!(
+                vary.iter().any(|v| v.eq_ignore_ascii_case(header)),
+                "{vary:?}"
+            );
+        }
     }
+    assert_eq!(missing.header("cache-control"), Some("private, no-cache"));
     // No JWT secret configured: a bearer token cannot be checked, so it is refused.
     let bearer = get(
         &app,
