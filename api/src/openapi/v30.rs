@@ -367,6 +367,26 @@ impl Rewrite<'_> {
                 }
             },
         }
+        // 3.0 gives `nullable` meaning only beside a `type` (Redocly's nullable-type-sibling): a
+        // nullable `allOf: [$ref]` states the type its members share.
+        if object.get("nullable") == Some(&json!(true))
+            && !object.contains_key("type")
+            && let Some(kind) = self.shared_type(object)
+        {
+            object.insert("type".to_owned(), kind);
+        }
+    }
+
+    /// The `type` every `allOf` member has (references resolved), when they agree.
+    fn shared_type(&self, object: &Map<String, Value>) -> Option<Value> {
+        let Some(Value::Array(members)) = object.get("allOf") else {
+            return None;
+        };
+        let mut types = members
+            .iter()
+            .map(|member| self.resolve(member).get("type"));
+        let first = types.next()??;
+        types.all(|kind| kind == Some(first)).then(|| first.clone())
     }
 
     fn resolve<'v>(&'v self, schema: &'v Value) -> &'v Value {

@@ -167,6 +167,13 @@ fn the_3_0_spec_has_no_3_1_constructs() {
                 "{key} must be a boolean: {context}"
             );
         }
+        // `nullable` only means something beside a `type` (Redocly: nullable-type-sibling).
+        if schema.get("nullable") == Some(&json!(true)) {
+            assert!(
+                schema.get("type").is_some(),
+                "nullable without type: {context}"
+            );
+        }
         if let Some(pointer) = schema.get("$ref") {
             assert_eq!(
                 schema.as_object().unwrap().len(),
@@ -188,6 +195,7 @@ fn the_3_0_spec_has_no_3_1_constructs() {
     // The nullable references of the 3.1 document survived as `allOf` + `nullable`.
     let payer_rate = &spec["components"]["schemas"]["PriceView"]["properties"]["payer_rate"];
     assert_eq!(payer_rate["nullable"], true, "{payer_rate}");
+    assert_eq!(payer_rate["type"], "object", "{payer_rate}");
     assert_eq!(
         payer_rate["allOf"][0]["$ref"],
         "#/components/schemas/PayerRateView"
@@ -458,7 +466,7 @@ fn the_converter_downgrades_every_3_1_construct() {
     assert_eq!(
         properties["examples"],
         json!({"allOf": [{"$ref": "#/components/schemas/Part"}], "nullable": true,
-               "description": "kept"})
+               "type": "object", "description": "kept"})
     );
     assert_eq!(
         properties["nullable_inline"],
