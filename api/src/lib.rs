@@ -4,7 +4,6 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
-pub mod importer;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

@@ -1,6 +1,7 @@
 //! The `priceline` command line: serve the API, manage the schema, import and validate price files,
 //! print the OpenAPI document.
 
+mod files;
 mod progress;
 
 use std::path::{Path, PathBuf};
@@ -8,14 +9,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use priceline_domain::TemplateVersion;
+use priceline_import::{DocumentReport, Status, import_path};
 use priceline_ingest::{ReadOptions, validate_path};
 use priceline_store::{Backend, DatabaseUrl, Pool, migrations};
 use priceline_synth::Format;
 
 use crate::config::{ConfigError, Settings};
-use crate::importer::{DocumentReport, Status, expand_paths, import_path};
 use crate::middleware::cors::CorsOrigins;
 use crate::startup::Application;
+use files::expand_paths;
 
 /// `println!` for the commands' output, except that a closed pipe (`priceline import … | head`) is
 /// not a panic: the command goes on (an import still imports every file) and its exit code still
