@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-ROOTS = ["api/src", "crates/domain/src", "crates/ingest/src", "crates/store/src", "crates/synth/src"]
+ROOTS = ["api/src", "crates/domain/src", "crates/import/src", "crates/ingest/src", "crates/store/src", "crates/synth/src"]
 PATH = re.compile(r"\b(crate|super|self)((?:::\w+)+)")
 USE_GROUP = re.compile(r"\buse\s+(crate|super|self)((?:::\w+)*)::\{([^;]*)\};", re.S)
 

@@ -4,7 +4,7 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
-pub mod importer;
+pub mod database;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

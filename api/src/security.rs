@@ -10,13 +10,3 @@ pub struct Security {
     pub auth: AuthPolicy,
     pub rate_limit: RateLimitSettings,
 }
-
-impl Security {
-    /// No credential required and no rate limit.
-    pub fn open() -> Self {
-        Self {
-            auth: AuthPolicy::default(),
-            rate_limit: RateLimitSettings::OFF,
-        }
-    }
-}

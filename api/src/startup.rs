@@ -11,6 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth;
 use crate::cache::ResponseCache;
+use crate::config::Settings;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::{
@@ -19,7 +20,6 @@ use crate::middleware::{
 use crate::problem::ApiError;
 use crate::problem::Problem;
 use crate::routes;
-use crate::security::Security;
 use crate::state::AppState;
 
 /// A path parameter that does not parse (`/v1/facilities/abc`) is a 400 naming it.
@@ -66,24 +66,19 @@ pub struct Application {
 
 impl Application {
     /// Binds the listener (port 0 picks a free port) and prepares the server without running it.
-    pub fn build(
-        listen: std::net::SocketAddr,
-        workers: Option<usize>,
-        cors: CorsOrigins,
-        security: Security,
-        pool: Pool,
-        cache_bytes: usize,
-    ) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(listen)?;
+    /// `pool` is the database `settings.database_url` names, opened by the caller
+    /// ([`crate::database::open_database`]), which decides whether migrations may be applied.
+    pub fn build(settings: &Settings, pool: Pool) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             pool,
-            cache: ResponseCache::new(cache_bytes),
+            cache: ResponseCache::new(settings.cache_bytes),
         });
-        let origins = web::Data::new(cors);
-        let credentials = web::Data::new(security.auth);
+        let origins = web::Data::new(CorsOrigins::new(settings.cors_origins.clone()));
+        let credentials = web::Data::new(settings.security.auth.clone());
         // Once, outside the worker closure: every worker shares the same buckets.
-        let rate_limit = RateLimit::new(security.rate_limit);
+        let rate_limit = RateLimit::new(settings.security.rate_limit);
         // The spec is assembled once; each worker mounts the same routes and serves a copy.
         let spec = crate::openapi::spec();
         let mut server = HttpServer::new(move || {
@@ -117,7 +112,7 @@ impl Application {
         // response over keep-alive). The API answers whole responses, so send each write at once.
         .tcp_nodelay(true)
         .listen(listener)?;
-        if let Some(workers) = workers {
+        if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
         Ok(Self {

@@ -1,6 +1,7 @@
 //! The `priceline` command line: serve the API, manage the schema, import and validate price files,
 //! print the OpenAPI document.
 
+mod files;
 mod progress;
 
 use std::path::{Path, PathBuf};
@@ -8,14 +9,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use priceline_domain::TemplateVersion;
+use priceline_import::{DocumentReport, Status, import_path};
 use priceline_ingest::{ReadOptions, validate_path};
-use priceline_store::{Backend, DatabaseUrl, Pool, migrations};
+use priceline_store::{Backend, DatabaseUrl, migrations};
 use priceline_synth::Format;
 
 use crate::config::{ConfigError, Settings};
-use crate::importer::{DocumentReport, Status, expand_paths, import_path};
-use crate::middleware::cors::CorsOrigins;
+use crate::database::open_database;
 use crate::startup::Application;
+use files::expand_paths;
 
 /// `println!` for the commands' output, except that a closed pipe (`priceline import … | head`) is
 /// not a panic: the command goes on (an import still imports every file) and its exit code still
@@ -386,34 +388,6 @@ fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the pool and brings the schema up to date: always for the embedded SQLite file, which is ours
-/// to manage; for PostgreSQL only when asked, since its schema is the operator's. Refuses to serve on
-/// a PostgreSQL schema with pending migrations.
-pub fn open_database(url: &DatabaseUrl, pool_size: u32, migrate: bool) -> anyhow::Result<Pool> {
-    let pool = Pool::open(url, pool_size)?;
-    let mut connection = pool.get()?;
-    let pending: Vec<String> = migrations::status(&mut connection)?
-        .into_iter()
-        .filter(|status| !status.applied)
-        .map(|status| status.name)
-        .collect();
-    if pending.is_empty() {
-        return Ok(pool);
-    }
-    if url.backend() != Backend::Sqlite && !migrate {
-        bail!(
-            "{url} has {} pending migration(s) ({}); run `priceline migrate up` or `priceline serve --migrate`",
-            pending.len(),
-            pending.join(", ")
-        );
-    }
-    for name in migrations::run_pending(&mut connection)? {
-        tracing::info!(migration = %name, "applied migration");
-    }
-    drop(connection);
-    Ok(pool)
-}
-
 fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     crate::telemetry::init(&settings.log_filter);
     let url = &settings.database_url;
@@ -434,15 +408,8 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
             "the API has no rate limit (PRICELINE_RATE_LIMIT_PER_SECOND or _BURST is 0)"
         );
     }
-    let application = Application::build(
-        settings.listen,
-        settings.workers,
-        CorsOrigins::new(settings.cors_origins.clone()),
-        settings.security.clone(),
-        pool,
-        settings.cache_bytes,
-    )
-    .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let application = Application::build(&settings, pool)
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
     // SocketAddr's Display brackets an IPv6 address, as a URL needs.
     let base = format!(
         "http://{}",

@@ -5,8 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-
-use crate::importer::{DocumentReport, Progress};
+use priceline_import::{DocumentReport, Progress};
 
 pub struct TerminalProgress {
     bar: Mutex<Option<ProgressBar>>,

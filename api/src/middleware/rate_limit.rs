@@ -36,13 +36,6 @@ pub struct RateLimitSettings {
 }
 
 impl RateLimitSettings {
-    /// No limit at all.
-    pub const OFF: Self = Self {
-        per_second: 0,
-        burst: 0,
-        trust_forwarded: false,
-    };
-
     pub fn enabled(&self) -> bool {
         self.per_second > 0 && self.burst > 0
     }

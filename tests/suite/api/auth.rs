@@ -6,8 +6,7 @@ use std::collections::BTreeSet;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode, get_current_timestamp};
 use priceline_api::auth::api_key::hash_hex;
-use priceline_api::config::{self, Settings};
-use priceline_api::security::Security;
+use priceline_api::config;
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
@@ -18,21 +17,6 @@ const KEY: &str = "plk_test-key-for-the-reporting-client";
 const OTHER_KEY: &str = "plk_test-key-for-the-billing-client";
 const SECRET: &str = "a test secret of at least 32 bytes, for HS256";
 const ISSUER: &str = "https://issuer.example";
-
-/// Security settings exactly as the server would read them from these variables.
-fn security(vars: &[(&str, &str)]) -> Security {
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
-    Settings::from_lookup(|name| {
-        vars.iter()
-            .find(|(variable, _)| variable == name)
-            .map(|(_, value)| value.clone())
-    })
-    .expect("valid test settings")
-    .security
-}
 
 fn keys() -> String {
     format!(
@@ -109,7 +93,7 @@ fn assert_problem(answer: &Answer, status: u16, label: &str) {
 }
 
 async fn with_nothing_configured_the_api_is_open(db: TestDb) {
-    let app = TestApp::spawn_with(db, security(&[(config::RATE_LIMIT_PER_SECOND, "0")])).await;
+    let app = TestApp::spawn_with_env(db, &[(config::RATE_LIMIT_PER_SECOND, "0")]).await;
     let answer = get(&app, "/v1/facilities", &[]).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     // A credential sent to an open server is not judged.
@@ -119,11 +103,14 @@ async fn with_nothing_configured_the_api_is_open(db: TestDb) {
 on_both_backends!(async with_nothing_configured_the_api_is_open);
 
 async fn api_keys_are_required_once_configured(db: TestDb) {
-    let settings = security(&[
-        (config::API_KEYS, &keys()),
-        (config::RATE_LIMIT_PER_SECOND, "0"),
-    ]);
-    let app = TestApp::spawn_with(db, settings).await;
+    let app = TestApp::spawn_with_env(
+        db,
+        &[
+            (config::API_KEYS, &keys()),
+            (config::RATE_LIMIT_PER_SECOND, "0"),
+        ],
+    )
+    .await;
 
     let missing = get(&app, "/v1/facilities", &[]).await;
     assert_problem(&missing, 401, "no credential");
@@ -198,12 +185,15 @@ async fn api_keys_are_required_once_configured(db: TestDb) {
 on_both_backends!(async api_keys_are_required_once_configured);
 
 async fn bearer_tokens_are_verified_and_need_the_scope(db: TestDb) {
-    let settings = security(&[
-        (config::JWT_SECRET, SECRET),
-        (config::JWT_ISSUER, ISSUER),
-        (config::RATE_LIMIT_PER_SECOND, "0"),
-    ]);
-    let app = TestApp::spawn_with(db, settings).await;
+    let app = TestApp::spawn_with_env(
+        db,
+        &[
+            (config::JWT_SECRET, SECRET),
+            (config::JWT_ISSUER, ISSUER),
+            (config::RATE_LIMIT_PER_SECOND, "0"),
+        ],
+    )
+    .await;
     let bearer = |token: String| format!("Bearer {token}");
 
     let valid = bearer(token(claims("openid prices:read", 300), SECRET));
@@ -282,12 +272,15 @@ async fn exhaust(app: &TestApp, headers: &[(&str, &str)], burst: usize) -> (usiz
 
 async fn each_client_has_its_own_rate_limit(db: TestDb) {
     let burst = 3;
-    let settings = security(&[
-        (config::API_KEYS, &keys()),
-        (config::RATE_LIMIT_PER_SECOND, "1"),
-        (config::RATE_LIMIT_BURST, "3"),
-    ]);
-    let app = TestApp::spawn_with(db, settings).await;
+    let app = TestApp::spawn_with_env(
+        db,
+        &[
+            (config::API_KEYS, &keys()),
+            (config::RATE_LIMIT_PER_SECOND, "1"),
+            (config::RATE_LIMIT_BURST, "3"),
+        ],
+    )
+    .await;
 
     let (passed, throttled) = exhaust(&app, &[("X-API-Key", KEY)], burst).await;
     assert!(passed >= burst, "only {passed} passed before the 429");
@@ -308,12 +301,15 @@ async fn each_client_has_its_own_rate_limit(db: TestDb) {
 on_both_backends!(async each_client_has_its_own_rate_limit);
 
 async fn anonymous_clients_are_limited_by_address(db: TestDb) {
-    let settings = security(&[
-        (config::RATE_LIMIT_PER_SECOND, "1"),
-        (config::RATE_LIMIT_BURST, "2"),
-        (config::TRUST_FORWARDED, "true"),
-    ]);
-    let app = TestApp::spawn_with(db, settings).await;
+    let app = TestApp::spawn_with_env(
+        db,
+        &[
+            (config::RATE_LIMIT_PER_SECOND, "1"),
+            (config::RATE_LIMIT_BURST, "2"),
+            (config::TRUST_FORWARDED, "true"),
+        ],
+    )
+    .await;
     let first = [("X-Forwarded-For", "203.0.113.7, 10.0.0.1")];
     let (passed, throttled) = exhaust(&app, &first, 2).await;
     assert!(passed >= 2);
@@ -425,11 +421,14 @@ fn a_key_from_the_cli_is_accepted_by_the_server(db: TestDb) {
         .unwrap();
     assert_eq!(*entry, format!("reporting:{}", hash_hex(key)));
     actix_web::rt::System::new().block_on(async {
-        let settings = security(&[
-            (config::API_KEYS, entry),
-            (config::RATE_LIMIT_PER_SECOND, "0"),
-        ]);
-        let app = TestApp::spawn_with(db, settings).await;
+        let app = TestApp::spawn_with_env(
+            db,
+            &[
+                (config::API_KEYS, entry),
+                (config::RATE_LIMIT_PER_SECOND, "0"),
+            ],
+        )
+        .await;
         let answer = get(&app, "/v1/facilities", &[("X-API-Key", key)]).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
     });

@@ -6,12 +6,8 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use diesel::RunQueryDsl;
-use priceline_api::cli::open_database;
-use priceline_api::middleware::cors::CorsOrigins;
+use priceline_api::config;
 use priceline_api::middleware::request_body::BODY_LIMIT;
-use priceline_api::security::Security;
-use priceline_api::startup::Application;
-use priceline_store::Pool;
 use serde_json::Value;
 
 use crate::on_both_backends;
@@ -118,17 +114,6 @@ fn assert_problem(
             "{label}: `{word}` in {body}"
         );
     }
-}
-
-/// Serves `pool` as `TestApp::spawn` would, for tests that keep a hand on the pool or its database.
-fn serve(pool: Pool) -> String {
-    let listen = "127.0.0.1:0".parse().unwrap();
-    let cors = CorsOrigins::new(Vec::new());
-    let application =
-        Application::build(listen, Some(1), cors, Security::open(), pool, 1024 * 1024).unwrap();
-    let address = format!("http://127.0.0.1:{}", application.port());
-    actix_web::rt::spawn(application.run_until_stopped());
-    address
 }
 
 async fn contradicting_parameters_are_422_naming_the_one_to_change(db: TestDb) {
@@ -382,13 +367,13 @@ on_both_backends!(async a_bad_as_of_names_the_date_form);
 
 async fn a_pool_held_busy_is_a_503_and_the_server_recovers(db: TestDb) {
     // One connection, held by the test: every request waits the pool's timeout, then 503.
-    let pool = open_database(&db.url, 1, true).unwrap();
-    let address = serve(pool.clone());
-    let held = pool.get().unwrap();
+    let url = db.url.clone();
+    let app = TestApp::spawn_with_env(db, &[(config::POOL_SIZE, "1")]).await;
+    let held = app.pool.get().unwrap();
     let client = patient_client();
     let (api, ready) = tokio::join!(
-        send(client.get(format!("{address}/v1/facilities")), Vec::new()),
-        send(client.get(format!("{address}/readyz")), Vec::new()),
+        send(client.get(app.url("/v1/facilities")), Vec::new()),
+        send(client.get(app.url("/readyz")), Vec::new()),
     );
     for (label, (status, headers, body)) in [("/v1/facilities", api), ("/readyz", ready)] {
         assert_problem(label, status, &headers, &body, 503);
@@ -396,12 +381,12 @@ async fn a_pool_held_busy_is_a_503_and_the_server_recovers(db: TestDb) {
         assert_eq!(body["detail"], "the database is unavailable", "{label}");
         let text = body.to_string();
         assert!(
-            !text.contains(&db.url.target()),
+            !text.contains(&url.target()),
             "{label}: the database's address in {text}"
         );
     }
     drop(held);
-    let (status, _, body) = send(client.get(format!("{address}/v1/facilities")), Vec::new()).await;
+    let (status, _, body) = send(client.get(app.url("/v1/facilities")), Vec::new()).await;
     assert_eq!(status, 200, "{body}");
 }
 on_both_backends!(async a_pool_held_busy_is_a_503_and_the_server_recovers);
@@ -414,12 +399,10 @@ async fn a_failing_query_is_a_500_without_internal_text(db: TestDb) {
             .execute(&mut connection)
             .unwrap();
     }
-    let pool = open_database(&db.url, 2, true).unwrap();
-    let address = serve(pool);
+    let app = TestApp::spawn(db).await;
     let client = awc::Client::default();
     for path in V1_PATHS {
-        let (status, headers, body) =
-            send(client.get(format!("{address}{path}")), Vec::new()).await;
+        let (status, headers, body) = send(client.get(app.url(path)), Vec::new()).await;
         assert_problem(path, status, &headers, &body, 500);
         assert_eq!(body["detail"], "internal error", "{path}");
         assert!(body.get("parameter").is_none(), "{path}: {body}");
@@ -485,9 +468,9 @@ fn a_postgres_database_that_goes_away_is_a_503() {
         .map_or(String::new(), |(_, q)| format!("?{q}"));
     let url = DatabaseUrl::parse(&format!("{prefix}/{name}{query}")).unwrap();
     actix_web::rt::System::new().block_on(async {
-        let address = serve(open_database(&url, 2, true).unwrap());
+        let app = TestApp::spawn_on(&url, &[]).await;
         let client = patient_client();
-        let (status, _, body) = send(client.get(format!("{address}/v1/payers")), Vec::new()).await;
+        let (status, _, body) = send(client.get(app.url("/v1/payers")), Vec::new()).await;
         assert_eq!(status, 200, "{body}");
         diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
             .execute(&mut admin)
@@ -496,11 +479,8 @@ fn a_postgres_database_that_goes_away_is_a_503() {
         // pooled connection it closed meanwhile would fail the request before it is sent.
         let client = patient_client();
         let (api, ready) = tokio::join!(
-            send(
-                client.get(format!("{address}/v1/facilities?state=NY")),
-                Vec::new()
-            ),
-            send(client.get(format!("{address}/readyz")), Vec::new()),
+            send(client.get(app.url("/v1/facilities?state=NY")), Vec::new()),
+            send(client.get(app.url("/readyz")), Vec::new()),
         );
         for (path, (status, headers, body)) in [("/v1/facilities", api), ("/readyz", ready)] {
             assert_problem(path, status, &headers, &body, 503);

@@ -1,6 +1,6 @@
 //! The official CMS examples, imported and read back from the database.
 
-use priceline_api::importer::Status;
+use priceline_import::Status;
 use priceline_store::snapshot::{self, count_rows, load_snapshot};
 
 use super::{SHARED, every_amount_reaches_the_database_exactly, import, price_facts};

@@ -1,6 +1,6 @@
 //! Generated files (the same content as Tall, Wide and JSON) through the whole import into the store.
 
-use priceline_api::importer::Status;
+use priceline_import::Status;
 use priceline_store::snapshot::{count_rows, load_snapshot, source_file_ids};
 use priceline_synth::{Format, Spec};
 

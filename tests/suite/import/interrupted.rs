@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use priceline_api::importer::Status;
+use priceline_import::Status;
 use priceline_store::snapshot::{self, count_rows, source_file_ids};
 use priceline_synth::{Format, Spec};
 

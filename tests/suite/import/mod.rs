@@ -8,8 +8,8 @@ mod interrupted;
 mod not_price_files;
 mod settings;
 
-use priceline_api::importer::{DocumentReport, Quiet, import_path};
 use priceline_domain::Item;
+use priceline_import::{DocumentReport, Quiet, import_path};
 use priceline_ingest::ReadOptions;
 use std::collections::BTreeSet;
 

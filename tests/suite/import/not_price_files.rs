@@ -2,7 +2,7 @@
 //! `.json` name, a legacy chargemaster, broken JSON, an empty file) are refused for their reason and
 //! write nothing. The real published examples of each are read in `ingest::real_files`.
 
-use priceline_api::importer::Status;
+use priceline_import::Status;
 use priceline_store::snapshot::{self, source_file_ids};
 
 use super::import;

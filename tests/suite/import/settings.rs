@@ -3,7 +3,7 @@
 
 use diesel::RunQueryDsl;
 use diesel::sql_types::BigInt;
-use priceline_api::importer::Status;
+use priceline_import::Status;
 use priceline_store::DbConnection;
 use priceline_synth::{Format, Spec};
 

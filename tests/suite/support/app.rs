@@ -1,9 +1,10 @@
-//! A real server on a free port over a throwaway database, as a client sees it.
+//! A real server on a free port over a throwaway database, as a client sees it, configured as an
+//! operator configures one: with `PRICELINE_*` variables, read by the server's own `Settings`.
 
-use priceline_api::cli::open_database;
-use priceline_api::middleware::cors::CorsOrigins;
-use priceline_api::security::Security;
+use priceline_api::config::{self, Settings};
+use priceline_api::database::open_database;
 use priceline_api::startup::Application;
+use priceline_store::{DatabaseUrl, Pool};
 
 use actix_web::http::header::HeaderMap;
 use serde_json::Value;
@@ -13,33 +14,65 @@ use super::db::TestDb;
 /// The one origin the test server allows for CORS.
 pub const ALLOWED_ORIGIN: &str = "https://app.example.com";
 
-/// The response cache is on in tests, as in production.
-const CACHE_BYTES: usize = 8 * 1024 * 1024;
+/// What every test server is given unless a test sets the variable itself: a free loopback port,
+/// one worker, two connections, CORS for [`ALLOWED_ORIGIN`], the response cache on (as in
+/// production) and no rate limit (no credential is required unless a test configures one).
+const TEST_ENV: [(&str, &str); 6] = [
+    (config::LISTEN, "127.0.0.1:0"),
+    (config::WORKERS, "1"),
+    (config::POOL_SIZE, "2"),
+    (config::CORS_ORIGINS, ALLOWED_ORIGIN),
+    (config::CACHE_MB, "8"),
+    (config::RATE_LIMIT_PER_SECOND, "0"),
+];
 
 pub struct TestApp {
     pub address: String,
+    /// The server's pool, for tests that hold its connections.
+    pub pool: Pool,
     /// Kept so the database outlives the server that uses it.
-    _db: TestDb,
+    _db: Option<TestDb>,
 }
 
 impl TestApp {
     /// Migrates the database, starts the server on 127.0.0.1:0 in the background and returns its address.
     /// The API is open and not rate limited.
     pub async fn spawn(db: TestDb) -> Self {
-        Self::spawn_with(db, Security::open()).await
+        Self::spawn_with_env(db, &[]).await
     }
 
-    /// As [`TestApp::spawn`], with these credentials and rate limit.
-    pub async fn spawn_with(db: TestDb, security: Security) -> Self {
+    /// As [`TestApp::spawn`], with these `PRICELINE_*` variables set as well (credentials, rate
+    /// limit, pool size…); they take precedence over the test defaults.
+    pub async fn spawn_with_env(db: TestDb, env: &[(&str, &str)]) -> Self {
+        let mut app = Self::spawn_on(&db.url, env).await;
+        app._db = Some(db);
+        app
+    }
+
+    /// As [`TestApp::spawn_with_env`], over a database the test creates and drops itself.
+    pub async fn spawn_on(url: &DatabaseUrl, env: &[(&str, &str)]) -> Self {
         show_logs();
-        let pool = open_database(&db.url, 2, true).expect("open the test database");
-        let listen = "127.0.0.1:0".parse().expect("loopback address");
-        let cors = CorsOrigins::new(vec![ALLOWED_ORIGIN.to_owned()]);
-        let application = Application::build(listen, Some(1), cors, security, pool, CACHE_BYTES)
-            .expect("bind the test server");
+        let database_url = url.connection_string();
+        let settings = Settings::from_lookup(|name| {
+            let database = (config::DATABASE_URL, database_url.as_str());
+            env.iter()
+                .chain(&TEST_ENV)
+                .chain([&database])
+                .find(|(variable, _)| *variable == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+        .expect("valid test settings");
+        let pool = open_database(&settings.database_url, settings.pool_size, true)
+            .expect("open the test database");
+        let application =
+            Application::build(&settings, pool.clone()).expect("bind the test server");
         let address = format!("http://127.0.0.1:{}", application.port());
         actix_web::rt::spawn(application.run_until_stopped());
-        Self { address, _db: db }
+        Self {
+            address,
+            pool,
+            _db: None,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

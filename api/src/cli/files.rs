@@ -1,15 +1,4 @@
-//! Importing price files: wires an ingest reader to the store's snapshot writer.
-//!
-//! Parsing and writing overlap: a reader thread parses and sends records in batches over a bounded
-//! channel (where memory is bounded), while this thread writes them inside the one transaction of the
-//! import. Any failure — a bad file, a lost connection, a killed process — rolls the whole file back
-//! and leaves the facility's earlier snapshots as they were.
-
-mod pipeline;
-mod report;
-
-pub use pipeline::{Progress, Quiet, import_path};
-pub use report::{DocumentReport, Status};
+//! The files a command line names: files as given, folders walked.
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,7 @@
 //! What an import or a validation says about each document: a line for people, JSON for machines.
 
-use priceline_ingest::{Finding, ReadSummary, ValidationReport};
+use priceline_domain::SourceFile;
+use priceline_ingest::{Finding, FindingLog, ReadSummary, ValidationReport};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,6 +72,25 @@ impl DocumentReport {
         }
     }
 
+    /// What a read found, imported or only validated: the file's layout and versions (when the
+    /// reader got as far as its header), the counts and the findings.
+    pub(crate) fn fill_read(
+        &mut self,
+        file: Option<&SourceFile>,
+        summary: ReadSummary,
+        findings: FindingLog,
+    ) {
+        if let Some(file) = file {
+            self.format = Some(file.format.as_str().to_owned());
+            self.template_version = Some(file.template_version.as_str().to_owned());
+            self.declared_version = file.declared_version.clone();
+        }
+        self.summary = summary;
+        self.errors = findings.errors;
+        self.alerts = findings.alerts;
+        self.findings = findings.findings;
+    }
+
     /// One line for the terminal.
     pub fn line(&self) -> String {
         let status = format!("{:?}", self.status).to_lowercase();
@@ -116,15 +136,11 @@ impl From<ValidationReport> for DocumentReport {
             report.sha256 = Some(sniffed.sha256.to_string());
             report.bytes = sniffed.bytes;
         }
-        if let Some(file) = &validation.file {
-            report.format = Some(file.format.as_str().to_owned());
-            report.template_version = Some(file.template_version.as_str().to_owned());
-            report.declared_version = file.declared_version.clone();
-        }
-        report.summary = validation.summary;
-        report.errors = validation.findings.errors;
-        report.alerts = validation.findings.alerts;
-        report.findings = validation.findings.findings;
+        report.fill_read(
+            validation.file.as_ref(),
+            validation.summary,
+            validation.findings,
+        );
         report
     }
 }

@@ -18,7 +18,8 @@ use priceline_store::snapshot::{
 };
 use priceline_store::{DbConnection, StoreError};
 
-use super::report::{DocumentReport, Status};
+use crate::progress::Progress;
+use crate::report::{DocumentReport, Status};
 
 /// Records per batch sent from the reader to the writer, and batches in flight: together they bound
 /// the memory an import holds whatever the file size. The writer is the slower side, so a deeper
@@ -26,20 +27,6 @@ use super::report::{DocumentReport, Status};
 /// 432-457k rates/s and peaked at 145 MB, with 4 at 496-500k/s and 106 MB.
 const BATCH_RECORDS: usize = 512;
 const BATCHES_IN_FLIGHT: usize = 4;
-
-/// Told about an import's advance; the CLI draws a progress bar with it.
-pub trait Progress: Sync {
-    /// `bytes` is the document's size, or 0 where it is not known before reading it (gzip).
-    fn start(&self, _file: &str, _bytes: u64) {}
-    /// Called as batches are written: totals so far for the current document, and the bytes the
-    /// reader has consumed of the document's `bytes`.
-    fn advance(&self, _items: u64, _payer_rates: u64, _bytes_read: u64) {}
-    fn finish(&self, _report: &DocumentReport) {}
-}
-
-/// No progress display (tests, non-terminal runs).
-pub struct Quiet;
-impl Progress for Quiet {}
 
 #[derive(Debug, thiserror::Error)]
 enum Failure {
@@ -168,7 +155,7 @@ pub fn import_document(
             report.status = Status::Imported;
             report.facility_id = Some(ids.facility_id);
             report.source_file_id = Some(ids.source_file_id);
-            fill_from_read(&mut report, read);
+            report.fill_read(read.file.as_ref(), read.summary, read.findings);
         }
         Err(Failure::AlreadyImported(ids)) => already_imported(&mut report, ids),
         // A file the reader refuses is refused; an I/O error midway is a failure like any other.
@@ -252,18 +239,6 @@ fn already_imported(report: &mut DocumentReport, ids: SnapshotIds) {
         "already imported (source file {} of facility {}); nothing written",
         ids.source_file_id, ids.facility_id
     ));
-}
-
-pub(crate) fn fill_from_read(report: &mut DocumentReport, read: ReadReport) {
-    if let Some(file) = &read.file {
-        report.format = Some(file.format.as_str().to_owned());
-        report.template_version = Some(file.template_version.as_str().to_owned());
-        report.declared_version = file.declared_version.clone();
-    }
-    report.summary = read.summary;
-    report.errors = read.findings.errors;
-    report.alerts = read.findings.alerts;
-    report.findings = read.findings.findings;
 }
 
 /// The document's [`Scan`] (its SHA-256 and text facts), computed on a thread beside the import.
