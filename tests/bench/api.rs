@@ -13,23 +13,11 @@ use diesel::RunQueryDsl;
 use priceline_store::{DatabaseUrl, connect};
 use priceline_synth::Format;
 
-const SEED: u64 = 20_261_122;
+#[path = "support.rs"]
+mod support;
+use support::{SEED, binary, require_binary, setting, workspace};
+
 const SECONDS: &str = "10s";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn binary() -> PathBuf {
-    workspace().join("target/release/priceline")
-}
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The dataset's files, generated once.
 fn dataset(hospitals: usize, rows: u64) -> PathBuf {
@@ -193,13 +181,7 @@ fn run(label: &str, database: &str, dir: &Path) {
 }
 
 fn main() {
-    if !binary().exists() {
-        println!(
-            "{} is missing: run `make bench` (it builds the release binary first)",
-            binary().display()
-        );
-        std::process::exit(1);
-    }
+    require_binary();
     let hospitals = setting("PRICELINE_BENCH_HOSPITALS", 200) as usize;
     let rows = setting("PRICELINE_BENCH_ROWS", 50_000);
     let dir = dataset(hospitals, rows);

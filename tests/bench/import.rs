@@ -4,61 +4,22 @@
 //! release `priceline` binary as its own process, so its peak memory is the import's alone.
 //! Prints figures; asserts nothing about speed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use diesel::RunQueryDsl;
 use priceline_store::{DatabaseUrl, connect};
-use priceline_synth::{Format, Spec};
+use priceline_synth::Format;
 
-const SEED: u64 = 20_261_122;
+#[path = "support.rs"]
+mod support;
+use support::{binary, generated_file, require_binary, runs};
 
 struct Run {
     seconds: f64,
     payer_rates: u64,
     peak_bytes: u64,
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn binary() -> PathBuf {
-    workspace().join("target/release/priceline")
-}
-
-/// The benchmark file, generated once and kept under target/bench-data/.
-fn file(format: Format, rows: u64) -> PathBuf {
-    let dir = workspace().join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("create target/bench-data");
-    let path = dir.join(format!(
-        "{}-{}k.{}",
-        format.name(),
-        rows / 1000,
-        format.extension()
-    ));
-    if !path.exists() {
-        let started = Instant::now();
-        let partial = path.with_extension("partial");
-        let mut out = std::fs::File::create(&partial).expect("create the benchmark file");
-        let spec = Spec {
-            seed: SEED,
-            hospital: 0,
-            rows,
-        };
-        let stats =
-            priceline_synth::write(&spec, format, &mut out).expect("generate the benchmark file");
-        std::fs::rename(&partial, &path).expect("move the benchmark file into place");
-        println!(
-            "generated {} ({:.0} MB, {} payer rates) in {:.1} s",
-            path.display(),
-            stats.bytes as f64 / 1e6,
-            stats.payer_rates,
-            started.elapsed().as_secs_f64()
-        );
-    }
-    path
 }
 
 /// Runs `priceline <args> --report` with the given database and reads its report.
@@ -90,22 +51,11 @@ fn run(args: &[&str], path: &Path, database: Option<&str>) -> Result<Run, String
     })
 }
 
-/// How many times each figure is measured (`PRICELINE_BENCH_RUNS`, default 3). Hosts shared with
-/// other machines vary by a third between identical runs; the best run is the code's figure, the
-/// median and the worst show how much the host took.
-fn runs() -> usize {
-    std::env::var("PRICELINE_BENCH_RUNS")
-        .ok()
-        .and_then(|runs| runs.parse().ok())
-        .filter(|runs| *runs > 0)
-        .unwrap_or(3)
-}
-
 /// Measures `once` [`runs`] times and prints the best, median and worst rate, and the highest peak
 /// memory.
 fn measure(label: &str, mut once: impl FnMut() -> Result<Run, String>) {
     let mut done = Vec::new();
-    for _ in 0..runs() {
+    for _ in 0..runs(3) {
         match once() {
             Ok(run) => done.push(run),
             Err(error) => {
@@ -176,13 +126,7 @@ fn calibrate(path: &Path) {
 }
 
 fn main() {
-    if !binary().exists() {
-        println!(
-            "{} is missing: run `make bench` (it builds the release binary first)",
-            binary().display()
-        );
-        std::process::exit(1);
-    }
+    require_binary();
     let postgres = std::env::var("PRICELINE_TEST_POSTGRES_URL")
         .ok()
         .filter(|url| !url.trim().is_empty());
@@ -195,9 +139,9 @@ fn main() {
         (Format::Wide, 1_000_000),
         (Format::Json, 1_000_000),
     ];
-    calibrate(&file(Format::Tall, 1_000_000));
+    calibrate(&generated_file(Format::Tall, 1_000_000));
     for (format, rows) in cases {
-        let path = file(format, rows);
+        let path = generated_file(format, rows);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

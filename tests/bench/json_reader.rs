@@ -34,12 +34,15 @@ use std::time::Instant;
 
 use priceline_domain::Sha256;
 use priceline_ingest::{JsonPasses, ReadOptions, Sniffed};
-use priceline_synth::{Format, Spec};
+use priceline_synth::Format;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use struson::reader::{JsonReader, JsonStreamReader, ReaderError, ReaderSettings, ValueType};
 
+#[path = "support.rs"]
+mod support;
+use support::{generated_file, runs};
+
 /// The import bench's seed: the 1M file is the one it measures, generated once for both.
-const SEED: u64 = 20_261_122;
 const WALL_ROWS: u64 = 1_000_000;
 const CALLGRIND_ROWS: u64 = 100_000;
 
@@ -74,41 +77,6 @@ impl fmt::Display for Counts {
         )
     }
 }
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The benchmark file, generated once and kept under target/bench-data/ (named as the import bench
-/// names it).
-fn file(rows: u64) -> PathBuf {
-    let dir = workspace().join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("create target/bench-data");
-    let path = dir.join(format!("json-{}k.json", rows / 1000));
-    if !path.exists() {
-        let started = Instant::now();
-        let partial = path.with_extension("partial");
-        let mut out = File::create(&partial).expect("create the benchmark file");
-        let spec = Spec {
-            seed: SEED,
-            hospital: 0,
-            rows,
-        };
-        let stats = priceline_synth::write(&spec, Format::Json, &mut out)
-            .expect("generate the benchmark file");
-        std::fs::rename(&partial, &path).expect("move the benchmark file into place");
-        println!(
-            "generated {} ({:.0} MB, {} payer rates) in {:.1} s",
-            path.display(),
-            stats.bytes as f64 / 1e6,
-            stats.payer_rates,
-            started.elapsed().as_secs_f64()
-        );
-    }
-    path
-}
-
-// ---- The readers, each run alone in a process of its own ----
 
 fn ours(path: &Path, passes: JsonPasses) -> Result<Counts, String> {
     let documents = priceline_ingest::open(path).map_err(|error| error.to_string())?;
@@ -388,18 +356,9 @@ fn spawn(reader: &str, path: &Path) -> Result<Run, String> {
     }
 }
 
-/// How many rounds (`PRICELINE_BENCH_RUNS`, default 5).
-fn runs() -> usize {
-    std::env::var("PRICELINE_BENCH_RUNS")
-        .ok()
-        .and_then(|runs| runs.parse().ok())
-        .filter(|runs| *runs > 0)
-        .unwrap_or(5)
-}
-
 fn wall(path: &Path) {
     let bytes = std::fs::metadata(path).map_or(0, |meta| meta.len()) as f64;
-    let rounds = runs();
+    let rounds = runs(5);
     println!(
         "JSON readers on {} ({:.0} MB), {rounds} alternating rounds, each reader in its own process:",
         path.display(),
@@ -518,6 +477,6 @@ fn main() {
             std::env::var_os(FILE_VAR).expect("PRICELINE_JSON_READER_FILE: the file to read");
         child(&reader, Path::new(&path));
     }
-    wall(&file(WALL_ROWS));
-    callgrind(&file(CALLGRIND_ROWS));
+    wall(&generated_file(Format::Json, WALL_ROWS));
+    callgrind(&generated_file(Format::Json, CALLGRIND_ROWS));
 }

@@ -580,16 +580,11 @@ async fn payers_compare_statistics_and_findings_agree_with_the_files(db: TestDb)
         .unwrap()
         .iter()
         .map(|p| {
-            (
-                (
-                    p["payer_name"].as_str().unwrap().to_owned(),
-                    p["plan_name"].as_str().unwrap_or_default().to_owned(),
-                ),
-                (
-                    p["facilities"].as_u64().unwrap(),
-                    p["rates"].as_u64().unwrap(),
-                ),
-            )
+            let counts = (
+                p["facilities"].as_u64().unwrap(),
+                p["rates"].as_u64().unwrap(),
+            );
+            (payer_and_plan(p), counts)
         })
         .collect();
     let wanted: Vec<((String, String), (u64, u64))> = expected
@@ -606,12 +601,7 @@ async fn payers_compare_statistics_and_findings_agree_with_the_files(db: TestDb)
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| {
-            (
-                p["payer_name"].as_str().unwrap().to_owned(),
-                p["plan_name"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
+        .map(payer_and_plan)
         .collect();
     let matching: BTreeSet<(String, String)> = expected
         .keys()
@@ -803,4 +793,12 @@ fn column_index(letters: &str) -> usize {
     letters.bytes().fold(0, |index, letter| {
         index * 26 + usize::from(letter - b'A' + 1)
     }) - 1
+}
+
+/// A `/v1/payers` item's payer and plan names (an absent plan as empty, as a file's empty cell).
+fn payer_and_plan(item: &Value) -> (String, String) {
+    (
+        item["payer_name"].as_str().unwrap().to_owned(),
+        item["plan_name"].as_str().unwrap_or_default().to_owned(),
+    )
 }

@@ -1,9 +1,12 @@
 //! The official CMS examples, imported and read back from the database.
 
 use priceline_import::Status;
-use priceline_store::snapshot::{self, count_rows, load_snapshot};
+use priceline_store::snapshot::{self, load_snapshot};
 
-use super::{SHARED, every_amount_reaches_the_database_exactly, import, price_facts};
+use super::{
+    SHARED, assert_stored_as_counted, every_amount_reaches_the_database_exactly, import,
+    price_facts,
+};
 use crate::on_both_backends;
 use crate::support::db::TestDb;
 
@@ -31,22 +34,7 @@ fn wide_and_json_examples_store_the_same_prices(db: TestDb) {
         assert_eq!(report.errors, 0, "{name}: {:?}", report.findings);
         assert!(report.summary.balanced(), "{name}: {:?}", report.summary);
         let source_file_id = report.source_file_id.unwrap();
-        // What the reader counted is what the database holds.
-        let counts = count_rows(&mut connection, source_file_id).unwrap();
-        assert_eq!(counts.items as u64, report.summary.items, "{name}");
-        assert_eq!(
-            counts.standard_charges as u64, report.summary.standard_charges,
-            "{name}"
-        );
-        assert_eq!(
-            counts.payer_rates as u64, report.summary.payer_rates,
-            "{name}"
-        );
-        assert_eq!(counts.modifiers as u64, report.summary.modifiers, "{name}");
-        assert_eq!(
-            counts.quarantined as u64, report.summary.quarantined_records,
-            "{name}"
-        );
+        assert_stored_as_counted(&mut connection, report, name);
         stored.push(load_snapshot(&mut connection, source_file_id).unwrap());
     }
     assert_eq!(price_facts(&stored[0].items), price_facts(&stored[1].items));
@@ -109,15 +97,7 @@ fn real_files_import_with_their_quirks_reported(db: TestDb) {
             report.reason
         );
         assert!(report.summary.balanced(), "{file}: {:?}", report.summary);
-        let counts = count_rows(&mut connection, report.source_file_id.unwrap()).unwrap();
-        assert_eq!(
-            counts.payer_rates as u64, report.summary.payer_rates,
-            "{file}"
-        );
-        assert_eq!(
-            counts.quarantined as u64, report.summary.quarantined_records,
-            "{file}"
-        );
+        let counts = assert_stored_as_counted(&mut connection, &report, file);
         assert!(
             counts.payer_rates > 0 || counts.items > 0,
             "{file}: nothing stored"

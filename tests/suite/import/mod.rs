@@ -8,13 +8,13 @@ mod interrupted;
 mod not_price_files;
 mod settings;
 
+use std::collections::BTreeSet;
+
 use priceline_domain::Item;
 use priceline_import::{DocumentReport, Quiet, import_path};
 use priceline_ingest::ReadOptions;
-use std::collections::BTreeSet;
-
 use priceline_store::DbConnection;
-use priceline_store::snapshot::load_snapshot;
+use priceline_store::snapshot::{StoredCounts, count_rows, load_snapshot};
 
 use crate::support::db::TestDb;
 
@@ -179,4 +179,34 @@ pub fn every_amount_reaches_the_database_exactly(db: TestDb, path: &str) {
     }
     assert!(!in_file.is_empty());
     assert_eq!(in_file, in_database);
+}
+
+/// What the reader counted is what the database holds for the report's file; returns the counts.
+pub fn assert_stored_as_counted(
+    connection: &mut DbConnection,
+    report: &DocumentReport,
+    label: &str,
+) -> StoredCounts {
+    let counts = count_rows(connection, report.source_file_id.unwrap()).unwrap();
+    let summary = &report.summary;
+    let stored = [
+        counts.items,
+        counts.standard_charges,
+        counts.payer_rates,
+        counts.modifiers,
+        counts.quarantined,
+    ]
+    .map(|count| count as u64);
+    let read = [
+        summary.items,
+        summary.standard_charges,
+        summary.payer_rates,
+        summary.modifiers,
+        summary.quarantined_records,
+    ];
+    assert_eq!(
+        stored, read,
+        "{label}: items, charges, rates, modifiers, quarantined"
+    );
+    counts
 }

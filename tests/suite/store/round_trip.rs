@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
-use priceline_store::DbConnection;
+use priceline_domain::Item;
 use priceline_store::snapshot::{self, Begin, Snapshot, SnapshotIds, SnapshotWriter};
+use priceline_store::{DbConnection, StoreResult};
 
 use crate::on_both_backends;
 use crate::support::db::TestDb;
@@ -8,6 +9,24 @@ use crate::support::fixtures;
 
 fn date(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap()
+}
+
+/// Writes a snapshot of the fixture facility: file `sha_byte` dated `on`, with `items` and no
+/// modifiers.
+fn write_fixture(
+    connection: &mut DbConnection,
+    sha_byte: u8,
+    on: NaiveDate,
+    items: &[Item],
+) -> StoreResult<SnapshotIds> {
+    snapshot::write_snapshot(
+        connection,
+        "key",
+        &fixtures::facility(),
+        &fixtures::source_file(sha_byte, on),
+        items,
+        &[],
+    )
 }
 
 fn every_entity_comes_back_unchanged(db: TestDb) {
@@ -38,15 +57,7 @@ on_both_backends!(every_entity_comes_back_unchanged);
 fn amounts_come_back_exactly_as_written(db: TestDb) {
     let mut connection = db.migrated();
     let items = fixtures::items();
-    let ids = snapshot::write_snapshot(
-        &mut connection,
-        "key",
-        &fixtures::facility(),
-        &fixtures::source_file(2, date(2026, 1, 1)),
-        &items,
-        &[],
-    )
-    .unwrap();
+    let ids = write_fixture(&mut connection, 2, date(2026, 1, 1), &items).unwrap();
     let stored = snapshot::load_snapshot(&mut connection, ids.source_file_id).unwrap();
     let drug = stored.items.last().unwrap();
     let charge = &drug.standard_charges[0];
@@ -77,41 +88,16 @@ on_both_backends!(amounts_come_back_exactly_as_written);
 
 fn a_newer_file_becomes_current_and_the_older_stays_readable(db: TestDb) {
     let mut connection = db.migrated();
-    let facility = fixtures::facility();
     let items = fixtures::items();
-    let first = snapshot::write_snapshot(
-        &mut connection,
-        "key",
-        &facility,
-        &fixtures::source_file(3, date(2026, 1, 1)),
-        &items,
-        &[],
-    )
-    .unwrap();
-    let newer = snapshot::write_snapshot(
-        &mut connection,
-        "key",
-        &facility,
-        &fixtures::source_file(4, date(2026, 6, 1)),
-        &items[..2],
-        &[],
-    )
-    .unwrap();
+    let first = write_fixture(&mut connection, 3, date(2026, 1, 1), &items).unwrap();
+    let newer = write_fixture(&mut connection, 4, date(2026, 6, 1), &items[..2]).unwrap();
     assert_eq!(first.facility_id, newer.facility_id);
     assert_eq!(
         snapshot::current_source_file_id(&mut connection, first.facility_id).unwrap(),
         Some(newer.source_file_id)
     );
     // A file dated earlier than the current one, imported late, is history only.
-    let late = snapshot::write_snapshot(
-        &mut connection,
-        "key",
-        &facility,
-        &fixtures::source_file(5, date(2025, 6, 1)),
-        &items[..1],
-        &[],
-    )
-    .unwrap();
+    let late = write_fixture(&mut connection, 5, date(2025, 6, 1), &items[..1]).unwrap();
     assert_eq!(
         snapshot::current_source_file_id(&mut connection, first.facility_id).unwrap(),
         Some(newer.source_file_id)
@@ -232,7 +218,7 @@ fn rate_column(connection: &mut DbConnection, column: &str) -> Vec<i64> {
 fn rates_a_failed_commit_left_unreachable_are_deleted_by_the_next_import(db: TestDb) {
     use diesel::RunQueryDsl;
     let (mut connection, first, before) = one_snapshot(&db);
-    let (facility, items) = (fixtures::facility(), fixtures::items());
+    let items = fixtures::items();
     let committed = all_rate_ids(&mut connection);
     let last = *committed.last().unwrap();
     // What an import leaves when its rates' transaction commits and its main one does not: rates
@@ -246,15 +232,7 @@ fn rates_a_failed_commit_left_unreachable_are_deleted_by_the_next_import(db: Tes
     .execute(&mut connection)
     .unwrap();
 
-    let second = snapshot::write_snapshot(
-        &mut connection,
-        "key",
-        &facility,
-        &fixtures::source_file(7, date(2026, 2, 1)),
-        &items,
-        &[],
-    )
-    .unwrap();
+    let second = write_fixture(&mut connection, 7, date(2026, 2, 1), &items).unwrap();
     // The left-over rows are gone. PostgreSQL numbers this import's rates above them (its second
     // connection must never wait on a row the first deletes); SQLite, which numbers rows
     // itself, gives their ids again.
@@ -300,15 +278,7 @@ fn a_newest_charge_a_migration_left_without_rates_keeps_every_rate(db: TestDb) {
     .execute(&mut connection)
     .unwrap();
 
-    snapshot::write_snapshot(
-        &mut connection,
-        "key",
-        &fixtures::facility(),
-        &fixtures::source_file(7, date(2026, 2, 1)),
-        &fixtures::items(),
-        &[],
-    )
-    .unwrap();
+    write_fixture(&mut connection, 7, date(2026, 2, 1), &fixtures::items()).unwrap();
     let ids = all_rate_ids(&mut connection);
     assert_eq!(ids.len(), 2 * committed.len());
     assert!(committed.iter().all(|id| ids.contains(id)), "{ids:?}");
@@ -325,15 +295,7 @@ on_both_backends!(a_newest_charge_a_migration_left_without_rates_keeps_every_rat
 fn identifiers_and_the_current_snapshot_follow_one_rule(db: TestDb) {
     let mut connection = db.migrated();
     let items = fixtures::items();
-    let first = snapshot::write_snapshot(
-        &mut connection,
-        "key",
-        &fixtures::facility(),
-        &fixtures::source_file(8, date(2026, 1, 1)),
-        &items[..1],
-        &[],
-    )
-    .unwrap();
+    let first = write_fixture(&mut connection, 8, date(2026, 1, 1), &items[..1]).unwrap();
     // A later file without an EIN or a date: the EIN stays; its import date (2026-11-22 in the
     // fixture) is after the first file's date, so it becomes current, as `as_of` would choose.
     let mut undated_facility = fixtures::facility();
@@ -447,15 +409,7 @@ fn count(connection: &mut priceline_store::DbConnection, sql: &str) -> i64 {
 fn each_charge_names_exactly_its_rates_by_id_range(db: TestDb) {
     let mut connection = db.migrated();
     let items = fixtures::items();
-    snapshot::write_snapshot(
-        &mut connection,
-        "key",
-        &fixtures::facility(),
-        &fixtures::source_file(11, date(2026, 2, 1)),
-        &items,
-        &[],
-    )
-    .unwrap();
+    write_fixture(&mut connection, 11, date(2026, 2, 1), &items).unwrap();
     snapshot::write_snapshot(
         &mut connection,
         "other",
