@@ -7,6 +7,7 @@
 mod decimal;
 mod enumeration;
 
+pub mod charge_kind;
 pub mod code;
 pub mod count;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod modifier;
 pub mod setting;
 pub mod snapshot;
 
+pub use charge_kind::{ChargeKind, KindAmounts};
 pub use code::{Code, CodeType};
 pub use count::AllowedCount;
 pub use decimal::{Amount, MAX_FRACTION_DIGITS, MICROS_PER_UNIT, Percentage, Quantity};

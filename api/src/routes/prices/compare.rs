@@ -1,9 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use priceline_domain::{CodeType, Setting};
+use priceline_domain::{ChargeKind, CodeType, Setting};
 use priceline_store::queries::compare::{self, CompareKey, CompareQuery};
-use priceline_store::queries::prices::ChargeKind;
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use crate::pagination::{self, PageInfo};
 use crate::problem::{ApiError, ReadErrors};
@@ -13,17 +10,6 @@ use crate::routes::with_connection;
 use crate::state::AppState;
 use crate::views::compare::FacilityPriceList;
 
-/// The dollar kinds facilities can be ranked by.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RankKind {
-    Gross,
-    DiscountedCash,
-    NegotiatedDollar,
-    Minimum,
-    Maximum,
-}
-
 facility_filtered_query! {
     cursor_example = "eyJwcmljZV9taWNyb3MiOjEwODAwMDAwMDAsImZhY2lsaXR5X2lkIjoxfQ";
     /// Where a code is cheaper.
@@ -32,8 +18,9 @@ facility_filtered_query! {
         #[param(inline, value_type = Option<crate::routes::params::SettingName>, example = "outpatient")]
         pub setting: Option<Setting>,
         /// The kind facilities are ranked by; `discounted_cash` (the self-pay price) by default.
-        #[param(inline, example = "discounted_cash")]
-        pub kind: Option<RankKind>,
+        #[param(inline, value_type = Option<crate::views::charge_kind::DollarKindName>, example = "discounted_cash")]
+        #[serde(default, deserialize_with = "crate::views::charge_kind::dollar_kind")]
+        pub kind: Option<ChargeKind>,
     }
 }
 
@@ -67,20 +54,13 @@ pub async fn compare_code(
         .map_err(|error| ApiError::invalid("code_type", error.to_string()))?;
     let after: Option<CompareKey> = pagination::decode(query.cursor.as_deref())?;
     let limit = limit_or_default(query.limit);
-    let kind = match query.kind.unwrap_or(RankKind::DiscountedCash) {
-        RankKind::Gross => ChargeKind::Gross,
-        RankKind::DiscountedCash => ChargeKind::DiscountedCash,
-        RankKind::NegotiatedDollar => ChargeKind::NegotiatedDollar,
-        RankKind::Minimum => ChargeKind::Minimum,
-        RankKind::Maximum => ChargeKind::Maximum,
-    };
     let compare = CompareQuery {
         scope: scope(query.as_of),
         facilities: query.facilities(),
         code_type,
         code,
         setting: query.setting,
-        kind,
+        kind: query.kind.unwrap_or(ChargeKind::DiscountedCash),
     };
     let page = with_connection(&state, move |connection| {
         Ok(compare::compare(

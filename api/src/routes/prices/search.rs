@@ -1,5 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use priceline_domain::{Amount, CodeType, Methodology, Setting};
+use priceline_domain::{Amount, ChargeKind, CodeType, Methodology, Setting};
 use priceline_store::queries::prices::{self, PriceKey, PriceQuery, PriceSort};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -10,7 +10,6 @@ use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
 use crate::routes::query::ValidQuery;
 use crate::routes::with_connection;
 use crate::state::AppState;
-use crate::views::charge_kind::ChargeKindView;
 use crate::views::price::PriceList;
 
 /// Order of price lines.
@@ -57,8 +56,9 @@ facility_filtered_query! {
         #[param(inline, value_type = Option<crate::routes::params::MethodologyName>, example = "fee schedule")]
         pub methodology: Option<Methodology>,
         /// Only lines stating this kind of charge; needed by `sort=amount` and the amount bounds.
-        #[param(inline, example = "negotiated_dollar")]
-        pub kind: Option<ChargeKindView>,
+        #[param(inline, value_type = Option<crate::views::charge_kind::ChargeKindView>, example = "negotiated_dollar")]
+        #[serde(default, deserialize_with = "crate::views::charge_kind::any_kind")]
+        pub kind: Option<ChargeKind>,
         /// Lowest amount of `kind`, inclusive: a plain decimal.
         #[param(value_type = Option<String>, example = "100", pattern = "^[0-9]{1,12}(\\.[0-9]{1,6})?$")]
         pub min_amount: Option<Amount>,
@@ -73,7 +73,7 @@ facility_filtered_query! {
 
 impl PricesQuery {
     fn to_store(&self) -> Result<PriceQuery, ApiError> {
-        let kind = self.kind.map(prices::ChargeKind::from);
+        let kind = self.kind;
         let amount_kind = kind.filter(|kind| kind.has_amount());
         let sort = match self.sort {
             None | Some(PriceSortParam::Facility) => PriceSort::Facility,

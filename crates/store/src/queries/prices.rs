@@ -9,8 +9,8 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use priceline_domain::{
-    Code, CodeType, DrugInfo, DrugUnitType, Methodology, PayerRate, Quantity, Setting,
-    StandardCharge,
+    Amount, ChargeKind, Code, CodeType, DrugInfo, DrugUnitType, KindAmounts, Methodology,
+    PayerRate, Percentage, Quantity, Setting, StandardCharge,
 };
 use serde::{Deserialize, Serialize};
 
@@ -31,43 +31,6 @@ diesel::define_sql_function! {
     /// `coalesce(rate id, 0)`: a line without a rate sorts before the charge's rated lines on both
     /// backends (SQLite and PostgreSQL place NULLs at opposite ends).
     fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, default: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
-}
-
-/// The kinds of charge a file states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ChargeKind {
-    Gross,
-    DiscountedCash,
-    NegotiatedDollar,
-    NegotiatedPercentage,
-    NegotiatedAlgorithm,
-    Minimum,
-    Maximum,
-}
-
-impl ChargeKind {
-    pub const ALL: [ChargeKind; 7] = [
-        Self::Gross,
-        Self::DiscountedCash,
-        Self::NegotiatedDollar,
-        Self::NegotiatedPercentage,
-        Self::NegotiatedAlgorithm,
-        Self::Minimum,
-        Self::Maximum,
-    ];
-
-    /// False only for an algorithm, which is text: it can be filtered on, not sorted or ranged.
-    pub fn has_amount(self) -> bool {
-        self != Self::NegotiatedAlgorithm
-    }
-
-    /// An amount of the standard charge itself, the same for each of its payer rates.
-    pub fn of_the_charge(self) -> bool {
-        matches!(
-            self,
-            Self::Gross | Self::DiscountedCash | Self::Minimum | Self::Maximum
-        )
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,6 +76,25 @@ pub struct PriceKey {
     pub item_id: i64,
     pub charge_id: i64,
     pub rate_id: i64,
+}
+
+impl PriceLine {
+    /// The line's amount of each kind, in micro-units: the charge's own, and its rate's.
+    fn amounts(&self) -> KindAmounts<Option<i64>> {
+        let rate = self.rate.as_ref();
+        KindAmounts {
+            gross: self.charge.gross.map(Amount::to_micros),
+            discounted_cash: self.charge.discounted_cash.map(Amount::to_micros),
+            negotiated_dollar: rate
+                .and_then(|rate| rate.negotiated_dollar)
+                .map(Amount::to_micros),
+            negotiated_percentage: rate
+                .and_then(|rate| rate.negotiated_percentage)
+                .map(Percentage::to_micros),
+            minimum: self.charge.minimum.map(Amount::to_micros),
+            maximum: self.charge.maximum.map(Amount::to_micros),
+        }
+    }
 }
 
 /// The ids that place a line in its order.
@@ -438,22 +420,7 @@ pub fn search(
     let rows = without_repeats(rows);
     let lines = lines(rows, charges_only(query))?;
     let amount_kind = sort_kind(query).map(|(kind, _)| kind);
-    let sort_value = |line: &PriceLine| -> Option<i64> {
-        let amount = |value: Option<priceline_domain::Amount>| value.map(|v| v.to_micros());
-        match amount_kind? {
-            ChargeKind::Gross => amount(line.charge.gross),
-            ChargeKind::DiscountedCash => amount(line.charge.discounted_cash),
-            ChargeKind::Minimum => amount(line.charge.minimum),
-            ChargeKind::Maximum => amount(line.charge.maximum),
-            ChargeKind::NegotiatedDollar => amount(line.rate.as_ref()?.negotiated_dollar),
-            ChargeKind::NegotiatedPercentage => line
-                .rate
-                .as_ref()?
-                .negotiated_percentage
-                .map(|v| v.to_micros()),
-            ChargeKind::NegotiatedAlgorithm => None,
-        }
-    };
+    let sort_value = |line: &PriceLine| line.amounts().of(amount_kind?)?;
     let keyed: Vec<(PriceLine, PriceKey)> = lines
         .into_iter()
         .map(|(line, ids)| {
