@@ -74,6 +74,23 @@ pub fn methodology_schema() -> RefOr<Schema> {
     )
 }
 
+/// The one of `values` named exactly `text`, `names` holding their names in the same order; any other
+/// text is refused with serde's own message, as a derived enum would. For parameters whose domain
+/// type accepts more spellings than the API documents.
+pub fn one_of<'de, D: serde::Deserializer<'de>, T: Copy>(
+    deserializer: D,
+    values: &[T],
+    names: &'static [&'static str],
+) -> Result<Option<T>, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+    names
+        .iter()
+        .position(|name| *name == text)
+        .and_then(|index| values.get(index).copied())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::unknown_variant(&text, names))
+}
+
 pub fn zip(value: &str) -> Result<(), ValidationError> {
     (value.len() == 5 && value.bytes().all(|b| b.is_ascii_digit()))
         .then_some(())

@@ -1,14 +1,14 @@
 //! The kinds of charge, as parameters and in bodies: the domain's [`ChargeKind`] under its
 //! `snake_case` name.
 
-use std::borrow::Cow;
-
 use priceline_domain::ChargeKind;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserializer, Serialize, Serializer};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
-/// The names of `kinds`, in their order, for serde's "expected one of" message.
+use crate::routes::params::one_of;
+
+/// The names of `kinds`, in their order, for [`one_of`].
 const fn names<const N: usize>(kinds: [ChargeKind; N]) -> [&'static str; N] {
     let mut names = [""; N];
     let mut index = 0;
@@ -21,22 +21,6 @@ const fn names<const N: usize>(kinds: [ChargeKind; N]) -> [&'static str; N] {
 
 const ALL_NAMES: [&str; 7] = names(ChargeKind::ALL);
 const DOLLAR_NAMES: [&str; 5] = names(ChargeKind::DOLLAR);
-
-/// One of `kinds` by its exact name; any other text is refused with serde's own message (as a
-/// derived enum would).
-fn one_of<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    kinds: &[ChargeKind],
-    names: &'static [&'static str],
-) -> Result<Option<ChargeKind>, D::Error> {
-    let text = Cow::<'de, str>::deserialize(deserializer)?;
-    kinds
-        .iter()
-        .copied()
-        .find(|kind| kind.as_str() == text)
-        .map(Some)
-        .ok_or_else(|| serde::de::Error::unknown_variant(&text, names))
-}
 
 /// Any kind of charge, for `#[serde(default, deserialize_with = "…")]` on an `Option<ChargeKind>`.
 pub fn any_kind<'de, D: Deserializer<'de>>(

@@ -17,6 +17,7 @@ pub mod identifiers;
 pub mod item;
 pub mod modifier;
 pub mod setting;
+pub mod severity;
 pub mod snapshot;
 
 pub use charge_kind::{ChargeKind, KindAmounts};
@@ -30,4 +31,5 @@ pub use identifiers::{Ccn, Ein, Npi, StateCode};
 pub use item::{DrugInfo, DrugUnitType, Item, PayerRate, RawValue, RecordLocation, StandardCharge};
 pub use modifier::{Modifier, ModifierPayerInfo};
 pub use setting::{BillingClass, Methodology, Setting};
+pub use severity::Severity;
 pub use snapshot::effective_date;
