@@ -7,8 +7,6 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use validator::ValidationError;
 
-use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
-
 /// A text enumeration with an example value.
 fn text_enum(
     values: impl Iterator<Item = &'static str>,
@@ -97,10 +95,6 @@ pub fn zip(value: &str) -> Result<(), ValidationError> {
         .ok_or_else(|| {
             ValidationError::new("zip").with_message("expected five digits, e.g. 92832".into())
         })
-}
-
-pub fn limit_or_default(limit: Option<usize>) -> usize {
-    limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)
 }
 
 /// The form every date parameter takes, as its 400 names it.

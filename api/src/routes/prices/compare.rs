@@ -1,12 +1,12 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use priceline_domain::{ChargeKind, CodeType, Setting};
-use priceline_store::queries::compare::{self, CompareKey, CompareQuery};
+use actix_web::{HttpRequest, get, web};
+use priceline_domain::{ChargeKind, Setting};
+use priceline_store::queries::compare::{self, CompareQuery};
 
-use crate::pagination::{self, PageInfo};
+use crate::pagination::Paging;
 use crate::problem::{ApiError, ReadErrors};
-use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
-use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::params::{facility_filtered_query, scope};
+use crate::routes::query::{ValidQuery, code_path};
+use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::compare::FacilityPriceList;
 
@@ -47,13 +47,9 @@ pub async fn compare_code(
     path: web::Path<(String, String)>,
     query: ValidQuery<CompareParams>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let (code_type, code) = path.into_inner();
-    let code = crate::routes::query::path_text("code", code)?;
-    let code_type = CodeType::parse(&code_type)
-        .map_err(|error| ApiError::invalid("code_type", error.to_string()))?;
-    let after: Option<CompareKey> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
+) -> Result<web::Json<FacilityPriceList>, ApiError> {
+    let (code_type, code) = code_path(path.into_inner())?;
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let compare = CompareQuery {
         scope: scope(query.as_of),
         facilities: query.facilities(),
@@ -62,17 +58,8 @@ pub async fn compare_code(
         setting: query.setting,
         kind: query.kind.unwrap_or(ChargeKind::DiscountedCash),
     };
-    let page = with_connection(&state, move |connection| {
-        Ok(compare::compare(
-            connection,
-            &compare,
-            after.as_ref(),
-            limit,
-        )?)
+    read_page(&state, &request, paging, move |connection, after, limit| {
+        compare::compare(connection, &compare, after, limit)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(FacilityPriceList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    .await
 }

@@ -1,14 +1,14 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, get, web};
 use priceline_domain::{Amount, ChargeKind, CodeType, Methodology, Setting};
-use priceline_store::queries::prices::{self, PriceKey, PriceQuery, PriceSort};
+use priceline_store::queries::prices::{self, PriceQuery, PriceSort};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::pagination::{self, PageInfo};
+use crate::pagination::Paging;
 use crate::problem::{ApiError, ContradictionErrors, ReadErrors};
-use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
+use crate::routes::params::{facility_filtered_query, scope};
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::price::PriceList;
 
@@ -161,16 +161,11 @@ pub async fn search_prices(
     state: web::Data<AppState>,
     query: ValidQuery<PricesQuery>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let after: Option<PriceKey> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
+) -> Result<web::Json<PriceList>, ApiError> {
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let search = query.to_store()?;
-    let page = with_connection(&state, move |connection| {
-        Ok(prices::search(connection, &search, after.as_ref(), limit)?)
+    read_page(&state, &request, paging, move |connection, after, limit| {
+        prices::search(connection, &search, after, limit)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(PriceList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    .await
 }

@@ -1,18 +1,18 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, get, web};
 use priceline_domain::Severity;
-use priceline_store::StoreError;
-use priceline_store::queries::source_files;
+use priceline_store::DbConnection;
+use priceline_store::queries::Page;
+use priceline_store::queries::source_files::{self, FindingEntry};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use validator::Validate;
 
-use crate::pagination::{self, PageInfo};
-use crate::problem::{ApiError, ReadErrors};
-use crate::routes::params::limit_or_default;
+use crate::pagination::Paging;
+use crate::problem::{ApiError, OrNotFound, ReadErrors};
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::source_file::FindingList;
 
@@ -74,23 +74,26 @@ pub async fn list_source_file_findings(
     id: web::Path<crate::routes::params::PositiveId>,
     query: ValidQuery<FindingsQuery>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<FindingList>, ApiError> {
     let id = id.into_inner().0;
-    let after: Option<i32> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let severity = query.severity;
-    let page = with_connection(&state, move |connection| {
-        source_files::get(connection, id).map_err(|error| match error {
-            StoreError::NotFound => ApiError::NotFound(format!("no source file {id}")),
-            other => other.into(),
-        })?;
-        Ok(source_files::findings(
-            connection, id, severity, after, limit,
-        )?)
+    read_page(&state, &request, paging, move |connection, after, limit| {
+        findings(connection, id, severity, after.copied(), limit)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(FindingList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    .await
+}
+
+/// The file's findings after position `after`; 404 for a file that does not exist.
+fn findings(
+    connection: &mut DbConnection,
+    id: i64,
+    severity: Option<Severity>,
+    after: Option<i32>,
+    limit: usize,
+) -> Result<Page<FindingEntry, i32>, ApiError> {
+    source_files::get(connection, id).or_not_found(|| format!("no source file {id}"))?;
+    Ok(source_files::findings(
+        connection, id, severity, after, limit,
+    )?)
 }
