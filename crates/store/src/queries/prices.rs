@@ -239,7 +239,9 @@ where
     /// `query.sort`, after `after`.
     fn build(self, query: &PriceQuery, plans: Option<&PlanFilter>, after: Option<&PriceKey>) -> Q {
         let lines = self.criteria(query, plans);
-        match sort_kind(query).and_then(|(kind, descending)| Some((amount(kind)?, descending))) {
+        match sort_kind(query)
+            .and_then(|(kind, descending)| Some((Self::amount(kind)?, descending)))
+        {
             Some((column, descending)) => lines.amount_order(column, after, descending),
             None => lines.facility_order(after),
         }
@@ -296,7 +298,7 @@ where
             ) as Condition<QS, _>);
         }
         if let Some(kind) = query.kind {
-            match amount(kind) {
+            match Self::amount(kind) {
                 Some(column) => {
                     self = self.filter(Box::new(column().is_not_null()) as Condition<QS>);
                     if let Some(min) = query.min_micros {
@@ -314,6 +316,20 @@ where
             }
         }
         self
+    }
+
+    /// The column of `kind`'s amount, as a function that builds it (a boxed column is used once);
+    /// `None` for an algorithm, which is text.
+    fn amount(kind: ChargeKind) -> Option<fn() -> AmountColumn<QS>> {
+        KindAmounts::<fn() -> AmountColumn<QS>> {
+            gross: || Box::new(standard_charges::gross),
+            discounted_cash: || Box::new(standard_charges::discounted_cash),
+            negotiated_dollar: || Box::new(payer_rates::negotiated_dollar.nullable()),
+            negotiated_percentage: || Box::new(payer_rates::negotiated_percentage.nullable()),
+            minimum: || Box::new(standard_charges::minimum),
+            maximum: || Box::new(standard_charges::maximum),
+        }
+        .of(kind)
     }
 
     /// Orders the lines by the amount `column` then charge and rate, and starts them after `after`.
@@ -389,28 +405,6 @@ where
         }
         sql
     }
-}
-
-/// The column of `kind`'s amount, as a function that builds it (a boxed column is used once);
-/// `None` for an algorithm, which is text.
-fn amount<QS>(kind: ChargeKind) -> Option<fn() -> AmountColumn<QS>>
-where
-    standard_charges::gross: SelectableExpression<QS>,
-    standard_charges::discounted_cash: SelectableExpression<QS>,
-    standard_charges::minimum: SelectableExpression<QS>,
-    standard_charges::maximum: SelectableExpression<QS>,
-    dsl::Nullable<payer_rates::negotiated_dollar>: SelectableExpression<QS>,
-    dsl::Nullable<payer_rates::negotiated_percentage>: SelectableExpression<QS>,
-{
-    KindAmounts::<fn() -> AmountColumn<QS>> {
-        gross: || Box::new(standard_charges::gross),
-        discounted_cash: || Box::new(standard_charges::discounted_cash),
-        negotiated_dollar: || Box::new(payer_rates::negotiated_dollar.nullable()),
-        negotiated_percentage: || Box::new(payer_rates::negotiated_percentage.nullable()),
-        minimum: || Box::new(standard_charges::minimum),
-        maximum: || Box::new(standard_charges::maximum),
-    }
-    .of(kind)
 }
 
 /// The snapshots a search reads. On SQLite the current ones go to the database as a subquery rather
