@@ -35,6 +35,24 @@ pub fn decode<K: DeserializeOwned>(cursor: Option<&str>) -> Result<Option<K>, Ap
         })
 }
 
+/// What a list request asks for: the page after the cursor's key, of at most `limit` items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging<K> {
+    pub after: Option<K>,
+    pub limit: usize,
+}
+
+impl<K: DeserializeOwned> Paging<K> {
+    /// The paging of `cursor` and `limit` as a query gives them: a 400 naming `cursor` for one this
+    /// API did not issue, the default limit when none is given.
+    pub fn new(cursor: Option<&str>, limit: Option<usize>) -> Result<Self, ApiError> {
+        Ok(Self {
+            after: decode(cursor)?,
+            limit: limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
+        })
+    }
+}
+
 /// Where a list stands: how many were asked for, how to get the next page, and the total when cheap.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({

@@ -1,8 +1,8 @@
 //! The single error policy of the HTTP API: every error is an RFC 9457 `application/problem+json` body.
 //! Internal causes are logged, never sent: no SQL, stack or driver text reaches a client.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use priceline_store::StoreError;
 use serde::Serialize;
@@ -46,8 +46,10 @@ fn title(status: StatusCode) -> &'static str {
     }
 }
 
+/// Built only by [`ApiError`]: every problem body the API sends, its handlers' and actix's own
+/// errors alike, is the body of an `ApiError`.
 impl Problem {
-    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+    fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             problem_type: "about:blank".to_owned(),
             title: title(status).to_owned(),
@@ -57,7 +59,7 @@ impl Problem {
         }
     }
 
-    pub fn response(&self) -> HttpResponse {
+    fn response(&self) -> HttpResponse {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         HttpResponse::build(status)
             .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
@@ -86,6 +88,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// A known path with a method other than GET or HEAD: every route is a GET.
+    #[error("{method} is not allowed on {path}; use GET")]
+    MethodNotAllowed { method: String, path: String },
     #[error("this API serves application/json (and application/problem+json for errors) only")]
     NotAcceptable,
     /// A request body above [`crate::middleware::request_body::BODY_LIMIT`] bytes.
@@ -102,6 +107,9 @@ pub enum ApiError {
     Unavailable,
     #[error("internal error")]
     Internal,
+    /// An error actix answered by itself, with nothing more to say than its status.
+    #[error("{}", .0.canonical_reason().unwrap_or("error"))]
+    Status(StatusCode),
 }
 
 impl ApiError {
@@ -118,6 +126,19 @@ impl ApiError {
         Self::Contradiction {
             parameter: parameter.to_owned(),
             detail: detail.into(),
+        }
+    }
+
+    /// No route has `path`.
+    pub fn no_route(path: &str) -> Self {
+        Self::NotFound(format!("no route matches {path}"))
+    }
+
+    /// `method` is not one `path` answers.
+    pub fn method_not_allowed(method: &Method, path: &str) -> Self {
+        Self::MethodNotAllowed {
+            method: method.to_string(),
+            path: path.to_owned(),
         }
     }
 
@@ -147,9 +168,11 @@ impl ResponseError for ApiError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Status(status) => *status,
         }
     }
 
@@ -162,6 +185,9 @@ impl ResponseError for ApiError {
             }
             Self::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            Self::MethodNotAllowed { .. } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             }
             // RFC 9110 §15.5.2: a 401 names the scheme to use; RFC 6750 §3 adds the error code.
             // X-API-Key has no scheme of its own, so the detail mentions it.
@@ -203,6 +229,22 @@ impl From<StoreError> for ApiError {
                 Self::Internal
             }
         }
+    }
+}
+
+/// A store read of one named resource: its "not found" is the 404 of that resource, saying which.
+pub trait OrNotFound<T> {
+    /// `what` describes the resource that was not found, e.g. `no source file 12`. Only "not found"
+    /// is a 404: a failing database stays a 500 or 503.
+    fn or_not_found(self, what: impl FnOnce() -> String) -> Result<T, ApiError>;
+}
+
+impl<T> OrNotFound<T> for Result<T, StoreError> {
+    fn or_not_found(self, what: impl FnOnce() -> String) -> Result<T, ApiError> {
+        self.map_err(|error| match error {
+            StoreError::NotFound => ApiError::NotFound(what()),
+            other => other.into(),
+        })
     }
 }
 

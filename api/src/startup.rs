@@ -18,7 +18,6 @@ use crate::middleware::{
     accept, cors, etag, problem_bodies, request_body, request_id, response_cache,
 };
 use crate::problem::ApiError;
-use crate::problem::Problem;
 use crate::routes;
 use crate::state::AppState;
 
@@ -35,28 +34,15 @@ fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_we
 /// Route guards on method make actix fall through to here for a known path with another method:
 /// that is a 405 (every route is a GET), anything else a 404.
 async fn no_route(request: HttpRequest) -> HttpResponse {
-    use actix_web::http::{Method, StatusCode, header};
+    use actix_web::ResponseError;
+    use actix_web::http::Method;
     let known_path = request.resource_map().has_resource(request.path());
-    if known_path && !matches!(*request.method(), Method::GET | Method::HEAD) {
-        let mut response = Problem::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!(
-                "{} is not allowed on {}; use GET",
-                request.method(),
-                request.path()
-            ),
-        )
-        .response();
-        response
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("GET, HEAD"));
-        return response;
-    }
-    Problem::new(
-        StatusCode::NOT_FOUND,
-        format!("no route matches {}", request.path()),
-    )
-    .response()
+    let error = if known_path && !matches!(*request.method(), Method::GET | Method::HEAD) {
+        ApiError::method_not_allowed(request.method(), request.path())
+    } else {
+        ApiError::no_route(request.path())
+    };
+    error.error_response()
 }
 
 pub struct Application {

@@ -1,12 +1,14 @@
 //! Errors actix answers by itself (405 on a known path, 413, a 404 from a static route…) come with an
-//! empty or text body; this gives every such error the problem+json body of [`Problem`].
+//! empty or text body; this gives every such error the problem+json body of [`ApiError`], the
+//! handlers' own.
 
+use actix_web::ResponseError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
 
-use crate::problem::{PROBLEM_JSON, Problem};
+use crate::problem::{ApiError, PROBLEM_JSON};
 
 pub async fn problem_bodies(
     request: ServiceRequest,
@@ -21,17 +23,15 @@ pub async fn problem_bodies(
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return Ok(response.map_into_boxed_body());
     }
-    let detail = match status.as_u16() {
-        405 => format!(
-            "{} is not allowed on {}",
-            response.request().method(),
-            response.request().path()
-        ),
-        404 => format!("no route matches {}", response.request().path()),
-        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::method_not_allowed(response.request().method(), response.request().path())
+        }
+        StatusCode::NOT_FOUND => ApiError::no_route(response.request().path()),
+        other => ApiError::Status(other),
     };
     let (request, old) = response.into_parts();
-    let mut replaced = Problem::new(status, detail).response();
+    let mut replaced = error.error_response();
     if let Some(allow) = old.headers().get(header::ALLOW) {
         replaced.headers_mut().insert(header::ALLOW, allow.clone());
     }

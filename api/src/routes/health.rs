@@ -1,6 +1,6 @@
 //! Liveness and readiness.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,8 +21,8 @@ pub struct Health {
     responses((status = 200, description = "The service is up", body = Health), MetaErrors)
 )]
 #[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers a query.
@@ -36,12 +36,12 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     let pool = state.pool.clone();
     web::block(move || -> Result<(), ApiError> {
         let mut connection = pool.get()?;
         Ok(priceline_store::ping(&mut connection)?)
     })
     .await??;
-    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+    Ok(web::Json(Health { status: "ok" }))
 }

@@ -9,12 +9,16 @@ pub mod prices;
 pub mod query;
 pub mod source_files;
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use priceline_store::DbConnection;
+use priceline_store::queries::Page;
+use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::pagination::{PageInfo, Paging};
 use crate::problem::ApiError;
 use crate::state::AppState;
+use crate::views::ListBody;
 
 /// Every documented route. The server mounts exactly these, and the spec is generated from them.
 pub fn configure(config: &mut ServiceConfig) {
@@ -44,4 +48,30 @@ pub async fn with_connection<T: Send + 'static>(
         work(&mut connection)
     })
     .await?
+}
+
+/// How every list operation ends: `read` gets a connection, the key the page starts after and its
+/// size; its page becomes the body, each item a view, with the page info and the link to the next
+/// page (the request with the cursor of the page's last item).
+pub async fn read_page<K, T, L, E>(
+    state: &web::Data<AppState>,
+    request: &HttpRequest,
+    paging: Paging<K>,
+    read: impl FnOnce(&mut DbConnection, Option<&K>, usize) -> Result<Page<T, K>, E> + Send + 'static,
+) -> Result<web::Json<L>, ApiError>
+where
+    K: Serialize + Send + 'static,
+    T: Send + 'static,
+    E: Into<ApiError>,
+    L: ListBody<Item: From<T>>,
+{
+    let Paging { after, limit } = paging;
+    let page = with_connection(state, move |connection| {
+        read(connection, after.as_ref(), limit).map_err(Into::into)
+    })
+    .await?;
+    Ok(web::Json(L::new(
+        page.items.into_iter().map(Into::into).collect(),
+        PageInfo::new(request, limit, page.next.as_ref(), page.total),
+    )))
 }

@@ -7,8 +7,6 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use validator::ValidationError;
 
-use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
-
 /// A text enumeration with an example value.
 fn text_enum(
     values: impl Iterator<Item = &'static str>,
@@ -74,16 +72,29 @@ pub fn methodology_schema() -> RefOr<Schema> {
     )
 }
 
+/// The one of `values` named exactly `text`, `names` holding their names in the same order; any other
+/// text is refused with serde's own message, as a derived enum would. For parameters whose domain
+/// type accepts more spellings than the API documents.
+pub fn one_of<'de, D: serde::Deserializer<'de>, T: Copy>(
+    deserializer: D,
+    values: &[T],
+    names: &'static [&'static str],
+) -> Result<Option<T>, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+    names
+        .iter()
+        .position(|name| *name == text)
+        .and_then(|index| values.get(index).copied())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::unknown_variant(&text, names))
+}
+
 pub fn zip(value: &str) -> Result<(), ValidationError> {
     (value.len() == 5 && value.bytes().all(|b| b.is_ascii_digit()))
         .then_some(())
         .ok_or_else(|| {
             ValidationError::new("zip").with_message("expected five digits, e.g. 92832".into())
         })
-}
-
-pub fn limit_or_default(limit: Option<usize>) -> usize {
-    limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)
 }
 
 /// The form every date parameter takes, as its 400 names it.

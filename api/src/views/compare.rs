@@ -22,7 +22,7 @@ pub struct AmountRangeView {
 impl From<AmountRange> for AmountRangeView {
     fn from(range: AmountRange) -> Self {
         Self {
-            kind: range.kind.into(),
+            kind: ChargeKindView(range.kind),
             lowest: range.lowest.to_string(),
             highest: range.highest.to_string(),
             count: range.count,
@@ -49,7 +49,7 @@ impl From<FacilityPrice> for FacilityPriceView {
         Self {
             facility: price.facility.into(),
             price: price.price.map(|amount| amount.to_string()),
-            kinds: price.kinds.into_iter().map(Into::into).collect(),
+            kinds: price.kinds.into_iter().map(ChargeKindView).collect(),
             ranges: price.ranges.into_iter().map(Into::into).collect(),
         }
     }

@@ -9,6 +9,12 @@ pub mod price;
 pub mod source_file;
 pub mod statistics;
 
+/// A list body: a page of one view and where the list stands.
+pub trait ListBody {
+    type Item;
+    fn new(items: Vec<Self::Item>, page: crate::pagination::PageInfo) -> Self;
+}
+
 /// Declares a list body: `items` of one view and the page info.
 macro_rules! list_view {
     ($(#[$meta:meta])* $name:ident, $item:ty) => {
@@ -17,6 +23,13 @@ macro_rules! list_view {
         pub struct $name {
             pub items: Vec<$item>,
             pub page: crate::pagination::PageInfo,
+        }
+
+        impl crate::views::ListBody for $name {
+            type Item = $item;
+            fn new(items: Vec<$item>, page: crate::pagination::PageInfo) -> Self {
+                Self { items, page }
+            }
         }
     };
 }

@@ -130,7 +130,7 @@ impl From<FindingEntry> for FindingView {
     fn from(finding: FindingEntry) -> Self {
         Self {
             position: finding.position,
-            severity: finding.severity,
+            severity: finding.severity.as_str().to_owned(),
             rule: finding.rule,
             location: finding.location,
             message: finding.message,

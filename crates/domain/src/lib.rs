@@ -7,6 +7,7 @@
 mod decimal;
 mod enumeration;
 
+pub mod charge_kind;
 pub mod code;
 pub mod count;
 pub mod error;
@@ -16,8 +17,10 @@ pub mod identifiers;
 pub mod item;
 pub mod modifier;
 pub mod setting;
+pub mod severity;
 pub mod snapshot;
 
+pub use charge_kind::{ChargeKind, KindAmounts};
 pub use code::{Code, CodeType};
 pub use count::AllowedCount;
 pub use decimal::{Amount, MAX_FRACTION_DIGITS, MICROS_PER_UNIT, Percentage, Quantity};
@@ -28,4 +31,5 @@ pub use identifiers::{Ccn, Ein, Npi, StateCode};
 pub use item::{DrugInfo, DrugUnitType, Item, PayerRate, RawValue, RecordLocation, StandardCharge};
 pub use modifier::{Modifier, ModifierPayerInfo};
 pub use setting::{BillingClass, Methodology, Setting};
+pub use severity::Severity;
 pub use snapshot::effective_date;

@@ -1,24 +1,7 @@
 //! Validation findings: what is wrong or suspicious in a file, where, and how sure we are.
 
+pub use priceline_domain::Severity;
 use serde::{Deserialize, Serialize};
-
-/// The CMS validator's two levels. An error makes a file non-compliant; an alert is a warning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Alert,
-}
-
-impl Severity {
-    /// `error` or `alert`, as serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Error => "error",
-            Self::Alert => "alert",
-        }
-    }
-}
 
 /// A rule a finding reports against. CMS rules carry the CMS validator's class name
 /// (`InvalidPositiveNumberError`, `VersionMismatchAlert`, …) and its severity; the importer's own

@@ -1,11 +1,11 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use chrono::NaiveDate;
 use priceline_store::queries::facilities;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use crate::problem::{ApiError, ReadErrors};
+use crate::problem::{ApiError, OrNotFound, ReadErrors};
 use crate::routes::params::scope;
 use crate::routes::query::ValidQuery;
 use crate::routes::with_connection;
@@ -37,16 +37,12 @@ pub async fn get_facility(
     state: web::Data<AppState>,
     id: web::Path<crate::routes::params::PositiveId>,
     query: ValidQuery<FacilityQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<FacilityDetailView>, ApiError> {
     let (id, scope) = (id.into_inner().0, scope(query.as_of));
     let detail = with_connection(&state, move |connection| {
-        facilities::get(connection, id, scope).map_err(|error| match error {
-            priceline_store::StoreError::NotFound => {
-                ApiError::NotFound(format!("no facility {id} with a snapshot in scope"))
-            }
-            other => other.into(),
-        })
+        facilities::get(connection, id, scope)
+            .or_not_found(|| format!("no facility {id} with a snapshot in scope"))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(FacilityDetailView::from(detail)))
+    Ok(web::Json(detail.into()))
 }

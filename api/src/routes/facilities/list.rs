@@ -1,11 +1,11 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use priceline_store::queries::facilities::{self, FacilityKey};
+use actix_web::{HttpRequest, get, web};
+use priceline_store::queries::facilities;
 
-use crate::pagination::{self, PageInfo};
+use crate::pagination::Paging;
 use crate::problem::{ApiError, ReadErrors};
-use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
+use crate::routes::params::{facility_filtered_query, scope};
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::facility::FacilityList;
 
@@ -30,22 +30,11 @@ pub async fn list_facilities(
     state: web::Data<AppState>,
     query: ValidQuery<FacilitiesQuery>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let after: Option<FacilityKey> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
+) -> Result<web::Json<FacilityList>, ApiError> {
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let (scope, filter) = (scope(query.as_of), query.facilities());
-    let page = with_connection(&state, move |connection| {
-        Ok(facilities::search(
-            connection,
-            scope,
-            &filter,
-            after.as_ref(),
-            limit,
-        )?)
+    read_page(&state, &request, paging, move |connection, after, limit| {
+        facilities::search(connection, scope, &filter, after, limit)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(FacilityList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    .await
 }

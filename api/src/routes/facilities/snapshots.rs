@@ -1,12 +1,13 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use priceline_store::queries::{facilities, source_files};
+use actix_web::{HttpRequest, get, web};
+use priceline_store::DbConnection;
+use priceline_store::queries::source_files::{self, SourceFileSummary};
+use priceline_store::queries::{Page, Scope, facilities};
 
-use crate::pagination::{self, PageInfo};
-use crate::problem::{ApiError, ReadErrors};
-use crate::routes::params::limit_or_default;
+use crate::pagination::Paging;
+use crate::problem::{ApiError, OrNotFound, ReadErrors};
 use crate::routes::query::ValidQuery;
+use crate::routes::read_page;
 use crate::routes::source_files::list::PageQuery;
-use crate::routes::with_connection;
 use crate::state::AppState;
 use crate::views::source_file::SourceFileList;
 
@@ -26,26 +27,26 @@ pub async fn list_facility_snapshots(
     id: web::Path<crate::routes::params::PositiveId>,
     query: ValidQuery<PageQuery>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<SourceFileList>, ApiError> {
     let id = id.into_inner().0;
-    let before: Option<i64> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
-    let page = with_connection(&state, move |connection| {
-        // A facility without files is not one: 404 rather than an empty list.
-        // Only "not found" is a 404: a failing database stays a 500 or 503.
-        facilities::get(connection, id, priceline_store::queries::Scope::Current).map_err(
-            |error| match error {
-                priceline_store::StoreError::NotFound => {
-                    ApiError::NotFound(format!("no facility {id}"))
-                }
-                other => other.into(),
-            },
-        )?;
-        Ok(source_files::list(connection, Some(id), before, limit)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(SourceFileList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
+    read_page(
+        &state,
+        &request,
+        paging,
+        move |connection, before, limit| snapshots(connection, id, before.copied(), limit),
+    )
+    .await
+}
+
+/// The facility's files after `before`. A facility without files is not one: 404 rather than an
+/// empty list.
+fn snapshots(
+    connection: &mut DbConnection,
+    id: i64,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Page<SourceFileSummary, i64>, ApiError> {
+    facilities::get(connection, id, Scope::Current).or_not_found(|| format!("no facility {id}"))?;
+    Ok(source_files::list(connection, Some(id), before, limit)?)
 }

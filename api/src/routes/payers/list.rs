@@ -1,15 +1,15 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, get, web};
 use chrono::NaiveDate;
-use priceline_store::queries::payers::{self, PayerPlanKey};
+use priceline_store::queries::payers;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use crate::pagination::{self, PageInfo};
+use crate::pagination::Paging;
 use crate::problem::{ApiError, ReadErrors};
-use crate::routes::params::{limit_or_default, scope};
+use crate::routes::params::scope;
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::payer::PayerPlanList;
 
@@ -52,22 +52,11 @@ pub async fn list_payers(
     state: web::Data<AppState>,
     query: ValidQuery<PayersQuery>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let after: Option<PayerPlanKey> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
+) -> Result<web::Json<PayerPlanList>, ApiError> {
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let (scope, name) = (scope(query.as_of), query.name.clone());
-    let page = with_connection(&state, move |connection| {
-        Ok(payers::search(
-            connection,
-            scope,
-            name.as_deref(),
-            after.as_ref(),
-            limit,
-        )?)
+    read_page(&state, &request, paging, move |connection, after, limit| {
+        payers::search(connection, scope, name.as_deref(), after, limit)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(PayerPlanList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    .await
 }

@@ -1,28 +1,14 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use priceline_domain::{CodeType, Setting};
-use priceline_store::queries::compare::{self, CompareKey, CompareQuery};
-use priceline_store::queries::prices::ChargeKind;
-use serde::Deserialize;
-use utoipa::ToSchema;
+use actix_web::{HttpRequest, get, web};
+use priceline_domain::{ChargeKind, Setting};
+use priceline_store::queries::compare::{self, CompareQuery};
 
-use crate::pagination::{self, PageInfo};
+use crate::pagination::Paging;
 use crate::problem::{ApiError, ReadErrors};
-use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
-use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::params::{facility_filtered_query, scope};
+use crate::routes::query::{ValidQuery, code_path};
+use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::compare::FacilityPriceList;
-
-/// The dollar kinds facilities can be ranked by.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RankKind {
-    Gross,
-    DiscountedCash,
-    NegotiatedDollar,
-    Minimum,
-    Maximum,
-}
 
 facility_filtered_query! {
     cursor_example = "eyJwcmljZV9taWNyb3MiOjEwODAwMDAwMDAsImZhY2lsaXR5X2lkIjoxfQ";
@@ -32,8 +18,9 @@ facility_filtered_query! {
         #[param(inline, value_type = Option<crate::routes::params::SettingName>, example = "outpatient")]
         pub setting: Option<Setting>,
         /// The kind facilities are ranked by; `discounted_cash` (the self-pay price) by default.
-        #[param(inline, example = "discounted_cash")]
-        pub kind: Option<RankKind>,
+        #[param(inline, value_type = Option<crate::views::charge_kind::DollarKindName>, example = "discounted_cash")]
+        #[serde(default, deserialize_with = "crate::views::charge_kind::dollar_kind")]
+        pub kind: Option<ChargeKind>,
     }
 }
 
@@ -60,39 +47,19 @@ pub async fn compare_code(
     path: web::Path<(String, String)>,
     query: ValidQuery<CompareParams>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let (code_type, code) = path.into_inner();
-    let code = crate::routes::query::path_text("code", code)?;
-    let code_type = CodeType::parse(&code_type)
-        .map_err(|error| ApiError::invalid("code_type", error.to_string()))?;
-    let after: Option<CompareKey> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
-    let kind = match query.kind.unwrap_or(RankKind::DiscountedCash) {
-        RankKind::Gross => ChargeKind::Gross,
-        RankKind::DiscountedCash => ChargeKind::DiscountedCash,
-        RankKind::NegotiatedDollar => ChargeKind::NegotiatedDollar,
-        RankKind::Minimum => ChargeKind::Minimum,
-        RankKind::Maximum => ChargeKind::Maximum,
-    };
+) -> Result<web::Json<FacilityPriceList>, ApiError> {
+    let (code_type, code) = code_path(path.into_inner())?;
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let compare = CompareQuery {
         scope: scope(query.as_of),
         facilities: query.facilities(),
         code_type,
         code,
         setting: query.setting,
-        kind,
+        kind: query.kind.unwrap_or(ChargeKind::DiscountedCash),
     };
-    let page = with_connection(&state, move |connection| {
-        Ok(compare::compare(
-            connection,
-            &compare,
-            after.as_ref(),
-            limit,
-        )?)
+    read_page(&state, &request, paging, move |connection, after, limit| {
+        compare::compare(connection, &compare, after, limit)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(FacilityPriceList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    .await
 }

@@ -1,16 +1,15 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use priceline_domain::{Amount, CodeType, Methodology, Setting};
-use priceline_store::queries::prices::{self, PriceKey, PriceQuery, PriceSort};
+use actix_web::{HttpRequest, get, web};
+use priceline_domain::{Amount, ChargeKind, CodeType, Methodology, Setting};
+use priceline_store::queries::prices::{self, PriceQuery, PriceSort};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::pagination::{self, PageInfo};
+use crate::pagination::Paging;
 use crate::problem::{ApiError, ContradictionErrors, ReadErrors};
-use crate::routes::params::{facility_filtered_query, limit_or_default, scope};
+use crate::routes::params::{facility_filtered_query, scope};
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_page;
 use crate::state::AppState;
-use crate::views::charge_kind::ChargeKindView;
 use crate::views::price::PriceList;
 
 /// Order of price lines.
@@ -57,8 +56,9 @@ facility_filtered_query! {
         #[param(inline, value_type = Option<crate::routes::params::MethodologyName>, example = "fee schedule")]
         pub methodology: Option<Methodology>,
         /// Only lines stating this kind of charge; needed by `sort=amount` and the amount bounds.
-        #[param(inline, example = "negotiated_dollar")]
-        pub kind: Option<ChargeKindView>,
+        #[param(inline, value_type = Option<crate::views::charge_kind::ChargeKindView>, example = "negotiated_dollar")]
+        #[serde(default, deserialize_with = "crate::views::charge_kind::any_kind")]
+        pub kind: Option<ChargeKind>,
         /// Lowest amount of `kind`, inclusive: a plain decimal.
         #[param(value_type = Option<String>, example = "100", pattern = "^[0-9]{1,12}(\\.[0-9]{1,6})?$")]
         pub min_amount: Option<Amount>,
@@ -73,7 +73,7 @@ facility_filtered_query! {
 
 impl PricesQuery {
     fn to_store(&self) -> Result<PriceQuery, ApiError> {
-        let kind = self.kind.map(prices::ChargeKind::from);
+        let kind = self.kind;
         let amount_kind = kind.filter(|kind| kind.has_amount());
         let sort = match self.sort {
             None | Some(PriceSortParam::Facility) => PriceSort::Facility,
@@ -161,16 +161,11 @@ pub async fn search_prices(
     state: web::Data<AppState>,
     query: ValidQuery<PricesQuery>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let after: Option<PriceKey> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
+) -> Result<web::Json<PriceList>, ApiError> {
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let search = query.to_store()?;
-    let page = with_connection(&state, move |connection| {
-        Ok(prices::search(connection, &search, after.as_ref(), limit)?)
+    read_page(&state, &request, paging, move |connection, after, limit| {
+        prices::search(connection, &search, after, limit)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(PriceList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    .await
 }

@@ -1,6 +1,6 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use chrono::NaiveDate;
-use priceline_domain::{CodeType, Setting};
+use priceline_domain::Setting;
 use priceline_store::queries::FacilityFilter;
 use priceline_store::queries::statistics::{self, Split, StatisticsQuery};
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use validator::Validate;
 
 use crate::problem::{ApiError, ReadErrors};
 use crate::routes::params::scope;
-use crate::routes::query::ValidQuery;
+use crate::routes::query::{ValidQuery, code_path};
 use crate::routes::with_connection;
 use crate::state::AppState;
 use crate::views::statistics::CodeStatisticsView;
@@ -58,11 +58,8 @@ pub async fn get_code_statistics(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: ValidQuery<StatisticsParams>,
-) -> Result<HttpResponse, ApiError> {
-    let (code_type, code) = path.into_inner();
-    let code = crate::routes::query::path_text("code", code)?;
-    let code_type = CodeType::parse(&code_type)
-        .map_err(|error| ApiError::invalid("code_type", error.to_string()))?;
+) -> Result<web::Json<CodeStatisticsView>, ApiError> {
+    let (code_type, code) = code_path(path.into_inner())?;
     let request = StatisticsQuery {
         scope: scope(query.as_of),
         facilities: FacilityFilter::default(),
@@ -79,7 +76,7 @@ pub async fn get_code_statistics(
         Ok(statistics::code_statistics(connection, &request)?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(CodeStatisticsView {
+    Ok(web::Json(CodeStatisticsView {
         code_type: code_type.as_str().to_owned(),
         code,
         groups: groups.into_iter().map(Into::into).collect(),

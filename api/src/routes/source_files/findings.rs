@@ -1,31 +1,53 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use priceline_store::StoreError;
-use priceline_store::queries::source_files;
+use actix_web::{HttpRequest, get, web};
+use priceline_domain::Severity;
+use priceline_store::DbConnection;
+use priceline_store::queries::Page;
+use priceline_store::queries::source_files::{self, FindingEntry};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use validator::Validate;
 
-use crate::pagination::{self, PageInfo};
-use crate::problem::{ApiError, ReadErrors};
-use crate::routes::params::limit_or_default;
+use crate::pagination::Paging;
+use crate::problem::{ApiError, OrNotFound, ReadErrors};
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::source_file::FindingList;
 
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Alert,
+/// The severities by name, in the order of `Severity::ALL`.
+const SEVERITY_NAMES: [&str; 2] = [Severity::Error.as_str(), Severity::Alert.as_str()];
+const _: () = assert!(Severity::ALL.len() == SEVERITY_NAMES.len());
+
+/// A severity named exactly as the API documents it, for `#[serde(deserialize_with = "…")]`.
+fn severity<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Severity>, D::Error> {
+    crate::routes::params::one_of(deserializer, Severity::ALL, &SEVERITY_NAMES)
 }
+
+/// The schema of a severity, for `#[param(inline, value_type = ..)]`.
+pub struct SeverityName;
+
+impl utoipa::PartialSchema for SeverityName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(SEVERITY_NAMES))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SeverityName {}
 
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FindingsQuery {
     /// Only findings of this severity.
-    #[param(inline, example = "error")]
+    #[param(inline, value_type = Option<SeverityName>, example = "error")]
+    #[serde(default, deserialize_with = "severity")]
     pub severity: Option<Severity>,
     /// Page size, 1 to 1000.
     #[param(example = 50, minimum = 1, maximum = 1000)]
@@ -52,26 +74,26 @@ pub async fn list_source_file_findings(
     id: web::Path<crate::routes::params::PositiveId>,
     query: ValidQuery<FindingsQuery>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<FindingList>, ApiError> {
     let id = id.into_inner().0;
-    let after: Option<i32> = pagination::decode(query.cursor.as_deref())?;
-    let limit = limit_or_default(query.limit);
-    let severity = query.severity.map(|severity| match severity {
-        Severity::Error => "error",
-        Severity::Alert => "alert",
-    });
-    let page = with_connection(&state, move |connection| {
-        source_files::get(connection, id).map_err(|error| match error {
-            StoreError::NotFound => ApiError::NotFound(format!("no source file {id}")),
-            other => other.into(),
-        })?;
-        Ok(source_files::findings(
-            connection, id, severity, after, limit,
-        )?)
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
+    let severity = query.severity;
+    read_page(&state, &request, paging, move |connection, after, limit| {
+        findings(connection, id, severity, after.copied(), limit)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(FindingList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+    .await
+}
+
+/// The file's findings after position `after`; 404 for a file that does not exist.
+fn findings(
+    connection: &mut DbConnection,
+    id: i64,
+    severity: Option<Severity>,
+    after: Option<i32>,
+    limit: usize,
+) -> Result<Page<FindingEntry, i32>, ApiError> {
+    source_files::get(connection, id).or_not_found(|| format!("no source file {id}"))?;
+    Ok(source_files::findings(
+        connection, id, severity, after, limit,
+    )?)
 }

@@ -1,8 +1,7 @@
-use actix_web::{HttpResponse, get, web};
-use priceline_store::StoreError;
+use actix_web::{get, web};
 use priceline_store::queries::source_files;
 
-use crate::problem::{ApiError, ReadErrors};
+use crate::problem::{ApiError, OrNotFound, ReadErrors};
 use crate::routes::with_connection;
 use crate::state::AppState;
 use crate::views::source_file::SourceFileView;
@@ -21,14 +20,11 @@ use crate::views::source_file::SourceFileView;
 pub async fn get_source_file(
     state: web::Data<AppState>,
     id: web::Path<crate::routes::params::PositiveId>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<SourceFileView>, ApiError> {
     let id = id.into_inner().0;
     let file = with_connection(&state, move |connection| {
-        source_files::get(connection, id).map_err(|error| match error {
-            StoreError::NotFound => ApiError::NotFound(format!("no source file {id}")),
-            other => other.into(),
-        })
+        source_files::get(connection, id).or_not_found(|| format!("no source file {id}"))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(SourceFileView::from(file)))
+    Ok(web::Json(file.into()))
 }

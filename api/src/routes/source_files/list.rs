@@ -1,14 +1,13 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, get, web};
 use priceline_store::queries::source_files;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use crate::pagination::{self, PageInfo};
+use crate::pagination::Paging;
 use crate::problem::{ApiError, ReadErrors};
-use crate::routes::params::limit_or_default;
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::source_file::SourceFileList;
 
@@ -57,15 +56,16 @@ pub async fn list_source_files(
     state: web::Data<AppState>,
     query: ValidQuery<SourceFilesQuery>,
     request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let before: Option<i64> = pagination::decode(query.cursor.as_deref())?;
-    let (limit, facility_id) = (limit_or_default(query.limit), query.facility_id);
-    let page = with_connection(&state, move |connection| {
-        Ok(source_files::list(connection, facility_id, before, limit)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(SourceFileList {
-        page: PageInfo::new(&request, limit, page.next.as_ref(), page.total),
-        items: page.items.into_iter().map(Into::into).collect(),
-    }))
+) -> Result<web::Json<SourceFileList>, ApiError> {
+    let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
+    let facility_id = query.facility_id;
+    read_page(
+        &state,
+        &request,
+        paging,
+        move |connection, before, limit| {
+            source_files::list(connection, facility_id, before.copied(), limit)
+        },
+    )
+    .await
 }

@@ -2,7 +2,7 @@
 //! price line, with only the columns they read.
 
 use diesel::prelude::*;
-use priceline_domain::{CodeType, Methodology, Setting};
+use priceline_domain::{CodeType, KindAmounts, Methodology, Setting};
 
 use crate::StoreResult;
 use crate::codec::{decode, decode_opt};
@@ -21,6 +21,21 @@ pub(crate) struct CodeAmount {
     pub minimum: Option<i64>,
     pub maximum: Option<i64>,
     pub rate: Option<RateAmount>,
+}
+
+impl CodeAmount {
+    /// The line's amount of each kind: the charge's own, and its rate's.
+    pub fn amounts(&self) -> KindAmounts<Option<i64>> {
+        let rate = self.rate.as_ref();
+        KindAmounts {
+            gross: self.gross,
+            discounted_cash: self.discounted_cash,
+            negotiated_dollar: rate.and_then(|rate| rate.negotiated_dollar),
+            negotiated_percentage: rate.and_then(|rate| rate.negotiated_percentage),
+            minimum: self.minimum,
+            maximum: self.maximum,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

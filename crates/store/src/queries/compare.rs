@@ -2,12 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use priceline_domain::{Amount, CodeType, Setting};
+use priceline_domain::{Amount, ChargeKind, CodeType, Setting};
 use serde::{Deserialize, Serialize};
 
-use super::code_amounts::{self, CodeAmount};
+use super::code_amounts;
 use super::facilities::{FacilitySummary, matching};
-use super::prices::ChargeKind;
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;
 use crate::codec::decode_amount;
@@ -62,17 +61,6 @@ pub struct CompareKey {
 /// A facility's amounts of each dollar kind, in micro-units.
 type AmountsByKind = BTreeMap<ChargeKind, Vec<i64>>;
 
-fn dollar_amounts(line: &CodeAmount) -> [(ChargeKind, Option<i64>); 5] {
-    let rate_dollar = line.rate.as_ref().and_then(|rate| rate.negotiated_dollar);
-    [
-        (ChargeKind::Gross, line.gross),
-        (ChargeKind::DiscountedCash, line.discounted_cash),
-        (ChargeKind::NegotiatedDollar, rate_dollar),
-        (ChargeKind::Minimum, line.minimum),
-        (ChargeKind::Maximum, line.maximum),
-    ]
-}
-
 /// Facilities stating the code: those with the query's kind cheapest first, then the others (so a
 /// client sees every facility that prices the code, and which lack the kind), after `after`.
 pub fn compare(
@@ -100,11 +88,12 @@ pub fn compare(
     for line in &lines {
         let (kinds, amounts) = by_facility.entry(line.facility_id).or_default();
         let first_of_charge = charges_seen.insert(line.charge_id);
-        for (kind, micros) in dollar_amounts(line) {
-            if kind != ChargeKind::NegotiatedDollar && !first_of_charge {
+        let line_amounts = line.amounts();
+        for kind in ChargeKind::DOLLAR {
+            if kind.of_the_charge() && !first_of_charge {
                 continue;
             }
-            if let Some(micros) = micros {
+            if let Some(micros) = line_amounts.of(kind).flatten() {
                 kinds.insert(kind);
                 amounts.entry(kind).or_default().push(micros);
             }

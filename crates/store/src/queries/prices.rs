@@ -7,10 +7,14 @@
 //! the payer plans whose names match.
 
 use chrono::NaiveDate;
+use diesel::dsl;
+use diesel::expression::expression_types::NotSelectable;
 use diesel::prelude::*;
+use diesel::query_dsl::methods;
+use diesel::sql_types::{BigInt, Bool, Nullable};
 use priceline_domain::{
-    Code, CodeType, DrugInfo, DrugUnitType, Methodology, PayerRate, Quantity, Setting,
-    StandardCharge,
+    Amount, ChargeKind, Code, CodeType, DrugInfo, DrugUnitType, KindAmounts, Methodology,
+    PayerRate, Percentage, Quantity, Setting, StandardCharge,
 };
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +23,7 @@ use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope, payers};
 use crate::StoreResult;
 use crate::codec::{decode as decode_text, decode_amount, decode_codes};
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, MultiBackend};
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
 use crate::schema::{
@@ -31,43 +35,6 @@ diesel::define_sql_function! {
     /// `coalesce(rate id, 0)`: a line without a rate sorts before the charge's rated lines on both
     /// backends (SQLite and PostgreSQL place NULLs at opposite ends).
     fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, default: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
-}
-
-/// The kinds of charge a file states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ChargeKind {
-    Gross,
-    DiscountedCash,
-    NegotiatedDollar,
-    NegotiatedPercentage,
-    NegotiatedAlgorithm,
-    Minimum,
-    Maximum,
-}
-
-impl ChargeKind {
-    pub const ALL: [ChargeKind; 7] = [
-        Self::Gross,
-        Self::DiscountedCash,
-        Self::NegotiatedDollar,
-        Self::NegotiatedPercentage,
-        Self::NegotiatedAlgorithm,
-        Self::Minimum,
-        Self::Maximum,
-    ];
-
-    /// False only for an algorithm, which is text: it can be filtered on, not sorted or ranged.
-    pub fn has_amount(self) -> bool {
-        self != Self::NegotiatedAlgorithm
-    }
-
-    /// An amount of the standard charge itself, the same for each of its payer rates.
-    pub fn of_the_charge(self) -> bool {
-        matches!(
-            self,
-            Self::Gross | Self::DiscountedCash | Self::Minimum | Self::Maximum
-        )
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,6 +80,25 @@ pub struct PriceKey {
     pub item_id: i64,
     pub charge_id: i64,
     pub rate_id: i64,
+}
+
+impl PriceLine {
+    /// The line's amount of each kind, in micro-units: the charge's own, and its rate's.
+    fn amounts(&self) -> KindAmounts<Option<i64>> {
+        let rate = self.rate.as_ref();
+        KindAmounts {
+            gross: self.charge.gross.map(Amount::to_micros),
+            discounted_cash: self.charge.discounted_cash.map(Amount::to_micros),
+            negotiated_dollar: rate
+                .and_then(|rate| rate.negotiated_dollar)
+                .map(Amount::to_micros),
+            negotiated_percentage: rate
+                .and_then(|rate| rate.negotiated_percentage)
+                .map(Percentage::to_micros),
+            minimum: self.charge.minimum.map(Amount::to_micros),
+            maximum: self.charge.maximum.map(Amount::to_micros),
+        }
+    }
 }
 
 /// The ids that place a line in its order.
@@ -177,92 +163,237 @@ macro_rules! line_columns {
     };
 }
 
-/// `$body` with `$column` bound to the amount column of `$kind`; `$otherwise` for an algorithm.
-macro_rules! with_amount_column {
-    ($kind:expr, |$column:ident| $body:expr, otherwise $otherwise:expr) => {
-        match $kind {
-            ChargeKind::Gross => {
-                let $column = standard_charges::gross;
-                $body
-            }
-            ChargeKind::DiscountedCash => {
-                let $column = standard_charges::discounted_cash;
-                $body
-            }
-            ChargeKind::Minimum => {
-                let $column = standard_charges::minimum;
-                $body
-            }
-            ChargeKind::Maximum => {
-                let $column = standard_charges::maximum;
-                $body
-            }
-            ChargeKind::NegotiatedDollar => {
-                let $column = payer_rates::negotiated_dollar.nullable();
-                $body
-            }
-            ChargeKind::NegotiatedPercentage => {
-                let $column = payer_rates::negotiated_percentage.nullable();
-                $body
-            }
-            ChargeKind::NegotiatedAlgorithm => $otherwise,
-        }
-    };
+/// A condition on the lines of the FROM clause `QS`: `Bool`, or `Nullable<Bool>` where it reads a
+/// rate through the left join.
+type Condition<QS, ST = Bool> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = ST>>;
+
+/// A term of the lines' order.
+type OrderTerm<QS> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = NotSelectable>>;
+
+/// A column that places a line in its order (facility or item id).
+type KeyColumn<QS> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = BigInt>>;
+
+/// An amount column of the lines, whichever table holds it (a rate's through the left join).
+type AmountColumn<QS> = Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Nullable<BigInt>>>;
+
+/// The payer plans the search's payer and plan criteria name, and the files that have any of them:
+/// read before the lines' query is built, so building it reads nothing.
+struct PlanFilter {
+    plans: Vec<i64>,
+    /// Only the files that have one of the plans: rates have no payer index, so a rare payer's
+    /// search would otherwise walk every charge in scope.
+    files: Vec<i64>,
 }
 
-/// Orders `$query` by `$column` then charge and rate, and starts it after `$key`.
-macro_rules! amount_keyset {
-    ($query:expr, $column:expr, $after:expr, $descending:expr) => {{
-        let rate_id = coalesce(payer_rates::id.nullable(), 0i64);
-        let mut query = if $descending {
-            $query.order($column.desc())
-        } else {
-            $query.order($column.asc())
+impl PlanFilter {
+    /// The plans of `query`'s payer and plan criteria; `None` without either.
+    fn read(connection: &mut DbConnection, query: &PriceQuery) -> StoreResult<Option<Self>> {
+        if query.payer.is_none() && query.plan.is_none() {
+            return Ok(None);
         }
-        .then_order_by(standard_charges::id.asc())
-        .then_order_by(rate_id.asc());
-        if let Some(key) = $after {
+        let plans = payers::plan_ids(connection, query.payer.as_deref(), query.plan.as_deref())?;
+        let files = file_payer_plans::table
+            .filter(file_payer_plans::payer_plan_id.eq_any(&plans))
+            .select(file_payer_plans::source_file_id)
+            .distinct()
+            .load(connection)?;
+        Ok(Some(Self { plans, files }))
+    }
+}
+
+/// A lines' query being built over the FROM clause `QS`: the criteria other than code and facility,
+/// then the order and the cursor. `facility` and `item` place a line in facility order (the code
+/// lookup reads them from `item_codes`, the charge-driven search from the charge's file and item).
+/// Every fragment is boxed so one function serves both FROM clauses; the SQL is the same as
+/// unboxed.
+struct Lines<Q, QS> {
+    sql: Q,
+    facility: fn() -> KeyColumn<QS>,
+    item: fn() -> KeyColumn<QS>,
+}
+
+impl<Q, QS> Lines<Q, QS>
+where
+    Q: methods::FilterDsl<Condition<QS>, Output = Q>
+        + methods::FilterDsl<Condition<QS, Nullable<Bool>>, Output = Q>
+        + methods::OrderDsl<OrderTerm<QS>, Output = Q>
+        + methods::ThenOrderDsl<OrderTerm<QS>, Output = Q>,
+    QS: 'static,
+    items::description: SelectableExpression<QS>,
+    standard_charges::id: SelectableExpression<QS>,
+    standard_charges::setting: SelectableExpression<QS>,
+    standard_charges::source_file_id: SelectableExpression<QS>,
+    dsl::Nullable<standard_charges::first_rate_id>: SelectableExpression<QS>,
+    standard_charges::gross: SelectableExpression<QS>,
+    standard_charges::discounted_cash: SelectableExpression<QS>,
+    standard_charges::minimum: SelectableExpression<QS>,
+    standard_charges::maximum: SelectableExpression<QS>,
+    dsl::Nullable<payer_rates::id>: SelectableExpression<QS>,
+    dsl::Nullable<payer_rates::payer_plan_id>: SelectableExpression<QS>,
+    dsl::Nullable<payer_rates::methodology>: SelectableExpression<QS>,
+    dsl::Nullable<payer_rates::negotiated_dollar>: SelectableExpression<QS>,
+    dsl::Nullable<payer_rates::negotiated_percentage>: SelectableExpression<QS>,
+    dsl::Nullable<payer_rates::negotiated_algorithm>: SelectableExpression<QS>,
+{
+    /// `sql` with the criteria of `query` (`plans` read from its payer and plan), in the order of
+    /// `query.sort`, after `after`.
+    fn build(self, query: &PriceQuery, plans: Option<&PlanFilter>, after: Option<&PriceKey>) -> Q {
+        let lines = self.criteria(query, plans);
+        match sort_kind(query)
+            .and_then(|(kind, descending)| Some((Self::amount(kind)?, descending)))
+        {
+            Some((column, descending)) => lines.amount_order(column, after, descending),
+            None => lines.facility_order(after),
+        }
+    }
+
+    fn filter<ST: 'static>(mut self, condition: Condition<QS, ST>) -> Self
+    where
+        Q: methods::FilterDsl<Condition<QS, ST>, Output = Q>,
+    {
+        self.sql = self.sql.filter(condition);
+        self
+    }
+
+    fn criteria(mut self, query: &PriceQuery, plans: Option<&PlanFilter>) -> Self {
+        if let Some(text) = &query.description {
+            self = self.filter(Box::new(
+                lower(items::description)
+                    .like(contains_pattern(text))
+                    .escape(LIKE_ESCAPE),
+            ) as Condition<QS>);
+        }
+        if let Some(setting) = query.setting {
+            let mut settings = vec![setting.as_str()];
+            if setting != Setting::Both {
+                settings.push(Setting::Both.as_str());
+            }
+            self =
+                self.filter(Box::new(standard_charges::setting.eq_any(settings)) as Condition<QS>);
+        }
+        if let Some(PlanFilter { plans, files }) = plans {
+            self =
+                self.filter(
+                    Box::new(standard_charges::source_file_id.eq_any(files.clone()))
+                        as Condition<QS>,
+                )
+                .filter(Box::new(
+                    payer_rates::payer_plan_id.nullable().eq_any(plans.clone()),
+                ) as Condition<QS, _>);
+        }
+        if let Some(methodology) = query.methodology {
+            self = self.filter(Box::new(
+                payer_rates::methodology
+                    .nullable()
+                    .eq(methodology.as_str().to_owned()),
+            ) as Condition<QS, _>);
+        }
+        if charges_only(query) {
+            // Each charge once: the row of its first rate (or its only row, without rates); the
+            // rate itself is dropped from the line (`lines`), its id kept for the cursor.
+            self = self.filter(Box::new(
+                payer_rates::id.nullable().is_null().or(payer_rates::id
+                    .nullable()
+                    .eq(standard_charges::first_rate_id.nullable())),
+            ) as Condition<QS, _>);
+        }
+        if let Some(kind) = query.kind {
+            match Self::amount(kind) {
+                Some(column) => {
+                    self = self.filter(Box::new(column().is_not_null()) as Condition<QS>);
+                    if let Some(min) = query.min_micros {
+                        self = self.filter(Box::new(column().ge(min)) as Condition<QS, _>);
+                    }
+                    if let Some(max) = query.max_micros {
+                        self = self.filter(Box::new(column().le(max)) as Condition<QS, _>);
+                    }
+                }
+                None => {
+                    self = self.filter(Box::new(
+                        payer_rates::negotiated_algorithm.nullable().is_not_null(),
+                    ) as Condition<QS>);
+                }
+            }
+        }
+        self
+    }
+
+    /// The column of `kind`'s amount, as a function that builds it (a boxed column is used once);
+    /// `None` for an algorithm, which is text.
+    fn amount(kind: ChargeKind) -> Option<fn() -> AmountColumn<QS>> {
+        KindAmounts::<fn() -> AmountColumn<QS>> {
+            gross: || Box::new(standard_charges::gross),
+            discounted_cash: || Box::new(standard_charges::discounted_cash),
+            negotiated_dollar: || Box::new(payer_rates::negotiated_dollar.nullable()),
+            negotiated_percentage: || Box::new(payer_rates::negotiated_percentage.nullable()),
+            minimum: || Box::new(standard_charges::minimum),
+            maximum: || Box::new(standard_charges::maximum),
+        }
+        .of(kind)
+    }
+
+    /// Orders the lines by the amount `column` then charge and rate, and starts them after `after`.
+    fn amount_order(
+        self,
+        column: fn() -> AmountColumn<QS>,
+        after: Option<&PriceKey>,
+        descending: bool,
+    ) -> Q {
+        let rate_id = || coalesce(payer_rates::id.nullable(), 0i64);
+        let first: OrderTerm<QS> = if descending {
+            Box::new(column().desc())
+        } else {
+            Box::new(column().asc())
+        };
+        let mut sql = self
+            .sql
+            .order(first)
+            .then_order_by(Box::new(standard_charges::id.asc()) as OrderTerm<QS>)
+            .then_order_by(Box::new(rate_id().asc()) as OrderTerm<QS>);
+        if let Some(key) = after {
             let PriceKey {
                 value,
                 charge_id,
                 rate_id: rate,
                 ..
             } = *key;
-            let tie = $column.eq(value).and(
+            let tie = column().eq(value).and(
                 standard_charges::id
                     .gt(charge_id)
-                    .or(standard_charges::id.eq(charge_id).and(rate_id.gt(rate)))
-                    .nullable(),
+                    .or(standard_charges::id.eq(charge_id).and(rate_id().gt(rate))),
             );
-            query = if $descending {
-                query.filter($column.lt(value).or(tie))
+            let after: Condition<QS, Nullable<Bool>> = if descending {
+                Box::new(column().lt(value).or(tie))
             } else {
-                query.filter($column.gt(value).or(tie))
+                Box::new(column().gt(value).or(tie))
             };
+            sql = sql.filter(after);
         }
-        query
-    }};
-}
+        sql
+    }
 
-/// Orders `$query` by facility, item, charge and rate, and starts it after `$key`.
-///
-/// A charge's lines are either all rated or a single unrated one, so ordering by the bare rate id is
-/// the same on both backends (they place NULL at opposite ends) and lets an index deliver the order;
-/// `facility >= key` is a separate term so the index range starts at the cursor's facility.
-macro_rules! facility_keyset {
-    ($query:expr, $facility:expr, $item:expr, $after:expr) => {{
-        let mut query = $query
-            .order($facility.asc())
-            .then_order_by($item.asc())
-            .then_order_by(standard_charges::id.asc())
-            .then_order_by(payer_rates::id.nullable().asc());
-        if let Some(key) = $after {
+    /// Orders the lines by facility, item, charge and rate, and starts them after `after`.
+    ///
+    /// A charge's lines are either all rated or a single unrated one, so ordering by the bare rate
+    /// id is the same on both backends (they place NULL at opposite ends) and lets an index deliver
+    /// the order; `facility >= key` is a separate term so the index range starts at the cursor's
+    /// facility.
+    fn facility_order(self, after: Option<&PriceKey>) -> Q {
+        let (facility, item) = (self.facility, self.item);
+        let mut sql = self
+            .sql
+            .order(Box::new(facility().asc()) as OrderTerm<QS>)
+            .then_order_by(Box::new(item().asc()) as OrderTerm<QS>)
+            .then_order_by(Box::new(standard_charges::id.asc()) as OrderTerm<QS>)
+            .then_order_by(Box::new(payer_rates::id.nullable().asc()) as OrderTerm<QS>);
+        if let Some(key) = after {
             let rate_id = coalesce(payer_rates::id.nullable(), 0i64);
-            query = query.filter($facility.ge(key.value)).filter(
-                $facility
+            let from_facility: Condition<QS> = Box::new(facility().ge(key.value));
+            let after: Condition<QS> = Box::new(
+                facility()
                     .gt(key.value)
-                    .or($item.gt(key.item_id))
-                    .or($item.eq(key.item_id).and(
+                    .or(item().gt(key.item_id))
+                    .or(item().eq(key.item_id).and(
                         standard_charges::id
                             .gt(key.charge_id)
                             .or(standard_charges::id
@@ -270,82 +401,10 @@ macro_rules! facility_keyset {
                                 .and(rate_id.gt(key.rate_id))),
                     )),
             );
+            sql = sql.filter(from_facility).filter(after);
         }
-        query
-    }};
-}
-
-/// Applies the criteria other than code and facility, then the order of `query.sort` and the cursor.
-macro_rules! criteria_and_order {
-    ($connection:expr, $sql:expr, $query:expr, $after:expr, $facility:expr, $item:expr) => {{
-        let (connection, query, after) = (&mut *$connection, $query, $after);
-        let mut sql = $sql;
-        if let Some(text) = &query.description {
-            sql = sql.filter(
-                lower(items::description)
-                    .like(contains_pattern(text))
-                    .escape(LIKE_ESCAPE),
-            );
-        }
-        if let Some(setting) = query.setting {
-            let mut settings = vec![setting.as_str()];
-            if setting != Setting::Both {
-                settings.push(Setting::Both.as_str());
-            }
-            sql = sql.filter(standard_charges::setting.eq_any(settings));
-        }
-        if query.payer.is_some() || query.plan.is_some() {
-            let plans =
-                payers::plan_ids(connection, query.payer.as_deref(), query.plan.as_deref())?;
-            // Only the files that have one of the plans: rates have no payer index, so a rare
-            // payer's search would otherwise walk every charge in scope.
-            let files: Vec<i64> = file_payer_plans::table
-                .filter(file_payer_plans::payer_plan_id.eq_any(&plans))
-                .select(file_payer_plans::source_file_id)
-                .distinct()
-                .load(connection)?;
-            sql = sql
-                .filter(standard_charges::source_file_id.eq_any(files))
-                .filter(payer_rates::payer_plan_id.nullable().eq_any(plans));
-        }
-        if let Some(methodology) = query.methodology {
-            sql = sql.filter(
-                payer_rates::methodology
-                    .nullable()
-                    .eq(methodology.as_str().to_owned()),
-            );
-        }
-        if charges_only(query) {
-            // Each charge once: the row of its first rate (or its only row, without rates); the
-            // rate itself is dropped from the line (`lines`), its id kept for the cursor.
-            sql = sql.filter(
-                payer_rates::id
-                    .nullable()
-                    .is_null()
-                    .or(payer_rates::id.nullable().eq(standard_charges::first_rate_id.nullable())),
-            );
-        }
-        if let Some(kind) = query.kind {
-            sql = with_amount_column!(kind, |column| {
-                let mut sql = sql.filter(column.is_not_null());
-                if let Some(min) = query.min_micros {
-                    sql = sql.filter(column.ge(min));
-                }
-                if let Some(max) = query.max_micros {
-                    sql = sql.filter(column.le(max));
-                }
-                sql
-            }, otherwise sql.filter(payer_rates::negotiated_algorithm.nullable().is_not_null()));
-        }
-        match sort_kind(query) {
-            Some((kind, descending)) => with_amount_column!(
-                kind,
-                |column| amount_keyset!(sql, column, after, descending),
-                otherwise facility_keyset!(sql, $facility, $item, after)
-            ),
-            None => facility_keyset!(sql, $facility, $item, after),
-        }
-    }};
+        sql
+    }
 }
 
 /// The snapshots a search reads. On SQLite the current ones go to the database as a subquery rather
@@ -420,16 +479,18 @@ pub fn search(
     } else {
         Snapshots::Ids(source_file_ids(connection, query.scope, &query.facilities)?)
     };
+    let plans = PlanFilter::read(connection, query)?;
+    let plans = plans.as_ref();
     // A code listed twice by one item repeats that item's lines, so a code's lookup reads twice the
     // page (plus the one row that tells whether a next page exists) and drops the repeats.
     let (rows, fetched) = match &query.code {
         Some(code) => {
             let fetch = 2 * (limit + 1);
-            let rows = by_code(connection, query, code.trim(), &files, after, fetch)?;
+            let rows = by_code(connection, query, code.trim(), &files, plans, after, fetch)?;
             (rows, fetch)
         }
         None => (
-            by_charge(connection, query, &files, after, limit + 1)?,
+            by_charge(connection, query, &files, plans, after, limit + 1)?,
             limit + 1,
         ),
     };
@@ -438,22 +499,7 @@ pub fn search(
     let rows = without_repeats(rows);
     let lines = lines(rows, charges_only(query))?;
     let amount_kind = sort_kind(query).map(|(kind, _)| kind);
-    let sort_value = |line: &PriceLine| -> Option<i64> {
-        let amount = |value: Option<priceline_domain::Amount>| value.map(|v| v.to_micros());
-        match amount_kind? {
-            ChargeKind::Gross => amount(line.charge.gross),
-            ChargeKind::DiscountedCash => amount(line.charge.discounted_cash),
-            ChargeKind::Minimum => amount(line.charge.minimum),
-            ChargeKind::Maximum => amount(line.charge.maximum),
-            ChargeKind::NegotiatedDollar => amount(line.rate.as_ref()?.negotiated_dollar),
-            ChargeKind::NegotiatedPercentage => line
-                .rate
-                .as_ref()?
-                .negotiated_percentage
-                .map(|v| v.to_micros()),
-            ChargeKind::NegotiatedAlgorithm => None,
-        }
-    };
+    let sort_value = |line: &PriceLine| line.amounts().of(amount_kind?)?;
     let keyed: Vec<(PriceLine, PriceKey)> = lines
         .into_iter()
         .map(|(line, ids)| {
@@ -485,6 +531,7 @@ fn by_code(
     query: &PriceQuery,
     code: &str,
     files: &Snapshots,
+    plans: Option<&PlanFilter>,
     after: Option<&PriceKey>,
     fetch: usize,
 ) -> StoreResult<Vec<LineRow>> {
@@ -508,14 +555,12 @@ fn by_code(
     };
     let sql = with_snapshots!(files, |set| sql
         .filter(item_codes::source_file_id.eq_any(set)));
-    let sql = criteria_and_order!(
-        connection,
+    let sql = Lines {
         sql,
-        query,
-        after,
-        item_codes::facility_id,
-        item_codes::item_id
-    );
+        facility: || Box::new(item_codes::facility_id),
+        item: || Box::new(item_codes::item_id),
+    }
+    .build(query, plans, after);
     Ok(sql.load(connection)?)
 }
 
@@ -532,6 +577,7 @@ fn by_charge(
     connection: &mut DbConnection,
     query: &PriceQuery,
     files: &Snapshots,
+    plans: Option<&PlanFilter>,
     after: Option<&PriceKey>,
     fetch: usize,
 ) -> StoreResult<Vec<LineRow>> {
@@ -554,14 +600,12 @@ fn by_charge(
             sql.filter(standard_charges::item_id.eq_any(items))
         });
     }
-    let sql = criteria_and_order!(
-        connection,
+    let sql = Lines {
         sql,
-        query,
-        after,
-        source_files::facility_id,
-        standard_charges::item_id
-    );
+        facility: || Box::new(source_files::facility_id),
+        item: || Box::new(standard_charges::item_id),
+    }
+    .build(query, plans, after);
     Ok(sql.load(connection)?)
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use priceline_domain::{FileFormat, Sha256, TemplateVersion};
+use priceline_domain::{FileFormat, Severity, Sha256, TemplateVersion};
 
 use super::Page;
 use crate::StoreResult;
@@ -71,7 +71,7 @@ impl SourceFileSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FindingEntry {
     pub position: i32,
-    pub severity: String,
+    pub severity: Severity,
     pub rule: String,
     pub location: String,
     pub message: String,
@@ -213,12 +213,12 @@ pub fn get(connection: &mut DbConnection, id: i64) -> StoreResult<SourceFileSumm
     )
 }
 
-/// A file's findings in file order after position `after`, optionally of one severity
-/// (`error` or `alert`), with their total.
+/// A file's findings in file order after position `after`, optionally of one severity, with their
+/// total.
 pub fn findings(
     connection: &mut DbConnection,
     source_file_id: i64,
-    severity: Option<&str>,
+    severity: Option<Severity>,
     after: Option<i32>,
     limit: usize,
 ) -> StoreResult<Page<FindingEntry, i32>> {
@@ -239,8 +239,8 @@ pub fn findings(
         ))
         .into_boxed();
     if let Some(severity) = severity {
-        query = query.filter(findings::severity.eq(severity.to_owned()));
-        count = count.filter(findings::severity.eq(severity.to_owned()));
+        query = query.filter(findings::severity.eq(severity.as_str()));
+        count = count.filter(findings::severity.eq(severity.as_str()));
     }
     if let Some(after) = after {
         query = query.filter(findings::position.gt(after));
@@ -249,16 +249,16 @@ pub fn findings(
     let rows = query
         .load::<(i32, String, String, String, String)>(connection)?
         .into_iter()
-        .map(
-            |(position, severity, rule, location, message)| FindingEntry {
+        .map(|(position, severity, rule, location, message)| {
+            Ok(FindingEntry {
                 position,
-                severity,
+                severity: decode("severity", &severity, Severity::parse)?,
                 rule,
                 location,
                 message,
-            },
-        )
-        .collect();
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(Page::from_overfetch(
         rows,
         limit,
