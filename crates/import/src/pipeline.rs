@@ -358,7 +358,7 @@ fn write(
     }
     for finding in &read.findings.findings {
         writer.push_finding(StoredFinding {
-            severity: finding.severity.as_str().to_owned(),
+            severity: finding.severity,
             rule: finding.rule.clone(),
             location: finding.location.clone(),
             message: finding.message.clone(),

@@ -312,7 +312,7 @@ pub(crate) fn finding(
     [
         Cell::BigInt(source_file_id),
         Cell::Int(position(index)),
-        Cell::Text(Cow::Owned(finding.severity)),
+        Cell::Text(Cow::Borrowed(finding.severity.as_str())),
         Cell::Text(Cow::Owned(finding.rule)),
         Cell::Text(Cow::Owned(finding.location)),
         Cell::Text(Cow::Owned(finding.message)),

@@ -1,6 +1,8 @@
 //! What the importer hands the writer besides domain records: the reader's counts, and the
 //! validation findings and quarantined records of the file, in the store's own terms.
 
+use priceline_domain::Severity;
+
 /// What the reader counted that the writer cannot see: rows read, duplicates, findings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FileReport {
@@ -13,7 +15,7 @@ pub struct FileReport {
 /// A validation finding as stored (the store does not know the importer's types).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFinding {
-    pub severity: String,
+    pub severity: Severity,
     pub rule: String,
     pub location: String,
     pub message: String,
