@@ -8,7 +8,6 @@ use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use priceline_domain::CodeType;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors};
 
@@ -24,15 +23,6 @@ pub fn path_text(parameter: &str, value: String) -> Result<String, ApiError> {
         return Err(ApiError::invalid(parameter, NUL_REFUSED));
     }
     Ok(value)
-}
-
-/// The `{code_type}/{code}` of a code's path: the code (refused when it holds a NUL character) and
-/// its type (any case; 400 naming `code_type` for an unknown one).
-pub fn code_path((code_type, code): (String, String)) -> Result<(CodeType, String), ApiError> {
-    let code = path_text("code", code)?;
-    let code_type = CodeType::parse(&code_type)
-        .map_err(|error| ApiError::invalid("code_type", error.to_string()))?;
-    Ok((code_type, code))
 }
 
 impl<T> Deref for ValidQuery<T> {

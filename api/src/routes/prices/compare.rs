@@ -2,10 +2,11 @@ use actix_web::{HttpRequest, get, web};
 use priceline_domain::{ChargeKind, Setting};
 use priceline_store::queries::compare::{self, CompareQuery};
 
+use super::CodePath;
 use crate::pagination::Paging;
 use crate::problem::{ApiError, ReadErrors};
 use crate::routes::params::{facility_filtered_query, scope};
-use crate::routes::query::{ValidQuery, code_path};
+use crate::routes::query::ValidQuery;
 use crate::routes::read_page;
 use crate::state::AppState;
 use crate::views::compare::FacilityPriceList;
@@ -35,8 +36,7 @@ facility_filtered_query! {
     tag = "prices",
     operation_id = "compareCode",
     params(
-        ("code_type" = inline(crate::routes::params::CodeTypeName), Path, description = "CMS code type (any case)", example = "CPT"),
-        ("code" = String, Path, description = "Billing code", example = "70551"),
+        CodePath,
         CompareParams
     ),
     responses((status = 200, description = "Facilities, cheapest first; those without `kind` last, with a null price", body = FacilityPriceList), ReadErrors)
@@ -44,11 +44,11 @@ facility_filtered_query! {
 #[get("/v1/codes/{code_type}/{code}/compare")]
 pub async fn compare_code(
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<CodePath>,
     query: ValidQuery<CompareParams>,
     request: HttpRequest,
 ) -> Result<web::Json<FacilityPriceList>, ApiError> {
-    let (code_type, code) = code_path(path.into_inner())?;
+    let (code_type, code) = path.into_inner().parse()?;
     let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let compare = CompareQuery {
         scope: scope(query.as_of),

@@ -7,9 +7,10 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::CodePath;
 use crate::problem::{ApiError, ReadErrors};
 use crate::routes::params::scope;
-use crate::routes::query::{ValidQuery, code_path};
+use crate::routes::query::ValidQuery;
 use crate::routes::with_connection;
 use crate::state::AppState;
 use crate::views::statistics::CodeStatisticsView;
@@ -47,8 +48,7 @@ pub struct StatisticsParams {
     tag = "prices",
     operation_id = "getCodeStatistics",
     params(
-        ("code_type" = inline(crate::routes::params::CodeTypeName), Path, description = "CMS code type (any case)", example = "CPT"),
-        ("code" = String, Path, description = "Billing code", example = "70551"),
+        CodePath,
         StatisticsParams
     ),
     responses((status = 200, description = "The code's statistics", body = CodeStatisticsView), ReadErrors)
@@ -56,10 +56,10 @@ pub struct StatisticsParams {
 #[get("/v1/codes/{code_type}/{code}/statistics")]
 pub async fn get_code_statistics(
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<CodePath>,
     query: ValidQuery<StatisticsParams>,
 ) -> Result<web::Json<CodeStatisticsView>, ApiError> {
-    let (code_type, code) = code_path(path.into_inner())?;
+    let (code_type, code) = path.into_inner().parse()?;
     let request = StatisticsQuery {
         scope: scope(query.as_of),
         facilities: FacilityFilter::default(),
