@@ -140,27 +140,29 @@ type LineRow = (
 );
 
 /// The columns of a [`LineRow`].
-macro_rules! line_columns {
-    () => {
+#[diesel::dsl::auto_type]
+fn line_columns() -> _ {
+    // `as_select` names its backend, which the macro cannot infer.
+    let charge: diesel::dsl::AsSelect<ChargeRow, MultiBackend> = ChargeRow::as_select();
+    let rate: diesel::dsl::AsSelect<Option<RateRow>, MultiBackend> = Option::<RateRow>::as_select();
+    (
+        charge,
         (
-            ChargeRow::as_select(),
-            (
-                source_files::facility_id,
-                source_files::hospital_name,
-                source_files::file_name,
-                source_files::last_updated_on,
-            ),
-            (
-                items::description,
-                items::drug_unit,
-                items::drug_unit_type,
-                items::codes,
-            ),
-            Option::<RateRow>::as_select(),
-            payer_plans::payer_name.nullable(),
-            payer_plans::plan_name.nullable(),
-        )
-    };
+            source_files::facility_id,
+            source_files::hospital_name,
+            source_files::file_name,
+            source_files::last_updated_on,
+        ),
+        (
+            items::description,
+            items::drug_unit,
+            items::drug_unit_type,
+            items::codes,
+        ),
+        rate,
+        payer_plans::payer_name.nullable(),
+        payer_plans::plan_name.nullable(),
+    )
 }
 
 /// A condition on the lines of the FROM clause `QS`: `Bool`, or `Nullable<Bool>` where it reads a
@@ -544,7 +546,7 @@ fn by_code(
             .inner_join(source_files::table.on(source_files::id.eq(item_codes::source_file_id)))
     )
     .filter(item_codes::code.eq(code.to_owned()))
-    .select(line_columns!())
+    .select(line_columns())
     .limit(fetch as i64)
     .into_boxed();
     // One type as `=`, not `= ANY(array)`: PostgreSQL estimates a common code's rows from `=` well
@@ -585,7 +587,7 @@ fn by_charge(
         left_join_rates!(standard_charges::table.inner_join(items::table).inner_join(
             source_files::table.on(source_files::id.eq(standard_charges::source_file_id))
         ))
-        .select(line_columns!())
+        .select(line_columns())
         .limit(fetch as i64)
         .into_boxed();
     let mut sql = with_snapshots!(files, |set| sql

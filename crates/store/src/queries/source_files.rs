@@ -96,37 +96,37 @@ type SummaryRow = (
     Option<i64>,
 );
 
-macro_rules! summary_columns {
-    () => {
+/// The columns a [`SummaryRow`] is read from.
+#[diesel::dsl::auto_type]
+fn summary_columns() -> _ {
+    (
         (
-            (
-                source_files::id,
-                source_files::facility_id,
-                source_files::file_name,
-                source_files::sha256,
-                source_files::format,
-                source_files::template_version,
-                source_files::declared_version,
-                source_files::last_updated_on,
-                source_files::imported_at,
-                source_files::hospital_name,
-                source_files::attestation_confirmed,
-                source_files::attester_name,
-            ),
-            (
-                source_files::rows_read,
-                source_files::items_count,
-                source_files::standard_charges_count,
-                source_files::payer_rates_count,
-                source_files::modifiers_count,
-                source_files::quarantined_count,
-                source_files::duplicate_rows,
-                source_files::error_count,
-                source_files::alert_count,
-            ),
-            facilities::current_source_file_id,
-        )
-    };
+            source_files::id,
+            source_files::facility_id,
+            source_files::file_name,
+            source_files::sha256,
+            source_files::format,
+            source_files::template_version,
+            source_files::declared_version,
+            source_files::last_updated_on,
+            source_files::imported_at,
+            source_files::hospital_name,
+            source_files::attestation_confirmed,
+            source_files::attester_name,
+        ),
+        (
+            source_files::rows_read,
+            source_files::items_count,
+            source_files::standard_charges_count,
+            source_files::payer_rates_count,
+            source_files::modifiers_count,
+            source_files::quarantined_count,
+            source_files::duplicate_rows,
+            source_files::error_count,
+            source_files::alert_count,
+        ),
+        facilities::current_source_file_id,
+    )
 }
 
 fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
@@ -168,7 +168,7 @@ pub fn list(
 ) -> StoreResult<Page<SourceFileSummary, i64>> {
     let mut query = source_files::table
         .inner_join(facilities::table)
-        .select(summary_columns!())
+        .select(summary_columns())
         .order(source_files::id.desc())
         .limit(limit as i64 + 1)
         .into_boxed();
@@ -195,7 +195,7 @@ pub(crate) fn of_facility(
         .inner_join(facilities::table)
         .filter(source_files::facility_id.eq(facility_id))
         .order(source_files::id.desc())
-        .select(summary_columns!())
+        .select(summary_columns())
         .load::<SummaryRow>(connection)?
         .into_iter()
         .map(summary)
@@ -208,7 +208,7 @@ pub fn get(connection: &mut DbConnection, id: i64) -> StoreResult<SourceFileSumm
         source_files::table
             .inner_join(facilities::table)
             .filter(source_files::id.eq(id))
-            .select(summary_columns!())
+            .select(summary_columns())
             .first::<SummaryRow>(connection)?,
     )
 }
