@@ -29,6 +29,18 @@ text_enum! {
         PercentOfTotalBilledCharges => "percent of total billed charges",
         PerDiem => "per diem",
         Other => "other",
+        /// Not a CMS value: the file wrote a methodology that matches none of the others (the
+        /// text it wrote is kept beside the rate). The rate and its amount are still a price a
+        /// user can find, so it is kept, filterable as `unknown`, rather than dropped over a label.
+        Unknown => "unknown",
+    }
+}
+
+impl Methodology {
+    /// True for the values of the CMS data dictionary, false for [`Methodology::Unknown`]: a file
+    /// that writes `unknown` writes no CMS methodology.
+    pub const fn is_cms(self) -> bool {
+        !matches!(self, Methodology::Unknown)
     }
 }
 
@@ -44,6 +56,13 @@ mod tests {
             Methodology::PerDiem
         );
         assert_eq!(BillingClass::parse("BOTH").unwrap(), BillingClass::Both);
+    }
+
+    #[test]
+    fn unknown_is_a_methodology_but_not_a_cms_one() {
+        assert_eq!(Methodology::parse("unknown").unwrap(), Methodology::Unknown);
+        assert!(!Methodology::Unknown.is_cms());
+        assert!(Methodology::ALL.iter().filter(|m| m.is_cms()).count() == 5);
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod detect;
 mod error;
 mod group;
 mod json;
+mod labels;
 mod location;
 mod read;
 mod reading;

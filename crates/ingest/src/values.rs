@@ -8,6 +8,7 @@ use priceline_domain::{AllowedCount, Amount, Npi, ParseError, Percentage, Quanti
 use rust_decimal::Decimal;
 
 use crate::finding::Finding;
+use crate::labels::{self, Label, LabelRead};
 use crate::rules;
 
 /// The placeholder CMS asks hospitals to stop writing for unknown amounts.
@@ -208,28 +209,66 @@ impl Check {
         }
     }
 
-    /// An enumeration value; blank gives `None` without a finding.
-    pub fn enumeration<T>(
+    /// An enumeration label, read as `labels` says; blank gives `None` without a finding. A label
+    /// read by folding, a synonym or as unknown keeps the file's text in `raw` (as `field`) and is
+    /// reported as a repaired `AllowedValuesError`; one matching nothing else is an error that
+    /// blocks its record. `exact` is JSON's rule: a CMS value in another case is reported too.
+    pub fn label<T: Label>(
         &mut self,
         text: &str,
-        parse: fn(&str) -> Result<T, ParseError>,
+        field: &dyn fmt::Display,
         location: &dyn fmt::Display,
+        raw: &mut Vec<RawValue>,
+        exact: bool,
     ) -> Option<T> {
+        let written = text;
         let text = trim(text);
         if text.is_empty() {
             return None;
         }
-        match parse(text) {
-            Ok(value) => Some(value),
-            Err(error) => {
+        let (value, message) = match labels::read::<T>(text) {
+            LabelRead::Listed(value) if !exact || value.as_str() == written => return Some(value),
+            LabelRead::Listed(value) => (
+                value,
+                format!("{written:?} must be written {:?}", value.as_str()),
+            ),
+            LabelRead::Folded(value) => (
+                value,
+                format!(
+                    "{} {written:?} is not one of {}; read as {:?}",
+                    T::WHAT,
+                    labels::expected::<T>(),
+                    value.as_str()
+                ),
+            ),
+            LabelRead::Unknown(value) => (
+                value,
+                format!(
+                    "{} {written:?} is not one of {}; kept as {:?} with the text written",
+                    T::WHAT,
+                    labels::expected::<T>(),
+                    value.as_str()
+                ),
+            ),
+            LabelRead::Unmatched => {
                 self.push(Finding::new(
                     rules::ALLOWED_VALUES,
                     location.to_string(),
-                    error.to_string(),
+                    format!(
+                        "{} {written:?} is not one of {}",
+                        T::WHAT,
+                        labels::expected::<T>()
+                    ),
                 ));
-                None
+                return None;
             }
-        }
+        };
+        self.push(Finding::new(rules::ALLOWED_VALUES, location.to_string(), message).normalised());
+        raw.push(RawValue {
+            field: field.to_string(),
+            raw: written.to_owned(),
+        });
+        Some(value)
     }
 
     /// A v3 count of allowed amounts; blank gives `None`.

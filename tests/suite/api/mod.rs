@@ -7,6 +7,7 @@ mod compare;
 mod endpoints;
 mod errors;
 mod health;
+mod labels;
 mod prices;
 mod sample;
 mod spec;

@@ -467,6 +467,61 @@ mod tests {
     }
 
     #[test]
+    fn labels_off_the_cms_lists_are_folded_or_kept_as_unknown_with_their_text() {
+        let text = format!(
+            "{ROWS_1_2}{TALL}MRI,70551,CPT,Out-Patient,1200,1080,Aetna,PPO,,70,,PERCENTAGE OF TOTAL BILLED CHARGES,250,400,\nMRI,70551,CPT,Out-Patient,1200,1080,Cigna,HMO,400,,,capitation,250,400,\nCT,74150,CPT,emergency,800,,,,,,,,,,\n"
+        );
+        let (records, report) = read_text(text.as_bytes());
+        let items = items(&records);
+        assert_eq!(
+            items.len(),
+            1,
+            "the row with an unknown setting is quarantined"
+        );
+        let charge = &items[0].standard_charges[0];
+        assert_eq!(charge.setting, priceline_domain::Setting::Outpatient);
+        let methodologies: Vec<_> = charge
+            .payer_rates
+            .iter()
+            .map(|rate| (rate.methodology, rate.raw_values[0].raw.as_str()))
+            .collect();
+        assert_eq!(
+            methodologies,
+            [
+                (
+                    Some(priceline_domain::Methodology::PercentOfTotalBilledCharges),
+                    "PERCENTAGE OF TOTAL BILLED CHARGES"
+                ),
+                (Some(priceline_domain::Methodology::Unknown), "capitation")
+            ]
+        );
+        assert!(
+            charge
+                .raw_values
+                .iter()
+                .any(|raw| raw.field == "setting" && raw.raw == "Out-Patient")
+        );
+        assert_eq!(report.summary.quarantined_records, 1);
+        let labels: Vec<(&str, bool)> = report
+            .findings
+            .findings
+            .iter()
+            .filter(|f| f.rule == "AllowedValuesError")
+            .map(|f| (f.location.as_str(), f.normalised))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("D4", true),
+                ("L4", true),
+                ("D5", true),
+                ("L5", true),
+                ("D6", false)
+            ]
+        );
+    }
+
+    #[test]
     fn wide_is_unpivoted_into_the_same_records_as_tall() {
         let tall = format!(
             "{ROWS_1_2}{TALL}MRI,70551,CPT,outpatient,1200,1080,Aetna,PPO,400,,,fee schedule,250,400,\nMRI,70551,CPT,outpatient,1200,1080,Cigna,HMO,,70,,percent of total billed charges,250,400,note\n"

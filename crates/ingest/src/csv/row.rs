@@ -9,12 +9,11 @@ use priceline_domain::{
 
 use std::cell::RefCell;
 
-use priceline_domain::ParseError;
-
 use super::columns::{Layout, PayerColumns, PayerSource};
 use super::memo::{EnumMemo, Memoised};
 use super::reader::CsvRecord;
 use crate::finding::{Finding, cell};
+use crate::labels::{self, Label};
 use crate::rules;
 use crate::values::{Check, trim};
 
@@ -59,23 +58,28 @@ impl<'a> Cells<'a> {
             .unwrap_or("")
     }
 
-    /// `Check::enumeration` of the cell in `column`, through the memo.
-    fn enumeration<T: Memoised>(
+    /// `Check::label` of the cell in `column`, through the memo; a label not written as CMS
+    /// writes it keeps its text in `raw` as `field`.
+    fn label<T: Memoised + Label>(
         &self,
         column: Option<usize>,
-        parse: fn(&str) -> Result<T, ParseError>,
+        field: &dyn std::fmt::Display,
+        raw: &mut Vec<RawValue>,
         check: &mut Check,
     ) -> Option<T> {
         let text = self.get(column);
         let Some(index) = column else {
-            return check.enumeration(text, parse, &self.at(column));
+            return check.label(text, field, &self.at(column), raw, false);
         };
         if let Some(value) = self.memo.borrow().recall(index, text) {
             return Some(value);
         }
-        let value = check.enumeration(text, parse, &self.at(column))?;
-        self.memo.borrow_mut().keep(index, text, value);
-        Some(value)
+        // Only CMS spellings are remembered: any other is reported (and kept raw) on every row.
+        if let Some(value) = labels::listed::<T>(text) {
+            self.memo.borrow_mut().keep(index, text, value);
+            return Some(value);
+        }
+        check.label(text, field, &self.at(column), raw, false)
     }
 
     /// Where a finding about `column` points; formatted only if a finding is made.
@@ -84,6 +88,15 @@ impl<'a> Cells<'a> {
             column,
             row: self.row,
         }
+    }
+}
+
+/// `code|<n>|type`, the field a code type's raw text is kept as; formatted only when one is kept.
+struct CodeTypeField(u32);
+
+impl std::fmt::Display for CodeTypeField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "code|{}|type", self.0)
     }
 }
 
@@ -220,8 +233,8 @@ pub(crate) fn read_row(
         &cells.at(layout.description),
         "description",
     );
-    let (codes, any_code_cell) = codes(layout, &cells, version, check);
     let mut charge_raw = Vec::new();
+    let (codes, any_code_cell) = codes(layout, &cells, version, &mut charge_raw, check);
     let amounts = charge_amounts(layout, &cells, &mut charge_raw, check);
     // Each payer column group is checked on its own, so that an error in one payer's rate
     // quarantines that rate only (see `Row::Item`).
@@ -269,8 +282,13 @@ pub(crate) fn read_row(
         &cells.at(layout.setting),
         "setting",
     );
-    let setting = cells.enumeration(layout.setting, Setting::parse, check);
-    let billing_class = cells.enumeration(layout.billing_class, BillingClass::parse, check);
+    let setting: Option<Setting> = cells.label(layout.setting, &"setting", &mut charge_raw, check);
+    let billing_class: Option<BillingClass> = cells.label(
+        layout.billing_class,
+        &"billing_class",
+        &mut charge_raw,
+        check,
+    );
     if version >= TemplateVersion::V2_1 {
         item_conditionals(
             layout,
@@ -323,6 +341,7 @@ fn codes<'a>(
     layout: &Layout,
     cells: &Cells<'a>,
     version: TemplateVersion,
+    raw: &mut Vec<RawValue>,
     check: &mut Check,
 ) -> (Vec<(CodeType, &'a str)>, bool) {
     let mut codes: Vec<(CodeType, &str)> = Vec::new();
@@ -348,7 +367,8 @@ fn codes<'a>(
             );
         }
         let location = cells.at(columns.code_type);
-        let parsed = cells.enumeration(columns.code_type, CodeType::parse, check);
+        let field = CodeTypeField(columns.number);
+        let parsed: Option<CodeType> = cells.label(columns.code_type, &field, raw, check);
         match parsed {
             Some(kind) if kind.is_v3_only() && version < TemplateVersion::V3_0 => {
                 check.push(Finding::new(
@@ -517,7 +537,8 @@ fn payer_cells<'a>(
         &mut raw,
     );
     check.percentage_alert(percentage, &cells.at(columns.percentage));
-    let methodology = cells.enumeration(columns.methodology, Methodology::parse, check);
+    let methodology: Option<Methodology> =
+        cells.label(columns.methodology, &"methodology", &mut raw, check);
     let count_text = cells.get(columns.count);
     let count = if version >= TemplateVersion::V3_0 || !count_text.is_empty() {
         check.count(count_text, &cells.at(columns.count))
@@ -573,7 +594,8 @@ fn drug(
         &cells.at(layout.drug_unit),
         raw,
     );
-    let unit_type = cells.enumeration(layout.drug_type, DrugUnitType::parse, check);
+    let unit_type: Option<DrugUnitType> =
+        cells.label(layout.drug_type, &"drug_type_of_measurement", raw, check);
     if version >= TemplateVersion::V2_2 {
         if !unit_text.is_empty() || !type_text.is_empty() {
             check.required(

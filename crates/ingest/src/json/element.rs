@@ -4,14 +4,14 @@
 
 use priceline_domain::{
     Amount, Attestation, BillingClass, Code, CodeType, ContractProvision, DrugInfo, DrugUnitType,
-    Facility, Item, License, Methodology, Modifier, ModifierPayerInfo, ParseError, PayerRate,
-    Percentage, Quantity, RawValue, RecordLocation, Setting, StandardCharge, StateCode,
-    TemplateVersion,
+    Facility, Item, License, Methodology, Modifier, ModifierPayerInfo, PayerRate, Percentage,
+    Quantity, RawValue, RecordLocation, Setting, StandardCharge, StateCode, TemplateVersion,
 };
 
 use super::lexer::{Key, Value};
 use crate::detect::{AFFIRMATION, ATTESTATION};
 use crate::finding::Finding;
+use crate::labels::Label;
 use crate::location::pair_locations;
 use crate::rules;
 use crate::values::{Check, Exact};
@@ -163,41 +163,18 @@ fn number<T: Exact>(
     }
 }
 
-/// An enumeration property. JSON enums are exact; another case is read but reported.
-fn enumeration<T: Copy>(
+/// An enumeration property, read as `labels` says: JSON enums are exact, so another case is read
+/// but reported; a label read leniently keeps its text in `raw`.
+fn enumeration<T: Label>(
     object: &Fields,
     key: &str,
     pointer: &str,
     required: bool,
-    parse: fn(&str) -> Result<T, ParseError>,
-    canonical: fn(T) -> &'static str,
+    raw: &mut Vec<RawValue>,
     check: &mut Check,
 ) -> Option<T> {
     let text = string(object, key, pointer, required, true, check)?;
-    let at = Under(pointer, key);
-    match parse(&text) {
-        Ok(value) => {
-            if canonical(value) != text {
-                check.push(
-                    Finding::new(
-                        rules::ALLOWED_VALUES,
-                        at.to_string(),
-                        format!("{text:?} must be written {:?}", canonical(value)),
-                    )
-                    .normalised(),
-                );
-            }
-            Some(value)
-        }
-        Err(error) => {
-            check.push(Finding::new(
-                rules::ALLOWED_VALUES,
-                at.to_string(),
-                error.to_string(),
-            ));
-            None
-        }
-    }
+    check.label(&text, &key, &Under(pointer, key), raw, true)
 }
 
 fn array<'a>(
@@ -488,6 +465,9 @@ pub(super) fn item(
 ) -> Option<Item> {
     let object = object(value, pointer, check)?;
     let description = string(object, "description", pointer, true, true, check);
+    // The raw text of labels of the item itself (code types, drug unit), kept on each of its
+    // charges: an item holds no raw values of its own.
+    let mut item_raw = Vec::new();
     let mut codes = Vec::new();
     let mut ndc = false;
     if let Some(entries) = array(object, "code_information", pointer, true, check) {
@@ -497,15 +477,8 @@ pub(super) fn item(
                 continue;
             };
             let code = string(entry, "code", &at, true, true, check);
-            let code_type = enumeration(
-                entry,
-                "type",
-                &at,
-                true,
-                CodeType::parse,
-                CodeType::as_str,
-                check,
-            );
+            let code_type: Option<CodeType> =
+                enumeration(entry, "type", &at, true, &mut item_raw, check);
             if let Some(kind) = code_type
                 && kind.is_v3_only()
                 && version < TemplateVersion::V3_0
@@ -537,6 +510,7 @@ pub(super) fn item(
             value,
             &format!("{pointer}/drug_information"),
             version,
+            &mut item_raw,
             check,
         ),
     };
@@ -551,6 +525,11 @@ pub(super) fn item(
             ));
         }
     }
+    if !item_raw.is_empty() {
+        for charge in &mut charges {
+            charge.raw_values.extend(item_raw.iter().cloned());
+        }
+    }
     Some(Item {
         description: description?,
         codes,
@@ -563,6 +542,7 @@ fn drug(
     value: &Value,
     pointer: &str,
     version: TemplateVersion,
+    raw: &mut Vec<RawValue>,
     check: &mut Check,
 ) -> Option<DrugInfo> {
     let object = object(value, pointer, check)?;
@@ -602,15 +582,7 @@ fn drug(
             None
         }
     };
-    let unit_type = enumeration(
-        object,
-        "type",
-        pointer,
-        true,
-        DrugUnitType::parse,
-        DrugUnitType::as_str,
-        check,
-    );
+    let unit_type: Option<DrugUnitType> = enumeration(object, "type", pointer, true, raw, check);
     Some(DrugInfo {
         unit: unit?,
         unit_type: unit_type?,
@@ -641,28 +613,13 @@ fn charge(
     let object = object(value, pointer, check)?;
     let v3 = version >= TemplateVersion::V3_0;
     let mut raw = Vec::new();
-    let setting = enumeration(
-        object,
-        "setting",
-        pointer,
-        true,
-        Setting::parse,
-        Setting::as_str,
-        check,
-    );
+    let setting: Option<Setting> = enumeration(object, "setting", pointer, true, &mut raw, check);
     let gross = number::<Amount>(object, "gross_charge", pointer, &mut raw, check);
     let cash = number::<Amount>(object, "discounted_cash", pointer, &mut raw, check);
     let minimum = number::<Amount>(object, "minimum", pointer, &mut raw, check);
     let maximum = number::<Amount>(object, "maximum", pointer, &mut raw, check);
-    let billing_class = enumeration(
-        object,
-        "billing_class",
-        pointer,
-        false,
-        BillingClass::parse,
-        BillingClass::as_str,
-        check,
-    );
+    let billing_class: Option<BillingClass> =
+        enumeration(object, "billing_class", pointer, false, &mut raw, check);
     let generic_notes = string(
         object,
         "additional_generic_notes",
@@ -742,15 +699,8 @@ fn payer_rate(
     let mut raw = Vec::new();
     let payer_name = string(object, "payer_name", pointer, true, true, check);
     let plan_name = string(object, "plan_name", pointer, true, true, check);
-    let methodology = enumeration(
-        object,
-        "methodology",
-        pointer,
-        true,
-        Methodology::parse,
-        Methodology::as_str,
-        check,
-    );
+    let methodology: Option<Methodology> =
+        enumeration(object, "methodology", pointer, true, &mut raw, check);
     let dollar = number::<Amount>(object, "standard_charge_dollar", pointer, &mut raw, check);
     let percentage = number::<Percentage>(
         object,
@@ -872,15 +822,8 @@ pub(super) fn modifier(
     let description = string(object, "description", pointer, true, true, check);
     let code = string(object, "code", pointer, true, true, check);
     let setting = if version >= TemplateVersion::V3_0 {
-        enumeration(
-            object,
-            "setting",
-            pointer,
-            false,
-            Setting::parse,
-            Setting::as_str,
-            check,
-        )
+        // A modifier keeps no raw values: a repaired setting is reported, its text not kept.
+        enumeration(object, "setting", pointer, false, &mut Vec::new(), check)
     } else {
         None
     };

@@ -497,6 +497,33 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_methodology_off_the_list_keeps_its_rate_with_its_text() {
+        let item = ITEM.replace("\"fee schedule\"", "\"Per-Diem\"");
+        let unknown = ITEM
+            .replace("MRI", "CT")
+            .replace("\"fee schedule\"", "\"capitation\"");
+        let (records, report) = read_text(&v3_root_first(&format!("{item},{unknown}"))).unwrap();
+        let rates: Vec<_> = records
+            .iter()
+            .filter_map(|record| match record {
+                Record::Item(item) => Some(&item.standard_charges[0].payer_rates[0]),
+                _ => None,
+            })
+            .map(|rate| (rate.methodology, rate.raw_values[0].raw.as_str()))
+            .collect();
+        use priceline_domain::Methodology;
+        assert_eq!(
+            rates,
+            [
+                (Some(Methodology::PerDiem), "Per-Diem"),
+                (Some(Methodology::Unknown), "capitation")
+            ]
+        );
+        assert_eq!(report.summary.quarantined_records, 0);
+        assert_eq!(report.findings.by_rule["AllowedValuesError"], 2);
+    }
+
     const ITEM: &str = r#"{"description":"MRI","code_information":[{"code":"70551","type":"CPT"}],"standard_charges":[{"setting":"outpatient","gross_charge":1200.50,"minimum":250,"maximum":400,"modifier_code":["50"],"payers_information":[{"payer_name":"Aetna","plan_name":"PPO","methodology":"fee schedule","standard_charge_dollar":400}]}]}"#;
     const BAD_ITEM: &str = r#"{"description":"CT","code_information":[{"code":"74150","type":"CPT"}],"standard_charges":[{"setting":"outpatient","gross_charge":-5}]}"#;
 
