@@ -20,6 +20,10 @@ pub enum IngestError {
     Legacy(String),
     #[error("not a price file: {0}")]
     NotAPriceFile(String),
+    /// A CSV whose rows 2–3 do not have the shape of the CMS header rows (column names in row 2,
+    /// values in row 3): broken quoting has shifted them, or a header row is missing.
+    #[error("not the CMS header rows: row {row} {reason}")]
+    HeaderRows { row: u64, reason: String },
     #[error("cannot read the archive: {0}")]
     Archive(String),
     #[error("I/O error: {0}")]
@@ -42,6 +46,7 @@ impl IngestError {
             Self::ConcatenatedJson(_) => "concatenated-json",
             Self::Legacy(_) => "legacy-chargemaster",
             Self::NotAPriceFile(_) => "not-a-price-file",
+            Self::HeaderRows { .. } => "misplaced-header-rows",
             Self::Archive(_) => "unreadable-archive",
             Self::Io(_) => "io-error",
             Self::ReadAgain => "read-again",

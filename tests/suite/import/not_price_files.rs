@@ -51,3 +51,32 @@ fn files_that_are_not_price_files_are_refused_and_write_nothing(db: TestDb) {
     );
 }
 on_both_backends!(files_that_are_not_price_files_are_refused_and_write_nothing);
+
+/// Issue 15: a file whose header rows are shifted by broken quoting (its column names where the
+/// hospital's name belongs) is refused with the row and the reason, and no facility "DESCRIPTION"
+/// is created.
+fn shifted_header_rows_are_refused_and_create_nothing(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("233044421_rockford_standardcharges.csv");
+    std::fs::write(
+        &path,
+        crate::ingest::real_files::rockford_with_an_open_quote(),
+    )
+    .unwrap();
+    let mut connection = db.migrated();
+    let report = import(&mut connection, path.to_str().unwrap()).remove(0);
+    assert_eq!(report.status, Status::Refused);
+    let reason = report.reason.unwrap();
+    assert!(
+        reason.starts_with("not the CMS header rows: row 2 ") && reason.contains("description"),
+        "{reason}"
+    );
+    assert!(source_file_ids(&mut connection).unwrap().is_empty());
+}
+on_both_backends!(
+    #[cfg_attr(
+        no_shared_data,
+        ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+    )]
+    shifted_header_rows_are_refused_and_create_nothing
+);

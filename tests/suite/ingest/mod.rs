@@ -3,7 +3,7 @@
 
 mod cms_examples;
 mod differential;
-mod real_files;
+pub(crate) mod real_files;
 mod validator_fixtures;
 
 use priceline_ingest::{Finding, ReadOptions, ReadReport, Record, ValidationReport};

@@ -51,6 +51,48 @@ fn legacy_and_non_price_files_are_refused_for_their_reason() {
     }
 }
 
+/// Rockford's real file with the closing quote of its row-1 affirmation removed, as broken
+/// quoting leaves it: the open quote swallows row 2, so the column names arrive as row 2 and the
+/// first data row as row 3.
+pub fn rockford_with_an_open_quote() -> Vec<u8> {
+    let text = std::fs::read_to_string(real!("233044421_rockford_standardcharges.csv")).unwrap();
+    let (row1, rest) = text.split_once("\r\n").unwrap();
+    let row1 = row1
+        .strip_suffix('"')
+        .expect("row 1 ends with the quoted affirmation");
+    format!("{row1}\r\n{rest}").into_bytes()
+}
+
+#[test]
+#[cfg_attr(
+    no_shared_data,
+    ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+)]
+fn header_rows_shifted_by_broken_quoting_or_a_missing_row_are_refused_by_their_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let shifted = dir.path().join("shifted.csv");
+    std::fs::write(&shifted, rockford_with_an_open_quote()).unwrap();
+    let error = refusal(shifted.to_str().unwrap());
+    let IngestError::HeaderRows { row, reason } = &error else {
+        panic!("{error}")
+    };
+    assert_eq!(*row, 2, "{error}");
+    assert!(reason.contains(r#""description" (A2)"#), "{error}");
+    assert_eq!(error.kind(), "misplaced-header-rows");
+
+    // Row 3 missing: the first data row (codes and amounts) stands where the column names belong.
+    let text = std::fs::read_to_string(real!("233044421_rockford_standardcharges.csv")).unwrap();
+    let rows: Vec<&str> = text.split("\r\n").collect();
+    let without_row_3 = [&rows[..2], &rows[3..]].concat().join("\r\n");
+    let missing = dir.path().join("233044421_rockford_standardcharges.csv");
+    std::fs::write(&missing, without_row_3).unwrap();
+    let error = refusal(missing.to_str().unwrap());
+    assert!(
+        matches!(&error, IngestError::HeaderRows { row: 3, reason } if reason.contains(r#""126" (B3)"#)),
+        "{error}"
+    );
+}
+
 fn items(records: &[Record]) -> impl Iterator<Item = &priceline_domain::Item> {
     records.iter().filter_map(|record| match record {
         Record::Item(item) => Some(item),

@@ -7,6 +7,7 @@ mod header;
 mod memo;
 mod reader;
 mod row;
+mod structure;
 
 use std::hash::{BuildHasher, Hasher};
 
@@ -131,7 +132,12 @@ fn step(
             Phase::Row2(cells)
         }
         Phase::Row2(row1) => Phase::Row3(row1, owned_cells(record)),
-        Phase::Row3(row1, row2) => start_data(&row1, &row2, &owned_cells(record), reading, sink),
+        Phase::Row3(row1, row2) => {
+            // Before anything is made of them: rows that are not the header rows create nothing.
+            let row3 = owned_cells(record);
+            structure::check_rows_2_3(&row2, &row3)?;
+            start_data(&row1, &row2, &row3, reading, sink)
+        }
         Phase::Data(layout, version) => {
             match record {
                 Some(record) if !blank => {
