@@ -1,49 +1,67 @@
 //! Labels outside the CMS lists (issue 15): a payer whose every rate states a methodology CMS does
 //! not list is still served, with the CMS value it folds to or as `unknown`, and the file's text.
+//! The file is one of the generator's Wide files (valid, every rate with a CMS methodology), with
+//! the labels of two plans rewritten.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::import::{SHARED, import};
+use priceline_synth::Format;
+
+use super::sample::SEED;
+use crate::import::import;
 use crate::on_both_backends;
 use crate::support::app::TestApp;
 use crate::support::db::TestDb;
 
-/// A real v2 Wide file: 39 payer plans over 248 upper-case columns, every methodology
-/// `Fee Schedule`.
-const WIDE: &str = "823462523_BayhealthEmergencyPhysicians_StandardCharges.csv";
+type Plan = (String, String);
 
-/// Copies the Wide file into `dir` with the methodology cells of two plans rewritten: AETNA | HMO to
-/// the upper-case, non-CMS `PERCENTAGE OF TOTAL BILLED CHARGES`, AETNA | PPO to `Capitation` (no
-/// CMS value at all). Returns the copy's path and every (payer, plan) of its Wide headers.
-fn relabelled_copy(dir: &std::path::Path) -> (String, BTreeSet<(String, String)>) {
+/// What `relabelled_wide` wrote.
+struct Relabelled {
+    path: String,
+    /// Every (payer, plan) of the file's Wide headers.
+    plans: BTreeSet<Plan>,
+    /// The plan whose methodology cells now say `PERCENTAGE OF TOTAL BILLED CHARGES` (upper case,
+    /// "percentage": not the CMS spelling), and the one whose cells say `Capitation` (no CMS value).
+    folded: Plan,
+    unknown: Plan,
+    /// How many cells were rewritten.
+    changed: usize,
+}
+
+/// A generated CMS v3 Wide file with every methodology cell of its first and last plan rewritten.
+fn relabelled_wide(dir: &std::path::Path) -> Relabelled {
+    let path = priceline_synth::write_hospital(dir, SEED, 0, 300, Format::Wide).unwrap();
     let mut rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_path(format!("{SHARED}/real/{WIDE}"))
+        .from_path(&path)
         .unwrap()
         .records()
         .map(|record| record.unwrap().iter().map(str::to_owned).collect())
         .collect();
     let mut plans = BTreeSet::new();
-    let mut rewritten = Vec::new();
+    let mut methodology_columns: Vec<(usize, Plan)> = Vec::new();
     for (index, header) in rows[2].iter().enumerate() {
         let parts: Vec<&str> = header.split('|').map(str::trim).collect();
-        if let ["STANDARD_CHARGE", payer, plan, field] = parts.as_slice() {
-            plans.insert((payer.to_string(), plan.to_string()));
-            match (*plan, *field) {
-                ("HMO", "METHODOLOGY") if *payer == "AETNA" => {
-                    rewritten.push((index, "PERCENTAGE OF TOTAL BILLED CHARGES"))
-                }
-                ("PPO", "METHODOLOGY") if *payer == "AETNA" => {
-                    rewritten.push((index, "Capitation"))
-                }
-                _ => {}
+        if let ["standard_charge", payer, plan, field] = parts.as_slice() {
+            let plan = (payer.to_string(), plan.to_string());
+            plans.insert(plan.clone());
+            if *field == "methodology" {
+                methodology_columns.push((index, plan));
             }
         }
     }
-    assert_eq!(rewritten.len(), 2, "AETNA | HMO and AETNA | PPO in {WIDE}");
+    assert!(methodology_columns.len() >= 2, "{methodology_columns:?}");
+    let (first, last) = (
+        methodology_columns[0].clone(),
+        methodology_columns.last().unwrap().clone(),
+    );
+    let rewritten = [
+        (first.0, "PERCENTAGE OF TOTAL BILLED CHARGES"),
+        (last.0, "Capitation"),
+    ];
     let mut changed = 0;
     for row in &mut rows[3..] {
         for (index, label) in &rewritten {
@@ -54,7 +72,6 @@ fn relabelled_copy(dir: &std::path::Path) -> (String, BTreeSet<(String, String)>
         }
     }
     assert!(changed > 10, "{changed} methodology cells rewritten");
-    let path = dir.join(WIDE);
     let mut writer = csv::WriterBuilder::new()
         .flexible(true)
         .from_path(&path)
@@ -63,16 +80,25 @@ fn relabelled_copy(dir: &std::path::Path) -> (String, BTreeSet<(String, String)>
         writer.write_record(row).unwrap();
     }
     writer.flush().unwrap();
-    (path.to_str().unwrap().to_owned(), plans)
+    Relabelled {
+        path: path.to_str().unwrap().to_owned(),
+        plans,
+        folded: first.1,
+        unknown: last.1,
+        changed,
+    }
 }
 
 /// The methodologies and raw methodology texts of every price line of one plan.
 async fn lines_of(
     app: &TestApp,
-    payer: &str,
-    plan: &str,
+    (payer, plan): &Plan,
 ) -> (BTreeSet<String>, BTreeSet<String>, usize) {
-    let path = format!("/v1/prices?payer={payer}&plan={plan}&limit=1000");
+    let path = format!(
+        "/v1/prices?payer={}&plan={}&limit=1000",
+        payer.replace(' ', "%20"),
+        plan.replace(' ', "%20")
+    );
     let (status, page) = app.get(&path).await;
     assert_eq!(status, 200, "{path}: {page}");
     let lines = page["items"].as_array().unwrap();
@@ -80,9 +106,18 @@ async fn lines_of(
     let mut raw = BTreeSet::new();
     for line in lines {
         let rate = &line["payer_rate"];
-        assert_eq!(rate["payer_name"], payer, "{line}");
-        assert_eq!(rate["plan_name"], plan, "{line}");
-        assert!(rate["negotiated_dollar"].is_string(), "an amount: {line}");
+        assert_eq!(rate["payer_name"], payer.as_str(), "{line}");
+        assert_eq!(rate["plan_name"], plan.as_str(), "{line}");
+        assert!(
+            [
+                "negotiated_dollar",
+                "negotiated_percentage",
+                "negotiated_algorithm"
+            ]
+            .iter()
+            .any(|kind| rate[kind].is_string()),
+            "a charge: {line}"
+        );
         methodologies.insert(rate["methodology"].as_str().unwrap().to_owned());
         for value in line["raw_values"].as_array().unwrap() {
             if value["field"] == "methodology" {
@@ -95,7 +130,13 @@ async fn lines_of(
 
 async fn every_payer_of_a_wide_file_is_served_whatever_its_methodology_label(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
-    let (path, plans) = relabelled_copy(dir.path());
+    let Relabelled {
+        path,
+        plans,
+        folded,
+        unknown,
+        changed,
+    } = relabelled_wide(dir.path());
     let mut connection = db.migrated();
     let report = import(&mut connection, &path).remove(0);
     assert_eq!(
@@ -122,8 +163,8 @@ async fn every_payer_of_a_wide_file_is_served_whatever_its_methodology_label(db:
     assert_eq!(served, plans);
 
     // The folded label is stored as the CMS value, the file's text beside it.
-    let (methodologies, raw, hmo_lines) = lines_of(&app, "AETNA", "HMO").await;
-    assert!(hmo_lines > 0);
+    let (methodologies, raw, folded_lines) = lines_of(&app, &folded).await;
+    assert!(folded_lines > 0);
     assert_eq!(
         methodologies,
         BTreeSet::from(["percent of total billed charges".to_owned()])
@@ -133,32 +174,26 @@ async fn every_payer_of_a_wide_file_is_served_whatever_its_methodology_label(db:
         BTreeSet::from(["PERCENTAGE OF TOTAL BILLED CHARGES".to_owned()])
     );
     // A label matching nothing is kept as `unknown`, with its text, and can be filtered on.
-    let (methodologies, raw, ppo_lines) = lines_of(&app, "AETNA", "PPO").await;
-    assert!(ppo_lines > 0);
+    let (methodologies, raw, unknown_lines) = lines_of(&app, &unknown).await;
+    assert!(unknown_lines > 0);
     assert_eq!(methodologies, BTreeSet::from(["unknown".to_owned()]));
     assert_eq!(raw, BTreeSet::from(["Capitation".to_owned()]));
-    let (status, unknown) = app.get("/v1/prices?methodology=unknown&limit=1000").await;
-    assert_eq!(status, 200, "{unknown}");
-    assert_eq!(unknown["items"].as_array().unwrap().len(), ppo_lines);
+    let path = format!(
+        "/v1/prices?payer={}&methodology=unknown&limit=1000",
+        unknown.0.replace(' ', "%20")
+    );
+    let (status, unknown) = app.get(&path).await;
+    assert_eq!(status, 200, "{path}: {unknown}");
+    assert_eq!(unknown["items"].as_array().unwrap().len(), unknown_lines);
 
-    // Both labels are reported as the CMS validator reports them: an allowed-values error, here
-    // repaired (the rate is kept).
+    // Each rewritten cell is reported as the CMS validator reports it: an allowed-values error,
+    // here repaired (the rate is kept).
     let label_errors: Vec<_> = report
         .findings
         .iter()
         .filter(|f| f.rule == "AllowedValuesError")
         .collect();
-    assert_eq!(
-        label_errors.len(),
-        hmo_lines + ppo_lines,
-        "{label_errors:?}"
-    );
+    assert_eq!(label_errors.len(), changed, "{label_errors:?}");
     assert!(label_errors.iter().all(|f| f.normalised && f.cms));
 }
-on_both_backends!(
-    #[cfg_attr(
-        no_shared_data,
-        ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
-    )]
-    async every_payer_of_a_wide_file_is_served_whatever_its_methodology_label
-);
+on_both_backends!(async every_payer_of_a_wide_file_is_served_whatever_its_methodology_label);
