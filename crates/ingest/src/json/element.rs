@@ -62,12 +62,7 @@ fn object<'a>(value: &'a Value, pointer: &str, check: &mut Check) -> Option<&'a 
     match value {
         Value::Object(fields) => Some(fields),
         other => {
-            type_error(
-                check,
-                pointer,
-                format!("must be object, not {}", other.kind()),
-                false,
-            );
+            wrong_type(check, pointer, "object", other);
             None
         }
     }
@@ -115,12 +110,7 @@ fn string(
             Some(text.clone())
         }
         Some(other) => {
-            type_error(
-                check,
-                at.to_string(),
-                format!("must be string, not {}", other.kind()),
-                false,
-            );
+            wrong_type(check, at.to_string(), "string", other);
             None
         }
     }
@@ -152,12 +142,7 @@ fn number<T: Exact>(
             value
         }
         other => {
-            type_error(
-                check,
-                at.to_string(),
-                format!("must be number, not {}", other.kind()),
-                false,
-            );
+            wrong_type(check, at.to_string(), "number", other);
             None
         }
     }
@@ -202,12 +187,7 @@ fn array<'a>(
             Some(values)
         }
         Some(other) => {
-            type_error(
-                check,
-                format!("{pointer}/{key}"),
-                format!("must be array, not {}", other.kind()),
-                false,
-            );
+            wrong_type(check, format!("{pointer}/{key}"), "array", other);
             None
         }
     }
@@ -236,12 +216,7 @@ fn strings(
                 "must NOT have fewer than 1 characters",
             )),
             Value::String(_) => {}
-            other => type_error(
-                check,
-                format!("{pointer}/{key}/{index}"),
-                format!("must be string, not {}", other.kind()),
-                false,
-            ),
+            other => wrong_type(check, format!("{pointer}/{key}/{index}"), "string", other),
         }
     }
     out
@@ -424,12 +399,7 @@ fn statement(object: &Fields, v3: bool, check: &mut Check) -> Option<Attestation
             None
         }
         Some(other) => {
-            type_error(
-                check,
-                format!("{pointer}/{confirm}"),
-                format!("must be boolean, not {}", other.kind()),
-                false,
-            );
+            wrong_type(check, format!("{pointer}/{confirm}"), "boolean", other);
             None
         }
     };
@@ -590,6 +560,12 @@ fn drug(
 }
 
 /// A value of the wrong JSON type; repaired when its text still reads unambiguously.
+/// A value of another JSON type than the schema's, which cannot be read as it: an error naming both.
+fn wrong_type(check: &mut Check, at: impl Into<String>, expected: &str, found: &Value) {
+    let message = format!("must be {expected}, not {}", found.kind());
+    type_error(check, at, message, false);
+}
+
 fn type_error(
     check: &mut Check,
     at: impl Into<String>,
