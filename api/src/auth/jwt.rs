@@ -52,9 +52,10 @@ struct Claims {
     sub: Option<String>,
     #[serde(default)]
     scope: Option<String>,
-    /// Issued-at, checked here: the library reads it but does not judge it.
+    /// Issued-at, checked here: the library reads it but does not judge it. A NumericDate may have
+    /// a fraction (RFC 7519 §2).
     #[serde(default)]
-    iat: Option<u64>,
+    iat: Option<f64>,
 }
 
 /// Seconds of clock difference allowed between the issuer and this server, for `exp`, `nbf` and
@@ -108,7 +109,7 @@ impl JwtVerifier {
         if data
             .claims
             .iat
-            .is_some_and(|iat| iat > now + LEEWAY_SECONDS)
+            .is_some_and(|iat| iat > (now + LEEWAY_SECONDS) as f64)
         {
             return Err(Refusal::Invalid(
                 "the bearer token is issued in the future (iat)".to_owned(),
@@ -209,6 +210,9 @@ mod tests {
         slightly_ahead["iat"] = json!(get_current_timestamp() + 10);
         slightly_ahead["nbf"] = json!(get_current_timestamp() + 10);
         assert!(verifier.verify(&token(slightly_ahead, SECRET)).is_ok());
+        let mut fractional = good.clone();
+        fractional["iat"] = json!(get_current_timestamp() as f64 - 0.5);
+        assert!(verifier.verify(&token(fractional, SECRET)).is_ok());
         let cases = [
             (token(expired, SECRET), "expired"),
             (

@@ -16,7 +16,7 @@
 //!    same error (repaired: the rate and its amount stay stored and searchable, filterable as
 //!    `unknown`). Any other field has no such value: its error is not repaired and quarantines the
 //!    record, as for an amount that cannot be read (a setting, code type or drug unit is part of
-//!    what the price is *of*).
+//!    what the price is *of*; a billing class has no unknown value yet).
 //!
 //! Folding never makes two values of one field equal, and a synonym is listed only when it cannot
 //! mean another value of its field.

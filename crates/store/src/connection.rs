@@ -150,16 +150,17 @@ fn is_secret_parameter(key: &str) -> bool {
 }
 
 fn redact_text(text: &str) -> String {
-    // Text that failed to parse: hide anything between "://" and "@" (user and password), and
-    // everything after a `?` (parameters may hold the password).
-    let text = text
-        .split_once('?')
-        .map_or(text.to_owned(), |(base, _)| format!("{base}?****"));
-    match (text.find("://"), text.rfind('@')) {
+    // Text that failed to parse: hide anything between "://" and the last "@" (user and password;
+    // a password may hold `?` or `@`), then everything after a `?` (parameters may hold it too).
+    let text = match (text.find("://"), text.rfind('@')) {
         (Some(start), Some(end)) if end > start => {
             format!("{}://****{}", &text[..start], &text[end..])
         }
-        _ => text,
+        _ => text.to_owned(),
+    };
+    match text.split_once('?') {
+        Some((base, _)) => format!("{base}?****"),
+        None => text,
     }
 }
 

@@ -102,7 +102,7 @@ fn a_blank_credential_setting_stops_the_server() {
         ("PRICELINE_API_KEYS", ","),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let output = Command::new(priceline_binary())
+        let mut child = Command::new(priceline_binary())
             .arg("serve")
             .current_dir(dir.path())
             .env("PRICELINE_DATABASE_URL", dir.path().join("priceline.db"))
@@ -110,8 +110,20 @@ fn a_blank_credential_setting_stops_the_server() {
             .env_remove("PRICELINE_API_KEYS")
             .env_remove("PRICELINE_JWT_SECRET")
             .env(name, value)
-            .output()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        // A server that started anyway would never exit: give it a few seconds, then fail.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{name}={value:?}: the server started");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             !output.status.success(),

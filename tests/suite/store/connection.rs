@@ -90,6 +90,17 @@ fn a_password_is_never_shown() {
             assert!(shown.contains("****"), "{shown}");
         }
     }
+    // A URL that does not parse (a `?` in the password ends the authority early) is shown redacted
+    // in its error.
+    for text in [
+        "postgres://app:s3cret?pw@db/prices",
+        "postgres://app:s3cret-pw@db:notaport/prices",
+    ] {
+        let shown = DatabaseUrl::parse(text)
+            .map(|url| url.to_string())
+            .unwrap_or_else(|error| error.to_string());
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
     let shown = DatabaseUrl::parse("postgres://app@db/prices?password=s3cret-pw&sslmode=require")
         .unwrap()
         .to_string();

@@ -29,8 +29,15 @@ pub(crate) fn check_rows_2_3(row2: &[String], row3: &[String]) -> Result<(), Ing
             ),
         });
     }
-    let values = cells_where(row3, 3, looks_like_a_value);
-    if values.len() >= ENOUGH {
+    // A real row 3 may carry a few extra columns named like values (`2023`, `2024`): values refuse
+    // it only where the template's own names are missing, or where they are most of the row.
+    let value_count = row3.iter().filter(|text| looks_like_a_value(text)).count();
+    let filled = row3.iter().filter(|text| !text.is_empty()).count();
+    let named = |wanted: fn(&str) -> bool| row3.iter().any(|text| wanted(&normalise_key(text)));
+    let has_template_names =
+        named(|key| key == "description") && named(|key| key.starts_with("code|"));
+    if value_count >= ENOUGH && (!has_template_names || value_count * 2 > filled) {
+        let values = cells_where(row3, 3, looks_like_a_value);
         return Err(IngestError::HeaderRows {
             row: 3,
             reason: format!(
@@ -137,5 +144,16 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Extra columns named like values beside the template's names are the hospital's own.
+        let with_years = strings(&[
+            "description",
+            "code|1",
+            "code|1|type",
+            "setting",
+            "standard_charge|gross",
+            "2023",
+            "2024",
+        ]);
+        assert!(check_rows_2_3(&row2, &with_years).is_ok());
     }
 }
