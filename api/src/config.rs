@@ -3,8 +3,9 @@
 //! printed (nor the JWT secret or API key hashes, also not in Debug output).
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
 
-use priceline_store::{Backend, DatabaseUrl, SQLITE_MAX_POOL_SIZE};
+use priceline_store::{Backend, DatabaseUrl, PoolOptions, SQLITE_MAX_POOL_SIZE};
 use thiserror::Error;
 
 use crate::auth::AuthPolicy;
@@ -28,12 +29,20 @@ pub const RATE_LIMIT_BURST: &str = "PRICELINE_RATE_LIMIT_BURST";
 pub const TRUST_FORWARDED: &str = "PRICELINE_TRUST_FORWARDED";
 pub const CORS_ORIGINS: &str = "PRICELINE_CORS_ORIGINS";
 pub const CACHE_MB: &str = "PRICELINE_CACHE_MB";
+pub const DB_ACQUIRE_TIMEOUT: &str = "PRICELINE_DB_ACQUIRE_TIMEOUT";
+pub const DB_STATEMENT_TIMEOUT: &str = "PRICELINE_DB_STATEMENT_TIMEOUT";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub const DEFAULT_CACHE_MB: u32 = 64;
+/// Seconds a request waits for a database connection: fails fast when the pool is exhausted or the
+/// server refuses connections.
+pub const DEFAULT_DB_ACQUIRE_TIMEOUT: u32 = 3;
+/// Seconds one query of a request may run (PostgreSQL cancels it; on SQLite the request is answered
+/// 503 while the query finishes).
+pub const DEFAULT_DB_STATEMENT_TIMEOUT: u32 = 10;
 pub const DEFAULT_RATE_LIMIT_PER_SECOND: u32 = 50;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
 
@@ -63,6 +72,10 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Memory for cached responses, in bytes; 0 turns the response cache off.
     pub cache_bytes: usize,
+    /// How long a request waits for a database connection.
+    pub db_acquire_timeout: Duration,
+    /// How long one query of a request may run; `None` for no limit.
+    pub db_statement_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -121,6 +134,30 @@ impl Settings {
                 });
             }
         };
+        let seconds = |variable: &'static str, default: u32| {
+            let text = get(variable, &default.to_string());
+            match text.trim().parse::<u32>() {
+                Ok(value) if value <= 3600 => Ok(value),
+                _ => Err(ConfigError {
+                    variable,
+                    reason: format!("{text:?} is not a number of seconds from 0 to 3600"),
+                }),
+            }
+        };
+        let db_acquire_timeout = match seconds(DB_ACQUIRE_TIMEOUT, DEFAULT_DB_ACQUIRE_TIMEOUT)? {
+            0 => {
+                return Err(ConfigError {
+                    variable: DB_ACQUIRE_TIMEOUT,
+                    reason: "must be at least 1 second".to_owned(),
+                });
+            }
+            value => Duration::from_secs(value.into()),
+        };
+        let db_statement_timeout =
+            match seconds(DB_STATEMENT_TIMEOUT, DEFAULT_DB_STATEMENT_TIMEOUT)? {
+                0 => None,
+                value => Some(Duration::from_secs(value.into())),
+            };
         Ok(Self {
             database_url,
             listen,
@@ -130,11 +167,22 @@ impl Settings {
             security,
             cors_origins,
             cache_bytes,
+            db_acquire_timeout,
+            db_statement_timeout,
         })
     }
 }
 
 impl Settings {
+    /// The pool the server reads through: its size and both timeouts.
+    pub fn pool_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_size: self.pool_size,
+            acquire_timeout: self.db_acquire_timeout,
+            statement_timeout: self.db_statement_timeout,
+        }
+    }
+
     /// Settings that are accepted but not used as given, for the start-up log: the operator asked
     /// for something and must learn that they got something else.
     pub fn notices(&self) -> Vec<String> {
@@ -477,6 +525,23 @@ mod tests {
     #[test]
     fn the_cache_size_is_in_megabytes_and_zero_turns_it_off() {
         assert_eq!(settings(&[]).unwrap().cache_bytes, 64 * 1024 * 1024);
+        let defaults = settings(&[]).unwrap().pool_options();
+        assert_eq!(defaults.acquire_timeout, Duration::from_secs(3));
+        assert_eq!(defaults.statement_timeout, Some(Duration::from_secs(10)));
+        let configured = settings(&[(DB_ACQUIRE_TIMEOUT, "1"), (DB_STATEMENT_TIMEOUT, "0")])
+            .unwrap()
+            .pool_options();
+        assert_eq!(configured.acquire_timeout, Duration::from_secs(1));
+        assert_eq!(configured.statement_timeout, None, "0 turns it off");
+        for (variable, value) in [
+            (DB_ACQUIRE_TIMEOUT, "0"),
+            (DB_ACQUIRE_TIMEOUT, "soon"),
+            (DB_STATEMENT_TIMEOUT, "-1"),
+            (DB_STATEMENT_TIMEOUT, "9999"),
+        ] {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{error}");
+        }
         assert_eq!(settings(&[(CACHE_MB, "0")]).unwrap().cache_bytes, 0);
         assert_eq!(settings(&[(CACHE_MB, " 8 ")]).unwrap().cache_bytes, 8 << 20);
     }

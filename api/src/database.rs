@@ -3,13 +3,17 @@
 //! `serve` and `import`, so the test server opens its database the same way without the CLI.
 
 use anyhow::bail;
-use priceline_store::{Backend, DatabaseUrl, Pool, migrations};
+use priceline_store::{Backend, DatabaseUrl, Pool, PoolOptions, migrations};
 
 /// Opens the pool and brings the schema up to date: always for the embedded SQLite file, which is ours
 /// to manage; for PostgreSQL only when asked, since its schema is the operator's. Refuses to serve on
 /// a PostgreSQL schema with pending migrations.
-pub fn open_database(url: &DatabaseUrl, pool_size: u32, migrate: bool) -> anyhow::Result<Pool> {
-    let pool = Pool::open(url, pool_size)?;
+pub fn open_database(
+    url: &DatabaseUrl,
+    options: PoolOptions,
+    migrate: bool,
+) -> anyhow::Result<Pool> {
+    let pool = Pool::open(url, options)?;
     let mut connection = pool.get()?;
     let pending: Vec<String> = migrations::status(&mut connection)?
         .into_iter()

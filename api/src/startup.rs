@@ -60,6 +60,9 @@ impl Application {
         let state = web::Data::new(AppState {
             pool,
             cache: ResponseCache::new(settings.cache_bytes),
+            database_deadline: settings
+                .db_statement_timeout
+                .map(|statement| settings.db_acquire_timeout + statement),
         });
         let origins = web::Data::new(CorsOrigins::new(settings.cors_origins.clone()));
         let credentials = web::Data::new(settings.security.auth.clone());

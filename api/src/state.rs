@@ -1,5 +1,7 @@
 //! What every handler can reach.
 
+use std::time::Duration;
+
 use priceline_store::Pool;
 
 use crate::cache::ResponseCache;
@@ -8,4 +10,7 @@ pub struct AppState {
     pub pool: Pool,
     /// Shared by all workers: a response computed by one is served by every other.
     pub cache: ResponseCache,
+    /// How long a request's database work may take in all (waiting for a connection, then its
+    /// query) before it is answered 503; `None` for no bound.
+    pub database_deadline: Option<Duration>,
 }

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use priceline_domain::TemplateVersion;
 use priceline_import::{DocumentReport, Status, import_path};
 use priceline_ingest::{ReadOptions, validate_path};
-use priceline_store::{Backend, DatabaseUrl, migrations};
+use priceline_store::{Backend, DatabaseUrl, PoolOptions, migrations};
 use priceline_synth::Format;
 
 use crate::config::{ConfigError, Settings};
@@ -213,7 +213,9 @@ fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
     args.require_files(&files)?;
     // PostgreSQL stores the payer rates over a second connection, on a second server process.
     let postgres = settings.database_url.backend() == Backend::Postgres;
-    let pool = open_database(&settings.database_url, 1 + u32::from(postgres), false)?;
+    // An import's statements run as long as the file needs: no statement timeout.
+    let options = PoolOptions::new(1 + u32::from(postgres));
+    let pool = open_database(&settings.database_url, options, false)?;
     let mut connection = pool.get()?;
     let mut rates = if postgres { Some(pool.get()?) } else { None };
     let progress = progress::TerminalProgress::new();
@@ -391,7 +393,7 @@ fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
 fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     crate::telemetry::init(&settings.log_filter);
     let url = &settings.database_url;
-    let pool = open_database(url, settings.pool_size, migrate)?;
+    let pool = open_database(url, settings.pool_options(), migrate)?;
     for notice in settings.notices() {
         tracing::warn!("{notice}");
     }

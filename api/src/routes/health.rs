@@ -1,10 +1,13 @@
 //! Liveness and readiness.
 
+use std::time::Duration;
+
 use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::problem::{ApiError, MetaErrors, Problem};
+use crate::routes::within;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -37,11 +40,14 @@ pub async fn healthz() -> web::Json<Health> {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
-    let pool = state.pool.clone();
-    web::block(move || -> Result<(), ApiError> {
-        let mut connection = pool.get()?;
-        Ok(priceline_store::ping(&mut connection)?)
+    // A probe must get its answer before the load balancer gives up on it, whatever the database
+    // does: not ready within a second is not ready.
+    within(Some(READINESS_DEADLINE), &state.pool, |connection| {
+        Ok(priceline_store::ping(connection)?)
     })
-    .await??;
+    .await?;
     Ok(web::Json(Health { status: "ok" }))
 }
+
+/// How long `/readyz` waits for the database.
+pub const READINESS_DEADLINE: Duration = Duration::from_secs(1);

@@ -10,8 +10,8 @@ pub mod query;
 pub mod source_files;
 
 use actix_web::{HttpRequest, web};
-use priceline_store::DbConnection;
 use priceline_store::queries::Page;
+use priceline_store::{DbConnection, Pool};
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -37,17 +37,38 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(source_files::findings::list_source_file_findings);
 }
 
-/// Runs `work` with a pooled connection on the blocking thread pool (Diesel is synchronous).
+/// Runs `work` with a pooled connection on the blocking thread pool (Diesel is synchronous), within
+/// the state's database deadline.
 pub async fn with_connection<T: Send + 'static>(
     state: &web::Data<AppState>,
     work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let pool = state.pool.clone();
-    web::block(move || {
+    within(state.database_deadline, &state.pool, work).await
+}
+
+/// Runs `work` with a connection of `pool` on the blocking thread pool; past `deadline` the request
+/// is answered 503 at once. (A query that outlives it finishes on its thread, and its connection
+/// goes back to the pool then; PostgreSQL's statement timeout cancels it before that.)
+pub async fn within<T: Send + 'static>(
+    deadline: Option<std::time::Duration>,
+    pool: &Pool,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let pool = pool.clone();
+    let blocking = web::block(move || {
         let mut connection = pool.get()?;
         work(&mut connection)
-    })
-    .await?
+    });
+    let Some(deadline) = deadline else {
+        return blocking.await?;
+    };
+    match actix_web::rt::time::timeout(deadline, blocking).await {
+        Ok(result) => result?,
+        Err(_) => {
+            tracing::warn!(?deadline, "the database did not answer in time");
+            Err(ApiError::Unavailable)
+        }
+    }
 }
 
 /// How every list operation ends: `read` gets a connection, the key the page starts after and its

@@ -96,13 +96,35 @@ impl DatabaseUrl {
     }
 
     /// The text handed to the driver (and to a child process). Contains the password: never log it.
+    /// A PostgreSQL URL gets [`LIBPQ_DEFAULTS`] for each of them it does not set itself.
     pub fn connection_string(&self) -> String {
         match self {
             Self::Sqlite(path) => path.display().to_string(),
-            Self::Postgres(url) => url.to_string(),
+            Self::Postgres(url) => {
+                let mut url = url.clone();
+                let missing: Vec<(&str, &str)> = LIBPQ_DEFAULTS
+                    .into_iter()
+                    .filter(|(key, _)| !url.query_pairs().any(|(set, _)| set == *key))
+                    .collect();
+                if !missing.is_empty() {
+                    url.query_pairs_mut().extend_pairs(missing);
+                }
+                url.to_string()
+            }
         }
     }
 }
+
+/// libpq settings that make an unreachable server or a dead network an error rather than a hang: a
+/// bounded connect (seconds), and TCP keepalives that notice a peer gone silent (idle seconds, then
+/// probes every interval, given up after count).
+pub const LIBPQ_DEFAULTS: [(&str, &str); 5] = [
+    ("connect_timeout", "5"),
+    ("keepalives", "1"),
+    ("keepalives_idle", "30"),
+    ("keepalives_interval", "10"),
+    ("keepalives_count", "3"),
+];
 
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -38,6 +38,49 @@ impl r2d2::ManageConnection for Manager {
 /// small pool avoids piling them up behind the file lock.
 pub const SQLITE_MAX_POOL_SIZE: u32 = 8;
 
+/// How big the pool is, how long a caller waits for a connection, and how long one statement may
+/// run on a connection of the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    /// A request that finds every connection busy (or the server refusing new ones) fails after
+    /// this, instead of queueing without end.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` on every connection of the pool; `None` for no limit (an
+    /// import's long statements). SQLite has no such setting: the API bounds its requests instead.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl PoolOptions {
+    /// `max_size` connections, a caller waiting up to 10 s, statements unlimited.
+    pub fn new(max_size: u32) -> Self {
+        Self {
+            max_size,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: None,
+        }
+    }
+}
+
+/// Sets `statement_timeout` on each new PostgreSQL connection of a pool: the server cancels a
+/// statement that runs longer, so a slow query frees its connection instead of holding it.
+#[derive(Debug)]
+struct StatementTimeout(Duration);
+
+impl r2d2::CustomizeConnection<DbConnection, StoreError> for StatementTimeout {
+    fn on_acquire(&self, connection: &mut DbConnection) -> Result<(), StoreError> {
+        match connection {
+            DbConnection::Postgres(_) => connection
+                .batch_execute(&format!(
+                    "SET statement_timeout = {}",
+                    self.0.as_millis().max(1)
+                ))
+                .map_err(StoreError::from),
+            DbConnection::Sqlite(_) => Ok(()),
+        }
+    }
+}
+
 /// A cloneable handle on the connection pool.
 #[derive(Clone, Debug)]
 pub struct Pool {
@@ -48,17 +91,20 @@ pub struct Pool {
 impl Pool {
     /// Connects once first, so a wrong host or port fails here with the driver's own message rather than
     /// as a pool timeout, then builds the pool around the URL.
-    pub fn open(url: &DatabaseUrl, max_size: u32) -> StoreResult<Self> {
+    pub fn open(url: &DatabaseUrl, options: PoolOptions) -> StoreResult<Self> {
         drop(connect(url)?);
         let max_size = match url.backend() {
-            Backend::Sqlite => max_size.clamp(1, SQLITE_MAX_POOL_SIZE),
-            Backend::Postgres => max_size.max(1),
+            Backend::Sqlite => options.max_size.clamp(1, SQLITE_MAX_POOL_SIZE),
+            Backend::Postgres => options.max_size.max(1),
         };
-        let inner = r2d2::Pool::builder()
+        let mut builder = r2d2::Pool::builder()
             .max_size(max_size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
-            .build_unchecked(Manager { url: url.clone() });
+            .connection_timeout(options.acquire_timeout);
+        if let Some(timeout) = options.statement_timeout {
+            builder = builder.connection_customizer(Box::new(StatementTimeout(timeout)));
+        }
+        let inner = builder.build_unchecked(Manager { url: url.clone() });
         Ok(Self {
             inner,
             url: url.clone(),

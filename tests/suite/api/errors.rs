@@ -391,6 +391,30 @@ async fn a_pool_held_busy_is_a_503_and_the_server_recovers(db: TestDb) {
 }
 on_both_backends!(async a_pool_held_busy_is_a_503_and_the_server_recovers);
 
+async fn readiness_answers_within_its_deadline_whatever_the_database_does(db: TestDb) {
+    // The only connection is held and requests would wait 30 s for it: /readyz still answers (503)
+    // after about a second, as a load balancer's probe needs.
+    let app = TestApp::spawn_with_env(
+        db,
+        &[(config::POOL_SIZE, "1"), (config::DB_ACQUIRE_TIMEOUT, "30")],
+    )
+    .await;
+    let held = app.pool.get().unwrap();
+    let started = std::time::Instant::now();
+    let (status, headers, body) = send(patient_client().get(app.url("/readyz")), Vec::new()).await;
+    let waited = started.elapsed();
+    assert_problem("/readyz", status, &headers, &body, 503);
+    assert!(
+        waited >= priceline_api::routes::health::READINESS_DEADLINE
+            && waited < std::time::Duration::from_secs(15),
+        "answered after {waited:?}"
+    );
+    drop(held);
+    let (status, _, body) = send(patient_client().get(app.url("/readyz")), Vec::new()).await;
+    assert_eq!(status, 200, "{body}");
+}
+on_both_backends!(async readiness_answers_within_its_deadline_whatever_the_database_does);
+
 async fn a_failing_query_is_a_500_without_internal_text(db: TestDb) {
     let mut connection = db.migrated();
     // The tables every read starts from, gone from under the server.

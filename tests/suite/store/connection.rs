@@ -113,3 +113,41 @@ fn a_password_is_never_shown() {
         .to_string();
     assert!(!message.contains("s3cret-pw"), "{message}");
 }
+
+/// The API's pool bounds each statement on PostgreSQL (the server cancels it); a pool without the
+/// option (an import's) does not.
+#[test]
+#[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
+fn a_statement_timeout_cancels_a_slow_query_on_postgres() {
+    use diesel::RunQueryDsl;
+    use priceline_store::{Pool, PoolOptions};
+    use std::time::Duration;
+    let url = DatabaseUrl::parse(&std::env::var("PRICELINE_TEST_POSTGRES_URL").unwrap()).unwrap();
+    let bounded = PoolOptions {
+        statement_timeout: Some(Duration::from_millis(300)),
+        ..PoolOptions::new(1)
+    };
+    let pool = Pool::open(&url, bounded).unwrap();
+    let mut connection = pool.get().unwrap();
+    let error = diesel::sql_query("SELECT pg_sleep(2)")
+        .execute(&mut *connection)
+        .expect_err("cancelled by the statement timeout");
+    assert!(error.to_string().contains("statement timeout"), "{error}");
+    let unbounded = Pool::open(&url, PoolOptions::new(1)).unwrap();
+    let mut connection = unbounded.get().unwrap();
+    diesel::sql_query("SELECT pg_sleep(0.5)")
+        .execute(&mut *connection)
+        .unwrap();
+}
+
+/// A PostgreSQL connection gets a bounded connect and TCP keepalives unless its URL says otherwise.
+#[test]
+fn postgres_connections_get_a_connect_timeout_and_keepalives() {
+    let text = DatabaseUrl::parse("postgres://app@db/prices?connect_timeout=9")
+        .unwrap()
+        .connection_string();
+    for setting in ["connect_timeout=9", "keepalives=1", "keepalives_idle=30"] {
+        assert!(text.contains(setting), "{text}");
+    }
+    assert!(!text.contains("connect_timeout=5"), "{text}");
+}

@@ -62,7 +62,7 @@ impl TestApp {
                 .map(|(_, value)| (*value).to_owned())
         })
         .expect("valid test settings");
-        let pool = open_database(&settings.database_url, settings.pool_size, true)
+        let pool = open_database(&settings.database_url, settings.pool_options(), true)
             .expect("open the test database");
         let application =
             Application::build(&settings, pool.clone()).expect("bind the test server");
