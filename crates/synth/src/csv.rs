@@ -90,6 +90,11 @@ impl<W: Write> CsvWriter<W> {
         self.out.write_all(b"\n")
     }
 
+    /// The output written to.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
     /// Rows 1 and 2, padded with blank cells to the width of row 3 as the CMS examples are.
     pub fn general_rows(&mut self, hospital: &Hospital, width: usize) -> io::Result<()> {
         let license_key = format!("license_number|{}", hospital.license_state);

@@ -7,6 +7,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::csv::CsvWriter;
 use crate::{Format, Hospital, Spec, write};
 
 /// The first data row of a Tall file (rows 1–2 are the header, row 3 the column names), 0-based.
@@ -98,7 +99,7 @@ fn with_fault(text: &str, fault: Fault) -> io::Result<String> {
         .ok_or_else(missing)?;
     let mut row = cells(line);
     row[column] = fault.apply(&row[column]);
-    *line = join(&row);
+    *line = join(&row)?;
     Ok(lines.concat())
 }
 
@@ -124,19 +125,14 @@ fn cells(line: &str) -> Vec<String> {
     cells
 }
 
-/// One CSV record from cells, quoting those that need it, ended by `\n`.
-fn join(cells: &[String]) -> String {
-    let quoted: Vec<String> = cells
-        .iter()
-        .map(|cell| {
-            if cell.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", cell.replace('"', "\"\""))
-            } else {
-                cell.clone()
-            }
-        })
-        .collect();
-    quoted.join(",") + "\n"
+/// One CSV record from cells, quoting those that need it (as the generator does), ended by `\n`.
+fn join(cells: &[String]) -> io::Result<String> {
+    let mut writer = CsvWriter::new(Vec::new());
+    for cell in cells {
+        writer.text(cell)?;
+    }
+    writer.end_row()?;
+    String::from_utf8(writer.into_inner()).map_err(io::Error::other)
 }
 
 #[cfg(test)]
@@ -148,7 +144,7 @@ mod tests {
         let line = "\"Infusion, first hour\",260,\"say \"\"hi\"\"\",,x\n";
         let row = cells(line);
         assert_eq!(row, ["Infusion, first hour", "260", "say \"hi\"", "", "x"]);
-        assert_eq!(join(&row), line);
+        assert_eq!(join(&row).unwrap(), line);
     }
 
     #[test]
