@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::{
-    accept, cors, etag, problem_bodies, request_body, request_id, response_cache,
+    accept, cors, etag, head, problem_bodies, request_body, request_id, response_cache,
 };
 use crate::problem::ApiError;
 use crate::routes;
@@ -95,6 +95,7 @@ impl Application {
                 .wrap(from_fn(cors::cors))
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+                .wrap(from_fn(head::head_as_get))
         })
         // A compressed response is streamed (chunked) in several writes; with Nagle's algorithm on,
         // a later small write waits for the client's delayed ACK of the first (about 40 ms per

@@ -3,6 +3,7 @@
 pub mod accept;
 pub mod cors;
 pub mod etag;
+pub mod head;
 pub mod problem_bodies;
 pub mod rate_limit;
 pub mod request_body;

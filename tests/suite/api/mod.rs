@@ -6,6 +6,7 @@ mod charge_lines;
 mod compare;
 mod endpoints;
 mod errors;
+mod head;
 mod health;
 mod labels;
 mod prices;
