@@ -3,6 +3,14 @@
 //! Files write enumerations in any case and with stray spaces (`Inpatient`, ` BOTH`, `Per Diem`), so
 //! parsing trims and ignores ASCII case; the canonical spelling is what `as_str` and serde give back.
 
+/// What every `text_enum!` type is, for code generic over them (the importer's lenient reading).
+pub trait TextEnum: Copy + PartialEq + 'static {
+    /// Every value, in dictionary order.
+    fn values() -> &'static [Self];
+    /// The canonical CMS spelling.
+    fn text(self) -> &'static str;
+}
+
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
@@ -43,6 +51,15 @@ macro_rules! text_enum {
                             .collect::<Vec<_>>()
                             .join(", "),
                     })
+            }
+        }
+
+        impl $crate::TextEnum for $name {
+            fn values() -> &'static [Self] {
+                Self::ALL
+            }
+            fn text(self) -> &'static str {
+                self.as_str()
             }
         }
 

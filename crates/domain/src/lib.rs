@@ -24,6 +24,7 @@ pub use charge_kind::{ChargeKind, KindAmounts};
 pub use code::{Code, CodeType};
 pub use count::AllowedCount;
 pub use decimal::{Amount, MAX_FRACTION_DIGITS, MICROS_PER_UNIT, Percentage, Quantity};
+pub use enumeration::TextEnum;
 pub use error::ParseError;
 pub use facility::{ContractProvision, Facility, License, Location};
 pub use file::{Attestation, FileFormat, Sha256, SourceFile, TemplateVersion};

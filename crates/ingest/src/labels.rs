@@ -21,10 +21,10 @@
 //! Folding never makes two values of one field equal, and a synonym is listed only when it cannot
 //! mean another value of its field.
 
-use priceline_domain::{BillingClass, CodeType, DrugUnitType, Methodology, Setting};
+use priceline_domain::{BillingClass, CodeType, DrugUnitType, Methodology, Setting, TextEnum};
 
 /// An enumeration of the CMS data dictionaries, as the importer reads it from text.
-pub(crate) trait Label: Copy + PartialEq + 'static {
+pub(crate) trait Label: TextEnum {
     /// The field, in messages (`methodology`, `setting`, …).
     const WHAT: &'static str;
     /// Other spellings of one value, written folded (see [`fold`]).
@@ -32,8 +32,6 @@ pub(crate) trait Label: Copy + PartialEq + 'static {
     /// What a text matching no value is kept as, for a field that can keep one.
     const UNKNOWN: Option<Self> = None;
 
-    fn values() -> &'static [Self];
-    fn as_str(self) -> &'static str;
     /// Whether a file may write this value (every value but `Methodology::Unknown`).
     fn is_cms(self) -> bool {
         true
@@ -59,7 +57,7 @@ pub(crate) fn listed<T: Label>(text: &str) -> Option<T> {
     T::values()
         .iter()
         .copied()
-        .find(|value| value.is_cms() && value.as_str().eq_ignore_ascii_case(text))
+        .find(|value| value.is_cms() && value.text().eq_ignore_ascii_case(text))
 }
 
 /// Reads a label's text (not blank) in the three steps of the module documentation.
@@ -71,7 +69,7 @@ pub(crate) fn read<T: Label>(text: &str) -> LabelRead<T> {
     let found = T::values()
         .iter()
         .copied()
-        .find(|value| value.is_cms() && fold(value.as_str()) == folded)
+        .find(|value| value.is_cms() && fold(value.text()) == folded)
         .or_else(|| {
             T::SYNONYMS
                 .iter()
@@ -90,7 +88,7 @@ pub(crate) fn expected<T: Label>() -> String {
     T::values()
         .iter()
         .filter(|value| value.is_cms())
-        .map(|value| value.as_str())
+        .map(|value| value.text())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -146,12 +144,6 @@ impl Label for Methodology {
     ];
     const UNKNOWN: Option<Self> = Some(Methodology::Unknown);
 
-    fn values() -> &'static [Self] {
-        Methodology::ALL
-    }
-    fn as_str(self) -> &'static str {
-        Methodology::as_str(self)
-    }
     fn is_cms(self) -> bool {
         Methodology::is_cms(self)
     }
@@ -166,13 +158,6 @@ impl Label for Setting {
         ("inpatientandoutpatient", Setting::Both),
         ("ipop", Setting::Both),
     ];
-
-    fn values() -> &'static [Self] {
-        Setting::ALL
-    }
-    fn as_str(self) -> &'static str {
-        Setting::as_str(self)
-    }
 }
 
 impl Label for BillingClass {
@@ -182,13 +167,6 @@ impl Label for BillingClass {
         ("prof", BillingClass::Professional),
         ("institutional", BillingClass::Facility),
     ];
-
-    fn values() -> &'static [Self] {
-        BillingClass::ALL
-    }
-    fn as_str(self) -> &'static str {
-        BillingClass::as_str(self)
-    }
 }
 
 impl Label for CodeType {
@@ -198,13 +176,6 @@ impl Label for CodeType {
         ("revenuecode", CodeType::Rc),
         ("revcode", CodeType::Rc),
     ];
-
-    fn values() -> &'static [Self] {
-        CodeType::ALL
-    }
-    fn as_str(self) -> &'static str {
-        CodeType::as_str(self)
-    }
 }
 
 impl Label for DrugUnitType {
@@ -223,13 +194,6 @@ impl Label for DrugUnitType {
         ("internationalunit", DrugUnitType::F2),
         ("internationalunits", DrugUnitType::F2),
     ];
-
-    fn values() -> &'static [Self] {
-        DrugUnitType::ALL
-    }
-    fn as_str(self) -> &'static str {
-        DrugUnitType::as_str(self)
-    }
 }
 
 #[cfg(test)]
@@ -300,7 +264,7 @@ mod tests {
     #[test]
     fn folding_keeps_every_fields_values_apart() {
         fn apart<T: Label>() {
-            let folded: Vec<String> = T::values().iter().map(|v| fold(v.as_str())).collect();
+            let folded: Vec<String> = T::values().iter().map(|v| fold(v.text())).collect();
             let mut unique = folded.clone();
             unique.sort();
             unique.dedup();

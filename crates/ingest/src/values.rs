@@ -227,10 +227,10 @@ impl Check {
             return None;
         }
         let (value, message) = match labels::read::<T>(text) {
-            LabelRead::Listed(value) if !exact || value.as_str() == written => return Some(value),
+            LabelRead::Listed(value) if !exact || value.text() == written => return Some(value),
             LabelRead::Listed(value) => (
                 value,
-                format!("{written:?} must be written {:?}", value.as_str()),
+                format!("{written:?} must be written {:?}", value.text()),
             ),
             LabelRead::Folded(value) => (
                 value,
@@ -238,7 +238,7 @@ impl Check {
                     "{} {written:?} is not one of {}; read as {:?}",
                     T::WHAT,
                     labels::expected::<T>(),
-                    value.as_str()
+                    value.text()
                 ),
             ),
             LabelRead::Unknown(value) => (
@@ -247,7 +247,7 @@ impl Check {
                     "{} {written:?} is not one of {}; kept as {:?} with the text written",
                     T::WHAT,
                     labels::expected::<T>(),
-                    value.as_str()
+                    value.text()
                 ),
             ),
             LabelRead::Unmatched => {
