@@ -3,7 +3,7 @@
 use std::process::Command;
 
 /// Every step of the `lint` recipe, and the words `make help` must use for it.
-const LINT_STEPS: [(&str, &str); 6] = [
+const LINT_STEPS: [(&str, &str); 7] = [
     ("fmt --all -- --check", "rustfmt"),
     (
         "clippy --workspace --all-targets -- -D warnings",
@@ -21,6 +21,7 @@ const LINT_STEPS: [(&str, &str); 6] = [
         "hadolint deploy/Dockerfile",
         "hadolint on deploy/Dockerfile",
     ),
+    ("scripts/check-deploy.sh", "the deploy/ checks"),
     ("scripts/validate-openapi.sh", "openapi-spec-validator"),
 ];
 
