@@ -81,18 +81,19 @@ pub struct Settings {
 impl Settings {
     /// Reads the process environment, after loading `.env` from the working directory if present.
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; a malformed one is worth failing on.
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(error) if error.not_found() => {}
-            Err(error) => {
-                return Err(ConfigError {
-                    variable: ".env",
-                    reason: error.to_string(),
-                });
-            }
-        }
+        load_dotenv()?;
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Only the address `serve` listens on, read as `from_env` reads it (`.env` included), for
+    /// `priceline healthcheck`: a probe must not fail on settings it does not use.
+    pub fn listen_from_env() -> Result<SocketAddr, ConfigError> {
+        load_dotenv()?;
+        let text = std::env::var(LISTEN)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        parse_listen(&text)
     }
 
     /// Builds settings from any variable source (tests pass a map).
@@ -195,6 +196,19 @@ impl Settings {
             ));
         }
         notices
+    }
+}
+
+/// Loads `.env` from the working directory into the environment. A missing .env is normal; a
+/// malformed one is worth failing on.
+fn load_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(error) if error.not_found() => Ok(()),
+        Err(error) => Err(ConfigError {
+            variable: ".env",
+            reason: error.to_string(),
+        }),
     }
 }
 

@@ -7,6 +7,7 @@
 mod support;
 
 mod api;
+mod deploy;
 mod import;
 mod ingest;
 mod makefile;

@@ -2,6 +2,7 @@
 //! print the OpenAPI document.
 
 mod files;
+mod healthcheck;
 mod progress;
 
 use std::path::{Path, PathBuf};
@@ -68,6 +69,18 @@ pub enum Command {
     ApiKey {
         /// The client's name: letters, digits, '-', '_' or '.'; it keys the client's rate limit.
         name: String,
+    },
+    /// Probe the server PRICELINE_LISTEN configures (0.0.0.0 and :: are probed on loopback), for
+    /// container HEALTHCHECKs without curl: exits 0 when GET /readyz answers 200 within the timeout,
+    /// 1 with the reason on stderr otherwise.
+    Healthcheck {
+        /// Probe liveness (GET /healthz: the process answers) instead of readiness (GET /readyz:
+        /// the database answers and the server takes traffic).
+        #[arg(long)]
+        live: bool,
+        /// Seconds to wait for the answer, connecting included.
+        #[arg(long, value_name = "SECONDS", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+        timeout: u64,
     },
     /// Print the OpenAPI document (JSON): 3.1 as served, or the 3.0.3 variant for API gateways.
     Openapi {
@@ -191,6 +204,15 @@ pub fn run(
         Command::Generate(args) => generate(&args),
         Command::Serve { migrate } => serve(settings()?, migrate),
         Command::ApiKey { name } => api_key(&name),
+        Command::Healthcheck { live, timeout } => {
+            let listen = Settings::listen_from_env()?;
+            let path = if live { "/healthz" } else { "/readyz" };
+            healthcheck::probe(
+                healthcheck::probe_address(listen),
+                path,
+                std::time::Duration::from_secs(timeout),
+            )
+        }
     }
 }
 
