@@ -13,8 +13,8 @@ scripts/check-deploy.sh, which installs the pinned validators into .venv):
   config file exists, the collector's pipelines use only what it defines, Prometheus scrapes the API;
 - across files: the image's numeric non-root USER is the uid the manifests run as; the port
   PRICELINE_LISTEN names is the one exposed, probed and routed to; every probe path is an endpoint of
-  the served spec; every platform's grace period exceeds PRICELINE_SHUTDOWN_SECONDS (plus the preStop
-  sleep); every PRICELINE_* variable the files set is one the code reads.
+  the served spec; every platform's grace period exceeds PRICELINE_SHUTDOWN_DELAY_SECONDS plus
+  PRICELINE_SHUTDOWN_SECONDS (plus the preStop sleep); every PRICELINE_* variable the files set is one the code reads.
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ def main() -> int:
 
     config = next(doc for doc in documents[k8s / "configmap.yaml"] if doc["kind"] == "ConfigMap")
     shutdown = int(config["data"]["PRICELINE_SHUTDOWN_SECONDS"])
+    delay = int(config["data"].get("PRICELINE_SHUTDOWN_DELAY_SECONDS", 0))
     if port_of(config["data"]["PRICELINE_LISTEN"]) != port:
         fail(k8s / "configmap.yaml", f"PRICELINE_LISTEN's port is not the image's {port}")
     deployment_path = k8s / "deployment.yaml"
@@ -174,9 +175,10 @@ def main() -> int:
     if not pre_stop:
         fail(deployment_path, "needs a preStop sleep, so endpoints stop routing before SIGTERM")
     grace = pod.get("terminationGracePeriodSeconds", 30)
-    if grace <= (pre_stop or 0) + shutdown:
+    if grace <= (pre_stop or 0) + delay + shutdown:
         fail(deployment_path, f"terminationGracePeriodSeconds {grace} must exceed the preStop sleep "
-                              f"({pre_stop}) plus PRICELINE_SHUTDOWN_SECONDS ({shutdown})")
+                              f"({pre_stop}) plus PRICELINE_SHUTDOWN_DELAY_SECONDS ({delay}) plus "
+                              f"PRICELINE_SHUTDOWN_SECONDS ({shutdown})")
     if not container.get("securityContext", {}).get("readOnlyRootFilesystem"):
         fail(deployment_path, "the root file system should be read-only")
 
@@ -198,8 +200,11 @@ def main() -> int:
             for kind, probe in probes_of(container):
                 check_probe_path(cloud_run, kind, probe["httpGet"]["path"])
             # Cloud Run kills the instance 10 s after SIGTERM.
-            if int(env.get("PRICELINE_SHUTDOWN_SECONDS") or 99) >= 10:
-                fail(cloud_run, "PRICELINE_SHUTDOWN_SECONDS must be below Cloud Run's 10 s")
+            stopping = int(env.get("PRICELINE_SHUTDOWN_DELAY_SECONDS") or 0) + \
+                int(env.get("PRICELINE_SHUTDOWN_SECONDS") or 30)
+            if stopping >= 10:
+                fail(cloud_run, "PRICELINE_SHUTDOWN_DELAY_SECONDS + PRICELINE_SHUTDOWN_SECONDS must "
+                                "be below Cloud Run's 10 s")
 
     # Azure Container Apps.
     azure = DEPLOY / "azure/container-app.yaml"
@@ -219,9 +224,11 @@ def main() -> int:
                     fail(azure, f"the {probe['type']} probe is not on port {target}")
             if {p["type"] for p in container.get("probes", [])} != {"Startup", "Liveness", "Readiness"}:
                 fail(azure, "needs Startup, Liveness and Readiness probes")
-            seconds = int(env.get("PRICELINE_SHUTDOWN_SECONDS") or 0)
-            if template.get("terminationGracePeriodSeconds", 30) <= seconds:
-                fail(azure, "terminationGracePeriodSeconds must exceed PRICELINE_SHUTDOWN_SECONDS")
+            stopping = int(env.get("PRICELINE_SHUTDOWN_DELAY_SECONDS") or 0) + \
+                int(env.get("PRICELINE_SHUTDOWN_SECONDS") or 30)
+            if template.get("terminationGracePeriodSeconds", 30) <= stopping:
+                fail(azure, "terminationGracePeriodSeconds must exceed PRICELINE_SHUTDOWN_DELAY_SECONDS "
+                            "plus PRICELINE_SHUTDOWN_SECONDS")
             secrets = {s["name"] for s in app["properties"]["configuration"].get("secrets", [])}
             for item in container.get("env", []):
                 if "secretRef" in item and item["secretRef"] not in secrets:
@@ -270,8 +277,11 @@ def check_compose(port: int) -> None:
     if "healthcheck" not in api or "healthcheck" not in services["postgres"]:
         fail(path, "the API and PostgreSQL need healthchecks")
     grace = api.get("stop_grace_period", "10s")
-    if int(grace.rstrip("s")) <= int(env.get("PRICELINE_SHUTDOWN_SECONDS", 0)):
-        fail(path, "the API's stop_grace_period must exceed PRICELINE_SHUTDOWN_SECONDS")
+    stopping = int(env.get("PRICELINE_SHUTDOWN_DELAY_SECONDS", 0)) + \
+        int(env.get("PRICELINE_SHUTDOWN_SECONDS", 30))
+    if int(grace.rstrip("s")) <= stopping:
+        fail(path, "the API's stop_grace_period must exceed PRICELINE_SHUTDOWN_DELAY_SECONDS plus "
+                   "PRICELINE_SHUTDOWN_SECONDS")
     mounted: dict[str, Path] = {}
     for name, service in services.items():
         for volume in service.get("volumes", []):
