@@ -5,6 +5,9 @@
 //! under it. Substituted, and only these: the port (a free one instead of 8080, which may be taken
 //! here), the binary (this build's, linked where the COPY puts it) and, on PostgreSQL, the database URL
 //! (as the compose file and the manifests set it, after their migration step, `priceline migrate up`).
+//! The suite runs as root in CI, so the server runs as the image's uid (through `setpriv`); run as
+//! another user, the suite cannot switch, and the server runs as that user (USER is still checked to
+//! be numeric and not 0).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -223,10 +226,14 @@ fn lay_out(image: Image, db: &TestDb) -> Container {
     };
     let image = &container.image;
 
-    // The binary where the COPY puts it, found through the base image's PATH.
+    // The binary where the COPY puts it, found through the base image's PATH. A copy, not a link:
+    // the image's user may not be allowed into the folders of this build (a clone under /root).
     let binary = container.path(&image.binary);
     std::fs::create_dir_all(binary.parent().unwrap()).unwrap();
-    std::os::unix::fs::symlink(crate::import::priceline_binary(), &binary).unwrap();
+    let built = crate::import::priceline_binary();
+    if std::fs::hard_link(&built, &binary).is_err() {
+        std::fs::copy(&built, &binary).unwrap();
+    }
     let bin_dir = Path::new(&image.binary).parent().unwrap().to_str().unwrap();
     assert!(
         BASE_IMAGE_PATH.split(':').any(|dir| dir == bin_dir),
