@@ -89,14 +89,16 @@ pub fn document_query_handling(spec: &mut OpenApi) {
             "`handling=strict` refuses a query parameter the operation does not take with a 400 \
              naming it; by default (`handling=lenient`) such parameters, like API gateways' \
              `subscription-key` or `_` cache-busters, are ignored and named in the \
-             `{IGNORED_HEADER}` response header. RFC 7240: other preferences are ignored."
+             `{IGNORED_HEADER}` response header. Other preferences (RFC 7240) are ignored, and \
+             so is this header when it holds no `handling` preference."
         )))
+        // Any text: per RFC 7240 a preference the server does not know is ignored, not refused
+        // (an `enum` would call every other value a request to refuse).
         .schema(Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .enum_values(Some(["handling=strict", "handling=lenient"]))
                 // In the schema, where "Try it out" does not fill it in.
-                .examples(["handling=strict"]),
+                .examples(["handling=strict", "handling=lenient"]),
         ))
         .build();
     components

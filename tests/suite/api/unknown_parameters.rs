@@ -133,8 +133,12 @@ async fn query_handling_is_documented(db: TestDb) {
     let prefer = &spec["components"]["parameters"]["Prefer"];
     assert_eq!(prefer["in"], "header", "{prefer}");
     assert_eq!(
-        prefer["schema"]["enum"],
+        prefer["schema"]["examples"],
         serde_json::json!(["handling=strict", "handling=lenient"])
+    );
+    assert!(
+        prefer["schema"].get("enum").is_none(),
+        "any other preference is ignored, not refused: {prefer}"
     );
     for name in ["Ignored-Query-Parameters", "Preference-Applied"] {
         assert!(
