@@ -77,9 +77,10 @@ async fn openapi_json(request: HttpRequest, spec: web::Data<ServedSpec>) -> Http
     HttpResponse::Ok().json(document)
 }
 
-/// Relative, so the browser stays under the prefix it came by.
+/// Relative, so the browser stays under the prefix it came by. Temporary (307), as before: a browser
+/// does not remember it.
 async fn docs_redirect() -> HttpResponse {
-    HttpResponse::MovedPermanently()
+    HttpResponse::TemporaryRedirect()
         .insert_header((header::LOCATION, "docs/"))
         .finish()
 }

@@ -95,6 +95,13 @@ impl ExternalBase {
 impl Forwarding {
     /// The base `request` was made against, as [`Forwarding`] allows learning it.
     pub fn external_base(&self, request: &HttpRequest) -> ExternalBase {
+        if !self.trust && request.headers().contains_key(PREFIX_HEADER) {
+            // The usual cause of a Swagger UI that calls the root behind a prefixing proxy.
+            tracing::debug!(
+                header = PREFIX_HEADER,
+                "ignored: PRICELINE_TRUST_FORWARDED is off"
+            );
+        }
         let header = |name: &str| {
             self.trust
                 .then(|| request.headers().get(name))
