@@ -2,7 +2,7 @@
 CARGO ?= cargo
 RELEASE_BIN := target/release/priceline
 
-.PHONY: run build test cms-validator lint openapi contract bench clean-data help
+.PHONY: run build test cms-validator lint openapi contract swagger-ui-check bench clean-data help
 
 help:
 	@echo "make run      build, migrate ./data/priceline.db, serve on http://127.0.0.1:8080 (Swagger UI at /docs/)"
@@ -14,7 +14,9 @@ help:
 	@echo "              scripts/check-deploy.sh, offline), and both OpenAPI documents through openapi-spec-validator"
 	@echo "              (hadolint and the validators are installed into .venv/)"
 	@echo "make openapi  regenerate openapi/openapi.json and openapi/openapi-3.0.json from the code"
-	@echo "make contract schemathesis against a live server on generated data"
+	@echo "make contract schemathesis against a live server on generated data, then swagger-ui-check"
+	@echo "make swagger-ui-check  Swagger UI in headless chromium behind a path-prefixing proxy (installs"
+	@echo "              Debian's chromium and npm's playwright-core when missing)"
 	@echo "make bench    benchmarks (prints figures)"
 
 build:
@@ -68,6 +70,15 @@ openapi:
 # The running server against its own spec: schemathesis (PyPI, in .venv) on generated data.
 contract:
 	./scripts/contract-test.sh
+	$(MAKE) swagger-ui-check
+
+# A real browser: Debian's chromium (installed here when missing) driven by playwright-core (npm,
+# pinned in tools/swagger-ui-check) opens Swagger UI through a proxy that adds a path prefix.
+swagger-ui-check:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium)
+	@[ -d tools/swagger-ui-check/node_modules/playwright-core ] || \
+	  npm ci --prefix tools/swagger-ui-check --no-audit --no-fund --loglevel=error
+	./scripts/swagger-ui-check.sh
 
 # wrk (Debian's package) loads the API; installed here when missing.
 bench: build

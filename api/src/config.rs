@@ -11,6 +11,7 @@ use thiserror::Error;
 use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::jwt::{JwtVerifier, MIN_SECRET_BYTES};
+use crate::forwarded::PublicUrl;
 use crate::middleware::rate_limit::RateLimitSettings;
 use crate::security::Security;
 
@@ -31,6 +32,7 @@ pub const CORS_ORIGINS: &str = "PRICELINE_CORS_ORIGINS";
 pub const CACHE_MB: &str = "PRICELINE_CACHE_MB";
 pub const DB_ACQUIRE_TIMEOUT: &str = "PRICELINE_DB_ACQUIRE_TIMEOUT";
 pub const DB_STATEMENT_TIMEOUT: &str = "PRICELINE_DB_STATEMENT_TIMEOUT";
+pub const PUBLIC_URL: &str = "PRICELINE_PUBLIC_URL";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -76,6 +78,9 @@ pub struct Settings {
     pub db_acquire_timeout: Duration,
     /// How long one query of a request may run; `None` for no limit.
     pub db_statement_timeout: Option<Duration>,
+    /// The URL clients reach the API at, when it is not the server's own (a gateway, a path prefix):
+    /// the spec's `servers` and the `page.next` links are based on it.
+    pub public_url: Option<PublicUrl>,
 }
 
 impl Settings {
@@ -159,6 +164,15 @@ impl Settings {
                 0 => None,
                 value => Some(Duration::from_secs(value.into())),
             };
+        let public_url = lookup(PUBLIC_URL)
+            .filter(|value| !value.trim().is_empty())
+            .map(|value| {
+                PublicUrl::parse(&value).map_err(|reason| ConfigError {
+                    variable: PUBLIC_URL,
+                    reason,
+                })
+            })
+            .transpose()?;
         Ok(Self {
             database_url,
             listen,
@@ -170,6 +184,7 @@ impl Settings {
             cache_bytes,
             db_acquire_timeout,
             db_statement_timeout,
+            public_url,
         })
     }
 }
@@ -558,6 +573,21 @@ mod tests {
         }
         assert_eq!(settings(&[(CACHE_MB, "0")]).unwrap().cache_bytes, 0);
         assert_eq!(settings(&[(CACHE_MB, " 8 ")]).unwrap().cache_bytes, 8 << 20);
+    }
+
+    #[test]
+    fn the_public_url_is_an_absolute_http_url() {
+        assert_eq!(settings(&[]).unwrap().public_url, None);
+        let url = settings(&[(PUBLIC_URL, "https://gw.example.com/priceline")]).unwrap();
+        assert!(url.public_url.is_some());
+        for bad in [
+            "gw.example.com",
+            "/priceline",
+            "https://gw.example.com/a//b",
+        ] {
+            let error = settings(&[(PUBLIC_URL, bad)]).unwrap_err();
+            assert_eq!(error.variable, PUBLIC_URL, "{error}");
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod docs;
+pub mod forwarded;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

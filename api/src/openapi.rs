@@ -8,6 +8,7 @@ use utoipa::openapi::security::{
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
+pub mod parameters;
 pub mod v30;
 
 pub use v30::spec_json_3_0;
@@ -105,6 +106,11 @@ pub fn spec() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     require_credentials(&mut spec);
+    parameters::examples_out_of_try_it_out(&mut spec);
+    parameters::document_query_handling(&mut spec);
+    // Relative: the host that served the document. The served copy names the base URL each request
+    // was made against (PRICELINE_PUBLIC_URL, a trusted proxy's prefix), see `crate::docs`.
+    spec.servers = Some(vec![utoipa::openapi::server::Server::new("/")]);
     spec
 }
 

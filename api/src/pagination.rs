@@ -67,7 +67,8 @@ pub struct PageInfo {
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
-    /// The same request with `cursor` set: the link to the next page; absent on the last page.
+    /// The same request with `cursor` set: the link to the next page, a path from the root of the
+    /// host the client called (under the proxy's path prefix, if any); absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
     /// How many items match in all. Given only where counting is cheap: by `listFacilities` (the
@@ -93,7 +94,9 @@ impl PageInfo {
             pairs.retain(|(name, _)| name != "cursor");
             pairs.push(("cursor".to_owned(), cursor.to_owned()));
             let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-            format!("{}?{query}", request.path())
+            // Under the prefix the client reached the API by (a proxy's, or PRICELINE_PUBLIC_URL's).
+            let prefix = crate::forwarded::external_base(request).prefix;
+            format!("{prefix}{}?{query}", request.path())
         });
         Self {
             limit,

@@ -7,15 +7,18 @@ use actix_web::middleware::{Compress, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use priceline_store::Pool;
 use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth;
 use crate::cache::ResponseCache;
 use crate::config::Settings;
+use crate::docs;
+use crate::forwarded::Forwarding;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
+use crate::middleware::unknown_parameters::KnownParameters;
 use crate::middleware::{
     accept, cors, etag, head, problem_bodies, request_body, request_id, response_cache,
+    unknown_parameters,
 };
 use crate::problem::ApiError;
 use crate::routes;
@@ -66,10 +69,17 @@ impl Application {
         });
         let origins = web::Data::new(CorsOrigins::new(settings.cors_origins.clone()));
         let credentials = web::Data::new(settings.security.auth.clone());
+        let forwarding = web::Data::new(Forwarding {
+            trust: settings.security.rate_limit.trust_forwarded,
+            public_url: settings.public_url.clone(),
+        });
         // Once, outside the worker closure: every worker shares the same buckets.
         let rate_limit = RateLimit::new(settings.security.rate_limit);
-        // The spec is assembled once; each worker mounts the same routes and serves a copy.
+        // The spec is assembled once; each worker mounts the same routes and serves a copy. The
+        // query parameters it documents are the ones the operations take.
         let spec = crate::openapi::spec();
+        let docs = docs::Docs::new(&spec);
+        let known_parameters = web::Data::new(KnownParameters::from_spec(&spec));
         let mut server = HttpServer::new(move || {
             // Outermost last: request ids see everything; ETags are computed before compression.
             App::new()
@@ -77,11 +87,14 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(origins.clone())
                 .app_data(credentials.clone())
+                .app_data(forwarding.clone())
+                .app_data(known_parameters.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
-                .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+                .configure(|config| docs.configure(config))
                 .default_service(web::to(no_route))
                 .wrap(from_fn(response_cache::response_cache))
+                // Outside the cache: a cached answer gets the headers of the request it answers.
+                .wrap(from_fn(unknown_parameters::unknown_parameters))
                 .wrap(from_fn(etag::etag))
                 .wrap(from_fn(problem_bodies::problem_bodies))
                 .wrap(Compress::default())

@@ -26,7 +26,8 @@ impl CorsOrigins {
 }
 
 const EXPOSED: &str = "ETag, X-Request-Id, Retry-After, WWW-Authenticate, X-RateLimit-Limit, \
-                       X-RateLimit-Remaining, X-RateLimit-After";
+                       X-RateLimit-Remaining, X-RateLimit-After, Ignored-Query-Parameters, \
+                       Preference-Applied";
 
 pub async fn cors(
     request: ServiceRequest,
@@ -54,7 +55,7 @@ pub async fn cors(
             .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"))
             .insert_header((
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "Accept, If-None-Match, X-Request-Id, Content-Type, Authorization, X-API-Key",
+                "Accept, If-None-Match, X-Request-Id, Content-Type, Authorization, X-API-Key, Prefer",
             ))
             .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
             .finish();

@@ -9,3 +9,4 @@ pub mod rate_limit;
 pub mod request_body;
 pub mod request_id;
 pub mod response_cache;
+pub mod unknown_parameters;

@@ -24,7 +24,12 @@ pub async fn response_cache(
     let Some(state) = state.filter(|_| cacheable) else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
-    let key = request.uri().to_string();
+    // A page's `next` link holds the path prefix the client came by: one entry per prefix.
+    let prefix = crate::forwarded::external_base(request.request()).prefix;
+    let key = match prefix.as_str() {
+        "" => request.uri().to_string(),
+        prefix => format!("{prefix} {}", request.uri()),
+    };
     let cache: &ResponseCache = &state.cache;
     let mut lookup = cache.lookup(&key);
     if let Lookup::Check = lookup {

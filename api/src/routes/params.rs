@@ -145,7 +145,6 @@ macro_rules! facility_filtered_query {
     ) => {
         $(#[$meta])*
         #[derive(Debug, serde::Deserialize, utoipa::IntoParams, validator::Validate)]
-        #[serde(deny_unknown_fields)]
         #[into_params(parameter_in = Query)]
         pub struct $name {
             $($fields)*

@@ -1,7 +1,8 @@
 //! `ValidQuery<T>`: the query string deserialized and validated, or a 400 problem naming the parameter.
 //!
 //! actix's own `Query` reports a bad value as text without the parameter's name, so the query string
-//! goes through `serde_path_to_error`, then through the type's `validator` rules.
+//! goes through `serde_path_to_error`, then through the type's `validator` rules. Parameters the type
+//! does not have are skipped here: the `unknown_parameters` middleware decides what happens to them.
 
 use std::future::{Ready, ready};
 use std::ops::Deref;
@@ -44,10 +45,10 @@ pub fn parse<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError>
     let value: T = serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let parameter = error.path().to_string();
         let detail = error.into_inner().to_string();
-        // An unknown parameter is reported at the root: name it from serde's message.
+        // A repeated parameter is reported at the root: name it from serde's message.
         match parameter.as_str() {
             "." | "" => ApiError::invalid(
-                &unknown_field(&detail).unwrap_or_else(|| "query".to_owned()),
+                &duplicate_field(&detail).unwrap_or_else(|| "query".to_owned()),
                 detail,
             ),
             _ => ApiError::invalid(&parameter, detail),
@@ -57,10 +58,8 @@ pub fn parse<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError>
     Ok(value)
 }
 
-fn unknown_field(message: &str) -> Option<String> {
-    let rest = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("duplicate field `"))?;
+fn duplicate_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("duplicate field `")?;
     rest.split('`').next().map(str::to_owned)
 }
 

@@ -13,7 +13,6 @@ use crate::state::AppState;
 use crate::views::facility::FacilityDetailView;
 
 #[derive(Debug, Deserialize, IntoParams, Validate)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FacilityQuery {
     /// Describe the facility as its snapshot in force on this date.

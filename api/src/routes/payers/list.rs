@@ -14,7 +14,6 @@ use crate::state::AppState;
 use crate::views::payer::PayerPlanList;
 
 #[derive(Debug, Deserialize, IntoParams, Validate)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PayersQuery {
     /// Payer or plan name contains this text (any case).

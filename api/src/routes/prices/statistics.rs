@@ -23,7 +23,6 @@ pub enum SplitParam {
 }
 
 #[derive(Debug, Deserialize, IntoParams, Validate)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatisticsParams {
     /// Only this setting (charges for `both` included).

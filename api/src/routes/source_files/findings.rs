@@ -42,7 +42,6 @@ impl utoipa::PartialSchema for SeverityName {
 impl utoipa::ToSchema for SeverityName {}
 
 #[derive(Debug, Deserialize, IntoParams, Validate)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FindingsQuery {
     /// Only findings of this severity.

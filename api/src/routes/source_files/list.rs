@@ -13,7 +13,6 @@ use crate::views::source_file::SourceFileList;
 
 /// Paging only.
 #[derive(Debug, Deserialize, IntoParams, Validate)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1 to 1000.
@@ -26,7 +25,6 @@ pub struct PageQuery {
 }
 
 #[derive(Debug, Deserialize, IntoParams, Validate)]
-#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SourceFilesQuery {
     /// Only this facility's files.
