@@ -4,14 +4,15 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, NormalizePath, TrailingSlash, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use priceline_store::Pool;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth;
 use crate::cache::ResponseCache;
-use crate::config::Settings;
+use crate::config::{Lifecycle, Settings};
+use crate::lifecycle::Stopping;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::{
@@ -48,6 +49,8 @@ async fn no_route(request: HttpRequest) -> HttpResponse {
 pub struct Application {
     port: u16,
     server: Server,
+    stopping: Stopping,
+    lifecycle: Lifecycle,
 }
 
 impl Application {
@@ -57,7 +60,9 @@ impl Application {
     pub fn build(settings: &Settings, pool: Pool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
+        let stopping = Stopping::default();
         let state = web::Data::new(AppState {
+            stopping: stopping.clone(),
             pool,
             cache: ResponseCache::new(settings.cache_bytes),
             database_deadline: settings
@@ -70,7 +75,7 @@ impl Application {
         let rate_limit = RateLimit::new(settings.security.rate_limit);
         // The spec is assembled once; each worker mounts the same routes and serves a copy.
         let spec = crate::openapi::spec();
-        let mut server = HttpServer::new(move || {
+        let server = crate::server::build(listener, settings, move || {
             // Outermost last: request ids see everything; ETags are computed before compression.
             App::new()
                 .configure(|config| routes::configure(&mut ServiceConfig::new(config)))
@@ -96,18 +101,12 @@ impl Application {
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(head::head_as_get))
-        })
-        // A compressed response is streamed (chunked) in several writes; with Nagle's algorithm on,
-        // a later small write waits for the client's delayed ACK of the first (about 40 ms per
-        // response over keep-alive). The API answers whole responses, so send each write at once.
-        .tcp_nodelay(true)
-        .listen(listener)?;
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers);
-        }
+        })?;
         Ok(Self {
             port,
-            server: server.run(),
+            server,
+            stopping,
+            lifecycle: settings.lifecycle,
         })
     }
 
@@ -115,7 +114,18 @@ impl Application {
         self.port
     }
 
+    /// Serves until the server is stopped through a handle (tests drop it with their runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops as [`crate::lifecycle`] describes.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        actix_web::rt::spawn(crate::lifecycle::stop_on_signal(
+            self.server.handle(),
+            self.stopping,
+            self.lifecycle,
+        ));
         self.server.await
     }
 }

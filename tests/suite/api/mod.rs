@@ -9,6 +9,8 @@ mod errors;
 mod head;
 mod health;
 mod labels;
+mod lifecycle;
+mod parser;
 mod prices;
 mod sample;
 mod spec;
