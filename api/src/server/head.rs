@@ -73,11 +73,48 @@ fn target_too_long() -> Verdict {
     ))
 }
 
+fn head_too_large() -> Verdict {
+    Verdict::Refuse(Refusal::new(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        format!(
+            "the request head (request line and header fields) is larger than {MAX_HEAD} bytes"
+        ),
+    ))
+}
+
 fn too_many_headers() -> Verdict {
     Verdict::Refuse(Refusal::new(
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         format!("the request has more than {MAX_HEADERS} header fields"),
     ))
+}
+
+/// What is known of an incomplete head from earlier reads, so each read costs only a scan of its
+/// own bytes. Parsing the whole buffer again after every read, as a parser does, would let a client
+/// that sends its head a byte at a time make the server scan up to [`MAX_HEAD`] bytes per byte.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// How many bytes were searched for the end of the head (and of the request line).
+    searched: usize,
+    /// Whether the request line's end has been seen.
+    line_ended: bool,
+}
+
+impl Progress {
+    /// Whether [`check`] may now reach a verdict on `buffer`: its head has ended, or it is too
+    /// large to become acceptable.
+    pub fn ready(&mut self, buffer: &[u8]) -> bool {
+        // Back up over the part of an end marker (LF, optional CR, LF) the last search ended in.
+        let from = self.searched.saturating_sub(2).min(buffer.len());
+        let new = &buffer[from..];
+        self.searched = buffer.len();
+        self.line_ended |= new.contains(&b'\n');
+        let ended = new.windows(2).any(|pair| pair == b"\n\n")
+            || new.windows(3).any(|triple| triple == b"\n\r\n");
+        ended
+            || buffer.len() >= MAX_HEAD
+            || (!self.line_ended && buffer.len() > MAX_TARGET + REQUEST_LINE_SLACK)
+    }
 }
 
 /// Checks the head at the start of `buffer` (which may hold more: a body, pipelined requests).
@@ -95,12 +132,17 @@ pub fn check(buffer: &[u8]) -> Verdict {
             ));
         }
         Err(httparse::Error::HeaderName | httparse::Error::HeaderValue) => {
-            return Refusal::bad("a header field is malformed (a name that is not a token, or a control character in a value)");
+            return Refusal::bad(
+                "a header field is malformed (a name that is not a token, or a control character in a value)",
+            );
         }
         Err(_) => return malformed_request_line(buffer),
     };
-    let (Some(method), Some(target), Some(minor)) =
-        (request.method, request.path, request.version)
+    // A head read in one go may be complete and still over the limit.
+    if length > MAX_HEAD {
+        return head_too_large();
+    }
+    let (Some(method), Some(target), Some(minor)) = (request.method, request.path, request.version)
     else {
         return Refusal::bad("the request line is malformed");
     };
@@ -127,10 +169,7 @@ fn incomplete(buffer: &[u8]) -> Verdict {
     if line.unwrap_or(buffer.len()) > MAX_TARGET + REQUEST_LINE_SLACK {
         target_too_long()
     } else if buffer.len() >= MAX_HEAD {
-        Verdict::Refuse(Refusal::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!("the request head (request line and header fields) is larger than {MAX_HEAD} bytes"),
-        ))
+        head_too_large()
     } else {
         Verdict::Incomplete
     }
@@ -138,7 +177,10 @@ fn incomplete(buffer: &[u8]) -> Verdict {
 
 /// The request line's space-separated parts (up to its end of line).
 fn request_line_parts(buffer: &[u8]) -> Vec<&[u8]> {
-    let line = buffer.split(|&byte| byte == b'\n').next().unwrap_or_default();
+    let line = buffer
+        .split(|&byte| byte == b'\n')
+        .next()
+        .unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     line.split(|&byte| byte == b' ').collect()
 }
@@ -208,7 +250,9 @@ fn framing(method: &Method, minor: u8, headers: &[httparse::Header<'_>]) -> Resu
     }
     if let Some(coding) = transfer_encoding {
         if minor == 0 {
-            return Err(bad("Transfer-Encoding is not allowed in an HTTP/1.0 request"));
+            return Err(bad(
+                "Transfer-Encoding is not allowed in an HTTP/1.0 request",
+            ));
         }
         if !coding.eq_ignore_ascii_case("chunked") {
             return Err(Refusal::new(
@@ -262,6 +306,51 @@ mod tests {
     }
 
     #[test]
+    fn a_head_is_checked_once_it_has_ended_or_cannot_be_accepted() {
+        let mut progress = Progress::default();
+        let mut buffer = b"GET /healthz HTTP/1.1\r\nHost: x\r".to_vec();
+        assert!(!progress.ready(&buffer));
+        buffer.extend_from_slice(b"\n\r");
+        assert!(!progress.ready(&buffer));
+        // The end marker spans three reads.
+        buffer.extend_from_slice(b"\n");
+        assert!(progress.ready(&buffer));
+
+        let mut progress = Progress::default();
+        let mut line = b"GET /".to_vec();
+        while line.len() <= MAX_TARGET + REQUEST_LINE_SLACK {
+            assert!(!progress.ready(&line));
+            line.extend_from_slice(&[b'a'; 1000]);
+        }
+        assert!(progress.ready(&line));
+        assert_eq!(status(&line), Some(414));
+
+        let mut progress = Progress::default();
+        let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+        while head.len() < MAX_HEAD {
+            assert!(!progress.ready(&head));
+            head.extend_from_slice(b"X-Filler: 0123456789abcdef0123456789abcdef\r\n");
+        }
+        assert!(progress.ready(&head));
+        assert_eq!(status(&head), Some(431));
+        // Complete, but over the limit all the same.
+        head.extend_from_slice(b"Host: x\r\n\r\n");
+        assert_eq!(status(&head), Some(431));
+    }
+
+    #[test]
+    fn the_refusals_say_what_to_fix() {
+        let detail = |head: &[u8]| match check(head) {
+            Verdict::Refuse(refusal) => refusal.detail,
+            other => panic!("{other:?}"),
+        };
+        assert!(detail(b"GET /<x HTTP/1.1\r\nHost: x\r\n\r\n").contains("percent-encoded"));
+        assert!(detail(b"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n").contains("percent-encode"));
+        assert!(detail(b"GET / HTTP/1.1\r\n\r\n").contains("Host"));
+        assert!(detail(b"G(T / HTTP/1.1\r\nHost: x\r\n\r\n").contains("request line"));
+    }
+
+    #[test]
     fn bodies_are_framed_as_actix_frames_them() {
         let framed = |head: &[u8]| match check(head) {
             Verdict::Accept { body, .. } => body,
@@ -280,7 +369,9 @@ mod tests {
             Body::Unframed
         );
         assert_eq!(
-            framed(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"),
+            framed(
+                b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+            ),
             Body::Unframed
         );
         assert_eq!(framed(b"GET / HTTP/1.0\r\n\r\n"), Body::None);
@@ -292,12 +383,18 @@ mod tests {
         assert_eq!(status(b"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n"), Some(400));
         assert_eq!(status(b"GET / HTTP/1.1\r\n\r\n"), Some(400));
         assert_eq!(status(b"GET / HTTP/2.0\r\nHost: x\r\n\r\n"), Some(505));
-        let long = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(MAX_TARGET));
+        let long = format!(
+            "GET /{} HTTP/1.1\r\nHost: x\r\n\r\n",
+            "a".repeat(MAX_TARGET)
+        );
         assert_eq!(status(long.as_bytes()), Some(414));
         // Refused as soon as the request line cannot fit, before the rest arrives.
         let partial = format!("GET /{}", "a".repeat(MAX_TARGET + REQUEST_LINE_SLACK));
         assert_eq!(status(partial.as_bytes()), Some(414));
-        let big = format!("GET / HTTP/1.1\r\nHost: x\r\nCookie: {}", "c".repeat(MAX_HEAD));
+        let big = format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nCookie: {}",
+            "c".repeat(MAX_HEAD)
+        );
         assert_eq!(status(big.as_bytes()), Some(431));
         let many: String = (0..=MAX_HEADERS).map(|n| format!("X-{n}: 1\r\n")).collect();
         let many = format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n");

@@ -15,7 +15,9 @@ use actix_http::body::MessageBody;
 use actix_http::error::DispatchError;
 use actix_http::{HttpService, KeepAlive, Request, Response};
 use actix_server::Server;
-use actix_service::{IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt as _, fn_service, map_config};
+use actix_service::{
+    IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt as _, fn_service, map_config,
+};
 use actix_web::dev::AppConfig;
 use actix_web::rt::net::TcpStream;
 
@@ -31,7 +33,11 @@ const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Serves the apps `factory` makes (one per worker) on `listener`, with the keep-alive timeout,
 /// worker count and shutdown timeout of `settings`. Not started until the returned server is
 /// polled; stopped through its handle.
-pub fn build<F, I, S, B>(listener: TcpListener, settings: &Settings, factory: F) -> std::io::Result<Server>
+pub fn build<F, I, S, B>(
+    listener: TcpListener,
+    settings: &Settings,
+    factory: F,
+) -> std::io::Result<Server>
 where
     F: Fn() -> I + Send + Clone + 'static,
     I: IntoServiceFactory<S, Request>,

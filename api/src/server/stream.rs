@@ -50,6 +50,8 @@ pub struct CheckedStream {
     /// How many of `held`'s first bytes are checked and go to the dispatcher next.
     cleared: usize,
     state: State,
+    /// What the reads so far showed of the head `held` starts with.
+    progress: head::Progress,
 }
 
 enum State {
@@ -71,6 +73,7 @@ impl CheckedStream {
             held: BytesMut::new(),
             cleared: 0,
             state: State::Head,
+            progress: head::Progress::default(),
         }
     }
 
@@ -93,10 +96,13 @@ impl CheckedStream {
                 };
                 part > 0
             }
-            State::Head if self.held.is_empty() => false,
+            State::Head if self.held.is_empty() || !self.progress.ready(&self.held) => false,
             State::Head => match head::check(&self.held) {
+                // Only before a head that starts with empty lines (which are skipped): wait for
+                // the next end of a head.
                 Verdict::Incomplete => false,
                 Verdict::Accept { length, body } => {
+                    self.progress = head::Progress::default();
                     self.cleared = length;
                     self.state = match body {
                         Body::None => State::Head,

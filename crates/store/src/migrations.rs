@@ -117,7 +117,10 @@ pub fn pending(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
             "SELECT 'table' AS version WHERE to_regclass('__diesel_schema_migrations') IS NOT NULL"
         }
     };
-    let applied: Vec<String> = if sql_query(bookkeeping).load::<Version>(connection)?.is_empty() {
+    let applied: Vec<String> = if sql_query(bookkeeping)
+        .load::<Version>(connection)?
+        .is_empty()
+    {
         Vec::new()
     } else {
         sql_query("SELECT version FROM __diesel_schema_migrations")

@@ -148,7 +148,8 @@ fn an_idle_server_stops_at_once() {
     let mut server = ServerProcess::start(&db.url.connection_string(), &[]);
     // An idle keep-alive connection does not hold the stop up.
     let mut idle = crate::support::server::RawConnection::open(&server.address).unwrap();
-    idle.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    idle.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
     assert_eq!(idle.read_response().unwrap().status, 200);
     let signalled = Instant::now();
     let status = std::process::Command::new("kill")

@@ -14,7 +14,10 @@ fn refusal(address: &str, request: &[u8]) -> RawResponse {
     // it is still being written: the response must still arrive.
     let _ = connection.send(request);
     let response = connection.read_response().unwrap();
-    assert!(connection.is_closed(), "the connection stayed open after {response:?}");
+    assert!(
+        connection.is_closed(),
+        "the connection stayed open after {response:?}"
+    );
     response
 }
 
@@ -26,10 +29,7 @@ fn assert_problem(response: &RawResponse, status: u16, detail: &str) {
     );
     let body = response.json();
     assert_eq!(body["status"], status, "{body}");
-    assert!(
-        body["detail"].as_str().unwrap().contains(detail),
-        "{body}"
-    );
+    assert!(body["detail"].as_str().unwrap().contains(detail), "{body}");
     assert!(body["title"].is_string(), "{body}");
 }
 

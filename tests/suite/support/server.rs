@@ -64,7 +64,11 @@ impl ServerProcess {
             let _ = child.wait();
             panic!("the server did not start: {}", log.lock().unwrap());
         };
-        Self { child, address, log }
+        Self {
+            child,
+            address,
+            log,
+        }
     }
 
     pub fn log(&self) -> String {
