@@ -11,7 +11,7 @@ use priceline_store::migrations;
 use crate::on_both_backends;
 use crate::support::app::TestApp;
 use crate::support::db::TestDb;
-use crate::support::server::{ServerProcess, get};
+use crate::support::server::{RawConnection, ServerProcess, get};
 
 /// A request held in flight by a lock the test takes on the table it reads (PostgreSQL: `LOCK
 /// TABLE` blocks the server's SELECT until the test's transaction ends). SQLite has no such lock
@@ -147,7 +147,7 @@ fn an_idle_server_stops_at_once() {
     let db = TestDb::sqlite();
     let mut server = ServerProcess::start(&db.url.connection_string(), &[]);
     // An idle keep-alive connection does not hold the stop up.
-    let mut idle = crate::support::server::RawConnection::open(&server.address).unwrap();
+    let mut idle = RawConnection::open(&server.address).unwrap();
     idle.send(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
         .unwrap();
     assert_eq!(idle.read_response().unwrap().status, 200);
@@ -165,6 +165,36 @@ fn an_idle_server_stops_at_once() {
         signalled.elapsed()
     );
     assert!(idle.is_closed());
+}
+
+/// An idle keep-alive connection is closed after `PRICELINE_KEEP_ALIVE_SECONDS`, and kept open by
+/// default (620 s, above load balancers' idle timeouts).
+#[test]
+fn the_keep_alive_timeout_is_configurable() {
+    let db = TestDb::sqlite();
+    let short = ServerProcess::start(
+        &db.url.connection_string(),
+        &[("PRICELINE_KEEP_ALIVE_SECONDS", "1")],
+    );
+    let default = ServerProcess::start(&db.url.connection_string(), &[]);
+    let request = b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
+    let mut connections: Vec<RawConnection> = [&short, &default]
+        .iter()
+        .map(|server| {
+            let mut connection = RawConnection::open(&server.address).unwrap();
+            connection.send(request).unwrap();
+            assert_eq!(connection.read_response().unwrap().status, 200);
+            connection
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(2_500));
+    assert!(
+        connections[0].is_closed(),
+        "open after 2.5 s idle with a 1 s keep-alive"
+    );
+    let kept = &mut connections[1];
+    kept.send(request).unwrap();
+    assert_eq!(kept.read_response().unwrap().status, 200);
 }
 
 async fn readiness_fails_while_a_migration_is_pending(db: TestDb) {

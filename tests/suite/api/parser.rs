@@ -109,6 +109,34 @@ fn parser_refusals_are_problem_json_with_the_right_status() {
     assert_eq!(first.status, 200, "{first:?}");
     assert_eq!(connection.read_response().unwrap().status, 200);
 
+    // A head that arrives in pieces (here split inside its end marker) is served once complete.
+    let mut connection = RawConnection::open(address).unwrap();
+    for piece in [
+        &b"GET /healthz HT"[..],
+        b"TP/1.1\r\nHost: te",
+        b"st\r\n\r",
+        b"\n",
+    ] {
+        connection.send(piece).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(connection.read_response().unwrap().status, 200);
+
+    // Many pipelined requests in one write are each answered, in order.
+    let mut connection = RawConnection::open(address).unwrap();
+    let burst: Vec<u8> = (0..40)
+        .flat_map(|n| {
+            let path = if n % 2 == 0 { "/healthz" } else { "/readyz" };
+            format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").into_bytes()
+        })
+        .collect();
+    connection.send(&burst).unwrap();
+    for _ in 0..40 {
+        let response = connection.read_response().unwrap();
+        assert_eq!(response.status, 200, "{response:?}");
+        assert_eq!(response.json()["status"], "ok");
+    }
+
     drop(server);
 }
 

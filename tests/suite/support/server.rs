@@ -188,10 +188,27 @@ impl RawConnection {
         })
     }
 
-    /// True once the server has closed the connection (end of stream, or a reset).
+    /// True when the server has closed the connection (end of stream, or a reset) or closes it
+    /// within two seconds; false when it stays open that long (or sends something).
     pub fn is_closed(&mut self) -> bool {
+        let stream = self.stream.get_ref();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
         let mut byte = [0];
-        matches!(self.stream.read(&mut byte), Ok(0) | Err(_))
+        let read = self.stream.read(&mut byte);
+        self.stream
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        match read {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(error) => !matches!(
+                error.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+        }
     }
 }
 
