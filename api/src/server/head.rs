@@ -108,9 +108,17 @@ impl Progress {
         let from = self.searched.saturating_sub(2).min(buffer.len());
         let new = &buffer[from..];
         self.searched = buffer.len();
-        self.line_ended |= new.contains(&b'\n');
-        let ended = new.windows(2).any(|pair| pair == b"\n\n")
-            || new.windows(3).any(|triple| triple == b"\n\r\n");
+        // One pass over the new bytes' line feeds (a head has a handful).
+        let mut ended = false;
+        let mut rest = new;
+        while let Some(at) = rest.iter().position(|&byte| byte == b'\n') {
+            self.line_ended = true;
+            rest = &rest[at + 1..];
+            if rest.first() == Some(&b'\n') || rest.starts_with(b"\r\n") {
+                ended = true;
+                break;
+            }
+        }
         ended
             || buffer.len() >= MAX_HEAD
             || (!self.line_ended && buffer.len() > MAX_TARGET + REQUEST_LINE_SLACK)
@@ -119,9 +127,10 @@ impl Progress {
 
 /// Checks the head at the start of `buffer` (which may hold more: a body, pipelined requests).
 pub fn check(buffer: &[u8]) -> Verdict {
-    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut fields);
-    let length = match request.parse(buffer) {
+    // Left uninitialised until parsed into, as actix-http does: no 3 KiB to clear per request.
+    let mut fields = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut []);
+    let length = match request.parse_with_uninit_headers(buffer, &mut fields) {
         Ok(httparse::Status::Complete(length)) => length,
         Ok(httparse::Status::Partial) => return incomplete(buffer),
         Err(httparse::Error::TooManyHeaders) => return too_many_headers(),
