@@ -42,8 +42,10 @@ pub enum Body {
     None,
     /// This many bytes of body, then the next head.
     Length(u64),
-    /// A body whose end is not followed here (chunked, or a stream to the end of the connection for
-    /// CONNECT and a WebSocket upgrade): the rest of the connection goes to actix unchecked.
+    /// A chunked body, then the next head.
+    Chunked,
+    /// A stream to the end of the connection (CONNECT, a WebSocket upgrade): the rest of the
+    /// connection goes to actix unchecked.
     Unframed,
 }
 
@@ -274,7 +276,7 @@ fn framing(method: &Method, minor: u8, headers: &[httparse::Header<'_>]) -> Resu
                 "the request has both Content-Length and Transfer-Encoding",
             ));
         }
-        return Ok(Body::Unframed);
+        return Ok(Body::Chunked);
     }
     if minor == 0 && *method == Method::POST && content_length.is_none() {
         return Err(bad("an HTTP/1.0 POST needs a Content-Length"));
@@ -375,7 +377,7 @@ mod tests {
         );
         assert_eq!(
             framed(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"),
-            Body::Unframed
+            Body::Chunked
         );
         assert_eq!(
             framed(

@@ -4,6 +4,7 @@
 //! the parser's refusals could not be answered properly, see [`stream`]) and OS signals, which
 //! [`crate::lifecycle`] handles.
 
+mod chunked;
 pub mod head;
 mod stream;
 

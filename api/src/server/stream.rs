@@ -11,8 +11,9 @@
 //!   order. A head cannot be parsed before it is complete, so holding it costs no time: one copy of
 //!   a few hundred bytes and one more `httparse` pass (the parser actix uses), small beside
 //!   the request's own handling.
-//! - a chunked body, a WebSocket upgrade or CONNECT is not followed: the rest of that connection
-//!   goes to the dispatcher unchecked, as before (this API takes neither).
+//! - a chunked body is followed to its end as actix-http's decoder finds it ([`super::chunked`]);
+//!   a WebSocket upgrade or CONNECT (a stream to the end of the connection) is not: the rest of
+//!   that connection goes to the dispatcher unchecked, as before (this API serves neither).
 //! - a refused head ends the stream for the dispatcher: it finishes the requests before it (their
 //!   responses are written first, in order), then shuts the connection down; the shutdown writes
 //!   the refusal, half-closes, and reads what the client still sends until it closes or a second
@@ -31,6 +32,7 @@ use actix_web::rt::time::{Sleep, sleep};
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::chunked::{Chunked, Malformed};
 use super::head::{self, Body, Refusal, Verdict};
 use crate::problem::ApiError;
 
@@ -59,6 +61,8 @@ enum State {
     Head,
     /// This many body bytes come before the next head.
     Body(u64),
+    /// A chunked body comes before the next head.
+    Chunked(Chunked),
     /// The rest of the connection is not checked.
     Unchecked,
     /// A head was refused: the dispatcher reads the end of the stream; its shutdown sends this.
@@ -96,6 +100,20 @@ impl CheckedStream {
                 };
                 part > 0
             }
+            State::Chunked(ref mut chunked) => match chunked.advance(&self.held) {
+                Ok((part, ended)) => {
+                    self.cleared = part;
+                    if ended {
+                        self.state = State::Head;
+                    }
+                    part > 0
+                }
+                // actix-http refuses the body itself; the connection is not followed further.
+                Err(Malformed) => {
+                    self.state = State::Unchecked;
+                    true
+                }
+            },
             State::Head if self.held.is_empty() || !self.progress.ready(&self.held) => false,
             State::Head => match head::check(&self.held) {
                 // Only before a head that starts with empty lines (which are skipped): wait for
@@ -107,6 +125,7 @@ impl CheckedStream {
                     self.state = match body {
                         Body::None => State::Head,
                         Body::Length(length) => State::Body(length),
+                        Body::Chunked => State::Chunked(Chunked::default()),
                         Body::Unframed => State::Unchecked,
                     };
                     true

@@ -109,6 +109,27 @@ fn parser_refusals_are_problem_json_with_the_right_status() {
     assert_eq!(first.status, 200, "{first:?}");
     assert_eq!(connection.read_response().unwrap().status, 200);
 
+    // The same with a chunked body: its end is found, and the head after it is checked (here
+    // refused) rather than passed on unchecked.
+    let mut connection = RawConnection::open(address).unwrap();
+    connection
+        .send(
+            format!(
+                "GET /v1/facilities HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+                 Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n\
+                 GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n\
+                 GET /<x HTTP/1.1\r\nHost: test\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let first = connection.read_response().unwrap();
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(connection.read_response().unwrap().status, 200);
+    assert_problem(&connection.read_response().unwrap(), 400, "percent-encoded");
+    assert!(connection.is_closed());
+
     // A head that arrives in pieces (here split inside its end marker) is served once complete.
     let mut connection = RawConnection::open(address).unwrap();
     for piece in [
