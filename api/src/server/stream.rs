@@ -8,9 +8,11 @@
 //!   given to the dispatcher with the body [`head::Body`] says follows (a Content-Length's worth);
 //!   the bytes after that are the next head, checked in turn. So keep-alive and pipelined requests
 //!   are each checked, and the dispatcher sees exactly the bytes it would have seen, in the same
-//!   order. A head cannot be parsed before it is complete, so holding it costs no time: one copy of
-//!   a few hundred bytes and one more `httparse` pass (the parser actix uses), small beside
-//!   the request's own handling.
+//!   order. A head cannot be parsed before it is complete, so holding it adds no wait, and the
+//!   same number of reads reach the socket; the cost is one copy of the bytes, a scan for line
+//!   feeds and one more `httparse` pass (the parser actix uses) per head. Measured on a debug build
+//!   (wrk, 16 connections, one worker): about 3 µs more CPU per `/healthz` request, which takes
+//!   about 35 µs; an optimised build does the same work several times faster.
 //! - a chunked body is followed to its end as actix-http's decoder finds it ([`super::chunked`]);
 //!   a WebSocket upgrade or CONNECT (a stream to the end of the connection) is not: the rest of
 //!   that connection goes to the dispatcher unchecked, as before (this API serves neither).
