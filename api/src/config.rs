@@ -33,6 +33,9 @@ pub const CACHE_MB: &str = "PRICELINE_CACHE_MB";
 pub const DB_ACQUIRE_TIMEOUT: &str = "PRICELINE_DB_ACQUIRE_TIMEOUT";
 pub const DB_STATEMENT_TIMEOUT: &str = "PRICELINE_DB_STATEMENT_TIMEOUT";
 pub const PUBLIC_URL: &str = "PRICELINE_PUBLIC_URL";
+pub const SHUTDOWN_SECONDS: &str = "PRICELINE_SHUTDOWN_SECONDS";
+pub const SHUTDOWN_DELAY_SECONDS: &str = "PRICELINE_SHUTDOWN_DELAY_SECONDS";
+pub const KEEP_ALIVE_SECONDS: &str = "PRICELINE_KEEP_ALIVE_SECONDS";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -45,6 +48,22 @@ pub const DEFAULT_DB_ACQUIRE_TIMEOUT: u32 = 3;
 /// Seconds one query of a request may run (PostgreSQL cancels it; on SQLite the request is answered
 /// 503 while the query finishes).
 pub const DEFAULT_DB_STATEMENT_TIMEOUT: u32 = 10;
+/// Seconds in-flight requests get to finish once the listener stops (SIGTERM/SIGINT); what is still
+/// running then is dropped. Kubernetes' default grace period is also 30 s: it must cover this plus
+/// any delay (preStop, PRICELINE_SHUTDOWN_DELAY_SECONDS).
+pub const DEFAULT_SHUTDOWN_SECONDS: u32 = 30;
+/// Seconds between a stop signal (readiness fails at once) and the listener closing. 0: a load
+/// balancer that learns of the stop from `/readyz` needs its probe period times its failure
+/// threshold here; Kubernetes takes a terminating pod out of its Service by itself (deploy/ adds a
+/// preStop pause), and an operator pressing Ctrl-C wants the server gone at once.
+pub const DEFAULT_SHUTDOWN_DELAY_SECONDS: u32 = 0;
+/// Seconds an idle keep-alive connection stays open. A load balancer must close an idle connection
+/// before its backend does, or a request it sends on it as the server closes it fails (a 502): the
+/// server's timeout must exceed every balancer's. AWS ALB: 60 s by default; Azure Load Balancer:
+/// 4 min (240 s) by default; Google Cloud's external Application Load Balancers keep backend
+/// connections 600 s (610 s for the classic one) and ask for a longer backend timeout. 620 s is above
+/// all three; an idle connection costs a few kilobytes.
+pub const DEFAULT_KEEP_ALIVE_SECONDS: u32 = 620;
 pub const DEFAULT_RATE_LIMIT_PER_SECOND: u32 = 50;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
 
@@ -81,6 +100,18 @@ pub struct Settings {
     /// The URL clients reach the API at, when it is not the server's own (a gateway, a path prefix):
     /// the spec's `servers` and the `page.next` links are based on it.
     pub public_url: Option<PublicUrl>,
+    /// Stopping: how long readiness fails before the listener closes, then how long in-flight
+    /// requests get; and the idle keep-alive timeout.
+    pub lifecycle: Lifecycle,
+}
+
+/// See [`DEFAULT_SHUTDOWN_SECONDS`], [`DEFAULT_SHUTDOWN_DELAY_SECONDS`], [`DEFAULT_KEEP_ALIVE_SECONDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub shutdown_timeout: Duration,
+    pub shutdown_delay: Duration,
+    /// `None`: keep-alive off (`PRICELINE_KEEP_ALIVE_SECONDS=0`), one request per connection.
+    pub keep_alive: Option<Duration>,
 }
 
 impl Settings {
@@ -173,6 +204,18 @@ impl Settings {
                 })
             })
             .transpose()?;
+        let lifecycle = Lifecycle {
+            shutdown_timeout: Duration::from_secs(
+                seconds(SHUTDOWN_SECONDS, DEFAULT_SHUTDOWN_SECONDS)?.into(),
+            ),
+            shutdown_delay: Duration::from_secs(
+                seconds(SHUTDOWN_DELAY_SECONDS, DEFAULT_SHUTDOWN_DELAY_SECONDS)?.into(),
+            ),
+            keep_alive: match seconds(KEEP_ALIVE_SECONDS, DEFAULT_KEEP_ALIVE_SECONDS)? {
+                0 => None,
+                value => Some(Duration::from_secs(value.into())),
+            },
+        };
         Ok(Self {
             database_url,
             listen,
@@ -185,6 +228,7 @@ impl Settings {
             db_acquire_timeout,
             db_statement_timeout,
             public_url,
+            lifecycle,
         })
     }
 }
@@ -399,6 +443,33 @@ mod tests {
                 trust_forwarded: false
             }
         );
+        assert_eq!(
+            settings.lifecycle,
+            Lifecycle {
+                shutdown_timeout: Duration::from_secs(30),
+                shutdown_delay: Duration::ZERO,
+                keep_alive: Some(Duration::from_secs(620)),
+            }
+        );
+    }
+
+    #[test]
+    fn lifecycle_settings_are_read_and_checked() {
+        let set = settings(&[
+            (SHUTDOWN_SECONDS, "5"),
+            (SHUTDOWN_DELAY_SECONDS, "10"),
+            (KEEP_ALIVE_SECONDS, "0"),
+        ])
+        .unwrap();
+        assert_eq!(set.lifecycle.shutdown_timeout, Duration::from_secs(5));
+        assert_eq!(set.lifecycle.shutdown_delay, Duration::from_secs(10));
+        assert_eq!(set.lifecycle.keep_alive, None);
+        for variable in [SHUTDOWN_SECONDS, SHUTDOWN_DELAY_SECONDS, KEEP_ALIVE_SECONDS] {
+            for value in ["-1", "soon", "3601"] {
+                let error = settings(&[(variable, value)]).unwrap_err();
+                assert_eq!(error.variable, variable, "{error}");
+            }
+        }
     }
 
     #[test]

@@ -15,11 +15,7 @@ pub fn open_database(
 ) -> anyhow::Result<Pool> {
     let pool = Pool::open(url, options)?;
     let mut connection = pool.get()?;
-    let pending: Vec<String> = migrations::status(&mut connection)?
-        .into_iter()
-        .filter(|status| !status.applied)
-        .map(|status| status.name)
-        .collect();
+    let pending = migrations::pending(&mut connection)?;
     if pending.is_empty() {
         return Ok(pool);
     }

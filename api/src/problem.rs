@@ -38,7 +38,7 @@ pub struct Problem {
 
 /// The reason phrase of `status` as RFC 9110 names it: the `http` crate still has the RFC 7231
 /// names for 413 and 422.
-fn title(status: StatusCode) -> &'static str {
+pub(crate) fn title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::PAYLOAD_TOO_LARGE => "Content Too Large",
         StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable Content",
@@ -107,6 +107,13 @@ pub enum ApiError {
     Unavailable,
     #[error("internal error")]
     Internal,
+    /// A request head refused before routing (a malformed request line, an over-long target, too
+    /// large headers), answered by the connection itself: see `crate::server::head`.
+    #[error("{detail}")]
+    Unparsable { status: StatusCode, detail: String },
+    /// The server is not ready to serve (`/readyz`): stopping, or the schema is behind this build.
+    #[error("{0}")]
+    NotReady(String),
     /// An error actix answered by itself, with nothing more to say than its status.
     #[error("{}", .0.canonical_reason().unwrap_or("error"))]
     Status(StatusCode),
@@ -155,6 +162,11 @@ impl ApiError {
         };
         problem
     }
+
+    /// The problem body as JSON text, for a response written without actix's response types.
+    pub(crate) fn problem_json(&self) -> String {
+        serde_json::to_string(&self.problem()).unwrap_or_default()
+    }
 }
 
 impl ResponseError for ApiError {
@@ -172,6 +184,8 @@ impl ResponseError for ApiError {
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unparsable { status, .. } => *status,
+            Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Status(status) => *status,
         }
     }

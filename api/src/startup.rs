@@ -4,15 +4,16 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, NormalizePath, TrailingSlash, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use priceline_store::Pool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth;
 use crate::cache::ResponseCache;
-use crate::config::Settings;
+use crate::config::{Lifecycle, Settings};
 use crate::docs;
 use crate::forwarded::Forwarding;
+use crate::lifecycle::Stopping;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::unknown_parameters::KnownParameters;
@@ -51,6 +52,8 @@ async fn no_route(request: HttpRequest) -> HttpResponse {
 pub struct Application {
     port: u16,
     server: Server,
+    stopping: Stopping,
+    lifecycle: Lifecycle,
 }
 
 impl Application {
@@ -60,7 +63,9 @@ impl Application {
     pub fn build(settings: &Settings, pool: Pool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
+        let stopping = Stopping::default();
         let state = web::Data::new(AppState {
+            stopping: stopping.clone(),
             pool,
             cache: ResponseCache::new(settings.cache_bytes),
             database_deadline: settings
@@ -80,7 +85,7 @@ impl Application {
         let spec = crate::openapi::spec();
         let docs = docs::Docs::new(&spec);
         let known_parameters = web::Data::new(KnownParameters::from_spec(&spec));
-        let mut server = HttpServer::new(move || {
+        let server = crate::server::build(listener, settings, move || {
             // Outermost last: request ids see everything; ETags are computed before compression.
             App::new()
                 .configure(|config| routes::configure(&mut ServiceConfig::new(config)))
@@ -109,18 +114,12 @@ impl Application {
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(head::head_as_get))
-        })
-        // A compressed response is streamed (chunked) in several writes; with Nagle's algorithm on,
-        // a later small write waits for the client's delayed ACK of the first (about 40 ms per
-        // response over keep-alive). The API answers whole responses, so send each write at once.
-        .tcp_nodelay(true)
-        .listen(listener)?;
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers);
-        }
+        })?;
         Ok(Self {
             port,
-            server: server.run(),
+            server,
+            stopping,
+            lifecycle: settings.lifecycle,
         })
     }
 
@@ -128,7 +127,18 @@ impl Application {
         self.port
     }
 
+    /// Serves until the server is stopped through a handle (tests drop it with their runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops as [`crate::lifecycle`] describes.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        actix_web::rt::spawn(crate::lifecycle::stop_on_signal(
+            self.server.handle(),
+            self.stopping,
+            self.lifecycle,
+        ));
         self.server.await
     }
 }

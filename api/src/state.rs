@@ -5,8 +5,11 @@ use std::time::Duration;
 use priceline_store::Pool;
 
 use crate::cache::ResponseCache;
+use crate::lifecycle::Stopping;
 
 pub struct AppState {
+    /// Set on SIGTERM/SIGINT: `/readyz` fails while requests in flight finish.
+    pub stopping: Stopping,
     pub pool: Pool,
     /// Shared by all workers: a response computed by one is served by every other.
     pub cache: ResponseCache,

@@ -444,6 +444,6 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     say!("  Swagger UI: {base}/docs/");
     say!("  OpenAPI:    {base}/openapi.json");
     say!("  Health:     {base}/healthz");
-    actix_web::rt::System::new().block_on(application.run_until_stopped())?;
+    actix_web::rt::System::new().block_on(application.run_until_signalled())?;
     Ok(())
 }

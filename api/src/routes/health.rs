@@ -28,24 +28,43 @@ pub async fn healthz() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers a query.
+/// Readiness: the server is not stopping, the database answers, and its schema is the one this
+/// build expects (no migration pending).
 #[utoipa::path(
     tag = "meta",
     operation_id = "getReadiness",
     responses(
-        (status = 200, description = "The database answers", body = Health),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Ready: the database answers and no migration is pending", body = Health),
+        (status = 503, description = "Not ready: the server is stopping, the database is unavailable (or did not answer within a second), or a migration is pending; `detail` says which", body = Problem, content_type = "application/problem+json"),
         MetaErrors,
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+    // Checked first and without the database: once a stop signal arrived, load balancers must
+    // learn it whatever the database does.
+    if state.stopping.is_set() {
+        return Err(ApiError::NotReady(
+            "the server is shutting down: requests in flight are finishing".to_owned(),
+        ));
+    }
     // A probe must get its answer before the load balancer gives up on it, whatever the database
-    // does: not ready within a second is not ready.
-    within(Some(READINESS_DEADLINE), &state.pool, |connection| {
-        Ok(priceline_store::ping(connection)?)
+    // does: not ready within a second is not ready. Reading the applied migrations is the query
+    // that shows the database answers.
+    let pending = within(Some(READINESS_DEADLINE), &state.pool, |connection| {
+        Ok(priceline_store::migrations::pending(connection)?)
     })
     .await?;
+    if let Some(oldest) = pending.first() {
+        tracing::warn!(
+            ?pending,
+            "not ready: the database lacks migrations this build needs; run `priceline migrate up`"
+        );
+        return Err(ApiError::NotReady(format!(
+            "{} database migration(s) pending, from {oldest}: run `priceline migrate up`",
+            pending.len()
+        )));
+    }
     Ok(web::Json(Health { status: "ok" }))
 }
 

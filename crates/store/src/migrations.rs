@@ -92,6 +92,50 @@ pub fn revert(connection: &mut DbConnection, steps: usize) -> StoreResult<Vec<St
     Ok(reverted)
 }
 
+/// The names of this backend's migrations that the database has not applied, oldest first: empty
+/// when the schema is what this build expects. A database ahead of this build (a newer release
+/// migrated it) has nothing pending: expand/contract migrations keep it servable.
+///
+/// Read-only, for the readiness probe: diesel's `applied_migrations` first runs `CREATE TABLE IF NOT
+/// EXISTS` on its bookkeeping table (a statement a read-only replica or a locked database refuses),
+/// so this reads that table itself, and an unmigrated database (no table) has everything pending.
+pub fn pending(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
+    use diesel::{QueryableByName, RunQueryDsl, sql_query, sql_types::Text};
+
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let known = known(connection)?;
+    let bookkeeping = match connection {
+        DbConnection::Sqlite(_) => {
+            "SELECT name AS version FROM sqlite_master \
+             WHERE type = 'table' AND name = '__diesel_schema_migrations'"
+        }
+        DbConnection::Postgres(_) => {
+            "SELECT 'table' AS version WHERE to_regclass('__diesel_schema_migrations') IS NOT NULL"
+        }
+    };
+    let applied: Vec<String> = if sql_query(bookkeeping)
+        .load::<Version>(connection)?
+        .is_empty()
+    {
+        Vec::new()
+    } else {
+        sql_query("SELECT version FROM __diesel_schema_migrations")
+            .load::<Version>(connection)?
+            .into_iter()
+            .map(|row| row.version)
+            .collect()
+    };
+    Ok(known
+        .into_iter()
+        .filter(|(version, _)| !applied.contains(version))
+        .map(|(_, name)| name)
+        .collect())
+}
+
 /// Every known migration, oldest first, with whether it is applied.
 pub fn status(connection: &mut DbConnection) -> StoreResult<Vec<MigrationStatus>> {
     let known = known(connection)?;

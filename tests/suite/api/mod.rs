@@ -10,6 +10,8 @@ mod errors;
 mod head;
 mod health;
 mod labels;
+mod lifecycle;
+mod parser;
 mod prices;
 mod proxy;
 mod sample;

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod db;
 pub mod fixtures;
+pub mod server;
 
 /// Runs a test function on each backend: `sqlite` always, `postgres` when
 /// `PRICELINE_TEST_POSTGRES_URL` is set (otherwise reported as ignored, with the reason). The function

@@ -1,0 +1,105 @@
+//! Stopping without dropping requests. On SIGTERM (what Docker, Kubernetes, Cloud Run and systemd
+//! send) or SIGINT (Ctrl-C), `/readyz` fails at once so load balancers stop sending new requests;
+//! the listener keeps serving for `PRICELINE_SHUTDOWN_DELAY_SECONDS` (time for a balancer that
+//! probes `/readyz` to notice), then closes, and requests in flight get up to
+//! `PRICELINE_SHUTDOWN_SECONDS` to finish before the process exits. A second signal stops at once.
+//!
+//! actix-server's own signal handling is off ([`crate::server`]): it would close the listener on the
+//! first signal, before readiness could fail.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::dev::ServerHandle;
+
+use crate::config::Lifecycle;
+
+/// Set once a stop signal arrived; `/readyz` fails from then on. Shared by every worker.
+#[derive(Debug, Clone, Default)]
+pub struct Stopping(Arc<AtomicBool>);
+
+impl Stopping {
+    pub fn begin(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Waits for SIGTERM or SIGINT, then stops `server` as the module says. Installed by `priceline
+/// serve` only: a process-wide signal handler has no place in a test process running servers.
+pub async fn stop_on_signal(server: ServerHandle, stopping: Stopping, lifecycle: Lifecycle) {
+    let mut signals = match Signals::new() {
+        Ok(signals) => signals,
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGTERM/SIGINT: the server stops only when killed");
+            return;
+        }
+    };
+    let signal = signals.next().await;
+    stopping.begin();
+    let Lifecycle {
+        shutdown_delay: delay,
+        shutdown_timeout: timeout,
+        ..
+    } = lifecycle;
+    tracing::info!(
+        "{signal}: stopping; /readyz now fails, the listener closes in {} s, then requests in \
+         flight get up to {} s (a second signal stops at once)",
+        delay.as_secs(),
+        timeout.as_secs()
+    );
+    let graceful = async {
+        actix_web::rt::time::sleep(delay).await;
+        tracing::info!("the listener is closed; waiting for requests in flight");
+        server.stop(true).await;
+    };
+    tokio::select! {
+        () = graceful => tracing::info!("stopped"),
+        signal = signals.next() => {
+            tracing::warn!("{signal} again: stopping now, dropping requests in flight");
+            server.stop(false).await;
+        }
+    }
+}
+
+#[cfg(unix)]
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn next(&mut self) -> &'static str {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
