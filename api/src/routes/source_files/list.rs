@@ -21,7 +21,7 @@ pub struct PageQuery {
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
-    #[param(example = "MTI", pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(inline, value_type = Option<crate::pagination::IdCursor>, example = "12")]
     pub cursor: Option<String>,
 }
 
@@ -38,7 +38,7 @@ pub struct SourceFilesQuery {
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
-    #[param(example = "MTI", pattern = "^[A-Za-z0-9_-]+$")]
+    #[param(inline, value_type = Option<crate::pagination::IdCursor>, example = "12")]
     pub cursor: Option<String>,
 }
 
