@@ -214,7 +214,7 @@ macro_rules! facility_filtered_query {
             #[param(example = 50, minimum = 1, maximum = 1000)]
             #[validate(range(min = 1, max = 1000))]
             pub limit: Option<usize>,
-            /// `next_cursor` of the previous page.
+            /// `next_cursor` of the previous page, unchanged: the sort key of its last item, as JSON.
             #[param(inline, value_type = Option<$cursor>, example = $cursor_example)]
             pub cursor: Option<String>,
         }

@@ -404,3 +404,60 @@ async fn the_declared_response_headers_are_sent(db: TestDb) {
     );
 }
 on_both_backends!(async the_declared_response_headers_are_sent);
+
+/// Each list's cursor is its sort key as JSON, of the form the spec's `pattern` gives: any cursor
+/// of that form pages (a position no item has just gives what follows it), any other is a 400 naming
+/// `cursor`, as the pattern says.
+async fn cursors_of_the_documented_form_page_and_others_are_refused(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect()
+    };
+    for (path, cursor) in [
+        (
+            "/v1/facilities",
+            r#"{"name":"Zz \"quoted\" \u00e9","id":-12}"#,
+        ),
+        ("/v1/payers", r#"{"payer_name":"","plan_name":"\n"}"#),
+        (
+            "/v1/prices?code=1",
+            r#"{"value":0,"item_id":1,"charge_id":2,"rate_id":3}"#,
+        ),
+        (
+            "/v1/codes/CPT/1/compare",
+            r#"{"unranked":true,"price_micros":8999999999999999999,"facility_id":1}"#,
+        ),
+        ("/v1/source-files", "-5"),
+    ] {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{path}{separator}cursor={}", encode(cursor));
+        let (status, body) = app.get(&url).await;
+        // A missing code is a 404 of its own; the cursor was accepted.
+        assert!(status == 200 || status == 404, "{url}: {body}");
+        assert_ne!(body["parameter"], "cursor", "{url}: {body}");
+    }
+    for (path, cursor) in [
+        // Another list's cursor, a reordered key, `-0` (a float to JSON readers), base64.
+        (
+            "/v1/facilities",
+            r#"{"value":0,"item_id":1,"charge_id":2,"rate_id":3}"#,
+        ),
+        ("/v1/facilities", r#"{"id":1,"name":"A"}"#),
+        ("/v1/source-files", "-0"),
+        ("/v1/source-files", "MTI"),
+        ("/v1/payers", r#"{"payer_name":"A","plan_name":"B"} "#),
+    ] {
+        let url = format!("{path}?cursor={}", encode(cursor));
+        let (status, body) = app.get(&url).await;
+        assert_eq!(status, 400, "{url}: {body}");
+        assert_eq!(body["parameter"], "cursor", "{url}: {body}");
+    }
+}
+on_both_backends!(async cursors_of_the_documented_form_page_and_others_are_refused);
