@@ -3,7 +3,7 @@
 use std::process::Command;
 
 /// Every step of the `lint` recipe, and the words `make help` must use for it.
-const LINT_STEPS: [(&str, &str); 6] = [
+const LINT_STEPS: [(&str, &str); 7] = [
     ("fmt --all -- --check", "rustfmt"),
     (
         "clippy --workspace --all-targets -- -D warnings",
@@ -22,6 +22,7 @@ const LINT_STEPS: [(&str, &str); 6] = [
         "hadolint on deploy/Dockerfile",
     ),
     ("scripts/validate-openapi.sh", "openapi-spec-validator"),
+    ("scripts/lint-openapi.sh", "Redocly CLI and Spectral"),
 ];
 
 #[test]
