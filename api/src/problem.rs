@@ -142,7 +142,8 @@ impl ApiError {
         }
     }
 
-    fn problem(&self) -> Problem {
+    /// The body this error is sent with.
+    pub(crate) fn problem(&self) -> Problem {
         let mut problem = Problem::new(self.status_code(), self.to_string());
         problem.parameter = match self {
             Self::InvalidParameter { parameter, .. } | Self::Contradiction { parameter, .. } => {
@@ -253,47 +254,6 @@ impl From<actix_web::error::BlockingError> for ApiError {
         tracing::error!(%error, "blocking task failed");
         Self::Internal
     }
-}
-
-/// One typical refusal for each status the API answers with, as its body is sent: the example the
-/// spec gives each error response (built from [`ApiError`] itself, so it cannot drift from the
-/// wire format).
-pub fn examples() -> Vec<(StatusCode, serde_json::Value)> {
-    let errors = [
-        ApiError::invalid("zip", "expected five digits, e.g. 92832"),
-        ApiError::Unauthorized {
-            header: Some(crate::auth::api_key::HEADER),
-            detail: "the API key in X-API-Key is not known".to_owned(),
-        },
-        ApiError::Forbidden {
-            header: "Authorization",
-            detail: format!(
-                "the bearer token's scope does not include {}",
-                crate::auth::jwt::REQUIRED_SCOPE
-            ),
-        },
-        ApiError::NotFound("no facility 12".to_owned()),
-        ApiError::method_not_allowed(&Method::POST, "/v1/facilities"),
-        ApiError::NotAcceptable,
-        ApiError::ContentTooLarge {
-            limit: crate::middleware::request_body::BODY_LIMIT,
-        },
-        ApiError::UnsupportedMediaType,
-        ApiError::contradiction(
-            "kind",
-            "min_amount and max_amount bound the amount of a kind with an amount: give one",
-        ),
-        ApiError::RateLimited { retry_after: 1 },
-        ApiError::Internal,
-        ApiError::Unavailable,
-    ];
-    errors
-        .iter()
-        .map(|error| {
-            let body = serde_json::to_value(error.problem()).unwrap_or_default();
-            (error.status_code(), body)
-        })
-        .collect()
 }
 
 /// The errors every read operation can answer with, documented once and referenced by each.

@@ -5,11 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
+use actix_web::ResponseError;
+use actix_web::http::{Method, StatusCode};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{OpenApi, Ref, RefOr, Required, Response, ResponseBuilder};
+
+use crate::problem::ApiError;
 
 /// The names under `components.headers` and `components.parameters` (the request id's is
 /// [`crate::middleware::request_id::REQUEST_ID`], capitalized as documents write it).
@@ -81,7 +84,7 @@ pub fn document(spec: &mut OpenApi) {
                 .build(),
         ),
     );
-    let examples: BTreeMap<String, serde_json::Value> = crate::problem::examples()
+    let examples: BTreeMap<String, serde_json::Value> = problem_examples()
         .into_iter()
         .map(|(status, body)| (status.as_str().to_owned(), body))
         .collect();
@@ -108,6 +111,47 @@ pub fn document(spec: &mut OpenApi) {
             }
         }
     }
+}
+
+/// One typical refusal for each status the API answers with, as its body is sent: the example the
+/// spec gives each error response (built from [`ApiError`] itself, so it cannot drift from the
+/// wire format).
+fn problem_examples() -> Vec<(StatusCode, serde_json::Value)> {
+    let errors = [
+        ApiError::invalid("zip", "expected five digits, e.g. 92832"),
+        ApiError::Unauthorized {
+            header: Some(crate::auth::api_key::HEADER),
+            detail: "the API key in X-API-Key is not known".to_owned(),
+        },
+        ApiError::Forbidden {
+            header: "Authorization",
+            detail: format!(
+                "the bearer token's scope does not include {}",
+                crate::auth::jwt::REQUIRED_SCOPE
+            ),
+        },
+        ApiError::NotFound("no facility 12".to_owned()),
+        ApiError::method_not_allowed(&Method::POST, "/v1/facilities"),
+        ApiError::NotAcceptable,
+        ApiError::ContentTooLarge {
+            limit: crate::middleware::request_body::BODY_LIMIT,
+        },
+        ApiError::UnsupportedMediaType,
+        ApiError::contradiction(
+            "kind",
+            "min_amount and max_amount bound the amount of a kind with an amount: give one",
+        ),
+        ApiError::RateLimited { retry_after: 1 },
+        ApiError::Internal,
+        ApiError::Unavailable,
+    ];
+    errors
+        .iter()
+        .map(|error| {
+            let body = serde_json::to_value(error.problem()).unwrap_or_default();
+            (error.status_code(), body)
+        })
+        .collect()
 }
 
 fn header_ref(name: &str) -> RefOr<utoipa::openapi::Header> {
