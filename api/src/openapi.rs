@@ -9,6 +9,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 pub mod parameters;
+pub mod gateway;
+pub mod responses;
 pub mod v30;
 
 pub use v30::spec_json_3_0;
@@ -23,6 +25,10 @@ use crate::problem::Problem;
                        facilities, standard charges, payer-specific negotiated rates.",
         license(name = "GPL-3.0-or-later", identifier = "GPL-3.0-or-later")
     ),
+    // Relative: the document works wherever it is served from. The served copy names the base URL
+    // each request was made against (PRICELINE_PUBLIC_URL, a trusted proxy's prefix, see
+    // `crate::docs`); `priceline openapi --gateway` puts the backend's URL where a gateway needs one.
+    servers((url = "/", description = "The server that serves this document")),
     components(schemas(Problem)),
     modifiers(&SecuritySchemes),
     tags(
@@ -71,16 +77,19 @@ impl Modify for SecuritySchemes {
 }
 
 /// Marks every /v1 operation as needing either credential. Done on the generated document, not per
-/// handler, so no route can be forgotten; the meta routes (health, spec, docs) stay open.
+/// handler, so no route can be forgotten; the meta routes (health, spec, docs) stay open, which an
+/// empty `security` list states (an absent one would leave linters and gateways guessing).
 pub fn require_credentials(spec: &mut utoipa::openapi::OpenApi) {
     let either = [
         SecurityRequirement::new(API_KEY_SCHEME, Vec::<String>::new()),
         SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
     ];
     for (path, item) in spec.paths.paths.iter_mut() {
-        if !crate::auth::protects(path) {
-            continue;
-        }
+        let required = if crate::auth::protects(path) {
+            either.to_vec()
+        } else {
+            Vec::new()
+        };
         let operations = [
             &mut item.get,
             &mut item.put,
@@ -92,7 +101,7 @@ pub fn require_credentials(spec: &mut utoipa::openapi::OpenApi) {
             &mut item.trace,
         ];
         for operation in operations.into_iter().flatten() {
-            operation.security = Some(either.to_vec());
+            operation.security = Some(required.clone());
         }
     }
 }
@@ -108,9 +117,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     require_credentials(&mut spec);
     parameters::examples_out_of_try_it_out(&mut spec);
     parameters::document_query_handling(&mut spec);
-    // Relative: the host that served the document. The served copy names the base URL each request
-    // was made against (PRICELINE_PUBLIC_URL, a trusted proxy's prefix), see `crate::docs`.
-    spec.servers = Some(vec![utoipa::openapi::server::Server::new("/")]);
+    responses::document(&mut spec);
     spec
 }
 

@@ -149,7 +149,8 @@ impl ApiError {
         }
     }
 
-    fn problem(&self) -> Problem {
+    /// The body this error is sent with.
+    pub(crate) fn problem(&self) -> Problem {
         let mut problem = Problem::new(self.status_code(), self.to_string());
         problem.parameter = match self {
             Self::InvalidParameter { parameter, .. } | Self::Contradiction { parameter, .. } => {
@@ -335,8 +336,9 @@ pub enum ReadErrors {
 #[allow(dead_code)]
 pub enum ContradictionErrors {
     /// Parameters that are each well-formed but contradict each other, e.g. `min_amount` above
-    /// `max_amount`, or an amount bound or `sort=amount` without a `kind` that has an amount;
-    /// `parameter` names the one to change.
+    /// `max_amount`, an amount bound or `sort=amount` without a `kind` that has an amount, or a
+    /// search with no criterion at all; `parameter` names the one to change. (OpenAPI cannot state
+    /// such rules between parameters in their schemas: the operation's description does.)
     #[response(status = 422, content_type = "application/problem+json")]
     Unprocessable(Problem),
 }

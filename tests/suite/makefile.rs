@@ -23,6 +23,7 @@ const LINT_STEPS: [(&str, &str); 7] = [
     ),
     ("scripts/check-deploy.sh", "the deploy/ checks"),
     ("scripts/validate-openapi.sh", "openapi-spec-validator"),
+    ("scripts/lint-openapi.sh", "Redocly CLI and Spectral"),
 ];
 
 #[test]

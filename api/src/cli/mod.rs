@@ -82,11 +82,21 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
         timeout: u64,
     },
-    /// Print the OpenAPI document (JSON): 3.1 as served, or the 3.0.3 variant for API gateways.
+    /// Print the OpenAPI document (JSON): 3.1 as served, or the 3.0.3 variant for API gateways, or
+    /// (with --gateway) the document a gateway imports as is, routed to the backend.
     Openapi {
         /// `3.1` (as served at /openapi.json) or `3.0` (for gateways that import only 3.0).
         #[arg(long = "openapi-version", value_name = "VERSION", default_value = "3.1", value_parser = ["3.1", "3.0"])]
         openapi_version: String,
+        /// `aws` (API Gateway REST API: OpenAPI 3.0 with http_proxy integrations), `google` (API
+        /// Gateway: Swagger 2.0 with x-google-backend) or `azure` (API Management: OpenAPI 3.0 with
+        /// `servers` set to the backend). Needs --backend.
+        #[arg(long, value_name = "NAME")]
+        gateway: Option<String>,
+        /// The URL the gateway forwards to, where `priceline serve` answers, e.g.
+        /// https://priceline.internal.example.org (a path prefix is kept).
+        #[arg(long, value_name = "URL")]
+        backend: Option<String>,
     },
 }
 
@@ -186,11 +196,28 @@ pub fn run(
     settings: impl FnOnce() -> Result<Settings, ConfigError>,
 ) -> anyhow::Result<()> {
     match cli.command {
-        Command::Openapi { openapi_version } => {
-            let spec = if openapi_version == "3.0" {
-                crate::openapi::spec_json_3_0()
-            } else {
-                crate::openapi::spec_json()
+        Command::Openapi {
+            openapi_version,
+            gateway,
+            backend,
+        } => {
+            let spec = match (gateway, backend) {
+                (Some(gateway), Some(backend)) => {
+                    // Checked here rather than by clap, whose refusals exit with 2: a bad value is
+                    // a failed command like any other (message, exit 1).
+                    use crate::openapi::gateway::{self, Backend, Gateway};
+                    let gateway = Gateway::parse(&gateway).map_err(anyhow::Error::msg)?;
+                    let backend = Backend::parse(&backend).map_err(anyhow::Error::msg)?;
+                    gateway::document_json(gateway, &backend)
+                }
+                (Some(_), None) => bail!(
+                    "--gateway needs --backend URL: the server the gateway forwards requests to"
+                ),
+                (None, Some(_)) => bail!(
+                    "--backend is for --gateway aws|google|azure; without a gateway the document has no backend"
+                ),
+                _ if openapi_version == "3.0" => crate::openapi::spec_json_3_0(),
+                _ => crate::openapi::spec_json(),
             };
             // A closed pipe (`| head`) is the reader's choice, not an error.
             match std::io::Write::write_all(&mut std::io::stdout(), spec.as_bytes()) {

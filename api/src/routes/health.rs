@@ -18,6 +18,9 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and serving.
+///
+/// Touches no database: a failing liveness probe should restart the process, and a database outage
+/// is not cured by a restart.
 #[utoipa::path(
     tag = "meta",
     operation_id = "getHealth",
@@ -30,6 +33,8 @@ pub async fn healthz() -> web::Json<Health> {
 
 /// Readiness: the server is not stopping, the database answers, and its schema is the one this
 /// build expects (no migration pending).
+///
+/// For readiness probes and load balancers: a 503 means "send no traffic here for now".
 #[utoipa::path(
     tag = "meta",
     operation_id = "getReadiness",

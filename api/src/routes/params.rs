@@ -30,6 +30,27 @@ pub fn code_type_schema() -> RefOr<Schema> {
     )
 }
 
+/// A state code as `state` takes it: one of [`StateCode::ALL`] in any case, spelled out as a pattern
+/// (JSON Schema has no case-insensitive enum).
+pub fn state_schema() -> RefOr<Schema> {
+    let alternatives: Vec<String> = StateCode::ALL
+        .iter()
+        .map(|code| {
+            code.chars()
+                .map(|c| format!("[{}{}]", c, c.to_ascii_lowercase()))
+                .collect()
+        })
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "A two-letter US state, district or territory code (any case)",
+        ))
+        .pattern(Some(format!("^(?:{})$", alternatives.join("|"))))
+        .examples(["CA"])
+        .into()
+}
+
 pub fn setting_schema() -> RefOr<Schema> {
     text_enum(
         Setting::ALL.iter().map(|s| s.as_str()),
@@ -62,6 +83,8 @@ text_enum_param! {
     SettingName => setting_schema;
     /// A contracting methodology, in the documentation.
     MethodologyName => methodology_schema;
+    /// A state code, in the documentation.
+    StateName => state_schema;
 }
 
 pub fn methodology_schema() -> RefOr<Schema> {
@@ -137,9 +160,12 @@ pub fn scope(as_of: Option<NaiveDate>) -> Scope {
 
 /// Declares a query struct with the facility criteria, `as_of`, `limit` and `cursor` after its own
 /// fields, so every search takes them alike; `$name::facilities()` gives the store's filter.
-/// `cursor_example` is a cursor of the operation's own key (a cursor of another list is a 400).
+/// `cursor` documents the cursors of the store key the operation pages by (a
+/// [`crate::pagination`] type), and `cursor_example` is one of them (a cursor of another form is a
+/// 400).
 macro_rules! facility_filtered_query {
     (
+        cursor = $cursor:ty;
         cursor_example = $cursor_example:literal;
         $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }
     ) => {
@@ -153,14 +179,14 @@ macro_rules! facility_filtered_query {
             #[validate(range(min = 1))]
             pub facility_id: Option<i64>,
             /// Facility or location name contains this text (any case).
-            #[param(example = "mercy")]
+            #[param(example = "mercy", min_length = 1, max_length = 200, pattern = "^[^\\x00]*$")]
             #[validate(length(min = 1, max = 200))]
             pub facility_name: Option<String>,
             /// License state or a location's state: a two-letter code.
-            #[param(value_type = Option<String>, example = "CA", pattern = "^[A-Za-z]{2}$")]
+            #[param(inline, value_type = Option<crate::routes::params::StateName>, example = "CA")]
             pub state: Option<priceline_domain::StateCode>,
             /// City of a location's address (any case).
-            #[param(example = "Fullerton")]
+            #[param(example = "Fullerton", min_length = 1, max_length = 100, pattern = "^[^\\x00]*$")]
             #[validate(length(min = 1, max = 100))]
             pub city: Option<String>,
             /// Five-digit ZIP code of a location's address.
@@ -171,11 +197,11 @@ macro_rules! facility_filtered_query {
             #[param(value_type = Option<String>, example = "0000000001", pattern = "^[0-9]{10}$")]
             pub npi: Option<priceline_domain::Npi>,
             /// CMS Certification Number (any case).
-            #[param(example = "050001")]
+            #[param(example = "050001", min_length = 1, max_length = 20, pattern = "^[^\\x00]*$")]
             #[validate(length(min = 1, max = 20))]
             pub ccn: Option<String>,
             /// State license number as the file gives it.
-            #[param(example = "50056")]
+            #[param(example = "50056", min_length = 1, max_length = 50, pattern = "^[^\\x00]*$")]
             #[validate(length(min = 1, max = 50))]
             pub license_number: Option<String>,
             /// Answer from each facility's snapshot in force on this date (its latest
@@ -187,8 +213,8 @@ macro_rules! facility_filtered_query {
             #[param(example = 50, minimum = 1, maximum = 1000)]
             #[validate(range(min = 1, max = 1000))]
             pub limit: Option<usize>,
-            /// `next_cursor` of the previous page.
-            #[param(example = $cursor_example, pattern = "^[A-Za-z0-9_-]+$")]
+            /// `next_cursor` of the previous page, unchanged: the sort key of its last item, as JSON.
+            #[param(inline, value_type = Option<$cursor>, example = $cursor_example)]
             pub cursor: Option<String>,
         }
 

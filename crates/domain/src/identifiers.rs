@@ -60,6 +60,9 @@ text_identifier! {
 }
 
 impl StateCode {
+    /// Every code [`Self::parse`] accepts (in any case), upper case.
+    pub const ALL: [&'static str; 59] = STATE_CODES;
+
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let upper = text.trim().to_ascii_uppercase();
         if STATE_CODES.contains(&upper.as_str()) {

@@ -7,6 +7,7 @@ mod compare;
 mod docs;
 mod endpoints;
 mod errors;
+mod gateway;
 mod head;
 mod health;
 mod labels;

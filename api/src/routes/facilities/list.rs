@@ -10,7 +10,8 @@ use crate::state::AppState;
 use crate::views::facility::FacilityList;
 
 facility_filtered_query! {
-    cursor_example = "eyJuYW1lIjoiV2VzdCBNZXJjeSBIb3NwaXRhbCIsImlkIjoxfQ";
+    cursor = crate::pagination::FacilityCursor;
+    cursor_example = r#"{"name":"West Mercy Hospital","id":1}"#;
     /// Facility search: every criterion given must match.
     pub struct FacilitiesQuery {}
 }

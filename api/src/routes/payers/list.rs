@@ -17,7 +17,12 @@ use crate::views::payer::PayerPlanList;
 #[into_params(parameter_in = Query)]
 pub struct PayersQuery {
     /// Payer or plan name contains this text (any case).
-    #[param(example = "platform")]
+    #[param(
+        example = "platform",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\x00]*$"
+    )]
     #[validate(length(min = 1, max = 200))]
     pub name: Option<String>,
     /// Count rates in each facility's snapshot in force on this date.
@@ -28,10 +33,11 @@ pub struct PayersQuery {
     #[param(example = 50, minimum = 1, maximum = 1000)]
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, unchanged: the sort key of its last item, as JSON.
     #[param(
-        example = "eyJwYXllcl9uYW1lIjoiQSIsInBsYW5fbmFtZSI6IkIifQ",
-        pattern = "^[A-Za-z0-9_-]+$"
+        inline,
+        value_type = Option<crate::pagination::PayerPlanCursor>,
+        example = r#"{"payer_name":"A","plan_name":"B"}"#
     )]
     pub cursor: Option<String>,
 }

@@ -12,7 +12,8 @@ use crate::state::AppState;
 use crate::views::compare::FacilityPriceList;
 
 facility_filtered_query! {
-    cursor_example = "eyJwcmljZV9taWNyb3MiOjEwODAwMDAwMDAsImZhY2lsaXR5X2lkIjoxfQ";
+    cursor = crate::pagination::CompareCursor;
+    cursor_example = r#"{"price_micros":1080000000,"facility_id":1}"#;
     /// Where a code is cheaper.
     pub struct CompareParams {
         /// Only this setting (charges for `both` included).

@@ -19,7 +19,7 @@ pub struct CodePath {
     #[param(inline, value_type = crate::routes::params::CodeTypeName, example = "CPT")]
     code_type: String,
     /// Billing code
-    #[param(example = "70551")]
+    #[param(example = "70551", pattern = "^[^\\x00]+$")]
     code: String,
 }
 

@@ -27,29 +27,30 @@ pub enum PriceSortParam {
 }
 
 facility_filtered_query! {
-    cursor_example = "eyJ2YWx1ZSI6MSwiY2hhcmdlX2lkIjoxMiwicmF0ZV9pZCI6MzR9";
+    cursor = crate::pagination::PriceCursor;
+    cursor_example = r#"{"value":1,"item_id":7,"charge_id":12,"rate_id":34}"#;
     /// Price search: every criterion given must match.
     pub struct PricesQuery {
         /// Billing code, as the file writes it.
-        #[param(example = "70551")]
+        #[param(example = "70551", min_length = 1, max_length = 50, pattern = "^[^\\x00]*$")]
         #[validate(length(min = 1, max = 50))]
         pub code: Option<String>,
         /// Type of `code` (any case); without it, `code` matches in every type.
         #[param(inline, value_type = Option<crate::routes::params::CodeTypeName>, example = "CPT")]
         pub code_type: Option<CodeType>,
         /// Item description contains this text (any case).
-        #[param(example = "MRI")]
+        #[param(example = "MRI", min_length = 1, max_length = 200, pattern = "^[^\\x00]*$")]
         #[validate(length(min = 1, max = 200))]
         pub q: Option<String>,
         /// Setting of care; `inpatient` and `outpatient` also match charges for `both`.
         #[param(inline, value_type = Option<crate::routes::params::SettingName>, example = "outpatient")]
         pub setting: Option<Setting>,
         /// Payer name contains this text (any case).
-        #[param(example = "Platform")]
+        #[param(example = "Platform", min_length = 1, max_length = 200, pattern = "^[^\\x00]*$")]
         #[validate(length(min = 1, max = 200))]
         pub payer: Option<String>,
         /// Plan name contains this text (any case).
-        #[param(example = "PPO")]
+        #[param(example = "PPO", min_length = 1, max_length = 200, pattern = "^[^\\x00]*$")]
         #[validate(length(min = 1, max = 200))]
         pub plan: Option<String>,
         /// Contracting methodology of the payer rate.
@@ -107,8 +108,9 @@ impl PricesQuery {
             || !self.facilities().is_empty()
             || self.payer.is_some()
             || self.plan.is_some();
+        // Each parameter is well-formed; it is their combination (none) that is refused, as above.
         if !has_criterion {
-            return Err(ApiError::invalid(
+            return Err(ApiError::contradiction(
                 "code",
                 "give a code, code_type, q, payer, plan or a facility criterion",
             ));
@@ -145,7 +147,8 @@ impl PricesQuery {
 /// Otherwise each payer rate is a line of its own.
 ///
 /// At least one criterion is required: `code`, `code_type`, `q`, `payer`, `plan` or a facility
-/// criterion (400 naming `code` without one).
+/// criterion (422 naming `code` without one: OpenAPI has no way to state that a search needs one of
+/// several optional parameters, so the spec states it here and in the 422).
 #[utoipa::path(
     tag = "prices",
     operation_id = "searchPrices",

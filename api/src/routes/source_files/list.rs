@@ -19,8 +19,8 @@ pub struct PageQuery {
     #[param(example = 50, minimum = 1, maximum = 1000)]
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
-    /// `next_cursor` of the previous page.
-    #[param(example = "MTI", pattern = "^[A-Za-z0-9_-]+$")]
+    /// `next_cursor` of the previous page, unchanged: the sort key of its last item, as JSON.
+    #[param(inline, value_type = Option<crate::pagination::IdCursor>, example = "12")]
     pub cursor: Option<String>,
 }
 
@@ -35,8 +35,8 @@ pub struct SourceFilesQuery {
     #[param(example = 50, minimum = 1, maximum = 1000)]
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
-    /// `next_cursor` of the previous page.
-    #[param(example = "MTI", pattern = "^[A-Za-z0-9_-]+$")]
+    /// `next_cursor` of the previous page, unchanged: the sort key of its last item, as JSON.
+    #[param(inline, value_type = Option<crate::pagination::IdCursor>, example = "12")]
     pub cursor: Option<String>,
 }
 
