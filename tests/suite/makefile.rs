@@ -3,7 +3,7 @@
 use std::process::Command;
 
 /// Every step of the `lint` recipe, and the words `make help` must use for it.
-const LINT_STEPS: [(&str, &str); 7] = [
+const LINT_STEPS: [(&str, &str); 8] = [
     ("fmt --all -- --check", "rustfmt"),
     (
         "clippy --workspace --all-targets -- -D warnings",
