@@ -12,6 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth;
 use crate::cache::ResponseCache;
 use crate::config::Settings;
+use crate::jobs::{Jobs, RunnerGuard};
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::{
@@ -32,13 +33,23 @@ fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_we
 }
 
 /// Route guards on method make actix fall through to here for a known path with another method:
-/// that is a 405 (every route is a GET), anything else a 404.
+/// that is a 405 (every route is a GET, and `/v1/imports` a POST too), anything else a 404.
 async fn no_route(request: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
     use actix_web::http::Method;
     let known_path = request.resource_map().has_resource(request.path());
-    let error = if known_path && !matches!(*request.method(), Method::GET | Method::HEAD) {
-        ApiError::method_not_allowed(request.method(), request.path())
+    let allow = if request.path() == routes::imports::PATH {
+        "GET, HEAD, POST"
+    } else {
+        "GET, HEAD"
+    };
+    let answered = match *request.method() {
+        Method::GET | Method::HEAD => true,
+        Method::POST => allow.contains("POST"),
+        _ => false,
+    };
+    let error = if known_path && !answered {
+        ApiError::method_not_allowed(request.method(), request.path(), allow)
     } else {
         ApiError::no_route(request.path())
     };
@@ -48,6 +59,8 @@ async fn no_route(request: HttpRequest) -> HttpResponse {
 pub struct Application {
     port: u16,
     server: Server,
+    /// Stops the import-job runner when the server stops.
+    runner: RunnerGuard,
 }
 
 impl Application {
@@ -66,6 +79,10 @@ impl Application {
         });
         let origins = web::Data::new(CorsOrigins::new(settings.cors_origins.clone()));
         let credentials = web::Data::new(settings.security.auth.clone());
+        // One job board and one runner per process, whatever the number of workers.
+        let jobs = std::sync::Arc::new(Jobs::new(settings.imports.clone()));
+        let runner = jobs.start(state.pool.clone(), settings.database_url.clone())?;
+        let jobs = web::Data::from(jobs);
         // Once, outside the worker closure: every worker shares the same buckets.
         let rate_limit = RateLimit::new(settings.security.rate_limit);
         // The spec is assembled once; each worker mounts the same routes and serves a copy.
@@ -77,6 +94,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(origins.clone())
                 .app_data(credentials.clone())
+                .app_data(jobs.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
@@ -108,6 +126,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            runner,
         })
     }
 
@@ -116,6 +135,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _runner = self.runner;
         self.server.await
     }
 }

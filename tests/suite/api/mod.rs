@@ -8,6 +8,7 @@ mod endpoints;
 mod errors;
 mod head;
 mod health;
+mod imports;
 mod labels;
 mod prices;
 mod sample;
