@@ -167,11 +167,11 @@ pub struct DocumentReportView {
     pub declared_version: Option<String>,
     pub facility_id: Option<i64>,
     pub source_file_id: Option<i64>,
-    pub summary: ReadSummaryView,
+    pub summary: ReportSummaryView,
     pub errors: u64,
     pub alerts: u64,
     /// Findings kept in full (all are counted in `errors` and `alerts`).
-    pub findings: Vec<FindingView>,
+    pub findings: Vec<ReportFindingView>,
     pub seconds: f64,
     pub bytes: u64,
 }
@@ -179,7 +179,7 @@ pub struct DocumentReportView {
 /// What the reader counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReadSummaryView {
+pub struct ReportSummaryView {
     pub data_rows: u64,
     pub blank_rows: u64,
     pub item_rows: u64,
@@ -199,7 +199,7 @@ pub struct ReadSummaryView {
 /// One finding of the CMS rules or of the data-quality checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FindingView {
+pub struct ReportFindingView {
     /// `error` or `alert`.
     pub severity: String,
     pub rule: String,

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, get, web};
 use priceline_store::queries::import_jobs;
 
-use super::{JobId, job_response, require_access};
+use super::{job_response, require_access};
 use crate::auth::AuthPolicy;
 use crate::jobs::{Jobs, is_id};
 use crate::problem::{ApiError, ImportErrors, OrNotFound};
@@ -17,7 +17,7 @@ use crate::views::import_job::ImportJobView;
 #[utoipa::path(
     tag = "imports",
     operation_id = "getImport",
-    params(("id" = JobId, Path, description = "The job's id, as `POST /v1/imports` gave it",
+    params(("id" = String, Path, pattern = "^[0-9a-f]{32}$", min_length = 32, max_length = 32, description = "The job's id, as `POST /v1/imports` gave it",
             example = "6f1c0d2e9a8b47c3b5d4e3f2a1b0c9d8")),
     responses(
         (status = 200, description = "The job", body = ImportJobView,

@@ -7,8 +7,6 @@ pub mod get;
 pub mod list;
 
 use actix_web::{HttpResponse, web};
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use crate::auth::AuthPolicy;
 use crate::config::ALLOW_ANONYMOUS_IMPORTS;
@@ -55,17 +53,3 @@ pub fn job_response(
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(job)
 }
-
-/// The schema of a job id, for the path parameter.
-pub struct JobId;
-
-impl utoipa::PartialSchema for JobId {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some("^[0-9a-f]{32}$"))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for JobId {}
