@@ -90,12 +90,16 @@ impl Scopes {
     }
 }
 
+/// The import-job collection: every path at or below it needs `imports:write`.
+pub const IMPORTS_PATH: &str = "/v1/imports";
+
 /// The scope an operation needs: import jobs need `imports:write`, everything else under /v1
 /// `prices:read`.
 pub fn required(path: &str) -> Scope {
-    if path == crate::routes::imports::PATH
-        || path.starts_with(&format!("{}/", crate::routes::imports::PATH))
-    {
+    let imports = path
+        .strip_prefix(IMPORTS_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if imports {
         Scope::ImportsWrite
     } else {
         Scope::PricesRead

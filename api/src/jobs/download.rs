@@ -37,8 +37,8 @@ pub fn allowed(url: &str, allowlist: &[String]) -> Option<url::Url> {
 pub fn file_name_of_url(url: &url::Url) -> String {
     url.path_segments()
         .and_then(|mut segments| segments.next_back())
-        .map(|segment| percent_decode(segment))
-        .filter(|name| super::super::routes::imports::valid_file_name(name))
+        .map(percent_decode)
+        .filter(|name| super::valid_file_name(name))
         .unwrap_or_else(|| "download".to_owned())
 }
 

@@ -33,3 +33,14 @@ pub fn is_id(id: &str) -> bool {
             .bytes()
             .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
 }
+
+/// A file name the job folder can hold as given: no separator, no control character, not `.` or
+/// `..`, at most 255 characters.
+pub fn valid_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 255
+        && !name.chars().all(|c| c == '.')
+        && !name
+            .chars()
+            .any(|c| matches!(c, '/' | '\\') || c.is_ascii_control())
+}

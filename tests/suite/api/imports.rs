@@ -576,7 +576,7 @@ fn serve(database: &str, import_dir: &Path) -> (Child, String) {
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("API:") {
-            let url = rest.trim().split_whitespace().next().unwrap();
+            let url = rest.split_whitespace().next().unwrap();
             address = Some(url.trim_end_matches("/v1/facilities").to_owned());
             break;
         }

@@ -12,9 +12,9 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::{PATH, job_response, require_access, valid_file_name};
+use super::{PATH, job_response, require_access};
 use crate::auth::AuthPolicy;
-use crate::jobs::{Jobs, allowed, file_name_of_url, job_dir, new_id};
+use crate::jobs::{Jobs, allowed, file_name_of_url, job_dir, new_id, valid_file_name};
 use crate::problem::{ApiError, ImportErrors};
 use crate::routes::query::ValidQuery;
 use crate::views::import_job::ImportJobView;

@@ -15,18 +15,7 @@ use crate::problem::ApiError;
 use crate::views::import_job::ImportJobView;
 
 /// The collection's path.
-pub const PATH: &str = "/v1/imports";
-
-/// A file name the job folder can hold as given: no separator, no control character, not `.` or
-/// `..`, at most 255 characters.
-pub fn valid_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.chars().count() <= 255
-        && !name.chars().all(|c| c == '.')
-        && !name
-            .chars()
-            .any(|c| matches!(c, '/' | '\\') || c.is_ascii_control())
-}
+pub const PATH: &str = crate::auth::scope::IMPORTS_PATH;
 
 /// Import jobs with no credential configured: refused unless the operator allowed them.
 pub fn require_access(
