@@ -29,9 +29,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this occurrence, in plain words.
     pub detail: String,
-    /// The request parameter that was refused, for a 400 or 422; the credential header at fault
-    /// (`X-API-Key` or `Authorization`), for a 401 or 403 about a credential that was sent;
-    /// `Content-Type`, for a 415.
+    /// The request parameter that was refused, for a 400 or 422 (or the 403 of an import `url`
+    /// outside the allowlist); the credential header at fault (`X-API-Key` or `Authorization`), for
+    /// a 401 or 403 about a credential that was sent; `Content-Type`, for a 415.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
 }
