@@ -234,6 +234,64 @@ async fn an_upload_is_imported_as_the_cli_imports_it(db: TestDb) {
 }
 on_both_backends!(async an_upload_is_imported_as_the_cli_imports_it);
 
+/// Jobs run one at a time, in the order accepted; one sent while another imports is answered at
+/// once (on SQLite the import holds the database's write lock, so it waits in the server's memory).
+async fn a_job_sent_during_an_import_waits_its_turn(db: TestDb) {
+    let files = tempfile::tempdir().unwrap();
+    let big = sample::generate(files.path(), 6, 150_000);
+    let small = sample::generate(files.path(), 7, 500);
+    let app = TestApp::spawn_with_env(db, &[ANONYMOUS]).await;
+    let first = upload(&app.address, &big, &[]).await;
+    assert_eq!(first.status, 202, "{}", first.body);
+    let first_location = first.header("location").unwrap().to_owned();
+    // Sent once the first is running.
+    let started = Instant::now();
+    while get(&app.address, &first_location, &[]).await.body["state"] == "queued" {
+        assert!(started.elapsed() < Duration::from_secs(30));
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    let asked = Instant::now();
+    let second = upload(&app.address, &small, &[]).await;
+    assert_eq!(second.status, 202, "{}", second.body);
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        asked.elapsed()
+    );
+    let second_location = second.header("location").unwrap().to_owned();
+    let waiting = get(&app.address, &second_location, &[]).await;
+    assert_eq!(waiting.status, 200, "{}", waiting.body);
+    let list = get(&app.address, "/v1/imports", &[]).await;
+    let ids: Vec<&Value> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| &job["id"])
+        .collect();
+    assert_eq!(
+        ids,
+        [&second.body["id"], &first.body["id"]],
+        "{}",
+        list.body
+    );
+
+    let first = wait_for_end(&app.address, &first_location, &[]).await;
+    let second = wait_for_end(&app.address, &second_location, &[]).await;
+    assert_eq!(first["state"], "succeeded", "{first}");
+    assert_eq!(second["state"], "succeeded", "{second}");
+    let ended = first["finished_at"].as_str().unwrap();
+    let began = second["started_at"].as_str().unwrap();
+    let time = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap();
+    assert!(time(began) >= time(ended), "{began} before {ended}");
+    // (The test means something only if the second job came while the first was importing.)
+    let accepted = second["created_at"].as_str().unwrap();
+    assert!(
+        time(accepted) < time(ended),
+        "{accepted} after {ended}: make the first file larger"
+    );
+}
+on_both_backends!(async a_job_sent_during_an_import_waits_its_turn);
+
 async fn a_too_large_upload_is_refused_and_leaves_nothing(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::spawn_with_env(

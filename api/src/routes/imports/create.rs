@@ -356,12 +356,8 @@ async fn receive(
     if !buffer.is_empty() {
         write_piece(file, buffer).await?;
     }
-    if total == 0 {
-        return Err(ApiError::invalid(
-            "body",
-            "the upload is empty: send the price file as the body",
-        ));
-    }
+    // An empty body is taken like any other upload (the spec allows it): its job fails with the
+    // importer's own refusal of an empty file, as `priceline import` would report it.
     Ok(total)
 }
 
