@@ -5,9 +5,9 @@
 //! The `import_jobs` table is the record of every job. The runner is its only writer: on SQLite an
 //! import holds the database's one write lock for as long as it runs, so a job accepted meanwhile
 //! waits here ([`Board::pending`]) and is stored as soon as the import ends; the API reads a job
-//! from here first, then from the table. Byte progress of the running job lives here too (the
-//! table gets it when the job ends), so `GET /v1/imports/{id}` shows it live on the server that runs
-//! it.
+//! from here first, then from the table. Byte progress of the running job lives here too, so
+//! `GET /v1/imports/{id}` shows it live on the server that runs it; on PostgreSQL the row gets it
+//! once a second as well (on SQLite only when the job ends: the import holds the write lock).
 
 mod board;
 mod download;

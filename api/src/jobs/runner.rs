@@ -146,7 +146,9 @@ fn claim(jobs: &Jobs, pool: &Pool) -> Option<ImportJob> {
 fn execute(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl, mut job: ImportJob) {
     tracing::info!(job = %job.id, file = %job.file_name, "import job started");
     let dir = job_dir(&jobs.settings.dir, &job.id);
-    match fetch(jobs, &dir, &job).and_then(|path| import(jobs, database_url, &job, &dir, &path)) {
+    match fetch(jobs, &dir, &job)
+        .and_then(|path| import(jobs, pool, database_url, &job, &dir, &path))
+    {
         Ok(reports) => conclude(&mut job, &reports),
         Err(reason) => {
             job.state = JobState::Failed;
@@ -215,6 +217,7 @@ fn fetch(jobs: &Jobs, dir: &Path, job: &ImportJob) -> Result<PathBuf, String> {
 /// second storing payer rates; no statement timeout), its pipeline, its report.
 fn import(
     jobs: &Jobs,
+    api_pool: &Pool,
     database_url: &DatabaseUrl,
     job: &ImportJob,
     dir: &Path,
@@ -237,6 +240,13 @@ fn import(
         jobs,
         earlier: AtomicU64::new(0),
         current: AtomicU64::new(0),
+        // On PostgreSQL the table takes the progress too (about once a second), so every server
+        // over the database shows it; on SQLite the import holds the write lock until it ends.
+        table: postgres.then(|| TableProgress {
+            pool: api_pool.clone(),
+            id: job.id.clone(),
+            last: std::sync::Mutex::new(std::time::Instant::now()),
+        }),
     };
     let mut reports = import_path(
         &mut connection,
@@ -297,6 +307,45 @@ struct JobProgress<'a> {
     earlier: AtomicU64,
     /// The size of the current document.
     current: AtomicU64,
+    table: Option<TableProgress>,
+}
+
+/// Progress written to the job's row, at most once per [`TableProgress::EVERY`].
+struct TableProgress {
+    pool: Pool,
+    id: String,
+    last: std::sync::Mutex<std::time::Instant>,
+}
+
+impl TableProgress {
+    const EVERY: Duration = Duration::from_secs(1);
+
+    /// Whether a second has passed since the last write (and starts the next second if so).
+    fn due(&self) -> bool {
+        let Ok(mut last) = self.last.try_lock() else {
+            return false;
+        };
+        if last.elapsed() < Self::EVERY {
+            return false;
+        }
+        *last = std::time::Instant::now();
+        true
+    }
+
+    fn record(&self, running: &ImportJob) {
+        // Progress is a courtesy to other servers: a failure to write it is not the import's.
+        let written =
+            self.pool
+                .get()
+                .map_err(|error| error.to_string())
+                .and_then(|mut connection| {
+                    import_jobs::progress(&mut connection, running)
+                        .map_err(|error| error.to_string())
+                });
+        if let Err(error) = written {
+            tracing::debug!(job = %self.id, %error, "cannot record the import job's progress");
+        }
+    }
 }
 
 impl Progress for JobProgress<'_> {
@@ -318,10 +367,19 @@ impl Progress for JobProgress<'_> {
 
     fn advance(&self, items: u64, payer_rates: u64, bytes_read: u64) {
         let earlier = self.earlier.load(Ordering::Relaxed);
-        if let Some(running) = self.jobs.board().running.as_mut() {
+        let snapshot = {
+            let mut board = self.jobs.board();
+            let Some(running) = board.running.as_mut() else {
+                return;
+            };
             running.bytes_read = (earlier + bytes_read) as i64;
             running.items = items as i64;
             running.payer_rates = payer_rates as i64;
+            let due = self.table.as_ref().is_some_and(TableProgress::due);
+            due.then(|| running.clone())
+        };
+        if let (Some(table), Some(running)) = (&self.table, snapshot) {
+            table.record(&running);
         }
     }
 

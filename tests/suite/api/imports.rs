@@ -240,6 +240,7 @@ async fn a_job_sent_during_an_import_waits_its_turn(db: TestDb) {
     let files = tempfile::tempdir().unwrap();
     let big = sample::generate(files.path(), 6, 150_000);
     let small = sample::generate(files.path(), 7, 500);
+    let postgres = db.url.backend() == priceline_store::Backend::Postgres;
     let app = TestApp::spawn_with_env(db, &[ANONYMOUS]).await;
     let first = upload(&app.address, &big, &[]).await;
     assert_eq!(first.status, 202, "{}", first.body);
@@ -249,6 +250,21 @@ async fn a_job_sent_during_an_import_waits_its_turn(db: TestDb) {
     while get(&app.address, &first_location, &[]).await.body["state"] == "queued" {
         assert!(started.elapsed() < Duration::from_secs(30));
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    if postgres {
+        // The job's row follows its progress too (once a second), for the other servers.
+        let id = first.body["id"].as_str().unwrap();
+        let mut connection = app.pool.get().unwrap();
+        let started = Instant::now();
+        loop {
+            let stored = priceline_store::queries::import_jobs::get(&mut connection, id).unwrap();
+            if stored.bytes_read > 0 {
+                assert_eq!(stored.state, priceline_domain::JobState::Running);
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(3), "{stored:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     let asked = Instant::now();
     let second = upload(&app.address, &small, &[]).await;
