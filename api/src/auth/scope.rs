@@ -93,13 +93,16 @@ impl Scopes {
 /// The import-job collection: every path at or below it needs `imports:write`.
 pub const IMPORTS_PATH: &str = "/v1/imports";
 
+/// `/v1/imports` or a path below it.
+pub fn is_imports(path: &str) -> bool {
+    path.strip_prefix(IMPORTS_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The scope an operation needs: import jobs need `imports:write`, everything else under /v1
 /// `prices:read`.
 pub fn required(path: &str) -> Scope {
-    let imports = path
-        .strip_prefix(IMPORTS_PATH)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if imports {
+    if is_imports(path) {
         Scope::ImportsWrite
     } else {
         Scope::PricesRead

@@ -20,9 +20,9 @@ pub async fn response_cache(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     // Import jobs change while they run: their state is always read fresh.
-    let jobs = request.path() == crate::routes::imports::PATH
-        || request.path().starts_with("/v1/imports/");
-    let cacheable = *request.method() == Method::GET && request.path().starts_with("/v1/") && !jobs;
+    let cacheable = *request.method() == Method::GET
+        && request.path().starts_with("/v1/")
+        && !crate::auth::scope::is_imports(request.path());
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let Some(state) = state.filter(|_| cacheable) else {
         return Ok(next.call(request).await?.map_into_boxed_body());
