@@ -66,6 +66,7 @@ fn recover(connection: &mut DbConnection, dir: &Path) -> priceline_store::StoreR
         tracing::warn!(job = %job.id, file = %job.file_name, "import job {INTERRUPTED}");
         remove_job_dir(dir, &job.id);
     }
+    sweep_orphans(connection, dir);
     for job in import_jobs::queued(connection, 1000)? {
         let lost = job.source == JobSource::Upload
             && job
@@ -79,6 +80,33 @@ fn recover(connection: &mut DbConnection, dir: &Path) -> priceline_store::StoreR
         }
     }
     Ok(())
+}
+
+/// Folders of uploads a stopped server was still receiving (no job was ever stored for them): deleted
+/// once an hour old, so an upload another server is receiving into a shared folder is left alone.
+fn sweep_orphans(connection: &mut DbConnection, dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let old = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600));
+        if super::is_id(&name)
+            && old
+            && matches!(
+                import_jobs::get(connection, &name),
+                Err(priceline_store::StoreError::NotFound)
+            )
+        {
+            tracing::info!(dir = %entry.path().display(), "deleting an upload no job was stored for");
+            remove_job_dir(dir, &name);
+        }
+    }
 }
 
 fn run(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl) {

@@ -310,6 +310,21 @@ on_both_backends!(async a_job_sent_during_an_import_waits_its_turn);
 
 async fn a_too_large_upload_is_refused_and_leaves_nothing(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
+    // Uploads a killed server was still receiving (no job stored): deleted at start once an hour
+    // old; a recent one may be another server's upload in progress, and is left alone.
+    let orphan = |id: &str, age: Duration| {
+        let folder = dir.path().join(id);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("x.csv"), "a").unwrap();
+        let time = std::time::SystemTime::now() - age;
+        std::fs::File::open(&folder)
+            .unwrap()
+            .set_modified(time)
+            .unwrap();
+        folder
+    };
+    let stale = orphan(&"a".repeat(32), Duration::from_secs(2 * 3600));
+    let recent = orphan(&"b".repeat(32), Duration::ZERO);
     let app = TestApp::spawn_with_env(
         db,
         &[
@@ -319,6 +334,8 @@ async fn a_too_large_upload_is_refused_and_leaves_nothing(db: TestDb) {
         ],
     )
     .await;
+    assert!(!stale.exists() && recent.exists());
+    std::fs::remove_dir_all(recent).unwrap();
     // Declared too large (Content-Length), and streamed too large (chunked, no length).
     let body = vec![b'a'; 20_000];
     let declared = post(
