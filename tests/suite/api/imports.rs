@@ -193,6 +193,12 @@ async fn an_upload_is_imported_as_the_cli_imports_it(db: TestDb) {
     let list = get(&app.address, "/v1/imports", &[]).await;
     assert_eq!(list.status, 200);
     assert_eq!(list.body["items"][0]["id"], id);
+    assert_eq!(list.body["items"][0]["state"], "succeeded");
+    assert_eq!(
+        list.body["items"][0]["report"],
+        Value::Null,
+        "reports are read one job at a time"
+    );
     let again = upload(&app.address, &path, &[]).await;
     let again = wait_for_end(&app.address, again.header("location").unwrap(), &[]).await;
     assert_eq!(again["state"], "succeeded");

@@ -15,7 +15,8 @@ use crate::views::import_job::ImportJobList;
 
 /// List import jobs
 ///
-/// Import jobs, the most recent first, each as `GET /v1/imports/{id}` gives it (reports included).
+/// Import jobs, the most recent first, each as `GET /v1/imports/{id}` gives it but without its
+/// `report` (a report keeps every finding; ask for the job to read it).
 #[utoipa::path(
     tag = "imports",
     operation_id = "listImports",
@@ -51,7 +52,13 @@ pub async fn list_imports(
     items.retain(|pending| !page.items.iter().any(|stored| stored.id == pending.id));
     items.extend(page.items.into_iter().map(|job| jobs.with_progress(job)));
     let body = ImportJobList::new(
-        items.into_iter().map(Into::into).collect(),
+        items
+            .into_iter()
+            .map(|mut job| {
+                job.report_json = None;
+                job.into()
+            })
+            .collect(),
         PageInfo::new(&request, limit, page.next.as_ref(), None),
     );
     Ok(HttpResponse::Ok()
