@@ -415,6 +415,27 @@ async fn a_too_large_upload_is_refused_and_leaves_nothing(db: TestDb) {
     .await;
     assert_eq!(url.status, 403, "{}", url.body);
     assert_eq!(url.body["parameter"], "url");
+    // A browser of an allowed origin may send uploads (the preflight allows POST here only).
+    let preflight = |path: &str| {
+        awc::Client::default()
+            .request(actix_web::http::Method::OPTIONS, app.url(path))
+            .insert_header(("Origin", crate::support::app::ALLOWED_ORIGIN))
+            .insert_header(("Access-Control-Request-Method", "POST"))
+            .send()
+    };
+    let imports = preflight("/v1/imports").await.unwrap();
+    let methods = |response: &awc::ClientResponse<_>| {
+        response
+            .headers()
+            .get("access-control-allow-methods")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        methods(&imports).as_deref(),
+        Some("GET, HEAD, POST, OPTIONS")
+    );
+    let facilities = preflight("/v1/facilities").await.unwrap();
+    assert_eq!(methods(&facilities).as_deref(), Some("GET, HEAD, OPTIONS"));
     let put = awc::Client::default()
         .put(app.url("/v1/imports"))
         .send()
