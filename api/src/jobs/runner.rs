@@ -188,6 +188,8 @@ fn execute(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl, mut job: Import
         job.bytes_read = running.bytes_read.max(job.bytes_read);
     }
     job.finished_at = Some(Utc::now());
+    // Shown ended from now on, while its row is written: a client never sees it go back.
+    jobs.board().running = Some(job.clone());
     // The record of the job must not be lost to a moment of contention: retry a few times.
     let mut stored = false;
     for attempt in 0..5 {
