@@ -36,6 +36,10 @@ pub const PUBLIC_URL: &str = "PRICELINE_PUBLIC_URL";
 pub const SHUTDOWN_SECONDS: &str = "PRICELINE_SHUTDOWN_SECONDS";
 pub const SHUTDOWN_DELAY_SECONDS: &str = "PRICELINE_SHUTDOWN_DELAY_SECONDS";
 pub const KEEP_ALIVE_SECONDS: &str = "PRICELINE_KEEP_ALIVE_SECONDS";
+pub const IMPORT_MAX_BYTES: &str = "PRICELINE_IMPORT_MAX_BYTES";
+pub const IMPORT_URL_ALLOWLIST: &str = "PRICELINE_IMPORT_URL_ALLOWLIST";
+pub const ALLOW_ANONYMOUS_IMPORTS: &str = "PRICELINE_ALLOW_ANONYMOUS_IMPORTS";
+pub const IMPORT_DIR: &str = "PRICELINE_IMPORT_DIR";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -64,6 +68,9 @@ pub const DEFAULT_SHUTDOWN_DELAY_SECONDS: u32 = 0;
 /// connections 600 s (610 s for the classic one) and ask for a longer backend timeout. 620 s is above
 /// all three; an idle connection costs a few kilobytes.
 pub const DEFAULT_KEEP_ALIVE_SECONDS: u32 = 620;
+/// The largest file an import job takes (upload or download): 4 GiB, above the biggest hospital
+/// files published (about 2 GB uncompressed).
+pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 4 << 30;
 pub const DEFAULT_RATE_LIMIT_PER_SECOND: u32 = 50;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
 
@@ -103,6 +110,8 @@ pub struct Settings {
     /// Stopping: how long readiness fails before the listener closes, then how long in-flight
     /// requests get; and the idle keep-alive timeout.
     pub lifecycle: Lifecycle,
+    /// Import jobs over the API (`POST /v1/imports`).
+    pub imports: ImportSettings,
 }
 
 /// See [`DEFAULT_SHUTDOWN_SECONDS`], [`DEFAULT_SHUTDOWN_DELAY_SECONDS`], [`DEFAULT_KEEP_ALIVE_SECONDS`].
@@ -112,6 +121,19 @@ pub struct Lifecycle {
     pub shutdown_delay: Duration,
     /// `None`: keep-alive off (`PRICELINE_KEEP_ALIVE_SECONDS=0`), one request per connection.
     pub keep_alive: Option<Duration>,
+}
+
+/// What `POST /v1/imports` accepts and where received files wait.
+#[derive(Debug, Clone)]
+pub struct ImportSettings {
+    /// The largest upload or download, in bytes.
+    pub max_bytes: u64,
+    /// URL prefixes a job may download from; empty: URL jobs are refused.
+    pub url_allowlist: Vec<String>,
+    /// Import jobs without credentials, when credentials are off.
+    pub allow_anonymous: bool,
+    /// Where received files wait for the runner (a folder per job).
+    pub dir: std::path::PathBuf,
 }
 
 impl Settings {
@@ -216,6 +238,7 @@ impl Settings {
                 value => Some(Duration::from_secs(value.into())),
             },
         };
+        let imports = parse_imports(&lookup)?;
         Ok(Self {
             database_url,
             listen,
@@ -229,6 +252,7 @@ impl Settings {
             db_statement_timeout,
             public_url,
             lifecycle,
+            imports,
         })
     }
 }
@@ -354,19 +378,7 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
             }),
         },
     };
-    let trust_forwarded = match set(TRUST_FORWARDED).map(|value| value.trim().to_owned()) {
-        None => false,
-        Some(value) => match value.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => true,
-            "false" | "no" | "0" => false,
-            _ => {
-                return Err(ConfigError {
-                    variable: TRUST_FORWARDED,
-                    reason: format!("{value:?} is not one of {TRUST_FORWARDED_SPELLINGS}"),
-                });
-            }
-        },
-    };
+    let trust_forwarded = parse_flag(TRUST_FORWARDED, set(TRUST_FORWARDED))?;
     Ok(Security {
         auth: AuthPolicy::new(api_keys, jwt),
         rate_limit: RateLimitSettings {
@@ -374,6 +386,73 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
             burst: count(RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_BURST)?,
             trust_forwarded,
         },
+    })
+}
+
+/// A yes/no setting, false when unset: one of [`TRUST_FORWARDED_SPELLINGS`].
+fn parse_flag(variable: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+    let Some(value) = value.map(|value| value.trim().to_owned()) else {
+        return Ok(false);
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err(ConfigError {
+            variable,
+            reason: format!("{value:?} is not one of {TRUST_FORWARDED_SPELLINGS}"),
+        }),
+    }
+}
+
+/// The import-job settings: the size limit, the URL allowlist, anonymous imports, the folder.
+fn parse_imports(lookup: &impl Fn(&str) -> Option<String>) -> Result<ImportSettings, ConfigError> {
+    let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+    let max_bytes = match set(IMPORT_MAX_BYTES) {
+        None => DEFAULT_IMPORT_MAX_BYTES,
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(bytes) if bytes >= 1 => bytes,
+            _ => {
+                return Err(ConfigError {
+                    variable: IMPORT_MAX_BYTES,
+                    reason: format!("{text:?} is not a whole number of bytes (at least 1)"),
+                });
+            }
+        },
+    };
+    let mut url_allowlist = Vec::new();
+    for prefix in set(IMPORT_URL_ALLOWLIST)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|prefix| !prefix.is_empty())
+    {
+        // A prefix must name at least a scheme and a host, so `https://` alone (any host) or a
+        // bare host (`example.com`, which would match nothing) is a mistake to report.
+        let parsed = url::Url::parse(prefix).ok();
+        let valid = parsed.as_ref().is_some_and(|url| {
+            matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|h| !h.is_empty())
+        });
+        if !valid {
+            return Err(ConfigError {
+                variable: IMPORT_URL_ALLOWLIST,
+                reason: format!(
+                    "{prefix:?} is not an http(s) URL prefix with a host, such as https://data.example-hospital.org/prices/"
+                ),
+            });
+        }
+        url_allowlist.push(prefix.to_owned());
+    }
+    let allow_anonymous = parse_flag(ALLOW_ANONYMOUS_IMPORTS, set(ALLOW_ANONYMOUS_IMPORTS))?;
+    let dir = set(IMPORT_DIR).map_or_else(
+        || std::env::temp_dir().join("priceline-imports"),
+        |dir| std::path::PathBuf::from(dir.trim()),
+    );
+    Ok(ImportSettings {
+        max_bytes,
+        url_allowlist,
+        allow_anonymous,
+        dir,
     })
 }
 
@@ -518,6 +597,44 @@ mod tests {
             if (variable == JWT_SECRET || variable == API_KEYS) && value.trim().len() > 1 {
                 assert!(!text.contains(value), "{text} shows the value");
             }
+        }
+    }
+
+    #[test]
+    fn import_settings_are_checked() {
+        let defaults = settings(&[]).unwrap().imports;
+        assert_eq!(defaults.max_bytes, 4 << 30);
+        assert!(defaults.url_allowlist.is_empty() && !defaults.allow_anonymous);
+        let configured = settings(&[
+            (IMPORT_MAX_BYTES, "1000"),
+            (
+                IMPORT_URL_ALLOWLIST,
+                "https://files.example.org/mrf/, http://127.0.0.1:8000/",
+            ),
+            (ALLOW_ANONYMOUS_IMPORTS, "true"),
+            (IMPORT_DIR, "/var/lib/priceline/uploads"),
+        ])
+        .unwrap()
+        .imports;
+        assert_eq!(configured.max_bytes, 1000);
+        assert_eq!(
+            configured.url_allowlist,
+            ["https://files.example.org/mrf/", "http://127.0.0.1:8000/"]
+        );
+        assert!(configured.allow_anonymous);
+        assert_eq!(
+            configured.dir,
+            std::path::Path::new("/var/lib/priceline/uploads")
+        );
+        for (variable, value) in [
+            (IMPORT_MAX_BYTES, "0"),
+            (IMPORT_MAX_BYTES, "4GB"),
+            (IMPORT_URL_ALLOWLIST, "files.example.org"),
+            (IMPORT_URL_ALLOWLIST, "ftp://files.example.org/"),
+            (ALLOW_ANONYMOUS_IMPORTS, "sure"),
+        ] {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{error}");
         }
     }
 

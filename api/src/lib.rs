@@ -7,6 +7,7 @@ pub mod config;
 pub mod database;
 pub mod docs;
 pub mod forwarded;
+pub mod jobs;
 pub mod lifecycle;
 pub mod middleware;
 pub mod openapi;

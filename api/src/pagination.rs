@@ -70,6 +70,7 @@ macro_rules! cursor_key {
 
 use priceline_store::queries::compare::CompareKey;
 use priceline_store::queries::facilities::FacilityKey;
+use priceline_store::queries::import_jobs::JobKey;
 use priceline_store::queries::payers::PayerPlanKey;
 use priceline_store::queries::prices::PriceKey;
 
@@ -83,6 +84,10 @@ cursor_key! {
     );
     CompareKey => CompareCursor: format!(
         r#"^\{{(?:"unranked":true,)?"price_micros":{INT64},"facility_id":{INT64}\}}$"#
+    );
+    // An import job's creation time (RFC 3339 in UTC, as chrono writes it) and its id.
+    JobKey => JobCursor: format!(
+        r#"^\["[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]{{1,9}})?Z","[0-9a-f]{{32}}"\]$"#
     );
 }
 

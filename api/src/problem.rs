@@ -29,9 +29,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this occurrence, in plain words.
     pub detail: String,
-    /// The request parameter that was refused, for a 400 or 422; the credential header at fault
-    /// (`X-API-Key` or `Authorization`), for a 401 or 403 about a credential that was sent;
-    /// `Content-Type`, for a 415.
+    /// The request parameter that was refused, for a 400 or 422 (or the 403 of an import `url`
+    /// outside the allowlist); the credential header at fault (`X-API-Key` or `Authorization`), for
+    /// a 401 or 403 about a credential that was sent; `Content-Type`, for a 415.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
 }
@@ -80,17 +80,36 @@ pub enum ApiError {
         header: Option<&'static str>,
         detail: String,
     },
-    /// A valid credential that does not grant what the operation needs.
+    /// A valid credential that does not grant what the operation needs (`scope`).
     #[error("{detail}")]
     Forbidden {
         header: &'static str,
         detail: String,
+        scope: &'static str,
     },
+    /// Import jobs with credentials off, unless PRICELINE_ALLOW_ANONYMOUS_IMPORTS allows them.
+    #[error("{0}")]
+    ImportsClosed(String),
+    /// A well-formed parameter this server will not act on (a URL outside the import allowlist).
+    #[error("{parameter}: {detail}")]
+    ForbiddenParameter { parameter: String, detail: String },
+    /// An import upload above PRICELINE_IMPORT_MAX_BYTES.
+    #[error(
+        "the file is larger than {limit} bytes, the most an import job takes (PRICELINE_IMPORT_MAX_BYTES); nothing was stored"
+    )]
+    UploadTooLarge { limit: u64 },
+    /// An import upload of a media type that is not a price file's.
+    #[error("{0}")]
+    UnsupportedUpload(String),
     #[error("{0}")]
     NotFound(String),
-    /// A known path with a method other than GET or HEAD: every route is a GET.
-    #[error("{method} is not allowed on {path}; use GET")]
-    MethodNotAllowed { method: String, path: String },
+    /// A known path with a method it does not answer; `allow` lists those it does.
+    #[error("{method} is not allowed on {path}; use {allow}")]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allow: &'static str,
+    },
     #[error("this API serves application/json (and application/problem+json for errors) only")]
     NotAcceptable,
     /// A request body above [`crate::middleware::request_body::BODY_LIMIT`] bytes.
@@ -141,11 +160,12 @@ impl ApiError {
         Self::NotFound(format!("no route matches {path}"))
     }
 
-    /// `method` is not one `path` answers.
-    pub fn method_not_allowed(method: &Method, path: &str) -> Self {
+    /// `method` is not one `path` answers; `allow` lists those it does (`GET, HEAD`).
+    pub fn method_not_allowed(method: &Method, path: &str, allow: &'static str) -> Self {
         Self::MethodNotAllowed {
             method: method.to_string(),
             path: path.to_owned(),
+            allow,
         }
     }
 
@@ -153,10 +173,12 @@ impl ApiError {
     pub(crate) fn problem(&self) -> Problem {
         let mut problem = Problem::new(self.status_code(), self.to_string());
         problem.parameter = match self {
-            Self::InvalidParameter { parameter, .. } | Self::Contradiction { parameter, .. } => {
-                Some(parameter.clone())
+            Self::InvalidParameter { parameter, .. }
+            | Self::Contradiction { parameter, .. }
+            | Self::ForbiddenParameter { parameter, .. } => Some(parameter.clone()),
+            Self::UnsupportedMediaType | Self::UnsupportedUpload(_) => {
+                Some("Content-Type".to_owned())
             }
-            Self::UnsupportedMediaType => Some("Content-Type".to_owned()),
             Self::Unauthorized { header, .. } => header.map(str::to_owned),
             Self::Forbidden { header, .. } => Some((*header).to_owned()),
             _ => None,
@@ -175,10 +197,15 @@ impl ResponseError for ApiError {
         match self {
             Self::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
             Self::Contradiction { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::ContentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ContentTooLarge { .. } | Self::UploadTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::UnsupportedMediaType | Self::UnsupportedUpload(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            Self::ForbiddenParameter { .. } => StatusCode::FORBIDDEN,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::Forbidden { .. } | Self::ImportsClosed(_) => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -201,8 +228,8 @@ impl ResponseError for ApiError {
             Self::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
-            Self::MethodNotAllowed { .. } => {
-                headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            Self::MethodNotAllowed { allow, .. } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
             }
             // RFC 9110 §15.5.2: a 401 names the scheme to use; RFC 6750 §3 adds the error code.
             // X-API-Key has no scheme of its own, so the detail mentions it.
@@ -217,13 +244,13 @@ impl ResponseError for ApiError {
                     HeaderValue::from_static(challenge),
                 );
             }
-            Self::Forbidden { .. } => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(
-                        r#"Bearer realm="priceline", error="insufficient_scope", scope="prices:read""#,
-                    ),
+            Self::Forbidden { scope, .. } => {
+                let challenge = format!(
+                    r#"Bearer realm="priceline", error="insufficient_scope", scope="{scope}""#
                 );
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
             }
             _ => {}
         }
@@ -322,6 +349,69 @@ pub enum ReadErrors {
     )]
     TooManyRequests(Problem),
     /// An unexpected failure; details are logged, never returned.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
+    /// The database is unavailable; retry after the `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// The errors of the import-job operations (`/v1/imports`).
+#[derive(IntoResponses)]
+// Only its documentation is used, as for `ReadErrors`.
+#[allow(dead_code)]
+pub enum ImportErrors {
+    /// A parameter or the body is malformed (`filename`, `url`, `id`, `cursor`, an empty or broken
+    /// upload); `parameter` names it.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No credential was sent (when the server requires one), or it is not known or does not
+    /// verify. `WWW-Authenticate` names the scheme.
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "The Bearer challenge (RFC 6750); an API key goes in X-API-Key instead"))
+    )]
+    Unauthorized(Problem),
+    /// The credential does not grant `imports:write` (nor `admin`); or the server has no
+    /// credentials configured and does not allow anonymous imports
+    /// (`PRICELINE_ALLOW_ANONYMOUS_IMPORTS`); or the `url` does not start with a prefix of
+    /// `PRICELINE_IMPORT_URL_ALLOWLIST` (`parameter` is `url`).
+    #[response(
+        status = 403,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "With a credential: the Bearer challenge with error=\"insufficient_scope\", scope=\"imports:write\""))
+    )]
+    Forbidden(Problem),
+    /// No such job.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// The method is not allowed on this path.
+    #[response(status = 405, content_type = "application/problem+json")]
+    MethodNotAllowed(Problem),
+    /// The `Accept` header admits neither application/json nor application/problem+json.
+    #[response(status = 406, content_type = "application/problem+json")]
+    NotAcceptable(Problem),
+    /// The upload is larger than `PRICELINE_IMPORT_MAX_BYTES`; nothing was stored.
+    #[response(status = 413, content_type = "application/problem+json")]
+    ContentTooLarge(Problem),
+    /// The upload's media type is not one a price file is sent as (multipart/form-data is not
+    /// taken); `parameter` is `Content-Type`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// This client sent more requests than its rate limit allows.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(
+            ("Retry-After" = u64, description = "Seconds to wait before the next request is accepted"),
+            ("X-RateLimit-Limit" = u32, description = "The client's burst size: requests accepted at once"),
+            ("X-RateLimit-Remaining" = u32, description = "Requests left in the burst (0 on a 429)"),
+            ("X-RateLimit-After" = u64, description = "Seconds until a request is accepted again (as Retry-After)")
+        )
+    )]
+    TooManyRequests(Problem),
+    /// An unexpected failure (the upload folder cannot be written, say); details are logged.
     #[response(status = 500, content_type = "application/problem+json")]
     Internal(Problem),
     /// The database is unavailable; retry after the `Retry-After` seconds.

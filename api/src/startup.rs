@@ -13,6 +13,7 @@ use crate::cache::ResponseCache;
 use crate::config::{Lifecycle, Settings};
 use crate::docs;
 use crate::forwarded::Forwarding;
+use crate::jobs::{Jobs, RunnerGuard};
 use crate::lifecycle::Stopping;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
@@ -36,13 +37,23 @@ fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_we
 }
 
 /// Route guards on method make actix fall through to here for a known path with another method:
-/// that is a 405 (every route is a GET), anything else a 404.
+/// that is a 405 (every route is a GET, and `/v1/imports` a POST too), anything else a 404.
 async fn no_route(request: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
     use actix_web::http::Method;
     let known_path = request.resource_map().has_resource(request.path());
-    let error = if known_path && !matches!(*request.method(), Method::GET | Method::HEAD) {
-        ApiError::method_not_allowed(request.method(), request.path())
+    let allow = if request.path() == routes::imports::PATH {
+        "GET, HEAD, POST"
+    } else {
+        "GET, HEAD"
+    };
+    let answered = match *request.method() {
+        Method::GET | Method::HEAD => true,
+        Method::POST => allow.contains("POST"),
+        _ => false,
+    };
+    let error = if known_path && !answered {
+        ApiError::method_not_allowed(request.method(), request.path(), allow)
     } else {
         ApiError::no_route(request.path())
     };
@@ -54,6 +65,8 @@ pub struct Application {
     server: Server,
     stopping: Stopping,
     lifecycle: Lifecycle,
+    /// Stops the import-job runner when the server stops.
+    runner: RunnerGuard,
 }
 
 impl Application {
@@ -78,6 +91,10 @@ impl Application {
             trust: settings.security.rate_limit.trust_forwarded,
             public_url: settings.public_url.clone(),
         });
+        // One job board and one runner per process, whatever the number of workers.
+        let jobs = std::sync::Arc::new(Jobs::new(settings.imports.clone()));
+        let runner = jobs.start(state.pool.clone(), settings.database_url.clone())?;
+        let jobs = web::Data::from(jobs);
         // Once, outside the worker closure: every worker shares the same buckets.
         let rate_limit = RateLimit::new(settings.security.rate_limit);
         // The spec is assembled once; each worker mounts the same routes and serves a copy. The
@@ -94,6 +111,7 @@ impl Application {
                 .app_data(credentials.clone())
                 .app_data(forwarding.clone())
                 .app_data(known_parameters.clone())
+                .app_data(jobs.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
                 .default_service(web::to(no_route))
@@ -120,6 +138,7 @@ impl Application {
             server,
             stopping,
             lifecycle: settings.lifecycle,
+            runner,
         })
     }
 
@@ -129,11 +148,13 @@ impl Application {
 
     /// Serves until the server is stopped through a handle (tests drop it with their runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _runner = self.runner;
         self.server.await
     }
 
     /// Serves until SIGTERM or SIGINT, then stops as [`crate::lifecycle`] describes.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let _runner = self.runner;
         actix_web::rt::spawn(crate::lifecycle::stop_on_signal(
             self.server.handle(),
             self.stopping,

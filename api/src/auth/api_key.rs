@@ -10,6 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::scope::Scopes;
+
 /// What every generated key starts with, so a key found in a file or a log is recognisable.
 pub const KEY_PREFIX: &str = "plk_";
 
@@ -19,6 +21,7 @@ pub const HEADER: &str = "X-API-Key";
 struct Entry {
     name: Arc<str>,
     hash: [u8; 32],
+    scopes: Scopes,
 }
 
 /// The configured keys: names and hashes. Debug output shows the names only.
@@ -35,7 +38,9 @@ impl fmt::Debug for ApiKeys {
 }
 
 impl ApiKeys {
-    /// Parses comma-separated `name:sha256hex` entries. The error says which entry is wrong and why,
+    /// Parses comma-separated `name:sha256hex` entries, each optionally followed by `:` and the
+    /// key's scopes joined by `+` (`ops:<hash>:prices:read+imports:write`); an entry without a list
+    /// grants `prices:read` only. The error says which entry is wrong and why,
     /// without echoing it: a pasted key in the wrong place must not end up in a log.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut entries: Vec<Entry> = Vec::new();
@@ -55,6 +60,15 @@ impl ApiKeys {
             };
             let name = name.trim();
             check_name(name).map_err(|reason| format!("entry {position}: {reason}"))?;
+            // The hash is 64 hex digits: what follows its colon is the scope list.
+            let (hash, scopes) = match hash.split_once(':') {
+                Some((hash, list)) => (
+                    hash,
+                    Scopes::parse_list(list)
+                        .map_err(|reason| format!("entry {position} ({name}): {reason}"))?,
+                ),
+                None => (hash, Scopes::DEFAULT_KEY),
+            };
             let hash = decode_hash(hash.trim()).ok_or_else(|| {
                 format!(
                     "entry {position} ({name}): the hash must be 64 hexadecimal digits (SHA-256)"
@@ -66,6 +80,7 @@ impl ApiKeys {
             entries.push(Entry {
                 name: name.into(),
                 hash,
+                scopes,
             });
         }
         Ok(Self(entries.into()))
@@ -82,11 +97,16 @@ impl ApiKeys {
     /// The name of the key `presented`, if it is one of ours. Every entry is compared, in constant
     /// time, whatever matches first.
     pub fn find(&self, presented: &[u8]) -> Option<Arc<str>> {
+        self.find_with_scopes(presented).map(|(name, _)| name)
+    }
+
+    /// The name and scopes of the key `presented`, if it is one of ours.
+    pub fn find_with_scopes(&self, presented: &[u8]) -> Option<(Arc<str>, Scopes)> {
         let digest: [u8; 32] = Sha256::digest(presented).into();
         let mut found = None;
         for entry in self.0.iter() {
             if bool::from(entry.hash.ct_eq(&digest)) {
-                found = Some(entry.name.clone());
+                found = Some((entry.name.clone(), entry.scopes));
             }
         }
         found
@@ -176,6 +196,22 @@ mod tests {
         }
         // Entries lost on the way (a blank list, a doubled comma) are refused, not skipped.
         assert!(ApiKeys::parse(" , ").is_err());
+        // A scope list: known scopes joined by '+'; an unknown scope is refused without the hash.
+        let keys = ApiKeys::parse(&format!(
+            "ops:{}:prices:read+imports:write,plain:{}",
+            hash_hex("o"),
+            hash_hex("p")
+        ))
+        .unwrap();
+        let (_, ops) = keys.find_with_scopes(b"o").unwrap();
+        assert!(ops.grants(super::super::scope::Scope::ImportsWrite));
+        let (_, plain) = keys.find_with_scopes(b"p").unwrap();
+        assert_eq!(plain, Scopes::DEFAULT_KEY);
+        let error = ApiKeys::parse(&format!("ops:{}:imports:delete", hash_hex("o"))).unwrap_err();
+        assert!(
+            error.contains("imports:delete") && !error.contains(&hash_hex("o")),
+            "{error}"
+        );
         assert!(ApiKeys::parse(&format!("a:{0},,b:{0}", hash_hex("k"))).is_err());
         let upper = hash_hex("k").to_ascii_uppercase();
         assert!(

@@ -1,6 +1,6 @@
 //! JWT bearer tokens: HS256 with a shared secret (`PRICELINE_JWT_SECRET`), `exp` and `sub` required,
-//! `iss`/`aud` checked when configured, and the OAuth2-style `scope` claim must grant
-//! [`REQUIRED_SCOPE`].
+//! `iss`/`aud` checked when configured; the OAuth2-style `scope` claim says what the token may do
+//! (checked per operation by [`super::AuthPolicy`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -9,17 +9,15 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
-/// The scope every /v1 operation needs.
-pub const REQUIRED_SCOPE: &str = "prices:read";
+use super::scope::Scopes;
 
 /// HS256 keys shorter than the hash output are guessable (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
 
-/// Why a token was refused: a 401 (the token is not good) or a 403 (good, but not allowed).
+/// Why a token was refused (a 401: the token is not good).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
     Invalid(String),
-    MissingScope,
 }
 
 /// Checks tokens; the secret is held only as a decoding key and never shown.
@@ -93,8 +91,8 @@ impl JwtVerifier {
         }))
     }
 
-    /// The token's subject, when the token verifies and grants [`REQUIRED_SCOPE`].
-    pub fn verify(&self, token: &str) -> Result<Arc<str>, Refusal> {
+    /// The token's subject and scopes, when the token verifies.
+    pub fn verify(&self, token: &str) -> Result<(Arc<str>, Scopes), Refusal> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.0.key, &self.0.validation)
             .map_err(|error| refusal(error.kind()))?;
         // RFC 7515 §4.1.11: a header naming extensions the recipient must understand is refused
@@ -115,20 +113,18 @@ impl JwtVerifier {
                 "the bearer token is issued in the future (iat)".to_owned(),
             ));
         }
-        let granted = data
+        let scopes = data
             .claims
             .scope
             .as_deref()
-            .is_some_and(|scope| scope.split_ascii_whitespace().any(|s| s == REQUIRED_SCOPE));
+            .map(Scopes::from_claim)
+            .unwrap_or_default();
         let Some(subject) = data.claims.sub.filter(|sub| !sub.is_empty()) else {
             return Err(Refusal::Invalid(
                 "the bearer token has no sub claim".to_owned(),
             ));
         };
-        if !granted {
-            return Err(Refusal::MissingScope);
-        }
-        Ok(subject.into())
+        Ok((subject.into(), scopes))
     }
 }
 
@@ -187,7 +183,10 @@ mod tests {
         let later = get_current_timestamp() + 600;
         let good = json!({"sub": "c1", "exp": later, "iss": "issuer", "aud": "api", "scope": "a prices:read"});
         assert_eq!(
-            verifier.verify(&token(good.clone(), SECRET)).as_deref(),
+            verifier
+                .verify(&token(good.clone(), SECRET))
+                .map(|(subject, _)| subject)
+                .as_deref(),
             Ok("c1")
         );
         let mut expired = good.clone();
@@ -231,10 +230,9 @@ mod tests {
             let text = format!("{refusal:?}");
             assert!(text.contains(expected), "{text} lacks {expected}");
         }
-        assert_eq!(
-            verifier.verify(&token(no_scope, SECRET)),
-            Err(Refusal::MissingScope)
-        );
+        // A token without prices:read verifies; the operation then refuses it (403).
+        let (_, scopes) = verifier.verify(&token(no_scope, SECRET)).unwrap();
+        assert!(!scopes.grants(super::super::scope::Scope::PricesRead));
         assert!(!format!("{verifier:?}").contains("0123456789abcdef"));
     }
 }

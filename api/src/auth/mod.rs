@@ -8,6 +8,7 @@
 
 pub mod api_key;
 pub mod jwt;
+pub mod scope;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use actix_web::{HttpMessage, ResponseError, web};
 use crate::problem::ApiError;
 use api_key::ApiKeys;
 use jwt::{JwtVerifier, Refusal};
+use scope::{Scope, Scopes};
 
 /// Who made a request, once a credential verified.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -74,8 +76,29 @@ impl AuthPolicy {
         }
     }
 
-    /// The caller named by the request's credential. An API key is tried first when both are sent.
-    fn check(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    /// The caller named by the request's credential, when it grants `required`. An API key is
+    /// tried first when both are sent.
+    fn check(&self, headers: &HeaderMap, required: Scope) -> Result<Caller, ApiError> {
+        let (caller, scopes, header) = self.identify(headers)?;
+        if scopes.grants(required) {
+            return Ok(caller);
+        }
+        let detail = match header {
+            api_key::HEADER => format!(
+                "this API key does not grant {required}: give its PRICELINE_API_KEYS entry the \
+                 scope (name:sha256hex:{required}, scopes joined by '+')"
+            ),
+            _ => format!("the bearer token's scope does not include {required} (or admin)"),
+        };
+        Err(ApiError::Forbidden {
+            header,
+            detail,
+            scope: required.as_str(),
+        })
+    }
+
+    /// The caller, its scopes and the header its credential came in.
+    fn identify(&self, headers: &HeaderMap) -> Result<(Caller, Scopes, &'static str), ApiError> {
         if let Some(key) = headers.get(api_key::HEADER) {
             let refused = |detail: &str| ApiError::Unauthorized {
                 header: Some(api_key::HEADER),
@@ -88,8 +111,8 @@ impl AuthPolicy {
             }
             return self
                 .api_keys
-                .find(key.as_bytes())
-                .map(Caller::ApiKey)
+                .find_with_scopes(key.as_bytes())
+                .map(|(name, scopes)| (Caller::ApiKey(name), scopes, api_key::HEADER))
                 .ok_or_else(|| refused("the API key in X-API-Key is not known"));
         }
         let Some(authorization) = headers.get(header::AUTHORIZATION) else {
@@ -119,15 +142,8 @@ impl AuthPolicy {
             ));
         };
         match verifier.verify(token) {
-            Ok(subject) => Ok(Caller::Subject(subject)),
+            Ok((subject, scopes)) => Ok((Caller::Subject(subject), scopes, "Authorization")),
             Err(Refusal::Invalid(detail)) => Err(refused(detail)),
-            Err(Refusal::MissingScope) => Err(ApiError::Forbidden {
-                header: "Authorization",
-                detail: format!(
-                    "the bearer token's scope does not include {}",
-                    jwt::REQUIRED_SCOPE
-                ),
-            }),
         }
     }
 }
@@ -147,7 +163,7 @@ pub async fn authenticate(
     let protected =
         policy.as_ref().is_some_and(|policy| !policy.is_open()) && protects(request.path());
     if let Some(policy) = policy.filter(|_| protected) {
-        match policy.check(request.headers()) {
+        match policy.check(request.headers(), scope::required(request.path())) {
             Ok(caller) => {
                 request.extensions_mut().insert(caller);
             }
@@ -167,10 +183,13 @@ pub async fn authenticate(
 /// must not store it, and a private one stores it per credential and asks again (an `ETag` makes
 /// that a 304).
 fn keep_from_shared_caches(headers: &mut HeaderMap) {
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("private, no-cache"),
-    );
+    // A response that forbids storing altogether (an import job's) keeps saying so.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-cache"),
+        );
+    }
     headers.append(
         header::VARY,
         header::HeaderValue::from_static("Authorization, X-API-Key"),

@@ -253,6 +253,9 @@ fn api_key(name: &str) -> anyhow::Result<()> {
     say!("  {key}");
     say!("Add this entry to PRICELINE_API_KEYS (entries are comma-separated):");
     say!("  {name}:{}", api_key::hash_hex(&key));
+    say!(
+        "(it grants prices:read; to grant import jobs too, end the entry with :prices:read+imports:write)"
+    );
     say!("Clients send the key in the {} header.", api_key::HEADER);
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! CORS for browser clients of allowed origins. The API is read-only and sends no cookies, so a
-//! simple allow-list (or `*`) is enough; preflights are answered here.
+//! CORS for browser clients of allowed origins. The API sends no cookies, so a simple allow-list
+//! (or `*`) is enough; preflights are answered here. Only `/v1/imports` takes a POST.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -27,7 +27,7 @@ impl CorsOrigins {
 
 const EXPOSED: &str = "ETag, X-Request-Id, Retry-After, WWW-Authenticate, X-RateLimit-Limit, \
                        X-RateLimit-Remaining, X-RateLimit-After, Ignored-Query-Parameters, \
-                       Preference-Applied";
+                       Preference-Applied, Location";
 
 pub async fn cors(
     request: ServiceRequest,
@@ -51,11 +51,18 @@ pub async fn cors(
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let mut response = if preflight {
+        // Import jobs are the one collection that takes a POST (an upload, or a URL).
+        let methods = if crate::auth::scope::is_imports(request.path()) {
+            "GET, HEAD, POST, OPTIONS"
+        } else {
+            "GET, HEAD, OPTIONS"
+        };
         let answer = HttpResponse::NoContent()
-            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, methods))
             .insert_header((
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "Accept, If-None-Match, X-Request-Id, Content-Type, Authorization, X-API-Key, Prefer",
+                "Accept, If-None-Match, X-Request-Id, Content-Type, Content-Disposition, \
+                 Authorization, X-API-Key, Prefer",
             ))
             .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
             .finish();

@@ -24,9 +24,12 @@ pub async fn problem_bodies(
         return Ok(response.map_into_boxed_body());
     }
     let error = match status {
-        StatusCode::METHOD_NOT_ALLOWED => {
-            ApiError::method_not_allowed(response.request().method(), response.request().path())
-        }
+        // (The route's own `Allow`, when actix gave one, replaces this default below.)
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(
+            response.request().method(),
+            response.request().path(),
+            "GET, HEAD",
+        ),
         StatusCode::NOT_FOUND => ApiError::no_route(response.request().path()),
         other => ApiError::Status(other),
     };

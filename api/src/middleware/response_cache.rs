@@ -19,7 +19,10 @@ pub async fn response_cache(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let cacheable = *request.method() == Method::GET && request.path().starts_with("/v1/");
+    // Import jobs change while they run: their state is always read fresh.
+    let cacheable = *request.method() == Method::GET
+        && request.path().starts_with("/v1/")
+        && !crate::auth::scope::is_imports(request.path());
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let Some(state) = state.filter(|_| cacheable) else {
         return Ok(next.call(request).await?.map_into_boxed_body());

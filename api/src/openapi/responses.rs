@@ -125,13 +125,11 @@ fn problem_examples() -> Vec<(StatusCode, serde_json::Value)> {
         },
         ApiError::Forbidden {
             header: "Authorization",
-            detail: format!(
-                "the bearer token's scope does not include {}",
-                crate::auth::jwt::REQUIRED_SCOPE
-            ),
+            detail: "the bearer token's scope does not include prices:read (or admin)".to_owned(),
+            scope: crate::auth::scope::Scope::PricesRead.as_str(),
         },
         ApiError::NotFound("no facility 12".to_owned()),
-        ApiError::method_not_allowed(&Method::POST, "/v1/facilities"),
+        ApiError::method_not_allowed(&Method::POST, "/v1/facilities", "GET, HEAD"),
         ApiError::NotAcceptable,
         ApiError::ContentTooLarge {
             limit: crate::middleware::request_body::BODY_LIMIT,

@@ -3,6 +3,7 @@
 
 pub mod facilities;
 pub mod health;
+pub mod imports;
 pub mod params;
 pub mod payers;
 pub mod prices;
@@ -34,7 +35,10 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(payers::list::list_payers)
         .service(source_files::list::list_source_files)
         .service(source_files::get::get_source_file)
-        .service(source_files::findings::list_source_file_findings);
+        .service(source_files::findings::list_source_file_findings)
+        .service(imports::create::create_import)
+        .service(imports::list::list_imports)
+        .service(imports::get::get_import);
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool (Diesel is synchronous), within

@@ -4,6 +4,7 @@
 pub mod charge_kind;
 pub mod compare;
 pub mod facility;
+pub mod import_job;
 pub mod payer;
 pub mod price;
 pub mod source_file;

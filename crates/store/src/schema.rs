@@ -209,6 +209,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_jobs (id) {
+        id -> Text,
+        state -> Text,
+        source -> Text,
+        file_name -> Text,
+        url -> Nullable<Text>,
+        upload_path -> Nullable<Text>,
+        bytes_total -> Nullable<BigInt>,
+        bytes_read -> BigInt,
+        items -> BigInt,
+        payer_rates -> BigInt,
+        report -> Nullable<Text>,
+        failure -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(source_files -> facilities (facility_id));
 diesel::joinable!(file_locations -> source_files (source_file_id));
 diesel::joinable!(file_npis -> source_files (source_file_id));

@@ -10,6 +10,7 @@ mod errors;
 mod gateway;
 mod head;
 mod health;
+mod imports;
 mod labels;
 mod lifecycle;
 mod parser;

@@ -35,6 +35,7 @@ mod text;
 
 pub mod compare;
 pub mod facilities;
+pub mod import_jobs;
 pub mod payers;
 pub mod prices;
 pub mod source_files;
