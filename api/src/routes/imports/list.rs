@@ -23,7 +23,11 @@ pub struct JobsQuery {
     #[validate(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page, unchanged: the sort key of its last job, as JSON.
-    #[param(inline, value_type = Option<crate::pagination::JobCursor>)]
+    #[param(
+        inline,
+        value_type = Option<crate::pagination::JobCursor>,
+        example = r#"["2026-12-05T14:00:00.123456Z","0123456789abcdef0123456789abcdef"]"#
+    )]
     pub cursor: Option<String>,
 }
 
