@@ -311,6 +311,22 @@ async fn a_job_sent_during_an_import_waits_its_turn(db: TestDb) {
         time(accepted) < time(ended),
         "{accepted} after {ended}: make the first file larger"
     );
+    // Stored now, the jobs page one at a time: each once, most recent first.
+    let mut paged = Vec::new();
+    let mut next = Some("/v1/imports?limit=1".to_owned());
+    while let Some(path) = next {
+        let page = get(&app.address, &path, &[]).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        paged.extend(
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|job| job["id"].clone()),
+        );
+        next = page.body["page"]["next"].as_str().map(str::to_owned);
+    }
+    assert_eq!(paged, [second["id"].clone(), first["id"].clone()]);
 }
 on_both_backends!(async a_job_sent_during_an_import_waits_its_turn);
 
