@@ -11,13 +11,18 @@ use thiserror::Error;
 use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::jwt::{JwtVerifier, MIN_SECRET_BYTES};
+use crate::metrics::MetricsSettings;
 use crate::middleware::rate_limit::RateLimitSettings;
 use crate::security::Security;
+use crate::telemetry::{LogFormat, OtelSettings};
 
 /// The variables we read, with their defaults; the README's configuration table mirrors this.
 pub const DATABASE_URL: &str = "PRICELINE_DATABASE_URL";
 pub const LISTEN: &str = "PRICELINE_LISTEN";
 pub const LOG: &str = "PRICELINE_LOG";
+pub const LOG_FORMAT: &str = "PRICELINE_LOG_FORMAT";
+pub const METRICS: &str = "PRICELINE_METRICS";
+pub const METRICS_TOKEN: &str = "PRICELINE_METRICS_TOKEN";
 pub const POOL_SIZE: &str = "PRICELINE_POOL_SIZE";
 pub const WORKERS: &str = "PRICELINE_WORKERS";
 pub const API_KEYS: &str = "PRICELINE_API_KEYS";
@@ -76,6 +81,12 @@ pub struct Settings {
     pub db_acquire_timeout: Duration,
     /// How long one query of a request may run; `None` for no limit.
     pub db_statement_timeout: Option<Duration>,
+    /// Text, JSON, or JSON unless stderr is a terminal.
+    pub log_format: LogFormat,
+    /// Whether `/metrics` is served, and the token it requires.
+    pub metrics: MetricsSettings,
+    /// Which OTLP exporters the standard `OTEL_*` variables ask for.
+    pub otel: OtelSettings,
 }
 
 impl Settings {
@@ -158,10 +169,21 @@ impl Settings {
                 0 => None,
                 value => Some(Duration::from_secs(value.into())),
             };
+        let log_format_text = get(LOG_FORMAT, "auto");
+        let log_format = LogFormat::parse(&log_format_text).ok_or_else(|| ConfigError {
+            variable: LOG_FORMAT,
+            reason: format!("{log_format_text:?} is not one of text, json or auto"),
+        })?;
+        let metrics = parse_metrics(&lookup)?;
+        let otel = OtelSettings::from_lookup(&lookup)
+            .map_err(|(variable, reason)| ConfigError { variable, reason })?;
         Ok(Self {
             database_url,
             listen,
             log_filter,
+            log_format,
+            metrics,
+            otel,
             pool_size,
             workers,
             security,
@@ -302,6 +324,36 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
             trust_forwarded,
         },
     })
+}
+
+/// `PRICELINE_METRICS` (default on) and `PRICELINE_METRICS_TOKEN`, a credential: set but blank is
+/// an error, never `/metrics` left open by a secret that did not arrive.
+fn parse_metrics(lookup: &impl Fn(&str) -> Option<String>) -> Result<MetricsSettings, ConfigError> {
+    let enabled = match lookup(METRICS).map(|value| value.trim().to_ascii_lowercase()) {
+        None => true,
+        Some(value) if value.is_empty() => true,
+        Some(value) => match value.as_str() {
+            "true" | "yes" | "1" => true,
+            "false" | "no" | "0" => false,
+            _ => {
+                return Err(ConfigError {
+                    variable: METRICS,
+                    reason: format!("{value:?} is not one of {TRUST_FORWARDED_SPELLINGS}"),
+                });
+            }
+        },
+    };
+    let token = match lookup(METRICS_TOKEN) {
+        None => None,
+        Some(token) if token.trim().is_empty() => {
+            return Err(ConfigError {
+                variable: METRICS_TOKEN,
+                reason: "is set but empty; unset it to serve /metrics without a token".to_owned(),
+            });
+        }
+        Some(token) => Some(token.trim().to_owned()),
+    };
+    Ok(MetricsSettings { enabled, token })
 }
 
 /// `*`, or a comma-separated list of `http(s)://host[:port]` origins.

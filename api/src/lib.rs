@@ -5,6 +5,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

@@ -12,10 +12,11 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth;
 use crate::cache::ResponseCache;
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::{
-    accept, cors, etag, head, problem_bodies, request_body, request_id, response_cache,
+    accept, cors, etag, head, observe, problem_bodies, request_body, request_id, response_cache,
 };
 use crate::problem::ApiError;
 use crate::routes;
@@ -48,6 +49,7 @@ async fn no_route(request: HttpRequest) -> HttpResponse {
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: web::Data<Metrics>,
 }
 
 impl Application {
@@ -57,6 +59,10 @@ impl Application {
     pub fn build(settings: &Settings, pool: Pool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
+        let metrics = web::Data::new(
+            Metrics::new(&pool, settings.otel.metrics).map_err(std::io::Error::other)?,
+        );
+        let metrics_settings = web::Data::new(settings.metrics.clone());
         let state = web::Data::new(AppState {
             pool,
             cache: ResponseCache::new(settings.cache_bytes),
@@ -67,13 +73,23 @@ impl Application {
         let origins = web::Data::new(CorsOrigins::new(settings.cors_origins.clone()));
         let credentials = web::Data::new(settings.security.auth.clone());
         // Once, outside the worker closure: every worker shares the same buckets.
-        let rate_limit = RateLimit::new(settings.security.rate_limit);
+        let rate_limit = RateLimit::new(settings.security.rate_limit, metrics.rate_limited.clone());
         // The spec is assembled once; each worker mounts the same routes and serves a copy.
         let spec = crate::openapi::spec();
+        let app_metrics = metrics.clone();
+        let serve_metrics = settings.metrics.enabled;
         let mut server = HttpServer::new(move || {
             // Outermost last: request ids see everything; ETags are computed before compression.
             App::new()
                 .configure(|config| routes::configure(&mut ServiceConfig::new(config)))
+                // Outside /v1 and outside the spec: an operator's endpoint, not part of the API.
+                .configure(|config| {
+                    if serve_metrics {
+                        config.route("/metrics", web::get().to(crate::metrics::serve_metrics));
+                    }
+                })
+                .app_data(app_metrics.clone())
+                .app_data(metrics_settings.clone())
                 .app_data(state.clone())
                 .app_data(origins.clone())
                 .app_data(credentials.clone())
@@ -96,6 +112,8 @@ impl Application {
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(head::head_as_get))
+                // Outermost: the span, metrics and access log cover everything above.
+                .wrap(from_fn(observe::observe))
         })
         // A compressed response is streamed (chunked) in several writes; with Nagle's algorithm on,
         // a later small write waits for the client's delayed ACK of the first (about 40 ms per
@@ -108,11 +126,17 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            metrics,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The server's metrics (`serve` makes their provider the global one).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -9,6 +9,7 @@ mod errors;
 mod head;
 mod health;
 mod labels;
+mod observability;
 mod prices;
 mod sample;
 mod spec;
