@@ -111,10 +111,7 @@ pub mod otlp {
                     return;
                 }
             }
-            received
-                .lock()
-                .expect("the sink's list")
-                .push((path, body));
+            received.lock().expect("the sink's list").push((path, body));
             let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n";
             if writer.write_all(answer.as_bytes()).is_err() {
                 return;

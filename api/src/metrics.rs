@@ -75,7 +75,9 @@ impl Metrics {
         let requests = meter
             .f64_histogram("http.server.request.duration")
             .with_unit("s")
-            .with_description("HTTP requests by route template, method and status, with their latency")
+            .with_description(
+                "HTTP requests by route template, method and status, with their latency",
+            )
             .with_boundaries(LATENCY_BUCKETS.to_vec())
             .build();
         let in_flight = meter
@@ -156,8 +158,12 @@ impl Drop for GlobalMeter {
 
 /// The OTLP metric exporter (HTTP), configured by the standard `OTEL_EXPORTER_OTLP_*` variables.
 pub fn otlp_exporter() -> anyhow::Result<opentelemetry_otlp::MetricExporter> {
+    use opentelemetry_otlp::WithExportConfig as _;
     Ok(opentelemetry_otlp::MetricExporter::builder()
         .with_http()
+        .with_protocol(crate::telemetry::protocol(
+            crate::telemetry::OTLP_PROTOCOLS[2],
+        ))
         .build()?)
 }
 
@@ -180,10 +186,7 @@ fn observe_pool(provider: &SdkMeterProvider, pool: &Pool) {
         .with_description("Database connections open now, by state (idle or used)")
         .with_callback(move |observer| {
             let stats = read();
-            observer.observe(
-                u64::from(stats.in_use),
-                &[KeyValue::new("state", "used")],
-            );
+            observer.observe(u64::from(stats.in_use), &[KeyValue::new("state", "used")]);
             observer.observe(
                 u64::from(stats.open - stats.in_use),
                 &[KeyValue::new("state", "idle")],

@@ -96,15 +96,29 @@ impl OtelSettings {
     }
 }
 
+/// The OTLP encoding for a signal: `http/json` when its variable (or the general one) says so,
+/// else protobuf. Set explicitly because with both encodings built the exporter's own default is
+/// JSON, while the OTLP specification's default is `http/protobuf`.
+pub fn protocol(signal_variable: &str) -> opentelemetry_otlp::Protocol {
+    let named = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+    };
+    match named(signal_variable).or_else(|| named(OTLP_PROTOCOLS[0])) {
+        Some(value) if value.trim() == "http/json" => opentelemetry_otlp::Protocol::HttpJson,
+        _ => opentelemetry_otlp::Protocol::HttpBinary,
+    }
+}
+
 /// The service's OpenTelemetry resource: `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` when set,
 /// else `service.name=priceline`.
 pub fn resource() -> Resource {
     let named = std::env::var("OTEL_SERVICE_NAME").is_ok_and(|name| !name.trim().is_empty())
-        || std::env::var("OTEL_RESOURCE_ATTRIBUTES").is_ok_and(|text| text.contains("service.name"));
-    let builder = Resource::builder().with_attribute(KeyValue::new(
-        "service.version",
-        env!("CARGO_PKG_VERSION"),
-    ));
+        || std::env::var("OTEL_RESOURCE_ATTRIBUTES")
+            .is_ok_and(|text| text.contains("service.name"));
+    let builder = Resource::builder()
+        .with_attribute(KeyValue::new("service.version", env!("CARGO_PKG_VERSION")));
     if named {
         builder.build()
     } else {
@@ -167,8 +181,10 @@ pub fn init(filter: &str, format: LogFormat, otel: OtelSettings) -> anyhow::Resu
     let mut layers = vec![log];
     let mut telemetry = Telemetry::default();
     if otel.traces {
+        use opentelemetry_otlp::WithExportConfig as _;
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
+            .with_protocol(protocol(OTLP_PROTOCOLS[1]))
             .build()?;
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
@@ -185,7 +201,11 @@ pub fn init(filter: &str, format: LogFormat, otel: OtelSettings) -> anyhow::Resu
         );
         telemetry.tracer_provider = Some(provider);
     }
-    if tracing_subscriber::registry().with(layers).try_init().is_err() {
+    if tracing_subscriber::registry()
+        .with(layers)
+        .try_init()
+        .is_err()
+    {
         // A subscriber is installed already (a second server in one test process): this one's
         // exporter would never receive a span.
         return Ok(Telemetry::default());

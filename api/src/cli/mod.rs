@@ -211,7 +211,8 @@ fn api_key(name: &str) -> anyhow::Result<()> {
 fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
     // Each document's import is a trace, exported when OTLP is configured; both guards flush at
     // the end of the command, whatever its outcome.
-    let _telemetry = crate::telemetry::init(&settings.log_filter, settings.log_format, settings.otel)?;
+    let _telemetry =
+        crate::telemetry::init(&settings.log_filter, settings.log_format, settings.otel)?;
     let _meter = crate::metrics::GlobalMeter::install(settings.otel.metrics)?;
     let files = expand_paths(&args.paths).context("cannot list the files to import")?;
     args.require_files(&files)?;

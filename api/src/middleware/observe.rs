@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::HeaderMap;
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, Data};
-use actix_web::HttpMessage;
 use opentelemetry::KeyValue;
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TraceId};
@@ -109,10 +109,13 @@ pub async fn observe(
     // After routing (and path normalisation) the template is the one that served the request.
     done.route = request.match_pattern().or(done.route.take());
     done.status = response.status().as_u16();
-    done.client = request.extensions().get::<Caller>().map(|caller| match caller {
-        Caller::ApiKey(name) => format!("key:{name}"),
-        Caller::Subject(subject) => format!("sub:{subject}"),
-    });
+    done.client = request
+        .extensions()
+        .get::<Caller>()
+        .map(|caller| match caller {
+            Caller::ApiKey(name) => format!("key:{name}"),
+            Caller::Subject(subject) => format!("sub:{subject}"),
+        });
     done.request_id = response
         .headers()
         .get(&REQUEST_ID)

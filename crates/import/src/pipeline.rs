@@ -100,7 +100,9 @@ fn record_metrics(report: &DocumentReport) {
         .f64_histogram("priceline.import.duration")
         .with_unit("s")
         .with_description("Seconds per imported document, by outcome")
-        .with_boundaries(vec![0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0])
+        .with_boundaries(vec![
+            0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
+        ])
         .build()
         .record(report.seconds, &outcome);
 }

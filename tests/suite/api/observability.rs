@@ -141,7 +141,12 @@ fn spans(sink: &OtlpSink) -> Vec<Span> {
 
 fn attribute(span: &Span, key: &str) -> Option<String> {
     use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
-    let value = span.attributes.iter().find(|kv| kv.key == key)?.value.as_ref()?;
+    let value = span
+        .attributes
+        .iter()
+        .find(|kv| kv.key == key)?
+        .value
+        .as_ref()?;
     match value.value.as_ref()? {
         Any::StringValue(text) => Some(text.clone()),
         Any::IntValue(number) => Some(number.to_string()),
@@ -189,7 +194,10 @@ fn a_traceparent_is_continued_in_the_exported_span_and_the_access_log(db: TestDb
     let (status, _) = http_get(
         &server.base,
         "/v1/facilities?limit=5",
-        &[("traceparent", &traceparent), ("X-Request-Id", "obs-test-1")],
+        &[
+            ("traceparent", &traceparent),
+            ("X-Request-Id", "obs-test-1"),
+        ],
     );
     assert_eq!(status, 200);
 
@@ -200,9 +208,18 @@ fn a_traceparent_is_continued_in_the_exported_span_and_the_access_log(db: TestDb
     });
     assert_eq!(span.name, "GET /v1/facilities");
     assert_eq!(hex(&span.parent_span_id), parent_id);
-    assert_eq!(attribute(&span, "http.route").as_deref(), Some("/v1/facilities"));
-    assert_eq!(attribute(&span, "http.response.status_code").as_deref(), Some("200"));
-    assert_eq!(attribute(&span, "request_id").as_deref(), Some("obs-test-1"));
+    assert_eq!(
+        attribute(&span, "http.route").as_deref(),
+        Some("/v1/facilities")
+    );
+    assert_eq!(
+        attribute(&span, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    assert_eq!(
+        attribute(&span, "request_id").as_deref(),
+        Some("obs-test-1")
+    );
 
     let access = wait_for("the access-log line", || {
         json_lines(&server.log())
@@ -215,7 +232,10 @@ fn a_traceparent_is_continued_in_the_exported_span_and_the_access_log(db: TestDb
     assert_eq!(access["route"], "/v1/facilities");
     assert_eq!(access["path"], "/v1/facilities");
     assert_eq!(access["status"], 200);
-    assert!(access["bytes"].as_u64().is_some_and(|bytes| bytes > 0), "{access}");
+    assert!(
+        access["bytes"].as_u64().is_some_and(|bytes| bytes > 0),
+        "{access}"
+    );
     assert!(access["duration_ms"].as_f64().is_some(), "{access}");
     // The query string is never logged.
     assert!(!server.log().iter().any(|line| line.contains("limit=5")));
@@ -230,7 +250,10 @@ fn without_an_endpoint_the_access_log_still_names_the_callers_trace(db: TestDb) 
     let (status, _) = http_get(
         &server.base,
         "/healthz",
-        &[("traceparent", &traceparent), ("X-Request-Id", "obs-test-2")],
+        &[
+            ("traceparent", &traceparent),
+            ("X-Request-Id", "obs-test-2"),
+        ],
     );
     assert_eq!(status, 200);
     let access = wait_for("the access-log line", || {
@@ -292,9 +315,20 @@ async fn metrics_count_a_request_after_it_is_made(db: TestDb) {
     assert_eq!(count(&after), count(&before) + 1.0, "{after}");
 
     // The same list twice: a miss, then a hit.
-    let hits = |text: &str| sample(text, "priceline_response_cache_lookups_total", &["result=\"hit\""]);
-    let misses =
-        |text: &str| sample(text, "priceline_response_cache_lookups_total", &["result=\"miss\""]);
+    let hits = |text: &str| {
+        sample(
+            text,
+            "priceline_response_cache_lookups_total",
+            &["result=\"hit\""],
+        )
+    };
+    let misses = |text: &str| {
+        sample(
+            text,
+            "priceline_response_cache_lookups_total",
+            &["result=\"miss\""],
+        )
+    };
     app.get("/v1/facilities?limit=3").await;
     app.get("/v1/facilities?limit=3").await;
     let (_, later) = metrics_text(&app, &[]).await;
@@ -302,11 +336,18 @@ async fn metrics_count_a_request_after_it_is_made(db: TestDb) {
     assert!(hits(&later) >= hits(&after) + 1.0, "{later}");
 
     // The test server's pool has 2 connections (SQLite and PostgreSQL alike).
-    assert_eq!(sample(&later, "priceline_db_pool_size", &[]), 2.0, "{later}");
+    assert_eq!(
+        sample(&later, "priceline_db_pool_size", &[]),
+        2.0,
+        "{later}"
+    );
     assert!(later.contains("priceline_db_pool_connections{"), "{later}");
     assert!(later.contains("priceline_db_pool_waits_total{"), "{later}");
     // This very request is in flight while the metrics are collected.
-    assert!(sample(&later, "http_server_active_requests", &[]) >= 1.0, "{later}");
+    assert!(
+        sample(&later, "http_server_active_requests", &[]) >= 1.0,
+        "{later}"
+    );
 }
 on_both_backends!(async metrics_count_a_request_after_it_is_made);
 
@@ -386,7 +427,8 @@ fn an_import_over_the_cli_exports_an_import_trace(db: TestDb) {
         dir.path(),
         7,
         0,
-        3_000,
+        // Enough rows for several batches of records (512 each).
+        15_000,
         priceline_synth::Format::Tall,
     )
     .expect("generate a file");
@@ -410,8 +452,16 @@ fn an_import_over_the_cli_exports_an_import_trace(db: TestDb) {
     let import = spans
         .iter()
         .find(|span| span.name == "import")
-        .unwrap_or_else(|| panic!("no import span in {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()));
-    assert!(import.parent_span_id.is_empty(), "an import is a trace of its own");
+        .unwrap_or_else(|| {
+            panic!(
+                "no import span in {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        });
+    assert!(
+        import.parent_span_id.is_empty(),
+        "an import is a trace of its own"
+    );
     assert_eq!(attribute(import, "status").as_deref(), Some("imported"));
     let in_trace: Vec<&Span> = spans
         .iter()
@@ -424,7 +474,11 @@ fn an_import_over_the_cli_exports_an_import_trace(db: TestDb) {
         );
     }
     assert!(
-        in_trace.iter().filter(|span| span.name == "write_batch").count() > 1,
+        in_trace
+            .iter()
+            .filter(|span| span.name == "write_batch")
+            .count()
+            > 1,
         "a span per batch"
     );
     let metric_names: Vec<String> = sink
@@ -437,7 +491,10 @@ fn an_import_over_the_cli_exports_an_import_trace(db: TestDb) {
         .map(|metric| metric.name)
         .collect();
     for name in ["priceline.import.rows", "priceline.import.duration"] {
-        assert!(metric_names.iter().any(|metric| metric == name), "{metric_names:?}");
+        assert!(
+            metric_names.iter().any(|metric| metric == name),
+            "{metric_names:?}"
+        );
     }
 }
 on_both_backends!(an_import_over_the_cli_exports_an_import_trace);
@@ -473,7 +530,10 @@ fn no_log_line_contains_a_configured_secret(db: TestDb) {
             ("PRICELINE_JWT_SECRET", jwt_secret),
             ("PRICELINE_METRICS_TOKEN", metrics_token),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &sink.endpoint()),
-            ("OTEL_EXPORTER_OTLP_HEADERS", "x-collector-key=collector-secret-value"),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "x-collector-key=collector-secret-value",
+            ),
         ],
     );
     let claims = json!({
@@ -490,17 +550,14 @@ fn no_log_line_contains_a_configured_secret(db: TestDb) {
     let bearer = format!("Bearer {token}");
     let wrong = format!("Bearer {token}x");
     let refused = format!("/v1/facilities?api_key={query_secret}");
+    let metrics_bearer = format!("Bearer {metrics_token}");
     let requests: [(&str, Vec<(&str, &str)>, u16); 6] = [
         ("/v1/facilities", vec![("X-API-Key", key)], 200),
         ("/v1/facilities", vec![("Authorization", &bearer)], 200),
         ("/v1/facilities", vec![("Authorization", &wrong)], 401),
         ("/v1/facilities", vec![("X-API-Key", "plk_wrong-key")], 401),
         (&refused, vec![], 401),
-        (
-            "/metrics",
-            vec![("Authorization", &format!("Bearer {metrics_token}"))],
-            200,
-        ),
+        ("/metrics", vec![("Authorization", &metrics_bearer)], 200),
     ];
     for (index, (path, headers, expected)) in requests.iter().enumerate() {
         let id = format!("secret-test-{index}");
