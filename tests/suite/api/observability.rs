@@ -551,7 +551,9 @@ fn no_log_line_contains_a_configured_secret(db: TestDb) {
     let wrong = format!("Bearer {token}x");
     let refused = format!("/v1/facilities?api_key={query_secret}");
     let metrics_bearer = format!("Bearer {metrics_token}");
-    let requests: [(&str, Vec<(&str, &str)>, u16); 6] = [
+    // (path, headers, expected status)
+    type Request<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
+    let requests: [Request; 6] = [
         ("/v1/facilities", vec![("X-API-Key", key)], 200),
         ("/v1/facilities", vec![("Authorization", &bearer)], 200),
         ("/v1/facilities", vec![("Authorization", &wrong)], 401),
