@@ -351,6 +351,67 @@ async fn metrics_count_a_request_after_it_is_made(db: TestDb) {
 }
 on_both_backends!(async metrics_count_a_request_after_it_is_made);
 
+/// Pool waits are counted from the pool itself: a request that finds the only connection taken
+/// waits (and is counted as acquired once it is released), one that waits past the acquire timeout
+/// is counted as timed out.
+async fn pool_waits_are_counted(db: TestDb) {
+    let app = TestApp::spawn_with_env(
+        db,
+        &[
+            (config::POOL_SIZE, "1"),
+            (config::DB_ACQUIRE_TIMEOUT, "1"),
+            (config::CACHE_MB, "0"),
+        ],
+    )
+    .await;
+    let waits = |text: &str, outcome: &str| {
+        sample(
+            text,
+            "priceline_db_pool_waits_total",
+            &[&format!("outcome=\"{outcome}\"")],
+        )
+    };
+    let (_, before) = metrics_text(&app, &[]).await;
+    assert_eq!(
+        sample(&before, "priceline_db_pool_size", &[]),
+        1.0,
+        "{before}"
+    );
+
+    let held = app.pool.get().expect("the only connection");
+    let (status, _) = app.get("/v1/facilities").await;
+    assert_eq!(status, 503);
+    let (_, timed_out) = metrics_text(&app, &[]).await;
+    assert!(
+        waits(&timed_out, "timed_out") >= waits(&before, "timed_out") + 1.0,
+        "{timed_out}"
+    );
+    assert_eq!(
+        sample(
+            &timed_out,
+            "priceline_db_pool_connections",
+            &["state=\"used\""]
+        ),
+        1.0,
+        "{timed_out}"
+    );
+
+    // Released while the next request waits for it.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(held);
+    });
+    let (status, _) = app.get("/v1/facilities").await;
+    assert_eq!(status, 200);
+    release.join().unwrap();
+    let (_, acquired) = metrics_text(&app, &[]).await;
+    assert!(
+        waits(&acquired, "acquired") >= waits(&timed_out, "acquired") + 1.0,
+        "{acquired}"
+    );
+}
+on_both_backends!(async pool_waits_are_counted);
+
 /// With `PRICELINE_METRICS_TOKEN`, `/metrics` needs it as a bearer token; it is never rate limited
 /// nor asks for the API key; `PRICELINE_METRICS=false` removes it.
 async fn metrics_with_a_token_refuse_a_request_without_it(db: TestDb) {
@@ -377,8 +438,24 @@ async fn metrics_with_a_token_refuse_a_request_without_it(db: TestDb) {
         let (status, body) =
             metrics_text(&app, &[("Authorization", "Bearer metrics-token-123")]).await;
         assert_eq!(status, 200, "not rate limited: {body}");
-        assert!(body.contains("priceline_auth_failures_total"), "{body}");
     }
+    // A refused credential, then the same client over its budget of one: both are counted.
+    let (status, _) = app.get("/v1/facilities").await;
+    assert_eq!(status, 401);
+    let (status, _) = app.get("/v1/facilities").await;
+    assert_eq!(status, 429);
+    let (_, text) = metrics_text(&app, &[("Authorization", "Bearer metrics-token-123")]).await;
+    // Three refusals at /metrics, one at /v1.
+    assert_eq!(
+        sample(&text, "priceline_auth_failures_total", &["status=\"401\""]),
+        4.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "priceline_rate_limit_refusals_total", &[]),
+        1.0,
+        "{text}"
+    );
 }
 on_both_backends!(async metrics_with_a_token_refuse_a_request_without_it);
 
