@@ -12,8 +12,10 @@ use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::jwt::{JwtVerifier, MIN_SECRET_BYTES};
 use crate::forwarded::PublicUrl;
+use crate::metrics::MetricsSettings;
 use crate::middleware::rate_limit::RateLimitSettings;
 use crate::security::Security;
+use crate::telemetry::{LogFormat, OtelSettings};
 
 /// The variables we read, with their defaults; the README's configuration table mirrors this.
 pub const DATABASE_URL: &str = "PRICELINE_DATABASE_URL";
@@ -32,6 +34,9 @@ pub const CORS_ORIGINS: &str = "PRICELINE_CORS_ORIGINS";
 pub const CACHE_MB: &str = "PRICELINE_CACHE_MB";
 pub const DB_ACQUIRE_TIMEOUT: &str = "PRICELINE_DB_ACQUIRE_TIMEOUT";
 pub const DB_STATEMENT_TIMEOUT: &str = "PRICELINE_DB_STATEMENT_TIMEOUT";
+pub const LOG_FORMAT: &str = "PRICELINE_LOG_FORMAT";
+pub const METRICS: &str = "PRICELINE_METRICS";
+pub const METRICS_TOKEN: &str = "PRICELINE_METRICS_TOKEN";
 pub const PUBLIC_URL: &str = "PRICELINE_PUBLIC_URL";
 pub const SHUTDOWN_SECONDS: &str = "PRICELINE_SHUTDOWN_SECONDS";
 pub const SHUTDOWN_DELAY_SECONDS: &str = "PRICELINE_SHUTDOWN_DELAY_SECONDS";
@@ -112,6 +117,12 @@ pub struct Settings {
     pub lifecycle: Lifecycle,
     /// Import jobs over the API (`POST /v1/imports`).
     pub imports: ImportSettings,
+    /// Text, JSON, or JSON unless stderr is a terminal.
+    pub log_format: LogFormat,
+    /// Whether `/metrics` is served, and the token it requires.
+    pub metrics: MetricsSettings,
+    /// Which OTLP exporters the standard `OTEL_*` variables ask for.
+    pub otel: OtelSettings,
 }
 
 /// See [`DEFAULT_SHUTDOWN_SECONDS`], [`DEFAULT_SHUTDOWN_DELAY_SECONDS`], [`DEFAULT_KEEP_ALIVE_SECONDS`].
@@ -239,6 +250,14 @@ impl Settings {
             },
         };
         let imports = parse_imports(&lookup)?;
+        let log_format_text = get(LOG_FORMAT, "auto");
+        let log_format = LogFormat::parse(&log_format_text).ok_or_else(|| ConfigError {
+            variable: LOG_FORMAT,
+            reason: format!("{log_format_text:?} is not one of text, json or auto"),
+        })?;
+        let metrics = parse_metrics(&lookup)?;
+        let otel = OtelSettings::from_lookup(&lookup)
+            .map_err(|(variable, reason)| ConfigError { variable, reason })?;
         Ok(Self {
             database_url,
             listen,
@@ -253,6 +272,9 @@ impl Settings {
             public_url,
             lifecycle,
             imports,
+            log_format,
+            metrics,
+            otel,
         })
     }
 }
@@ -387,6 +409,27 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
             trust_forwarded,
         },
     })
+}
+
+/// `PRICELINE_METRICS` (default on) and `PRICELINE_METRICS_TOKEN`, a credential: set but blank is
+/// an error, never `/metrics` left open by a secret that did not arrive.
+fn parse_metrics(lookup: &impl Fn(&str) -> Option<String>) -> Result<MetricsSettings, ConfigError> {
+    // On unless turned off: unset or blank means the default.
+    let enabled = match lookup(METRICS).filter(|value| !value.trim().is_empty()) {
+        None => true,
+        value => parse_flag(METRICS, value)?,
+    };
+    let token = match lookup(METRICS_TOKEN) {
+        None => None,
+        Some(token) if token.trim().is_empty() => {
+            return Err(ConfigError {
+                variable: METRICS_TOKEN,
+                reason: "is set but empty; unset it to serve /metrics without a token".to_owned(),
+            });
+        }
+        Some(token) => Some(token.trim().to_owned()),
+    };
+    Ok(MetricsSettings { enabled, token })
 }
 
 /// A yes/no setting, false when unset: one of [`TRUST_FORWARDED_SPELLINGS`].

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod forwarded;
 pub mod jobs;
 pub mod lifecycle;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;

@@ -15,11 +15,12 @@ use crate::docs;
 use crate::forwarded::Forwarding;
 use crate::jobs::{Jobs, RunnerGuard};
 use crate::lifecycle::Stopping;
+use crate::metrics::Metrics;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::RateLimit;
 use crate::middleware::unknown_parameters::KnownParameters;
 use crate::middleware::{
-    accept, cors, etag, head, problem_bodies, request_body, request_id, response_cache,
+    accept, cors, etag, head, observe, problem_bodies, request_body, request_id, response_cache,
     unknown_parameters,
 };
 use crate::problem::ApiError;
@@ -67,6 +68,7 @@ pub struct Application {
     lifecycle: Lifecycle,
     /// Stops the import-job runner when the server stops.
     runner: RunnerGuard,
+    metrics: web::Data<Metrics>,
 }
 
 impl Application {
@@ -77,6 +79,10 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
         let stopping = Stopping::default();
+        let metrics = web::Data::new(
+            Metrics::new(&pool, settings.otel.metrics).map_err(std::io::Error::other)?,
+        );
+        let metrics_settings = web::Data::new(settings.metrics.clone());
         let state = web::Data::new(AppState {
             stopping: stopping.clone(),
             pool,
@@ -96,16 +102,26 @@ impl Application {
         let runner = jobs.start(state.pool.clone(), settings.database_url.clone())?;
         let jobs = web::Data::from(jobs);
         // Once, outside the worker closure: every worker shares the same buckets.
-        let rate_limit = RateLimit::new(settings.security.rate_limit);
+        let rate_limit = RateLimit::new(settings.security.rate_limit, metrics.rate_limited.clone());
         // The spec is assembled once; each worker mounts the same routes and serves a copy. The
         // query parameters it documents are the ones the operations take.
         let spec = crate::openapi::spec();
         let docs = docs::Docs::new(&spec);
         let known_parameters = web::Data::new(KnownParameters::from_spec(&spec));
+        let app_metrics = metrics.clone();
+        let serve_metrics = settings.metrics.enabled;
         let server = crate::server::build(listener, settings, move || {
             // Outermost last: request ids see everything; ETags are computed before compression.
             App::new()
                 .configure(|config| routes::configure(&mut ServiceConfig::new(config)))
+                // Outside /v1 and outside the spec: an operator's endpoint, not part of the API.
+                .configure(|config| {
+                    if serve_metrics {
+                        config.route("/metrics", web::get().to(crate::metrics::serve_metrics));
+                    }
+                })
+                .app_data(app_metrics.clone())
+                .app_data(metrics_settings.clone())
                 .app_data(state.clone())
                 .app_data(origins.clone())
                 .app_data(credentials.clone())
@@ -132,6 +148,8 @@ impl Application {
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(head::head_as_get))
+                // Outermost: the span, metrics and access log cover everything above.
+                .wrap(from_fn(observe::observe))
         })?;
         Ok(Self {
             port,
@@ -139,11 +157,17 @@ impl Application {
             stopping,
             lifecycle: settings.lifecycle,
             runner,
+            metrics,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The server's metrics (`serve` makes their provider the global one).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Serves until the server is stopped through a handle (tests drop it with their runtime).

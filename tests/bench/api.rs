@@ -2,6 +2,7 @@
 //! 50,000 Tall rows = 10M payer-rate rows) on SQLite and, when `PRICELINE_TEST_POSTGRES_URL` is set,
 //! PostgreSQL, loaded with wrk on loopback (32 connections): code lookup, statistics, facility search,
 //! and /healthz as the ceiling, once with the response cache on (as deployed) and once with it off.
+//! Then the overhead of the access log and of OTLP export (to a receiver the bench runs) on SQLite.
 //! Prints figures; asserts nothing about speed.
 //! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run.
 
@@ -68,6 +69,11 @@ impl Drop for Server {
 }
 
 fn serve(database: &str, port: u16, cache_mb: &str) -> Server {
+    serve_with(database, port, cache_mb, &[])
+}
+
+/// [`serve`] with more variables (they override the defaults here).
+fn serve_with(database: &str, port: u16, cache_mb: &str, env: &[(&str, &str)]) -> Server {
     let child = Command::new(binary())
         .arg("serve")
         .env("PRICELINE_DATABASE_URL", database)
@@ -76,7 +82,15 @@ fn serve(database: &str, port: u16, cache_mb: &str) -> Server {
         .env("PRICELINE_RATE_LIMIT_PER_SECOND", "0")
         .env("PRICELINE_LISTEN", format!("127.0.0.1:{port}"))
         .env("PRICELINE_LOG", "warn")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
+        // The access log of the observability variants would drown the figures.
+        .stderr(if env.is_empty() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("start priceline serve");
     let server = Server(child);
@@ -180,6 +194,37 @@ fn run(label: &str, database: &str, dir: &Path) {
     }
 }
 
+/// The request overhead of observability: /healthz and a code lookup with logs at warn (no access
+/// log), with the access log (info, JSON to a pipe nobody reads… here /dev/null), and with the
+/// access log and OTLP export to a local receiver (so spans and metrics are really sent).
+fn observability(label: &str, database: &str) {
+    let sink = priceline_tests::otlp::OtlpSink::start();
+    let endpoint = sink.endpoint();
+    let variants: [(&str, Vec<(&str, &str)>); 3] = [
+        ("no access log, no OTLP", vec![]),
+        ("access log, no OTLP", vec![("PRICELINE_LOG", "info")]),
+        (
+            "access log + OTLP export",
+            vec![
+                ("PRICELINE_LOG", "info"),
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ],
+        ),
+    ];
+    for (variant, env) in variants {
+        let port = free_port();
+        let _server = serve_with(database, port, "64", &env);
+        let base = format!("http://127.0.0.1:{port}");
+        println!("--- {label}, {variant} ---");
+        load_test("GET /healthz", &format!("{base}/healthz"));
+        load_test(
+            "code lookup (50 results, cached)",
+            &format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50"),
+        );
+    }
+    println!("OTLP receiver: {} export requests received", sink.count());
+}
+
 fn main() {
     require_binary();
     let hospitals = setting("PRICELINE_BENCH_HOSPITALS", 200) as usize;
@@ -191,6 +236,7 @@ fn main() {
         &sqlite.display().to_string(),
         &dir,
     );
+    observability("SQLite", &sqlite.display().to_string());
 
     match std::env::var("PRICELINE_TEST_POSTGRES_URL")
         .ok()

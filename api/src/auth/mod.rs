@@ -205,6 +205,13 @@ pub async fn enforce(
     let refused = request.extensions_mut().remove::<Refused>();
     if let Some(Refused(error)) = refused {
         tracing::info!(path = request.path(), %error, "credential refused");
+        if let Some(metrics) = request.app_data::<web::Data<crate::metrics::Metrics>>() {
+            let status = error.status_code().as_u16();
+            metrics.auth_failures.add(
+                1,
+                &[opentelemetry::KeyValue::new("status", i64::from(status))],
+            );
+        }
         return Ok(request.into_response(error.error_response()));
     }
     Ok(next.call(request).await?.map_into_boxed_body())

@@ -261,6 +261,11 @@ fn api_key(name: &str) -> anyhow::Result<()> {
 }
 
 fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
+    // Each document's import is a trace, exported when OTLP is configured; both guards flush at
+    // the end of the command, whatever its outcome.
+    let _telemetry =
+        crate::telemetry::init(&settings.log_filter, settings.log_format, settings.otel)?;
+    let _meter = crate::metrics::GlobalMeter::install(settings.otel.metrics)?;
     let files = expand_paths(&args.paths).context("cannot list the files to import")?;
     args.require_files(&files)?;
     // PostgreSQL stores the payer rates over a second connection, on a second server process.
@@ -443,7 +448,9 @@ fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
 }
 
 fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
-    crate::telemetry::init(&settings.log_filter);
+    // Dropped last (after the server stops): the last spans are exported.
+    let telemetry =
+        crate::telemetry::init(&settings.log_filter, settings.log_format, settings.otel)?;
     let url = &settings.database_url;
     let pool = open_database(url, settings.pool_options(), migrate)?;
     for notice in settings.notices() {
@@ -464,6 +471,12 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     }
     let application = Application::build(&settings, pool)
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    // What other crates record through the global meter (imports) is served at /metrics too.
+    let meter_provider = application.metrics().provider().clone();
+    opentelemetry::global::set_meter_provider(meter_provider.clone());
+    if telemetry.exporting() {
+        tracing::info!("exporting traces over OTLP");
+    }
     // SocketAddr's Display brackets an IPv6 address, as a URL needs.
     let base = format!(
         "http://{}",
@@ -475,5 +488,9 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     say!("  OpenAPI:    {base}/openapi.json");
     say!("  Health:     {base}/healthz");
     actix_web::rt::System::new().block_on(application.run_until_signalled())?;
+    // Exports the last metrics when OTLP is configured.
+    if let Err(error) = meter_provider.shutdown() {
+        tracing::warn!("the last metrics could not be exported: {error}");
+    }
     Ok(())
 }

@@ -27,8 +27,8 @@ pub async fn require_json(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // Swagger UI serves HTML and scripts; the JSON API is everything else.
-    let documentation = request.path().starts_with("/docs");
+    // Swagger UI serves HTML and scripts, /metrics Prometheus text; the JSON API is everything else.
+    let documentation = request.path().starts_with("/docs") || request.path() == "/metrics";
     let refused = !documentation
         && request
             .headers()

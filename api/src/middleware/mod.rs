@@ -4,6 +4,7 @@ pub mod accept;
 pub mod cors;
 pub mod etag;
 pub mod head;
+pub mod observe;
 pub mod problem_bodies;
 pub mod rate_limit;
 pub mod request_body;

@@ -19,6 +19,7 @@ use actix_web::dev::ServiceRequest;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Condition;
 use actix_web::{HttpMessage, HttpResponse, HttpResponseBuilder, ResponseError};
+use opentelemetry::metrics::Counter;
 
 use crate::auth::{self, Caller};
 use crate::problem::ApiError;
@@ -58,6 +59,8 @@ pub enum ClientKey {
 pub struct ClientKeyExtractor {
     trust_forwarded: bool,
     per_second: u32,
+    /// Counts each 429 (`priceline_rate_limit_refusals_total`).
+    refusals: Counter<u64>,
 }
 
 impl KeyExtractor for ClientKeyExtractor {
@@ -109,6 +112,7 @@ impl KeyExtractor for ClientKeyExtractor {
         ] {
             headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
         }
+        self.refusals.add(1, &[]);
         tracing::debug!(per_second = self.per_second, burst, "rate limit exceeded");
         response
     }
@@ -127,7 +131,8 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    pub fn new(settings: RateLimitSettings) -> Self {
+    /// `refusals` counts the requests refused.
+    pub fn new(settings: RateLimitSettings, refusals: Counter<u64>) -> Self {
         let enabled = settings.enabled();
         // Off, the middleware is skipped; the config is still built (a bucket of 1) to keep one type.
         let per_second = settings.per_second.max(1);
@@ -137,6 +142,7 @@ impl RateLimit {
             .key_extractor(ClientKeyExtractor {
                 trust_forwarded: settings.trust_forwarded,
                 per_second,
+                refusals,
             })
             .finish()
             .expect("a non-zero period and burst");

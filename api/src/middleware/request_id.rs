@@ -1,5 +1,5 @@
 //! `X-Request-Id`: the client's, when it is a short printable token, or a new one; echoed on every
-//! response and recorded in the request's log span.
+//! response and recorded in the request's span (opened by [`super::observe`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -7,7 +7,6 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use tracing::Instrument;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -35,8 +34,8 @@ pub async fn request_id(
             !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_graphic())
         })
         .map_or_else(generated, str::to_owned);
-    let span = tracing::info_span!("request", request_id = %id);
-    let mut response = next.call(request).instrument(span).await?;
+    tracing::Span::current().record("request_id", id.as_str());
+    let mut response = next.call(request).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

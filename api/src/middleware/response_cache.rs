@@ -52,6 +52,10 @@ pub async fn response_cache(
         let _ = running.changed().await;
         lookup = cache.lookup_checked(&key);
     }
+    let metrics = request.app_data::<web::Data<crate::metrics::Metrics>>();
+    if let (Some(metrics), Lookup::Hit(_) | Lookup::Miss(..)) = (metrics, &lookup) {
+        metrics.cache_lookup(matches!(lookup, Lookup::Hit(_)));
+    }
     let computing = match lookup {
         Lookup::Hit(hit) => {
             let response = HttpResponse::Ok()

@@ -22,6 +22,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// The name in reports and metrics (`imported`, `unchanged`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Imported => "imported",
+            Self::Unchanged => "unchanged",
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Refused => "refused",
+            Self::Failed => "failed",
+        }
+    }
+
     /// Statuses that make the command exit non-zero.
     pub fn is_failure(self) -> bool {
         matches!(self, Self::Invalid | Self::Refused | Self::Failed)

@@ -19,4 +19,4 @@ pub mod snapshot;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection, connect, ping};
 pub use error::{QueryError, StoreError, StoreResult};
-pub use pool::{Pool, PoolOptions, PooledConnection, SQLITE_MAX_POOL_SIZE};
+pub use pool::{Pool, PoolOptions, PoolStats, PooledConnection, SQLITE_MAX_POOL_SIZE};

@@ -1,6 +1,8 @@
 //! The r2d2 pool over [`DbConnection`]: each new connection goes through [`connect`], so SQLite gets
 //! its pragmas and every failure keeps its real reason.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -86,6 +88,30 @@ impl r2d2::CustomizeConnection<DbConnection, StoreError> for StatementTimeout {
 pub struct Pool {
     inner: r2d2::Pool<Manager>,
     url: DatabaseUrl,
+    waits: Arc<Waits>,
+}
+
+/// Acquisitions that found no idle connection, counted since the pool opened (shared by clones).
+#[derive(Debug, Default)]
+struct Waits {
+    waited: AtomicU64,
+    timed_out: AtomicU64,
+}
+
+/// The pool's state for metrics: its connections and how often callers had to wait for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// The most connections the pool opens.
+    pub max_size: u32,
+    /// Connections open now (idle or in use).
+    pub open: u32,
+    /// Open connections checked out now.
+    pub in_use: u32,
+    /// Acquisitions that found no idle connection and had to wait (for a release or a new
+    /// connection), timed-out ones included.
+    pub waits: u64,
+    /// Acquisitions that waited the whole acquire timeout and failed.
+    pub timeouts: u64,
 }
 
 impl Pool {
@@ -108,12 +134,20 @@ impl Pool {
         Ok(Self {
             inner,
             url: url.clone(),
+            waits: Arc::default(),
         })
     }
 
     /// A connection from the pool; `StoreError::Unavailable` when none comes in time.
     pub fn get(&self) -> StoreResult<PooledConnection> {
+        // An idle connection is taken at once; only when there is none does the caller wait (for
+        // a release or a new connection), and that wait is what the pool metrics count.
+        if let Some(connection) = self.inner.try_get() {
+            return Ok(connection);
+        }
+        self.waits.waited.fetch_add(1, Ordering::Relaxed);
         self.inner.get().map_err(|error| {
+            self.waits.timed_out.fetch_add(1, Ordering::Relaxed);
             StoreError::Unavailable(format!(
                 "{} at {}: {error}",
                 self.url.backend().name(),
@@ -124,5 +158,16 @@ impl Pool {
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        let state = self.inner.state();
+        PoolStats {
+            max_size: self.inner.max_size(),
+            open: state.connections,
+            in_use: state.connections.saturating_sub(state.idle_connections),
+            waits: self.waits.waited.load(Ordering::Relaxed),
+            timeouts: self.waits.timed_out.load(Ordering::Relaxed),
+        }
     }
 }

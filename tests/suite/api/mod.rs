@@ -14,6 +14,7 @@ mod imports;
 mod labels;
 mod lifecycle;
 mod parser;
+mod observability;
 mod prices;
 mod proxy;
 mod sample;

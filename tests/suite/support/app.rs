@@ -114,6 +114,10 @@ impl TestApp {
 /// it tests stay quiet.
 fn show_logs() {
     if let Ok(filter) = std::env::var("TEST_LOG") {
-        priceline_api::telemetry::init(&filter);
+        let _ = priceline_api::telemetry::init(
+            &filter,
+            priceline_api::telemetry::LogFormat::Text,
+            priceline_api::telemetry::OtelSettings::default(),
+        );
     }
 }
