@@ -6,6 +6,7 @@ fn main() {
     println!("cargo:rustc-check-cfg=cfg(no_postgres)");
     println!("cargo:rustc-check-cfg=cfg(no_shared_data)");
     println!("cargo:rustc-check-cfg=cfg(no_cms_validator)");
+    println!("cargo:rustc-check-cfg=cfg(no_openapi_validator)");
     println!("cargo:rerun-if-env-changed=PRICELINE_TEST_POSTGRES_URL");
     let postgres = std::env::var("PRICELINE_TEST_POSTGRES_URL").unwrap_or_default();
     if postgres.trim().is_empty() {
@@ -30,5 +31,19 @@ fn main() {
     println!("cargo:rerun-if-changed={}", tools.display());
     if !tools.join("node_modules/@cmsgov/hpt-validator").is_dir() {
         println!("cargo:rustc-cfg=no_cms_validator");
+    }
+    // openapi-spec-validator (PyPI) in the project's .venv, installed by scripts/validate-openapi.sh
+    // (`make lint`), for the test that validates the Google gateway document. Its folder is watched
+    // only once it exists: a missing path would rerun this script, and rebuild the suite, every time.
+    let venv_bin = repository.join(".venv/bin");
+    if venv_bin.is_dir() {
+        println!("cargo:rerun-if-changed={}", venv_bin.display());
+    }
+    println!(
+        "cargo:rustc-env=PRICELINE_OPENAPI_VALIDATOR={}",
+        venv_bin.join("openapi-spec-validator").display()
+    );
+    if !venv_bin.join("openapi-spec-validator").is_file() {
+        println!("cargo:rustc-cfg=no_openapi_validator");
     }
 }

@@ -89,8 +89,8 @@ pub enum Command {
         #[arg(long = "openapi-version", value_name = "VERSION", default_value = "3.1", value_parser = ["3.1", "3.0"])]
         openapi_version: String,
         /// `aws` (API Gateway REST API: OpenAPI 3.0 with http_proxy integrations), `google` (API
-        /// Gateway: Swagger 2.0 with x-google-backend) or `azure` (API Management: OpenAPI 3.0 with
-        /// `servers` set to the backend). Needs --backend.
+        /// Gateway: OpenAPI 3.0 with the backend in x-google-api-management) or `azure` (API
+        /// Management: OpenAPI 3.0 with `servers` set to the backend). Needs --backend.
         #[arg(long, value_name = "NAME")]
         gateway: Option<String>,
         /// The URL the gateway forwards to, where `priceline serve` answers, e.g.

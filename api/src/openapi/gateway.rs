@@ -6,15 +6,17 @@
 //!   API-key scheme API Gateway checks (`x-api-key`, the same header the server reads its keys from)
 //!   and `x-amazon-apigateway-api-key-source: HEADER`. Schemas lose `example` and `readOnly`, which
 //!   API Gateway's models (JSON Schema draft 4) would drop with a warning.
-//! - **google** (API Gateway on Google Cloud): Swagger 2.0 with `x-google-backend` on each operation
-//!   (`APPEND_PATH_TO_ADDRESS`, so the request path is the backend's) and the one security scheme it
-//!   accepts alone, a Google API key in the `key` query parameter. `disable_auth` is set: the
-//!   gateway would otherwise put its own ID token in `Authorization`, where the server looks for its
-//!   bearer tokens. The server's own `X-API-Key` / `Authorization` pass through untouched.
+//! - **google** (API Gateway on Google Cloud): OpenAPI 3.0.3 (the gateway takes 3.0.x and 3.1.x; the
+//!   3.0 profile is the one every gateway here starts from) with the backend declared once, in the
+//!   root `x-google-api-management.backends`, and each operation's `x-google-backend` naming it.
+//!   `pathTranslation: APPEND_PATH_TO_ADDRESS` keeps the request path the backend's. `disableAuth`
+//!   is set: the gateway would otherwise put its own ID token in `Authorization`, where the server
+//!   looks for its bearer tokens. The only security scheme is a Google API key in the `key` query
+//!   parameter (an API key cannot be OR-ed with another scheme there, so the server's schemes are
+//!   left out); the server's own `X-API-Key` / `Authorization` pass through untouched. `servers` is
+//!   dropped: the gateway would read its relative `/` as a base path, and its host is the gateway's.
 //! - **azure** (API Management): OpenAPI 3.0.3 with `servers` set to the backend, which APIM takes
 //!   as the API's web service URL.
-
-pub mod swagger2;
 
 use actix_web::http::Uri;
 use serde_json::{Map, Value, json};
@@ -102,7 +104,7 @@ pub fn document(gateway: Gateway, backend: &Backend) -> Value {
     let spec = super::v30::convert(spec);
     match gateway {
         Gateway::Aws => aws(spec, backend),
-        Gateway::Google => google(swagger2::convert(spec), backend),
+        Gateway::Google => google(spec, backend),
         Gateway::Azure => azure(spec, backend),
     }
 }
@@ -145,7 +147,7 @@ const GATEWAY_KEY_SCHEME: &str = "api_key";
 
 fn aws(mut spec: Value, backend: &Backend) -> Value {
     let root = spec.clone();
-    let protected: Vec<(String, String)> = protected_operations(&spec);
+    require_gateway_key(&mut spec);
     for_each_operation(&mut spec, |path, method, operation| {
         let mut mappings = Map::new();
         for parameter in operation
@@ -183,15 +185,6 @@ fn aws(mut spec: Value, backend: &Backend) -> Value {
                 "requestParameters": mappings,
             }),
         );
-        let key_required = protected.iter().any(|(p, m)| p == path && m == method);
-        operation.insert(
-            "security".to_owned(),
-            if key_required {
-                json!([{ GATEWAY_KEY_SCHEME: [] }])
-            } else {
-                json!([])
-            },
-        );
     });
     if let Some(root) = spec.as_object_mut() {
         root.insert(
@@ -222,17 +215,56 @@ fn aws(mut spec: Value, backend: &Backend) -> Value {
     spec
 }
 
+/// The name the Google document gives its one backend, which every operation's `x-google-backend`
+/// refers to.
+pub const GOOGLE_BACKEND_NAME: &str = "priceline";
+
 fn google(mut spec: Value, backend: &Backend) -> Value {
-    let protected = protected_operations(&spec);
-    for_each_operation(&mut spec, |path, method, operation| {
-        operation.insert(
-            "x-google-backend".to_owned(),
+    require_gateway_key(&mut spec);
+    for_each_operation(&mut spec, |_, _, operation| {
+        operation.insert("x-google-backend".to_owned(), json!(GOOGLE_BACKEND_NAME));
+    });
+    if let Some(root) = spec.as_object_mut() {
+        root.remove("servers");
+        root.insert(
+            "x-google-api-management".to_owned(),
             json!({
-                "address": backend.as_str(),
-                "path_translation": "APPEND_PATH_TO_ADDRESS",
-                "disable_auth": true,
+                "backends": {
+                    GOOGLE_BACKEND_NAME: {
+                        "address": backend.as_str(),
+                        "pathTranslation": "APPEND_PATH_TO_ADDRESS",
+                        "disableAuth": true,
+                    }
+                }
             }),
         );
+    }
+    spec["components"]["securitySchemes"] = json!({
+        GATEWAY_KEY_SCHEME: {
+            "type": "apiKey",
+            "name": "key",
+            "in": "query",
+            "description": "A Google Cloud API key of the gateway's project. The server's own \
+                            credential (X-API-Key or Authorization) is passed through to it."
+        }
+    });
+    spec
+}
+
+fn azure(mut spec: Value, backend: &Backend) -> Value {
+    spec["servers"] = json!([{
+        "url": backend.as_str(),
+        "description": "The Hospital Priceline server behind API Management"
+    }]);
+    spec
+}
+
+/// The gateway's key scheme alone on the operations the server protects (the /v1 ones), none on
+/// the others, so health probes stay open. Alone: each gateway document declares only its key
+/// scheme, and Google's gateway refuses an API key OR-ed with another scheme.
+fn require_gateway_key(spec: &mut Value) {
+    let protected = protected_operations(spec);
+    for_each_operation(spec, |path, method, operation| {
         let key_required = protected.iter().any(|(p, m)| p == path && m == method);
         operation.insert(
             "security".to_owned(),
@@ -243,29 +275,6 @@ fn google(mut spec: Value, backend: &Backend) -> Value {
             },
         );
     });
-    if let Some(root) = spec.as_object_mut() {
-        root.insert(
-            "securityDefinitions".to_owned(),
-            json!({
-                GATEWAY_KEY_SCHEME: {
-                    "type": "apiKey",
-                    "name": "key",
-                    "in": "query",
-                    "description": "A Google Cloud API key of the gateway's project. The server's own \
-                                    credential (X-API-Key or Authorization) is passed through to it."
-                }
-            }),
-        );
-    }
-    spec
-}
-
-fn azure(mut spec: Value, backend: &Backend) -> Value {
-    spec["servers"] = json!([{
-        "url": backend.as_str(),
-        "description": "The Hospital Priceline server behind API Management"
-    }]);
-    spec
 }
 
 /// The operations that name a security requirement (the /v1 ones), as (path, method).
