@@ -616,7 +616,7 @@ fn no_log_line_contains_a_configured_secret(db: TestDb) {
     let claims = json!({
         "sub": "client-9",
         "exp": get_current_timestamp() + 300,
-        "scope": priceline_api::auth::jwt::REQUIRED_SCOPE,
+        "scope": "prices:read",
     });
     let token = encode(
         &Header::new(Algorithm::HS256),
