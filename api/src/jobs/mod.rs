@@ -16,7 +16,7 @@ mod runner;
 pub use board::Jobs;
 pub use download::{allowed, file_name_of_url};
 pub(crate) use runner::job_dir;
-pub use runner::{INTERRUPTED, RunnerGuard};
+pub use runner::{ABANDONED, INTERRUPTED, NOT_RUN, RunnerGuard, STOPPED};
 
 /// A new job id: 128 random bits as 32 hexadecimal digits (unguessable, so one client cannot
 /// enumerate another's jobs).
