@@ -68,7 +68,9 @@ impl Drop for RunnerGuard {
         if runner.is_finished() {
             let _ = runner.join();
         } else {
-            tracing::warn!("the import-job runner did not end in time; leaving it to the next check");
+            tracing::warn!(
+                "the import-job runner did not end in time; leaving it to the next check"
+            );
         }
     }
 }
@@ -102,9 +104,9 @@ impl Jobs {
                 .name("import-jobs-check".to_owned())
                 .spawn(move || {
                     while !jobs.sleep(jobs.settings.recovery_period) {
-                        let checked = pool.get().and_then(|mut connection| {
-                            fail_abandoned(&jobs, &mut connection)
-                        });
+                        let checked = pool
+                            .get()
+                            .and_then(|mut connection| fail_abandoned(&jobs, &mut connection));
                         if let Err(error) = checked {
                             tracing::warn!(%error, "cannot check for abandoned import jobs");
                         }
@@ -119,6 +121,12 @@ impl Jobs {
             jobs: Arc::clone(self),
             runner: Some(runner),
         })
+    }
+
+    /// Stores the jobs accepted and not stored yet (what the runner does between imports); a job
+    /// the database does not take now stays pending for the runner.
+    pub fn store_accepted(&self, pool: &Pool) {
+        store_pending(self, pool);
     }
 
     /// Whether this server may run `job`: a URL job, or an upload it received (any upload when the
@@ -180,10 +188,7 @@ fn recover(
 
 /// Fails every running job whose server is gone (its advisory lock is free), deleting its folder
 /// here (the folder of a job another server ran is on that server's disk, or in the shared one).
-fn fail_abandoned(
-    jobs: &Jobs,
-    connection: &mut DbConnection,
-) -> priceline_store::StoreResult<()> {
+fn fail_abandoned(jobs: &Jobs, connection: &mut DbConnection) -> priceline_store::StoreResult<()> {
     for job in import_jobs::running(connection)? {
         if import_jobs::fail_abandoned(connection, &job.id, ABANDONED, Utc::now())? {
             tracing::warn!(job = %job.id, file = %job.file_name, instance = job.instance.as_deref().unwrap_or(""), "import job {ABANDONED}");
@@ -286,12 +291,7 @@ struct Claimed {
 
 /// The oldest queued job this process can run, marked running, with its lock taken first (so no
 /// other server ever sees it running without a live owner).
-fn claim(
-    jobs: &Jobs,
-    pool: &Pool,
-    database_url: &DatabaseUrl,
-    postgres: bool,
-) -> Option<Claimed> {
+fn claim(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl, postgres: bool) -> Option<Claimed> {
     let mut connection = pool.get().ok()?;
     let queued = import_jobs::queued(&mut connection, 100).ok()?;
     let mut candidates = queued
@@ -308,7 +308,10 @@ fn claim(
     ) {
         Ok(pool) => pool,
         Err(error) => {
-            tracing::warn!(error = format!("{error:#}"), "cannot open the database for an import");
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "cannot open the database for an import"
+            );
             return None;
         }
     };
@@ -477,13 +480,7 @@ fn import(
             last: std::sync::Mutex::new(std::time::Instant::now()),
         }),
     };
-    let mut reports = import_path(
-        connection,
-        rates,
-        path,
-        &ReadOptions::default(),
-        &progress,
-    );
+    let mut reports = import_path(connection, rates, path, &ReadOptions::default(), &progress);
     if reports
         .iter()
         .any(|report| report.status == Status::Imported)

@@ -1,8 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use priceline_store::queries::import_jobs::{self, JobKey};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
-use priceline_store::queries::import_jobs::{self, JobKey};
 
 use super::require_access;
 use crate::auth::AuthPolicy;
