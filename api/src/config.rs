@@ -630,6 +630,8 @@ mod tests {
         let defaults = settings(&[]).unwrap().imports;
         assert_eq!(defaults.max_bytes, 4 << 30);
         assert!(defaults.url_allowlist.is_empty() && !defaults.allow_anonymous);
+        assert!(!defaults.dir_shared);
+        assert_eq!(defaults.recovery_period, Duration::from_secs(60));
         let configured = settings(&[
             (IMPORT_MAX_BYTES, "1000"),
             (
@@ -638,9 +640,13 @@ mod tests {
             ),
             (ALLOW_ANONYMOUS_IMPORTS, "true"),
             (IMPORT_DIR, "/var/lib/priceline/uploads"),
+            (IMPORT_DIR_SHARED, "yes"),
+            (IMPORT_RECOVERY_SECONDS, "5"),
         ])
         .unwrap()
         .imports;
+        assert!(configured.dir_shared);
+        assert_eq!(configured.recovery_period, Duration::from_secs(5));
         assert_eq!(configured.max_bytes, 1000);
         assert_eq!(
             configured.url_allowlist,
@@ -657,6 +663,9 @@ mod tests {
             (IMPORT_URL_ALLOWLIST, "files.example.org"),
             (IMPORT_URL_ALLOWLIST, "ftp://files.example.org/"),
             (ALLOW_ANONYMOUS_IMPORTS, "sure"),
+            (IMPORT_DIR_SHARED, "sometimes"),
+            (IMPORT_RECOVERY_SECONDS, "0"),
+            (IMPORT_RECOVERY_SECONDS, "1m"),
         ] {
             let error = settings(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{error}");

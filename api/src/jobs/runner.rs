@@ -98,12 +98,23 @@ impl Jobs {
         }
         tracing::debug!(instance = %self.instance, "import-job runner starting");
         if postgres {
+            // Held before the first job is accepted: while it is, this server's queued uploads
+            // are known to have a live owner.
+            let mut instance_lock = hold_instance_lock(self, &database_url);
             let jobs = Arc::clone(self);
             let pool = pool.clone();
+            let url = database_url.clone();
             std::thread::Builder::new()
                 .name("import-jobs-check".to_owned())
                 .spawn(move || {
                     while !jobs.sleep(jobs.settings.recovery_period) {
+                        // A lost connection lost the lock with it: take it again.
+                        if instance_lock
+                            .as_mut()
+                            .is_none_or(|connection| priceline_store::ping(connection).is_err())
+                        {
+                            instance_lock = hold_instance_lock(&jobs, &url);
+                        }
                         let checked = pool
                             .get()
                             .and_then(|mut connection| fail_abandoned(&jobs, &mut connection));
@@ -187,7 +198,9 @@ fn recover(
 }
 
 /// Fails every running job whose server is gone (its advisory lock is free), deleting its folder
-/// here (the folder of a job another server ran is on that server's disk, or in the shared one).
+/// here (the folder of a job another server ran is on that server's disk, or in the shared one);
+/// unless the folder is shared, also the queued uploads of servers that are gone (their instance
+/// lock is free), which no other server can reach.
 fn fail_abandoned(jobs: &Jobs, connection: &mut DbConnection) -> priceline_store::StoreResult<()> {
     for job in import_jobs::running(connection)? {
         if import_jobs::fail_abandoned(connection, &job.id, ABANDONED, Utc::now())? {
@@ -195,11 +208,45 @@ fn fail_abandoned(jobs: &Jobs, connection: &mut DbConnection) -> priceline_store
             remove_job_dir(&jobs.settings.dir, &job.id);
         }
     }
+    if jobs.settings.dir_shared {
+        return Ok(());
+    }
+    for instance in import_jobs::queued_upload_instances(connection)? {
+        if instance == jobs.instance {
+            continue;
+        }
+        let failed =
+            import_jobs::fail_orphaned_uploads(connection, &instance, NOT_RUN, Utc::now())?;
+        if failed > 0 {
+            tracing::warn!(%instance, failed, "queued import jobs failed: {NOT_RUN}");
+        }
+    }
     Ok(())
 }
 
-/// Folders of uploads a stopped server was still receiving (no job was ever stored for them): deleted
-/// once an hour old, so an upload another server is receiving into a shared folder is left alone.
+/// A connection of its own holding this server's instance lock (PostgreSQL), or `None` (logged)
+/// when it cannot be had now: the periodic check tries again.
+fn hold_instance_lock(jobs: &Jobs, url: &DatabaseUrl) -> Option<DbConnection> {
+    let locked = priceline_store::connect(url).and_then(|mut connection| {
+        import_jobs::lock_instance(&mut connection, &jobs.instance)
+            .map(|locked| (connection, locked))
+    });
+    match locked {
+        Ok((connection, true)) => Some(connection),
+        Ok((_, false)) => {
+            tracing::error!(instance = %jobs.instance, "another session holds this server's instance lock");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot take this server's instance lock; will retry");
+            None
+        }
+    }
+}
+
+/// Folders of uploads a stopped server was still receiving (no job was ever stored for them), or
+/// whose job another server ended: deleted once an hour old, so an upload another server is
+/// receiving into a shared folder is left alone.
 fn sweep_orphans(connection: &mut DbConnection, dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -212,13 +259,14 @@ fn sweep_orphans(connection: &mut DbConnection, dir: &Path) {
             .ok()
             .and_then(|modified| modified.elapsed().ok())
             .is_some_and(|age| age > Duration::from_secs(3600));
-        if super::is_id(&name)
-            && old
-            && matches!(
-                import_jobs::get(connection, &name),
-                Err(priceline_store::StoreError::NotFound)
-            )
-        {
+        // A job that has ended never needs its file again (one a crashed server received is
+        // failed by another, which cannot reach this disk).
+        let mut unused = || match import_jobs::get(connection, &name) {
+            Err(priceline_store::StoreError::NotFound) => true,
+            Ok(job) => job.state.is_final(),
+            Err(_) => false,
+        };
+        if super::is_id(&name) && old && unused() {
             tracing::info!(dir = %entry.path().display(), "deleting an upload no job was stored for");
             remove_job_dir(dir, &name);
         }

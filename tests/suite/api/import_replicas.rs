@@ -115,7 +115,8 @@ async fn a_second_replica_leaves_the_first_ones_jobs_alone_on(db: TestDb) {
 /// has no equivalent of (nor a second server over the same file).
 ///
 /// A replica killed mid-import (SIGKILL: nothing runs on the way out) has its job failed by the
-/// surviving replica within its check period, without waiting for the killed one to come back.
+/// surviving replica within its check period, without waiting for the killed one to come back;
+/// so is the upload it had queued (its file is on the killed replica's disk).
 #[test]
 #[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
 fn a_killed_replicas_job_is_failed_by_a_survivor() {
@@ -130,6 +131,7 @@ async fn a_killed_replicas_job_is_failed_by_a_survivor_on(db: TestDb) {
     let a_uploads = tempfile::tempdir().unwrap();
     let b_uploads = tempfile::tempdir().unwrap();
     let big = sample::generate(files.path(), 5, BIG_ROWS);
+    let small = sample::generate(files.path(), 7, 500);
     let database = db.url.connection_string();
     let (mut first, a) = server(&database, a_uploads.path(), "1");
     let (_second, b) = server(&database, b_uploads.path(), "1");
@@ -138,6 +140,10 @@ async fn a_killed_replicas_job_is_failed_by_a_survivor_on(db: TestDb) {
     assert_eq!(accepted.status, 202, "{}", accepted.body);
     let location = accepted.header("location").unwrap().to_owned();
     wait_until_importing(&a, &location).await;
+    // Received by the first while it is busy: its file is on the first's disk only.
+    let queued = upload(&a, &small, &[]).await;
+    assert_eq!(queued.status, 202, "{}", queued.body);
+    let queued_location = queued.header("location").unwrap().to_owned();
     first.child.kill().unwrap();
     first.child.wait().unwrap();
     let killed = Instant::now();

@@ -293,6 +293,9 @@ pub fn fail_queued_uploads(
 /// from any other advisory lock taken on the database.
 const LOCK_CLASS: i32 = 0x504c_696a;
 
+/// The first key of a server instance's advisory lock ("PLis"), held for the process's life.
+const INSTANCE_LOCK_CLASS: i32 = 0x504c_6973;
+
 /// The second key: the job id's first 32 bits (random). Two jobs sharing it only make a check
 /// wait for the other's end: a lock taken means "maybe alive", never "gone".
 fn lock_key(id: &str) -> i32 {
@@ -370,5 +373,69 @@ pub fn fail_abandoned(
         ))
         .execute(connection)?;
         Ok(changed == 1)
+    })
+}
+
+/// The servers (instance ids) that received the uploads still queued.
+pub fn queued_upload_instances(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
+    let instances: Vec<Option<String>> = import_jobs::table
+        .filter(import_jobs::state.eq(JobState::Queued.as_str()))
+        .filter(import_jobs::source.eq(JobSource::Upload.as_str()))
+        .select(import_jobs::instance)
+        .distinct()
+        .load(connection)?;
+    Ok(instances.into_iter().flatten().collect())
+}
+
+/// Takes this server instance's advisory lock for this session (PostgreSQL; true on SQLite): held
+/// for as long as the server lives, it tells other servers the queued uploads it received (whose
+/// files wait on its disk) may still run.
+pub fn lock_instance(connection: &mut DbConnection, instance: &str) -> StoreResult<bool> {
+    let DbConnection::Postgres(connection) = connection else {
+        return Ok(true);
+    };
+    let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1, $2) AS locked")
+        .bind::<diesel::sql_types::Integer, _>(INSTANCE_LOCK_CLASS)
+        .bind::<diesel::sql_types::Integer, _>(lock_key(instance))
+        .get_result(connection)?;
+    Ok(row.locked)
+}
+
+/// Fails the queued uploads of `instance` when its lock can be taken (the server that received
+/// them, and holds their files, is gone), returning how many (PostgreSQL only; 0 on SQLite).
+pub fn fail_orphaned_uploads(
+    connection: &mut DbConnection,
+    instance: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<usize> {
+    if !matches!(connection, DbConnection::Postgres(_)) {
+        return Ok(0);
+    }
+    connection.transaction(|connection| {
+        let DbConnection::Postgres(pg) = &mut *connection else {
+            return Ok(0);
+        };
+        let row: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS locked")
+            .bind::<diesel::sql_types::Integer, _>(INSTANCE_LOCK_CLASS)
+            .bind::<diesel::sql_types::Integer, _>(lock_key(instance))
+            .get_result(pg)?;
+        if !row.locked {
+            return Ok(0);
+        }
+        let changed = diesel::update(
+            import_jobs::table
+                .filter(import_jobs::state.eq(JobState::Queued.as_str()))
+                .filter(import_jobs::source.eq(JobSource::Upload.as_str()))
+                .filter(import_jobs::instance.eq(instance)),
+        )
+        .set((
+            import_jobs::state.eq(JobState::Failed.as_str()),
+            import_jobs::failure.eq(reason),
+            import_jobs::upload_path.eq(None::<String>),
+            import_jobs::finished_at.eq(at.naive_utc()),
+        ))
+        .execute(connection)?;
+        Ok(changed)
     })
 }
