@@ -146,9 +146,13 @@ impl Jobs {
         match job.source {
             JobSource::Url => true,
             JobSource::Upload => {
+                // (A job stored before instances were recorded names none: whoever has the file.)
                 let ours = !postgres
                     || self.settings.dir_shared
-                    || job.instance.as_deref() == Some(self.instance.as_str());
+                    || job
+                        .instance
+                        .as_deref()
+                        .is_none_or(|instance| instance == self.instance);
                 ours && job
                     .upload_path
                     .as_deref()

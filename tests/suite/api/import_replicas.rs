@@ -156,6 +156,10 @@ async fn a_killed_replicas_job_is_failed_by_a_survivor_on(db: TestDb) {
         took < Duration::from_secs(5),
         "failed {took:?} after the kill"
     );
+    // The first's queued upload: its server (instance lock) is gone, and nobody else has the file.
+    let orphan = wait_for_end(&b, &queued_location, &[]).await;
+    assert_eq!(orphan["state"], "failed", "{orphan}");
+    assert_eq!(orphan["failure"], NOT_RUN);
     // The import rolled back with the killed server's session.
     assert!(
         priceline_store::snapshot::source_file_ids(&mut db.connect())
