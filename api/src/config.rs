@@ -45,6 +45,8 @@ pub const IMPORT_MAX_BYTES: &str = "PRICELINE_IMPORT_MAX_BYTES";
 pub const IMPORT_URL_ALLOWLIST: &str = "PRICELINE_IMPORT_URL_ALLOWLIST";
 pub const ALLOW_ANONYMOUS_IMPORTS: &str = "PRICELINE_ALLOW_ANONYMOUS_IMPORTS";
 pub const IMPORT_DIR: &str = "PRICELINE_IMPORT_DIR";
+pub const IMPORT_DIR_SHARED: &str = "PRICELINE_IMPORT_DIR_SHARED";
+pub const IMPORT_RECOVERY_SECONDS: &str = "PRICELINE_IMPORT_RECOVERY_SECONDS";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -145,7 +147,15 @@ pub struct ImportSettings {
     pub allow_anonymous: bool,
     /// Where received files wait for the runner (a folder per job).
     pub dir: std::path::PathBuf,
+    /// Every server over the database sees the same `dir` (a shared volume): any of them may run
+    /// an upload job. Otherwise only the server that received the upload runs it.
+    pub dir_shared: bool,
+    /// On PostgreSQL, how often a server looks for jobs left running by a server that is gone.
+    pub recovery_period: std::time::Duration,
 }
+
+/// Seconds between two looks for jobs a vanished server left running (PostgreSQL).
+pub const DEFAULT_IMPORT_RECOVERY_SECONDS: u64 = 60;
 
 impl Settings {
     /// Reads the process environment, after loading `.env` from the working directory if present.
@@ -491,11 +501,26 @@ fn parse_imports(lookup: &impl Fn(&str) -> Option<String>) -> Result<ImportSetti
         || std::env::temp_dir().join("priceline-imports"),
         |dir| std::path::PathBuf::from(dir.trim()),
     );
+    let dir_shared = parse_flag(IMPORT_DIR_SHARED, set(IMPORT_DIR_SHARED))?;
+    let recovery_period = match set(IMPORT_RECOVERY_SECONDS) {
+        None => DEFAULT_IMPORT_RECOVERY_SECONDS,
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(seconds) if (1..=86_400).contains(&seconds) => seconds,
+            _ => {
+                return Err(ConfigError {
+                    variable: IMPORT_RECOVERY_SECONDS,
+                    reason: format!("{text:?} is not a whole number of seconds from 1 to 86400"),
+                });
+            }
+        },
+    };
     Ok(ImportSettings {
         max_bytes,
         url_allowlist,
         allow_anonymous,
         dir,
+        dir_shared,
+        recovery_period: std::time::Duration::from_secs(recovery_period),
     })
 }
 
@@ -648,6 +673,8 @@ mod tests {
         let defaults = settings(&[]).unwrap().imports;
         assert_eq!(defaults.max_bytes, 4 << 30);
         assert!(defaults.url_allowlist.is_empty() && !defaults.allow_anonymous);
+        assert!(!defaults.dir_shared);
+        assert_eq!(defaults.recovery_period, Duration::from_secs(60));
         let configured = settings(&[
             (IMPORT_MAX_BYTES, "1000"),
             (
@@ -656,9 +683,13 @@ mod tests {
             ),
             (ALLOW_ANONYMOUS_IMPORTS, "true"),
             (IMPORT_DIR, "/var/lib/priceline/uploads"),
+            (IMPORT_DIR_SHARED, "yes"),
+            (IMPORT_RECOVERY_SECONDS, "5"),
         ])
         .unwrap()
         .imports;
+        assert!(configured.dir_shared);
+        assert_eq!(configured.recovery_period, Duration::from_secs(5));
         assert_eq!(configured.max_bytes, 1000);
         assert_eq!(
             configured.url_allowlist,
@@ -675,6 +706,9 @@ mod tests {
             (IMPORT_URL_ALLOWLIST, "files.example.org"),
             (IMPORT_URL_ALLOWLIST, "ftp://files.example.org/"),
             (ALLOW_ANONYMOUS_IMPORTS, "sure"),
+            (IMPORT_DIR_SHARED, "sometimes"),
+            (IMPORT_RECOVERY_SECONDS, "0"),
+            (IMPORT_RECOVERY_SECONDS, "1m"),
         ] {
             let error = settings(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{error}");

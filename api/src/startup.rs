@@ -98,8 +98,12 @@ impl Application {
             public_url: settings.public_url.clone(),
         });
         // One job board and one runner per process, whatever the number of workers.
-        let jobs = std::sync::Arc::new(Jobs::new(settings.imports.clone()));
-        let runner = jobs.start(state.pool.clone(), settings.database_url.clone())?;
+        let jobs = std::sync::Arc::new(Jobs::new(settings.imports.clone())?);
+        let runner = jobs.start(
+            state.pool.clone(),
+            settings.database_url.clone(),
+            stopping.clone(),
+        )?;
         let jobs = web::Data::from(jobs);
         // Once, outside the worker closure: every worker shares the same buckets.
         let rate_limit = RateLimit::new(settings.security.rate_limit, metrics.rate_limited.clone());

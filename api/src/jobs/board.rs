@@ -11,6 +11,9 @@ use crate::config::ImportSettings;
 /// The job board of this process (one per server, shared by every HTTP worker).
 pub struct Jobs {
     pub(super) settings: ImportSettings,
+    /// This server process among those over the database: random at each start, recorded on the
+    /// jobs it accepts (see [`super::runner`]).
+    pub(super) instance: String,
     board: Mutex<Board>,
     wake: Condvar,
 }
@@ -21,17 +24,24 @@ pub(super) struct Board {
     pub pending: Vec<ImportJob>,
     /// The job this process is running, with its live progress.
     pub running: Option<ImportJob>,
-    /// The server has stopped: the runner ends after its current job.
+    /// The server has stopped: the runner abandons its current job (recorded failed, the import
+    /// rolled back), stores what it was still holding, and ends.
     pub stopped: bool,
 }
 
 impl Jobs {
-    pub fn new(settings: ImportSettings) -> Self {
-        Self {
+    pub fn new(settings: ImportSettings) -> std::io::Result<Self> {
+        Ok(Self {
             settings,
+            instance: super::new_id().map_err(std::io::Error::other)?,
             board: Mutex::new(Board::default()),
             wake: Condvar::new(),
-        }
+        })
+    }
+
+    /// This process's instance id.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     pub fn settings(&self) -> &ImportSettings {
@@ -45,8 +55,9 @@ impl Jobs {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Hands a job just accepted to the runner.
-    pub fn accept(&self, job: ImportJob) {
+    /// Hands a job just accepted to the runner, as this instance's.
+    pub fn accept(&self, mut job: ImportJob) {
+        job.instance = Some(self.instance.clone());
         self.board().pending.push(job);
         self.wake.notify_all();
     }
@@ -84,6 +95,23 @@ impl Jobs {
         if board.pending.is_empty() && !board.stopped {
             let _ = self.wake.wait_timeout(board, timeout);
         }
+    }
+
+    /// Sleeps up to `timeout`, or until the stop; whether stopped.
+    pub(super) fn sleep(&self, timeout: Duration) -> bool {
+        let board = self.board();
+        if board.stopped {
+            return true;
+        }
+        let (board, _) = self
+            .wake
+            .wait_timeout_while(board, timeout, |board| !board.stopped)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        board.stopped
+    }
+
+    pub(super) fn stopped(&self) -> bool {
+        self.board().stopped
     }
 
     pub(super) fn stop(&self) {

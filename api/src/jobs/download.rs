@@ -52,12 +52,13 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// Downloads `url` into `destination`, refusing more than `max_bytes`; the bytes written. Redirects
-/// are not followed: a redirect could leave the allowlist.
+/// are not followed: a redirect could leave the allowlist. `progress` is told the bytes so far and
+/// answers whether to go on (false: the server is stopping, the download is abandoned).
 pub fn download(
     url: &url::Url,
     destination: &Path,
     max_bytes: u64,
-    progress: &dyn Fn(u64, Option<u64>),
+    progress: &dyn Fn(u64, Option<u64>) -> bool,
 ) -> Result<u64, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .max_redirects(0)
@@ -106,7 +107,9 @@ pub fn download(
         }
         file.write_all(&buffer[..read])
             .map_err(|error| format!("cannot write the download: {error}"))?;
-        progress(written, declared);
+        if !progress(written, declared) {
+            return Err(format!("the download of {url} was abandoned"));
+        }
     }
     file.sync_all()
         .map_err(|error| format!("cannot write the download: {error}"))?;

@@ -2,10 +2,11 @@
 //! (`PRICELINE_IMPORT_DIR/<id>/<file name>`) and are imported one at a time by a single runner
 //! thread beside the HTTP workers, with the same pipeline and import pool as `priceline import`.
 //!
-//! The `import_jobs` table is the record of every job. The runner is its only writer: on SQLite an
-//! import holds the database's one write lock for as long as it runs, so a job accepted meanwhile
-//! waits here ([`Board::pending`]) and is stored as soon as the import ends; the API reads a job
-//! from here first, then from the table. Byte progress of the running job lives here too, so
+//! The `import_jobs` table is the record of every job. On SQLite an import holds the database's
+//! one write lock for as long as it runs, so a job accepted meanwhile waits here
+//! ([`Board::pending`]) and the runner stores it as soon as the import ends; on PostgreSQL the
+//! request that accepts a job stores it at once (every replica must know it). The API reads a job
+//! from here first, then from the table. Several servers over one database: see [`runner`]. Byte progress of the running job lives here too, so
 //! `GET /v1/imports/{id}` shows it live on the server that runs it; on PostgreSQL the row gets it
 //! once a second as well (on SQLite only when the job ends: the import holds the write lock).
 
@@ -16,7 +17,7 @@ mod runner;
 pub use board::Jobs;
 pub use download::{allowed, file_name_of_url};
 pub(crate) use runner::job_dir;
-pub use runner::{INTERRUPTED, RunnerGuard};
+pub use runner::{ABANDONED, INTERRUPTED, NOT_RUN, RunnerGuard, STOPPED};
 
 /// A new job id: 128 random bits as 32 hexadecimal digits (unguessable, so one client cannot
 /// enumerate another's jobs).

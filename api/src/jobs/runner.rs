@@ -1,47 +1,94 @@
 //! The runner: one thread per server process that stores accepted jobs, takes the oldest queued
-//! job it can run and imports it, one at a time.
+//! job it can run and imports it, one at a time; on PostgreSQL a second thread fails the jobs of
+//! servers that are gone.
+//!
+//! Several servers over one PostgreSQL database (replicas): each has an instance id, random at
+//! start, recorded on the jobs it accepts. An upload waits on the disk of the server that received
+//! it, so only that server runs it, unless `PRICELINE_IMPORT_DIR_SHARED=true` says every server
+//! sees the same folder; a URL job is run by whichever server takes it first.
+//!
+//! Whether the server running a job is gone is decided from evidence: the runner holds the job's
+//! advisory lock ([`import_jobs::lock`]) on the import's own connection from before it marks the
+//! job running until its end is recorded, so the lock is free exactly when that session (and the
+//! import's transaction with it) has ended. At start and every `PRICELINE_IMPORT_RECOVERY_SECONDS`
+//! a server fails each `running` job whose lock it can take. On SQLite (one server per database
+//! file) a job found running at start was this server's, interrupted: it is failed then.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use priceline_domain::{ImportJob, JobSource, JobState};
 use priceline_import::{DocumentReport, Progress, Status, import_path};
 use priceline_ingest::ReadOptions;
 use priceline_store::queries::import_jobs;
-use priceline_store::{Backend, DatabaseUrl, DbConnection, Pool, PoolOptions};
+use priceline_store::{Backend, DatabaseUrl, DbConnection, Pool, PoolOptions, PooledConnection};
 
 use super::board::Jobs;
 use super::download::download;
+use crate::lifecycle::Stopping;
 
-/// The failure reason of a job a restart interrupted.
+/// The failure reason of a job a restart interrupted (SQLite: found running at start).
 pub const INTERRUPTED: &str = "interrupted by a server restart";
+/// The failure reason of a job whose server vanished mid-import (PostgreSQL: its lock was free).
+pub const ABANDONED: &str = "interrupted: the server running it stopped without finishing it";
+/// The failure reason of a job abandoned by its server's graceful stop.
+pub const STOPPED: &str = "the server stopped during the import";
+/// The failure reason of a queued upload whose server stopped before running it (its file waited
+/// on that server's disk).
+pub const NOT_RUN: &str = "the server that received the upload stopped before running it";
 
 /// How often the runner looks at the table for jobs another process accepted.
 const POLL: Duration = Duration::from_secs(2);
 
-/// Stops the runner when dropped (with the server that owns it).
-pub struct RunnerGuard(Arc<Jobs>);
+/// How long a stopping server waits for the runner to record the job it abandons.
+const ABANDON_WAIT: Duration = Duration::from_secs(10);
+
+/// Stops the runner when dropped (with the server that owns it): the running import is abandoned
+/// and recorded failed before the process goes on to exit.
+pub struct RunnerGuard {
+    jobs: Arc<Jobs>,
+    runner: Option<std::thread::JoinHandle<()>>,
+}
 
 impl Drop for RunnerGuard {
     fn drop(&mut self) {
-        self.0.stop();
+        self.jobs.stop();
+        let Some(runner) = self.runner.take() else {
+            return;
+        };
+        // The import sees the stop at its next batch; a bounded wait, so a stuck database cannot
+        // hold the process past its grace period.
+        let waited = Instant::now();
+        while !runner.is_finished() && waited.elapsed() < ABANDON_WAIT {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if runner.is_finished() {
+            let _ = runner.join();
+        } else {
+            tracing::warn!(
+                "the import-job runner did not end in time; leaving it to the next check"
+            );
+        }
     }
 }
 
 impl Jobs {
-    /// Fails the jobs a stopped server left behind, then starts the runner thread. `pool` is the
-    /// API's (for the job table); imports open their own pool, as `priceline import` does.
+    /// Fails the jobs stopped servers left behind, then starts the runner thread (and, on
+    /// PostgreSQL, the periodic check). `pool` is the API's (for the job table); imports open their
+    /// own pool, as `priceline import` does. Once `stopping` is set no new job is taken.
     pub fn start(
         self: &Arc<Self>,
         pool: Pool,
         database_url: DatabaseUrl,
+        stopping: Stopping,
     ) -> std::io::Result<RunnerGuard> {
+        let postgres = database_url.backend() == Backend::Postgres;
         match pool.get() {
             Ok(mut connection) => {
-                if let Err(error) = recover(&mut connection, &self.settings.dir) {
+                if let Err(error) = recover(self, &mut connection, postgres) {
                     tracing::error!(%error, "cannot check the import jobs left by the last run");
                 }
             }
@@ -49,24 +96,96 @@ impl Jobs {
                 tracing::error!(%error, "cannot check the import jobs left by the last run")
             }
         }
+        tracing::debug!(instance = %self.instance, "import-job runner starting");
+        if postgres {
+            // Held before the first job is accepted: while it is, this server's queued uploads
+            // are known to have a live owner.
+            let mut instance_lock = hold_instance_lock(self, &database_url);
+            let jobs = Arc::clone(self);
+            let pool = pool.clone();
+            let url = database_url.clone();
+            std::thread::Builder::new()
+                .name("import-jobs-check".to_owned())
+                .spawn(move || {
+                    while !jobs.sleep(jobs.settings.recovery_period) {
+                        // A lost connection lost the lock with it: take it again.
+                        if instance_lock
+                            .as_mut()
+                            .is_none_or(|connection| priceline_store::ping(connection).is_err())
+                        {
+                            instance_lock = hold_instance_lock(&jobs, &url);
+                        }
+                        let checked = pool
+                            .get()
+                            .and_then(|mut connection| fail_abandoned(&jobs, &mut connection));
+                        if let Err(error) = checked {
+                            tracing::warn!(%error, "cannot check for abandoned import jobs");
+                        }
+                    }
+                })?;
+        }
         let jobs = Arc::clone(self);
-        std::thread::Builder::new()
+        let runner = std::thread::Builder::new()
             .name("import-jobs".to_owned())
-            .spawn(move || run(&jobs, &pool, &database_url))?;
-        Ok(RunnerGuard(Arc::clone(self)))
+            .spawn(move || run(&jobs, &pool, &database_url, &stopping))?;
+        Ok(RunnerGuard {
+            jobs: Arc::clone(self),
+            runner: Some(runner),
+        })
+    }
+
+    /// Stores the jobs accepted and not stored yet (what the runner does between imports); a job
+    /// the database does not take now stays pending for the runner.
+    pub fn store_accepted(&self, pool: &Pool) {
+        store_pending(self, pool);
+    }
+
+    /// Whether this server may run `job`: a URL job, or an upload it received (any upload when the
+    /// folder is shared, or on SQLite, where one server owns the database) whose file is here.
+    fn can_run(&self, job: &ImportJob, postgres: bool) -> bool {
+        match job.source {
+            JobSource::Url => true,
+            JobSource::Upload => {
+                // (A job stored before instances were recorded names none: whoever has the file.)
+                let ours = !postgres
+                    || self.settings.dir_shared
+                    || job
+                        .instance
+                        .as_deref()
+                        .is_none_or(|instance| instance == self.instance);
+                ours && job
+                    .upload_path
+                    .as_deref()
+                    .is_some_and(|path| Path::new(path).exists())
+            }
+        }
     }
 }
 
-/// At start-up: a job found running was interrupted (this server is the one that runs jobs on this
-/// database and it was not running); a queued upload whose file is gone can never run. Both are
-/// failed with the reason, and the files of the failed ones deleted.
-fn recover(connection: &mut DbConnection, dir: &Path) -> priceline_store::StoreResult<()> {
+/// At start-up. SQLite: a job found running was interrupted (this server is the one that runs jobs
+/// on this database and it was not running), and a queued upload whose file is gone can never run.
+/// PostgreSQL: a running job whose server is gone ([`fail_abandoned`]), and, when the folder is
+/// shared, a queued upload whose file is gone. Each is failed with the reason (and its files deleted).
+fn recover(
+    jobs: &Jobs,
+    connection: &mut DbConnection,
+    postgres: bool,
+) -> priceline_store::StoreResult<()> {
+    let dir = &jobs.settings.dir;
     let now = Utc::now();
-    for job in import_jobs::fail_running(connection, INTERRUPTED, now)? {
-        tracing::warn!(job = %job.id, file = %job.file_name, "import job {INTERRUPTED}");
-        remove_job_dir(dir, &job.id);
+    if postgres {
+        fail_abandoned(jobs, connection)?;
+    } else {
+        for job in import_jobs::fail_running(connection, INTERRUPTED, now)? {
+            tracing::warn!(job = %job.id, file = %job.file_name, "import job {INTERRUPTED}");
+            remove_job_dir(dir, &job.id);
+        }
     }
     sweep_orphans(connection, dir);
+    if postgres && !jobs.settings.dir_shared {
+        // Another server's upload is not on this disk: absence here says nothing.
+        return Ok(());
+    }
     for job in import_jobs::queued(connection, 1000)? {
         let lost = job.source == JobSource::Upload
             && job
@@ -82,8 +201,56 @@ fn recover(connection: &mut DbConnection, dir: &Path) -> priceline_store::StoreR
     Ok(())
 }
 
-/// Folders of uploads a stopped server was still receiving (no job was ever stored for them): deleted
-/// once an hour old, so an upload another server is receiving into a shared folder is left alone.
+/// Fails every running job whose server is gone (its advisory lock is free), deleting its folder
+/// here (the folder of a job another server ran is on that server's disk, or in the shared one);
+/// unless the folder is shared, also the queued uploads of servers that are gone (their instance
+/// lock is free), which no other server can reach.
+fn fail_abandoned(jobs: &Jobs, connection: &mut DbConnection) -> priceline_store::StoreResult<()> {
+    for job in import_jobs::running(connection)? {
+        if import_jobs::fail_abandoned(connection, &job.id, ABANDONED, Utc::now())? {
+            tracing::warn!(job = %job.id, file = %job.file_name, instance = job.instance.as_deref().unwrap_or(""), "import job {ABANDONED}");
+            remove_job_dir(&jobs.settings.dir, &job.id);
+        }
+    }
+    if jobs.settings.dir_shared {
+        return Ok(());
+    }
+    for instance in import_jobs::queued_upload_instances(connection)? {
+        if instance == jobs.instance {
+            continue;
+        }
+        let failed =
+            import_jobs::fail_orphaned_uploads(connection, &instance, NOT_RUN, Utc::now())?;
+        if failed > 0 {
+            tracing::warn!(%instance, failed, "queued import jobs failed: {NOT_RUN}");
+        }
+    }
+    Ok(())
+}
+
+/// A connection of its own holding this server's instance lock (PostgreSQL), or `None` (logged)
+/// when it cannot be had now: the periodic check tries again.
+fn hold_instance_lock(jobs: &Jobs, url: &DatabaseUrl) -> Option<DbConnection> {
+    let locked = priceline_store::connect(url).and_then(|mut connection| {
+        import_jobs::lock_instance(&mut connection, &jobs.instance)
+            .map(|locked| (connection, locked))
+    });
+    match locked {
+        Ok((connection, true)) => Some(connection),
+        Ok((_, false)) => {
+            tracing::error!(instance = %jobs.instance, "another session holds this server's instance lock");
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot take this server's instance lock; will retry");
+            None
+        }
+    }
+}
+
+/// Folders of uploads a stopped server was still receiving (no job was ever stored for them), or
+/// whose job another server ended: deleted once an hour old, so an upload another server is
+/// receiving into a shared folder is left alone.
 fn sweep_orphans(connection: &mut DbConnection, dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -96,28 +263,50 @@ fn sweep_orphans(connection: &mut DbConnection, dir: &Path) {
             .ok()
             .and_then(|modified| modified.elapsed().ok())
             .is_some_and(|age| age > Duration::from_secs(3600));
-        if super::is_id(&name)
-            && old
-            && matches!(
-                import_jobs::get(connection, &name),
-                Err(priceline_store::StoreError::NotFound)
-            )
-        {
+        // A job that has ended never needs its file again (one a crashed server received is
+        // failed by another, which cannot reach this disk).
+        let mut unused = || match import_jobs::get(connection, &name) {
+            Err(priceline_store::StoreError::NotFound) => true,
+            Ok(job) => job.state.is_final(),
+            Err(_) => false,
+        };
+        if super::is_id(&name) && old && unused() {
             tracing::info!(dir = %entry.path().display(), "deleting an upload no job was stored for");
             remove_job_dir(dir, &name);
         }
     }
 }
 
-fn run(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl) {
-    loop {
-        if jobs.board().stopped {
-            return;
-        }
+fn run(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl, stopping: &Stopping) {
+    let postgres = database_url.backend() == Backend::Postgres;
+    while !jobs.stopped() {
         store_pending(jobs, pool);
-        match claim(jobs, pool) {
-            Some(job) => execute(jobs, pool, database_url, job),
+        // Stopping (SIGTERM): no new job; the one running goes on until the process stops.
+        let claimed = if stopping.is_set() {
+            None
+        } else {
+            claim(jobs, pool, database_url, postgres)
+        };
+        match claimed {
+            Some(claimed) => execute(jobs, pool, postgres, claimed),
             None => jobs.wait(POLL),
+        }
+    }
+    // Jobs accepted while the last import held SQLite's write lock are not lost.
+    store_pending(jobs, pool);
+    if postgres && !jobs.settings.dir_shared {
+        // No other server can reach these files: say so now rather than leave them queued.
+        let failed = pool.get().and_then(|mut connection| {
+            import_jobs::fail_queued_uploads(&mut connection, &jobs.instance, NOT_RUN, Utc::now())
+        });
+        match failed {
+            Ok(failed) => {
+                for job in failed {
+                    tracing::warn!(job = %job.id, "import job failed: {NOT_RUN}");
+                    remove_job_dir(&jobs.settings.dir, &job.id);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot fail this server's queued uploads"),
         }
     }
 }
@@ -143,45 +332,110 @@ fn store_pending(jobs: &Jobs, pool: &Pool) {
     }
 }
 
-/// The oldest queued job this process can run (a URL, or an upload whose file is on this disk),
-/// marked running.
-fn claim(jobs: &Jobs, pool: &Pool) -> Option<ImportJob> {
+/// A job this process runs, with the import's own pool and connections: `connection` holds the
+/// job's advisory lock (PostgreSQL) until the job's end is recorded.
+struct Claimed {
+    job: ImportJob,
+    _pool: Pool,
+    connection: PooledConnection,
+    rates: Option<PooledConnection>,
+}
+
+/// The oldest queued job this process can run, marked running, with its lock taken first (so no
+/// other server ever sees it running without a live owner).
+fn claim(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl, postgres: bool) -> Option<Claimed> {
     let mut connection = pool.get().ok()?;
     let queued = import_jobs::queued(&mut connection, 100).ok()?;
-    for mut job in queued {
-        let runnable = match job.source {
-            JobSource::Url => true,
-            JobSource::Upload => job
-                .upload_path
-                .as_deref()
-                .is_some_and(|path| Path::new(path).exists()),
-        };
-        if !runnable {
-            continue;
+    let mut candidates = queued
+        .into_iter()
+        .filter(|job| jobs.can_run(job, postgres))
+        .peekable();
+    candidates.peek()?;
+    // The import's pool as `priceline import` opens it: two connections on PostgreSQL (the second
+    // stores payer rates), no statement timeout.
+    let import_pool = match crate::database::open_database(
+        database_url,
+        PoolOptions::new(1 + u32::from(postgres)),
+        false,
+    ) {
+        Ok(pool) => pool,
+        Err(error) => {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "cannot open the database for an import"
+            );
+            return None;
+        }
+    };
+    let mut lock_connection = import_pool.get().ok()?;
+    for mut job in candidates {
+        match import_jobs::lock(&mut lock_connection, &job.id) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(error) => {
+                tracing::warn!(job = %job.id, %error, "cannot lock the import job");
+                return None;
+            }
         }
         let now = Utc::now();
-        if import_jobs::start(&mut connection, &job.id, now).ok()? {
+        if import_jobs::start(&mut connection, &job.id, now).unwrap_or(false) {
             job.state = JobState::Running;
             job.started_at = Some(now);
             jobs.board().running = Some(job.clone());
-            return Some(job);
+            let rates = if postgres {
+                import_pool.get().ok()
+            } else {
+                None
+            };
+            return Some(Claimed {
+                job,
+                _pool: import_pool,
+                connection: lock_connection,
+                rates,
+            });
         }
+        let _ = import_jobs::unlock(&mut lock_connection, &job.id);
     }
     None
 }
 
 /// Runs one job to its end and records it.
-fn execute(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl, mut job: ImportJob) {
+fn execute(jobs: &Jobs, pool: &Pool, postgres: bool, claimed: Claimed) {
+    let Claimed {
+        mut job,
+        _pool,
+        mut connection,
+        mut rates,
+    } = claimed;
     tracing::info!(job = %job.id, file = %job.file_name, "import job started");
     let dir = job_dir(&jobs.settings.dir, &job.id);
-    match fetch(jobs, &dir, &job)
-        .and_then(|path| import(jobs, pool, database_url, &job, &dir, &path))
-    {
+    let rates_ready = !postgres || rates.is_some();
+    let imported = if rates_ready {
+        fetch(jobs, &dir, &job).and_then(|path| {
+            import(
+                jobs,
+                pool,
+                postgres,
+                &mut connection,
+                rates.as_deref_mut(),
+                &job,
+                &dir,
+                &path,
+            )
+        })
+    } else {
+        Err("cannot open a second connection for the import".to_owned())
+    };
+    match imported {
         Ok(reports) => conclude(&mut job, &reports),
         Err(reason) => {
             job.state = JobState::Failed;
             job.failure = Some(reason);
         }
+    }
+    // Abandoned by the server's stop: said so (an import that committed first stays succeeded).
+    if jobs.stopped() && job.state == JobState::Failed {
+        job.failure = Some(STOPPED.to_owned());
     }
     if let Some(running) = &jobs.board().running {
         job.bytes_total = job.bytes_total.or(running.bytes_total);
@@ -190,9 +444,11 @@ fn execute(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl, mut job: Import
     job.finished_at = Some(Utc::now());
     // Shown ended from now on, while its row is written: a client never sees it go back.
     jobs.board().running = Some(job.clone());
-    // The record of the job must not be lost to a moment of contention: retry a few times.
+    // The record of the job must not be lost to a moment of contention: retry a few times (once
+    // when stopping: the process is about to exit).
+    let attempts = if jobs.stopped() { 1 } else { 5 };
     let mut stored = false;
-    for attempt in 0..5 {
+    for attempt in 0..attempts {
         match pool
             .get()
             .map_err(|error| error.to_string())
@@ -205,12 +461,18 @@ fn execute(jobs: &Jobs, pool: &Pool, database_url: &DatabaseUrl, mut job: Import
             }
             Err(error) => {
                 tracing::warn!(job = %job.id, %error, attempt, "cannot record the import job's end");
-                std::thread::sleep(Duration::from_secs(1 << attempt));
+                if attempt + 1 < attempts {
+                    std::thread::sleep(Duration::from_secs(1 << attempt));
+                }
             }
         }
     }
     if !stored {
         tracing::error!(job = %job.id, "the import job's end could not be recorded");
+    }
+    // Only now may another server find the job's lock free (and the job already ended).
+    if let Err(error) = import_jobs::unlock(&mut connection, &job.id) {
+        tracing::debug!(job = %job.id, %error, "cannot release the import job's lock");
     }
     tracing::info!(job = %job.id, state = %job.state, failure = job.failure.as_deref().unwrap_or(""), "import job ended");
     jobs.board().running = None;
@@ -229,10 +491,12 @@ fn fetch(jobs: &Jobs, dir: &Path, job: &ImportJob) -> Result<PathBuf, String> {
                 .map_err(|error| format!("cannot create the job's folder: {error}"))?;
             let path = dir.join(&job.file_name);
             let bytes = download(&url, &path, jobs.settings.max_bytes, &|read, total| {
-                if let Some(running) = jobs.board().running.as_mut() {
+                let mut board = jobs.board();
+                if let Some(running) = board.running.as_mut() {
                     running.bytes_read = read as i64;
                     running.bytes_total = total.map(|total| total as i64);
                 }
+                !board.stopped
             })?;
             if let Some(running) = jobs.board().running.as_mut() {
                 running.bytes_total = Some(bytes as i64);
@@ -243,29 +507,22 @@ fn fetch(jobs: &Jobs, dir: &Path, job: &ImportJob) -> Result<PathBuf, String> {
     }
 }
 
-/// Imports the file as `priceline import` does: its pool (two connections on PostgreSQL, the
-/// second storing payer rates; no statement timeout), its pipeline, its report.
+/// Imports the file as `priceline import` does: over the import's own connections (the second
+/// storing payer rates on PostgreSQL; no statement timeout), its pipeline, its report.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the job, its two connections and where its file is: grouping them would only rename them"
+)]
 fn import(
     jobs: &Jobs,
     api_pool: &Pool,
-    database_url: &DatabaseUrl,
+    postgres: bool,
+    connection: &mut DbConnection,
+    rates: Option<&mut DbConnection>,
     job: &ImportJob,
     dir: &Path,
     path: &Path,
 ) -> Result<Vec<DocumentReport>, String> {
-    let postgres = database_url.backend() == Backend::Postgres;
-    let pool = crate::database::open_database(
-        database_url,
-        PoolOptions::new(1 + u32::from(postgres)),
-        false,
-    )
-    .map_err(|error| format!("cannot open the database for the import: {error:#}"))?;
-    let mut connection = pool.get().map_err(|error| error.to_string())?;
-    let mut rates = if postgres {
-        Some(pool.get().map_err(|error| error.to_string())?)
-    } else {
-        None
-    };
     let progress = JobProgress {
         jobs,
         earlier: AtomicU64::new(0),
@@ -278,17 +535,11 @@ fn import(
             last: std::sync::Mutex::new(std::time::Instant::now()),
         }),
     };
-    let mut reports = import_path(
-        &mut connection,
-        rates.as_deref_mut(),
-        path,
-        &ReadOptions::default(),
-        &progress,
-    );
+    let mut reports = import_path(connection, rates, path, &ReadOptions::default(), &progress);
     if reports
         .iter()
         .any(|report| report.status == Status::Imported)
-        && let Err(error) = priceline_store::planner::refresh_statistics(&mut connection)
+        && let Err(error) = priceline_store::planner::refresh_statistics(connection)
     {
         tracing::warn!(job = %job.id, %error, "refreshing the query planner's statistics failed");
     }
@@ -411,6 +662,10 @@ impl Progress for JobProgress<'_> {
         if let (Some(table), Some(running)) = (&self.table, snapshot) {
             table.record(&running);
         }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.jobs.stopped()
     }
 
     fn finish(&self, report: &DocumentReport) {

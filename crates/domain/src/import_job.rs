@@ -65,6 +65,9 @@ pub struct ImportJob {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The server process that accepted the job (its random instance id): the one that runs an
+    /// upload, whose file waits on its disk. Never shown to clients.
+    pub instance: Option<String>,
 }
 
 impl ImportJob {
@@ -94,6 +97,7 @@ impl ImportJob {
             created_at,
             started_at: None,
             finished_at: None,
+            instance: None,
         }
     }
 }

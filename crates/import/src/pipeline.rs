@@ -50,6 +50,8 @@ enum Failure {
     AlreadyImported(SnapshotIds),
     #[error("the text is not the clean UTF-8 its first bytes suggested")]
     TextMisread,
+    #[error("the import was abandoned")]
+    Cancelled,
 }
 
 /// Imports every document of a file (one, or one per ZIP member). `rates`, a second connection to
@@ -63,18 +65,23 @@ pub fn import_path(
     progress: &dyn Progress,
 ) -> Vec<DocumentReport> {
     match priceline_ingest::open(path) {
-        Ok(documents) => documents
-            .iter()
-            .map(|document| {
-                import_document(
+        Ok(documents) => {
+            let mut reports = Vec::new();
+            for document in documents.iter() {
+                // An abandoned import goes no further than the document it abandoned.
+                if progress.cancelled() {
+                    break;
+                }
+                reports.push(import_document(
                     connection,
                     rates.as_deref_mut(),
                     document,
                     options,
                     progress,
-                )
-            })
-            .collect(),
+                ));
+            }
+            reports
+        }
         Err(error) => {
             let mut report = DocumentReport::new(&path.display().to_string());
             report.status = Status::Refused;
@@ -407,11 +414,17 @@ fn write(
                 .progress
                 .advance(written.items as u64, written.payer_rates as u64, bytes_read);
         }
+        if progress.progress.cancelled() {
+            return Err(Failure::Cancelled);
+        }
         // Full or gone (the reader has finished): the batch is dropped here instead.
         let _ = returns.try_send(batch);
     }
     let read = reader.join().map_err(|_| Failure::ReaderPanicked)??;
     let mut writer = writer.ok_or(Failure::NoHeader)?;
+    if progress.progress.cancelled() {
+        return Err(Failure::Cancelled);
+    }
     if !writer.sha256_known() {
         let sha256 = hash.get(true)?.ok_or(Failure::HashStopped)?;
         confirm(&mut writer, &sha256)?;

@@ -11,6 +11,11 @@ pub trait Progress: Sync {
     /// reader has consumed of the document's `bytes`.
     fn advance(&self, _items: u64, _payer_rates: u64, _bytes_read: u64) {}
     fn finish(&self, _report: &DocumentReport) {}
+    /// Asked after every written batch: true abandons the import (rolled back, nothing stored;
+    /// the document is reported failed), e.g. when the server running it stops.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// No progress display (tests, non-terminal runs).

@@ -226,6 +226,7 @@ diesel::table! {
         created_at -> Timestamp,
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+        instance -> Nullable<Text>,
     }
 }
 

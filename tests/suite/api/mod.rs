@@ -10,6 +10,7 @@ mod errors;
 mod gateway;
 mod head;
 mod health;
+mod import_replicas;
 mod imports;
 mod labels;
 mod lifecycle;

@@ -116,6 +116,7 @@ impl utoipa::ToSchema for UploadBody {}
 #[post("/v1/imports")]
 pub async fn create_import(
     jobs: web::Data<Jobs>,
+    state: web::Data<crate::state::AppState>,
     policy: web::Data<AuthPolicy>,
     query: ValidQuery<UploadQuery>,
     request: HttpRequest,
@@ -154,6 +155,13 @@ pub async fn create_import(
     };
     let location = format!("{PATH}/{}", job.id);
     jobs.accept(job.clone());
+    // On PostgreSQL the job is stored at once, so every replica behind the balancer knows it (on
+    // SQLite an import may hold the write lock: the runner stores it when the lock is free).
+    if state.pool.url().backend() == priceline_store::Backend::Postgres {
+        let jobs = jobs.clone().into_inner();
+        let pool = state.pool.clone();
+        let _ = web::block(move || jobs.store_accepted(&pool)).await;
+    }
     tracing::info!(job = %job.id, file = %job.file_name, source = %job.source, "import job accepted");
     let mut response = HttpResponse::Accepted();
     response.insert_header((header::LOCATION, location));

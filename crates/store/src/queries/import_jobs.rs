@@ -3,6 +3,11 @@
 //! A job moves forward only (queued, running, then succeeded or failed), and every change is one
 //! `UPDATE … WHERE state = <the state it leaves>`, so two runners (two server processes over one
 //! PostgreSQL database) never both take the same job.
+//!
+//! On PostgreSQL the server running a job holds a session-level advisory lock keyed on the job
+//! ([`lock`]) on the import's own connection, from before it marks the job running until its end is
+//! recorded. A job found `running` whose lock can be taken ([`fail_abandoned`]) has lost its
+//! server: the session holding the import (and the lock) is gone, and the import rolled back.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -32,6 +37,7 @@ struct JobRow {
     created_at: NaiveDateTime,
     started_at: Option<NaiveDateTime>,
     finished_at: Option<NaiveDateTime>,
+    instance: Option<String>,
 }
 
 impl JobRow {
@@ -52,6 +58,7 @@ impl JobRow {
             created_at: job.created_at.naive_utc(),
             started_at: job.started_at.map(|at| at.naive_utc()),
             finished_at: job.finished_at.map(|at| at.naive_utc()),
+            instance: job.instance.clone(),
         }
     }
 
@@ -73,6 +80,7 @@ impl JobRow {
             created_at: utc(self.created_at),
             started_at: self.started_at.map(utc),
             finished_at: self.finished_at.map(utc),
+            instance: self.instance,
         })
     }
 }
@@ -245,4 +253,189 @@ pub fn fail(
     ))
     .execute(connection)?;
     Ok(())
+}
+
+/// The jobs marked running, by whichever server.
+pub fn running(connection: &mut DbConnection) -> StoreResult<Vec<ImportJob>> {
+    import_jobs::table
+        .filter(import_jobs::state.eq(JobState::Running.as_str()))
+        .select(JobRow::as_select())
+        .load::<JobRow>(connection)?
+        .into_iter()
+        .map(JobRow::into_domain)
+        .collect()
+}
+
+/// Fails the queued uploads `instance` accepted (nobody else can run them: their files wait on its
+/// disk), returning them.
+pub fn fail_queued_uploads(
+    connection: &mut DbConnection,
+    instance: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<Vec<ImportJob>> {
+    let queued: Vec<ImportJob> = import_jobs::table
+        .filter(import_jobs::state.eq(JobState::Queued.as_str()))
+        .filter(import_jobs::source.eq(JobSource::Upload.as_str()))
+        .filter(import_jobs::instance.eq(instance))
+        .select(JobRow::as_select())
+        .load::<JobRow>(connection)?
+        .into_iter()
+        .map(JobRow::into_domain)
+        .collect::<StoreResult<_>>()?;
+    for job in &queued {
+        fail(connection, &job.id, JobState::Queued, reason, at)?;
+    }
+    Ok(queued)
+}
+
+/// The first key of every import-job advisory lock ("PLij"): the two-key form keeps them apart
+/// from any other advisory lock taken on the database.
+const LOCK_CLASS: i32 = 0x504c_696a;
+
+/// The first key of a server instance's advisory lock ("PLis"), held for the process's life.
+const INSTANCE_LOCK_CLASS: i32 = 0x504c_6973;
+
+/// The second key: the job id's first 32 bits (random). Two jobs sharing it only make a check
+/// wait for the other's end: a lock taken means "maybe alive", never "gone".
+fn lock_key(id: &str) -> i32 {
+    let bits = id
+        .get(..8)
+        .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+        .unwrap_or(0);
+    i32::from_be_bytes(bits.to_be_bytes())
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Takes the job's advisory lock for this session (PostgreSQL; held until [`unlock`] or the
+/// session ends); false when another session holds it. On SQLite (one server per file) there is
+/// nothing to take: true.
+pub fn lock(connection: &mut DbConnection, id: &str) -> StoreResult<bool> {
+    let DbConnection::Postgres(connection) = connection else {
+        return Ok(true);
+    };
+    let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1, $2) AS locked")
+        .bind::<diesel::sql_types::Integer, _>(LOCK_CLASS)
+        .bind::<diesel::sql_types::Integer, _>(lock_key(id))
+        .get_result(connection)?;
+    Ok(row.locked)
+}
+
+/// Releases the job's advisory lock taken by [`lock`] on this session.
+pub fn unlock(connection: &mut DbConnection, id: &str) -> StoreResult<()> {
+    if let DbConnection::Postgres(connection) = connection {
+        diesel::sql_query("SELECT pg_advisory_unlock($1, $2) AS locked")
+            .bind::<diesel::sql_types::Integer, _>(LOCK_CLASS)
+            .bind::<diesel::sql_types::Integer, _>(lock_key(id))
+            .get_result::<Locked>(connection)?;
+    }
+    Ok(())
+}
+
+/// Fails a job still `running` whose advisory lock can be taken: the server that ran it is gone
+/// (PostgreSQL only; false on SQLite, and when the lock is held). The lock is taken for the
+/// transaction only, so it is released at once whatever happens.
+pub fn fail_abandoned(
+    connection: &mut DbConnection,
+    id: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if !matches!(connection, DbConnection::Postgres(_)) {
+        return Ok(false);
+    }
+    connection.transaction(|connection| {
+        let DbConnection::Postgres(pg) = &mut *connection else {
+            return Ok(false);
+        };
+        let row: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS locked")
+            .bind::<diesel::sql_types::Integer, _>(LOCK_CLASS)
+            .bind::<diesel::sql_types::Integer, _>(lock_key(id))
+            .get_result(pg)?;
+        if !row.locked {
+            return Ok(false);
+        }
+        let changed = diesel::update(
+            import_jobs::table
+                .find(id)
+                .filter(import_jobs::state.eq(JobState::Running.as_str())),
+        )
+        .set((
+            import_jobs::state.eq(JobState::Failed.as_str()),
+            import_jobs::failure.eq(reason),
+            import_jobs::upload_path.eq(None::<String>),
+            import_jobs::finished_at.eq(at.naive_utc()),
+        ))
+        .execute(connection)?;
+        Ok(changed == 1)
+    })
+}
+
+/// The servers (instance ids) that received the uploads still queued.
+pub fn queued_upload_instances(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
+    let instances: Vec<Option<String>> = import_jobs::table
+        .filter(import_jobs::state.eq(JobState::Queued.as_str()))
+        .filter(import_jobs::source.eq(JobSource::Upload.as_str()))
+        .select(import_jobs::instance)
+        .distinct()
+        .load(connection)?;
+    Ok(instances.into_iter().flatten().collect())
+}
+
+/// Takes this server instance's advisory lock for this session (PostgreSQL; true on SQLite): held
+/// for as long as the server lives, it tells other servers the queued uploads it received (whose
+/// files wait on its disk) may still run.
+pub fn lock_instance(connection: &mut DbConnection, instance: &str) -> StoreResult<bool> {
+    let DbConnection::Postgres(connection) = connection else {
+        return Ok(true);
+    };
+    let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1, $2) AS locked")
+        .bind::<diesel::sql_types::Integer, _>(INSTANCE_LOCK_CLASS)
+        .bind::<diesel::sql_types::Integer, _>(lock_key(instance))
+        .get_result(connection)?;
+    Ok(row.locked)
+}
+
+/// Fails the queued uploads of `instance` when its lock can be taken (the server that received
+/// them, and holds their files, is gone), returning how many (PostgreSQL only; 0 on SQLite).
+pub fn fail_orphaned_uploads(
+    connection: &mut DbConnection,
+    instance: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<usize> {
+    if !matches!(connection, DbConnection::Postgres(_)) {
+        return Ok(0);
+    }
+    connection.transaction(|connection| {
+        let DbConnection::Postgres(pg) = &mut *connection else {
+            return Ok(0);
+        };
+        let row: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS locked")
+            .bind::<diesel::sql_types::Integer, _>(INSTANCE_LOCK_CLASS)
+            .bind::<diesel::sql_types::Integer, _>(lock_key(instance))
+            .get_result(pg)?;
+        if !row.locked {
+            return Ok(0);
+        }
+        let changed = diesel::update(
+            import_jobs::table
+                .filter(import_jobs::state.eq(JobState::Queued.as_str()))
+                .filter(import_jobs::source.eq(JobSource::Upload.as_str()))
+                .filter(import_jobs::instance.eq(instance)),
+        )
+        .set((
+            import_jobs::state.eq(JobState::Failed.as_str()),
+            import_jobs::failure.eq(reason),
+            import_jobs::upload_path.eq(None::<String>),
+            import_jobs::finished_at.eq(at.naive_utc()),
+        ))
+        .execute(connection)?;
+        Ok(changed)
+    })
 }
