@@ -18,8 +18,11 @@ use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
 use priceline_domain::{Ccn, Ein, Facility, SourceFile, StateCode};
 
-use super::bookkeeping::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts, SnapshotIds};
+use super::bookkeeping::{
+    Bookkeeping, DELETE_UNREACHABLE_RATES, REJECTED, SnapshotCounts, SnapshotIds,
+};
 use super::cells::{BulkTable, Cell, Row, position};
+use super::report::Rejection;
 use crate::rows::{LocationRow, NewFacility, NpiRow, ProvisionRow, SourceFileRow};
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
@@ -512,6 +515,19 @@ impl Bookkeeping for PgConnection {
             .collect();
         diesel::insert_into(file_payer_plans::table)
             .values(&rows)
+            .execute(connection)?;
+        Ok(())
+    }
+
+    fn reject(&mut self, source_file_id: i64, rejection: &Rejection) -> StoreResult<()> {
+        let connection = self;
+        diesel::update(source_files::table.find(source_file_id))
+            .set((
+                source_files::status.eq(REJECTED),
+                source_files::rejection_reason.eq(&rejection.reason),
+                source_files::next_step.eq(&rejection.next_step),
+                source_files::raw_header.eq(rejection.raw_header.as_deref()),
+            ))
             .execute(connection)?;
         Ok(())
     }

@@ -20,8 +20,11 @@ use priceline_domain::{Ccn, Ein, Facility, SourceFile, StateCode};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 
-use super::bookkeeping::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts, SnapshotIds};
+use super::bookkeeping::{
+    Bookkeeping, DELETE_UNREACHABLE_RATES, REJECTED, SnapshotCounts, SnapshotIds,
+};
 use super::cells::{BulkTable, Cell, Row, position};
+use super::report::Rejection;
 use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.
@@ -383,6 +386,22 @@ impl Bookkeeping for &Connection {
         for (plan, rates) in plan_rates {
             insert.execute(params![source_file_id, plan, rates])?;
         }
+        Ok(())
+    }
+
+    fn reject(&mut self, source_file_id: i64, rejection: &Rejection) -> StoreResult<()> {
+        let connection: &Connection = self;
+        connection.execute(
+            "UPDATE source_files SET status = ?1, rejection_reason = ?2, next_step = ?3, \
+             raw_header = ?4 WHERE id = ?5",
+            params![
+                REJECTED,
+                rejection.reason,
+                rejection.next_step,
+                rejection.raw_header,
+                source_file_id
+            ],
+        )?;
         Ok(())
     }
 
