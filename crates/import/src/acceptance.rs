@@ -3,21 +3,23 @@
 //! replace a hospital's prices with nothing. An unusable file is kept as a rejected submission (see
 //! `SnapshotWriter::reject`) with the reason and the one thing a person should do next.
 
-use priceline_ingest::{ReadReport, Severity, rules};
+use priceline_ingest::{FindingLog, ReadSummary, Severity, rules};
 
 /// How many of the file's first error findings the reason quotes.
 const QUOTED: usize = 3;
 
 /// Why a read file is unusable and what to do about it; `None` when it is usable.
-/// `standard_charges` is what the writer stored.
-pub(crate) fn judge(read: &ReadReport, standard_charges: i64) -> Option<Verdict> {
+/// `standard_charges` is what the writer stored (or, for a validation, what the reader found).
+pub(crate) fn judge(
+    summary: &ReadSummary,
+    findings: &FindingLog,
+    standard_charges: u64,
+) -> Option<Verdict> {
     if standard_charges > 0 {
         return None;
     }
-    let summary = &read.summary;
-    let has = |rule: &priceline_ingest::Rule| read.findings.by_rule.contains_key(rule.id);
-    let errors: Vec<&str> = read
-        .findings
+    let has = |rule: &priceline_ingest::Rule| findings.by_rule.contains_key(rule.id);
+    let errors: Vec<&str> = findings
         .findings
         .iter()
         .filter(|finding| finding.severity == Severity::Error)
@@ -90,37 +92,24 @@ fn header_next_step(has: &dyn Fn(&priceline_ingest::Rule) -> bool) -> &'static s
 
 #[cfg(test)]
 mod tests {
-    use priceline_domain::Sha256;
-    use priceline_ingest::{
-        Finding, FindingLog, ReadSummary, Sniffed, SniffedText, Syntax, TextEncoding,
-    };
+    use priceline_ingest::Finding;
 
     use super::*;
 
-    fn read(summary: ReadSummary, findings: &[Finding]) -> ReadReport {
-        let text = SniffedText {
-            bytes: 100,
-            encoding: TextEncoding::Utf8,
-            syntax: Syntax::Csv,
-            nul_bytes: 0,
-        };
+    fn read(summary: ReadSummary, findings: &[Finding]) -> (ReadSummary, FindingLog) {
         let mut log = FindingLog::with_limit(100);
         log.extend(findings.iter().cloned());
-        ReadReport {
-            sniffed: Sniffed::new(text, Sha256::PENDING),
-            file: None,
-            summary,
-            findings: log,
-        }
+        (summary, log)
+    }
+
+    fn judge((summary, findings): (ReadSummary, FindingLog), charges: u64) -> Option<Verdict> {
+        super::judge(&summary, &findings, charges)
     }
 
     #[test]
     fn a_file_with_a_standard_charge_is_usable_whatever_its_errors() {
         let placeholder = Finding::new(rules::PLACEHOLDER, "D3", "a placeholder");
-        assert_eq!(
-            judge(&read(ReadSummary::default(), &[placeholder]), 1),
-            None
-        );
+        assert_eq!(judge(read(ReadSummary::default(), &[placeholder]), 1), None);
     }
 
     #[test]
@@ -133,7 +122,7 @@ mod tests {
             ),
             Finding::new(rules::PROBLEMS_IN_HEADER, "A1", "row 3 has errors"),
         ];
-        let verdict = judge(&read(ReadSummary::default(), &findings), 0).unwrap();
+        let verdict = judge(read(ReadSummary::default(), &findings), 0).unwrap();
         assert!(
             verdict
                 .reason
@@ -149,7 +138,7 @@ mod tests {
             "row 3",
             "column description is required",
         )];
-        let verdict = judge(&read(ReadSummary::default(), &missing), 0).unwrap();
+        let verdict = judge(read(ReadSummary::default(), &missing), 0).unwrap();
         assert!(
             verdict.next_step.contains("spell every column"),
             "{verdict:?}"
@@ -162,7 +151,7 @@ mod tests {
             data_checked: true,
             ..ReadSummary::default()
         };
-        let verdict = judge(&read(summary, &[]), 0).unwrap();
+        let verdict = judge(read(summary, &[]), 0).unwrap();
         assert!(verdict.reason.contains("no data rows"), "{verdict:?}");
         let summary = ReadSummary {
             data_rows: 7,
@@ -170,7 +159,7 @@ mod tests {
             data_checked: true,
             ..ReadSummary::default()
         };
-        let verdict = judge(&read(summary, &[]), 0).unwrap();
+        let verdict = judge(read(summary, &[]), 0).unwrap();
         assert!(
             verdict
                 .reason

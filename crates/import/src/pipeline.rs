@@ -403,7 +403,8 @@ fn write(
         error_count: read.findings.errors,
         alert_count: read.findings.alerts,
     };
-    let rejected = acceptance::judge(&read, writer.written().standard_charges);
+    let stored_charges = u64::try_from(writer.written().standard_charges).unwrap_or_default();
+    let rejected = acceptance::judge(&read.summary, &read.findings, stored_charges);
     let ids = match &rejected {
         None => writer.finish(&counts)?,
         Some(verdict) => {

@@ -153,6 +153,18 @@ impl From<ValidationReport> for DocumentReport {
         };
         report.reason = validation.refused;
         report.next_step = validation.next_step;
+        // A file an import would reject is not valid, whatever its findings, and says why.
+        if report.status != Status::Refused
+            && let Some(verdict) = crate::acceptance::judge(
+                &validation.summary,
+                &validation.findings,
+                validation.summary.standard_charges,
+            )
+        {
+            report.status = Status::Invalid;
+            report.reason = Some(format!("an import would reject it: {}", verdict.reason));
+            report.next_step = Some(verdict.next_step);
+        }
         if let Some(sniffed) = &validation.sniffed {
             report.sha256 = Some(sniffed.sha256.to_string());
             report.bytes = sniffed.bytes;

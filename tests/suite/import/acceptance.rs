@@ -3,7 +3,8 @@
 //! rows unreadable: the file is kept as a rejected submission and the first file stays current. A
 //! misspelled `modifiers` alone loses only that column: the file is usable and becomes current.
 
-use priceline_import::Status;
+use priceline_import::{DocumentReport, Status};
+use priceline_ingest::ReadOptions;
 use priceline_store::snapshot::{self, current_source_file_id};
 
 use super::{SHARED, import};
@@ -66,6 +67,20 @@ fn a_real_file_republished_with_misspelled_columns_keeps_the_first_current(db: T
             .line()
             .contains(&format!("\n          next step: {step}"))
     );
+    // `priceline validate` says the same before anything is stored.
+    let validation = DocumentReport::from(
+        priceline_ingest::validate_path(&broken, &ReadOptions::default()).remove(0),
+    );
+    assert_eq!(validation.status, Status::Invalid);
+    assert!(
+        validation
+            .reason
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with("an import would reject it: the header rows")),
+        "{}",
+        validation.line()
+    );
+    assert_eq!(validation.next_step.as_deref(), Some(step.as_str()));
     assert_eq!(
         current_source_file_id(&mut connection, facility_id).unwrap(),
         current
