@@ -275,6 +275,8 @@ async fn a_hospital_first_seen_through_a_rejected_file_is_not_listed(db: TestDb)
     assert!(ok, "{out}");
     let facilities = get_ok(&app, "/v1/facilities").await;
     assert_eq!(facilities["items"][0]["id"], facility_id, "{facilities}");
+    // Its identifiers come from the usable file (the rejected one set none).
+    assert!(facilities["items"][0]["ein"].is_string(), "{facilities}");
 }
 
 on_both_backends!(async a_hospital_first_seen_through_a_rejected_file_is_not_listed);

@@ -52,6 +52,7 @@ pub(crate) trait Bookkeeping {
 
     fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>>;
     fn set_sha256(&mut self, source_file_id: i64, sha256: &str) -> StoreResult<()>;
+    /// The facility's id, found by its key or created (with its names, without identifiers).
     fn upsert_facility(
         &mut self,
         facility_key: &str,
@@ -77,6 +78,9 @@ pub(crate) trait Bookkeeping {
         counts: &SnapshotCounts,
         plan_rates: &[(i64, i64)],
     ) -> StoreResult<()>;
+    /// Records the CCN and EIN a usable file gives (a rejected one changes no facility's
+    /// identifiers); one it does not give keeps the one an earlier file gave.
+    fn record_identifiers(&mut self, facility_id: i64, facility: &Facility) -> StoreResult<()>;
     /// Marks the file a rejected submission: its status, the reason, the next step and its raw
     /// header. It is then never made current (see `writer::conclude`).
     fn reject(&mut self, source_file_id: i64, rejection: &Rejection) -> StoreResult<()>;

@@ -325,35 +325,22 @@ impl Bookkeeping for PgConnection {
             .select(facilities::id)
             .first::<i64>(connection)
             .optional()?;
-        let ccn = facility.ccn.as_ref().map(Ccn::as_str);
-        let ein = facility.ein.as_ref().map(Ein::as_str);
         Ok(match existing {
             Some(id) => {
-                // A file that does not give an identifier keeps the one an earlier file gave.
-                let row = facilities::table.find(id);
-                if let Some(ccn) = ccn {
-                    diesel::update(row)
-                        .set(facilities::ccn.eq(ccn))
-                        .execute(connection)?;
-                }
-                if let Some(ein) = ein {
-                    diesel::update(row)
-                        .set(facilities::ein.eq(ein))
-                        .execute(connection)?;
-                }
-                diesel::update(row)
+                diesel::update(facilities::table.find(id))
                     .set(facilities::updated_at.eq(now))
                     .execute(connection)?;
                 id
             }
+            // Identifiers come from usable files only (`record_identifiers`).
             None => diesel::insert_into(facilities::table)
                 .values(NewFacility {
                     facility_key,
                     hospital_name: &facility.hospital_name,
                     license_state: facility.license.state.as_ref().map(StateCode::as_str),
                     license_number: facility.license.number.as_deref(),
-                    ccn,
-                    ein,
+                    ccn: None,
+                    ein: None,
                     created_at: now,
                     updated_at: now,
                 })
@@ -516,6 +503,23 @@ impl Bookkeeping for PgConnection {
         diesel::insert_into(file_payer_plans::table)
             .values(&rows)
             .execute(connection)?;
+        Ok(())
+    }
+
+    fn record_identifiers(&mut self, facility_id: i64, facility: &Facility) -> StoreResult<()> {
+        let connection = self;
+        // A file that does not give an identifier keeps the one an earlier file gave.
+        let row = facilities::table.find(facility_id);
+        if let Some(ccn) = facility.ccn.as_ref().map(Ccn::as_str) {
+            diesel::update(row)
+                .set(facilities::ccn.eq(ccn))
+                .execute(connection)?;
+        }
+        if let Some(ein) = facility.ein.as_ref().map(Ein::as_str) {
+            diesel::update(row)
+                .set(facilities::ein.eq(ein))
+                .execute(connection)?;
+        }
         Ok(())
     }
 

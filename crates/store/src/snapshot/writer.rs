@@ -379,6 +379,7 @@ fn conclude(db: &mut impl Bookkeeping, ids: SnapshotIds, end: &End) -> StoreResu
     if let Some(rejection) = &end.rejection {
         return db.reject(ids.source_file_id, rejection);
     }
+    db.record_identifiers(ids.facility_id, &end.facility)?;
     let current = db.current_snapshot_date(ids.facility_id)?;
     if current.is_none_or(|current| end.date >= current) {
         db.make_current(ids, &end.facility, now())?;
