@@ -244,6 +244,25 @@ async fn a_broken_republication_never_blanks_the_hospital(db: TestDb) {
     let detail = get_ok(&app, &format!("/v1/facilities/{facility_id}")).await;
     assert_eq!(detail["snapshot"]["id"], fixed_id, "{detail}");
     assert_eq!(detail["last_rejected"]["id"], empty_id, "{detail}");
+
+    // Rejected submissions are listed by status, and are not snapshots.
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|file| file["id"].as_i64().unwrap())
+            .collect()
+    };
+    let rejected = get_ok(&app, "/v1/source-files?status=rejected").await;
+    assert_eq!(ids(&rejected), [empty_id, rejected_id], "{rejected}");
+    let accepted = get_ok(&app, "/v1/source-files?status=accepted").await;
+    assert_eq!(ids(&accepted), [fixed_id, snapshot_id], "{accepted}");
+    let snapshots = get_ok(&app, &format!("/v1/facilities/{facility_id}/snapshots")).await;
+    assert_eq!(ids(&snapshots), [fixed_id, snapshot_id], "{snapshots}");
+    let (status, problem) = app.get("/v1/source-files?status=broken").await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(problem.to_string().contains("status"), "{problem}");
 }
 
 on_both_backends!(async a_broken_republication_never_blanks_the_hospital);

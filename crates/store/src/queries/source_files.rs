@@ -32,6 +32,16 @@ pub enum FileStatus {
     Rejected,
 }
 
+impl FileStatus {
+    /// The stored `source_files.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => ACCEPTED,
+            Self::Rejected => REJECTED,
+        }
+    }
+}
+
 /// Why a rejected submission was rejected, what to do next, and its header rows as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectionSummary {
@@ -200,10 +210,12 @@ fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
     })
 }
 
-/// Source files, newest first (by id, descending), optionally of one facility, before `before`.
+/// Source files, newest first (by id, descending), optionally of one facility and of one status,
+/// before `before`.
 pub fn list(
     connection: &mut DbConnection,
     facility_id: Option<i64>,
+    status: Option<FileStatus>,
     before: Option<i64>,
     limit: usize,
 ) -> StoreResult<Page<SourceFileSummary, i64>> {
@@ -218,6 +230,9 @@ pub fn list(
     }
     if let Some(before) = before {
         query = query.filter(source_files::id.lt(before));
+    }
+    if let Some(status) = status {
+        query = query.filter(source_files::status.eq(status.as_str()));
     }
     let rows = query
         .load::<SummaryRow>(connection)?
