@@ -39,9 +39,17 @@ pub(crate) fn judge(
             reason: format!("the header rows cannot be read, so no data row was read{quoted}"),
             next_step: header_next_step(&has).to_owned(),
         }
-    } else if summary.data_rows == 0 {
+    } else if summary.data_rows == summary.modifier_rows {
+        let reason = if summary.data_rows == 0 {
+            "the file has no data rows, so it yields no standard charge".to_owned()
+        } else {
+            format!(
+                "the file has no item rows (only {} modifier rows), so it yields no standard charge",
+                summary.modifier_rows
+            )
+        };
         Verdict {
-            reason: "the file has no data rows, so it yields no standard charge".to_owned(),
+            reason,
             next_step: "the file holds only its header: download it again in case it was cut \
                         short, or ask the hospital for its complete file, then import again"
                 .to_owned(),

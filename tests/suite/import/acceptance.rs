@@ -5,6 +5,7 @@
 
 use priceline_import::{DocumentReport, Status};
 use priceline_ingest::ReadOptions;
+use priceline_store::queries::source_files::{self, FileStatus};
 use priceline_store::snapshot::{self, current_source_file_id};
 
 use super::{SHARED, import};
@@ -119,4 +120,58 @@ on_both_backends!(
         ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
     )]
     a_real_file_republished_with_misspelled_columns_keeps_the_first_current
+);
+
+/// The CMS JSON example republished with an empty `standard_charge_information` (its modifiers
+/// kept): read fine, no standard charge, so rejected, its raw header the start of the document.
+fn a_json_file_without_standard_charges_is_rejected(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut connection = db.migrated();
+    let example = format!("{SHARED}/cms/v3.0.0/v3_json_format_example.json");
+    let first = import(&mut connection, &example).remove(0);
+    assert_eq!(first.status, Status::Imported, "{}", first.line());
+    let facility_id = first.facility_id.unwrap();
+
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&example).unwrap()).unwrap();
+    document["last_updated_on"] = "2026-09-01".into();
+    document["standard_charge_information"] = serde_json::json!([]);
+    let path = dir.path().join("republished.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&document).unwrap()).unwrap();
+    let report = import(&mut connection, path.to_str().unwrap()).remove(0);
+    assert_eq!(report.status, Status::Rejected, "{}", report.line());
+    assert!(report.next_step.is_some(), "{}", report.line());
+    assert_eq!(
+        current_source_file_id(&mut connection, facility_id).unwrap(),
+        first.source_file_id
+    );
+    let stored = source_files::get(&mut connection, report.source_file_id.unwrap()).unwrap();
+    assert_eq!(stored.status, FileStatus::Rejected);
+    assert!(!stored.current);
+    let rejection = stored.rejection.unwrap();
+    assert!(
+        rejection
+            .reason
+            .contains("no item rows (only 3 modifier rows)")
+            && report
+                .reason
+                .as_deref()
+                .unwrap()
+                .ends_with(&rejection.reason),
+        "{rejection:?} / {:?}",
+        report.reason
+    );
+    assert_eq!(Some(rejection.next_step), report.next_step);
+    let raw = rejection.raw_header.unwrap();
+    assert!(
+        raw.starts_with('{') && raw.contains("\"hospital_name\""),
+        "{raw}"
+    );
+}
+on_both_backends!(
+    #[cfg_attr(
+        no_shared_data,
+        ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+    )]
+    a_json_file_without_standard_charges_is_rejected
 );
