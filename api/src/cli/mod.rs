@@ -374,13 +374,14 @@ fn conclude(reports: &[DocumentReport], report_path: Option<&Path>) -> anyhow::R
             .count()
     };
     say!(
-        "{} file(s): {} imported, {} unchanged, {} valid, {} invalid, {} refused, {} failed; peak memory {}",
+        "{} file(s): {} imported, {} unchanged, {} valid, {} invalid, {} refused, {} rejected, {} failed; peak memory {}",
         reports.len(),
         count(Status::Imported),
         count(Status::Unchanged),
         count(Status::Valid),
         count(Status::Invalid),
         count(Status::Refused),
+        count(Status::Rejected),
         count(Status::Failed),
         peak.map_or_else(
             || "unknown".to_owned(),
@@ -393,7 +394,7 @@ fn conclude(reports: &[DocumentReport], report_path: Option<&Path>) -> anyhow::R
         .count();
     if failed > 0 {
         bail!(
-            "{failed} of {} file(s) were refused, invalid or failed",
+            "{failed} of {} file(s) were refused, rejected, invalid or failed",
             reports.len()
         );
     }

@@ -77,11 +77,14 @@ impl From<FacilitySummary> for FacilityView {
     }
 }
 
-/// One facility, its snapshot in scope and every file it has published (newest first).
+/// One facility, its snapshot in scope, its last rejected submission and every file it has
+/// published (newest first).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FacilityDetailView {
     pub facility: FacilityView,
     pub snapshot: SourceFileView,
+    /// The newest file that was rejected as unusable (and so did not replace the snapshot), if any.
+    pub last_rejected: Option<SourceFileView>,
     pub source_files: Vec<SourceFileView>,
 }
 
@@ -90,6 +93,7 @@ impl From<FacilityDetail> for FacilityDetailView {
         Self {
             facility: detail.facility.into(),
             snapshot: detail.snapshot.into(),
+            last_rejected: detail.last_rejected.map(Into::into),
             source_files: detail.files.into_iter().map(Into::into).collect(),
         }
     }

@@ -1,7 +1,9 @@
 //! Source files (snapshots) and their validation findings.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use priceline_store::queries::source_files::{FindingEntry, SourceFileSummary, ValidationStatus};
+use priceline_store::queries::source_files::{
+    FileStatus, FindingEntry, RejectionSummary, SourceFileSummary, ValidationStatus,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,6 +31,52 @@ impl From<ValidationStatus> for ValidationStatusView {
     }
 }
 
+/// Whether the file is a snapshot of its facility or a rejected submission.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFileStatusView {
+    /// Usable: a snapshot of its facility (current or history).
+    Accepted,
+    /// Unusable (its data rows could not be read, or it yields no standard charge): kept with its
+    /// findings and raw header, never current, holding no prices.
+    Rejected,
+}
+
+impl From<FileStatus> for SourceFileStatusView {
+    fn from(status: FileStatus) -> Self {
+        match status {
+            FileStatus::Accepted => Self::Accepted,
+            FileStatus::Rejected => Self::Rejected,
+        }
+    }
+}
+
+/// Why a submission was rejected and what to do about it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "reason": "the header row (row 3) cannot be read, so no data row was read: payer or plan \"[payer_name]\" is a template placeholder",
+    "next_step": "fix the header row: replace the [payer_name] and [plan_name] placeholders with payer and plan names, then import again",
+    "raw_header": "hospital_name,last_updated_on,version\nWest Mercy Hospital,2026-04-01,3.0.0\ndescription,code|1,..."
+}))]
+pub struct RejectionView {
+    /// Why the file is unusable.
+    pub reason: String,
+    /// What a person should do next, in one line.
+    pub next_step: String,
+    /// The file's header rows as written (CSV rows 1–3; the start of a JSON document).
+    pub raw_header: Option<String>,
+}
+
+impl From<RejectionSummary> for RejectionView {
+    fn from(rejection: RejectionSummary) -> Self {
+        Self {
+            reason: rejection.reason,
+            next_step: rejection.next_step,
+            raw_header: rejection.raw_header,
+        }
+    }
+}
+
 /// What the import read, stored and found.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportCountsView {
@@ -51,7 +99,7 @@ pub struct ImportCountsView {
     "template_version": "3.0.0", "declared_version": "3.0.0", "last_updated_on": "2026-04-01",
     "imported_at": "2026-11-22T10:30:15Z", "hospital_name": "West Mercy Hospital",
     "attestation_confirmed": true, "attester_name": "Leigh Attester", "current": true,
-    "validation_status": "valid",
+    "validation_status": "valid", "status": "accepted", "rejection": null,
     "counts": {"rows_read": 45, "items": 12, "standard_charges": 14, "payer_rates": 40, "modifiers": 3,
                "quarantined": 0, "duplicate_rows": 0, "errors": 0, "alerts": 0}
 }))]
@@ -75,6 +123,10 @@ pub struct SourceFileView {
     /// True when this is the facility's current snapshot.
     pub current: bool,
     pub validation_status: ValidationStatusView,
+    /// `accepted` (a snapshot) or `rejected` (an unusable file, kept with its findings).
+    pub status: SourceFileStatusView,
+    /// Why the file was rejected and what to do next; `null` for an accepted file.
+    pub rejection: Option<RejectionView>,
     pub counts: ImportCountsView,
 }
 
@@ -97,6 +149,8 @@ impl From<SourceFileSummary> for SourceFileView {
             attester_name: file.attester_name,
             current: file.current,
             validation_status: status,
+            status: file.status.into(),
+            rejection: file.rejection.map(Into::into),
             counts: ImportCountsView {
                 rows_read: counts.rows_read,
                 items: counts.items,

@@ -7,6 +7,7 @@
 //! of the import, and a third thread hashes the bytes. Any failure — a bad file, a lost connection, a
 //! killed process — rolls the whole file back and leaves the facility's earlier snapshots as they were.
 
+mod acceptance;
 mod pipeline;
 mod progress;
 mod report;

@@ -12,14 +12,16 @@ use priceline_ingest::{
     Document, IngestError, RawRecord, ReadOptions, ReadReport, Record, Scan, Sniffed, SniffedText,
     sniff_start,
 };
+use priceline_store::queries::source_files;
 use priceline_store::snapshot::{
-    self, Begin, FileReport, ImportSession, SnapshotIds, SnapshotWriter, StoredFinding,
+    self, Begin, FileReport, ImportSession, Rejection, SnapshotIds, SnapshotWriter, StoredFinding,
     StoredQuarantine,
 };
 use priceline_store::{DbConnection, StoreError};
 use tracing::field::Empty;
 use tracing::{Span, info_span};
 
+use crate::acceptance::{self, Verdict};
 use crate::progress::Progress;
 use crate::report::{DocumentReport, Status};
 
@@ -84,8 +86,7 @@ pub fn import_path(
         }
         Err(error) => {
             let mut report = DocumentReport::new(&path.display().to_string());
-            report.status = Status::Refused;
-            report.reason = Some(error.to_string());
+            report.refuse(&error);
             record_metrics(&report);
             vec![report]
         }
@@ -160,8 +161,7 @@ fn import_traced(
     let assumed = match info_span!("sniff").in_scope(|| sniff_start(document)) {
         Ok(text) => text,
         Err(error) => {
-            report.status = Status::Refused;
-            report.reason = Some(error.to_string());
+            report.refuse(&error);
             return report;
         }
     };
@@ -215,18 +215,28 @@ fn import_traced(
     report.sha256 = scan.map(|scan| scan.sha256.to_string());
     report.seconds = started.elapsed().as_secs_f64();
     match outcome {
-        Ok((ids, read)) => {
+        Ok(Written {
+            ids,
+            read,
+            rejected,
+        }) => {
             report.status = Status::Imported;
             report.facility_id = Some(ids.facility_id);
             report.source_file_id = Some(ids.source_file_id);
             report.fill_read(read.file.as_ref(), read.summary, read.findings);
+            if let Some(verdict) = rejected {
+                report.status = Status::Rejected;
+                report.reason = Some(format!(
+                    "rejected, kept as source file {} with its findings; the facility's current \
+                     snapshot is unchanged: {}",
+                    ids.source_file_id, verdict.reason
+                ));
+                report.next_step = Some(verdict.next_step);
+            }
         }
-        Err(Failure::AlreadyImported(ids)) => already_imported(&mut report, ids),
+        Err(Failure::AlreadyImported(ids)) => already_imported(connection, &mut report, ids),
         // A file the reader refuses is refused; an I/O error midway is a failure like any other.
-        Err(Failure::Read(error)) if !matches!(error, IngestError::Io(_)) => {
-            report.status = Status::Refused;
-            report.reason = Some(error.to_string());
-        }
+        Err(Failure::Read(error)) if !matches!(error, IngestError::Io(_)) => report.refuse(&error),
         Err(error) => {
             report.reason = Some(format!("{error}; nothing was written"));
         }
@@ -245,7 +255,7 @@ fn import_sniffed(
     options: &ReadOptions,
     hash: &mut Hash,
     advance: &Advance<'_>,
-) -> Result<(SnapshotIds, ReadReport), Failure> {
+) -> Result<Written, Failure> {
     // Once the writer has given up (on unchanged bytes, say), the rest of the file is not read.
     let stop = Arc::new(AtomicBool::new(false));
     let document = &document.clone().with_stop(Arc::clone(&stop));
@@ -284,20 +294,14 @@ fn import_sniffed(
             result
         });
         snapshot::import(connection, rates, move |session| {
-            write(
-                session,
-                document.name(),
-                receiver,
-                &returns,
-                reader,
-                hash,
-                advance,
-            )
+            write(session, document, receiver, &returns, reader, hash, advance)
         })
     })
 }
 
-fn already_imported(report: &mut DocumentReport, ids: SnapshotIds) {
+/// Reports bytes stored before: unchanged, or, when they were rejected then, rejected again with
+/// the stored reason and next step (the file is no more usable than it was).
+fn already_imported(connection: &mut DbConnection, report: &mut DocumentReport, ids: SnapshotIds) {
     report.status = Status::Unchanged;
     report.facility_id = Some(ids.facility_id);
     report.source_file_id = Some(ids.source_file_id);
@@ -305,6 +309,34 @@ fn already_imported(report: &mut DocumentReport, ids: SnapshotIds) {
         "already imported (source file {} of facility {}); nothing written",
         ids.source_file_id, ids.facility_id
     ));
+    match source_files::get(connection, ids.source_file_id) {
+        Ok(stored) => {
+            if let Some(rejection) = stored.rejection {
+                report.status = Status::Rejected;
+                report.reason = Some(format!(
+                    "already submitted and rejected (source file {} of facility {}); nothing \
+                     written: {}",
+                    ids.source_file_id, ids.facility_id, rejection.reason
+                ));
+                report.next_step = Some(rejection.next_step);
+            }
+        }
+        Err(error) => {
+            report.status = Status::Failed;
+            report.reason = Some(format!(
+                "already stored as source file {}, whose status cannot be read: {error}",
+                ids.source_file_id
+            ));
+        }
+    }
+}
+
+/// What an import that reached the end of its file stored: the snapshot's ids, what was read, and
+/// the verdict when the file was unusable and kept as a rejected submission.
+struct Written {
+    ids: SnapshotIds,
+    read: ReadReport,
+    rejected: Option<Verdict>,
 }
 
 /// The document's [`Scan`] (its SHA-256 and text facts), computed on a thread beside the import.
@@ -359,13 +391,14 @@ struct Advance<'a> {
 /// and counts once the reader has finished. Returning an error rolls everything back.
 fn write(
     session: ImportSession<'_>,
-    file_name: &str,
+    document: &Document,
     receiver: Receiver<Vec<Record>>,
     returns: &SyncSender<Vec<Record>>,
     reader: ScopedJoinHandle<'_, Result<ReadReport, IngestError>>,
     hash: &mut Hash,
     progress: &Advance<'_>,
-) -> Result<(SnapshotIds, ReadReport), Failure> {
+) -> Result<Written, Failure> {
+    let file_name = document.name();
     // The session is handed to the writer at the header; a second header finds it gone.
     let mut session = Some(session);
     let mut writer: Option<Box<SnapshotWriter>> = None;
@@ -437,11 +470,33 @@ fn write(
             message: finding.message.clone(),
         })?;
     }
-    let ids = writer.finish(&FileReport {
+    let counts = FileReport {
         rows_read: read.summary.data_rows,
         duplicate_rows: read.summary.duplicate_rows,
         error_count: read.findings.errors,
         alert_count: read.findings.alerts,
-    })?;
-    Ok((ids, read))
+    };
+    let stored_charges = u64::try_from(writer.written().standard_charges).unwrap_or_default();
+    let rejected = acceptance::judge(&read.summary, &read.findings, stored_charges);
+    let ids = match &rejected {
+        None => writer.finish(&counts)?,
+        Some(verdict) => {
+            // Only an unusable file pays for a second look at its start. A header that cannot be
+            // read again is kept as absent rather than failing the import.
+            let raw_header = priceline_ingest::raw_header(document, &hash.assumed).ok();
+            writer.reject(
+                &counts,
+                Rejection {
+                    reason: verdict.reason.clone(),
+                    next_step: verdict.next_step.clone(),
+                    raw_header,
+                },
+            )?
+        }
+    };
+    Ok(Written {
+        ids,
+        read,
+        rejected,
+    })
 }

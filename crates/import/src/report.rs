@@ -17,6 +17,10 @@ pub enum Status {
     Invalid,
     /// Not a price file we can read (HTML, empty, broken JSON, legacy chargemaster…): nothing written.
     Refused,
+    /// Read, but unusable (its data rows could not be read, or it yields no standard charge): kept
+    /// as a rejected submission with its findings and raw header; the facility's current snapshot
+    /// is unchanged.
+    Rejected,
     /// Reading or writing failed midway: nothing written, earlier snapshots untouched.
     Failed,
 }
@@ -30,13 +34,17 @@ impl Status {
             Self::Valid => "valid",
             Self::Invalid => "invalid",
             Self::Refused => "refused",
+            Self::Rejected => "rejected",
             Self::Failed => "failed",
         }
     }
 
     /// Statuses that make the command exit non-zero.
     pub fn is_failure(self) -> bool {
-        matches!(self, Self::Invalid | Self::Refused | Self::Failed)
+        matches!(
+            self,
+            Self::Invalid | Self::Refused | Self::Rejected | Self::Failed
+        )
     }
 }
 
@@ -46,8 +54,10 @@ pub struct DocumentReport {
     /// member, after `!`).
     pub file: String,
     pub status: Status,
-    /// Why the file was refused or failed, or which snapshot it already is.
+    /// Why the file was refused, rejected or failed, or which snapshot it already is.
     pub reason: Option<String>,
+    /// What a person should do next, in one line (set for a refused or rejected file).
+    pub next_step: Option<String>,
     pub sha256: Option<String>,
     pub format: Option<String>,
     pub template_version: Option<String>,
@@ -69,6 +79,7 @@ impl DocumentReport {
             file: file.to_owned(),
             status: Status::Failed,
             reason: None,
+            next_step: None,
             sha256: None,
             format: None,
             template_version: None,
@@ -113,7 +124,7 @@ impl DocumentReport {
         let s = &self.summary;
         if matches!(
             self.status,
-            Status::Imported | Status::Valid | Status::Invalid
+            Status::Imported | Status::Valid | Status::Invalid | Status::Rejected
         ) {
             line.push_str(&format!(
                 ": {} rows, {} items, {} standard charges, {} payer rates, {} modifiers, {} quarantined, {} duplicates; {} errors, {} alerts",
@@ -131,7 +142,17 @@ impl DocumentReport {
         if let Some(reason) = &self.reason {
             line.push_str(&format!(": {reason}"));
         }
+        if let Some(next_step) = &self.next_step {
+            line.push_str(&format!("\n          next step: {next_step}"));
+        }
         line
+    }
+
+    /// Marks the report refused, with the reason and what to do about it.
+    pub(crate) fn refuse(&mut self, error: &priceline_ingest::IngestError) {
+        self.status = Status::Refused;
+        self.reason = Some(error.to_string());
+        self.next_step = Some(error.next_step().to_owned());
     }
 }
 
@@ -144,6 +165,19 @@ impl From<ValidationReport> for DocumentReport {
             (None, false) => Status::Invalid,
         };
         report.reason = validation.refused;
+        report.next_step = validation.next_step;
+        // A file an import would reject is not valid, whatever its findings, and says why.
+        if report.status != Status::Refused
+            && let Some(verdict) = crate::acceptance::judge(
+                &validation.summary,
+                &validation.findings,
+                validation.summary.standard_charges,
+            )
+        {
+            report.status = Status::Invalid;
+            report.reason = Some(format!("an import would reject it: {}", verdict.reason));
+            report.next_step = Some(verdict.next_step);
+        }
         if let Some(sniffed) = &validation.sniffed {
             report.sha256 = Some(sniffed.sha256.to_string());
             report.bytes = sniffed.bytes;

@@ -52,4 +52,70 @@ impl IngestError {
             Self::ReadAgain => "read-again",
         }
     }
+
+    /// What a person should do next, in one line: the action the reason calls for.
+    pub fn next_step(&self) -> &'static str {
+        match self {
+            Self::Empty => {
+                "download the file again (it arrived empty) or ask the hospital for its price file, then import again"
+            }
+            Self::Html(_) => {
+                "this is a web page, not the price file: follow the page's link to the machine-readable file (CSV or JSON) and import that"
+            }
+            Self::BrokenJson(_) => {
+                "the JSON is broken or cut short: download the file again; if it stays broken, ask the hospital for a corrected file"
+            }
+            Self::ConcatenatedJson(_) => {
+                "split the file into its separate JSON documents and import each, or ask the hospital for one document per file"
+            }
+            Self::Legacy(_) => {
+                "this is not a CMS template file but a legacy chargemaster: import it with a mapping profile (priceline profile suggest FILE, then priceline import FILE --profile P)"
+            }
+            Self::NotAPriceFile(_) => {
+                "this is not a CMS template file: check that this is the hospital's standard charges file, or ask the hospital for it"
+            }
+            Self::HeaderRows { .. } => {
+                "fix the file's first three rows so they are the CMS header rows (check the quoting of the named row), or ask the hospital for a corrected file, then import again"
+            }
+            Self::Archive(_) => {
+                "the archive cannot be opened: download it again, or unpack it and import its files"
+            }
+            Self::Io(_) => {
+                "check that the file can be read (path, permissions, disk), then import again"
+            }
+            Self::ReadAgain => "import the file again",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_says_what_to_do_next_in_one_line() {
+        let all = [
+            IngestError::Empty,
+            IngestError::Html("x".into()),
+            IngestError::BrokenJson("x".into()),
+            IngestError::ConcatenatedJson(1),
+            IngestError::Legacy("x".into()),
+            IngestError::NotAPriceFile("x".into()),
+            IngestError::HeaderRows {
+                row: 2,
+                reason: "x".into(),
+            },
+            IngestError::Archive("x".into()),
+            IngestError::Io(io::Error::other("x")),
+            IngestError::ReadAgain,
+        ];
+        for error in &all {
+            let step = error.next_step();
+            assert!(
+                step.len() > 10 && !step.contains('\n'),
+                "{}: {step}",
+                error.kind()
+            );
+        }
+    }
 }

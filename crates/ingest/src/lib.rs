@@ -21,6 +21,7 @@ mod group;
 mod json;
 mod labels;
 mod location;
+mod raw_header;
 mod read;
 mod reading;
 mod sniff;
@@ -37,6 +38,7 @@ pub mod source;
 pub use decode::TextEncoding;
 pub use error::IngestError;
 pub use finding::{Finding, Rule, Severity};
+pub use raw_header::raw_header;
 pub use read::{ReadReport, read, read_sniffed};
 pub use reading::{JsonPasses, ReadOptions};
 pub use record::{

@@ -23,6 +23,9 @@ pub struct ValidationReport {
     pub valid: bool,
     /// Why the whole file was refused, when it was.
     pub refused: Option<String>,
+    /// What a person should do about a refused file, in one line.
+    #[serde(default)]
+    pub next_step: Option<String>,
     pub sniffed: Option<Sniffed>,
     pub file: Option<SourceFile>,
     pub summary: ReadSummary,
@@ -46,6 +49,7 @@ pub fn validate(document: &Document, options: &ReadOptions) -> ValidationReport 
             location: document.location().to_owned(),
             valid: report.findings.errors == 0,
             refused: None,
+            next_step: None,
             sniffed: Some(report.sniffed),
             file: report.file,
             summary: report.summary,
@@ -79,6 +83,7 @@ fn refused(location: &str, error: &IngestError, options: &ReadOptions) -> Valida
         location: location.to_owned(),
         valid: false,
         refused: Some(error.to_string()),
+        next_step: Some(error.next_step().to_owned()),
         sniffed: None,
         file: None,
         summary: ReadSummary::default(),

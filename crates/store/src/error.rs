@@ -28,6 +28,10 @@ pub enum StoreError {
     /// A snapshot writer finished before the file's real hash was stored (a bug in its caller).
     #[error("the file's SHA-256 was not stored before the import finished")]
     UnconfirmedHash,
+    /// A file with standard charges was to be kept as a rejected submission (a bug in its caller:
+    /// a rejected submission never holds rates).
+    #[error("a file with standard charges cannot be stored as a rejected submission")]
+    RejectedWithCharges,
     /// SQLite gave a bulk row another id than the import had given it (see `sqlite::Inserts`).
     #[error("{table} row {expected} was stored with id {stored}")]
     IdMismatch {

@@ -43,6 +43,10 @@ diesel::table! {
         duplicate_rows -> BigInt,
         error_count -> BigInt,
         alert_count -> BigInt,
+        status -> Text,
+        rejection_reason -> Nullable<Text>,
+        next_step -> Nullable<Text>,
+        raw_header -> Nullable<Text>,
     }
 }
 

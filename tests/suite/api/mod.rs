@@ -1,5 +1,6 @@
 //! The HTTP API, through a real socket.
 
+mod acceptance;
 mod auth;
 mod cache;
 mod charge_lines;

@@ -1,6 +1,7 @@
 //! Importing files into the store on both backends: what is stored, what is refused, what a failure
 //! leaves behind.
 
+mod acceptance;
 mod cli;
 mod cms_examples;
 mod generated;

@@ -14,25 +14,29 @@ const HTML: &str = "<!DOCTYPE html>\n<html><head><title>Price Transparency</titl
 fn files_that_are_not_price_files_are_refused_and_write_nothing(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let mut connection = db.migrated();
-    for (name, text, reason) in [
-        ("standardcharges.csv", HTML, "HTML"),
-        ("standardcharges.json", HTML, "HTML"),
+    // Each with its reason and a word of the one-line next step (issue 15).
+    for (name, text, reason, next) in [
+        ("standardcharges.csv", HTML, "HTML", "web page"),
+        ("standardcharges.json", HTML, "HTML", "web page"),
         (
             "chargemaster.csv",
             "DESCRIPTION, Price\nMRI BRAIN W/O CONTRAST,2889.70\n",
             "legacy",
+            "profile",
         ),
         (
             "cdm.csv",
             "CDM,DESCRIPTION,CPT,GROSS CHARGE,AETNA-PPO,CIGNA-HMO\n250-0042,ONDANSETRON 4MG,J2405,12.00,N/A,9.60\n",
             "legacy",
+            "profile",
         ),
         (
             "truncated.json",
             "{\"hospital_name\": \"West\", \"standard_charge_information\": [{\"description\": ",
             "JSON",
+            "download the file again",
         ),
-        ("empty.csv", "", "empty"),
+        ("empty.csv", "", "empty", "download the file again"),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
@@ -42,6 +46,15 @@ fn files_that_are_not_price_files_are_refused_and_write_nothing(db: TestDb) {
             report.reason.as_deref().unwrap_or("").contains(reason),
             "{name}: {:?}",
             report.reason
+        );
+        let step = report.next_step.clone().unwrap_or_default();
+        assert!(step.contains(next), "{name}: {step:?}");
+        assert!(
+            report
+                .line()
+                .ends_with(&format!("\n          next step: {step}")),
+            "{name}: {}",
+            report.line()
         );
     }
     assert!(source_file_ids(&mut connection).unwrap().is_empty());
@@ -71,6 +84,8 @@ fn shifted_header_rows_are_refused_and_create_nothing(db: TestDb) {
         reason.starts_with("not the CMS header rows: row 2 ") && reason.contains("description"),
         "{reason}"
     );
+    let step = report.next_step.unwrap_or_default();
+    assert!(step.contains("first three rows"), "{step}");
     assert!(source_file_ids(&mut connection).unwrap().is_empty());
 }
 on_both_backends!(

@@ -1,6 +1,6 @@
 use actix_web::{HttpRequest, get, web};
 use priceline_store::DbConnection;
-use priceline_store::queries::source_files::{self, SourceFileSummary};
+use priceline_store::queries::source_files::{self, FileStatus, SourceFileSummary};
 use priceline_store::queries::{Page, Scope, facilities};
 
 use crate::pagination::Paging;
@@ -13,8 +13,9 @@ use crate::views::source_file::SourceFileList;
 
 /// A facility's snapshots
 ///
-/// Every file the facility has published, newest first: its history of snapshots. Any price query
-/// can be answered from an earlier one with `as_of`.
+/// Every usable file the facility has published, newest first: its history of snapshots. Any price
+/// query can be answered from an earlier one with `as_of`. Rejected submissions are not snapshots:
+/// `/v1/source-files?facility_id=…&status=rejected` lists them.
 #[utoipa::path(
     tag = "facilities",
     operation_id = "listFacilitySnapshots",
@@ -39,7 +40,7 @@ pub async fn list_facility_snapshots(
     .await
 }
 
-/// The facility's files after `before`. A facility without files is not one: 404 rather than an
+/// The facility's accepted files after `before`. A facility without files is not one: 404 rather than an
 /// empty list.
 fn snapshots(
     connection: &mut DbConnection,
@@ -48,5 +49,12 @@ fn snapshots(
     limit: usize,
 ) -> Result<Page<SourceFileSummary, i64>, ApiError> {
     facilities::get(connection, id, Scope::Current).or_not_found(|| format!("no facility {id}"))?;
-    Ok(source_files::list(connection, Some(id), before, limit)?)
+    let accepted = Some(FileStatus::Accepted);
+    Ok(source_files::list(
+        connection,
+        Some(id),
+        accepted,
+        before,
+        limit,
+    )?)
 }

@@ -1,7 +1,7 @@
 use actix_web::{HttpRequest, get, web};
-use priceline_store::queries::source_files;
+use priceline_store::queries::source_files::{self, FileStatus};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::pagination::Paging;
@@ -24,6 +24,25 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+/// A source file's status, as a filter.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFileStatusFilter {
+    /// Snapshots (current or history).
+    Accepted,
+    /// Unusable files kept with their findings.
+    Rejected,
+}
+
+impl From<SourceFileStatusFilter> for FileStatus {
+    fn from(status: SourceFileStatusFilter) -> Self {
+        match status {
+            SourceFileStatusFilter::Accepted => Self::Accepted,
+            SourceFileStatusFilter::Rejected => Self::Rejected,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct SourceFilesQuery {
@@ -31,6 +50,9 @@ pub struct SourceFilesQuery {
     #[param(example = 1, minimum = 1)]
     #[validate(range(min = 1))]
     pub facility_id: Option<i64>,
+    /// Only files of this status: `accepted` (snapshots) or `rejected` (unusable submissions).
+    #[param(inline, example = "rejected")]
+    pub status: Option<SourceFileStatusFilter>,
     /// Page size, 1 to 1000.
     #[param(example = 50, minimum = 1, maximum = 1000)]
     #[validate(range(min = 1, max = 1000))]
@@ -42,7 +64,8 @@ pub struct SourceFilesQuery {
 
 /// List source files
 ///
-/// Imported files, newest first, with their import counts and validation status.
+/// Imported files, newest first, with their import counts and validation status: snapshots and
+/// rejected submissions (`status`).
 #[utoipa::path(
     tag = "source-files",
     operation_id = "listSourceFiles",
@@ -57,12 +80,13 @@ pub async fn list_source_files(
 ) -> Result<web::Json<SourceFileList>, ApiError> {
     let paging = Paging::new(query.cursor.as_deref(), query.limit)?;
     let facility_id = query.facility_id;
+    let status = query.status.map(FileStatus::from);
     read_page(
         &state,
         &request,
         paging,
         move |connection, before, limit| {
-            source_files::list(connection, facility_id, before.copied(), limit)
+            source_files::list(connection, facility_id, status, before.copied(), limit)
         },
     )
     .await

@@ -8,7 +8,7 @@ use priceline_domain::StateCode;
 use serde::{Deserialize, Serialize};
 
 use super::scope::{FacilityFilter, Scope, snapshots};
-use super::source_files::{self, SourceFileSummary};
+use super::source_files::{self, FileStatus, SourceFileSummary};
 use super::text::contains;
 use super::{Page, Place};
 use crate::codec::decode_opt;
@@ -91,6 +91,8 @@ pub struct FacilityKey {
 pub struct FacilityDetail {
     pub facility: FacilitySummary,
     pub snapshot: SourceFileSummary,
+    /// The facility's newest rejected submission, if it has one (newer or older than `snapshot`).
+    pub last_rejected: Option<SourceFileSummary>,
     pub files: Vec<SourceFileSummary>,
 }
 
@@ -132,9 +134,15 @@ pub fn get(connection: &mut DbConnection, id: i64, scope: Scope) -> StoreResult<
         .find(|file| file.id == facility.source_file_id)
         .cloned()
         .ok_or(StoreError::NotFound)?;
+    // Files come newest first.
+    let last_rejected = files
+        .iter()
+        .find(|file| file.status == FileStatus::Rejected)
+        .cloned();
     Ok(FacilityDetail {
         facility,
         snapshot,
+        last_rejected,
         files,
     })
 }

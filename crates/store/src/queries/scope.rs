@@ -7,6 +7,7 @@ use priceline_domain::{Npi, StateCode, effective_date};
 use crate::StoreResult;
 use crate::connection::DbConnection;
 use crate::schema::{facilities as facility_table, source_files};
+use crate::snapshot::ACCEPTED;
 
 /// The snapshot of each facility a query reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,8 +60,10 @@ pub(crate) fn snapshots(
             ))
             .load(connection)?),
         Scope::AsOf(date) => {
+            // A rejected submission is never a snapshot, in the past either.
             let files: Vec<(i64, i64, Option<NaiveDate>, chrono::NaiveDateTime)> =
                 source_files::table
+                    .filter(source_files::status.eq(ACCEPTED))
                     .order((source_files::facility_id, source_files::id))
                     .select((
                         source_files::facility_id,

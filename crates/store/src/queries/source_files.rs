@@ -9,6 +9,7 @@ use crate::StoreResult;
 use crate::codec::decode;
 use crate::connection::DbConnection;
 use crate::schema::{facilities, findings, source_files};
+use crate::snapshot::{ACCEPTED, REJECTED};
 
 /// How an import judged a file: by the CMS rules' errors and our alerts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,34 @@ pub enum ValidationStatus {
     Alerts,
     /// At least one error (repaired or quarantined): not compliant as published.
     Errors,
+}
+
+/// Whether a file is a snapshot of its facility or a rejected submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Usable: a snapshot of its facility (current, or history).
+    Accepted,
+    /// Unusable (its data rows could not be read, or it yields no standard charge): kept with its
+    /// findings, never current, never holding rates.
+    Rejected,
+}
+
+impl FileStatus {
+    /// The stored `source_files.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => ACCEPTED,
+            Self::Rejected => REJECTED,
+        }
+    }
+}
+
+/// Why a rejected submission was rejected, what to do next, and its header rows as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectionSummary {
+    pub reason: String,
+    pub next_step: String,
+    pub raw_header: Option<String>,
 }
 
 /// What a file's import stored and found, in numbers.
@@ -53,6 +82,9 @@ pub struct SourceFileSummary {
     pub counts: ImportCounts,
     /// True when this file is its facility's current snapshot.
     pub current: bool,
+    pub status: FileStatus,
+    /// Set for a rejected submission.
+    pub rejection: Option<RejectionSummary>,
 }
 
 impl SourceFileSummary {
@@ -94,6 +126,7 @@ type SummaryRow = (
     ),
     (i64, i64, i64, i64, i64, i64, i64, i64, i64),
     Option<i64>,
+    (String, Option<String>, Option<String>, Option<String>),
 );
 
 /// The columns a [`SummaryRow`] is read from.
@@ -126,11 +159,27 @@ fn summary_columns() -> _ {
             source_files::alert_count,
         ),
         facilities::current_source_file_id,
+        (
+            source_files::status,
+            source_files::rejection_reason,
+            source_files::next_step,
+            source_files::raw_header,
+        ),
     )
 }
 
 fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
-    let (header, counts, current) = row;
+    let (header, counts, current, (status, reason, next_step, raw_header)) = row;
+    let status = decode("file status", &status, |status| match status {
+        ACCEPTED => Ok(FileStatus::Accepted),
+        REJECTED => Ok(FileStatus::Rejected),
+        _ => Err("neither accepted nor rejected"),
+    })?;
+    let rejection = (status == FileStatus::Rejected).then(|| RejectionSummary {
+        reason: reason.unwrap_or_default(),
+        next_step: next_step.unwrap_or_default(),
+        raw_header,
+    });
     Ok(SourceFileSummary {
         id: header.0,
         facility_id: header.1,
@@ -156,13 +205,17 @@ fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
             alerts: counts.8,
         },
         current: current == Some(header.0),
+        status,
+        rejection,
     })
 }
 
-/// Source files, newest first (by id, descending), optionally of one facility, before `before`.
+/// Source files, newest first (by id, descending), optionally of one facility and of one status,
+/// before `before`.
 pub fn list(
     connection: &mut DbConnection,
     facility_id: Option<i64>,
+    status: Option<FileStatus>,
     before: Option<i64>,
     limit: usize,
 ) -> StoreResult<Page<SourceFileSummary, i64>> {
@@ -177,6 +230,9 @@ pub fn list(
     }
     if let Some(before) = before {
         query = query.filter(source_files::id.lt(before));
+    }
+    if let Some(status) = status {
+        query = query.filter(source_files::status.eq(status.as_str()));
     }
     let rows = query
         .load::<SummaryRow>(connection)?

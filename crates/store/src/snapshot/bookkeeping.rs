@@ -6,7 +6,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use priceline_domain::{Facility, SourceFile};
 
 use super::cells::BulkTable;
+use super::report::Rejection;
 use crate::StoreResult;
+
+/// `source_files.status` of a file that is (or may become) a snapshot of its facility.
+pub const ACCEPTED: &str = "accepted";
+/// `source_files.status` of a rejected submission: an unusable file kept with its findings, never a
+/// snapshot (see `SnapshotWriter::reject`).
+pub const REJECTED: &str = "rejected";
 
 /// Database ids of a written snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +52,7 @@ pub(crate) trait Bookkeeping {
 
     fn find_by_sha256(&mut self, sha256: &str) -> StoreResult<Option<SnapshotIds>>;
     fn set_sha256(&mut self, source_file_id: i64, sha256: &str) -> StoreResult<()>;
+    /// The facility's id, found by its key or created (with its names, without identifiers).
     fn upsert_facility(
         &mut self,
         facility_key: &str,
@@ -70,6 +78,12 @@ pub(crate) trait Bookkeeping {
         counts: &SnapshotCounts,
         plan_rates: &[(i64, i64)],
     ) -> StoreResult<()>;
+    /// Records the CCN and EIN a usable file gives (a rejected one changes no facility's
+    /// identifiers); one it does not give keeps the one an earlier file gave.
+    fn record_identifiers(&mut self, facility_id: i64, facility: &Facility) -> StoreResult<()>;
+    /// Marks the file a rejected submission: its status, the reason, the next step and its raw
+    /// header. It is then never made current (see `writer::conclude`).
+    fn reject(&mut self, source_file_id: i64, rejection: &Rejection) -> StoreResult<()>;
     /// The date the facility's current snapshot speaks for, if it has one.
     fn current_snapshot_date(&mut self, facility_id: i64) -> StoreResult<Option<NaiveDate>>;
     /// Makes the snapshot its facility's current one, with the facility's names from its header.

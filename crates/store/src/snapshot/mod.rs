@@ -16,10 +16,10 @@ mod sqlite;
 mod test_support;
 mod writer;
 
-pub use bookkeeping::{SnapshotIds, Written};
+pub use bookkeeping::{ACCEPTED, REJECTED, SnapshotIds, Written};
 #[cfg(feature = "test-support")]
 pub use reader::{Snapshot, StoredCounts, count_rows, load_snapshot, source_file_ids};
-pub use report::{FileReport, StoredFinding, StoredQuarantine};
+pub use report::{FileReport, Rejection, StoredFinding, StoredQuarantine};
 pub use session::{ImportSession, import};
 #[cfg(feature = "test-support")]
 pub use test_support::{current_source_file_id, find_by_sha256, write_snapshot};

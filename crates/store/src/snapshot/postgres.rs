@@ -18,8 +18,11 @@ use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
 use priceline_domain::{Ccn, Ein, Facility, SourceFile, StateCode};
 
-use super::bookkeeping::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts, SnapshotIds};
+use super::bookkeeping::{
+    Bookkeeping, DELETE_UNREACHABLE_RATES, REJECTED, SnapshotCounts, SnapshotIds,
+};
 use super::cells::{BulkTable, Cell, Row, position};
+use super::report::Rejection;
 use crate::rows::{LocationRow, NewFacility, NpiRow, ProvisionRow, SourceFileRow};
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
@@ -322,35 +325,22 @@ impl Bookkeeping for PgConnection {
             .select(facilities::id)
             .first::<i64>(connection)
             .optional()?;
-        let ccn = facility.ccn.as_ref().map(Ccn::as_str);
-        let ein = facility.ein.as_ref().map(Ein::as_str);
         Ok(match existing {
             Some(id) => {
-                // A file that does not give an identifier keeps the one an earlier file gave.
-                let row = facilities::table.find(id);
-                if let Some(ccn) = ccn {
-                    diesel::update(row)
-                        .set(facilities::ccn.eq(ccn))
-                        .execute(connection)?;
-                }
-                if let Some(ein) = ein {
-                    diesel::update(row)
-                        .set(facilities::ein.eq(ein))
-                        .execute(connection)?;
-                }
-                diesel::update(row)
+                diesel::update(facilities::table.find(id))
                     .set(facilities::updated_at.eq(now))
                     .execute(connection)?;
                 id
             }
+            // Identifiers come from usable files only (`record_identifiers`).
             None => diesel::insert_into(facilities::table)
                 .values(NewFacility {
                     facility_key,
                     hospital_name: &facility.hospital_name,
                     license_state: facility.license.state.as_ref().map(StateCode::as_str),
                     license_number: facility.license.number.as_deref(),
-                    ccn,
-                    ein,
+                    ccn: None,
+                    ein: None,
                     created_at: now,
                     updated_at: now,
                 })
@@ -512,6 +502,36 @@ impl Bookkeeping for PgConnection {
             .collect();
         diesel::insert_into(file_payer_plans::table)
             .values(&rows)
+            .execute(connection)?;
+        Ok(())
+    }
+
+    fn record_identifiers(&mut self, facility_id: i64, facility: &Facility) -> StoreResult<()> {
+        let connection = self;
+        // A file that does not give an identifier keeps the one an earlier file gave.
+        let row = facilities::table.find(facility_id);
+        if let Some(ccn) = facility.ccn.as_ref().map(Ccn::as_str) {
+            diesel::update(row)
+                .set(facilities::ccn.eq(ccn))
+                .execute(connection)?;
+        }
+        if let Some(ein) = facility.ein.as_ref().map(Ein::as_str) {
+            diesel::update(row)
+                .set(facilities::ein.eq(ein))
+                .execute(connection)?;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, source_file_id: i64, rejection: &Rejection) -> StoreResult<()> {
+        let connection = self;
+        diesel::update(source_files::table.find(source_file_id))
+            .set((
+                source_files::status.eq(REJECTED),
+                source_files::rejection_reason.eq(&rejection.reason),
+                source_files::next_step.eq(&rejection.next_step),
+                source_files::raw_header.eq(rejection.raw_header.as_deref()),
+            ))
             .execute(connection)?;
         Ok(())
     }

@@ -28,3 +28,15 @@ pub struct StoredQuarantine {
     pub raw: String,
     pub findings_json: String,
 }
+
+/// Why a file was not made a snapshot (see `SnapshotWriter::reject`): kept on its source file, with
+/// its findings, as a rejected submission that never holds rates and never becomes current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Why the file is unusable, in one sentence.
+    pub reason: String,
+    /// What a person should do next, in one line.
+    pub next_step: String,
+    /// The file's header rows as written (CSV rows 1–3; the start of a JSON document).
+    pub raw_header: Option<String>,
+}

@@ -20,8 +20,11 @@ use priceline_domain::{Ccn, Ein, Facility, SourceFile, StateCode};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 
-use super::bookkeeping::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts, SnapshotIds};
+use super::bookkeeping::{
+    Bookkeeping, DELETE_UNREACHABLE_RATES, REJECTED, SnapshotCounts, SnapshotIds,
+};
 use super::cells::{BulkTable, Cell, Row, position};
+use super::report::Rejection;
 use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.
@@ -220,8 +223,6 @@ impl Bookkeeping for &Connection {
         now: NaiveDateTime,
     ) -> StoreResult<i64> {
         let connection: &Connection = self;
-        let ccn = facility.ccn.as_ref().map(Ccn::as_str);
-        let ein = facility.ein.as_ref().map(Ein::as_str);
         let existing: Option<i64> = connection
             .query_row(
                 "SELECT id FROM facilities WHERE facility_key = ?1",
@@ -231,24 +232,21 @@ impl Bookkeeping for &Connection {
             .optional()?;
         Ok(match existing {
             Some(id) => {
-                // A file that does not give an identifier keeps the one an earlier file gave.
                 connection.execute(
-                    "UPDATE facilities SET ccn = COALESCE(?1, ccn), ein = COALESCE(?2, ein), \
-                     updated_at = ?3 WHERE id = ?4",
-                    params![ccn, ein, timestamp(now), id],
+                    "UPDATE facilities SET updated_at = ?1 WHERE id = ?2",
+                    params![timestamp(now), id],
                 )?;
                 id
             }
+            // Identifiers come from usable files only (`record_identifiers`).
             None => connection.query_row(
                 "INSERT INTO facilities (facility_key, hospital_name, license_state, license_number, \
-                 ccn, ein, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
                 params![
                     facility_key,
                     facility.hospital_name,
                     facility.license.state.as_ref().map(StateCode::as_str),
                     facility.license.number,
-                    ccn,
-                    ein,
                     timestamp(now),
                 ],
                 |row| row.get(0),
@@ -383,6 +381,36 @@ impl Bookkeeping for &Connection {
         for (plan, rates) in plan_rates {
             insert.execute(params![source_file_id, plan, rates])?;
         }
+        Ok(())
+    }
+
+    fn record_identifiers(&mut self, facility_id: i64, facility: &Facility) -> StoreResult<()> {
+        let connection: &Connection = self;
+        // A file that does not give an identifier keeps the one an earlier file gave.
+        connection.execute(
+            "UPDATE facilities SET ccn = COALESCE(?1, ccn), ein = COALESCE(?2, ein) WHERE id = ?3",
+            params![
+                facility.ccn.as_ref().map(Ccn::as_str),
+                facility.ein.as_ref().map(Ein::as_str),
+                facility_id
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn reject(&mut self, source_file_id: i64, rejection: &Rejection) -> StoreResult<()> {
+        let connection: &Connection = self;
+        connection.execute(
+            "UPDATE source_files SET status = ?1, rejection_reason = ?2, next_step = ?3, \
+             raw_header = ?4 WHERE id = ?5",
+            params![
+                REJECTED,
+                rejection.reason,
+                rejection.next_step,
+                rejection.raw_header,
+                source_file_id
+            ],
+        )?;
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile, effective_d
 
 use super::bookkeeping::{Bookkeeping, SnapshotCounts, SnapshotIds, Written};
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
-use super::report::{FileReport, StoredFinding, StoredQuarantine};
+use super::report::{FileReport, Rejection, StoredFinding, StoredQuarantine};
 use super::session::{ImportSession, Session};
 use super::{postgres, sqlite};
 use crate::location::StoredRateLocation;
@@ -256,9 +256,29 @@ impl<'s> SnapshotWriter<'s> {
     /// Writes what is buffered, records the file's counts and makes this snapshot the facility's
     /// current one unless the current one is newer (by [`effective_date`]): an older
     /// file imported late is kept as history only.
-    pub fn finish(mut self, report: &FileReport) -> StoreResult<SnapshotIds> {
+    pub fn finish(self, report: &FileReport) -> StoreResult<SnapshotIds> {
+        self.conclude(report, None)
+    }
+
+    /// Like [`Self::finish`], but keeps the file as a rejected submission: an unusable file (its
+    /// data rows could not be read, or it yields no standard charge). Its findings, quarantined
+    /// records, counts and `rejection` are stored; it never becomes current, so the facility's
+    /// current snapshot (if any) stays what it was. The caller makes sure it holds no standard
+    /// charge, hence no rate.
+    pub fn reject(self, report: &FileReport, rejection: Rejection) -> StoreResult<SnapshotIds> {
+        self.conclude(report, Some(rejection))
+    }
+
+    fn conclude(
+        mut self,
+        report: &FileReport,
+        rejection: Option<Rejection>,
+    ) -> StoreResult<SnapshotIds> {
         if !self.sha256_known {
             return Err(StoreError::UnconfirmedHash);
+        }
+        if rejection.is_some() && self.written.standard_charges > 0 {
+            return Err(StoreError::RejectedWithCharges);
         }
         let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let counts = SnapshotCounts {
@@ -275,21 +295,32 @@ impl<'s> SnapshotWriter<'s> {
             .collect();
         plan_rates.sort_unstable();
         let (ids, date) = (self.ids, self.effective_date);
+        let end = End {
+            counts,
+            plan_rates,
+            facility: self.facility.clone(),
+            date,
+            rejection,
+        };
         match &mut self.output {
-            Output::Sqlite(_, connection) => {
-                conclude(connection, ids, &counts, &plan_rates, &self.facility, date)?;
-            }
+            Output::Sqlite(_, connection) => conclude(connection, ids, &end)?,
             Output::Postgres(buffers, session) => {
                 buffers.send(session)?;
                 session.settle()?;
-                let facility = self.facility.clone();
-                session.call(move |connection| {
-                    conclude(connection, ids, &counts, &plan_rates, &facility, date)
-                })?;
+                session.call(move |connection| conclude(connection, ids, &end))?;
             }
         }
         Ok(ids)
     }
+}
+
+/// What `conclude` records once the rows are written.
+struct End {
+    counts: SnapshotCounts,
+    plan_rates: Vec<(i64, i64)>,
+    facility: Facility,
+    date: NaiveDate,
+    rejection: Option<Rejection>,
 }
 
 /// The snapshot's ids and the first free id of each [`ID_TABLES`] table, or the snapshot these
@@ -341,19 +372,17 @@ fn confirm_sha256(
     }
 }
 
-/// Records the counts and makes the snapshot current unless the current one is newer.
-fn conclude(
-    db: &mut impl Bookkeeping,
-    ids: SnapshotIds,
-    counts: &SnapshotCounts,
-    plan_rates: &[(i64, i64)],
-    facility: &Facility,
-    date: NaiveDate,
-) -> StoreResult<()> {
-    db.record_counts(ids.source_file_id, counts, plan_rates)?;
+/// Records the counts, then either marks the file rejected or makes the snapshot current unless the
+/// current one is newer. A rejected submission never touches the facility's current snapshot.
+fn conclude(db: &mut impl Bookkeeping, ids: SnapshotIds, end: &End) -> StoreResult<()> {
+    db.record_counts(ids.source_file_id, &end.counts, &end.plan_rates)?;
+    if let Some(rejection) = &end.rejection {
+        return db.reject(ids.source_file_id, rejection);
+    }
+    db.record_identifiers(ids.facility_id, &end.facility)?;
     let current = db.current_snapshot_date(ids.facility_id)?;
-    if current.is_none_or(|current| date >= current) {
-        db.make_current(ids, facility, now())?;
+    if current.is_none_or(|current| end.date >= current) {
+        db.make_current(ids, &end.facility, now())?;
     }
     Ok(())
 }
