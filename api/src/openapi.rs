@@ -8,8 +8,8 @@ use utoipa::openapi::security::{
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
-pub mod parameters;
 pub mod gateway;
+pub mod parameters;
 pub mod responses;
 pub mod v30;
 

@@ -17,6 +17,8 @@ pub enum ValidationStatusView {
     Alerts,
     /// At least one error of the CMS rules.
     Errors,
+    /// A legacy (pre-template) chargemaster: it follows no CMS template, so it is never compliant.
+    Legacy,
 }
 
 impl From<ValidationStatus> for ValidationStatusView {
@@ -25,6 +27,7 @@ impl From<ValidationStatus> for ValidationStatusView {
             ValidationStatus::Valid => Self::Valid,
             ValidationStatus::Alerts => Self::Alerts,
             ValidationStatus::Errors => Self::Errors,
+            ValidationStatus::Legacy => Self::Legacy,
         }
     }
 }
@@ -48,7 +51,7 @@ pub struct ImportCountsView {
 #[schema(example = json!({
     "id": 3, "facility_id": 1, "file_name": "V3.0.0_Tall_CSV_Format_Example.csv",
     "sha256": "00ff10a0b1c2d3e4f5061728394a5b6c7d8e9fa0b1c2d3e4f5061728394a5b6c", "format": "csv-tall",
-    "template_version": "3.0.0", "declared_version": "3.0.0", "last_updated_on": "2026-04-01",
+    "template_version": "3.0.0", "legacy": false, "declared_version": "3.0.0", "last_updated_on": "2026-04-01",
     "imported_at": "2026-11-22T10:30:15Z", "hospital_name": "West Mercy Hospital",
     "attestation_confirmed": true, "attester_name": "Leigh Attester", "current": true,
     "validation_status": "valid",
@@ -60,10 +63,16 @@ pub struct SourceFileView {
     pub facility_id: i64,
     pub file_name: String,
     pub sha256: String,
-    /// `csv-tall`, `csv-wide` or `json`.
+    /// `csv-tall`, `csv-wide` or `json`; `legacy-csv` for a legacy chargemaster.
     pub format: String,
-    /// The template version detected.
-    pub template_version: String,
+    /// The template version detected; null for a legacy chargemaster, which follows none.
+    pub template_version: Option<String>,
+    /// True for a legacy (pre-template) chargemaster, read through a mapping profile: not a CMS
+    /// template file and never presented as compliant.
+    pub legacy: bool,
+    /// The mapping a legacy file was read through: `auto` (the layout detected from its header) or
+    /// the profile's name.
+    pub legacy_profile: Option<String>,
     /// The version the file declares.
     pub declared_version: Option<String>,
     /// The hospital's date of the file.
@@ -88,7 +97,9 @@ impl From<SourceFileSummary> for SourceFileView {
             file_name: file.file_name,
             sha256: file.sha256.to_string(),
             format: file.format.as_str().to_owned(),
-            template_version: file.template_version.as_str().to_owned(),
+            template_version: file.template_version.map(|v| v.as_str().to_owned()),
+            legacy: file.legacy_profile.is_some(),
+            legacy_profile: file.legacy_profile,
             declared_version: file.declared_version,
             last_updated_on: file.last_updated_on,
             imported_at: file.imported_at,

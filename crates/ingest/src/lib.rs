@@ -20,6 +20,7 @@ mod error;
 mod group;
 mod json;
 mod labels;
+mod legacy;
 mod location;
 mod read;
 mod reading;
@@ -37,6 +38,10 @@ pub mod source;
 pub use decode::TextEncoding;
 pub use error::IngestError;
 pub use finding::{Finding, Rule, Severity};
+pub use legacy::{
+    CodeColumn, Columns, Hospital, Layout as ProfileLayout, LegacyImport, Payers, Profile,
+    suggest_profile,
+};
 pub use read::{ReadReport, read, read_sniffed};
 pub use reading::{JsonPasses, ReadOptions};
 pub use record::{

@@ -3,6 +3,7 @@
 use priceline_domain::{Sha256, SourceFile};
 use serde::{Deserialize, Serialize};
 
+use crate::legacy::{self, LegacyImport};
 use crate::reading::{ReadOptions, Reading};
 use crate::record::Record;
 use crate::sniff::{Sniffed, Syntax, sniff};
@@ -75,9 +76,18 @@ pub fn read_sniffed(
             "the file is not valid UTF-8; it was decoded as Windows-1252",
         ));
     }
-    match sniffed.syntax {
-        Syntax::Csv => csv::read(document, &mut reading, sink)?,
-        Syntax::Json => json::read(document, &mut reading, sink)?,
+    match (sniffed.syntax, &options.legacy) {
+        (Syntax::Csv, LegacyImport::Profile(profile)) => {
+            legacy::read_csv(document, &mut reading, sink, Some(profile))?
+        }
+        // The CMS reader refuses a legacy file at its first row, before any record: only then is
+        // the file read again as legacy, so template files take exactly the path they always did.
+        (Syntax::Csv, LegacyImport::Auto) => match csv::read(document, &mut reading, sink) {
+            Err(IngestError::Legacy(_)) => legacy::read_csv(document, &mut reading, sink, None)?,
+            other => other?,
+        },
+        (Syntax::Csv, LegacyImport::Refuse) => csv::read(document, &mut reading, sink)?,
+        (Syntax::Json, _) => json::read(document, &mut reading, sink)?,
     }
     Ok(ReadReport {
         sniffed,

@@ -19,6 +19,8 @@ pub struct ReadOptions {
     /// How many findings a report keeps in full (all are counted).
     pub max_findings: usize,
     pub json_passes: JsonPasses,
+    /// Legacy (pre-template) chargemasters: refused unless the caller asks to import them.
+    pub legacy: crate::legacy::LegacyImport,
 }
 
 impl Default for ReadOptions {
@@ -27,6 +29,7 @@ impl Default for ReadOptions {
             version: None,
             max_findings: 10_000,
             json_passes: JsonPasses::Two,
+            legacy: crate::legacy::LegacyImport::Refuse,
         }
     }
 }
@@ -102,11 +105,12 @@ pub(crate) fn header_record(
         file_name: reading.file_name.clone(),
         sha256: reading.sniffed.sha256,
         format,
-        template_version,
+        template_version: Some(template_version),
         declared_version,
         last_updated_on,
         attestation,
         imported_at: Utc::now(),
+        legacy: None,
     };
     reading.file = Some(file.clone());
     Record::Header(Box::new(FileHeader { facility, file }))

@@ -43,6 +43,7 @@ diesel::table! {
         duplicate_rows -> BigInt,
         error_count -> BigInt,
         alert_count -> BigInt,
+        legacy_profile -> Nullable<Text>,
     }
 }
 

@@ -6,7 +6,7 @@ use priceline_domain::{FileFormat, Severity, Sha256, TemplateVersion};
 
 use super::Page;
 use crate::StoreResult;
-use crate::codec::decode;
+use crate::codec::{decode, template_version};
 use crate::connection::DbConnection;
 use crate::schema::{facilities, findings, source_files};
 
@@ -19,6 +19,8 @@ pub enum ValidationStatus {
     Alerts,
     /// At least one error (repaired or quarantined): not compliant as published.
     Errors,
+    /// A legacy (pre-template) chargemaster: no CMS template, so never compliant.
+    Legacy,
 }
 
 /// What a file's import stored and found, in numbers.
@@ -43,7 +45,10 @@ pub struct SourceFileSummary {
     pub file_name: String,
     pub sha256: Sha256,
     pub format: FileFormat,
-    pub template_version: TemplateVersion,
+    /// `None` for a legacy file.
+    pub template_version: Option<TemplateVersion>,
+    /// The mapping a legacy (pre-template) chargemaster was read through; `None` for CMS files.
+    pub legacy_profile: Option<String>,
     pub declared_version: Option<String>,
     pub last_updated_on: Option<NaiveDate>,
     pub imported_at: DateTime<Utc>,
@@ -57,7 +62,9 @@ pub struct SourceFileSummary {
 
 impl SourceFileSummary {
     pub fn validation_status(&self) -> ValidationStatus {
-        if self.counts.errors > 0 {
+        if self.legacy_profile.is_some() {
+            ValidationStatus::Legacy
+        } else if self.counts.errors > 0 {
             ValidationStatus::Errors
         } else if self.counts.alerts > 0 {
             ValidationStatus::Alerts
@@ -94,6 +101,7 @@ type SummaryRow = (
     ),
     (i64, i64, i64, i64, i64, i64, i64, i64, i64),
     Option<i64>,
+    Option<String>,
 );
 
 /// The columns a [`SummaryRow`] is read from.
@@ -126,18 +134,20 @@ fn summary_columns() -> _ {
             source_files::alert_count,
         ),
         facilities::current_source_file_id,
+        source_files::legacy_profile,
     )
 }
 
 fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
-    let (header, counts, current) = row;
+    let (header, counts, current, legacy_profile) = row;
     Ok(SourceFileSummary {
         id: header.0,
         facility_id: header.1,
         file_name: header.2,
         sha256: decode("SHA-256", &header.3, Sha256::parse)?,
         format: decode("file format", &header.4, FileFormat::parse)?,
-        template_version: decode("template version", &header.5, TemplateVersion::parse)?,
+        template_version: template_version(&header.5, legacy_profile.as_deref())?,
+        legacy_profile,
         declared_version: header.6,
         last_updated_on: header.7,
         imported_at: header.8.and_utc(),

@@ -20,6 +20,7 @@ use priceline_domain::{Ccn, Ein, Facility, SourceFile, StateCode};
 
 use super::bookkeeping::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts, SnapshotIds};
 use super::cells::{BulkTable, Cell, Row, position};
+use crate::codec::template_version_text;
 use crate::rows::{LocationRow, NewFacility, NpiRow, ProvisionRow, SourceFileRow};
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
@@ -373,7 +374,7 @@ impl Bookkeeping for PgConnection {
                 file_name: file.file_name.clone(),
                 sha256: file.sha256.to_string(),
                 format: file.format.as_str().to_owned(),
-                template_version: file.template_version.as_str().to_owned(),
+                template_version: template_version_text(file),
                 declared_version: file.declared_version.clone(),
                 last_updated_on: file.last_updated_on,
                 attestation_text: attestation.map(|a| a.text.clone()),
@@ -388,6 +389,7 @@ impl Bookkeeping for PgConnection {
                     .map(|s| s.as_str().to_owned()),
                 license_number: facility.license.number.clone(),
                 financial_aid_policy: facility.financial_aid_policy.clone(),
+                legacy_profile: file.legacy.clone(),
             })
             .returning(source_files::id)
             .get_result::<i64>(connection)?;

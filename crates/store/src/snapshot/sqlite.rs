@@ -22,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use super::bookkeeping::{Bookkeeping, DELETE_UNREACHABLE_RATES, SnapshotCounts, SnapshotIds};
 use super::cells::{BulkTable, Cell, Row, position};
+use crate::codec::template_version_text;
 use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.
@@ -267,14 +268,15 @@ impl Bookkeeping for &Connection {
         let source_file_id = connection.query_row(
             "INSERT INTO source_files (facility_id, file_name, sha256, format, template_version, \
              declared_version, last_updated_on, attestation_text, attestation_confirmed, attester_name, \
-             imported_at, hospital_name, license_state, license_number, financial_aid_policy) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+             imported_at, hospital_name, license_state, license_number, financial_aid_policy, \
+             legacy_profile) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
             params![
                 facility_id,
                 file.file_name,
                 file.sha256.to_string(),
                 file.format.as_str(),
-                file.template_version.as_str(),
+                template_version_text(file),
                 file.declared_version,
                 file.last_updated_on.map(|date| date.format("%F").to_string()),
                 attestation.map(|a| a.text.as_str()),
@@ -285,6 +287,7 @@ impl Bookkeeping for &Connection {
                 facility.license.state.as_ref().map(StateCode::as_str),
                 facility.license.number,
                 facility.financial_aid_policy,
+                file.legacy,
             ],
             |row| row.get(0),
         )?;

@@ -1,0 +1,1 @@
+ALTER TABLE source_files DROP COLUMN legacy_profile;
