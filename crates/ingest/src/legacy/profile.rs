@@ -39,6 +39,7 @@ pub struct Profile {
     pub hospital: Hospital,
     #[serde(default)]
     pub layout: Layout,
+    #[serde(default)]
     pub columns: Columns,
     #[serde(default)]
     pub payers: Payers,
