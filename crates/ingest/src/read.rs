@@ -59,7 +59,9 @@ pub fn read_sniffed(
         log: FindingLog::with_limit(options.max_findings),
         file: None,
     };
-    if sniffed.nul_bytes > 0 {
+    // A workbook's bytes are not text: the text alerts do not apply.
+    let text = sniffed.syntax != Syntax::Xlsx;
+    if text && sniffed.nul_bytes > 0 {
         reading.log.add(crate::finding::Finding::new(
             crate::rules::NUL_REMOVED,
             "",
@@ -69,7 +71,7 @@ pub fn read_sniffed(
             ),
         ));
     }
-    if sniffed.encoding == crate::decode::TextEncoding::Windows1252 {
+    if text && sniffed.encoding == crate::decode::TextEncoding::Windows1252 {
         reading.log.add(crate::finding::Finding::new(
             crate::rules::ENCODING_FALLBACK,
             "",
@@ -88,6 +90,17 @@ pub fn read_sniffed(
         },
         (Syntax::Csv, LegacyImport::Refuse) => csv::read(document, &mut reading, sink)?,
         (Syntax::Json, _) => json::read(document, &mut reading, sink)?,
+        (Syntax::Xlsx, LegacyImport::Profile(profile)) => {
+            legacy::read_xlsx(document, &mut reading, sink, Some(profile))?
+        }
+        (Syntax::Xlsx, LegacyImport::Auto) => {
+            legacy::read_xlsx(document, &mut reading, sink, None)?
+        }
+        (Syntax::Xlsx, LegacyImport::Refuse) => {
+            return Err(IngestError::Legacy(
+                "an Excel workbook (.xlsx): CMS template files are CSV or JSON".into(),
+            ));
+        }
     }
     Ok(ReadReport {
         sniffed,

@@ -534,3 +534,67 @@ fn an_unmappable_file_is_refused_and_nothing_is_stored(db: TestDb) {
     assert!(source_file_ids(&mut db.connect()).unwrap().is_empty());
 }
 on_both_backends!(an_unmappable_file_is_refused_and_nothing_is_stored);
+
+/// Writes a CSV's rows into a workbook at the same row numbers (a blank line stays an empty row),
+/// amounts (columns from `first_amount`) as numbers where they are plain ones, other cells as text,
+/// as hospitals' workbooks hold them.
+fn workbook_twin(csv_text: &str, first_amount: usize, path: &Path) {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        if !reader.read_record(&mut record).unwrap() {
+            break;
+        }
+        let row = u32::try_from(line - 1).unwrap();
+        for (column, cell) in record.iter().enumerate() {
+            let col = u16::try_from(column).unwrap();
+            match cell.parse::<f64>() {
+                Ok(number) if column >= first_amount && row > 0 => {
+                    sheet.write_number(row, col, number).unwrap();
+                }
+                _ if cell.is_empty() => {}
+                _ => {
+                    sheet.write_string(row, col, cell).unwrap();
+                }
+            }
+        }
+    }
+    workbook.save(path).unwrap();
+}
+
+/// The `.xlsx` twin of the crafted CSV imports the same items, rows, skips and quarantine.
+fn an_xlsx_workbook_imports_the_same_as_its_csv_twin(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = write(dir.path(), CRAFTED_NAME, CRAFTED);
+    let xlsx_path = dir.path().join(CRAFTED_NAME.replace(".csv", ".xlsx"));
+    workbook_twin(CRAFTED, 4, &xlsx_path);
+    let mut connection = db.migrated();
+    let from_csv = import_legacy(&mut connection, &csv_path);
+    let from_xlsx = import_legacy(&mut connection, &xlsx_path);
+    assert_eq!(from_xlsx.status, Status::Imported, "{:?}", from_xlsx.reason);
+    assert_eq!(from_xlsx.format.as_deref(), Some("legacy-xlsx"));
+    assert_eq!(from_xlsx.legacy.as_deref(), Some("auto"));
+    assert_eq!(from_xlsx.summary, from_csv.summary);
+    assert_eq!(from_xlsx.facility_id, from_csv.facility_id);
+    let csv_snapshot = load_snapshot(&mut connection, from_csv.source_file_id.unwrap()).unwrap();
+    let xlsx_snapshot = load_snapshot(&mut connection, from_xlsx.source_file_id.unwrap()).unwrap();
+    assert_eq!(xlsx_snapshot.items, csv_snapshot.items);
+    assert!(!xlsx_snapshot.items.is_empty());
+    assert_eq!(xlsx_snapshot.facility, csv_snapshot.facility);
+    assert_eq!(
+        assert_stored_as_counted(&mut connection, &from_xlsx, "xlsx"),
+        assert_stored_as_counted(&mut connection, &from_csv, "csv")
+    );
+
+    // `validate` has no CMS rule to check a workbook against: it is refused as legacy.
+    let document = &priceline_ingest::open(&xlsx_path).unwrap()[0];
+    let error = priceline_ingest::read(document, &ReadOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(error.to_string().contains("Excel workbook"), "{error}");
+}
+on_both_backends!(an_xlsx_workbook_imports_the_same_as_its_csv_twin);

@@ -40,12 +40,16 @@ use crate::{Document, IngestError, csv, rules};
 pub fn suggest_profile(document: &Document) -> Result<String, IngestError> {
     let sniffed = crate::sniff(document)?;
     let mut header: Option<(u64, Vec<String>)> = None;
-    csv::each_row(document, &sniffed, &mut |row, cells| {
+    let mut first_text = |row, cells: Vec<String>| {
         if header.is_none() && cells.iter().any(|cell| !cell.is_empty()) {
             header = Some((row, cells));
         }
         Ok(())
-    })?;
+    };
+    match sniffed.syntax {
+        crate::Syntax::Xlsx => xlsx_rows(document, None, &mut first_text)?,
+        _ => csv::each_row(document, &sniffed, &mut first_text)?,
+    }
     let Some((row, header)) = header else {
         return Err(IngestError::Empty);
     };
@@ -88,18 +92,83 @@ pub(crate) fn read_csv(
     sink: &mut dyn FnMut(Record),
     given: Option<&Profile>,
 ) -> Result<(), IngestError> {
-    let mut state = State::Before;
     let sniffed = reading.sniffed.clone();
-    csv::each_row(document, &sniffed, &mut |row, cells| {
-        state = std::mem::replace(&mut state, State::Before).step(
-            row,
-            cells,
-            document,
-            given,
-            FileFormat::LegacyCsv,
-            reading,
-            sink,
-        )?;
+    let rows = |each: &mut RowSink<'_>| csv::each_row(document, &sniffed, each);
+    read_rows(document, reading, sink, given, FileFormat::LegacyCsv, rows)
+}
+
+/// Reads a legacy chargemaster workbook (`.xlsx`): its first worksheet (or the profile's
+/// `[layout] sheet`), row by row as the CSV reader reads a CSV file. A number cell is read as the
+/// shortest decimal that gives back the number the workbook stores (`575.75`, `548`), which is
+/// the text the workbook's XML holds for the amounts people type.
+pub(crate) fn read_xlsx(
+    document: &Document,
+    reading: &mut Reading,
+    sink: &mut dyn FnMut(Record),
+    given: Option<&Profile>,
+) -> Result<(), IngestError> {
+    let sheet = given.and_then(|profile| profile.layout.sheet.as_deref());
+    let rows = |each: &mut RowSink<'_>| xlsx_rows(document, sheet, each);
+    read_rows(document, reading, sink, given, FileFormat::LegacyXlsx, rows)
+}
+
+type RowSink<'a> = dyn FnMut(u64, Vec<String>) -> Result<(), IngestError> + 'a;
+
+/// Every row of a workbook's sheet, numbered as the sheet numbers them (1-based), as trimmed text.
+fn xlsx_rows(
+    document: &Document,
+    sheet: Option<&str>,
+    each: &mut RowSink<'_>,
+) -> Result<(), IngestError> {
+    use calamine::Reader;
+    // calamine reads a workbook from a seekable stream, and holds a sheet in memory anyway.
+    let bytes = document.with_reader(|reader| {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    })?;
+    let unreadable = |error: calamine::XlsxError| {
+        IngestError::NotAPriceFile(format!(
+            "a ZIP archive that is not a readable Excel workbook: {error}"
+        ))
+    };
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    let range = match sheet {
+        Some(name) => workbook.worksheet_range(name).map_err(|error| {
+            IngestError::Legacy(format!("the profile's sheet {name:?}: {error}"))
+        })?,
+        None => match workbook.worksheet_range_at(0) {
+            Some(range) => range.map_err(unreadable)?,
+            None => return Err(IngestError::Empty),
+        },
+    };
+    let first = range.start().map_or(0, |(row, _)| u64::from(row));
+    let first_column = range.start().map_or(0, |(_, column)| column as usize);
+    for (index, cells) in range.rows().enumerate() {
+        // Cells left of the used range are blank: kept so columns line up with the header.
+        let mut row = vec![String::new(); first_column];
+        row.extend(cells.iter().map(|cell| cell.to_string().trim().to_owned()));
+        while row.last().is_some_and(String::is_empty) {
+            row.pop();
+        }
+        each(first + index as u64 + 1, row)?;
+    }
+    Ok(())
+}
+
+/// Drives the mapping over rows, whatever they were read from.
+fn read_rows(
+    document: &Document,
+    reading: &mut Reading,
+    sink: &mut dyn FnMut(Record),
+    given: Option<&Profile>,
+    format: FileFormat,
+    rows: impl FnOnce(&mut RowSink<'_>) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    let mut state = State::Before;
+    rows(&mut |row, cells| {
+        state = std::mem::replace(&mut state, State::Before)
+            .step(row, cells, document, given, format, reading, sink)?;
         Ok(())
     })?;
     match state {

@@ -10,6 +10,7 @@
 //! [layout]
 //! header_row = 1                  # the row holding the column names; rows above are titles
 //! absent = ["N/A", "NA", "-"]     # cells that mean "no value" (a blank cell always does)
+//! sheet = "Charges"               # a workbook's sheet (the first when unset)
 //!
 //! [columns]
 //! description = "Description"
@@ -66,6 +67,9 @@ pub struct Layout {
     /// Cell texts meaning "no value", compared ignoring case and surrounding spaces.
     #[serde(default = "default_absent")]
     pub absent: Vec<String>,
+    /// A workbook's sheet to read (the first when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 impl Default for Layout {
@@ -73,6 +77,7 @@ impl Default for Layout {
         Self {
             header_row: first_row(),
             absent: default_absent(),
+            sheet: None,
         }
     }
 }
