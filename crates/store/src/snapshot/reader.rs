@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use priceline_domain::{
     Amount, Attestation, Ccn, Code, CodeType, ContractProvision, DrugInfo, DrugUnitType, Ein,
     Facility, FileFormat, Item, License, Location, Modifier, ModifierPayerInfo, Npi, PayerRate,
-    Percentage, Quantity, Setting, Sha256, SourceFile, StandardCharge, StateCode, TemplateVersion,
+    Percentage, Quantity, Setting, Sha256, SourceFile, StandardCharge, StateCode,
 };
 
 use crate::codec::{
