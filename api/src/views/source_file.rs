@@ -42,6 +42,10 @@ pub struct ImportCountsView {
     pub modifiers: i64,
     pub quarantined: i64,
     pub duplicate_rows: i64,
+    /// Legacy chargemasters: data rows skipped for a named reason (section headings, totals,
+    /// repeated headers, items without any price); with items' rows, quarantined and duplicate rows
+    /// they add up to `rows_read`. Always 0 for CMS files.
+    pub skipped_rows: i64,
     pub errors: i64,
     pub alerts: i64,
 }
@@ -56,7 +60,7 @@ pub struct ImportCountsView {
     "attestation_confirmed": true, "attester_name": "Leigh Attester", "current": true,
     "validation_status": "valid",
     "counts": {"rows_read": 45, "items": 12, "standard_charges": 14, "payer_rates": 40, "modifiers": 3,
-               "quarantined": 0, "duplicate_rows": 0, "errors": 0, "alerts": 0}
+               "quarantined": 0, "duplicate_rows": 0, "skipped_rows": 0, "errors": 0, "alerts": 0}
 }))]
 pub struct SourceFileView {
     pub id: i64,
@@ -116,6 +120,7 @@ impl From<SourceFileSummary> for SourceFileView {
                 modifiers: counts.modifiers,
                 quarantined: counts.quarantined,
                 duplicate_rows: counts.duplicate_rows,
+                skipped_rows: counts.skipped_rows,
                 errors: counts.errors,
                 alerts: counts.alerts,
             },

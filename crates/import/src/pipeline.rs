@@ -367,6 +367,7 @@ fn write(
     let ids = writer.finish(&FileReport {
         rows_read: read.summary.data_rows,
         duplicate_rows: read.summary.duplicate_rows,
+        skipped_rows: read.summary.skipped_rows(),
         error_count: read.findings.errors,
         alert_count: read.findings.alerts,
     })?;

@@ -44,6 +44,7 @@ diesel::table! {
         error_count -> BigInt,
         alert_count -> BigInt,
         legacy_profile -> Nullable<Text>,
+        skipped_rows -> BigInt,
     }
 }
 

@@ -220,6 +220,7 @@ async fn the_course_file_imports_with_every_row_accounted_and_is_searchable(db: 
     assert_eq!(file["template_version"], Value::Null);
     assert_eq!(file["format"], "legacy-csv");
     assert_eq!(file["validation_status"], "legacy");
+    assert_eq!(file["counts"]["skipped_rows"], priceless);
     let (_, facility) = app
         .get(&format!("/v1/facilities/{}", report.facility_id.unwrap()))
         .await;
@@ -329,7 +330,17 @@ async fn a_crafted_legacy_csv_has_every_row_accounted_and_is_searchable(db: Test
         ),
         (&true.into(), &Value::Null, &"legacy".into())
     );
-    assert_eq!(file["counts"]["quarantined"], 1);
+    // The counts add up in the API too: 3 items' rows, 1 quarantined, 4 skipped of 8 rows read.
+    let counts = &file["counts"];
+    assert_eq!(
+        (
+            &counts["rows_read"],
+            &counts["items"],
+            &counts["quarantined"],
+            &counts["skipped_rows"]
+        ),
+        (&8.into(), &3.into(), &1.into(), &4.into())
+    );
     assert_eq!(file["hospital_name"], "West Mercy Hospital");
 }
 on_both_backends!(async a_crafted_legacy_csv_has_every_row_accounted_and_is_searchable);

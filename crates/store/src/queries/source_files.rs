@@ -33,6 +33,8 @@ pub struct ImportCounts {
     pub modifiers: i64,
     pub quarantined: i64,
     pub duplicate_rows: i64,
+    /// Legacy files: data rows skipped for a named reason (section headings, totals, …).
+    pub skipped_rows: i64,
     pub errors: i64,
     pub alerts: i64,
 }
@@ -101,7 +103,7 @@ type SummaryRow = (
     ),
     (i64, i64, i64, i64, i64, i64, i64, i64, i64),
     Option<i64>,
-    Option<String>,
+    (Option<String>, i64),
 );
 
 /// The columns a [`SummaryRow`] is read from.
@@ -134,12 +136,12 @@ fn summary_columns() -> _ {
             source_files::alert_count,
         ),
         facilities::current_source_file_id,
-        source_files::legacy_profile,
+        (source_files::legacy_profile, source_files::skipped_rows),
     )
 }
 
 fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
-    let (header, counts, current, legacy_profile) = row;
+    let (header, counts, current, (legacy_profile, skipped_rows)) = row;
     Ok(SourceFileSummary {
         id: header.0,
         facility_id: header.1,
@@ -162,6 +164,7 @@ fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
             modifiers: counts.4,
             quarantined: counts.5,
             duplicate_rows: counts.6,
+            skipped_rows,
             errors: counts.7,
             alerts: counts.8,
         },

@@ -500,6 +500,7 @@ impl Bookkeeping for PgConnection {
                 source_files::duplicate_rows.eq(counts.duplicate_rows),
                 source_files::error_count.eq(counts.error_count),
                 source_files::alert_count.eq(counts.alert_count),
+                source_files::skipped_rows.eq(counts.skipped_rows),
             ))
             .execute(connection)?;
         let rows: Vec<_> = plan_rates
