@@ -22,7 +22,8 @@ const COURSE_FILE: &str = "real/113243405_StonyBrookEasternLongIslandHospital_st
 
 /// A legacy chargemaster with the messes of real ones: a code-less section heading, `N/A` and
 /// blank cells, `PAYER-PLAN` and `PAYER - PLAN` columns, a `$1,200.50` amount, a blank line, an
-/// item without any price, a totals row, an unreadable amount and the header repeated.
+/// item without any price, a payer's unreadable amount, a totals row, an unreadable gross charge and
+/// the header repeated.
 pub const CRAFTED: &str = "\
 Charge Code,Description,CPT/HCPCS,Rev Code,Gross Charge,Cash Price,Min,Max,AETNA-PPO,BLUE CROSS - HMO,CIGNA
 ,LABORATORY,,,,,,,,,
@@ -30,7 +31,7 @@ Charge Code,Description,CPT/HCPCS,Rev Code,Gross Charge,Cash Price,Min,Max,AETNA
 300-002,\"BMP, BASIC\",80048,0301,\"$1,200.50\",900,N/A,N/A,,N/A,N/A
 
 300-003,GLUCOSE,82947,0300,N/A,N/A,N/A,N/A,N/A,,N/A
-250-004,ONDANSETRON 4MG,J2405,0250,12.00,,,,9.60,,
+250-004,ONDANSETRON 4MG,J2405,0250,12.00,,,,9.60,,see contract
 ,TOTAL,,,1257.50,936.00,,,,,
 300-005,BROKEN AMOUNT,85027,0300,call us,,,,,,
 Charge Code,Description,CPT/HCPCS,Rev Code,Gross Charge,Cash Price,Min,Max,AETNA-PPO,BLUE CROSS - HMO,CIGNA
@@ -250,6 +251,15 @@ async fn a_crafted_legacy_csv_has_every_row_accounted_and_is_searchable(db: Test
     // Nine rows after the header: one blank line, eight data rows.
     assert_eq!((summary.data_rows, summary.blank_rows), (8, 1));
     assert_eq!((summary.item_rows, summary.quarantined_rows), (3, 1));
+    // The drug's unreadable CIGNA amount is quarantined alone; its AETNA rate is imported.
+    assert_eq!(
+        (
+            summary.partially_quarantined_rows,
+            summary.quarantined_payer_rates,
+            summary.quarantined_records
+        ),
+        (1, 1, 2)
+    );
     let skipped: Vec<(&str, u64)> = summary
         .skipped
         .iter()
@@ -330,7 +340,8 @@ async fn a_crafted_legacy_csv_has_every_row_accounted_and_is_searchable(db: Test
         ),
         (&true.into(), &Value::Null, &"legacy".into())
     );
-    // The counts add up in the API too: 3 items' rows, 1 quarantined, 4 skipped of 8 rows read.
+    // The counts add up in the API too: 3 items' rows, 1 row quarantined whole, 4 skipped of 8 rows
+    // read (and one payer rate quarantined alone).
     let counts = &file["counts"];
     assert_eq!(
         (
@@ -339,7 +350,7 @@ async fn a_crafted_legacy_csv_has_every_row_accounted_and_is_searchable(db: Test
             &counts["quarantined"],
             &counts["skipped_rows"]
         ),
-        (&8.into(), &3.into(), &1.into(), &4.into())
+        (&8.into(), &3.into(), &2.into(), &4.into())
     );
     assert_eq!(file["hospital_name"], "West Mercy Hospital");
 }

@@ -494,18 +494,32 @@ impl Mapping {
                 }
             }
         }
-        let mut amount = |index: Option<usize>, field: &str, raw: &mut Vec<RawValue>| {
-            let index = index?;
-            let text = self.value(&cells, index)?;
-            check.positive_text::<Amount>(text, field, &cell(index, row), raw)
-        };
+        let amount =
+            |index: Option<usize>, field: &str, check: &mut Check, raw: &mut Vec<RawValue>| {
+                let index = index?;
+                let text = self.value(&cells, index)?;
+                check.positive_text::<Amount>(text, field, &cell(index, row), raw)
+            };
         let [gross, cash, minimum, maximum] = self
             .amounts
-            .map(|(index, field)| amount(index, field, &mut raw_values));
+            .map(|(index, field)| amount(index, field, &mut check, &mut raw_values));
         let mut payer_rates = Vec::new();
+        // A payer's amount that cannot be read quarantines that rate alone, as in CMS files.
+        let mut broken_rates: Vec<(QuarantinedPart, Vec<Finding>)> = Vec::new();
         for (index, payer, plan) in &self.payers {
             let mut raw = Vec::new();
-            if let Some(dollar) = amount(Some(*index), "negotiated dollar", &mut raw) {
+            let mut rate_check = Check::new();
+            let dollar = amount(Some(*index), "negotiated dollar", &mut rate_check, &mut raw);
+            if rate_check.blocked() {
+                let part = QuarantinedPart::PayerRate {
+                    payer_name: payer.clone(),
+                    plan_name: plan.clone(),
+                };
+                broken_rates.push((part, rate_check.findings));
+                continue;
+            }
+            check.findings.extend(rate_check.findings);
+            if let Some(dollar) = dollar {
                 payer_rates.push(PayerRate {
                     payer_name: payer.clone(),
                     plan_name: plan.clone(),
@@ -542,6 +556,12 @@ impl Mapping {
         let first_text = cells.iter().find(|cell| !cell.is_empty());
         let is_total = codes.is_empty()
             && first_text.is_some_and(|text| text.to_lowercase().starts_with("total"));
+        if !has_amount && !broken_rates.is_empty() {
+            // Nothing readable is left of the row: it is quarantined whole, with the rates' reasons.
+            for (_, findings) in broken_rates.drain(..) {
+                check.findings.extend(findings);
+            }
+        }
         if !check.blocked() {
             if is_total {
                 return skip(&mut reading.summary, "total");
@@ -562,8 +582,11 @@ impl Mapping {
                 "amounts without a description or code to say what they are for",
             ));
         }
-        let findings = check.findings;
+        let mut findings = check.findings;
         if crate::finding::any_blocking(&findings) {
+            for (_, rate_findings) in broken_rates {
+                findings.extend(rate_findings);
+            }
             let summary = &mut reading.summary;
             summary.quarantined_rows += 1;
             summary.quarantined_records += 1;
@@ -577,6 +600,21 @@ impl Mapping {
             return;
         }
         reading.report_data_findings(findings);
+        if !broken_rates.is_empty() {
+            let summary = &mut reading.summary;
+            summary.partially_quarantined_rows += 1;
+            summary.quarantined_payer_rates += broken_rates.len() as u64;
+            summary.quarantined_records += broken_rates.len() as u64;
+        }
+        for (part, findings) in broken_rates {
+            reading.report_data_findings(findings.clone());
+            sink(Record::Quarantined(QuarantinedRecord {
+                source: location.clone(),
+                part,
+                raw: RawRecord::Cells(cells.clone()),
+                findings,
+            }));
+        }
         let notes: Vec<String> = self
             .notes
             .iter()
