@@ -3,7 +3,8 @@
 use priceline_domain::{Sha256, SourceFile};
 use serde::{Deserialize, Serialize};
 
-use crate::legacy::{self, LegacyImport};
+use crate::legacy;
+use crate::reading::LegacyImport;
 use crate::reading::{ReadOptions, Reading};
 use crate::record::Record;
 use crate::sniff::{Sniffed, Syntax, sniff};

@@ -20,7 +20,7 @@ pub struct ReadOptions {
     pub max_findings: usize,
     pub json_passes: JsonPasses,
     /// Legacy (pre-template) chargemasters: refused unless the caller asks to import them.
-    pub legacy: crate::legacy::LegacyImport,
+    pub legacy: LegacyImport,
 }
 
 impl Default for ReadOptions {
@@ -29,7 +29,7 @@ impl Default for ReadOptions {
             version: None,
             max_findings: 10_000,
             json_passes: JsonPasses::Two,
-            legacy: crate::legacy::LegacyImport::Refuse,
+            legacy: LegacyImport::Refuse,
         }
     }
 }
@@ -66,6 +66,18 @@ pub enum JsonPasses {
     /// is reached. A root field after the data fails the read with `IngestError::ReadAgain`: read
     /// it again with `Two`. A v3 file laid out as CMS lays it out is read in one pass.
     One,
+}
+
+/// Whether, and how, a read takes legacy chargemasters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LegacyImport {
+    /// Refused as legacy (`priceline validate`: there is no CMS rule to check them against).
+    #[default]
+    Refuse,
+    /// A CSV without the CMS header rows is read through the layout detected from its header.
+    Auto,
+    /// Every file is read as a legacy chargemaster through this profile.
+    Profile(std::sync::Arc<crate::profile::Profile>),
 }
 
 /// The state readers share while reading one document.

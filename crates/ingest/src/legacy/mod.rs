@@ -19,14 +19,12 @@
 //! `ReadSummary::skipped`: `section-heading` (text without a code or any amount), `no-amount` (an
 //! item whose every price is blank or `N/A`), `total`, `repeated-header`.
 
-mod profile;
-
 use priceline_domain::{
     Amount, Code, CodeType, Ein, Facility, FileFormat, Item, License, PayerRate, RawValue,
     RecordLocation, Setting, SourceFile, StandardCharge,
 };
 
-pub use profile::{CodeColumn, Columns, Hospital, Layout, Payers, Profile};
+use crate::profile::Profile;
 
 use crate::finding::{Finding, cell};
 use crate::reading::Reading;
@@ -70,18 +68,6 @@ pub fn suggest_profile(document: &Document) -> Result<String, IngestError> {
     text.push('\n');
     text.push_str(&profile.to_toml());
     Ok(text)
-}
-
-/// Whether, and how, a read takes legacy chargemasters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum LegacyImport {
-    /// Refused as legacy (`priceline validate`: there is no CMS rule to check them against).
-    #[default]
-    Refuse,
-    /// A CSV without the CMS header rows is read through the layout detected from its header.
-    Auto,
-    /// Every file is read as a legacy chargemaster through this profile.
-    Profile(std::sync::Arc<Profile>),
 }
 
 /// Reads a legacy CSV chargemaster. Refused (`IngestError::Legacy`, nothing emitted) when the header
