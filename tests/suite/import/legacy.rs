@@ -614,8 +614,16 @@ fn an_xlsx_workbook_imports_the_same_as_its_csv_twin(db: TestDb) {
         assert_stored_as_counted(&mut connection, &from_csv, "csv")
     );
 
-    // `validate` has no CMS rule to check a workbook against: it is refused as legacy.
+    // A workbook's draft profile is the CSV's.
     let document = &priceline_ingest::open(&xlsx_path).unwrap()[0];
+    let draft = |document| {
+        let text = priceline_ingest::suggest_profile(document).unwrap();
+        Profile::from_toml(&text, "draft").unwrap()
+    };
+    let csv_document = &priceline_ingest::open(&csv_path).unwrap()[0];
+    assert_eq!(draft(document), draft(csv_document));
+
+    // `validate` has no CMS rule to check a workbook against: it is refused as legacy.
     let error = priceline_ingest::read(document, &ReadOptions::default(), &mut |_| {}).unwrap_err();
     assert!(error.to_string().contains("Excel workbook"), "{error}");
 }
