@@ -368,7 +368,8 @@ fn a_two_column_file_imports_its_prices(db: TestDb) {
     let report = import_legacy(&mut connection, &path);
     assert_eq!(report.status, Status::Imported, "{:?}", report.reason);
     assert_eq!(report.summary.item_rows, 2);
-    assert_eq!(report.summary.skipped.get("section-heading"), Some(&1));
+    // Without a code column a priceless row may be an item: it is not called a heading.
+    assert_eq!(report.summary.skipped.get("no-amount"), Some(&1));
     let snapshot = load_snapshot(&mut connection, report.source_file_id.unwrap()).unwrap();
     let prices: Vec<(String, String)> = snapshot
         .items
@@ -628,3 +629,85 @@ fn an_xlsx_workbook_imports_the_same_as_its_csv_twin(db: TestDb) {
     assert!(error.to_string().contains("Excel workbook"), "{error}");
 }
 on_both_backends!(an_xlsx_workbook_imports_the_same_as_its_csv_twin);
+
+/// A real two-column `DESCRIPTION, Price` chargemaster, whose name does not follow the CMS
+/// convention: refused without a profile (nothing names the hospital), imported with a profile that
+/// names it, every row accounted for; items named `TOTAL …` are items, not totals.
+fn a_real_two_column_file_imports_through_a_profile(db: TestDb) {
+    let path = Path::new(SHARED).join("real/CRMC-Standard-Charges1.1.csv");
+    let mut connection = db.migrated();
+    let refused = import_legacy(&mut connection, &path);
+    assert_eq!(refused.status, Status::Refused);
+    assert!(
+        refused
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot tell which hospital"),
+        "{:?}",
+        refused.reason
+    );
+    let profile = Profile::from_toml(
+        "[hospital]\nname = \"CRMC\"\n[columns]\ndescription = \"DESCRIPTION\"\ngross = \"Price\"\n",
+        "crmc.toml",
+    )
+    .unwrap();
+    let options = legacy_options(LegacyImport::Profile(Arc::new(profile)));
+    let report = import_path(&mut connection, None, &path, &options, &Quiet).remove(0);
+    assert_eq!(report.status, Status::Imported, "{:?}", report.reason);
+    assert_eq!(report.legacy.as_deref(), Some("crmc.toml"));
+    assert_stored_as_counted(&mut connection, &report, "CRMC");
+
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_path(&path)
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let priced: Vec<&csv::StringRecord> = rows
+        .iter()
+        // The profile's default absent values: blank, `N/A`, `NA`, `-` (` -   ` in two rows), `--`.
+        .filter(|row| {
+            !matches!(
+                row.get(1).unwrap_or("").trim(),
+                "" | "N/A" | "NA" | "-" | "--"
+            )
+        })
+        .collect();
+    let summary = &report.summary;
+    assert!(summary.balanced(), "{summary:?}");
+    assert_eq!(summary.data_rows, rows.len() as u64);
+    assert_eq!(summary.item_rows, priced.len() as u64);
+    assert_eq!(summary.skipped_rows(), (rows.len() - priced.len()) as u64);
+    let snapshot = load_snapshot(&mut connection, report.source_file_id.unwrap()).unwrap();
+    let stored: BTreeSet<(String, String)> = snapshot
+        .items
+        .iter()
+        .map(|item| {
+            let gross = item.standard_charges[0].gross.unwrap().to_string();
+            (item.description.clone(), gross)
+        })
+        .collect();
+    let in_file: BTreeSet<(String, String)> = priced
+        .iter()
+        .map(|row| {
+            (
+                row.get(0).unwrap().trim().to_owned(),
+                shortest(row.get(1).unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(stored, in_file);
+    assert!(
+        stored
+            .iter()
+            .any(|(description, _)| description == "TOTAL T4")
+    );
+}
+on_both_backends!(
+    #[cfg_attr(
+        no_shared_data,
+        ignore = "the shared test data (../shared/data, PRICELINE_TEST_SHARED_DATA) is not present"
+    )]
+    a_real_two_column_file_imports_through_a_profile
+);

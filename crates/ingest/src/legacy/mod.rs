@@ -16,8 +16,9 @@
 //!
 //! Every data row is accounted for: an item row, a quarantined row (an amount that cannot be read,
 //! an unreadable setting, an amount without a description or code), or a named skip counted in
-//! `ReadSummary::skipped`: `section-heading` (text without a code or any amount), `no-amount` (an
-//! item whose every price is blank or `N/A`), `total`, `repeated-header`.
+//! `ReadSummary::skipped`: `section-heading` (text without a code or any amount, in a file with a
+//! code column), `no-amount` (an item whose every price is blank or `N/A`), `total` (a row labelled
+//! `Total`, `Grand Total`, `Subtotal`…, without a code), `repeated-header`.
 
 use priceline_domain::{
     Amount, Code, CodeType, Ein, Facility, FileFormat, Item, License, PayerRate, RawValue,
@@ -540,8 +541,7 @@ impl Mapping {
             [gross, cash, minimum, maximum].iter().any(Option::is_some) || !payer_rates.is_empty();
         let identified = !description.is_empty() || !codes.is_empty();
         let first_text = cells.iter().find(|cell| !cell.is_empty());
-        let is_total = codes.is_empty()
-            && first_text.is_some_and(|text| text.to_lowercase().starts_with("total"));
+        let is_total = codes.is_empty() && first_text.is_some_and(|text| is_total_label(text));
         if !has_amount && !broken_rates.is_empty() {
             // Nothing readable is left of the row: it is quarantined whole, with the rates' reasons.
             for (_, findings) in broken_rates.drain(..) {
@@ -553,7 +553,8 @@ impl Mapping {
                 return skip(&mut reading.summary, "total");
             }
             if !has_amount {
-                let reason = if codes.is_empty() {
+                // Without any code column, a priceless row may be an item as well as a heading.
+                let reason = if codes.is_empty() && !self.codes.is_empty() {
                     "section-heading"
                 } else {
                     "no-amount"
@@ -635,6 +636,24 @@ impl Mapping {
     }
 }
 
+/// A totals row's label: `Total`, `TOTALS:`, `Grand Total`, `Subtotal`, `Total for Lab`; not an
+/// item named `TOTAL PROTEIN` or `Total knee replacement`.
+fn is_total_label(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    matches!(
+        words.as_slice(),
+        ["total" | "totals" | "subtotal"] | ["grand" | "sub", "total"]
+    ) || lower.starts_with("total:")
+        || lower.starts_with("totals:")
+        || lower.starts_with("total for ")
+        || lower.starts_with("grand total")
+        || lower.starts_with("subtotal")
+}
+
 fn skip(summary: &mut crate::summary::ReadSummary, reason: &str) {
     *summary.skipped.entry(reason.to_owned()).or_default() += 1;
 }
@@ -703,6 +722,26 @@ mod tests {
         );
         assert_eq!(split_payer("CIGNA", "-"), ("CIGNA".into(), None));
         assert_eq!(split_payer("AETNA-PPO", ""), ("AETNA-PPO".into(), None));
+    }
+
+    #[test]
+    fn tells_totals_from_items_named_total() {
+        for total in [
+            "TOTAL",
+            "Totals:",
+            "Grand Total",
+            "Subtotal - Lab",
+            "Total for Pharmacy",
+        ] {
+            assert!(is_total_label(total), "{total}");
+        }
+        for item in [
+            "TOTAL PROTEIN,ALBUMIN W/AG RATIO",
+            "TOTAL T4",
+            "Total knee replacement",
+        ] {
+            assert!(!is_total_label(item), "{item}");
+        }
     }
 
     #[test]
