@@ -264,10 +264,11 @@ fn role(name: &str) -> Role {
         .collect();
     let has = |word: &str| words.iter().any(|w| w == word);
     let starts = |prefix: &str| words.iter().any(|w| w.starts_with(prefix));
-    if has("code") && has("type") {
-        // `Code Type` beside a code column: what kind of code, not a code.
+    if (has("code") && has("type")) || (starts("rev") && starts("desc")) {
+        // `Code Type` beside a code column: what kind of code, not a code; `Rev Desc`: the revenue
+        // code's name, not the item's.
         Role::Note
-    } else if starts("descr")
+    } else if starts("desc")
         || (words.len() == 1 && (has("service") || has("procedure") || has("item")))
     {
         Role::Description
@@ -378,6 +379,17 @@ mod tests {
 
     #[test]
     fn detects_two_columns_and_refuses_what_it_cannot_map() {
+        let profile = Profile::detect(&header(&[
+            "Rev Code",
+            "Rev Desc",
+            "Desc",
+            "Code Type",
+            "Price",
+        ]))
+        .unwrap();
+        assert_eq!(profile.columns.description.as_deref(), Some("Desc"));
+        assert_eq!(profile.columns.notes, ["Rev Desc", "Code Type"]);
+        assert_eq!(profile.columns.codes[0].code_type, "RC");
         let profile = Profile::detect(&header(&["DESCRIPTION", "Price"])).unwrap();
         assert_eq!(profile.columns.gross.as_deref(), Some("Price"));
         assert!(profile.payers.columns.is_empty());
