@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use priceline_domain::TemplateVersion;
 use priceline_import::{DocumentReport, Status, import_path};
-use priceline_ingest::{ReadOptions, validate_path};
+use priceline_ingest::{LegacyImport, Profile, ReadOptions, validate_path};
 use priceline_store::{Backend, DatabaseUrl, PoolOptions, migrations};
 use priceline_synth::Format;
 
@@ -56,9 +56,16 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
-    /// Import price files (CMS v2.0–v3.0, CSV Tall/Wide or JSON; plain, gzip or zip) into the database.
-    /// Exits non-zero when any file is refused or fails; nothing of such a file is written.
-    Import(FileArgs),
+    /// Import price files (CMS v2.0–v3.0, CSV Tall/Wide or JSON; plain, gzip or zip) into the database,
+    /// and legacy (pre-template) CSV chargemasters through a mapping profile: detected from the
+    /// header for the common layouts, or given with --profile. Exits non-zero when any file is
+    /// refused or fails; nothing of such a file is written.
+    Import(ImportArgs),
+    /// Mapping profiles for legacy (pre-template) chargemasters.
+    Profile {
+        #[command(subcommand)]
+        action: ProfileAction,
+    },
     /// Check price files against the CMS rules without storing anything. Exits non-zero when any file
     /// has errors or is refused.
     Validate(FileArgs),
@@ -176,6 +183,54 @@ impl FileArgs {
     }
 }
 
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub files: FileArgs,
+    /// Read every file as a legacy (pre-template) chargemaster through this mapping profile (TOML;
+    /// `priceline profile suggest FILE` drafts one). Without it, a CSV without the CMS header rows
+    /// is read through the layout detected from its header, or refused when none fits.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+}
+
+impl ImportArgs {
+    fn read_options(&self) -> anyhow::Result<ReadOptions> {
+        let legacy = match &self.profile {
+            None => LegacyImport::Auto,
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the profile {}", path.display()))?;
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |name| name.to_string_lossy().into_owned(),
+                );
+                let profile = Profile::from_toml(&text, &name).map_err(|error| {
+                    anyhow::anyhow!(
+                        "the profile {} is not a mapping profile: {error}",
+                        path.display()
+                    )
+                })?;
+                LegacyImport::Profile(std::sync::Arc::new(profile))
+            }
+        };
+        Ok(ReadOptions {
+            legacy,
+            ..self.files.read_options()
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileAction {
+    /// Print a draft mapping profile (TOML) for a legacy chargemaster, from its header row: edit it,
+    /// then `priceline import FILE --profile PROFILE.toml`.
+    Suggest {
+        /// The legacy CSV file.
+        file: PathBuf,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum MigrateAction {
     /// Apply every pending migration.
@@ -227,6 +282,9 @@ pub fn run(
         }
         Command::Migrate { action } => migrate(&settings()?, action),
         Command::Import(args) => import(&settings()?, &args),
+        Command::Profile {
+            action: ProfileAction::Suggest { file },
+        } => suggest_profile(&file),
         Command::Validate(args) => validate(&args),
         Command::Generate(args) => generate(&args),
         Command::Serve { migrate } => serve(settings()?, migrate),
@@ -260,7 +318,19 @@ fn api_key(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
+fn suggest_profile(path: &std::path::Path) -> anyhow::Result<()> {
+    let documents =
+        priceline_ingest::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    for document in &documents {
+        let draft = priceline_ingest::suggest_profile(document)
+            .with_context(|| format!("cannot draft a profile for {}", document.location()))?;
+        say!("{draft}");
+    }
+    Ok(())
+}
+
+fn import(settings: &Settings, import_args: &ImportArgs) -> anyhow::Result<()> {
+    let args = &import_args.files;
     // Each document's import is a trace, exported when OTLP is configured; both guards flush at
     // the end of the command, whatever its outcome.
     let _telemetry =
@@ -276,7 +346,7 @@ fn import(settings: &Settings, args: &FileArgs) -> anyhow::Result<()> {
     let mut connection = pool.get()?;
     let mut rates = if postgres { Some(pool.get()?) } else { None };
     let progress = progress::TerminalProgress::new();
-    let options = args.read_options();
+    let options = import_args.read_options()?;
     let mut reports = Vec::new();
     for file in &files {
         let rates = rates.as_deref_mut();

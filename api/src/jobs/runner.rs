@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use priceline_domain::{ImportJob, JobSource, JobState};
 use priceline_import::{DocumentReport, Progress, Status, import_path};
-use priceline_ingest::ReadOptions;
+use priceline_ingest::{LegacyImport, ReadOptions};
 use priceline_store::queries::import_jobs;
 use priceline_store::{Backend, DatabaseUrl, DbConnection, Pool, PoolOptions, PooledConnection};
 
@@ -535,7 +535,13 @@ fn import(
             last: std::sync::Mutex::new(std::time::Instant::now()),
         }),
     };
-    let mut reports = import_path(connection, rates, path, &ReadOptions::default(), &progress);
+    // As `priceline import` without --profile: a legacy chargemaster is read through the automatic
+    // mapping (and marked legacy) rather than refused.
+    let options = ReadOptions {
+        legacy: LegacyImport::Auto,
+        ..ReadOptions::default()
+    };
+    let mut reports = import_path(connection, rates, path, &options, &progress);
     if reports
         .iter()
         .any(|report| report.status == Status::Imported)

@@ -59,6 +59,10 @@ pub struct ProvenanceView {
     pub source_file_id: i64,
     pub file_name: String,
     pub last_updated_on: Option<NaiveDate>,
+    /// True when the file is a legacy (pre-template) chargemaster, not a CMS template file.
+    pub legacy: bool,
+    /// The mapping a legacy file was read through (`auto` or the profile's name).
+    pub legacy_profile: Option<String>,
     /// 1-based CSV line of the record (CSV files).
     pub row: Option<u64>,
     /// JSON pointer of the record (JSON files).
@@ -129,7 +133,7 @@ impl From<PayerRate> for PayerRateView {
                    "estimated_amount": null, "payer_notes": null},
     "raw_values": [],
     "provenance": {"source_file_id": 3, "file_name": "V3.0.0_Tall_CSV_Format_Example.csv",
-                   "last_updated_on": "2026-04-01", "row": 4, "pointer": null}
+                   "last_updated_on": "2026-04-01", "legacy": false, "row": 4, "pointer": null}
 }))]
 pub struct PriceView {
     pub facility: FacilityRefView,
@@ -198,6 +202,8 @@ impl From<PriceLine> for PriceView {
                 source_file_id: line.provenance.source_file_id,
                 file_name: line.provenance.file_name,
                 last_updated_on: line.provenance.last_updated_on,
+                legacy: line.provenance.legacy_profile.is_some(),
+                legacy_profile: line.provenance.legacy_profile,
                 row,
                 pointer,
             },

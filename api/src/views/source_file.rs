@@ -19,6 +19,8 @@ pub enum ValidationStatusView {
     Alerts,
     /// At least one error of the CMS rules.
     Errors,
+    /// A legacy (pre-template) chargemaster: it follows no CMS template, so it is never compliant.
+    Legacy,
 }
 
 impl From<ValidationStatus> for ValidationStatusView {
@@ -27,6 +29,7 @@ impl From<ValidationStatus> for ValidationStatusView {
             ValidationStatus::Valid => Self::Valid,
             ValidationStatus::Alerts => Self::Alerts,
             ValidationStatus::Errors => Self::Errors,
+            ValidationStatus::Legacy => Self::Legacy,
         }
     }
 }
@@ -87,6 +90,10 @@ pub struct ImportCountsView {
     pub modifiers: i64,
     pub quarantined: i64,
     pub duplicate_rows: i64,
+    /// Legacy chargemasters: data rows skipped for a named reason (section headings, totals,
+    /// repeated headers, items without any price); with items' rows, quarantined and duplicate rows
+    /// they add up to `rows_read`. Always 0 for CMS files.
+    pub skipped_rows: i64,
     pub errors: i64,
     pub alerts: i64,
 }
@@ -96,22 +103,28 @@ pub struct ImportCountsView {
 #[schema(example = json!({
     "id": 3, "facility_id": 1, "file_name": "V3.0.0_Tall_CSV_Format_Example.csv",
     "sha256": "00ff10a0b1c2d3e4f5061728394a5b6c7d8e9fa0b1c2d3e4f5061728394a5b6c", "format": "csv-tall",
-    "template_version": "3.0.0", "declared_version": "3.0.0", "last_updated_on": "2026-04-01",
+    "template_version": "3.0.0", "legacy": false, "declared_version": "3.0.0", "last_updated_on": "2026-04-01",
     "imported_at": "2026-11-22T10:30:15Z", "hospital_name": "West Mercy Hospital",
     "attestation_confirmed": true, "attester_name": "Leigh Attester", "current": true,
     "validation_status": "valid", "status": "accepted", "rejection": null,
     "counts": {"rows_read": 45, "items": 12, "standard_charges": 14, "payer_rates": 40, "modifiers": 3,
-               "quarantined": 0, "duplicate_rows": 0, "errors": 0, "alerts": 0}
+               "quarantined": 0, "duplicate_rows": 0, "skipped_rows": 0, "errors": 0, "alerts": 0}
 }))]
 pub struct SourceFileView {
     pub id: i64,
     pub facility_id: i64,
     pub file_name: String,
     pub sha256: String,
-    /// `csv-tall`, `csv-wide` or `json`.
+    /// `csv-tall`, `csv-wide` or `json`; `legacy-csv` for a legacy chargemaster.
     pub format: String,
-    /// The template version detected.
-    pub template_version: String,
+    /// The template version detected; null for a legacy chargemaster, which follows none.
+    pub template_version: Option<String>,
+    /// True for a legacy (pre-template) chargemaster, read through a mapping profile: not a CMS
+    /// template file and never presented as compliant.
+    pub legacy: bool,
+    /// The mapping a legacy file was read through: `auto` (the layout detected from its header) or
+    /// the profile's name.
+    pub legacy_profile: Option<String>,
     /// The version the file declares.
     pub declared_version: Option<String>,
     /// The hospital's date of the file.
@@ -140,7 +153,9 @@ impl From<SourceFileSummary> for SourceFileView {
             file_name: file.file_name,
             sha256: file.sha256.to_string(),
             format: file.format.as_str().to_owned(),
-            template_version: file.template_version.as_str().to_owned(),
+            template_version: file.template_version.map(|v| v.as_str().to_owned()),
+            legacy: file.legacy_profile.is_some(),
+            legacy_profile: file.legacy_profile,
             declared_version: file.declared_version,
             last_updated_on: file.last_updated_on,
             imported_at: file.imported_at,
@@ -159,6 +174,7 @@ impl From<SourceFileSummary> for SourceFileView {
                 modifiers: counts.modifiers,
                 quarantined: counts.quarantined,
                 duplicate_rows: counts.duplicate_rows,
+                skipped_rows: counts.skipped_rows,
                 errors: counts.errors,
                 alerts: counts.alerts,
             },

@@ -14,6 +14,10 @@ text_enum! {
         CsvTall => "csv-tall",
         CsvWide => "csv-wide",
         Json => "json",
+        /// A pre-template chargemaster (CSV), read through a mapping profile.
+        LegacyCsv => "legacy-csv",
+        /// A pre-template chargemaster workbook (`.xlsx`), read through a mapping profile.
+        LegacyXlsx => "legacy-xlsx",
     }
 }
 
@@ -85,14 +89,25 @@ pub struct SourceFile {
     pub file_name: String,
     pub sha256: Sha256,
     pub format: FileFormat,
-    /// The template version the structure matches.
-    pub template_version: TemplateVersion,
+    /// The template version the structure matches; `None` for a legacy (pre-template) file, which
+    /// matches none and is never presented as CMS-compliant.
+    pub template_version: Option<TemplateVersion>,
     /// The `version` the file declares, as written (real files say `2`, `csv_wide`, `3.0.1`, …).
     pub declared_version: Option<String>,
     /// `None` when the file's date could not be read; the validation report says why.
     pub last_updated_on: Option<NaiveDate>,
     pub attestation: Option<Attestation>,
     pub imported_at: DateTime<Utc>,
+    /// Set for a legacy (pre-template) chargemaster: the mapping it was read through (`auto` for the
+    /// detected layout, or the profile's name). `None` for a CMS-template file.
+    #[serde(default)]
+    pub legacy: Option<String>,
+}
+
+impl SourceFile {
+    pub fn is_legacy(&self) -> bool {
+        self.legacy.is_some()
+    }
 }
 
 #[cfg(test)]

@@ -473,6 +473,7 @@ fn write(
     let counts = FileReport {
         rows_read: read.summary.data_rows,
         duplicate_rows: read.summary.duplicate_rows,
+        skipped_rows: read.summary.skipped_rows(),
         error_count: read.findings.errors,
         alert_count: read.findings.alerts,
     };

@@ -62,6 +62,9 @@ pub struct DocumentReport {
     pub format: Option<String>,
     pub template_version: Option<String>,
     pub declared_version: Option<String>,
+    /// For a legacy (pre-template) chargemaster: the mapping it was read through (`auto` or the
+    /// profile); it claims no template version and is not CMS-compliant.
+    pub legacy: Option<String>,
     pub facility_id: Option<i64>,
     pub source_file_id: Option<i64>,
     pub summary: ReadSummary,
@@ -84,6 +87,7 @@ impl DocumentReport {
             format: None,
             template_version: None,
             declared_version: None,
+            legacy: None,
             facility_id: None,
             source_file_id: None,
             summary: ReadSummary::default(),
@@ -105,8 +109,9 @@ impl DocumentReport {
     ) {
         if let Some(file) = file {
             self.format = Some(file.format.as_str().to_owned());
-            self.template_version = Some(file.template_version.as_str().to_owned());
+            self.template_version = file.template_version.map(|v| v.as_str().to_owned());
             self.declared_version = file.declared_version.clone();
+            self.legacy = file.legacy.clone();
         }
         self.summary = summary;
         self.errors = findings.errors;
@@ -121,6 +126,11 @@ impl DocumentReport {
         if let (Some(format), Some(version)) = (&self.format, &self.template_version) {
             line.push_str(&format!(" [{format} v{version}]"));
         }
+        if let (Some(format), Some(mapping)) = (&self.format, &self.legacy) {
+            line.push_str(&format!(
+                " [{format}, legacy: not a CMS template file, read through the {mapping} mapping]"
+            ));
+        }
         let s = &self.summary;
         if matches!(
             self.status,
@@ -131,6 +141,14 @@ impl DocumentReport {
                 s.data_rows, s.items, s.standard_charges, s.payer_rates, s.modifiers, s.quarantined_records, s.duplicate_rows,
                 self.errors, self.alerts
             ));
+            if s.skipped_rows() > 0 {
+                let named: Vec<String> = s
+                    .skipped
+                    .iter()
+                    .map(|(reason, count)| format!("{count} {reason}"))
+                    .collect();
+                line.push_str(&format!("; rows skipped: {}", named.join(", ")));
+            }
             if self.seconds > 0.0 && self.status == Status::Imported {
                 line.push_str(&format!(
                     " in {:.2} s ({:.0} payer rates/s)",

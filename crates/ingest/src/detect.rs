@@ -125,7 +125,7 @@ pub(crate) fn version_alert(
     let expected: &[&str] = match (version, syntax) {
         (TemplateVersion::V2_0, _) => return None,
         (TemplateVersion::V3_0, _) => &["3.0.0"],
-        (_, Syntax::Csv) => &["2.0.0"],
+        (_, Syntax::Csv | Syntax::Xlsx) => &["2.0.0"],
         (TemplateVersion::V2_1, Syntax::Json) => &["2.0.0", "2.1.0"],
         (TemplateVersion::V2_2, Syntax::Json) => &["2.0.0", "2.2.0", "2.2.1"],
     };

@@ -16,6 +16,8 @@ pub enum IngestError {
     BrokenJson(String),
     #[error("concatenated JSON documents: a second document starts at byte {0}")]
     ConcatenatedJson(u64),
+    /// A legacy chargemaster when legacy files are not asked for (`LegacyImport::Refuse`), or one
+    /// whose header no layout or the given profile maps, or whose hospital nothing names.
     #[error("legacy (pre-CMS-template) chargemaster: {0}")]
     Legacy(String),
     #[error("not a price file: {0}")]

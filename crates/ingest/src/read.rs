@@ -3,6 +3,8 @@
 use priceline_domain::{Sha256, SourceFile};
 use serde::{Deserialize, Serialize};
 
+use crate::legacy;
+use crate::reading::LegacyImport;
 use crate::reading::{ReadOptions, Reading};
 use crate::record::Record;
 use crate::sniff::{Sniffed, Syntax, sniff};
@@ -58,7 +60,9 @@ pub fn read_sniffed(
         log: FindingLog::with_limit(options.max_findings),
         file: None,
     };
-    if sniffed.nul_bytes > 0 {
+    // A workbook's bytes are not text: the text alerts do not apply.
+    let text = sniffed.syntax != Syntax::Xlsx;
+    if text && sniffed.nul_bytes > 0 {
         reading.log.add(crate::finding::Finding::new(
             crate::rules::NUL_REMOVED,
             "",
@@ -68,16 +72,36 @@ pub fn read_sniffed(
             ),
         ));
     }
-    if sniffed.encoding == crate::decode::TextEncoding::Windows1252 {
+    if text && sniffed.encoding == crate::decode::TextEncoding::Windows1252 {
         reading.log.add(crate::finding::Finding::new(
             crate::rules::ENCODING_FALLBACK,
             "",
             "the file is not valid UTF-8; it was decoded as Windows-1252",
         ));
     }
-    match sniffed.syntax {
-        Syntax::Csv => csv::read(document, &mut reading, sink)?,
-        Syntax::Json => json::read(document, &mut reading, sink)?,
+    match (sniffed.syntax, &options.legacy) {
+        (Syntax::Csv, LegacyImport::Profile(profile)) => {
+            legacy::read_csv(document, &mut reading, sink, Some(profile))?
+        }
+        // The CMS reader refuses a legacy file at its first row, before any record: only then is
+        // the file read again as legacy, so template files take exactly the path they always did.
+        (Syntax::Csv, LegacyImport::Auto) => match csv::read(document, &mut reading, sink) {
+            Err(IngestError::Legacy(_)) => legacy::read_csv(document, &mut reading, sink, None)?,
+            other => other?,
+        },
+        (Syntax::Csv, LegacyImport::Refuse) => csv::read(document, &mut reading, sink)?,
+        (Syntax::Json, _) => json::read(document, &mut reading, sink)?,
+        (Syntax::Xlsx, LegacyImport::Profile(profile)) => {
+            legacy::read_xlsx(document, &mut reading, sink, Some(profile))?
+        }
+        (Syntax::Xlsx, LegacyImport::Auto) => {
+            legacy::read_xlsx(document, &mut reading, sink, None)?
+        }
+        (Syntax::Xlsx, LegacyImport::Refuse) => {
+            return Err(IngestError::Legacy(
+                "an Excel workbook (.xlsx): CMS template files are CSV or JSON".into(),
+            ));
+        }
     }
     Ok(ReadReport {
         sniffed,

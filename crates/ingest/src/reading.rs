@@ -19,6 +19,8 @@ pub struct ReadOptions {
     /// How many findings a report keeps in full (all are counted).
     pub max_findings: usize,
     pub json_passes: JsonPasses,
+    /// Legacy (pre-template) chargemasters: refused unless the caller asks to import them.
+    pub legacy: LegacyImport,
 }
 
 impl Default for ReadOptions {
@@ -27,6 +29,7 @@ impl Default for ReadOptions {
             version: None,
             max_findings: 10_000,
             json_passes: JsonPasses::Two,
+            legacy: LegacyImport::Refuse,
         }
     }
 }
@@ -63,6 +66,18 @@ pub enum JsonPasses {
     /// is reached. A root field after the data fails the read with `IngestError::ReadAgain`: read
     /// it again with `Two`. A v3 file laid out as CMS lays it out is read in one pass.
     One,
+}
+
+/// Whether, and how, a read takes legacy chargemasters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LegacyImport {
+    /// Refused as legacy (`priceline validate`: there is no CMS rule to check them against).
+    #[default]
+    Refuse,
+    /// A CSV without the CMS header rows is read through the layout detected from its header.
+    Auto,
+    /// Every file is read as a legacy chargemaster through this profile.
+    Profile(std::sync::Arc<crate::profile::Profile>),
 }
 
 /// The state readers share while reading one document.
@@ -102,11 +117,12 @@ pub(crate) fn header_record(
         file_name: reading.file_name.clone(),
         sha256: reading.sniffed.sha256,
         format,
-        template_version,
+        template_version: Some(template_version),
         declared_version,
         last_updated_on,
         attestation,
         imported_at: Utc::now(),
+        legacy: None,
     };
     reading.file = Some(file.clone());
     Record::Header(Box::new(FileHeader { facility, file }))

@@ -85,6 +85,10 @@ pub const ENCODING_FALLBACK: Rule = importer_alert("not-utf8");
 /// NUL characters in the text, removed: PostgreSQL cannot store them, and no value holds one.
 pub const NUL_REMOVED: Rule = importer_alert("nul-characters-removed");
 pub const UNKNOWN_VERSION: Rule = importer_alert("unknown-declared-version");
+/// A legacy (pre-template) chargemaster read through a mapping profile: it follows no CMS template.
+pub const LEGACY_FILE: Rule = importer_alert("legacy-chargemaster");
+/// A legacy file's column that its mapping profile does not name: its values are not imported.
+pub const LEGACY_UNMAPPED_COLUMN: Rule = importer_alert("legacy-unmapped-column");
 /// A type-2 NPI that is not 10 digits (CMS checks only that the list is not blank).
 pub const INVALID_NPI: Rule = importer_alert("invalid-npi");
 

@@ -59,6 +59,8 @@ impl Sniffed {
 pub enum Syntax {
     Csv,
     Json,
+    /// An Excel workbook (`.xlsx`): read only as a legacy chargemaster.
+    Xlsx,
 }
 
 const HEAD: usize = 4096;
@@ -160,7 +162,9 @@ impl SniffedText {
     /// Whether a read made on `self` read the text as `scan` found it: the same decoding and the
     /// same NULs removed (and reported).
     pub fn agrees_with(&self, scan: &Scan) -> bool {
-        self.encoding == scan.encoding && self.nul_bytes == scan.nul_bytes
+        // A workbook's bytes are not text: its encoding and NULs mean nothing.
+        self.syntax == Syntax::Xlsx
+            || (self.encoding == scan.encoding && self.nul_bytes == scan.nul_bytes)
     }
 
     /// `self` with the text facts `scan` found.
@@ -236,7 +240,11 @@ fn syntax(head: &[u8]) -> Result<Syntax, IngestError> {
         return Err(IngestError::Empty);
     };
     let text = &text[start..];
-    if text.contains(&0) || text.starts_with(b"PK\x03\x04") || text.starts_with(b"%PDF") {
+    // A ZIP archive reaches here only as a workbook: `source` opens any other into its members.
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok(Syntax::Xlsx);
+    }
+    if text.contains(&0) || text.starts_with(b"%PDF") {
         return Err(IngestError::NotAPriceFile(
             "binary content (not CSV or JSON text)".into(),
         ));

@@ -90,6 +90,10 @@ fn documents(name: String, location: String, origin: Origin) -> Result<Vec<Docum
     }
     if read == 4 && magic == ZIP_MAGIC {
         let mut archive = ZipArchive::new(origin.raw()?).map_err(archive_error)?;
+        // An Excel workbook is a ZIP archive too: it is one document (a legacy chargemaster).
+        if archive.index_for_name("xl/workbook.xml").is_some() {
+            return Ok(vec![plain]);
+        }
         let mut members = Vec::new();
         for index in 0..archive.len() {
             let member = archive.by_index(index).map_err(archive_error)?;

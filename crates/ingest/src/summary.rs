@@ -9,7 +9,7 @@ use crate::finding::{Finding, Severity};
 /// What a read did with every data row. The counts add up (see [`ReadSummary::balanced`]):
 ///
 /// ```text
-/// data_rows           = item_rows + modifier_rows + quarantined_rows + duplicate_rows
+/// data_rows           = item_rows + modifier_rows + quarantined_rows + duplicate_rows + skipped rows
 /// quarantined_records = quarantined_rows + quarantined_payer_rates
 /// partially_quarantined_rows ≤ item_rows,  partially_quarantined_rows ≤ quarantined_payer_rates
 /// ```
@@ -40,6 +40,10 @@ pub struct ReadSummary {
     pub standard_charges: u64,
     pub payer_rates: u64,
     pub modifiers: u64,
+    /// Legacy chargemasters only: data rows deliberately not imported, counted by a named reason
+    /// (`section-heading`, `total`, `repeated-header`, `no-amount`). Always empty for CMS files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<String, u64>,
     /// False when a row-3 problem means the data rows were not evaluated (as the CMS validator
     /// stops there): either not read at all, or read and imported with their findings kept on their
     /// records but left out of the report (see `FindingLog::not_evaluated`).
@@ -47,9 +51,17 @@ pub struct ReadSummary {
 }
 
 impl ReadSummary {
+    pub fn skipped_rows(&self) -> u64 {
+        self.skipped.values().sum()
+    }
+
     pub fn balanced(&self) -> bool {
         self.data_rows
-            == self.item_rows + self.modifier_rows + self.quarantined_rows + self.duplicate_rows
+            == self.item_rows
+                + self.modifier_rows
+                + self.quarantined_rows
+                + self.duplicate_rows
+                + self.skipped_rows()
             && self.quarantined_records == self.quarantined_rows + self.quarantined_payer_rates
             && self.partially_quarantined_rows <= self.item_rows
             && self.partially_quarantined_rows <= self.quarantined_payer_rates

@@ -20,6 +20,29 @@ pub(crate) fn decode<T, E: Display>(
     })
 }
 
+/// The stored `template_version`: a legacy file (marked by its `legacy_profile`) claims none and
+/// stores `''`, as the column is NOT NULL (see the legacy_source_files migration).
+pub(crate) fn template_version_text(file: &priceline_domain::SourceFile) -> String {
+    file.template_version
+        .map_or_else(String::new, |version| version.as_str().to_owned())
+}
+
+/// The template version back from its column: `None` for a legacy file.
+pub(crate) fn template_version(
+    text: &str,
+    legacy_profile: Option<&str>,
+) -> StoreResult<Option<priceline_domain::TemplateVersion>> {
+    if legacy_profile.is_some() {
+        return Ok(None);
+    }
+    decode(
+        "template version",
+        text,
+        priceline_domain::TemplateVersion::parse,
+    )
+    .map(Some)
+}
+
 /// Like [`decode`] for a nullable column.
 pub(crate) fn decode_opt<T, E: Display>(
     what: &'static str,

@@ -42,6 +42,8 @@ pub(crate) struct SourceFileRow {
     pub license_state: Option<String>,
     pub license_number: Option<String>,
     pub financial_aid_policy: Option<String>,
+    /// The mapping a legacy chargemaster was read through; `None` for a CMS-template file.
+    pub legacy_profile: Option<String>,
 }
 
 #[derive(Insertable, Queryable, Selectable)]

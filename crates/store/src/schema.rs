@@ -47,6 +47,8 @@ diesel::table! {
         rejection_reason -> Nullable<Text>,
         next_step -> Nullable<Text>,
         raw_header -> Nullable<Text>,
+        legacy_profile -> Nullable<Text>,
+        skipped_rows -> BigInt,
     }
 }
 

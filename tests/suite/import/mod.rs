@@ -6,6 +6,7 @@ mod cli;
 mod cms_examples;
 mod generated;
 mod interrupted;
+mod legacy;
 mod not_price_files;
 mod settings;
 

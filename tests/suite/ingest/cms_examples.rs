@@ -61,7 +61,7 @@ fn every_example_imports_with_zero_errors() {
         let file = report.file.as_ref().expect("a header");
         assert_eq!(
             (file.format, file.template_version),
-            (format, version),
+            (format, Some(version)),
             "{path}"
         );
         assert_eq!(report.summary.quarantined_rows, 0, "{path}");

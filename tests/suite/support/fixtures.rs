@@ -45,7 +45,7 @@ pub fn source_file(sha_byte: u8, last_updated_on: NaiveDate) -> SourceFile {
         file_name: "630436871_west-mercy_standardcharges.csv".into(),
         sha256: Sha256([sha_byte; 32]),
         format: FileFormat::CsvTall,
-        template_version: TemplateVersion::V3_0,
+        template_version: Some(TemplateVersion::V3_0),
         declared_version: Some("3.0.0".into()),
         last_updated_on: Some(last_updated_on),
         attestation: Some(Attestation {
@@ -54,6 +54,7 @@ pub fn source_file(sha_byte: u8, last_updated_on: NaiveDate) -> SourceFile {
             attester_name: Some("Leigh Attester".into()),
         }),
         imported_at: Utc.with_ymd_and_hms(2026, 11, 22, 10, 30, 15).single().expect("a valid time"),
+        legacy: None,
     }
 }
 

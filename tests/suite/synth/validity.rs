@@ -37,7 +37,11 @@ fn every_format_reads_as_v3_with_zero_errors_and_the_generated_counts() {
             assert_eq!(summary.duplicate_rows, 0, "{context}");
             let file = report.file.as_ref().unwrap();
             assert_eq!(file.format, file_format(format), "{context}");
-            assert_eq!(file.template_version, TemplateVersion::V3_0, "{context}");
+            assert_eq!(
+                file.template_version,
+                Some(TemplateVersion::V3_0),
+                "{context}"
+            );
             assert_eq!(file.declared_version.as_deref(), Some("3.0.0"), "{context}");
             let attestation = file.attestation.as_ref().unwrap();
             assert_eq!(attestation.confirmed, Some(true), "{context}");

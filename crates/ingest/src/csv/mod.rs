@@ -82,6 +82,31 @@ pub(crate) fn read(
     })
 }
 
+/// Every row of a CSV document in order, numbered as [`read`] numbers them, as trimmed owned cells;
+/// a blank line the reader skipped comes as an empty row. For the legacy reader, which has no CMS
+/// header rows to read first (and is off the template files' path, so owning cells costs nothing
+/// that matters).
+pub(crate) fn each_row(
+    document: &Document,
+    sniffed: &crate::Sniffed,
+    each: &mut dyn FnMut(u64, Vec<String>) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    document.with_reader(|reader| {
+        let decoded = Decoded::new(reader, sniffed.encoding, sniffed.nul_bytes > 0);
+        let mut csv = CsvReader::new(decoded);
+        let mut record = CsvRecord::default();
+        let mut counter = RowCounter::default();
+        while csv.read_record(&mut record)? {
+            let (blank_before, row) = counter.next(&record, csv.line());
+            for blank in row - blank_before..row {
+                each(blank, Vec::new())?;
+            }
+            each(row, owned_cells(Some(&record)))?;
+        }
+        Ok(())
+    })
+}
+
 /// A record's cells, trimmed as the CMS validator reads them, owned.
 fn owned_cells(record: Option<&CsvRecord>) -> Vec<String> {
     record.map_or_else(Vec::new, |record| {

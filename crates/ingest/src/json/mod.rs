@@ -541,7 +541,7 @@ mod tests {
             panic!("header first")
         };
         assert_eq!(header.facility.hospital_name, "West Mercy");
-        assert_eq!(header.file.template_version, TemplateVersion::V3_0);
+        assert_eq!(header.file.template_version, Some(TemplateVersion::V3_0));
         let Record::Item(item) = &records[1] else {
             panic!("item")
         };

@@ -114,6 +114,8 @@ pub struct Provenance {
     pub source_file_id: i64,
     pub file_name: String,
     pub last_updated_on: Option<NaiveDate>,
+    /// The mapping a legacy (pre-template) chargemaster was read through; `None` for CMS files.
+    pub legacy_profile: Option<String>,
 }
 
 /// One standard charge, and one of its payer rates when it has any.
@@ -132,7 +134,7 @@ pub struct PriceLine {
 
 type LineRow = (
     ChargeRow,
-    (i64, String, String, Option<NaiveDate>),
+    (i64, String, String, Option<NaiveDate>, Option<String>),
     (String, Option<i64>, Option<String>, String),
     Option<RateRow>,
     Option<String>,
@@ -152,6 +154,7 @@ fn line_columns() -> _ {
             source_files::hospital_name,
             source_files::file_name,
             source_files::last_updated_on,
+            source_files::legacy_profile,
         ),
         (
             items::description,
@@ -616,7 +619,7 @@ fn by_charge(
 fn lines(rows: Vec<LineRow>, charges_only: bool) -> StoreResult<Vec<(PriceLine, LineIds)>> {
     rows.into_iter()
         .map(|(charge, file, item, rate, payer, plan)| {
-            let (facility_id, facility_name, file_name, last_updated_on) = file;
+            let (facility_id, facility_name, file_name, last_updated_on, legacy_profile) = file;
             let (description, drug_unit, drug_unit_type, codes) = item;
             let drug = match (drug_unit, drug_unit_type.as_deref()) {
                 (Some(unit), Some(unit_type)) => Some(DrugInfo {
@@ -640,6 +643,7 @@ fn lines(rows: Vec<LineRow>, charges_only: bool) -> StoreResult<Vec<(PriceLine, 
                     source_file_id: charge.source_file_id,
                     file_name,
                     last_updated_on,
+                    legacy_profile,
                 },
                 description,
                 codes: decode_codes(&codes)?,

@@ -6,7 +6,7 @@ use priceline_domain::{FileFormat, Severity, Sha256, TemplateVersion};
 
 use super::Page;
 use crate::StoreResult;
-use crate::codec::decode;
+use crate::codec::{decode, template_version};
 use crate::connection::DbConnection;
 use crate::schema::{facilities, findings, source_files};
 use crate::snapshot::{ACCEPTED, REJECTED};
@@ -20,6 +20,8 @@ pub enum ValidationStatus {
     Alerts,
     /// At least one error (repaired or quarantined): not compliant as published.
     Errors,
+    /// A legacy (pre-template) chargemaster: no CMS template, so never compliant.
+    Legacy,
 }
 
 /// Whether a file is a snapshot of its facility or a rejected submission.
@@ -60,6 +62,8 @@ pub struct ImportCounts {
     pub modifiers: i64,
     pub quarantined: i64,
     pub duplicate_rows: i64,
+    /// Legacy files: data rows skipped for a named reason (section headings, totals, …).
+    pub skipped_rows: i64,
     pub errors: i64,
     pub alerts: i64,
 }
@@ -72,7 +76,10 @@ pub struct SourceFileSummary {
     pub file_name: String,
     pub sha256: Sha256,
     pub format: FileFormat,
-    pub template_version: TemplateVersion,
+    /// `None` for a legacy file.
+    pub template_version: Option<TemplateVersion>,
+    /// The mapping a legacy (pre-template) chargemaster was read through; `None` for CMS files.
+    pub legacy_profile: Option<String>,
     pub declared_version: Option<String>,
     pub last_updated_on: Option<NaiveDate>,
     pub imported_at: DateTime<Utc>,
@@ -89,7 +96,9 @@ pub struct SourceFileSummary {
 
 impl SourceFileSummary {
     pub fn validation_status(&self) -> ValidationStatus {
-        if self.counts.errors > 0 {
+        if self.legacy_profile.is_some() {
+            ValidationStatus::Legacy
+        } else if self.counts.errors > 0 {
             ValidationStatus::Errors
         } else if self.counts.alerts > 0 {
             ValidationStatus::Alerts
@@ -127,6 +136,7 @@ type SummaryRow = (
     (i64, i64, i64, i64, i64, i64, i64, i64, i64),
     Option<i64>,
     (String, Option<String>, Option<String>, Option<String>),
+    (Option<String>, i64),
 );
 
 /// The columns a [`SummaryRow`] is read from.
@@ -165,11 +175,18 @@ fn summary_columns() -> _ {
             source_files::next_step,
             source_files::raw_header,
         ),
+        (source_files::legacy_profile, source_files::skipped_rows),
     )
 }
 
 fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
-    let (header, counts, current, (status, reason, next_step, raw_header)) = row;
+    let (
+        header,
+        counts,
+        current,
+        (status, reason, next_step, raw_header),
+        (legacy_profile, skipped_rows),
+    ) = row;
     let status = decode("file status", &status, |status| match status {
         ACCEPTED => Ok(FileStatus::Accepted),
         REJECTED => Ok(FileStatus::Rejected),
@@ -186,7 +203,8 @@ fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
         file_name: header.2,
         sha256: decode("SHA-256", &header.3, Sha256::parse)?,
         format: decode("file format", &header.4, FileFormat::parse)?,
-        template_version: decode("template version", &header.5, TemplateVersion::parse)?,
+        template_version: template_version(&header.5, legacy_profile.as_deref())?,
+        legacy_profile,
         declared_version: header.6,
         last_updated_on: header.7,
         imported_at: header.8.and_utc(),
@@ -201,6 +219,7 @@ fn summary(row: SummaryRow) -> StoreResult<SourceFileSummary> {
             modifiers: counts.4,
             quarantined: counts.5,
             duplicate_rows: counts.6,
+            skipped_rows,
             errors: counts.7,
             alerts: counts.8,
         },

@@ -38,6 +38,7 @@ pub struct Written {
 pub(crate) struct SnapshotCounts {
     pub rows_read: i64,
     pub duplicate_rows: i64,
+    pub skipped_rows: i64,
     pub error_count: i64,
     pub alert_count: i64,
     pub written: Written,

@@ -23,6 +23,7 @@ use super::bookkeeping::{
 };
 use super::cells::{BulkTable, Cell, Row, position};
 use super::report::Rejection;
+use crate::codec::template_version_text;
 use crate::rows::{LocationRow, NewFacility, NpiRow, ProvisionRow, SourceFileRow};
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
@@ -363,7 +364,7 @@ impl Bookkeeping for PgConnection {
                 file_name: file.file_name.clone(),
                 sha256: file.sha256.to_string(),
                 format: file.format.as_str().to_owned(),
-                template_version: file.template_version.as_str().to_owned(),
+                template_version: template_version_text(file),
                 declared_version: file.declared_version.clone(),
                 last_updated_on: file.last_updated_on,
                 attestation_text: attestation.map(|a| a.text.clone()),
@@ -378,6 +379,7 @@ impl Bookkeeping for PgConnection {
                     .map(|s| s.as_str().to_owned()),
                 license_number: facility.license.number.clone(),
                 financial_aid_policy: facility.financial_aid_policy.clone(),
+                legacy_profile: file.legacy.clone(),
             })
             .returning(source_files::id)
             .get_result::<i64>(connection)?;
@@ -488,6 +490,7 @@ impl Bookkeeping for PgConnection {
                 source_files::duplicate_rows.eq(counts.duplicate_rows),
                 source_files::error_count.eq(counts.error_count),
                 source_files::alert_count.eq(counts.alert_count),
+                source_files::skipped_rows.eq(counts.skipped_rows),
             ))
             .execute(connection)?;
         let rows: Vec<_> = plan_rates

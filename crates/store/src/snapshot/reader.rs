@@ -6,10 +6,12 @@ use diesel::prelude::*;
 use priceline_domain::{
     Amount, Attestation, Ccn, Code, CodeType, ContractProvision, DrugInfo, DrugUnitType, Ein,
     Facility, FileFormat, Item, License, Location, Modifier, ModifierPayerInfo, Npi, PayerRate,
-    Percentage, Quantity, Setting, Sha256, SourceFile, StandardCharge, StateCode, TemplateVersion,
+    Percentage, Quantity, Setting, Sha256, SourceFile, StandardCharge, StateCode,
 };
 
-use crate::codec::{decode, decode_amount, decode_codes, decode_micros, decode_opt};
+use crate::codec::{
+    decode, decode_amount, decode_codes, decode_micros, decode_opt, template_version,
+};
 use crate::connection::DbConnection;
 use crate::convert;
 use crate::rows::{ChargeRow, LocationRow, NpiRow, ProvisionRow, RateRow, SourceFileRow};
@@ -118,15 +120,12 @@ fn source_file_from_row(row: SourceFileRow) -> StoreResult<SourceFile> {
         file_name: row.file_name,
         sha256: decode("SHA-256", &row.sha256, Sha256::parse)?,
         format: decode("file format", &row.format, FileFormat::parse)?,
-        template_version: decode(
-            "template version",
-            &row.template_version,
-            TemplateVersion::parse,
-        )?,
+        template_version: template_version(&row.template_version, row.legacy_profile.as_deref())?,
         declared_version: row.declared_version,
         last_updated_on: row.last_updated_on,
         attestation,
         imported_at: row.imported_at.and_utc(),
+        legacy: row.legacy_profile,
     })
 }
 

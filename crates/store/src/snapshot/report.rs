@@ -8,6 +8,8 @@ use priceline_domain::Severity;
 pub struct FileReport {
     pub rows_read: u64,
     pub duplicate_rows: u64,
+    /// Legacy files: data rows skipped for a named reason (section headings, totals, …).
+    pub skipped_rows: u64,
     pub error_count: u64,
     pub alert_count: u64,
 }

@@ -25,6 +25,7 @@ use super::bookkeeping::{
 };
 use super::cells::{BulkTable, Cell, Row, position};
 use super::report::Rejection;
+use crate::codec::template_version_text;
 use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.
@@ -265,14 +266,15 @@ impl Bookkeeping for &Connection {
         let source_file_id = connection.query_row(
             "INSERT INTO source_files (facility_id, file_name, sha256, format, template_version, \
              declared_version, last_updated_on, attestation_text, attestation_confirmed, attester_name, \
-             imported_at, hospital_name, license_state, license_number, financial_aid_policy) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+             imported_at, hospital_name, license_state, license_number, financial_aid_policy, \
+             legacy_profile) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
             params![
                 facility_id,
                 file.file_name,
                 file.sha256.to_string(),
                 file.format.as_str(),
-                file.template_version.as_str(),
+                template_version_text(file),
                 file.declared_version,
                 file.last_updated_on.map(|date| date.format("%F").to_string()),
                 attestation.map(|a| a.text.as_str()),
@@ -283,6 +285,7 @@ impl Bookkeeping for &Connection {
                 facility.license.state.as_ref().map(StateCode::as_str),
                 facility.license.number,
                 facility.financial_aid_policy,
+                file.legacy,
             ],
             |row| row.get(0),
         )?;
@@ -361,7 +364,7 @@ impl Bookkeeping for &Connection {
         connection.execute(
             "UPDATE source_files SET rows_read = ?1, items_count = ?2, standard_charges_count = ?3, \
              payer_rates_count = ?4, modifiers_count = ?5, quarantined_count = ?6, \
-             duplicate_rows = ?7, error_count = ?8, alert_count = ?9 WHERE id = ?10",
+             duplicate_rows = ?7, error_count = ?8, alert_count = ?9, skipped_rows = ?11 WHERE id = ?10",
             params![
                 counts.rows_read,
                 counts.written.items,
@@ -373,6 +376,7 @@ impl Bookkeeping for &Connection {
                 counts.error_count,
                 counts.alert_count,
                 source_file_id,
+                counts.skipped_rows,
             ],
         )?;
         let mut insert = connection.prepare(

@@ -284,6 +284,7 @@ impl<'s> SnapshotWriter<'s> {
         let counts = SnapshotCounts {
             rows_read: count(report.rows_read),
             duplicate_rows: count(report.duplicate_rows),
+            skipped_rows: count(report.skipped_rows),
             error_count: count(report.error_count),
             alert_count: count(report.alert_count),
             written: self.written,

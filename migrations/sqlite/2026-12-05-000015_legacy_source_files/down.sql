@@ -1,0 +1,2 @@
+ALTER TABLE source_files DROP COLUMN skipped_rows;
+ALTER TABLE source_files DROP COLUMN legacy_profile;
