@@ -146,6 +146,9 @@ pub enum DocumentStatusView {
     Invalid,
     /// Not a price file the importer can read: nothing written.
     Refused,
+    /// Read, but unusable (no data row could be read, or no standard charge): kept as a rejected
+    /// submission with its findings; the facility's current snapshot is unchanged.
+    Rejected,
     /// Reading or writing failed midway: nothing written, earlier snapshots untouched.
     Failed,
 }
@@ -158,13 +161,18 @@ pub struct DocumentReportView {
     /// The file's name (and the ZIP member, after `!`).
     pub file: String,
     pub status: DocumentStatusView,
-    /// Why the document was refused or failed, or which snapshot it already is.
+    /// Why the document was refused, rejected or failed, or which snapshot it already is.
     pub reason: Option<String>,
+    /// What a person should do next, in one line (for a refused or rejected document).
+    pub next_step: Option<String>,
     pub sha256: Option<String>,
     /// `csv-tall`, `csv-wide` or `json`.
     pub format: Option<String>,
     pub template_version: Option<String>,
     pub declared_version: Option<String>,
+    /// For a legacy (pre-template) chargemaster: the mapping it was read through (`auto` or the
+    /// profile's name); such a file claims no template version.
+    pub legacy: Option<String>,
     pub facility_id: Option<i64>,
     pub source_file_id: Option<i64>,
     pub summary: ReportSummaryView,
@@ -193,6 +201,10 @@ pub struct ReportSummaryView {
     pub standard_charges: u64,
     pub payer_rates: u64,
     pub modifiers: u64,
+    /// Rows of a legacy chargemaster skipped by name (`section-heading`, `no-amount`, `total`,
+    /// `repeated-header`) with their counts; absent when none was.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub skipped: std::collections::BTreeMap<String, u64>,
     pub data_checked: bool,
 }
 
