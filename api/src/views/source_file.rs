@@ -106,7 +106,7 @@ pub struct ImportCountsView {
     "template_version": "3.0.0", "legacy": false, "declared_version": "3.0.0", "last_updated_on": "2026-04-01",
     "imported_at": "2026-11-22T10:30:15Z", "hospital_name": "West Mercy Hospital",
     "attestation_confirmed": true, "attester_name": "Leigh Attester", "current": true,
-    "validation_status": "valid", "status": "accepted", "rejection": null,
+    "validation_status": "valid", "status": "accepted",
     "counts": {"rows_read": 45, "items": 12, "standard_charges": 14, "payer_rates": 40, "modifiers": 3,
                "quarantined": 0, "duplicate_rows": 0, "skipped_rows": 0, "errors": 0, "alerts": 0}
 }))]
