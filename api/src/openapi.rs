@@ -9,6 +9,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 pub mod gateway;
+mod operations;
 pub mod parameters;
 pub mod responses;
 pub mod v30;
@@ -91,17 +92,7 @@ pub fn require_credentials(spec: &mut utoipa::openapi::OpenApi) {
         } else {
             Vec::new()
         };
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations::of_item(item) {
             operation.security = Some(required.clone());
         }
     }

@@ -21,20 +21,10 @@ pub const PREFER_PARAMETER: &str = "Prefer";
 
 /// Every operation of `spec`.
 fn operations(spec: &mut OpenApi) -> impl Iterator<Item = &mut Operation> {
-    spec.paths.paths.values_mut().flat_map(|item| {
-        [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ]
-        .into_iter()
-        .flatten()
-    })
+    spec.paths
+        .paths
+        .values_mut()
+        .flat_map(super::operations::of_item)
 }
 
 /// Moves each optional parameter's `example` out of Swagger UI's "Try it out" fields.

@@ -93,17 +93,7 @@ pub fn document(spec: &mut OpenApi) {
         if let Some(get) = item.get.as_mut() {
             conditional_get(get);
         }
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
+        for operation in super::operations::of_item(item) {
             for (status, response) in operation.responses.responses.iter_mut() {
                 if let RefOr::T(response) = response {
                     every_response(status, response, &examples);
