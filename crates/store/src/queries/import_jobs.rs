@@ -219,13 +219,7 @@ pub fn fail_running(
     reason: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<Vec<ImportJob>> {
-    let running: Vec<ImportJob> = import_jobs::table
-        .filter(import_jobs::state.eq(JobState::Running.as_str()))
-        .select(JobRow::as_select())
-        .load::<JobRow>(connection)?
-        .into_iter()
-        .map(JobRow::into_domain)
-        .collect::<StoreResult<_>>()?;
+    let running = running(connection)?;
     for job in &running {
         fail(connection, &job.id, JobState::Running, reason, at)?;
     }
