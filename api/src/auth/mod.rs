@@ -9,6 +9,7 @@
 pub mod api_key;
 pub mod jwt;
 pub mod scope;
+pub mod tier;
 
 use std::sync::Arc;
 
