@@ -10,12 +10,13 @@ use thiserror::Error;
 
 use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
-use crate::auth::jwt::{JwtVerifier, MIN_SECRET_BYTES};
 use crate::forwarded::PublicUrl;
 use crate::metrics::MetricsSettings;
 use crate::middleware::rate_limit::RateLimitSettings;
 use crate::security::Security;
 use crate::telemetry::{LogFormat, OtelSettings};
+
+mod jwt;
 
 /// The variables we read, with their defaults; the README's configuration table mirrors this.
 pub const DATABASE_URL: &str = "PRICELINE_DATABASE_URL";
@@ -27,6 +28,10 @@ pub const API_KEYS: &str = "PRICELINE_API_KEYS";
 pub const JWT_SECRET: &str = "PRICELINE_JWT_SECRET";
 pub const JWT_ISSUER: &str = "PRICELINE_JWT_ISSUER";
 pub const JWT_AUDIENCE: &str = "PRICELINE_JWT_AUDIENCE";
+pub const JWT_JWKS_URL: &str = "PRICELINE_JWT_JWKS_URL";
+pub const JWT_ALGORITHMS: &str = "PRICELINE_JWT_ALGORITHMS";
+pub const JWT_LEEWAY_SECONDS: &str = "PRICELINE_JWT_LEEWAY_SECONDS";
+pub const JWT_JWKS_REFETCH_SECONDS: &str = "PRICELINE_JWT_JWKS_REFETCH_SECONDS";
 pub const RATE_LIMIT_PER_SECOND: &str = "PRICELINE_RATE_LIMIT_PER_SECOND";
 pub const RATE_LIMIT_BURST: &str = "PRICELINE_RATE_LIMIT_BURST";
 pub const TRUST_FORWARDED: &str = "PRICELINE_TRUST_FORWARDED";
@@ -374,32 +379,7 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
             reason,
         })?,
     };
-    let issuer = credential(JWT_ISSUER)?.map(|value| value.trim().to_owned());
-    let audience = credential(JWT_AUDIENCE)?.map(|value| value.trim().to_owned());
-    let jwt = match credential(JWT_SECRET)? {
-        // The secret is used byte for byte: surrounding spaces are part of it.
-        Some(secret) if secret.len() < MIN_SECRET_BYTES => {
-            return Err(ConfigError {
-                variable: JWT_SECRET,
-                reason: format!(
-                    "the secret is {} bytes; HS256 needs at least {MIN_SECRET_BYTES}",
-                    secret.len()
-                ),
-            });
-        }
-        Some(secret) => Some(JwtVerifier::new(secret.as_bytes(), issuer, audience)),
-        None => {
-            for variable in [JWT_ISSUER, JWT_AUDIENCE] {
-                if lookup(variable).is_some() {
-                    return Err(ConfigError {
-                        variable,
-                        reason: format!("is set but {JWT_SECRET} is not"),
-                    });
-                }
-            }
-            None
-        }
-    };
+    let jwt = jwt::parse(lookup, &credential)?;
     let count = |variable: &'static str, default: u32| match set(variable) {
         None => Ok(default),
         Some(text) => match text.trim().parse::<u32>() {

@@ -69,8 +69,15 @@ impl Modify for SecuritySchemes {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "A JWT signed with HS256, with `exp`, `sub` and a `scope` that includes \
-                         `prices:read`.",
+                        "A JWT with `exp`, `sub` and a scope that grants `prices:read` (`scope` or \
+                         `scp`, space-separated or an array, or Entra ID `roles`; SMART \
+                         `system/*.read` and `user/*.read` count as `prices:read`). Signed with \
+                         HS256 and the server's shared secret (PRICELINE_JWT_SECRET), or with \
+                         RS256, ES256 or EdDSA by an identity provider whose keys the server reads \
+                         from its JWKS (PRICELINE_JWT_JWKS_URL), chosen by the token's `kid`; the \
+                         accepted algorithms are an explicit list (PRICELINE_JWT_ALGORITHMS) and \
+                         `alg: none` is never accepted. `iss` and `aud` are checked when \
+                         configured; `exp`, `nbf` and `iat` with a small clock leeway.",
                     ))
                     .build(),
             ),

@@ -1,18 +1,36 @@
-//! JWT bearer tokens: HS256 with a shared secret (`PRICELINE_JWT_SECRET`), `exp` and `sub` required,
-//! `iss`/`aud` checked when configured; the OAuth2-style `scope` claim says what the token may do
+//! JWT bearer tokens: HS256 with a shared secret (`PRICELINE_JWT_SECRET`) and RS256/ES256/EdDSA
+//! from an identity provider's JWKS (`PRICELINE_JWT_JWKS_URL`, [`super::jwks`]), either or both.
+//! The token's algorithm must be on an explicit allow-list and match its key: HMAC tokens are only
+//! ever checked with the secret and asymmetric ones only with a JWKS key of that type, so a token
+//! "signed" with a public key as an HMAC secret, or with `alg: none`, never verifies. `exp` and
+//! `sub` are required, `nbf` and `iat` judged, `iss`/`aud` checked when configured, all with one
+//! leeway; the OAuth2 `scope` claim (or `scp`, or Entra ID's `roles`) says what the token may do
 //! (checked per operation by [`super::AuthPolicy`]).
 
 use std::fmt;
 use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
 use serde::Deserialize;
 
+use super::jwks::Jwks;
 use super::scope::Scopes;
 
 /// HS256 keys shorter than the hash output are guessable (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Seconds of clock difference allowed between the issuer and this server, for `exp`, `nbf` and
+/// `iat` alike, unless `PRICELINE_JWT_LEEWAY_SECONDS` says otherwise.
+pub const DEFAULT_LEEWAY_SECONDS: u64 = 60;
+/// A larger leeway would keep expired tokens alive for long.
+pub const MAX_LEEWAY_SECONDS: u64 = 300;
+
+/// What a JWKS is trusted for unless `PRICELINE_JWT_ALGORITHMS` says otherwise.
+pub const DEFAULT_JWKS_ALGORITHMS: [Algorithm; 3] =
+    [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
 
 /// Why a token was refused (a 401: the token is not good).
 #[derive(Debug, PartialEq, Eq)]
@@ -20,25 +38,66 @@ pub enum Refusal {
     Invalid(String),
 }
 
+/// How tokens are checked.
+pub struct JwtOptions {
+    /// The HMAC secret (`PRICELINE_JWT_SECRET`).
+    pub secret: Option<Vec<u8>>,
+    /// The identity provider's keys (`PRICELINE_JWT_JWKS_URL`).
+    pub jwks: Option<Arc<Jwks>>,
+    /// The allow-list: HMAC ones need the secret, the others the JWKS.
+    pub algorithms: Vec<Algorithm>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub leeway_seconds: u64,
+}
+
 /// Checks tokens; the secret is held only as a decoding key and never shown.
 #[derive(Clone)]
 pub struct JwtVerifier(Arc<Inner>);
 
 struct Inner {
-    key: DecodingKey,
+    secret: Option<DecodingKey>,
+    jwks: Option<Arc<Jwks>>,
+    algorithms: Vec<Algorithm>,
+    /// Every check but the algorithm, which is set per token to the one allowed for its key.
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    leeway_seconds: u64,
 }
 
 impl fmt::Debug for JwtVerifier {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter
             .debug_struct("JwtVerifier")
-            .field("secret", &"<redacted>")
+            .field("secret", &self.0.secret.as_ref().map(|_| "<redacted>"))
+            .field("jwks", &self.0.jwks)
+            .field("algorithms", &self.0.algorithms)
             .field("issuer", &self.0.issuer)
             .field("audience", &self.0.audience)
+            .field("leeway_seconds", &self.0.leeway_seconds)
             .finish()
+    }
+}
+
+/// A scope claim: OAuth2's space-separated string (RFC 8693 §4.2), or an array as Okta's `scp`
+/// and Entra ID's `roles` are.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ScopeClaim {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl ScopeClaim {
+    fn scopes(&self) -> Scopes {
+        match self {
+            Self::Text(text) => Scopes::from_claim(text),
+            Self::List(items) => items
+                .iter()
+                .map(|item| Scopes::from_claim(item))
+                .fold(Scopes::default(), Scopes::union),
+        }
     }
 }
 
@@ -49,32 +108,77 @@ struct Claims {
     #[serde(default)]
     sub: Option<String>,
     #[serde(default)]
-    scope: Option<String>,
+    scope: Option<ScopeClaim>,
+    /// Entra ID (delegated) and Okta put the scopes here.
+    #[serde(default)]
+    scp: Option<ScopeClaim>,
+    /// Entra ID puts an application's app roles here (client-credentials tokens have no `scp`).
+    #[serde(default)]
+    roles: Option<ScopeClaim>,
     /// Issued-at, checked here: the library reads it but does not judge it. A NumericDate may have
     /// a fraction (RFC 7519 §2).
     #[serde(default)]
     iat: Option<f64>,
 }
 
-/// Seconds of clock difference allowed between the issuer and this server, for `exp`, `nbf` and
-/// `iat` alike (the library's default).
-const LEEWAY_SECONDS: u64 = 60;
+/// The header fields read before a key is chosen; `alg` as text, so that `none` (in any spelling)
+/// gets its own answer rather than a parse error.
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+/// The token's header, when it is a JWS in compact form with a JSON header.
+fn raw_header(token: &str) -> Result<RawHeader, Refusal> {
+    let malformed = || Refusal::Invalid("the bearer token is not a well-formed JWT".to_owned());
+    let mut parts = token.split('.');
+    let (Some(header), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed());
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(header).map_err(|_| malformed())?;
+    serde_json::from_slice(&bytes).map_err(|_| malformed())
+}
+
+fn names(algorithms: &[Algorithm]) -> String {
+    algorithms
+        .iter()
+        .map(|algorithm| format!("{algorithm:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 impl JwtVerifier {
     /// A verifier for HS256 tokens signed with `secret` (at least [`MIN_SECRET_BYTES`] bytes; the
     /// configuration checks that and names the variable).
     pub fn new(secret: &[u8], issuer: Option<String>, audience: Option<String>) -> Self {
+        Self::with_options(JwtOptions {
+            secret: Some(secret.to_vec()),
+            jwks: None,
+            algorithms: vec![Algorithm::HS256],
+            issuer,
+            audience,
+            leeway_seconds: DEFAULT_LEEWAY_SECONDS,
+        })
+    }
+
+    /// A verifier as `options` say. The configuration has checked that each allowed algorithm has
+    /// its key source; one without is simply never accepted.
+    pub fn with_options(options: JwtOptions) -> Self {
         install_crypto_provider();
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = LEEWAY_SECONDS;
+        validation.leeway = options.leeway_seconds;
         // Off by default in the library: a token that is not valid yet must be refused.
         validation.validate_nbf = true;
         let mut required = vec!["exp", "sub"];
-        if let Some(issuer) = &issuer {
+        if let Some(issuer) = &options.issuer {
             validation.set_issuer(&[issuer]);
             required.push("iss");
         }
-        match &audience {
+        match &options.audience {
             Some(audience) => {
                 validation.set_audience(&[audience]);
                 required.push("aud");
@@ -84,16 +188,102 @@ impl JwtVerifier {
         }
         validation.set_required_spec_claims(&required);
         Self(Arc::new(Inner {
-            key: DecodingKey::from_secret(secret),
+            secret: options
+                .secret
+                .as_deref()
+                .map(DecodingKey::from_secret),
+            jwks: options.jwks,
+            algorithms: options.algorithms,
             validation,
-            issuer,
-            audience,
+            issuer: options.issuer,
+            audience: options.audience,
+            leeway_seconds: options.leeway_seconds,
         }))
+    }
+
+    /// The identity provider's key set, when one is configured.
+    pub fn jwks(&self) -> Option<&Arc<Jwks>> {
+        self.0.jwks.as_ref()
+    }
+
+    /// The algorithms accepted, for the start-up log.
+    pub fn algorithms(&self) -> String {
+        names(&self.0.algorithms)
+    }
+
+    /// The `kid` of a token whose key the JWKS should be fetched again for before it is checked:
+    /// an allowed asymmetric algorithm naming a key that is not held (or a set gone stale).
+    pub fn refetch_wanted(&self, token: &str) -> Option<(Arc<Jwks>, String)> {
+        let jwks = self.0.jwks.as_ref()?;
+        let header = raw_header(token).ok()?;
+        let algorithm = header.alg.parse::<Algorithm>().ok()?;
+        if algorithm.family() == AlgorithmFamily::Hmac || !self.0.algorithms.contains(&algorithm)
+        {
+            return None;
+        }
+        let kid = header.kid?;
+        jwks.wants_refetch(&kid).then(|| (Arc::clone(jwks), kid))
     }
 
     /// The token's subject and scopes, when the token verifies.
     pub fn verify(&self, token: &str) -> Result<(Arc<str>, Scopes), Refusal> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.0.key, &self.0.validation)
+        let header = raw_header(token)?;
+        if header.alg.trim().eq_ignore_ascii_case("none") {
+            return Err(Refusal::Invalid(
+                "the bearer token is unsigned (alg none), which is never accepted".to_owned(),
+            ));
+        }
+        let accepted = || {
+            format!(
+                "the bearer token's algorithm {:?} is not accepted here (accepted: {})",
+                header.alg,
+                names(&self.0.algorithms)
+            )
+        };
+        let Some(algorithm) = header
+            .alg
+            .parse::<Algorithm>()
+            .ok()
+            .filter(|algorithm| self.0.algorithms.contains(algorithm))
+        else {
+            return Err(Refusal::Invalid(accepted()));
+        };
+        // The key comes from the algorithm's own source: never a public key used as an HMAC
+        // secret, never the secret for an asymmetric algorithm.
+        let jwks_key;
+        let key = if algorithm.family() == AlgorithmFamily::Hmac {
+            self.0
+                .secret
+                .as_ref()
+                .ok_or_else(|| Refusal::Invalid(accepted()))?
+        } else {
+            let jwks = self
+                .0
+                .jwks
+                .as_ref()
+                .ok_or_else(|| Refusal::Invalid(accepted()))?;
+            let Some(kid) = header.kid.as_deref() else {
+                return Err(Refusal::Invalid(
+                    "the bearer token names no key (kid), which a JWKS-signed token must"
+                        .to_owned(),
+                ));
+            };
+            jwks_key = jwks.key(kid).ok_or_else(|| {
+                Refusal::Invalid(format!(
+                    "the bearer token's key (kid {kid:?}) is not in the identity provider's key set"
+                ))
+            })?;
+            if !jwks_key.algorithms.contains(&algorithm) {
+                return Err(Refusal::Invalid(format!(
+                    "the bearer token's algorithm {algorithm:?} does not match its key (kid {kid:?}: {})",
+                    names(&jwks_key.algorithms)
+                )));
+            }
+            &jwks_key.key
+        };
+        let mut validation = self.0.validation.clone();
+        validation.algorithms = vec![algorithm];
+        let data = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map_err(|error| refusal(error.kind()))?;
         // RFC 7515 §4.1.11: a header naming extensions the recipient must understand is refused
         // when it does not understand them, and this server understands none.
@@ -107,18 +297,17 @@ impl JwtVerifier {
         if data
             .claims
             .iat
-            .is_some_and(|iat| iat > (now + LEEWAY_SECONDS) as f64)
+            .is_some_and(|iat| iat > (now + self.0.leeway_seconds) as f64)
         {
             return Err(Refusal::Invalid(
                 "the bearer token is issued in the future (iat)".to_owned(),
             ));
         }
-        let scopes = data
-            .claims
-            .scope
-            .as_deref()
-            .map(Scopes::from_claim)
-            .unwrap_or_default();
+        let scopes = [&data.claims.scope, &data.claims.scp, &data.claims.roles]
+            .into_iter()
+            .flatten()
+            .map(ScopeClaim::scopes)
+            .fold(Scopes::default(), Scopes::union);
         let Some(subject) = data.claims.sub.filter(|sub| !sub.is_empty()) else {
             return Err(Refusal::Invalid(
                 "the bearer token has no sub claim".to_owned(),
@@ -134,7 +323,9 @@ fn refusal(kind: &ErrorKind) -> Refusal {
         ErrorKind::ExpiredSignature => "the bearer token has expired",
         ErrorKind::ImmatureSignature => "the bearer token is not valid yet (nbf)",
         ErrorKind::InvalidSignature => "the bearer token's signature does not verify",
-        ErrorKind::InvalidAlgorithm => "the bearer token must be signed with HS256",
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            "the bearer token's algorithm is not accepted here"
+        }
         ErrorKind::InvalidIssuer => "the bearer token's issuer (iss) is not accepted",
         ErrorKind::InvalidAudience => "the bearer token's audience (aud) is not accepted",
         ErrorKind::MissingRequiredClaim(claim) => {

@@ -7,8 +7,10 @@
 //! too, by address, which slows down guessing.
 
 pub mod api_key;
+pub mod jwks;
 pub mod jwt;
 pub mod scope;
+pub mod smart;
 pub mod tier;
 
 use std::sync::Arc;
@@ -64,16 +66,57 @@ impl AuthPolicy {
             1 => Some("1 API key (X-API-Key)".to_owned()),
             n => Some(format!("{n} API keys (X-API-Key)")),
         };
-        let jwt = self
-            .jwt
-            .as_ref()
-            .map(|_| "JWT bearer tokens (Authorization: Bearer)".to_owned());
+        let jwt = self.jwt.as_ref().map(|jwt| {
+            let keys = jwt
+                .jwks()
+                .map(|jwks| format!(", keys from {}", jwks.source()))
+                .unwrap_or_default();
+            format!(
+                "JWT bearer tokens (Authorization: Bearer; {}{keys})",
+                jwt.algorithms()
+            )
+        });
         match (keys, jwt) {
             (None, None) => "credentials off: /v1 is open to anyone".to_owned(),
             (Some(one), None) | (None, Some(one)) => format!("credentials on: /v1 requires {one}"),
             (Some(keys), Some(jwt)) => {
                 format!("credentials on: /v1 requires one of {keys} or {jwt}")
             }
+        }
+    }
+
+    /// Fetches the identity provider's key set, when one is configured, before the server
+    /// serves: a set that cannot be fetched or holds no usable key stops the start (fail closed:
+    /// every token would be refused, and the operator must learn why now, not from clients). The
+    /// error is about `PRICELINE_JWT_JWKS_URL`; the caller names it.
+    pub fn load_keys(&self) -> Result<Option<String>, String> {
+        let Some(jwks) = self.jwt.as_ref().and_then(JwtVerifier::jwks) else {
+            return Ok(None);
+        };
+        let count = jwks
+            .load()
+            .map_err(|reason| format!("cannot load the JWKS from {}: {reason}", jwks.source()))?;
+        Ok(Some(format!(
+            "JWKS loaded from {}: {count} signing keys",
+            jwks.source()
+        )))
+    }
+
+    /// Fetches the JWKS again, off the worker thread, when the request's bearer token names a key
+    /// that is not held (rotation), at most once per refetch interval; see [`jwks`].
+    async fn refetch_keys_for(&self, headers: &HeaderMap) {
+        let Some(jwt) = &self.jwt else { return };
+        if headers.contains_key(api_key::HEADER) {
+            return;
+        }
+        let wanted = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .and_then(|(_, token)| jwt.refetch_wanted(token.trim()));
+        if let Some((jwks, kid)) = wanted {
+            jwks.refetch_for(&kid).await;
         }
     }
 
@@ -164,6 +207,7 @@ pub async fn authenticate(
     let protected =
         policy.as_ref().is_some_and(|policy| !policy.is_open()) && protects(request.path());
     if let Some(policy) = policy.filter(|_| protected) {
+        policy.refetch_keys_for(request.headers()).await;
         match policy.check(request.headers(), scope::required(request.path())) {
             Ok(caller) => {
                 request.extensions_mut().insert(caller);

@@ -57,17 +57,25 @@ impl Scopes {
         Self(self.0 | scope.bit())
     }
 
+    /// Both sets' scopes.
+    pub fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
     /// Whether `scope` is granted: held itself, or through `admin`.
     pub fn grants(self, scope: Scope) -> bool {
         self.0 & (scope.bit() | Scope::Admin.bit()) != 0
     }
 
     /// The scopes of an OAuth2 `scope` claim (space-separated); scopes this server does not know
-    /// are someone else's and are ignored.
+    /// are someone else's and are ignored. A SMART on FHIR read scope over every resource
+    /// ([`super::smart`]) counts as `prices:read`.
     pub fn from_claim(claim: &str) -> Self {
         claim
             .split_ascii_whitespace()
-            .filter_map(Scope::parse)
+            .filter_map(|name| {
+                Scope::parse(name).or_else(|| super::smart::grants_read(name).then_some(Scope::PricesRead))
+            })
             .fold(Self::default(), Self::with)
     }
 
@@ -129,6 +137,9 @@ mod tests {
                 .unwrap_err()
                 .contains("imports:read")
         );
+        let smart = Scopes::from_claim("launch system/*.read");
+        assert!(smart.grants(Scope::PricesRead) && !smart.grants(Scope::ImportsWrite));
+        assert!(!Scopes::from_claim("system/*.write patient/*.read").grants(Scope::PricesRead));
         assert_eq!(required("/v1/imports"), Scope::ImportsWrite);
         assert_eq!(required("/v1/imports/ab12"), Scope::ImportsWrite);
         assert_eq!(required("/v1/importsx"), Scope::PricesRead);

@@ -522,6 +522,18 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     // Dropped last (after the server stops): the last spans are exported.
     let telemetry =
         crate::telemetry::init(&settings.log_filter, settings.log_format, settings.otel)?;
+    // The identity provider's keys before anything else: without them no token verifies.
+    if let Some(loaded) = settings
+        .security
+        .auth
+        .load_keys()
+        .map_err(|reason| crate::config::ConfigError {
+            variable: crate::config::JWT_JWKS_URL,
+            reason,
+        })?
+    {
+        tracing::info!("{loaded}");
+    }
     let url = &settings.database_url;
     let pool = open_database(url, settings.pool_options(), migrate)?;
     for notice in settings.notices() {
@@ -532,7 +544,7 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     tracing::info!("{}", settings.security.auth.describe());
     if settings.security.auth.is_open() {
         tracing::warn!(
-            "the API is open to anyone: set PRICELINE_API_KEYS or PRICELINE_JWT_SECRET to require a credential"
+            "the API is open to anyone: set PRICELINE_API_KEYS, PRICELINE_JWT_SECRET or PRICELINE_JWT_JWKS_URL to require a credential"
         );
     }
     if !settings.security.rate_limit.enabled() {

@@ -62,6 +62,12 @@ impl TestApp {
                 .map(|(_, value)| (*value).to_owned())
         })
         .expect("valid test settings");
+        // As `priceline serve` does before it serves: the identity provider's keys, if any.
+        settings
+            .security
+            .auth
+            .load_keys()
+            .expect("load the test JWKS");
         let pool = open_database(&settings.database_url, settings.pool_options(), true)
             .expect("open the test database");
         let application =
