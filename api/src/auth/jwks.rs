@@ -35,8 +35,9 @@ impl JwksSource {
     /// anyone on the path swap the keys).
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let url = url::Url::parse(text)
-            .map_err(|error| format!("{text:?} is not a URL ({error}); give an https:// URL or a file:// path"))?;
+        let url = url::Url::parse(text).map_err(|error| {
+            format!("{text:?} is not a URL ({error}); give an https:// URL or a file:// path")
+        })?;
         match url.scheme() {
             "https" => Ok(Self::Https(url)),
             "file" => url.to_file_path().map(Self::File).map_err(|()| {
@@ -178,7 +179,10 @@ impl Jwks {
     /// old, and the last attempt is longer ago than the refetch interval.
     pub fn wants_refetch(&self, kid: &str) -> bool {
         let (known, fresh) = {
-            let held = self.held.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let held = self
+                .held
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             (
                 held.keys.contains_key(kid),
                 held.fetched.is_some_and(|at| at.elapsed() < MAX_AGE),
@@ -227,7 +231,10 @@ impl Jwks {
     }
 
     fn install(&self, keys: Keys) {
-        let mut held = self.held.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut held = self
+            .held
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         held.keys = keys;
         held.fetched = Some(Instant::now());
     }
@@ -311,7 +318,12 @@ mod tests {
             JwksSource::parse("file:///etc/priceline/jwks.json"),
             Ok(JwksSource::File(PathBuf::from("/etc/priceline/jwks.json")))
         );
-        for refused in ["http://login.example/keys", "ftp://x/y", "/etc/jwks.json", "jwks"] {
+        for refused in [
+            "http://login.example/keys",
+            "ftp://x/y",
+            "/etc/jwks.json",
+            "jwks",
+        ] {
             assert!(JwksSource::parse(refused).is_err(), "{refused}");
         }
     }

@@ -188,10 +188,7 @@ impl JwtVerifier {
         }
         validation.set_required_spec_claims(&required);
         Self(Arc::new(Inner {
-            secret: options
-                .secret
-                .as_deref()
-                .map(DecodingKey::from_secret),
+            secret: options.secret.as_deref().map(DecodingKey::from_secret),
             jwks: options.jwks,
             algorithms: options.algorithms,
             validation,
@@ -217,8 +214,7 @@ impl JwtVerifier {
         let jwks = self.0.jwks.as_ref()?;
         let header = raw_header(token).ok()?;
         let algorithm = header.alg.parse::<Algorithm>().ok()?;
-        if algorithm.family() == AlgorithmFamily::Hmac || !self.0.algorithms.contains(&algorithm)
-        {
+        if algorithm.family() == AlgorithmFamily::Hmac || !self.0.algorithms.contains(&algorithm) {
             return None;
         }
         let kid = header.kid?;

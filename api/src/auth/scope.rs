@@ -74,7 +74,8 @@ impl Scopes {
         claim
             .split_ascii_whitespace()
             .filter_map(|name| {
-                Scope::parse(name).or_else(|| super::smart::grants_read(name).then_some(Scope::PricesRead))
+                Scope::parse(name)
+                    .or_else(|| super::smart::grants_read(name).then_some(Scope::PricesRead))
             })
             .fold(Self::default(), Self::with)
     }

@@ -28,10 +28,7 @@ fn is_v2_read(permissions: &str) -> bool {
     let in_order = permissions
         .chars()
         .all(|letter| order.by_ref().any(|allowed| allowed == letter));
-    !permissions.is_empty()
-        && in_order
-        && permissions.contains('r')
-        && permissions.contains('s')
+    !permissions.is_empty() && in_order && permissions.contains('r') && permissions.contains('s')
 }
 
 #[cfg(test)]

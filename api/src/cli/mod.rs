@@ -523,14 +523,15 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     let telemetry =
         crate::telemetry::init(&settings.log_filter, settings.log_format, settings.otel)?;
     // The identity provider's keys before anything else: without them no token verifies.
-    if let Some(loaded) = settings
-        .security
-        .auth
-        .load_keys()
-        .map_err(|reason| crate::config::ConfigError {
-            variable: crate::config::JWT_JWKS_URL,
-            reason,
-        })?
+    if let Some(loaded) =
+        settings
+            .security
+            .auth
+            .load_keys()
+            .map_err(|reason| crate::config::ConfigError {
+                variable: crate::config::JWT_JWKS_URL,
+                reason,
+            })?
     {
         tracing::info!("{loaded}");
     }

@@ -129,11 +129,15 @@ pub(super) fn parse(
     if source.is_some() && algorithms.iter().all(hmac) {
         return Err(error(
             JWT_JWKS_URL,
-            format!("is set but {JWT_ALGORITHMS} lists no algorithm (RS256, ES256, EdDSA…) to use it for"),
+            format!(
+                "is set but {JWT_ALGORITHMS} lists no algorithm (RS256, ES256, EdDSA…) to use it for"
+            ),
         ));
     }
-    let seconds = |variable: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| {
-        match set(variable) {
+    let seconds =
+        |variable: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match set(
+            variable,
+        ) {
             None => Ok(default),
             Some(text) => text
                 .trim()
@@ -150,8 +154,7 @@ pub(super) fn parse(
                         ),
                     )
                 }),
-        }
-    };
+        };
     let leeway_seconds = seconds(
         JWT_LEEWAY_SECONDS,
         DEFAULT_LEEWAY_SECONDS,
@@ -181,7 +184,11 @@ pub(super) fn parse(
 /// A comma-separated list of RFC 7518 names (any case); `none` is refused outright.
 fn parse_algorithms(text: &str) -> Result<Vec<Algorithm>, ConfigError> {
     let mut algorithms = Vec::new();
-    for name in text.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+    for name in text
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+    {
         if name.eq_ignore_ascii_case("none") {
             return Err(error(
                 JWT_ALGORITHMS,
@@ -239,9 +246,20 @@ mod tests {
     fn each_setting_must_take_effect() {
         for good in [
             vec![(JWT_JWKS_URL, JWKS)],
-            vec![(JWT_JWKS_URL, "https://login.example/keys"), (JWT_ISSUER, "https://login.example")],
-            vec![(JWT_SECRET, SECRET), (JWT_JWKS_URL, JWKS), (JWT_ALGORITHMS, "HS256,RS256")],
-            vec![(JWT_JWKS_URL, JWKS), (JWT_LEEWAY_SECONDS, "0"), (JWT_JWKS_REFETCH_SECONDS, "5")],
+            vec![
+                (JWT_JWKS_URL, "https://login.example/keys"),
+                (JWT_ISSUER, "https://login.example"),
+            ],
+            vec![
+                (JWT_SECRET, SECRET),
+                (JWT_JWKS_URL, JWKS),
+                (JWT_ALGORITHMS, "HS256,RS256"),
+            ],
+            vec![
+                (JWT_JWKS_URL, JWKS),
+                (JWT_LEEWAY_SECONDS, "0"),
+                (JWT_JWKS_REFETCH_SECONDS, "5"),
+            ],
         ] {
             let settings = settings(&good).unwrap();
             assert!(!settings.security.auth.is_open(), "{good:?}");
@@ -251,16 +269,44 @@ mod tests {
             (&[(JWT_JWKS_URL, " ")], JWT_JWKS_URL),
             (&[(JWT_JWKS_URL, "http://login.example/keys")], JWT_JWKS_URL),
             (&[(JWT_JWKS_URL, "keys.json")], JWT_JWKS_URL),
-            (&[(JWT_JWKS_URL, JWKS), (JWT_ALGORITHMS, "")], JWT_ALGORITHMS),
-            (&[(JWT_JWKS_URL, JWKS), (JWT_ALGORITHMS, "none")], JWT_ALGORITHMS),
+            (
+                &[(JWT_JWKS_URL, JWKS), (JWT_ALGORITHMS, "")],
+                JWT_ALGORITHMS,
+            ),
+            (
+                &[(JWT_JWKS_URL, JWKS), (JWT_ALGORITHMS, "none")],
+                JWT_ALGORITHMS,
+            ),
             // HMAC needs the secret: a JWKS key is never an HMAC secret.
-            (&[(JWT_JWKS_URL, JWKS), (JWT_ALGORITHMS, "RS256,HS256")], JWT_ALGORITHMS),
-            (&[(JWT_SECRET, SECRET), (JWT_ALGORITHMS, "RS256")], JWT_ALGORITHMS),
-            (&[(JWT_SECRET, SECRET), (JWT_JWKS_URL, JWKS), (JWT_ALGORITHMS, "RS256")], JWT_SECRET),
-            (&[(JWT_JWKS_URL, JWKS), (JWT_LEEWAY_SECONDS, "301")], JWT_LEEWAY_SECONDS),
+            (
+                &[(JWT_JWKS_URL, JWKS), (JWT_ALGORITHMS, "RS256,HS256")],
+                JWT_ALGORITHMS,
+            ),
+            (
+                &[(JWT_SECRET, SECRET), (JWT_ALGORITHMS, "RS256")],
+                JWT_ALGORITHMS,
+            ),
+            (
+                &[
+                    (JWT_SECRET, SECRET),
+                    (JWT_JWKS_URL, JWKS),
+                    (JWT_ALGORITHMS, "RS256"),
+                ],
+                JWT_SECRET,
+            ),
+            (
+                &[(JWT_JWKS_URL, JWKS), (JWT_LEEWAY_SECONDS, "301")],
+                JWT_LEEWAY_SECONDS,
+            ),
             (&[(JWT_LEEWAY_SECONDS, "10")], JWT_LEEWAY_SECONDS),
-            (&[(JWT_JWKS_URL, JWKS), (JWT_JWKS_REFETCH_SECONDS, "0")], JWT_JWKS_REFETCH_SECONDS),
-            (&[(JWT_SECRET, SECRET), (JWT_JWKS_REFETCH_SECONDS, "5")], JWT_JWKS_REFETCH_SECONDS),
+            (
+                &[(JWT_JWKS_URL, JWKS), (JWT_JWKS_REFETCH_SECONDS, "0")],
+                JWT_JWKS_REFETCH_SECONDS,
+            ),
+            (
+                &[(JWT_SECRET, SECRET), (JWT_JWKS_REFETCH_SECONDS, "5")],
+                JWT_JWKS_REFETCH_SECONDS,
+            ),
         ];
         for (vars, variable) in cases {
             let failure = settings(vars).unwrap_err();

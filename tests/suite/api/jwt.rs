@@ -230,8 +230,20 @@ async fn each_asymmetric_scheme_is_verified_against_the_jwks(db: TestDb) {
             assert!(detail.contains(named), "{scheme} {named}: {detail}");
         }
         // Within the leeway (60 s by default) a clock a little off is fine.
-        assert_status(&app, &sign(signer, &changed("exp", json!(now() - 20))), 200, &scheme).await;
-        assert_status(&app, &sign(signer, &changed("nbf", json!(now() + 20))), 200, &scheme).await;
+        assert_status(
+            &app,
+            &sign(signer, &changed("exp", json!(now() - 20))),
+            200,
+            &scheme,
+        )
+        .await;
+        assert_status(
+            &app,
+            &sign(signer, &changed("nbf", json!(now() + 20))),
+            200,
+            &scheme,
+        )
+        .await;
         // Malformed: the signature cut, the payload replaced, garbage.
         let token = sign(signer, &good);
         let (head, _) = token.rsplit_once('.').unwrap();
@@ -243,7 +255,10 @@ async fn each_asymmetric_scheme_is_verified_against_the_jwks(db: TestDb) {
             token.rsplit('.').next().unwrap()
         );
         let body = assert_status(&app, &forged, 401, &scheme).await;
-        assert!(body["detail"].as_str().unwrap().contains("signature"), "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("signature"),
+            "{body}"
+        );
     }
     // HS256 with the secret keeps working beside the JWKS.
     assert_status(&app, &hs256_token(&claims()), 200, "HS256").await;
@@ -264,13 +279,21 @@ async fn algorithm_attacks_are_refused(db: TestDb) {
     assert_status(&app, &sign(&keys.rsa, &good), 200, "RS256").await;
 
     // `alg: none` in every spelling, without a signature and with one copied from a real token.
-    let real_signature = sign(&keys.rsa, &good).rsplit('.').next().unwrap().to_owned();
+    let real_signature = sign(&keys.rsa, &good)
+        .rsplit('.')
+        .next()
+        .unwrap()
+        .to_owned();
     for spelling in ["none", "None", "NONE", "nOnE", " none"] {
         for signature in ["", real_signature.as_str()] {
             let header = json!({"alg": spelling, "typ": "JWT", "kid": "rsa-1"});
-            let body = assert_status(&app, &raw_token(&header, &good, signature), 401, spelling).await;
+            let body =
+                assert_status(&app, &raw_token(&header, &good, signature), 401, spelling).await;
             let detail = body["detail"].as_str().unwrap();
-            assert!(detail.contains("none") || detail.contains("not accepted"), "{detail}");
+            assert!(
+                detail.contains("none") || detail.contains("not accepted"),
+                "{detail}"
+            );
         }
     }
     // HMAC "signed" with the RSA public key (algorithm confusion), in each form an attacker finds.
@@ -280,19 +303,33 @@ async fn algorithm_attacks_are_refused(db: TestDb) {
         keys.rsa_public_der.as_slice(),
         public_jwk.as_bytes(),
     ] {
-        assert_status(&app, &hs256(&good, secret, Some("rsa-1")), 401, "HS256 with a public key")
-            .await;
+        assert_status(
+            &app,
+            &hs256(&good, secret, Some("rsa-1")),
+            401,
+            "HS256 with a public key",
+        )
+        .await;
     }
     // An algorithm off the allow-list, even with the right key.
     let mut header = Header::new(Algorithm::RS512);
     header.kid = Some("rsa-1".to_owned());
-    let body = assert_status(&app, &encode(&header, &good, &keys.rsa.key).unwrap(), 401, "RS512").await;
+    let body = assert_status(
+        &app,
+        &encode(&header, &good, &keys.rsa.key).unwrap(),
+        401,
+        "RS512",
+    )
+    .await;
     assert!(body["detail"].as_str().unwrap().contains("RS512"), "{body}");
     // A token whose alg is not its key's: ES256 claimed over the Ed25519 key, RS256 over EC.
     for (alg, kid) in [("ES256", "ed-1"), ("RS256", "ec-1"), ("EdDSA", "rsa-1")] {
         let header = json!({"alg": alg, "typ": "JWT", "kid": kid});
         let body = assert_status(&app, &raw_token(&header, &good, &real_signature), 401, alg).await;
-        assert!(body["detail"].as_str().unwrap().contains("does not match"), "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("does not match"),
+            "{body}"
+        );
     }
     // A JWKS token must name its key; an unknown one is refused.
     let body = assert_status(
@@ -305,13 +342,28 @@ async fn algorithm_attacks_are_refused(db: TestDb) {
     assert!(body["detail"].as_str().unwrap().contains("kid"), "{body}");
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("who-knows".to_owned());
-    let body = assert_status(&app, &encode(&header, &good, &keys.rsa.key).unwrap(), 401, "unknown kid").await;
-    assert!(body["detail"].as_str().unwrap().contains("who-knows"), "{body}");
+    let body = assert_status(
+        &app,
+        &encode(&header, &good, &keys.rsa.key).unwrap(),
+        401,
+        "unknown kid",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("who-knows"),
+        "{body}"
+    );
     // A `crit` extension we do not understand.
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("ed-1".to_owned());
     header.crit = Some(vec!["exp".to_owned()]);
-    assert_status(&app, &encode(&header, &good, &keys.ed.key).unwrap(), 401, "crit").await;
+    assert_status(
+        &app,
+        &encode(&header, &good, &keys.ed.key).unwrap(),
+        401,
+        "crit",
+    )
+    .await;
 }
 on_both_backends!(async algorithm_attacks_are_refused);
 
@@ -334,7 +386,13 @@ async fn a_rotated_jwks_is_fetched_again_for_an_unknown_kid(db: TestDb) {
     // The provider publishes the next key (and withdraws the old one).
     jwks.write(&[&keys.rsa, &keys.ec_next]);
     // Within the interval of the last fetch, unknown kids do not make it fetch again.
-    assert_status(&app, &sign(&keys.ec_next, &good), 401, "within the interval").await;
+    assert_status(
+        &app,
+        &sign(&keys.ec_next, &good),
+        401,
+        "within the interval",
+    )
+    .await;
     actix_web::rt::time::sleep(Duration::from_millis(interval * 1000 + 200)).await;
     assert_status(&app, &sign(&keys.ec_next, &good), 200, "after the refetch").await;
     // The withdrawn key went with the fetch.
@@ -354,13 +412,37 @@ async fn provider_scope_claims_are_understood(db: TestDb) {
         sign(&keys.ed, &claims)
     };
     for (token, expected, label) in [
-        (with("scope", json!("openid system/*.read")), 200, "SMART 1.0"),
+        (
+            with("scope", json!("openid system/*.read")),
+            200,
+            "SMART 1.0",
+        ),
         (with("scope", json!("system/*.rs")), 200, "SMART 2.0"),
-        (with("scope", json!("patient/*.read")), 403, "patient context"),
-        (with("scp", json!("prices:read")), 200, "scp text (Entra ID)"),
-        (with("scp", json!(["openid", "prices:read"])), 200, "scp array (Okta)"),
-        (with("roles", json!(["prices:read"])), 200, "roles (Entra ID app roles)"),
-        (with("scope", json!("openid profile")), 403, "no scope of ours"),
+        (
+            with("scope", json!("patient/*.read")),
+            403,
+            "patient context",
+        ),
+        (
+            with("scp", json!("prices:read")),
+            200,
+            "scp text (Entra ID)",
+        ),
+        (
+            with("scp", json!(["openid", "prices:read"])),
+            200,
+            "scp array (Okta)",
+        ),
+        (
+            with("roles", json!(["prices:read"])),
+            200,
+            "roles (Entra ID app roles)",
+        ),
+        (
+            with("scope", json!("openid profile")),
+            403,
+            "no scope of ours",
+        ),
         (with("scope", json!(42)), 401, "a scope that is not text"),
     ] {
         assert_status(&app, &token, expected, label).await;
@@ -397,7 +479,10 @@ async fn malformed_authorization_headers_never_cause_a_5xx(db: TestDb) {
     let app = spawn(
         db,
         &jwks,
-        &[(config::JWT_SECRET, SECRET), (config::JWT_ALGORITHMS, "HS256,RS256,ES256,EdDSA")],
+        &[
+            (config::JWT_SECRET, SECRET),
+            (config::JWT_ALGORITHMS, "HS256,RS256,ES256,EdDSA"),
+        ],
     )
     .await;
     let seed = SystemTime::now()
@@ -408,7 +493,11 @@ async fn malformed_authorization_headers_never_cause_a_5xx(db: TestDb) {
     let mut random = Random(seed);
     let printable: Vec<u8> = (0x20..0x7f).collect();
     let base64url = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let real = [sign(&keys.rsa, &claims()), sign(&keys.ec, &claims()), sign(&keys.ed, &claims())];
+    let real = [
+        sign(&keys.rsa, &claims()),
+        sign(&keys.ec, &claims()),
+        sign(&keys.ed, &claims()),
+    ];
     let headers = [
         json!({"alg": "RS256", "kid": "rsa-1"}),
         json!({"alg": "none"}),
@@ -442,8 +531,12 @@ async fn malformed_authorization_headers_never_cause_a_5xx(db: TestDb) {
                 let token = &real[random.below(real.len())];
                 let mut parts = token.splitn(2, '.');
                 let _ = parts.next();
-                format!("Bearer {}.{}", b64(header.to_string().as_bytes()), parts.next().unwrap())
-                    .into_bytes()
+                format!(
+                    "Bearer {}.{}",
+                    b64(header.to_string().as_bytes()),
+                    parts.next().unwrap()
+                )
+                .into_bytes()
             }
             // A real token with one character changed, cut, or doubled.
             4 => {
