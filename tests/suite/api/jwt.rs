@@ -450,6 +450,23 @@ async fn provider_scope_claims_are_understood(db: TestDb) {
 }
 on_both_backends!(async provider_scope_claims_are_understood);
 
+async fn the_clock_leeway_is_configurable(db: TestDb) {
+    let keys = keys();
+    let jwks = JwksFile::new(&[&keys.ec]);
+    let app = spawn(db, &jwks, &[(config::JWT_LEEWAY_SECONDS, "0")]).await;
+    let with = |field: &str, value: i64| {
+        let mut claims = claims();
+        claims[field] = json!(value);
+        sign(&keys.ec, &claims)
+    };
+    // What the default 60 s would let through is refused without a leeway.
+    assert_status(&app, &with("exp", now() - 20), 401, "expired 20 s ago").await;
+    assert_status(&app, &with("nbf", now() + 30), 401, "valid in 30 s").await;
+    assert_status(&app, &with("iat", now() + 30), 401, "issued in 30 s").await;
+    assert_status(&app, &with("exp", now() + 30), 200, "valid").await;
+}
+on_both_backends!(async the_clock_leeway_is_configurable);
+
 /// A tiny xorshift generator: reproducible from the seed printed on failure, no dependency.
 struct Random(u64);
 
@@ -588,6 +605,8 @@ fn a_jwks_that_cannot_be_loaded_stops_the_server() {
         (missing.as_str(), "absent.json"),
         (no_keys.as_str(), "no signing key"),
         ("http://login.example/keys", "https"),
+        // Nothing listens on the discard port: the https client's failure stops the start too.
+        ("https://127.0.0.1:9/jwks.json", "cannot fetch"),
         ("", "empty"),
     ] {
         let serve = std::process::Command::new(crate::import::priceline_binary())
