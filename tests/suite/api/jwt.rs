@@ -401,6 +401,63 @@ async fn a_rotated_jwks_is_fetched_again_for_an_unknown_kid(db: TestDb) {
 }
 on_both_backends!(async a_rotated_jwks_is_fetched_again_for_an_unknown_kid);
 
+/// A refetch runs off the HTTP worker: while the JWKS read hangs (a FIFO nobody writes yet), the
+/// server's only worker still answers a token whose key it holds.
+async fn a_refetch_does_not_hold_up_other_requests(db: TestDb) {
+    let keys = keys();
+    let jwks = JwksFile::new(&[&keys.rsa, &keys.ec]);
+    let app = spawn(db, &jwks, &[(config::JWT_JWKS_REFETCH_SECONDS, "1")]).await;
+    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
+    let fifo = jwks.path.with_extension("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::rename(&fifo, &jwks.path).unwrap();
+
+    let url = app.url("/v1/facilities");
+    let next = format!("Bearer {}", sign(&keys.ec_next, &claims()));
+    let pending = actix_web::rt::spawn(async move {
+        let mut response = awc::Client::default()
+            .get(url)
+            .insert_header(("Authorization", next))
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .unwrap();
+        let _ = response.body().await;
+        response.status().as_u16()
+    });
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !pending.is_finished(),
+        "the refetch did not wait on the JWKS"
+    );
+    let started = std::time::Instant::now();
+    let response = awc::Client::default()
+        .get(app.url("/v1/facilities"))
+        .insert_header((
+            "Authorization",
+            format!("Bearer {}", sign(&keys.ec, &claims())),
+        ))
+        .timeout(Duration::from_secs(3))
+        .send()
+        .await
+        .expect("a held key is answered while the JWKS is being fetched");
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(!pending.is_finished());
+
+    // The provider answers: the waiting request goes on with the new key.
+    let path = jwks.path.clone();
+    let set = json!({"keys": [&keys.rsa.jwk, &keys.ec_next.jwk]}).to_string();
+    let writer = std::thread::spawn(move || std::fs::write(path, set).unwrap());
+    assert_eq!(pending.await.unwrap(), 200);
+    writer.join().unwrap();
+}
+on_both_backends!(async a_refetch_does_not_hold_up_other_requests);
+
 async fn provider_scope_claims_are_understood(db: TestDb) {
     let keys = keys();
     let jwks = JwksFile::new(&[&keys.ed]);
