@@ -91,7 +91,7 @@ pub(crate) fn legacy_next_step(file: &str, mapping: &str) -> String {
     };
     format!(
         "{check}, and ask the hospital for its CMS-template file (<EIN>_<name>_standardcharges.csv \
-         or .json), which replaces this legacy snapshot when imported"
+         or .json): its prices are what the rule requires"
     )
 }
 
