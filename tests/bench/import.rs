@@ -139,6 +139,13 @@ fn main() {
         (Format::Wide, 1_000_000),
         (Format::Json, 1_000_000),
     ];
+    // `PRICELINE_BENCH_FILES=tall-5000k,json-1000k` measures only those files.
+    let only = std::env::var("PRICELINE_BENCH_FILES").unwrap_or_default();
+    let only: Vec<&str> = only
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect();
     calibrate(&generated_file(Format::Tall, 1_000_000));
     for (format, rows) in cases {
         let path = generated_file(format, rows);
@@ -146,6 +153,9 @@ fn main() {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if !only.is_empty() && !only.iter().any(|wanted| name.starts_with(wanted)) {
+            continue;
+        }
         measure(&format!("{name} parse only (validate)"), || {
             run(&["validate"], &path, None)
         });

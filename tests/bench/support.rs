@@ -15,9 +15,14 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The release `priceline` binary (`make bench` builds it first).
+/// The release `priceline` binary (`make bench` builds it first), or the one
+/// `PRICELINE_BENCH_BINARY` names: an earlier build, to compare a change with what came before it
+/// on the same machine and data.
 pub fn binary() -> PathBuf {
-    workspace().join("target/release/priceline")
+    std::env::var_os("PRICELINE_BENCH_BINARY")
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/release/priceline"))
 }
 
 /// Stops the bench with a message when the release binary is missing.

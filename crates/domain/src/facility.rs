@@ -24,7 +24,10 @@ pub struct Facility {
 
 impl Facility {
     /// The identity under which snapshots of the same hospital are grouped: its state license when the
-    /// file gives one (a license belongs to one hospital), otherwise its name and first address.
+    /// file gives one (a license belongs to one hospital); else, for a file named by the CMS rule or
+    /// a profile that gives the EIN (legacy chargemasters, which have neither license nor address),
+    /// the EIN with the name, since one EIN may cover a health system's several hospitals while two
+    /// unrelated hospitals may share a name; otherwise the name and first address.
     /// Case, spacing and punctuation do not matter, so re-published files keep their history.
     pub fn key(&self) -> String {
         let normal = |text: &str| {
@@ -41,6 +44,11 @@ impl Facility {
             (Some(state), Some(number)) if !number.is_empty() => {
                 format!("license:{}:{number}", state.as_str().to_lowercase())
             }
+            _ if self.ein.is_some() => format!(
+                "ein:{}:{}",
+                self.ein.as_ref().map(Ein::as_str).unwrap_or_default(),
+                normal(&self.hospital_name)
+            ),
             _ => {
                 let address = self
                     .locations
@@ -129,5 +137,32 @@ mod tests {
         );
         assert_eq!(c.key(), "name:west-mercy-hospital:12-main-st-fullerton");
         assert_eq!(c.key(), d.key());
+    }
+
+    #[test]
+    fn without_a_license_the_ein_and_name_group_a_hospital() {
+        let mut a = facility("Stony Brook Eastern Long Island Hospital", None, None, None);
+        a.ein = Some(Ein::parse("11-3243405").unwrap());
+        let mut b = facility(
+            "STONY BROOK EASTERN LONG ISLAND HOSPITAL",
+            None,
+            Some(""),
+            None,
+        );
+        b.ein = Some(Ein::parse("113243405").unwrap());
+        assert_eq!(a.key(), b.key());
+        assert!(a.key().starts_with("ein:"), "{}", a.key());
+        // Another hospital of the same system (one EIN) is a hospital of its own.
+        let mut c = facility("Stony Brook Southampton Hospital", None, None, None);
+        c.ein = a.ein.clone();
+        assert_ne!(a.key(), c.key());
+        // Two unrelated hospitals of one name are told apart by their EINs.
+        let mut d = facility("Stony Brook Eastern Long Island Hospital", None, None, None);
+        d.ein = Some(Ein::parse("221234567").unwrap());
+        assert_ne!(a.key(), d.key());
+        // A license still comes first.
+        let mut e = facility("West Mercy Hospital", Some("CA"), Some("50056"), None);
+        e.ein = a.ein.clone();
+        assert_eq!(e.key(), "license:ca:50056");
     }
 }

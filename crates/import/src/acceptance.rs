@@ -78,6 +78,23 @@ pub(crate) struct Verdict {
     pub next_step: String,
 }
 
+/// The next step for a legacy chargemaster that was read: its prices are served, marked legacy,
+/// but it is not the hospital's CMS file, and the mapping decides what each column became.
+pub(crate) fn legacy_next_step(file: &str, mapping: &str) -> String {
+    let check = if mapping == "auto" {
+        format!(
+            "check the columns the automatic mapping chose (`priceline profile suggest {file}` \
+             prints them as a profile to correct and pass with --profile)"
+        )
+    } else {
+        format!("check that the {mapping} profile maps every column as the findings expect")
+    };
+    format!(
+        "{check}, and ask the hospital for its CMS-template file (<EIN>_<name>_standardcharges.csv \
+         or .json): its prices are what the rule requires"
+    )
+}
+
 /// The next step for a header that cannot be read, by what is wrong with it.
 fn header_next_step(has: &dyn Fn(&priceline_ingest::Rule) -> bool) -> &'static str {
     if has(&rules::PLACEHOLDER) {

@@ -56,7 +56,7 @@ pub struct DocumentReport {
     pub status: Status,
     /// Why the file was refused, rejected or failed, or which snapshot it already is.
     pub reason: Option<String>,
-    /// What a person should do next, in one line (set for a refused or rejected file).
+    /// What a person should do next, in one line (set for a refused, rejected or legacy file).
     pub next_step: Option<String>,
     pub sha256: Option<String>,
     pub format: Option<String>,
@@ -112,6 +112,11 @@ impl DocumentReport {
             self.template_version = file.template_version.map(|v| v.as_str().to_owned());
             self.declared_version = file.declared_version.clone();
             self.legacy = file.legacy.clone();
+            if let Some(mapping) = &self.legacy
+                && self.next_step.is_none()
+            {
+                self.next_step = Some(crate::acceptance::legacy_next_step(&self.file, mapping));
+            }
         }
         self.summary = summary;
         self.errors = findings.errors;

@@ -4,19 +4,27 @@
 //! setting, modifiers, billing class, gross, cash, min, max and generic notes. Merging only
 //! consecutive rows keeps memory bounded by the largest item, and is exact for files written item by
 //! item, which is how the templates are filled.
+//!
+//! Exact repeats of a row are found wherever they are: within the current group by its own rows,
+//! and across groups through [`Repeats`], which reads back the rows of earlier groups of the same
+//! item when a group starts.
 
-use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::io;
 
 use priceline_domain::{Item, Modifier, RecordLocation, StandardCharge};
 
 use crate::record::{ModifierRecord, Record};
+use crate::repeats::{Repeats, Rows};
 use crate::summary::ReadSummary;
 
 pub(crate) struct Grouper {
     item: Option<Item>,
     modifier: Option<ModifierRecord>,
-    /// Hashes of the rows of the current item or modifier, to recognise exact duplicates.
-    rows: HashSet<u64>,
+    /// The rows of the current item or modifier (row hash → row), its own and those of earlier
+    /// groups of the same item, to recognise exact repeats.
+    rows: Rows,
+    repeats: Repeats,
 }
 
 impl Grouper {
@@ -24,13 +32,44 @@ impl Grouper {
         Self {
             item: None,
             modifier: None,
-            rows: HashSet::new(),
+            rows: Rows::new(),
+            repeats: Repeats::new(),
         }
     }
 
-    /// True when the same row was already read for the current item or modifier.
-    pub fn is_duplicate(&self, row_hash: u64) -> bool {
-        self.rows.contains(&row_hash)
+    /// The row an exact repeat of the current item's or modifier's rows repeats.
+    pub fn repeat_of(&self, row_hash: u64) -> Option<u64> {
+        self.rows.get(&row_hash).copied()
+    }
+
+    /// For a row that starts a new group of `item`: the earlier row it repeats, anywhere above.
+    pub fn repeat_of_item(&mut self, item: &Item, row_hash: u64) -> Option<u64> {
+        if self
+            .item
+            .as_ref()
+            .is_some_and(|current| same_item(current, item))
+        {
+            return None;
+        }
+        self.repeats
+            .recall(item_identity(item))
+            .get(&row_hash)
+            .copied()
+    }
+
+    /// As [`Grouper::repeat_of_item`], for a modifier row.
+    pub fn repeat_of_modifier(&mut self, modifier: &Modifier, row_hash: u64) -> Option<u64> {
+        if self
+            .modifier
+            .as_ref()
+            .is_some_and(|current| same_modifier(&current.modifier, modifier))
+        {
+            return None;
+        }
+        self.repeats
+            .recall(modifier_identity(modifier))
+            .get(&row_hash)
+            .copied()
     }
 
     /// The item the rows are being grouped into, if any.
@@ -43,7 +82,7 @@ impl Grouper {
     pub fn push_charge(
         &mut self,
         charge: StandardCharge,
-        row_hash: u64,
+        (row_hash, row): (u64, u64),
         summary: &mut ReadSummary,
     ) {
         summary.item_rows += 1;
@@ -54,13 +93,13 @@ impl Grouper {
             Some(last) if same_charge(last, &charge) => merge_charge(last, charge),
             _ => current.standard_charges.push(charge),
         }
-        self.rows.insert(row_hash);
+        self.rows.insert(row_hash, row);
     }
 
     pub fn push_item(
         &mut self,
         item: Item,
-        row_hash: u64,
+        (row_hash, row): (u64, u64),
         summary: &mut ReadSummary,
         sink: &mut dyn FnMut(Record),
     ) {
@@ -77,28 +116,25 @@ impl Grouper {
             }
             _ => {
                 self.flush_item(summary, sink);
+                self.rows = self.repeats.take_recalled(item_identity(&item));
                 self.item = Some(item);
             }
         }
-        self.rows.insert(row_hash);
+        self.rows.insert(row_hash, row);
     }
 
     pub fn push_modifier(
         &mut self,
         modifier: Modifier,
         source: RecordLocation,
-        row_hash: u64,
+        (row_hash, row): (u64, u64),
         summary: &mut ReadSummary,
         sink: &mut dyn FnMut(Record),
     ) {
         summary.modifier_rows += 1;
         self.flush_item(summary, sink);
         match &mut self.modifier {
-            Some(current)
-                if current.modifier.code == modifier.code
-                    && current.modifier.description == modifier.description
-                    && current.modifier.setting == modifier.setting =>
-            {
+            Some(current) if same_modifier(&current.modifier, &modifier) => {
                 current.modifier.payer_info.extend(modifier.payer_info);
                 // A later row's own notes complete the modifier when the first row had none; two
                 // different notes are both kept, in row order.
@@ -114,32 +150,73 @@ impl Grouper {
             }
             _ => {
                 self.flush_modifier(summary, sink);
+                self.rows = self.repeats.take_recalled(modifier_identity(&modifier));
                 self.modifier = Some(ModifierRecord { modifier, source });
             }
         }
-        self.rows.insert(row_hash);
+        self.rows.insert(row_hash, row);
     }
 
-    pub fn finish(&mut self, summary: &mut ReadSummary, sink: &mut dyn FnMut(Record)) {
+    /// Passes on the last group. Fails with the I/O error of the repeats' temporary file, if one
+    /// happened: repeats further apart than a group could then have gone unnoticed.
+    pub fn finish(
+        &mut self,
+        summary: &mut ReadSummary,
+        sink: &mut dyn FnMut(Record),
+    ) -> io::Result<()> {
         self.flush_item(summary, sink);
         self.flush_modifier(summary, sink);
+        self.repeats.finish()
     }
 
     fn flush_item(&mut self, summary: &mut ReadSummary, sink: &mut dyn FnMut(Record)) {
         if let Some(item) = self.item.take() {
+            self.repeats.remember(item_identity(&item), &self.rows);
+            self.rows.clear();
             count_item(&item, summary);
             sink(Record::Item(item));
-            self.rows.clear();
         }
     }
 
     fn flush_modifier(&mut self, summary: &mut ReadSummary, sink: &mut dyn FnMut(Record)) {
         if let Some(modifier) = self.modifier.take() {
+            self.repeats
+                .remember(modifier_identity(&modifier.modifier), &self.rows);
+            self.rows.clear();
             summary.modifiers += 1;
             sink(Record::Modifier(modifier));
-            self.rows.clear();
         }
     }
+}
+
+/// What identifies an item among the groups of a file: its description and codes (its drug
+/// information too would only tell apart rows that already differ). Equal rows give equal items,
+/// so they have the same identity; two items with the same identity only cost a read.
+pub(crate) fn item_identity(item: &Item) -> u64 {
+    let mut hasher = identity_hasher();
+    hasher.write_u8(b'I');
+    item.description.hash(&mut hasher);
+    item.codes.hash(&mut hasher);
+    hasher.finish()
+}
+
+pub(crate) fn modifier_identity(modifier: &Modifier) -> u64 {
+    let mut hasher = identity_hasher();
+    hasher.write_u8(b'M');
+    modifier.code.hash(&mut hasher);
+    modifier.description.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn identity_hasher() -> impl Hasher {
+    foldhash::fast::FixedState::with_seed(IDENTITY_SEED).build_hasher()
+}
+
+/// Any fixed value: an identity only has to be the same for equal items within one read.
+const IDENTITY_SEED: u64 = 0x1de7_1700_5eed_0002;
+
+fn same_modifier(a: &Modifier, b: &Modifier) -> bool {
+    a.code == b.code && a.description == b.description && a.setting == b.setting
 }
 
 pub(crate) fn count_item(item: &Item, summary: &mut ReadSummary) {

@@ -31,6 +31,7 @@ mod profile;
 mod raw_header;
 mod read;
 mod reading;
+mod repeats;
 mod sniff;
 mod summary;
 mod swar;

@@ -356,6 +356,36 @@ async fn a_crafted_legacy_csv_has_every_row_accounted_and_is_searchable(db: Test
 }
 on_both_backends!(async a_crafted_legacy_csv_has_every_row_accounted_and_is_searchable);
 
+/// A legacy hospital is the EIN and name its file name gives: a republication that spells them
+/// differently is the same facility, a hospital of the same name under another EIN is another.
+/// Every legacy import says in one line what to do next.
+fn legacy_hospitals_are_grouped_by_ein_and_name(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut connection = db.migrated();
+    let mut import_as = |name: &str, gross: &str| {
+        let text = CRAFTED.replace("45.00,36.00", &format!("{gross},36.00"));
+        import_legacy(&mut connection, &write(dir.path(), name, &text))
+    };
+    let first = import_as("123456789_WestMercyHospital_standardcharges.csv", "45.00");
+    let again = import_as(
+        "12-3456789_West-Mercy-Hospital_standardcharges.csv",
+        "46.00",
+    );
+    let other = import_as("987654321_WestMercyHospital_standardcharges.csv", "47.00");
+    for report in [&first, &again, &other] {
+        assert_eq!(report.status, Status::Imported, "{}", report.line());
+        let step = report.next_step.as_deref().unwrap_or_default();
+        assert!(
+            step.contains("priceline profile suggest") && step.contains("CMS-template file"),
+            "{step}"
+        );
+        assert!(report.line().contains("\n          next step: "));
+    }
+    assert_eq!(first.facility_id, again.facility_id);
+    assert_ne!(first.facility_id, other.facility_id);
+}
+on_both_backends!(legacy_hospitals_are_grouped_by_ein_and_name);
+
 /// The two-column layout: a description and a price.
 fn a_two_column_file_imports_its_prices(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
@@ -677,7 +707,15 @@ fn a_real_two_column_file_imports_through_a_profile(db: TestDb) {
     let summary = &report.summary;
     assert!(summary.balanced(), "{summary:?}");
     assert_eq!(summary.data_rows, rows.len() as u64);
-    assert_eq!(summary.item_rows, priced.len() as u64);
+    // The file repeats some rows exactly (description and price): each is stored once.
+    let mut seen = BTreeSet::new();
+    let repeats = priced
+        .iter()
+        .filter(|row| !seen.insert(row.iter().collect::<Vec<_>>()))
+        .count();
+    assert!(repeats > 0, "the CRMC file has exact repeats");
+    assert_eq!(summary.duplicate_rows, repeats as u64);
+    assert_eq!(summary.item_rows, (priced.len() - repeats) as u64);
     assert_eq!(summary.skipped_rows(), (rows.len() - priced.len()) as u64);
     let snapshot = load_snapshot(&mut connection, report.source_file_id.unwrap()).unwrap();
     let stored: BTreeSet<(String, String)> = snapshot

@@ -8,6 +8,7 @@ mod generated;
 mod interrupted;
 mod legacy;
 mod not_price_files;
+mod repeats;
 mod settings;
 
 use std::collections::BTreeSet;

@@ -58,7 +58,7 @@ pub(crate) fn read(
             }
             phase = step(phase, row, Some(&record), reading, &mut grouper, sink)?;
         }
-        grouper.finish(&mut reading.summary, sink);
+        grouper.finish(&mut reading.summary, sink)?;
         match phase {
             Phase::Row1 => Err(IngestError::Empty),
             Phase::Row2(_) | Phase::Row3(..) => {
@@ -311,14 +311,8 @@ fn data_row(
     let summary = &mut reading.summary;
     summary.data_rows += 1;
     let row_hash = row_hash(record);
-    if grouper.is_duplicate(row_hash) {
-        summary.duplicate_rows += 1;
-        reading.report_data_findings(vec![Finding::new(
-            rules::DUPLICATE_ROW,
-            format!("row {row}"),
-            "exact repeat of an earlier row of the same item; kept once",
-        )]);
-        return;
+    if let Some(first) = grouper.repeat_of(row_hash) {
+        return repeated(reading, row, first);
     }
     let mut check = Check::new();
     let (charge_or_item, broken) = match row::read_row(
@@ -329,10 +323,19 @@ fn data_row(
         grouper.current_item(),
         &mut check,
     ) {
-        Row::Item(item, broken) => (Ok(item), broken),
+        Row::Item(item, broken) => {
+            if let Some(first) = grouper.repeat_of_item(&item, row_hash) {
+                return repeated(reading, row, first);
+            }
+            (Ok(item), broken)
+        }
         Row::SameItem(charge, broken) => (Err(charge), broken),
         Row::Modifier(modifier) => {
-            grouper.push_modifier(modifier, RecordLocation::Row(row), row_hash, summary, sink);
+            if let Some(first) = grouper.repeat_of_modifier(&modifier, row_hash) {
+                return repeated(reading, row, first);
+            }
+            let at = (row_hash, row);
+            grouper.push_modifier(modifier, RecordLocation::Row(row), at, summary, sink);
             reading.report_data_findings(check.findings);
             return;
         }
@@ -369,16 +372,26 @@ fn data_row(
         check.findings.extend(rate.findings);
     }
     match charge_or_item {
-        Ok(item) => grouper.push_item(item, row_hash, summary, sink),
-        Err(charge) => grouper.push_charge(charge, row_hash, summary),
+        Ok(item) => grouper.push_item(item, (row_hash, row), summary, sink),
+        Err(charge) => grouper.push_charge(charge, (row_hash, row), summary),
     }
     reading.report_data_findings(check.findings);
 }
 
+/// An exact repeat of row `first`: counted and reported, not read again.
+fn repeated(reading: &mut Reading, row: u64, first: u64) {
+    reading.summary.duplicate_rows += 1;
+    reading.report_data_findings(vec![Finding::new(
+        rules::DUPLICATE_ROW,
+        format!("row {row}"),
+        format!("exact repeat of row {first}; kept once"),
+    )]);
+}
+
 /// A 64-bit hash of a row's trimmed cells for recognising exact duplicates, each cell with its
 /// length so that cell boundaries count. foldhash rather than SipHash: this runs on every row and
-/// needs no protection against chosen collisions (the set is per item, and a row is only ever
-/// compared with rows of the same item); a fixed seed keeps reads deterministic.
+/// needs no protection against chosen collisions (a row is only ever compared with rows of the
+/// same item, see `repeats.rs`); a fixed seed keeps reads deterministic.
 fn row_hash(record: &CsvRecord) -> u64 {
     let mut hasher = foldhash::fast::FixedState::with_seed(ROW_HASH_SEED).build_hasher();
     for cell in record.iter() {
@@ -495,6 +508,56 @@ mod tests {
             (1, 3, 2)
         );
         assert_eq!(report.findings.errors, 0, "{:?}", report.findings.findings);
+    }
+
+    #[test]
+    fn a_repeat_far_from_the_row_it_repeats_is_found_named_and_kept_once() {
+        let mri_aetna =
+            "MRI,70551,CPT,outpatient,1200,1080,Aetna,PPO,400,,,fee schedule,250,400,\n";
+        let mri_cigna =
+            "MRI,70551,CPT,outpatient,1200,1080,Cigna,HMO,250,,,fee schedule,250,400,\n";
+        let ct = "CT,74150,CPT,outpatient,800,700,Aetna,PPO,300,,,fee schedule,300,300,\n";
+        // Rows 4–5 are MRI, 6 CT; then MRI again: row 7 repeats row 4, row 8 is new, row 9
+        // repeats row 5; then CT's row 10 repeats row 6 after two groups in between.
+        let mri_blue = "MRI,70551,CPT,outpatient,1200,1080,Blue,PPO,500,,,fee schedule,250,500,\n";
+        let text = format!(
+            "{ROWS_1_2}{TALL}{mri_aetna}{mri_cigna}{ct}{mri_aetna}{mri_blue}{mri_cigna}{ct}"
+        );
+        let (records, report) = read_text(text.as_bytes());
+        assert_eq!(report.summary.duplicate_rows, 3, "{:?}", report.findings);
+        let repeats: Vec<(&str, &str)> = report
+            .findings
+            .findings
+            .iter()
+            .filter(|finding| finding.rule == "duplicate-row")
+            .map(|finding| (finding.location.as_str(), finding.message.as_str()))
+            .collect();
+        assert_eq!(
+            repeats,
+            [
+                ("row 7", "exact repeat of row 4; kept once"),
+                ("row 9", "exact repeat of row 5; kept once"),
+                ("row 10", "exact repeat of row 6; kept once"),
+            ]
+        );
+        // Every payer rate is stored once: MRI's Aetna, Cigna and Blue, CT's Aetna.
+        let rates: Vec<(String, String)> = items(&records)
+            .iter()
+            .flat_map(|item| {
+                item.standard_charges.iter().flat_map(|charge| {
+                    charge
+                        .payer_rates
+                        .iter()
+                        .map(|rate| (item.description.clone(), rate.payer_name.clone()))
+                })
+            })
+            .collect();
+        let mut sorted = rates.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(rates.len(), 4, "{rates:?}");
+        assert_eq!(sorted.len(), 4, "{rates:?}");
+        assert!(report.summary.balanced(), "{:?}", report.summary);
     }
 
     #[test]

@@ -75,7 +75,8 @@ fn known_key(bytes: &[u8]) -> Option<&'static str> {
         .find(|known| known.as_bytes() == bytes)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Hash` finds repeated elements: equal values hash equally (object members in file order).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Value {
     Null,
     Bool(bool),

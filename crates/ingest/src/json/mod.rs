@@ -31,6 +31,7 @@
 mod element;
 mod lexer;
 
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::Read;
 
 use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
@@ -40,6 +41,7 @@ use crate::detect::{self, JsonShape};
 use crate::finding::Finding;
 use crate::reading::{JsonPasses, Reading, header_record};
 use crate::record::{ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record};
+use crate::repeats::Repeats;
 use crate::sniff::Syntax;
 use crate::values::Check;
 use crate::{Document, IngestError, group, rules};
@@ -102,6 +104,7 @@ pub(crate) fn read(
             reading: &mut *reading,
             sink: &mut *sink,
             version: None,
+            repeats: Repeats::new(),
         };
         let walked = document.with_reader(|reader| {
             walk(
@@ -112,7 +115,7 @@ pub(crate) fn read(
             )
         })?;
         if !walked.undecided {
-            return Ok(());
+            return Ok(streaming.repeats.finish()?);
         }
     }
     let mut shape = JsonShape::default();
@@ -136,6 +139,7 @@ pub(crate) fn read(
         reading,
         sink,
         version: Some(version),
+        repeats: Repeats::new(),
     };
     document.with_reader(|reader| {
         walk(
@@ -145,7 +149,7 @@ pub(crate) fn read(
             Elements::Values(&mut streaming),
         )
     })?;
-    Ok(())
+    Ok(streaming.repeats.finish()?)
 }
 
 /// Passes on the records of a document's data once its header is known.
@@ -154,6 +158,8 @@ struct Streaming<'r, 's> {
     sink: &'s mut dyn FnMut(Record),
     /// Known once the header has been passed on.
     version: Option<TemplateVersion>,
+    /// The elements read so far, to recognise an exact repeat of one.
+    repeats: Repeats,
 }
 
 impl Streaming<'_, '_> {
@@ -168,7 +174,13 @@ impl Streaming<'_, '_> {
 
     fn element(&mut self, array: Array, index: u64, value: Value) {
         let version = self.version.expect("elements are built after the header");
-        element(self.reading, version, array, index, value, self.sink);
+        element(
+            self.reading,
+            version,
+            (array, index, value),
+            &mut self.repeats,
+            self.sink,
+        );
     }
 }
 
@@ -253,17 +265,15 @@ fn start_data(
 }
 
 /// Builds the record of one array element: an item or modifier, or the element quarantined with
-/// its findings.
+/// its findings. An exact repeat of an earlier element is counted and reported instead.
 fn element(
     reading: &mut Reading,
     version: TemplateVersion,
-    array: Array,
-    index: u64,
-    value: Value,
+    (array, index, value): (Array, u64, Value),
+    repeats: &mut Repeats,
     sink: &mut dyn FnMut(Record),
 ) {
-    let summary = &mut reading.summary;
-    summary.data_rows += 1;
+    reading.summary.data_rows += 1;
     let mut check = Check::new();
     let name = match array {
         Array::Items => ITEMS,
@@ -273,35 +283,67 @@ fn element(
     let record = match array {
         Array::Items => element::item(&value, &pointer, version, &mut check)
             .filter(|_| !check.blocked())
-            .map(|item| {
-                summary.item_rows += 1;
-                group::count_item(&item, summary);
-                Record::Item(item)
-            }),
+            .map(Record::Item),
         Array::Modifiers => element::modifier(&value, &pointer, version, &mut check)
             .filter(|_| !check.blocked())
             .map(|modifier| {
-                summary.modifier_rows += 1;
-                summary.modifiers += 1;
                 Record::Modifier(ModifierRecord {
                     modifier,
                     source: RecordLocation::Pointer(pointer.clone()),
                 })
             }),
     };
-    let record = record.unwrap_or_else(|| {
-        summary.quarantined_rows += 1;
-        summary.quarantined_records += 1;
-        Record::Quarantined(QuarantinedRecord {
-            source: RecordLocation::Pointer(pointer),
-            part: QuarantinedPart::Whole,
-            raw: RawRecord::Json(value.to_json()),
-            findings: check.findings.clone(),
-        })
-    });
+    let identity = match &record {
+        Some(Record::Item(item)) => Some(group::item_identity(item)),
+        Some(Record::Modifier(modifier)) => Some(group::modifier_identity(&modifier.modifier)),
+        _ => None,
+    };
+    if let Some(identity) = identity {
+        let mut hasher = foldhash::fast::FixedState::with_seed(ELEMENT_HASH_SEED).build_hasher();
+        value.hash(&mut hasher);
+        let hash = hasher.finish();
+        if let Some(first) = repeats.recall(identity).get(&hash).copied() {
+            reading.summary.duplicate_rows += 1;
+            reading.log.add(Finding::new(
+                rules::DUPLICATE_ROW,
+                pointer,
+                format!("exact repeat of /{name}/{first}; kept once"),
+            ));
+            return;
+        }
+        let mut earlier = repeats.take_recalled(identity);
+        earlier.insert(hash, index);
+        repeats.remember(identity, &earlier);
+    }
+    let summary = &mut reading.summary;
+    let record = match record {
+        Some(Record::Item(item)) => {
+            summary.item_rows += 1;
+            group::count_item(&item, summary);
+            Record::Item(item)
+        }
+        Some(Record::Modifier(modifier)) => {
+            summary.modifier_rows += 1;
+            summary.modifiers += 1;
+            Record::Modifier(modifier)
+        }
+        _ => {
+            summary.quarantined_rows += 1;
+            summary.quarantined_records += 1;
+            Record::Quarantined(QuarantinedRecord {
+                source: RecordLocation::Pointer(pointer),
+                part: QuarantinedPart::Whole,
+                raw: RawRecord::Json(value.to_json()),
+                findings: check.findings.clone(),
+            })
+        }
+    };
     sink(record);
     reading.log.extend(check.findings);
 }
+
+/// Any fixed value: an element only has to hash the same as its repeats within one read.
+const ELEMENT_HASH_SEED: u64 = 0x5eed_0fc5_a7a1_2000;
 
 /// What `walk` does with the elements of the two arrays.
 enum Elements<'a, 'r, 's> {
@@ -564,6 +606,42 @@ mod tests {
             "/standard_charge_information/1/standard_charges/0/gross_charge"
         );
         assert_eq!(report.findings.errors, 1, "{:?}", report.findings.findings);
+    }
+
+    #[test]
+    fn a_repeated_element_is_found_anywhere_and_kept_once() {
+        let other = ITEM.replace("Aetna", "Cigna");
+        let (records, report) = read_text(&v3_root(&format!(
+            "{ITEM},{BAD_ITEM},{other},{ITEM},{other}"
+        )))
+        .unwrap();
+        let items = records
+            .iter()
+            .filter(|record| matches!(record, Record::Item(_)))
+            .count();
+        assert_eq!(items, 2, "MRI with Aetna and with Cigna, once each");
+        assert_eq!(report.summary.duplicate_rows, 2);
+        let repeats: Vec<(&str, &str)> = report
+            .findings
+            .findings
+            .iter()
+            .filter(|finding| finding.rule == "duplicate-row")
+            .map(|finding| (finding.location.as_str(), finding.message.as_str()))
+            .collect();
+        assert_eq!(
+            repeats,
+            [
+                (
+                    "/standard_charge_information/3",
+                    "exact repeat of /standard_charge_information/0; kept once"
+                ),
+                (
+                    "/standard_charge_information/4",
+                    "exact repeat of /standard_charge_information/2; kept once"
+                ),
+            ]
+        );
+        assert!(report.summary.balanced(), "{:?}", report.summary);
     }
 
     #[test]

@@ -20,6 +20,8 @@
 //! code column), `no-amount` (an item whose every price is blank or `N/A`), `total` (a row labelled
 //! `Total`, `Grand Total`, `Subtotal`…, without a code), `repeated-header`.
 
+use std::hash::{BuildHasher, Hash, Hasher};
+
 use priceline_domain::{
     Amount, Code, CodeType, Ein, Facility, FileFormat, Item, License, PayerRate, RawValue,
     RecordLocation, Setting, SourceFile, StandardCharge,
@@ -30,6 +32,7 @@ use crate::profile::Profile;
 use crate::finding::{Finding, cell};
 use crate::reading::Reading;
 use crate::record::{FileHeader, QuarantinedPart, QuarantinedRecord, RawRecord, Record};
+use crate::repeats::Repeats;
 use crate::values::Check;
 use crate::{Document, IngestError, csv, rules};
 
@@ -166,13 +169,14 @@ fn read_rows(
             ),
             None => "no header row".into(),
         })),
-        State::Data(_) => Ok(()),
+        State::Data(_, mut repeats) => Ok(repeats.finish()?),
     }
 }
 
 enum State {
     Before,
-    Data(Box<Mapping>),
+    /// Reading data rows through the mapping, with the rows read so far for finding repeats.
+    Data(Box<Mapping>, Box<Repeats>),
 }
 
 impl State {
@@ -202,16 +206,16 @@ impl State {
                 let mapping = Mapping::new(&profile, &cells, row)?;
                 let facility = facility(document.name(), &profile)?;
                 start(reading, sink, facility, &profile, format, &mapping, row);
-                Ok(State::Data(Box::new(mapping)))
+                Ok(State::Data(Box::new(mapping), Box::new(Repeats::new())))
             }
-            State::Data(mapping) => {
+            State::Data(mapping, mut repeats) => {
                 if blank {
                     reading.summary.blank_rows += 1;
                 } else {
                     reading.summary.data_rows += 1;
-                    mapping.row(row, cells, reading, sink);
+                    mapping.row(row, cells, reading, &mut repeats, sink);
                 }
-                Ok(State::Data(mapping))
+                Ok(State::Data(mapping, repeats))
             }
         }
     }
@@ -449,11 +453,22 @@ impl Mapping {
     }
 
     /// One data row: an item, a quarantined row, or a named skip.
+    /// What a row's repeats share: its description and code cells.
+    fn identity(&self, description: &str, cells: &[String]) -> u64 {
+        let mut hasher = foldhash::fast::FixedState::with_seed(ROW_HASH_SEED).build_hasher();
+        description.hash(&mut hasher);
+        for (index, _) in &self.codes {
+            self.value(cells, *index).hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
     fn row(
         &self,
         row: u64,
         cells: Vec<String>,
         reading: &mut Reading,
+        repeats: &mut Repeats,
         sink: &mut dyn FnMut(Record),
     ) {
         let summary = &mut reading.summary;
@@ -569,6 +584,24 @@ impl Mapping {
                 "amounts without a description or code to say what they are for",
             ));
         }
+        // An exact repeat of a row above (a row holds its item's description and codes, so a
+        // repeat has the same ones: see repeats.rs) is counted and reported, not read again.
+        let identity = self.identity(description, &cells);
+        let mut hasher = foldhash::fast::FixedState::with_seed(ROW_HASH_SEED).build_hasher();
+        cells.hash(&mut hasher);
+        let row_hash = hasher.finish();
+        if let Some(first) = repeats.recall(identity).get(&row_hash).copied() {
+            reading.summary.duplicate_rows += 1;
+            reading.report_data_findings(vec![Finding::new(
+                rules::DUPLICATE_ROW,
+                format!("row {row}"),
+                format!("exact repeat of row {first}; kept once"),
+            )]);
+            return;
+        }
+        let mut earlier = repeats.take_recalled(identity);
+        earlier.insert(row_hash, row);
+        repeats.remember(identity, &earlier);
         let mut findings = check.findings;
         if crate::finding::any_blocking(&findings) {
             for (_, rate_findings) in broken_rates {
@@ -635,6 +668,9 @@ impl Mapping {
         }));
     }
 }
+
+/// Any fixed value: a row only has to hash the same as its repeats within one read.
+const ROW_HASH_SEED: u64 = 0x5eed_0fc5_a7a1_3000;
 
 /// A totals row's label: `Total`, `TOTALS:`, `Grand Total`, `Subtotal`, `Total for Lab`; not an
 /// item named `TOTAL PROTEIN` or `Total knee replacement`.
