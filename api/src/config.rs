@@ -11,6 +11,8 @@ use thiserror::Error;
 use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::jwt::{JwtVerifier, MIN_SECRET_BYTES};
+use crate::auth::key_store::KeySettings;
+use crate::auth::oauth::{DEFAULT_TOKEN_SECONDS, TokenIssuer};
 use crate::forwarded::PublicUrl;
 use crate::metrics::MetricsSettings;
 use crate::middleware::rate_limit::RateLimitSettings;
@@ -27,6 +29,9 @@ pub const API_KEYS: &str = "PRICELINE_API_KEYS";
 pub const JWT_SECRET: &str = "PRICELINE_JWT_SECRET";
 pub const JWT_ISSUER: &str = "PRICELINE_JWT_ISSUER";
 pub const JWT_AUDIENCE: &str = "PRICELINE_JWT_AUDIENCE";
+pub const KEYS_MANAGED: &str = "PRICELINE_KEYS_MANAGED";
+pub const OAUTH_SIGNING_KEY: &str = "PRICELINE_OAUTH_SIGNING_KEY";
+pub const OAUTH_TOKEN_SECONDS: &str = "PRICELINE_OAUTH_TOKEN_SECONDS";
 pub const RATE_LIMIT_PER_SECOND: &str = "PRICELINE_RATE_LIMIT_PER_SECOND";
 pub const RATE_LIMIT_BURST: &str = "PRICELINE_RATE_LIMIT_BURST";
 pub const TRUST_FORWARDED: &str = "PRICELINE_TRUST_FORWARDED";
@@ -103,6 +108,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Credentials the /v1 API accepts (none: open) and the per-client rate limit.
     pub security: Security,
+    /// Managed API keys and the tokens of `/oauth/token`.
+    pub keys: KeySettings,
     /// Origins browsers may call the API from (`*` for any); empty turns CORS off.
     pub cors_origins: Vec<String>,
     /// Memory for cached responses, in bytes; 0 turns the response cache off.
@@ -201,6 +208,7 @@ impl Settings {
             .map(|value| parse_positive(WORKERS, &value).map(|n| n as usize))
             .transpose()?;
         let security = parse_security(&lookup)?;
+        let keys = parse_keys(&lookup)?;
         let cors_origins = parse_origins(&lookup(CORS_ORIGINS).unwrap_or_default())?;
         let cache_text = get(CACHE_MB, &DEFAULT_CACHE_MB.to_string());
         let cache_bytes = match cache_text.trim().parse::<u32>() {
@@ -275,6 +283,7 @@ impl Settings {
             pool_size,
             workers,
             security,
+            keys,
             cors_origins,
             cache_bytes,
             db_acquire_timeout,
@@ -419,6 +428,59 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
             trust_forwarded,
         },
     })
+}
+
+/// `PRICELINE_KEYS_MANAGED` and the signer of `/oauth/token` tokens: HS256 with
+/// `PRICELINE_JWT_SECRET` when set (checked by `parse_security`), else EdDSA with the PEM of
+/// `PRICELINE_OAUTH_SIGNING_KEY`, which fails closed: set but blank or not an Ed25519 key stops the
+/// server, whichever signs.
+fn parse_keys(lookup: &impl Fn(&str) -> Option<String>) -> Result<KeySettings, ConfigError> {
+    let managed = parse_flag(
+        KEYS_MANAGED,
+        lookup(KEYS_MANAGED).filter(|value| !value.trim().is_empty()),
+    )?;
+    let lifetime = match lookup(OAUTH_TOKEN_SECONDS).filter(|value| !value.trim().is_empty()) {
+        None => DEFAULT_TOKEN_SECONDS,
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(value) if (60..=86_400).contains(&value) => value,
+            _ => {
+                return Err(ConfigError {
+                    variable: OAUTH_TOKEN_SECONDS,
+                    reason: format!("{text:?} is not a number of seconds from 60 to 86400"),
+                });
+            }
+        },
+    };
+    let eddsa = match lookup(OAUTH_SIGNING_KEY) {
+        None => None,
+        Some(value) if value.trim().is_empty() => {
+            return Err(ConfigError {
+                variable: OAUTH_SIGNING_KEY,
+                reason: "is set but empty; unset it to do without this credential".to_owned(),
+            });
+        }
+        // A PEM given on one line (`.env`, a container's environment) may write its line breaks
+        // as `\n`.
+        Some(pem) => Some(
+            TokenIssuer::eddsa(&pem.replace("\\n", "\n"), lifetime).map_err(|reason| {
+                ConfigError {
+                    variable: OAUTH_SIGNING_KEY,
+                    reason,
+                }
+            })?,
+        ),
+    };
+    // `parse_security` has refused a blank or short secret already.
+    let issuer = match lookup(JWT_SECRET).filter(|secret| secret.len() >= MIN_SECRET_BYTES) {
+        Some(secret) => Some(TokenIssuer::hs256(
+            secret.as_bytes(),
+            lookup(JWT_ISSUER).map(|value| value.trim().to_owned()),
+            lookup(JWT_AUDIENCE).map(|value| value.trim().to_owned()),
+            lifetime,
+        )),
+        None => eddsa,
+    };
+    Ok(KeySettings { managed, issuer })
 }
 
 /// `PRICELINE_METRICS` (default on) and `PRICELINE_METRICS_TOKEN`, a credential: set but blank is

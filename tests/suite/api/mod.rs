@@ -13,6 +13,7 @@ mod head;
 mod health;
 mod import_replicas;
 mod imports;
+mod keys;
 mod labels;
 mod lifecycle;
 mod observability;
