@@ -79,9 +79,10 @@ impl KeyStore {
         });
         match self.deadline {
             None => blocking.await?,
-            Some(deadline) => actix_web::rt::time::timeout(deadline, blocking)
-                .await
-                .map_err(|_| ApiError::Unavailable)?,
+            Some(deadline) => match actix_web::rt::time::timeout(deadline, blocking).await {
+                Ok(result) => result?,
+                Err(_) => Err(ApiError::Unavailable),
+            },
         }
     }
 

@@ -538,7 +538,7 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     // Said either way, so the log shows that configured credentials are in force, not only that
     // a warning is missing.
     let managed = settings.keys.managed
-        || priceline_store::queries::api_keys::any(&mut pool.get()?)
+        || priceline_store::queries::api_keys::any(&mut *pool.get()?)
             .context("cannot read the managed API keys")?;
     tracing::info!(
         "{}",
