@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use super::scope::Scopes;
 
+/// Where tokens are issued (`POST`).
+pub const TOKEN_PATH: &str = "/oauth/token";
+
 /// The `kid` of HS256 tokens issued here.
 pub const KID_HS256: &str = "priceline-oauth-hs256";
 /// The `kid` of EdDSA tokens issued here.

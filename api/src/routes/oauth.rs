@@ -18,7 +18,7 @@ use crate::auth::scope::{Scope, Scopes};
 use crate::jobs::is_id;
 
 /// The path clients post to.
-pub const PATH: &str = "/oauth/token";
+pub const PATH: &str = crate::auth::oauth::TOKEN_PATH;
 
 /// The largest form read.
 const BODY_LIMIT: usize = 8 * 1024;

@@ -70,7 +70,7 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         });
         let field = match (path.as_str(), named) {
             (_, Some(name)) => name.to_owned(),
-            ("." | "", None) => "body".to_owned(),
+            ("." | "" | "?", None) => "body".to_owned(),
             (path, None) => path.split(['.', '[']).next().unwrap_or("body").to_owned(),
         };
         ApiError::invalid(
