@@ -16,12 +16,12 @@ use priceline_domain::{ApiKey, KeyStatus};
 use priceline_store::queries::api_keys;
 use priceline_store::{DbConnection, Pool};
 
+use super::Caller;
 use super::api_key::HEADER;
 use super::managed::{matches, prefix_of, scopes_of};
 use super::oauth::TokenIssuer;
 use super::scope::{Scope, Scopes};
 use super::tier::Tier;
-use super::Caller;
 use crate::problem::ApiError;
 
 /// `PRICELINE_KEYS_MANAGED` and the token issuer, as configured.

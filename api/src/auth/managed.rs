@@ -215,7 +215,9 @@ pub fn parse_grace(text: &str) -> Result<chrono::Duration, Refusal> {
     let refused = || {
         refuse(
             "grace",
-            format!("{text:?} is not a duration such as 30m, 24h or 7d (a whole number and s, m, h or d; at most 366d)"),
+            format!(
+                "{text:?} is not a duration such as 30m, 24h or 7d (a whole number and s, m, h or d; at most 366d)"
+            ),
         )
     };
     let unit = text.chars().last().ok_or_else(refused)?;
@@ -247,7 +249,11 @@ mod tests {
         assert!(is_prefix(&new.record.prefix));
         assert!(matches(&new.record, &new.secret));
         assert!(!matches(&new.record, &format!("{}x", new.secret)));
-        assert!(!new.record.secret_hash.contains(&new.secret[PREFIX_LEN + 1..]));
+        assert!(
+            !new.record
+                .secret_hash
+                .contains(&new.secret[PREFIX_LEN + 1..])
+        );
         assert_eq!(new.record.scopes, ["prices:read"]);
         assert_eq!(prefix_of("plk_other"), None);
         assert_eq!(prefix_of("pl_live_ABCDEF12_x"), None);
@@ -266,7 +272,10 @@ mod tests {
         assert_eq!(field("ok", &[], None, None), "scopes");
         assert_eq!(field("ok", &["prices:write"], None, None), "scopes");
         assert_eq!(field("ok", &["admin"], Some("a b"), None), "tier");
-        assert_eq!(field("ok", &["admin"], None, Some("2001-01-01")), "expires_at");
+        assert_eq!(
+            field("ok", &["admin"], None, Some("2001-01-01")),
+            "expires_at"
+        );
         assert_eq!(field("ok", &["admin"], None, Some("soon")), "expires_at");
         assert_eq!(parse_grace("24h").unwrap().num_seconds(), 86_400);
         assert_eq!(parse_grace("0s").unwrap().num_seconds(), 0);

@@ -214,11 +214,17 @@ mod tests {
             TokenIssuer::hs256(b"0123456789abcdef0123456789abcdef", None, None, 60),
             TokenIssuer::eddsa(PEM, 60).unwrap(),
         ] {
-            let token = issuer.issue("k1", "pl_live_00000000", read, Some("gold")).unwrap();
+            let token = issuer
+                .issue("k1", "pl_live_00000000", read, Some("gold"))
+                .unwrap();
             assert!(issuer.is_ours(&token));
             let claims = issuer.verify(&token).unwrap();
             assert_eq!(
-                (claims.key_id.as_str(), claims.scope.as_str(), claims.tier.as_deref()),
+                (
+                    claims.key_id.as_str(),
+                    claims.scope.as_str(),
+                    claims.tier.as_deref()
+                ),
                 ("k1", "prices:read", Some("gold"))
             );
             let mut forged = token.clone();
@@ -229,10 +235,16 @@ mod tests {
         }
         let other = TokenIssuer::hs256(b"another secret of at least 32 bytes!", None, None, 60);
         let token = other.issue("k1", "pl_live_00000000", read, None).unwrap();
-        assert!(TokenIssuer::hs256(b"0123456789abcdef0123456789abcdef", None, None, 60)
-            .verify(&token)
-            .is_err());
-        for bad in ["", "not a pem", "-----BEGIN PRIVATE KEY-----\n!!\n-----END PRIVATE KEY-----"] {
+        assert!(
+            TokenIssuer::hs256(b"0123456789abcdef0123456789abcdef", None, None, 60)
+                .verify(&token)
+                .is_err()
+        );
+        for bad in [
+            "",
+            "not a pem",
+            "-----BEGIN PRIVATE KEY-----\n!!\n-----END PRIVATE KEY-----",
+        ] {
             assert!(TokenIssuer::eddsa(bad, 60).is_err());
         }
     }

@@ -175,7 +175,10 @@ mod tests {
         assert_eq!(required("/v1/admin"), Scope::Admin);
         assert_eq!(required("/v1/administrators"), Scope::PricesRead);
         let both = Scopes::parse_list("prices:read+imports:write").unwrap();
-        assert_eq!(both.names().collect::<Vec<_>>(), ["prices:read", "imports:write"]);
+        assert_eq!(
+            both.names().collect::<Vec<_>>(),
+            ["prices:read", "imports:write"]
+        );
         let read = Scopes::parse_list("prices:read").unwrap();
         assert!(read.within(both) && !both.within(read));
         assert_eq!(read.intersect(admin), read);

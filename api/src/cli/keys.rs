@@ -73,20 +73,23 @@ pub fn run(settings: &Settings, action: KeysAction) -> anyhow::Result<()> {
     if let KeysAction::Revoke { key } | KeysAction::Rotate { key, .. } = &action
         && !(is_id(key) || is_prefix(key))
     {
-        bail!("{key:?} is neither a key id (32 hexadecimal digits) nor a key prefix (pl_live_ and 8 of them)");
+        bail!(
+            "{key:?} is neither a key id (32 hexadecimal digits) nor a key prefix (pl_live_ and 8 of them)"
+        );
     }
     let grace = match &action {
-        KeysAction::Rotate { grace, .. } => Some(
-            parse_grace(grace)
-                .map_err(|refusal| anyhow::anyhow!("--{}", refusal))?,
-        ),
+        KeysAction::Rotate { grace, .. } => {
+            Some(parse_grace(grace).map_err(|refusal| anyhow::anyhow!("--{}", refusal))?)
+        }
         _ => None,
     };
     let pool = open_database(&settings.database_url, PoolOptions::new(1), false)?;
     let mut connection = pool.get()?;
     match action {
         KeysAction::Create { .. } => {
-            let Some(spec) = spec else { unreachable!("checked above") };
+            let Some(spec) = spec else {
+                unreachable!("checked above")
+            };
             let made = spec
                 .generate(now)
                 .map_err(|refusal| anyhow::anyhow!("{}", refusal.reason))?;
@@ -97,13 +100,19 @@ pub fn run(settings: &Settings, action: KeysAction) -> anyhow::Result<()> {
         KeysAction::Revoke { key } => {
             let found = find(&mut connection, &key)?;
             if api_keys::revoke(&mut connection, &found.id, Utc::now())? {
-                say!("revoked {} ({}): refused from its next request on", found.prefix, found.name);
+                say!(
+                    "revoked {} ({}): refused from its next request on",
+                    found.prefix,
+                    found.name
+                );
             } else {
                 say!("{} ({}) was revoked already", found.prefix, found.name);
             }
         }
         KeysAction::Rotate { key, .. } => {
-            let Some(grace) = grace else { unreachable!("checked above") };
+            let Some(grace) = grace else {
+                unreachable!("checked above")
+            };
             let old = find(&mut connection, &key)?;
             let made = crate::routes::admin::keys::rotate::rotate(&mut connection, &old, grace)
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
@@ -135,21 +144,37 @@ fn find(connection: &mut DbConnection, key: &str) -> anyhow::Result<priceline_do
 
 fn print_new(made: &NewKey, what: &str) {
     let key = &made.record;
-    say!("API key {} ({}) {what}; shown only now, the database keeps its hash:", key.prefix, key.name);
+    say!(
+        "API key {} ({}) {what}; shown only now, the database keeps its hash:",
+        key.prefix,
+        key.name
+    );
     say!("  {}", made.secret);
     say!("id: {}  scopes: {}", key.id, key.scopes.join(" "));
     say!("Clients send it in the X-API-Key header, e.g.");
-    say!("  curl -H 'X-API-Key: {}' http://127.0.0.1:8080/v1/facilities", made.secret);
+    say!(
+        "  curl -H 'X-API-Key: {}' http://127.0.0.1:8080/v1/facilities",
+        made.secret
+    );
     say!(
         "or exchange it for a bearer token: curl -u '{}:{}' -d grant_type=client_credentials http://127.0.0.1:8080/oauth/token",
-        key.prefix, made.secret
+        key.prefix,
+        made.secret
     );
 }
 
 fn list(connection: &mut DbConnection) -> anyhow::Result<()> {
     let now = Utc::now();
     let mut after = None;
-    say!("{:<16}  {:<20}  {:<9}  {:<26}  {:<10}  {:<20}  id", "prefix", "name", "status", "scopes", "tier", "expires");
+    say!(
+        "{:<16}  {:<20}  {:<9}  {:<26}  {:<10}  {:<20}  id",
+        "prefix",
+        "name",
+        "status",
+        "scopes",
+        "tier",
+        "expires"
+    );
     loop {
         let page = api_keys::list(connection, after.as_ref(), 500)?;
         for key in &page.items {

@@ -62,7 +62,13 @@ fn json_body(value: &Value) -> Option<(&'static str, String)> {
 
 fn post_json(address: &str, path: &str, key: &str, value: Value) -> RawResponse {
     let (content_type, body) = json_body(&value).unwrap();
-    send(address, "POST", path, &[("X-API-Key", key)], Some((content_type, &body)))
+    send(
+        address,
+        "POST",
+        path,
+        &[("X-API-Key", key)],
+        Some((content_type, &body)),
+    )
 }
 
 fn assert_problem(response: &RawResponse, status: u16, parameter: Option<&str>, label: &str) {
@@ -108,8 +114,21 @@ fn revocation_reaches_every_server_process(db: TestDb) {
     let url = db.url.connection_string();
     // Made on the command line; bad input first: a message and a non-zero exit, nothing stored.
     let (ok, output) = keys_cli(&url, &["create", "reporting", "--scope", "prices:write"]);
-    assert!(!ok && output.contains("--scope") && output.contains("prices:write"), "{output}");
-    let (ok, output) = keys_cli(&url, &["create", "ops", "--scope", "admin", "--expires", "2001-01-01"]);
+    assert!(
+        !ok && output.contains("--scope") && output.contains("prices:write"),
+        "{output}"
+    );
+    let (ok, output) = keys_cli(
+        &url,
+        &[
+            "create",
+            "ops",
+            "--scope",
+            "admin",
+            "--expires",
+            "2001-01-01",
+        ],
+    );
     assert!(!ok && output.contains("--expires"), "{output}");
     let (ok, output) = keys_cli(&url, &["revoke", "pl_live_00000000"]);
     assert!(!ok && output.contains("no API key"), "{output}");
@@ -118,15 +137,41 @@ fn revocation_reaches_every_server_process(db: TestDb) {
     let (ok, output) = keys_cli(&url, &["list"]);
     assert!(ok && !output.contains("pl_live_0"), "{output}");
 
-    let (ok, output) = keys_cli(&url, &["create", "reporting", "--scope", "prices:read", "--tier", "partner"]);
+    let (ok, output) = keys_cli(
+        &url,
+        &[
+            "create",
+            "reporting",
+            "--scope",
+            "prices:read",
+            "--tier",
+            "partner",
+        ],
+    );
     assert!(ok, "{output}");
     let reader = printed_key(&output);
-    let (ok, output) = keys_cli(&url, &["create", "ops", "--scope", "admin", "--expires", "2099-01-01"]);
+    let (ok, output) = keys_cli(
+        &url,
+        &[
+            "create",
+            "ops",
+            "--scope",
+            "admin",
+            "--expires",
+            "2099-01-01",
+        ],
+    );
     assert!(ok, "{output}");
     let admin = printed_key(&output);
     let (ok, listed) = keys_cli(&url, &["list"]);
-    assert!(ok && listed.contains(&reader[..16]) && listed.contains("2099-01-01"), "{listed}");
-    assert!(!listed.contains(&reader) && !listed.contains(&admin), "a secret is listed: {listed}");
+    assert!(
+        ok && listed.contains(&reader[..16]) && listed.contains("2099-01-01"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(&reader) && !listed.contains(&admin),
+        "a secret is listed: {listed}"
+    );
 
     // Two server processes on the one database, no credential setting: the managed keys alone
     // switch credentials on, and the start-up line says so.
@@ -135,8 +180,19 @@ fn revocation_reaches_every_server_process(db: TestDb) {
     assert!(first.log().contains("credentials on"), "{}", first.log());
     for server in [&first, &second] {
         let anonymous = send(&server.address, "GET", "/v1/facilities", &[], None);
-        assert_eq!(anonymous.status, 401, "open with managed keys: {:?}", anonymous.json());
-        let answer = send(&server.address, "GET", "/v1/facilities", &[("X-API-Key", &reader)], None);
+        assert_eq!(
+            anonymous.status,
+            401,
+            "open with managed keys: {:?}",
+            anonymous.json()
+        );
+        let answer = send(
+            &server.address,
+            "GET",
+            "/v1/facilities",
+            &[("X-API-Key", &reader)],
+            None,
+        );
         assert_eq!(answer.status, 200, "{:?}", answer.json());
     }
     let revoked = post_json(
@@ -148,15 +204,37 @@ fn revocation_reaches_every_server_process(db: TestDb) {
     assert_eq!(revoked.status, 200, "{:?}", revoked.json());
     assert_eq!(revoked.json()["status"], "revoked");
     // The very next request to the other process is refused.
-    let refused = send(&second.address, "GET", "/v1/facilities", &[("X-API-Key", &reader)], None);
-    assert_problem(&refused, 401, Some("X-API-Key"), "revoked key on the other process");
-    assert!(refused.json()["detail"].as_str().unwrap().contains("revoked"));
+    let refused = send(
+        &second.address,
+        "GET",
+        "/v1/facilities",
+        &[("X-API-Key", &reader)],
+        None,
+    );
+    assert_problem(
+        &refused,
+        401,
+        Some("X-API-Key"),
+        "revoked key on the other process",
+    );
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("revoked")
+    );
     // Revoking the last working keys does not open the API.
     let (ok, output) = keys_cli(&url, &["revoke", &admin[..16]]);
     assert!(ok, "{output}");
     let anonymous = send(&second.address, "GET", "/v1/facilities", &[], None);
     assert_eq!(anonymous.status, 401);
-    let admin_refused = send(&first.address, "GET", "/v1/admin/keys", &[("X-API-Key", &admin)], None);
+    let admin_refused = send(
+        &first.address,
+        "GET",
+        "/v1/admin/keys",
+        &[("X-API-Key", &admin)],
+        None,
+    );
     assert_problem(&admin_refused, 401, Some("X-API-Key"), "revoked admin key");
 }
 on_both_backends!(revocation_reaches_every_server_process);
@@ -191,7 +269,10 @@ async fn scopes_are_enforced_per_route_family(db: TestDb) {
             assert_eq!(body["parameter"], "X-API-Key");
             assert!(body["detail"].as_str().unwrap().contains(needed), "{body}");
             let challenge = headers.get("www-authenticate").unwrap().to_str().unwrap();
-            assert!(challenge.contains(&format!("scope=\"{needed}\"")), "{challenge}");
+            assert!(
+                challenge.contains(&format!("scope=\"{needed}\"")),
+                "{challenge}"
+            );
         }
         // admin grants everything.
         let (status, _, body) = app
@@ -201,8 +282,13 @@ async fn scopes_are_enforced_per_route_family(db: TestDb) {
     }
     // A key of the right shape that is not stored, and a tampered secret, are 401s.
     let tampered = format!("{}x", reader.secret);
-    for key in [tampered.as_str(), "pl_live_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
-        let (status, _, body) = app.get_with_headers("/v1/facilities", &[("X-API-Key", key)]).await;
+    for key in [
+        tampered.as_str(),
+        "pl_live_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let (status, _, body) = app
+            .get_with_headers("/v1/facilities", &[("X-API-Key", key)])
+            .await;
         assert_eq!(status, 401, "{body}");
     }
 }
@@ -309,7 +395,13 @@ async fn with_credentials_off_key_administration_is_closed(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let (status, _, body) = app.get_with_headers("/v1/admin/keys", &[]).await;
     assert_eq!(status, 403, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("priceline keys create"), "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("priceline keys create"),
+        "{body}"
+    );
     // The API itself stays open until a key exists.
     let (status, _) = app.get("/v1/facilities").await;
     assert_eq!(status, 200);
@@ -341,7 +433,11 @@ fn exchange(address: &str, reader: &NewKey, admin: &NewKey) {
     let basic = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", reader.record.prefix, reader.secret));
     let authorization = format!("Basic {basic}");
-    let issued = form(address, &[("Authorization", &authorization)], "grant_type=client_credentials");
+    let issued = form(
+        address,
+        &[("Authorization", &authorization)],
+        "grant_type=client_credentials",
+    );
     assert_eq!(issued.status, 200, "{:?}", issued.json());
     assert_eq!(issued.header("cache-control"), Some("no-store"));
     let body = issued.json();
@@ -349,10 +445,27 @@ fn exchange(address: &str, reader: &NewKey, admin: &NewKey) {
     assert_eq!(body["scope"], "prices:read");
     assert!(body["expires_in"].as_u64().unwrap() <= 900);
     let bearer = format!("Bearer {}", body["access_token"].as_str().unwrap());
-    let read = send(address, "GET", "/v1/facilities", &[("Authorization", &bearer)], None);
+    let read = send(
+        address,
+        "GET",
+        "/v1/facilities",
+        &[("Authorization", &bearer)],
+        None,
+    );
     assert_eq!(read.status, 200, "{:?}", read.json());
-    let imports = send(address, "GET", "/v1/imports", &[("Authorization", &bearer)], None);
-    assert_problem(&imports, 403, Some("Authorization"), "token without imports:write");
+    let imports = send(
+        address,
+        "GET",
+        "/v1/imports",
+        &[("Authorization", &bearer)],
+        None,
+    );
+    assert_problem(
+        &imports,
+        403,
+        Some("Authorization"),
+        "token without imports:write",
+    );
 
     // Form credentials (client id = the key's id), narrowed to one scope of an admin key.
     let narrowed = form(
@@ -365,29 +478,104 @@ fn exchange(address: &str, reader: &NewKey, admin: &NewKey) {
     );
     assert_eq!(narrowed.status, 200, "{:?}", narrowed.json());
     assert_eq!(narrowed.json()["scope"], "prices:read");
-    let narrow_bearer = format!("Bearer {}", narrowed.json()["access_token"].as_str().unwrap());
-    let admin_refused = send(address, "GET", "/v1/admin/keys", &[("Authorization", &narrow_bearer)], None);
+    let narrow_bearer = format!(
+        "Bearer {}",
+        narrowed.json()["access_token"].as_str().unwrap()
+    );
+    let admin_refused = send(
+        address,
+        "GET",
+        "/v1/admin/keys",
+        &[("Authorization", &narrow_bearer)],
+        None,
+    );
     assert_problem(&admin_refused, 403, Some("Authorization"), "narrowed token");
 
     // RFC 6749 §5.2 errors.
     let wrong = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}x", reader.record.prefix, reader.secret));
-    let refused = form(address, &[("Authorization", &format!("Basic {wrong}"))], "grant_type=client_credentials");
+    let refused = form(
+        address,
+        &[("Authorization", &format!("Basic {wrong}"))],
+        "grant_type=client_credentials",
+    );
     assert_oauth_error(&refused, 401, "invalid_client");
-    assert!(refused.header("www-authenticate").unwrap().starts_with("Basic"));
-    assert_oauth_error(&form(address, &[("Authorization", &authorization)], "grant_type=password"), 400, "unsupported_grant_type");
-    assert_oauth_error(&form(address, &[("Authorization", &authorization)], "scope=prices%3Aread"), 400, "invalid_request");
-    assert_oauth_error(&form(address, &[("Authorization", &authorization)], "grant_type=client_credentials&scope=admin"), 400, "invalid_scope");
-    assert_oauth_error(&form(address, &[("Authorization", &authorization)], "grant_type=client_credentials&scope=everything"), 400, "invalid_scope");
-    let as_json = send(address, "POST", "/oauth/token", &[("Authorization", &authorization)], Some(("application/json", "{}")));
+    assert!(
+        refused
+            .header("www-authenticate")
+            .unwrap()
+            .starts_with("Basic")
+    );
+    assert_oauth_error(
+        &form(
+            address,
+            &[("Authorization", &authorization)],
+            "grant_type=password",
+        ),
+        400,
+        "unsupported_grant_type",
+    );
+    assert_oauth_error(
+        &form(
+            address,
+            &[("Authorization", &authorization)],
+            "scope=prices%3Aread",
+        ),
+        400,
+        "invalid_request",
+    );
+    assert_oauth_error(
+        &form(
+            address,
+            &[("Authorization", &authorization)],
+            "grant_type=client_credentials&scope=admin",
+        ),
+        400,
+        "invalid_scope",
+    );
+    assert_oauth_error(
+        &form(
+            address,
+            &[("Authorization", &authorization)],
+            "grant_type=client_credentials&scope=everything",
+        ),
+        400,
+        "invalid_scope",
+    );
+    let as_json = send(
+        address,
+        "POST",
+        "/oauth/token",
+        &[("Authorization", &authorization)],
+        Some(("application/json", "{}")),
+    );
     assert_oauth_error(&as_json, 400, "invalid_request");
 
     // Revoking the key ends its token on the next request, and no new token is issued for it.
-    let revoke = post_json(address, &format!("/v1/admin/keys/{}/revoke", reader.record.id), &admin.secret, json!({}));
+    let revoke = post_json(
+        address,
+        &format!("/v1/admin/keys/{}/revoke", reader.record.id),
+        &admin.secret,
+        json!({}),
+    );
     assert_eq!(revoke.status, 200);
-    let after = send(address, "GET", "/v1/facilities", &[("Authorization", &bearer)], None);
+    let after = send(
+        address,
+        "GET",
+        "/v1/facilities",
+        &[("Authorization", &bearer)],
+        None,
+    );
     assert_problem(&after, 401, Some("Authorization"), "token of a revoked key");
-    assert_oauth_error(&form(address, &[("Authorization", &authorization)], "grant_type=client_credentials"), 400, "invalid_grant");
+    assert_oauth_error(
+        &form(
+            address,
+            &[("Authorization", &authorization)],
+            "grant_type=client_credentials",
+        ),
+        400,
+        "invalid_grant",
+    );
 }
 
 async fn tokens_are_exchanged_for_keys_and_end_with_them(db: TestDb) {
