@@ -464,6 +464,13 @@ pub enum AdminErrors {
     /// The key cannot be rotated: it is revoked, expired or already rotated.
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(Problem),
+    /// A GET carries a body larger than 64 KiB; reads take none.
+    #[response(status = 413, content_type = "application/problem+json")]
+    ContentTooLarge(Problem),
+    /// A GET carries a non-empty body that is not `application/json`; `parameter` is
+    /// `Content-Type`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
     /// This client sent more requests than its rate limit allows.
     #[response(
         status = 429,

@@ -87,19 +87,18 @@ impl KeyStore {
     }
 
     /// Whether managed keys switch credentials on: `PRICELINE_KEYS_MANAGED=true`, or any managed
-    /// key in the database. A database that cannot say is taken as "on" (fail closed).
-    pub async fn credentials_on(&self) -> bool {
+    /// key in the database. A database that cannot say is an error (the request is refused).
+    pub async fn credentials_on(&self) -> Result<bool, ApiError> {
         if self.seen.load(Ordering::Relaxed) {
-            return true;
+            return Ok(true);
         }
         let any = self
             .read(|connection| Ok(api_keys::any(connection)?))
-            .await
-            .unwrap_or(true);
+            .await?;
         if any {
             self.seen.store(true, Ordering::Relaxed);
         }
-        any
+        Ok(any)
     }
 
     /// The key `presented` in X-API-Key, when it has a managed key's shape (`None` otherwise: not

@@ -178,14 +178,22 @@ pub async fn authenticate(
     let store = request.app_data::<web::Data<KeyStore>>().cloned();
     let path_protected = protects(request.path());
     let mut protected = path_protected && policy.as_ref().is_some_and(|policy| !policy.is_open());
-    // Managed keys switch credentials on by themselves (fail closed): see `key_store`.
+    // Managed keys switch credentials on by themselves (fail closed): see `key_store`. A database
+    // that cannot say lets nothing through: the request is answered 503.
     if path_protected
         && !protected
         && let Some(store) = &store
     {
-        protected = store.credentials_on().await;
+        match store.credentials_on().await {
+            Ok(on) => protected = on,
+            Err(error) => {
+                request.extensions_mut().insert(Refused(error));
+                protected = true;
+            }
+        }
     }
-    if protected {
+    let undecided = request.extensions().contains::<Refused>();
+    if protected && !undecided {
         let required = scope::required(request.path());
         let policy = policy.map(|policy| policy.into_inner()).unwrap_or_default();
         let managed = match &store {
