@@ -731,6 +731,48 @@ mod tests {
     }
 
     #[test]
+    fn managed_key_settings_fail_closed() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIC3tYXHjP3JkHlVYmWRU4kAVrpqmkfJLchIBlLXTSV9U\n-----END PRIVATE KEY-----\n";
+        let defaults = settings(&[]).unwrap();
+        assert!(!defaults.keys.managed && defaults.keys.issuer.is_none());
+        let eddsa = settings(&[(OAUTH_SIGNING_KEY, pem), (KEYS_MANAGED, "yes")]).unwrap();
+        assert!(eddsa.keys.managed);
+        assert_eq!(
+            eddsa.keys.issuer.as_ref().map(|issuer| issuer.algorithm()),
+            Some("EdDSA")
+        );
+        assert!(!format!("{eddsa:?}").contains("MC4CAQ"));
+        // One line with escaped line breaks, as an env file holds it.
+        let escaped = pem.replace('\n', "\\n");
+        assert!(settings(&[(OAUTH_SIGNING_KEY, &escaped)]).is_ok());
+        // The JWT secret, when set, signs the tokens (HS256).
+        let hs = settings(&[
+            (JWT_SECRET, "a-jwt-secret-of-exactly-32-bytes"),
+            (OAUTH_SIGNING_KEY, pem),
+        ])
+        .unwrap();
+        assert_eq!(
+            hs.keys.issuer.as_ref().map(|issuer| issuer.algorithm()),
+            Some("HS256")
+        );
+        for (variable, value) in [
+            (OAUTH_SIGNING_KEY, ""),
+            (OAUTH_SIGNING_KEY, "  "),
+            (OAUTH_SIGNING_KEY, "not a key"),
+            (
+                OAUTH_SIGNING_KEY,
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+            ),
+            (KEYS_MANAGED, "maybe"),
+            (OAUTH_TOKEN_SECONDS, "10"),
+            (OAUTH_TOKEN_SECONDS, "a day"),
+        ] {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{value}: {error}");
+        }
+    }
+
+    #[test]
     fn import_settings_are_checked() {
         let defaults = settings(&[]).unwrap().imports;
         assert_eq!(defaults.max_bytes, 4 << 30);
