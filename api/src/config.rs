@@ -10,6 +10,9 @@ use thiserror::Error;
 
 use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
+use crate::auth::jwt::MIN_SECRET_BYTES;
+use crate::auth::key_store::KeySettings;
+use crate::auth::oauth::{DEFAULT_TOKEN_SECONDS, TokenIssuer};
 use crate::forwarded::PublicUrl;
 use crate::metrics::MetricsSettings;
 use crate::middleware::rate_limit::RateLimitSettings;
@@ -32,6 +35,9 @@ pub const JWT_JWKS_URL: &str = "PRICELINE_JWT_JWKS_URL";
 pub const JWT_ALGORITHMS: &str = "PRICELINE_JWT_ALGORITHMS";
 pub const JWT_LEEWAY_SECONDS: &str = "PRICELINE_JWT_LEEWAY_SECONDS";
 pub const JWT_JWKS_REFETCH_SECONDS: &str = "PRICELINE_JWT_JWKS_REFETCH_SECONDS";
+pub const KEYS_MANAGED: &str = "PRICELINE_KEYS_MANAGED";
+pub const OAUTH_SIGNING_KEY: &str = "PRICELINE_OAUTH_SIGNING_KEY";
+pub const OAUTH_TOKEN_SECONDS: &str = "PRICELINE_OAUTH_TOKEN_SECONDS";
 pub const RATE_LIMIT_PER_SECOND: &str = "PRICELINE_RATE_LIMIT_PER_SECOND";
 pub const RATE_LIMIT_BURST: &str = "PRICELINE_RATE_LIMIT_BURST";
 pub const TRUST_FORWARDED: &str = "PRICELINE_TRUST_FORWARDED";
@@ -108,6 +114,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Credentials the /v1 API accepts (none: open) and the per-client rate limit.
     pub security: Security,
+    /// Managed API keys and the tokens of `/oauth/token`.
+    pub keys: KeySettings,
     /// Origins browsers may call the API from (`*` for any); empty turns CORS off.
     pub cors_origins: Vec<String>,
     /// Memory for cached responses, in bytes; 0 turns the response cache off.
@@ -206,6 +214,7 @@ impl Settings {
             .map(|value| parse_positive(WORKERS, &value).map(|n| n as usize))
             .transpose()?;
         let security = parse_security(&lookup)?;
+        let keys = parse_keys(&lookup)?;
         let cors_origins = parse_origins(&lookup(CORS_ORIGINS).unwrap_or_default())?;
         let cache_text = get(CACHE_MB, &DEFAULT_CACHE_MB.to_string());
         let cache_bytes = match cache_text.trim().parse::<u32>() {
@@ -280,6 +289,7 @@ impl Settings {
             pool_size,
             workers,
             security,
+            keys,
             cors_origins,
             cache_bytes,
             db_acquire_timeout,
@@ -399,6 +409,59 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
             trust_forwarded,
         },
     })
+}
+
+/// `PRICELINE_KEYS_MANAGED` and the signer of `/oauth/token` tokens: HS256 with
+/// `PRICELINE_JWT_SECRET` when set (checked by `parse_security`), else EdDSA with the PEM of
+/// `PRICELINE_OAUTH_SIGNING_KEY`, which fails closed: set but blank or not an Ed25519 key stops the
+/// server, whichever signs.
+fn parse_keys(lookup: &impl Fn(&str) -> Option<String>) -> Result<KeySettings, ConfigError> {
+    let managed = parse_flag(
+        KEYS_MANAGED,
+        lookup(KEYS_MANAGED).filter(|value| !value.trim().is_empty()),
+    )?;
+    let lifetime = match lookup(OAUTH_TOKEN_SECONDS).filter(|value| !value.trim().is_empty()) {
+        None => DEFAULT_TOKEN_SECONDS,
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(value) if (60..=86_400).contains(&value) => value,
+            _ => {
+                return Err(ConfigError {
+                    variable: OAUTH_TOKEN_SECONDS,
+                    reason: format!("{text:?} is not a number of seconds from 60 to 86400"),
+                });
+            }
+        },
+    };
+    let eddsa = match lookup(OAUTH_SIGNING_KEY) {
+        None => None,
+        Some(value) if value.trim().is_empty() => {
+            return Err(ConfigError {
+                variable: OAUTH_SIGNING_KEY,
+                reason: "is set but empty; unset it to do without this credential".to_owned(),
+            });
+        }
+        // A PEM given on one line (`.env`, a container's environment) may write its line breaks
+        // as `\n`.
+        Some(pem) => Some(
+            TokenIssuer::eddsa(&pem.replace("\\n", "\n"), lifetime).map_err(|reason| {
+                ConfigError {
+                    variable: OAUTH_SIGNING_KEY,
+                    reason,
+                }
+            })?,
+        ),
+    };
+    // `parse_security` has refused a blank or short secret already.
+    let issuer = match lookup(JWT_SECRET).filter(|secret| secret.len() >= MIN_SECRET_BYTES) {
+        Some(secret) => Some(TokenIssuer::hs256(
+            secret.as_bytes(),
+            lookup(JWT_ISSUER).map(|value| value.trim().to_owned()),
+            lookup(JWT_AUDIENCE).map(|value| value.trim().to_owned()),
+            lifetime,
+        )),
+        None => eddsa,
+    };
+    Ok(KeySettings { managed, issuer })
 }
 
 /// `PRICELINE_METRICS` (default on) and `PRICELINE_METRICS_TOKEN`, a credential: set but blank is
@@ -645,6 +708,48 @@ mod tests {
             if (variable == JWT_SECRET || variable == API_KEYS) && value.trim().len() > 1 {
                 assert!(!text.contains(value), "{text} shows the value");
             }
+        }
+    }
+
+    #[test]
+    fn managed_key_settings_fail_closed() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIC3tYXHjP3JkHlVYmWRU4kAVrpqmkfJLchIBlLXTSV9U\n-----END PRIVATE KEY-----\n";
+        let defaults = settings(&[]).unwrap();
+        assert!(!defaults.keys.managed && defaults.keys.issuer.is_none());
+        let eddsa = settings(&[(OAUTH_SIGNING_KEY, pem), (KEYS_MANAGED, "yes")]).unwrap();
+        assert!(eddsa.keys.managed);
+        assert_eq!(
+            eddsa.keys.issuer.as_ref().map(|issuer| issuer.algorithm()),
+            Some("EdDSA")
+        );
+        assert!(!format!("{eddsa:?}").contains("MC4CAQ"));
+        // One line with escaped line breaks, as an env file holds it.
+        let escaped = pem.replace('\n', "\\n");
+        assert!(settings(&[(OAUTH_SIGNING_KEY, &escaped)]).is_ok());
+        // The JWT secret, when set, signs the tokens (HS256).
+        let hs = settings(&[
+            (JWT_SECRET, "a-jwt-secret-of-exactly-32-bytes"),
+            (OAUTH_SIGNING_KEY, pem),
+        ])
+        .unwrap();
+        assert_eq!(
+            hs.keys.issuer.as_ref().map(|issuer| issuer.algorithm()),
+            Some("HS256")
+        );
+        for (variable, value) in [
+            (OAUTH_SIGNING_KEY, ""),
+            (OAUTH_SIGNING_KEY, "  "),
+            (OAUTH_SIGNING_KEY, "not a key"),
+            (
+                OAUTH_SIGNING_KEY,
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+            ),
+            (KEYS_MANAGED, "maybe"),
+            (OAUTH_TOKEN_SECONDS, "10"),
+            (OAUTH_TOKEN_SECONDS, "a day"),
+        ] {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{value}: {error}");
         }
     }
 

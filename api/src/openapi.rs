@@ -3,7 +3,8 @@
 
 use actix_web::App;
 use utoipa::openapi::security::{
-    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+    ApiKey, ApiKeyValue, ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2,
+    SecurityRequirement, SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -38,14 +39,17 @@ use crate::problem::Problem;
         (name = "payers", description = "Payers and plans named in the files"),
         (name = "source-files", description = "Imported files (snapshots) and their validation findings"),
         (name = "imports", description = "Import jobs: price files uploaded or named by URL, imported by the server in the background"),
+        (name = "admin", description = "Administration: managed API keys (the admin scope)"),
+        (name = "oauth", description = "OAuth2 client credentials: a managed API key exchanged for a bearer token"),
         (name = "meta", description = "Health and service description")
     )
 )]
 pub struct ApiDoc;
 
-/// The names of the two schemes in `components.securitySchemes`.
+/// The names of the schemes in `components.securitySchemes`.
 pub const API_KEY_SCHEME: &str = "apiKey";
 pub const BEARER_SCHEME: &str = "bearerAuth";
+pub const OAUTH_SCHEME: &str = "oauth2";
 
 /// Both credentials as security schemes. The API-key one is what gateways such as AWS API Gateway
 /// import; the bearer one is the JWT.
@@ -82,6 +86,27 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+        // Swagger UI's Authorize button asks for a managed key's id (or prefix) and the key, and
+        // gets the token itself.
+        let scopes = crate::auth::scope::Scope::ALL.iter().map(|scope| {
+            let what = match scope {
+                crate::auth::scope::Scope::PricesRead => "Read price data",
+                crate::auth::scope::Scope::ImportsWrite => "Send and read import jobs",
+                crate::auth::scope::Scope::Admin => "Everything, key administration included",
+            };
+            (scope.as_str(), what)
+        });
+        components.add_security_scheme(
+            OAUTH_SCHEME,
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    crate::routes::oauth::PATH,
+                    scopes.collect(),
+                ))],
+                "OAuth2 client credentials: a managed API key's id or prefix as client id and the \
+                 key as client secret, exchanged at POST /oauth/token for a short-lived bearer token.",
+            )),
+        );
     }
 }
 
@@ -89,13 +114,14 @@ impl Modify for SecuritySchemes {
 /// handler, so no route can be forgotten; the meta routes (health, spec, docs) stay open, which an
 /// empty `security` list states (an absent one would leave linters and gateways guessing).
 pub fn require_credentials(spec: &mut utoipa::openapi::OpenApi) {
-    let either = [
-        SecurityRequirement::new(API_KEY_SCHEME, Vec::<String>::new()),
-        SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
-    ];
     for (path, item) in spec.paths.paths.iter_mut() {
         let required = if crate::auth::protects(path) {
-            either.to_vec()
+            let scope = crate::auth::scope::required(path).as_str();
+            vec![
+                SecurityRequirement::new(API_KEY_SCHEME, Vec::<String>::new()),
+                SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
+                SecurityRequirement::new(OAUTH_SCHEME, [scope]),
+            ]
         } else {
             Vec::new()
         };

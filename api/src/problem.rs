@@ -90,6 +90,12 @@ pub enum ApiError {
     /// Import jobs with credentials off, unless PRICELINE_ALLOW_ANONYMOUS_IMPORTS allows them.
     #[error("{0}")]
     ImportsClosed(String),
+    /// Key administration with credentials off: nobody can hold the admin scope.
+    #[error("{0}")]
+    AdminClosed(String),
+    /// The resource is in a state the operation cannot act on (rotating a revoked key).
+    #[error("{0}")]
+    Conflict(String),
     /// A well-formed parameter this server will not act on (a URL outside the import allowlist).
     #[error("{parameter}: {detail}")]
     ForbiddenParameter { parameter: String, detail: String },
@@ -205,7 +211,10 @@ impl ResponseError for ApiError {
             }
             Self::ForbiddenParameter { .. } => StatusCode::FORBIDDEN,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden { .. } | Self::ImportsClosed(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden { .. } | Self::ImportsClosed(_) | Self::AdminClosed(_) => {
+                StatusCode::FORBIDDEN
+            }
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -412,6 +421,69 @@ pub enum ImportErrors {
     )]
     TooManyRequests(Problem),
     /// An unexpected failure (the upload folder cannot be written, say); details are logged.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
+    /// The database is unavailable; retry after the `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// The errors of key administration (`/v1/admin/keys`).
+#[derive(IntoResponses)]
+// Only its documentation is used, as for `ReadErrors`.
+#[allow(dead_code)]
+pub enum AdminErrors {
+    /// A parameter or a field of the body is malformed (`id`, `cursor`, `limit`, `name`, `scopes`,
+    /// `tier`, `expires_at`, `grace`); `parameter` names it.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No credential was sent, or it is not known, revoked, expired or does not verify.
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "The Bearer challenge (RFC 6750); an API key goes in X-API-Key instead"))
+    )]
+    Unauthorized(Problem),
+    /// The credential does not grant `admin`; or the server has no credentials at all (make the
+    /// first admin key with `priceline keys create NAME --scope admin`).
+    #[response(
+        status = 403,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "With a credential: the Bearer challenge with error=\"insufficient_scope\", scope=\"admin\""))
+    )]
+    Forbidden(Problem),
+    /// No such key.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// The method is not allowed on this path.
+    #[response(status = 405, content_type = "application/problem+json")]
+    MethodNotAllowed(Problem),
+    /// The `Accept` header admits neither application/json nor application/problem+json.
+    #[response(status = 406, content_type = "application/problem+json")]
+    NotAcceptable(Problem),
+    /// The key cannot be rotated: it is revoked, expired or already rotated.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// A GET carries a body larger than 64 KiB; reads take none.
+    #[response(status = 413, content_type = "application/problem+json")]
+    ContentTooLarge(Problem),
+    /// A GET carries a non-empty body that is not `application/json`; `parameter` is
+    /// `Content-Type`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// This client sent more requests than its rate limit allows.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(
+            ("Retry-After" = u64, description = "Seconds to wait before the next request is accepted"),
+            ("X-RateLimit-Limit" = u32, description = "The client's burst size: requests accepted at once"),
+            ("X-RateLimit-Remaining" = u32, description = "Requests left in the burst (0 on a 429)"),
+            ("X-RateLimit-After" = u64, description = "Seconds until a request is accepted again (as Retry-After)")
+        )
+    )]
+    TooManyRequests(Problem),
+    /// An unexpected failure; details are logged, never returned.
     #[response(status = 500, content_type = "application/problem+json")]
     Internal(Problem),
     /// The database is unavailable; retry after the `Retry-After` seconds.

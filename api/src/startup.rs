@@ -38,20 +38,15 @@ fn path_error(_: actix_web::error::PathError, request: &HttpRequest) -> actix_we
 }
 
 /// Route guards on method make actix fall through to here for a known path with another method:
-/// that is a 405 (every route is a GET, and `/v1/imports` a POST too), anything else a 404.
+/// that is a 405 (naming the methods the path answers), anything else a 404.
 async fn no_route(request: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
     use actix_web::http::Method;
     let known_path = request.resource_map().has_resource(request.path());
-    let allow = if request.path() == routes::imports::PATH {
-        "GET, HEAD, POST"
-    } else {
-        "GET, HEAD"
-    };
+    let allow = routes::allowed_methods(request.path());
     let answered = match *request.method() {
-        Method::GET | Method::HEAD => true,
-        Method::POST => allow.contains("POST"),
-        _ => false,
+        Method::GET | Method::HEAD => allow.contains("GET"),
+        ref method => allow.split(", ").any(|allowed| allowed == method.as_str()),
     };
     let error = if known_path && !answered {
         ApiError::method_not_allowed(request.method(), request.path(), allow)
@@ -91,6 +86,12 @@ impl Application {
                 .db_statement_timeout
                 .map(|statement| settings.db_acquire_timeout + statement),
         });
+        // Managed keys are read per request from the same database (no cache: see auth::key_store).
+        let key_store = web::Data::new(auth::key_store::KeyStore::new(
+            state.pool.clone(),
+            state.database_deadline,
+            settings.keys.clone(),
+        ));
         let origins = web::Data::new(CorsOrigins::new(settings.cors_origins.clone()));
         let credentials = web::Data::new(settings.security.auth.clone());
         let forwarding = web::Data::new(Forwarding {
@@ -129,6 +130,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(origins.clone())
                 .app_data(credentials.clone())
+                .app_data(key_store.clone())
                 .app_data(forwarding.clone())
                 .app_data(known_parameters.clone())
                 .app_data(jobs.clone())

@@ -9,6 +9,9 @@
 pub mod api_key;
 pub mod jwks;
 pub mod jwt;
+pub mod key_store;
+pub mod managed;
+pub mod oauth;
 pub mod scope;
 pub mod smart;
 pub mod tier;
@@ -24,14 +27,15 @@ use actix_web::{HttpMessage, ResponseError, web};
 use crate::problem::ApiError;
 use api_key::ApiKeys;
 use jwt::{JwtVerifier, Refusal};
+use key_store::{Grant, KeyStore};
 use scope::{Scope, Scopes};
 
 /// Who made a request, once a credential verified.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {
-    /// The name of an API key in `PRICELINE_API_KEYS`.
+    /// The name of an API key in `PRICELINE_API_KEYS`, or the public prefix of a managed key.
     ApiKey(Arc<str>),
-    /// The `sub` claim of a bearer token.
+    /// The `sub` claim of a bearer token (a managed key's prefix, for tokens of `/oauth/token`).
     Subject(Arc<str>),
 }
 
@@ -56,6 +60,16 @@ impl AuthPolicy {
     /// No credential configured: every request is let through.
     pub fn is_open(&self) -> bool {
         self.api_keys.is_empty() && self.jwt.is_none()
+    }
+
+    /// Whether `presented` is one of the `PRICELINE_API_KEYS` keys (those win over managed keys).
+    pub fn knows_api_key(&self, presented: &[u8]) -> bool {
+        !self.api_keys.is_empty() && self.api_keys.find(presented).is_some()
+    }
+
+    /// Whether `PRICELINE_API_KEYS` lists any key.
+    pub fn has_api_keys(&self) -> bool {
+        !self.api_keys.is_empty()
     }
 
     /// What `/v1` requires, for the start-up log: an operator must be able to tell from it alone
@@ -204,13 +218,57 @@ pub async fn authenticate(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let policy = request.app_data::<web::Data<AuthPolicy>>().cloned();
-    let protected =
-        policy.as_ref().is_some_and(|policy| !policy.is_open()) && protects(request.path());
-    if let Some(policy) = policy.filter(|_| protected) {
+    let store = request.app_data::<web::Data<KeyStore>>().cloned();
+    let path_protected = protects(request.path());
+    let mut protected = path_protected && policy.as_ref().is_some_and(|policy| !policy.is_open());
+    // Managed keys switch credentials on by themselves (fail closed): see `key_store`. A database
+    // that cannot say lets nothing through: the request is answered 503.
+    if path_protected
+        && !protected
+        && let Some(store) = &store
+    {
+        match store.credentials_on().await {
+            Ok(on) => protected = on,
+            Err(error) => {
+                request.extensions_mut().insert(Refused(error));
+                protected = true;
+            }
+        }
+    }
+    let undecided = request.extensions().contains::<Refused>();
+    if protected && !undecided {
+        let required = scope::required(request.path());
+        let policy = policy.map(|policy| policy.into_inner()).unwrap_or_default();
         policy.refetch_keys_for(request.headers()).await;
-        match policy.check(request.headers(), scope::required(request.path())) {
-            Ok(caller) => {
-                request.extensions_mut().insert(caller);
+        let managed = match &store {
+            Some(store) => managed_grant(store, &policy, request.headers()).await,
+            None => None,
+        };
+        let outcome = match managed {
+            Some(Ok(grant)) if grant.scopes.grants(required) => Ok(grant),
+            Some(Ok(grant)) => Err(key_store::forbidden(&grant, required)),
+            Some(Err(error)) => Err(error),
+            None => policy
+                .check(request.headers(), required)
+                .map(|caller| Grant {
+                    caller,
+                    scopes: Scopes::default().with(required),
+                    tier: None,
+                    header: "",
+                }),
+        };
+        match outcome {
+            Ok(grant) => {
+                let mut extensions = request.extensions_mut();
+                extensions.insert(grant.caller);
+                // A managed credential's scopes and tier (an environment key or an outside token
+                // has an empty header here: `check` reports only the caller).
+                if !grant.header.is_empty() {
+                    extensions.insert(grant.scopes);
+                    if let Some(tier) = grant.tier {
+                        extensions.insert(tier);
+                    }
+                }
             }
             Err(error) => {
                 request.extensions_mut().insert(Refused(error));
@@ -222,6 +280,38 @@ pub async fn authenticate(
         keep_from_shared_caches(response.headers_mut());
     }
     Ok(response)
+}
+
+/// The verdict on a managed credential: a managed key in X-API-Key (an environment key of the same
+/// value wins), or a bearer token issued at `/oauth/token`. `None`: not a managed credential, for
+/// [`AuthPolicy::check`] to judge.
+async fn managed_grant(
+    store: &KeyStore,
+    policy: &AuthPolicy,
+    headers: &HeaderMap,
+) -> Option<Result<Grant, ApiError>> {
+    if let Some(value) = headers.get(api_key::HEADER) {
+        if policy.knows_api_key(value.as_bytes()) {
+            return None;
+        }
+        let text = value.to_str().unwrap_or_default();
+        if let Some(verdict) = store.verify_key(text).await {
+            return Some(verdict);
+        }
+        if !policy.has_api_keys() {
+            return Some(Err(ApiError::Unauthorized {
+                header: Some(api_key::HEADER),
+                detail: "the API key in X-API-Key is not known".to_owned(),
+            }));
+        }
+        return None;
+    }
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    store.verify_token(token.trim()).await
 }
 
 /// A response given for a credential is that caller's: a shared cache (a CDN, a corporate proxy)

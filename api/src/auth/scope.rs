@@ -67,6 +67,33 @@ impl Scopes {
         self.0 & (scope.bit() | Scope::Admin.bit()) != 0
     }
 
+    /// The names of the scopes held, in [`Scope::ALL`] order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Scope::ALL
+            .into_iter()
+            .filter(move |scope| self.0 & scope.bit() != 0)
+            .map(Scope::as_str)
+    }
+
+    /// Whether every scope held is held by `other` too (or `other` is admin).
+    pub fn within(self, other: Scopes) -> bool {
+        Scope::ALL
+            .into_iter()
+            .filter(|scope| self.0 & scope.bit() != 0)
+            .all(|scope| other.grants(scope))
+    }
+
+    /// The scopes held by both (admin on one side grants the other's).
+    pub fn intersect(self, other: Scopes) -> Scopes {
+        Scope::ALL
+            .into_iter()
+            .filter(|scope| {
+                (self.0 & scope.bit() != 0 && other.grants(*scope))
+                    || (other.0 & scope.bit() != 0 && self.grants(*scope))
+            })
+            .fold(Scopes::default(), Scopes::with)
+    }
+
     /// The scopes of an OAuth2 `scope` claim (space-separated); scopes this server does not know
     /// are someone else's and are ignored. A SMART on FHIR read scope over every resource
     /// ([`super::smart`]) counts as `prices:read`.
@@ -108,10 +135,21 @@ pub fn is_imports(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// The scope an operation needs: import jobs need `imports:write`, everything else under /v1
-/// `prices:read`.
+/// Administration (keys, audit): every path at or below it needs `admin`.
+pub const ADMIN_PATH: &str = "/v1/admin";
+
+/// `/v1/admin` or a path below it.
+pub fn is_admin(path: &str) -> bool {
+    path.strip_prefix(ADMIN_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The scope an operation needs: administration needs `admin`, import jobs `imports:write`,
+/// everything else under /v1 `prices:read`.
 pub fn required(path: &str) -> Scope {
-    if is_imports(path) {
+    if is_admin(path) {
+        Scope::Admin
+    } else if is_imports(path) {
         Scope::ImportsWrite
     } else {
         Scope::PricesRead
@@ -145,5 +183,17 @@ mod tests {
         assert_eq!(required("/v1/imports/ab12"), Scope::ImportsWrite);
         assert_eq!(required("/v1/importsx"), Scope::PricesRead);
         assert_eq!(required("/v1/facilities"), Scope::PricesRead);
+        assert_eq!(required("/v1/admin/keys"), Scope::Admin);
+        assert_eq!(required("/v1/admin"), Scope::Admin);
+        assert_eq!(required("/v1/administrators"), Scope::PricesRead);
+        let both = Scopes::parse_list("prices:read+imports:write").unwrap();
+        assert_eq!(
+            both.names().collect::<Vec<_>>(),
+            ["prices:read", "imports:write"]
+        );
+        let read = Scopes::parse_list("prices:read").unwrap();
+        assert!(read.within(both) && !both.within(read));
+        assert_eq!(read.intersect(admin), read);
+        assert_eq!(both.intersect(read), read);
     }
 }

@@ -3,6 +3,7 @@
 
 mod files;
 mod healthcheck;
+mod keys;
 mod progress;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,12 @@ pub enum Command {
     ApiKey {
         /// The client's name: letters, digits, '-', '_' or '.'; it keys the client's rate limit.
         name: String,
+    },
+    /// Managed API keys in the database: create, list, revoke, rotate. Once any exists, /v1
+    /// requires a credential.
+    Keys {
+        #[command(subcommand)]
+        action: keys::KeysAction,
     },
     /// Probe the server PRICELINE_LISTEN configures (0.0.0.0 and :: are probed on loopback), for
     /// container HEALTHCHECKs without curl: exits 0 when GET /readyz answers 200 within the timeout,
@@ -289,6 +296,7 @@ pub fn run(
         Command::Generate(args) => generate(&args),
         Command::Serve { migrate } => serve(settings()?, migrate),
         Command::ApiKey { name } => api_key(&name),
+        Command::Keys { action } => keys::run(&settings()?, action),
         Command::Healthcheck { live, timeout } => {
             let listen = Settings::listen_from_env()?;
             let path = if live { "/healthz" } else { "/readyz" };
@@ -542,10 +550,16 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     }
     // Said either way, so the log shows that configured credentials are in force, not only that
     // a warning is missing.
-    tracing::info!("{}", settings.security.auth.describe());
-    if settings.security.auth.is_open() {
+    let managed = settings.keys.managed
+        || priceline_store::queries::api_keys::any(&mut *pool.get()?)
+            .context("cannot read the managed API keys")?;
+    tracing::info!(
+        "{}",
+        crate::auth::key_store::describe(&settings.security.auth, managed, &settings.keys)
+    );
+    if settings.security.auth.is_open() && !managed {
         tracing::warn!(
-            "the API is open to anyone: set PRICELINE_API_KEYS, PRICELINE_JWT_SECRET or PRICELINE_JWT_JWKS_URL to require a credential"
+            "the API is open to anyone: set PRICELINE_API_KEYS, PRICELINE_JWT_SECRET or PRICELINE_JWT_JWKS_URL, or make a managed key (priceline keys create NAME --scope prices:read), to require a credential"
         );
     }
     if !settings.security.rate_limit.enabled() {

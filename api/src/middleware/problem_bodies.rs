@@ -20,7 +20,13 @@ pub async fn problem_bodies(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes() == PROBLEM_JSON.as_bytes());
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    // The OAuth2 token endpoint answers errors in RFC 6749 §5.2's own JSON, which clients expect.
+    let oauth_error = response.request().path() == crate::auth::oauth::TOKEN_PATH
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|value| value.as_bytes() == b"application/json");
+    if !(status.is_client_error() || status.is_server_error()) || is_problem || oauth_error {
         return Ok(response.map_into_boxed_body());
     }
     let error = match status {

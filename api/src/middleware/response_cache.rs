@@ -22,7 +22,9 @@ pub async fn response_cache(
     // Import jobs change while they run: their state is always read fresh.
     let cacheable = *request.method() == Method::GET
         && request.path().starts_with("/v1/")
-        && !crate::auth::scope::is_imports(request.path());
+        && !crate::auth::scope::is_imports(request.path())
+        // Keys change by revocation, which no data version records.
+        && !crate::auth::scope::is_admin(request.path());
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let Some(state) = state.filter(|_| cacheable) else {
         return Ok(next.call(request).await?.map_into_boxed_body());

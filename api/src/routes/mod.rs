@@ -1,9 +1,11 @@
 //! HTTP handlers, one module per resource and one file per action. Handlers are thin: validated
 //! parameters in, one store query on a blocking thread, a view out.
 
+pub mod admin;
 pub mod facilities;
 pub mod health;
 pub mod imports;
+pub mod oauth;
 pub mod params;
 pub mod payers;
 pub mod prices;
@@ -38,7 +40,28 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(source_files::findings::list_source_file_findings)
         .service(imports::create::create_import)
         .service(imports::list::list_imports)
-        .service(imports::get::get_import);
+        .service(imports::get::get_import)
+        .service(admin::keys::list::list_api_keys)
+        .service(admin::keys::create::create_api_key)
+        .service(admin::keys::get::get_api_key)
+        .service(admin::keys::revoke::revoke_api_key)
+        .service(admin::keys::revoke::delete_api_key)
+        .service(admin::keys::rotate::rotate_api_key)
+        .service(oauth::issue_token);
+}
+
+/// The methods a known path answers, for a 405's `Allow`.
+pub fn allowed_methods(path: &str) -> &'static str {
+    let key_path = path
+        .strip_prefix(admin::keys::PATH)
+        .and_then(|rest| rest.strip_prefix('/'));
+    match key_path {
+        Some(rest) if rest.ends_with("/revoke") || rest.ends_with("/rotate") => "POST",
+        Some(_) => "GET, HEAD, DELETE",
+        None if path == imports::PATH || path == admin::keys::PATH => "GET, HEAD, POST",
+        None if path == oauth::PATH => "POST",
+        None => "GET, HEAD",
+    }
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool (Diesel is synchronous), within

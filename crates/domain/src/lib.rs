@@ -7,6 +7,7 @@
 mod decimal;
 mod enumeration;
 
+pub mod api_key;
 pub mod charge_kind;
 pub mod code;
 pub mod count;
@@ -21,6 +22,7 @@ pub mod setting;
 pub mod severity;
 pub mod snapshot;
 
+pub use api_key::{ApiKey, KeyStatus};
 pub use charge_kind::{ChargeKind, KindAmounts};
 pub use code::{Code, CodeType};
 pub use count::AllowedCount;

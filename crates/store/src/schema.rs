@@ -236,6 +236,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        tier -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        successor_id -> Nullable<Text>,
+        grace_ends_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(source_files -> facilities (facility_id));
 diesel::joinable!(file_locations -> source_files (source_file_id));
 diesel::joinable!(file_npis -> source_files (source_file_id));

@@ -374,9 +374,24 @@ fn the_spec_documents_credentials_and_limits_on_every_data_operation() {
                 .collect();
             assert_eq!(
                 either,
-                BTreeSet::from(["apiKey".into(), "bearerAuth".into()]),
+                BTreeSet::from(["apiKey".into(), "bearerAuth".into(), "oauth2".into()]),
                 "{label}"
             );
+            // The OAuth2 alternative names the scope the operation needs.
+            let needed = if label.contains(" /v1/admin") {
+                "admin"
+            } else if label.contains(" /v1/imports") {
+                "imports:write"
+            } else {
+                "prices:read"
+            };
+            let oauth = operation["security"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find_map(|requirement| requirement.get("oauth2"))
+                .unwrap();
+            assert_eq!(oauth, &serde_json::json!([needed]), "{version} {label}");
             for status in ["401", "403", "429"] {
                 let response = &operation["responses"][status];
                 assert_eq!(

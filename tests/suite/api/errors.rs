@@ -443,7 +443,16 @@ fn each_error_status_is_documented_where_it_can_occur() {
     for (version, text) in [("3.1", spec_json()), ("3.0", spec_json_3_0())] {
         let spec: Value = serde_json::from_str(&text).unwrap();
         for (path, item) in spec["paths"].as_object().unwrap() {
-            let responses = item["get"]["responses"].as_object().unwrap();
+            // GET operations: the ones every path but a few POST-only actions has.
+            let Some(responses) = item["get"]["responses"].as_object() else {
+                assert!(
+                    path.ends_with("/revoke")
+                        || path.ends_with("/rotate")
+                        || path == "/oauth/token",
+                    "{version} {path}: no GET"
+                );
+                continue;
+            };
             let documents = |status: &str| responses.contains_key(status);
             let v1 = path.starts_with("/v1/");
             for status in ["405", "406", "500"] {

@@ -14,6 +14,7 @@ mod health;
 mod import_replicas;
 mod imports;
 mod jwt;
+mod keys;
 mod labels;
 mod lifecycle;
 mod observability;

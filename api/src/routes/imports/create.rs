@@ -13,7 +13,6 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::{PATH, job_response, require_access};
-use crate::auth::AuthPolicy;
 use crate::jobs::{Jobs, allowed, file_name_of_url, job_dir, new_id, valid_file_name};
 use crate::problem::{ApiError, ImportErrors};
 use crate::routes::query::ValidQuery;
@@ -117,12 +116,11 @@ impl utoipa::ToSchema for UploadBody {}
 pub async fn create_import(
     jobs: web::Data<Jobs>,
     state: web::Data<crate::state::AppState>,
-    policy: web::Data<AuthPolicy>,
     query: ValidQuery<UploadQuery>,
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    require_access(&policy, &jobs)?;
+    require_access(&request, &jobs)?;
     let named = query
         .filename
         .clone()

@@ -2,7 +2,6 @@ use actix_web::{HttpResponse, get, web};
 use priceline_store::queries::import_jobs;
 
 use super::{job_response, require_access};
-use crate::auth::AuthPolicy;
 use crate::jobs::{Jobs, is_id};
 use crate::problem::{ApiError, ImportErrors, OrNotFound};
 use crate::routes::with_connection;
@@ -29,10 +28,10 @@ use crate::views::import_job::ImportJobView;
 pub async fn get_import(
     state: web::Data<AppState>,
     jobs: web::Data<Jobs>,
-    policy: web::Data<AuthPolicy>,
+    request: actix_web::HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    require_access(&policy, &jobs)?;
+    require_access(&request, &jobs)?;
     let id = id.into_inner();
     if !is_id(&id) {
         return Err(ApiError::invalid(

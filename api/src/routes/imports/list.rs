@@ -5,7 +5,6 @@ use utoipa::IntoParams;
 use validator::Validate;
 
 use super::require_access;
-use crate::auth::AuthPolicy;
 use crate::jobs::Jobs;
 use crate::pagination::{PageInfo, Paging};
 use crate::problem::{ApiError, ImportErrors};
@@ -49,11 +48,10 @@ pub struct JobsQuery {
 pub async fn list_imports(
     state: web::Data<AppState>,
     jobs: web::Data<Jobs>,
-    policy: web::Data<AuthPolicy>,
     query: ValidQuery<JobsQuery>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    require_access(&policy, &jobs)?;
+    require_access(&request, &jobs)?;
     let Paging { after, limit } = Paging::<JobKey>::new(query.cursor.as_deref(), query.limit)?;
     let first_page = after.is_none();
     let page = with_connection(&state, move |connection| {

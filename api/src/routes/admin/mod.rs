@@ -1,0 +1,3 @@
+//! Administration under `/v1/admin` (the `admin` scope, see `auth::scope`).
+
+pub mod keys;
