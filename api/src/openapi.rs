@@ -11,6 +11,7 @@ use utoipa_actix_web::AppExt;
 pub mod gateway;
 mod operations;
 pub mod parameters;
+pub mod rate_limits;
 pub mod responses;
 pub mod v30;
 
@@ -110,6 +111,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     parameters::examples_out_of_try_it_out(&mut spec);
     parameters::document_query_handling(&mut spec);
     responses::document(&mut spec);
+    rate_limits::document(&mut spec);
     spec
 }
 

@@ -166,6 +166,15 @@ pub async fn authenticate(
     if let Some(policy) = policy.filter(|_| protected) {
         match policy.check(request.headers(), scope::required(request.path())) {
             Ok(caller) => {
+                // The rate-limit tier an environment key names (managed keys and tokens bring
+                // theirs through their own lookups).
+                let tier = request
+                    .headers()
+                    .get(api_key::HEADER)
+                    .and_then(|key| policy.api_keys.tier_of_key(key.as_bytes()));
+                if let Some(tier) = tier {
+                    request.extensions_mut().insert(tier);
+                }
                 request.extensions_mut().insert(caller);
             }
             Err(error) => {
@@ -195,6 +204,20 @@ fn keep_from_shared_caches(headers: &mut HeaderMap) {
         header::VARY,
         header::HeaderValue::from_static("Authorization, X-API-Key"),
     );
+}
+
+/// Whether [`authenticate`] refused a credential the request presented (not one it lacks, nor
+/// one without the scope needed): what the failed-authentication throttle counts.
+pub fn credential_refused(request: &ServiceRequest) -> bool {
+    request.extensions().get::<Refused>().is_some_and(|refused| {
+        matches!(
+            refused.0,
+            ApiError::Unauthorized {
+                header: Some(_),
+                ..
+            }
+        )
+    })
 }
 
 /// Answers a request whose credential [`authenticate`] refused, before it reaches a handler (or a
