@@ -223,6 +223,7 @@ async fn repeated_refused_credentials_are_throttled_per_address(db: TestDb) {
         db,
         &[
             (config::API_KEYS, &keys()),
+            (config::RATE_LIMIT_TIERS, "free=1/s:3,partner=100/s:200"),
             (config::TRUST_FORWARDED, "true"),
             (config::RATE_LIMIT_PER_SECOND, "50"),
             (config::AUTH_FAILURE_LIMIT, "3"),
