@@ -499,7 +499,12 @@ fn parse_auth_failures(
             1..=86_400,
         )?),
         delay: Duration::from_millis(
-            number(AUTH_FAILURE_DELAY_MS, DEFAULT_AUTH_FAILURE_DELAY_MS, 0..=10_000)?.into(),
+            number(
+                AUTH_FAILURE_DELAY_MS,
+                DEFAULT_AUTH_FAILURE_DELAY_MS,
+                0..=10_000,
+            )?
+            .into(),
         ),
         trust_forwarded,
     })
@@ -800,14 +805,21 @@ mod tests {
                 vec![(AUTH_FAILURE_PENALTY_SECONDS, "-5")],
                 AUTH_FAILURE_PENALTY_SECONDS,
             ),
-            (vec![(AUTH_FAILURE_DELAY_MS, "10001")], AUTH_FAILURE_DELAY_MS),
+            (
+                vec![(AUTH_FAILURE_DELAY_MS, "10001")],
+                AUTH_FAILURE_DELAY_MS,
+            ),
         ] {
             let error = settings(&vars).unwrap_err();
             assert_eq!(error.variable, variable, "{vars:?}: {error}");
             assert!(error.to_string().contains(variable), "{error}");
         }
         let off = settings(&[(RATE_LIMIT_TIERS, "free=1/s"), (RATE_LIMIT_BURST, "0")]).unwrap();
-        assert!(off.notices()[0].contains(RATE_LIMIT_TIERS), "{:?}", off.notices());
+        assert!(
+            off.notices()[0].contains(RATE_LIMIT_TIERS),
+            "{:?}",
+            off.notices()
+        );
     }
 
     #[test]

@@ -16,8 +16,8 @@ use crate::forwarded::Forwarding;
 use crate::jobs::{Jobs, RunnerGuard};
 use crate::lifecycle::Stopping;
 use crate::metrics::Metrics;
-use crate::middleware::cors::CorsOrigins;
 use crate::middleware::auth_failures::AuthFailures;
+use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::{self, RateLimit};
 use crate::middleware::unknown_parameters::KnownParameters;
 use crate::middleware::{

@@ -269,7 +269,10 @@ mod tests {
         .unwrap();
         assert_eq!(tiered.tier_of_key(b"o"), Some(Tier("partner".into())));
         assert_eq!(tiered.tier_of_key(b"l"), Some(Tier("free".into())));
-        assert_eq!(tiered.find_with_scopes(b"l").unwrap().1, Scopes::DEFAULT_KEY);
+        assert_eq!(
+            tiered.find_with_scopes(b"l").unwrap().1,
+            Scopes::DEFAULT_KEY
+        );
         assert!(
             tiered
                 .find_with_scopes(b"o")

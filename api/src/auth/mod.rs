@@ -209,15 +209,18 @@ fn keep_from_shared_caches(headers: &mut HeaderMap) {
 /// Whether [`authenticate`] refused a credential the request presented (not one it lacks, nor
 /// one without the scope needed): what the failed-authentication throttle counts.
 pub fn credential_refused(request: &ServiceRequest) -> bool {
-    request.extensions().get::<Refused>().is_some_and(|refused| {
-        matches!(
-            refused.0,
-            ApiError::Unauthorized {
-                header: Some(_),
-                ..
-            }
-        )
-    })
+    request
+        .extensions()
+        .get::<Refused>()
+        .is_some_and(|refused| {
+            matches!(
+                refused.0,
+                ApiError::Unauthorized {
+                    header: Some(_),
+                    ..
+                }
+            )
+        })
 }
 
 /// Answers a request whose credential [`authenticate`] refused, before it reaches a handler (or a

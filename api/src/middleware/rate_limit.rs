@@ -104,11 +104,7 @@ struct Policy {
 
 impl Policy {
     fn new(name: &str, quota: Quota) -> Self {
-        let text = format!(
-            "\"{name}\";q={};w={}",
-            quota.burst,
-            quota.window_seconds()
-        );
+        let text = format!("\"{name}\";q={};w={}", quota.burst, quota.window_seconds());
         Self {
             name: name.into(),
             quota,

@@ -262,7 +262,10 @@ async fn repeated_refused_credentials_are_throttled_per_address(db: TestDb) {
     // ...but its owner, elsewhere, is not locked out by the stranger's failures.
     let owner = get(
         &app,
-        &[("X-Forwarded-For", "198.51.100.2"), ("X-API-Key", PLAIN_KEY)],
+        &[
+            ("X-Forwarded-For", "198.51.100.2"),
+            ("X-API-Key", PLAIN_KEY),
+        ],
     )
     .await;
     assert_eq!(owner.status, 200, "{}", owner.body);
