@@ -142,17 +142,18 @@ impl ApiKeys {
 /// (`prices:read`), so the tier is the part after the last colon only when the whole is not a
 /// scope list.
 fn scopes_and_tier(rest: &str) -> Result<(Scopes, Option<Tier>), String> {
-    if let Ok(scopes) = Scopes::parse_list(rest) {
-        return Ok((scopes, None));
-    }
+    let whole = match Scopes::parse_list(rest) {
+        Ok(scopes) => return Ok((scopes, None)),
+        Err(reason) => reason,
+    };
     let Some((list, tier)) = rest.rsplit_once(':') else {
-        return Scopes::parse_list(rest).map(|scopes| (scopes, None));
+        return Err(whole);
     };
     let scopes = if list.trim().is_empty() {
         Scopes::DEFAULT_KEY
     } else {
-        // The error of the whole is the clearer one when the list is wrong too.
-        Scopes::parse_list(list).map_err(|_| Scopes::parse_list(rest).unwrap_err())?
+        // The error about the whole is the clearer one when the list is wrong too.
+        Scopes::parse_list(list).map_err(|_| whole)?
     };
     let tier = tier.trim();
     crate::middleware::quota::check_tier_name(tier)?;

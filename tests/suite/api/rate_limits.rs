@@ -174,10 +174,13 @@ async fn a_tier_over_its_quota_is_refused_and_recovers(db: TestDb) {
 on_both_backends!(async a_tier_over_its_quota_is_refused_and_recovers);
 
 async fn anonymous_clients_have_their_own_tier(db: TestDb) {
-    // An open API: every client is anonymous, budgeted per address.
+    // An open API: every client is anonymous, budgeted per address. Two workers, each request on a
+    // connection of its own (the server hands connections to its workers in turn): the budget is
+    // the process's, so a third request is refused whichever worker takes it.
     let open = TestApp::spawn_on(
         &db.url,
         &[
+            (config::WORKERS, "2"),
             (config::RATE_LIMIT_TIERS, "anonymous=1/m:2"),
             (config::RATE_LIMIT_PER_SECOND, "50"),
             (config::TRUST_FORWARDED, "true"),
