@@ -4,7 +4,9 @@
 //! Two middleware steps surround the rate limiter: [`authenticate`] (outside it) verifies the
 //! credential and records who called, so the limiter can keep one budget per caller; [`enforce`]
 //! (inside it) turns a refused credential into its 401/403. Refused requests are thereby rate limited
-//! too, by address, which slows down guessing.
+//! too, by address (the `anonymous` tier), and between the two the failed-credential throttle
+//! ([`crate::middleware::auth_failures`], which asks [`credential_refused`]) slows and then refuses
+//! an address that keeps presenting refused credentials.
 
 pub mod api_key;
 pub mod jwt;
