@@ -2,7 +2,6 @@
 
 pub mod accept;
 pub mod auth_failures;
-pub mod buckets;
 pub mod client_address;
 pub mod cors;
 pub mod etag;
@@ -14,4 +13,5 @@ pub mod rate_limit;
 pub mod request_body;
 pub mod request_id;
 pub mod response_cache;
+pub mod tier_limiter;
 pub mod unknown_parameters;

@@ -1,8 +1,13 @@
-//! Per-client rate limiting of /v1: a token bucket per client, sized by the client's tier. An
-//! authenticated caller spends its own budget (per API key name or prefix, or token subject) under
-//! the tier its credential names ([`crate::auth::tier::Tier`]), or the `default` tier; a request
-//! without an accepted credential spends its address's budget under the `anonymous` tier. Health
-//! probes, the spec and Swagger UI are never limited.
+//! Per-client rate limiting of /v1 on `governor` (through actix-governor): a token bucket per
+//! client, sized by the client's tier, each tier one keyed governor limiter
+//! ([`super::tier_limiter`]). An authenticated caller spends its own budget (per API key name or
+//! prefix, or token subject) under the tier its credential names ([`crate::auth::tier::Tier`]), or
+//! the `default` tier; a request without an accepted credential spends its address's budget under
+//! the `anonymous` tier. Health probes, the spec and Swagger UI are never limited.
+//!
+//! actix-governor's own middleware applies one quota per configuration and answers a refusal in
+//! text/plain with only the `X-` fields; the tier is known only once the credential is checked, and
+//! every response states the budget, so the dispatch to a tier's limiter and the headers are here.
 //!
 //! Every limited response, 200s included, says where the client stands, in two header families:
 //! - the IETF fields of draft-ietf-httpapi-ratelimit-headers-11 (23 May 2026, the latest revision;
@@ -13,15 +18,17 @@
 //!   full again). The draft's earlier revisions used separate `RateLimit-Limit`/`-Remaining`/
 //!   `-Reset` fields; clients that read those read the `X-` fields below instead.
 //! - `X-RateLimit-Limit` (the burst) and `X-RateLimit-Remaining`, as before, and on a 429
-//!   `X-RateLimit-After`, as governor-based limiters (this one's predecessor) send them: what
-//!   gateways and client libraries widely read today.
+//!   `X-RateLimit-After`, as actix-governor sends them: what gateways and client libraries widely
+//!   read today.
 //!
 //! A 429 is problem+json with `Retry-After` in whole seconds rounded up (rounding down would tell a
-//! client to retry at once when the wait is under a second).
+//! client to retry at once when the wait is under a second; governor's own answer rounds down).
+//! `r` is exact; `t` and `Retry-After` are exact on a 429 and `t` is at most one replenish interval
+//! high on a success (see [`super::tier_limiter`] for why).
 
 use std::net::IpAddr;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, Mutex, TryLockError};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -30,9 +37,9 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 use opentelemetry::metrics::Counter;
 
-use super::buckets::{Buckets, Outcome};
 use super::client_address;
 use super::quota::{ANONYMOUS_TIER, DEFAULT_TIER, Quota, Tiers};
+use super::tier_limiter::{Outcome, TierLimiter};
 use crate::auth::tier::Tier;
 use crate::auth::{self, Caller};
 use crate::problem::ApiError;
@@ -93,13 +100,18 @@ enum ClientKey {
     Unknown,
 }
 
-/// One tier as the limiter applies it: its name (as the headers quote it) and quota.
-#[derive(Debug, Clone)]
+/// How often the limiters forget the clients whose budget is full again: the maps hold only
+/// clients seen in the last moments, not every client ever seen.
+const FORGET_FULL_EVERY: Duration = Duration::from_secs(60);
+
+/// One tier as the limiter applies it: its name (as the headers quote it), quota, and the budgets of
+/// its clients.
 struct Policy {
     name: Arc<str>,
     quota: Quota,
     /// The `RateLimit-Policy` value, the same on every response of the tier.
     header: HeaderValue,
+    budgets: TierLimiter<ClientKey>,
 }
 
 impl Policy {
@@ -110,11 +122,12 @@ impl Policy {
             quota,
             // Tier names are checked to be letters, digits, '-', '_' and '.'.
             header: HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("\"default\"")),
+            budgets: TierLimiter::new(quota),
         }
     }
 }
 
-/// The limiter: the tiers and every client's bucket, built once and shared by every worker (as
+/// The limiter: the tiers, each with its clients' budgets, built once and shared by every worker (as
 /// app data) so the budgets are per process, not per worker.
 pub struct RateLimit {
     enabled: bool,
@@ -122,7 +135,8 @@ pub struct RateLimit {
     default: Policy,
     anonymous: Policy,
     named: Vec<Policy>,
-    buckets: Buckets<(Arc<str>, ClientKey)>,
+    /// When the limiters last forgot their full budgets.
+    forgotten: Mutex<Instant>,
     /// Counts each 429 (`priceline_rate_limit_refusals_total`).
     refusals: Counter<u64>,
 }
@@ -141,7 +155,7 @@ impl RateLimit {
                 .filter(|(name, _)| &***name != ANONYMOUS_TIER)
                 .map(|(name, quota)| Policy::new(name, *quota))
                 .collect(),
-            buckets: Buckets::new(),
+            forgotten: Mutex::new(Instant::now()),
             refusals,
         }
     }
@@ -168,6 +182,28 @@ impl RateLimit {
             .map_or(ClientKey::Unknown, ClientKey::Address);
         (&self.anonymous, key)
     }
+
+    /// Every [`FORGET_FULL_EVERY`], on the request path of whichever worker comes first (the others
+    /// do not wait for it), drops the clients whose budget is full again.
+    fn forget_full_budgets(&self) {
+        let mut forgotten = match self.forgotten.try_lock() {
+            Ok(forgotten) => forgotten,
+            // Another worker panicked while holding it: the time is still a time.
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return,
+        };
+        if forgotten.elapsed() < FORGET_FULL_EVERY {
+            return;
+        }
+        *forgotten = Instant::now();
+        drop(forgotten);
+        for policy in [&self.default, &self.anonymous]
+            .into_iter()
+            .chain(&self.named)
+        {
+            policy.budgets.forget_full();
+        }
+    }
 }
 
 /// The middleware: spends one request of the client's budget, refuses it with a 429 when there is
@@ -181,16 +217,14 @@ pub async fn limit(
     else {
         return Ok(next.call(request).await?.map_into_boxed_body());
     };
+    limiter.forget_full_budgets();
     let (policy, key) = limiter.classify(&request);
-    let policy = policy.clone();
-    let outcome = limiter
-        .buckets
-        .take((policy.name.clone(), key), policy.quota, Instant::now());
+    let outcome = policy.budgets.check(&key);
     if !outcome.allowed {
         let retry_after = whole_seconds_up(outcome.retry_in).max(1);
         let mut response = ApiError::RateLimited { retry_after }.error_response();
         let headers = response.headers_mut();
-        state(headers, &policy, &outcome);
+        state(headers, policy, &outcome);
         headers.insert(
             HeaderName::from_static("x-ratelimit-after"),
             HeaderValue::from(retry_after),
@@ -200,7 +234,7 @@ pub async fn limit(
         return Ok(request.into_response(response));
     }
     let mut response = next.call(request).await?.map_into_boxed_body();
-    state(response.headers_mut(), &policy, &outcome);
+    state(response.headers_mut(), policy, &outcome);
     Ok(response)
 }
 
@@ -229,7 +263,7 @@ fn state(headers: &mut HeaderMap, policy: &Policy, outcome: &Outcome) {
     );
 }
 
-fn whole_seconds_up(duration: std::time::Duration) -> u64 {
+fn whole_seconds_up(duration: Duration) -> u64 {
     duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
@@ -268,8 +302,8 @@ mod tests {
         let outcome = Outcome {
             allowed: true,
             remaining: 7,
-            full_in: std::time::Duration::from_millis(1300),
-            retry_in: std::time::Duration::ZERO,
+            full_in: Duration::from_millis(1300),
+            retry_in: Duration::ZERO,
         };
         state(&mut headers, &policy, &outcome);
         assert_eq!(headers.get("ratelimit").unwrap(), "\"free\";r=7;t=2");
