@@ -106,7 +106,7 @@ impl Application {
             stopping.clone(),
         )?;
         let jobs = web::Data::from(jobs);
-        // Once, outside the worker closure: every worker shares the same buckets and failure counts.
+        // Once, outside the worker closure: every worker shares the same budgets and failure counts.
         let rate_limit = web::Data::new(RateLimit::new(
             &settings.security.rate_limit,
             settings.security.auth.is_open(),
