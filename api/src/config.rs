@@ -15,6 +15,8 @@ use crate::auth::key_store::KeySettings;
 use crate::auth::oauth::{DEFAULT_TOKEN_SECONDS, TokenIssuer};
 use crate::forwarded::PublicUrl;
 use crate::metrics::MetricsSettings;
+use crate::middleware::auth_failures::AuthFailureSettings;
+use crate::middleware::quota::{DEFAULT_TIER, Tiers};
 use crate::middleware::rate_limit::RateLimitSettings;
 use crate::security::Security;
 use crate::telemetry::{LogFormat, OtelSettings};
@@ -40,6 +42,11 @@ pub const OAUTH_SIGNING_KEY: &str = "PRICELINE_OAUTH_SIGNING_KEY";
 pub const OAUTH_TOKEN_SECONDS: &str = "PRICELINE_OAUTH_TOKEN_SECONDS";
 pub const RATE_LIMIT_PER_SECOND: &str = "PRICELINE_RATE_LIMIT_PER_SECOND";
 pub const RATE_LIMIT_BURST: &str = "PRICELINE_RATE_LIMIT_BURST";
+pub const RATE_LIMIT_TIERS: &str = "PRICELINE_RATE_LIMIT_TIERS";
+pub const AUTH_FAILURE_LIMIT: &str = "PRICELINE_AUTH_FAILURE_LIMIT";
+pub const AUTH_FAILURE_WINDOW_SECONDS: &str = "PRICELINE_AUTH_FAILURE_WINDOW_SECONDS";
+pub const AUTH_FAILURE_PENALTY_SECONDS: &str = "PRICELINE_AUTH_FAILURE_PENALTY_SECONDS";
+pub const AUTH_FAILURE_DELAY_MS: &str = "PRICELINE_AUTH_FAILURE_DELAY_MS";
 pub const TRUST_FORWARDED: &str = "PRICELINE_TRUST_FORWARDED";
 pub const CORS_ORIGINS: &str = "PRICELINE_CORS_ORIGINS";
 pub const CACHE_MB: &str = "PRICELINE_CACHE_MB";
@@ -91,6 +98,13 @@ pub const DEFAULT_KEEP_ALIVE_SECONDS: u32 = 620;
 pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 4 << 30;
 pub const DEFAULT_RATE_LIMIT_PER_SECOND: u32 = 50;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
+/// Refused credentials from one address within the window before it is refused for the penalty:
+/// a person mistyping a key stays well below it, a guesser reaches it within seconds.
+pub const DEFAULT_AUTH_FAILURE_LIMIT: u32 = 10;
+pub const DEFAULT_AUTH_FAILURE_WINDOW_SECONDS: u32 = 60;
+pub const DEFAULT_AUTH_FAILURE_PENALTY_SECONDS: u32 = 300;
+/// Each refused credential waits this many milliseconds per earlier failure in the window.
+pub const DEFAULT_AUTH_FAILURE_DELAY_MS: u32 = 250;
 
 /// Every spelling `PRICELINE_TRUST_FORWARDED` accepts (in any case), as its error and the README
 /// list them.
@@ -325,6 +339,13 @@ impl Settings {
                 self.pool_size
             ));
         }
+        let rate_limit = &self.security.rate_limit;
+        if !rate_limit.enabled() && !rate_limit.tiers.is_empty() {
+            notices.push(format!(
+                "{RATE_LIMIT_TIERS} is not used: rate limiting is off ({RATE_LIMIT_PER_SECOND} or \
+                 {RATE_LIMIT_BURST} is 0)"
+            ));
+        }
         notices
     }
 }
@@ -401,13 +422,81 @@ fn parse_security(lookup: &impl Fn(&str) -> Option<String>) -> Result<Security, 
         },
     };
     let trust_forwarded = parse_flag(TRUST_FORWARDED, set(TRUST_FORWARDED))?;
+    // Set but blank is a list that did not arrive: refused, as the tiers' keys would silently fall
+    // back to the default tier.
+    let tiers = match lookup(RATE_LIMIT_TIERS) {
+        None => Tiers::default(),
+        Some(text) => Tiers::parse(&text).map_err(|reason| ConfigError {
+            variable: RATE_LIMIT_TIERS,
+            reason,
+        })?,
+    };
+    for (name, tier) in api_keys.tiers() {
+        if &*tier.0 != DEFAULT_TIER && !tiers.contains(&tier.0) {
+            return Err(ConfigError {
+                variable: API_KEYS,
+                reason: format!(
+                    "the key {name} names the tier {}, which {RATE_LIMIT_TIERS} does not define",
+                    tier.0
+                ),
+            });
+        }
+    }
     Ok(Security {
         auth: AuthPolicy::new(api_keys, jwt),
         rate_limit: RateLimitSettings {
             per_second: count(RATE_LIMIT_PER_SECOND, DEFAULT_RATE_LIMIT_PER_SECOND)?,
             burst: count(RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT_BURST)?,
             trust_forwarded,
+            tiers,
         },
+        auth_failures: parse_auth_failures(lookup, trust_forwarded)?,
+    })
+}
+
+/// `PRICELINE_AUTH_FAILURE_*`: each a whole number in its range, the default when unset.
+fn parse_auth_failures(
+    lookup: &impl Fn(&str) -> Option<String>,
+    trust_forwarded: bool,
+) -> Result<AuthFailureSettings, ConfigError> {
+    let number = |variable: &'static str, default: u32, range: std::ops::RangeInclusive<u32>| {
+        let Some(text) = lookup(variable).filter(|value| !value.trim().is_empty()) else {
+            return Ok(default);
+        };
+        match text.trim().parse::<u32>() {
+            Ok(value) if range.contains(&value) => Ok(value),
+            _ => Err(ConfigError {
+                variable,
+                reason: format!(
+                    "{text:?} is not a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            }),
+        }
+    };
+    let seconds = |value: u32| Duration::from_secs(value.into());
+    Ok(AuthFailureSettings {
+        limit: number(AUTH_FAILURE_LIMIT, DEFAULT_AUTH_FAILURE_LIMIT, 0..=1000)?,
+        window: seconds(number(
+            AUTH_FAILURE_WINDOW_SECONDS,
+            DEFAULT_AUTH_FAILURE_WINDOW_SECONDS,
+            1..=86_400,
+        )?),
+        penalty: seconds(number(
+            AUTH_FAILURE_PENALTY_SECONDS,
+            DEFAULT_AUTH_FAILURE_PENALTY_SECONDS,
+            1..=86_400,
+        )?),
+        delay: Duration::from_millis(
+            number(
+                AUTH_FAILURE_DELAY_MS,
+                DEFAULT_AUTH_FAILURE_DELAY_MS,
+                0..=10_000,
+            )?
+            .into(),
+        ),
+        trust_forwarded,
     })
 }
 
@@ -630,7 +719,18 @@ mod tests {
             RateLimitSettings {
                 per_second: 50,
                 burst: 100,
-                trust_forwarded: false
+                trust_forwarded: false,
+                tiers: Tiers::default(),
+            }
+        );
+        assert_eq!(
+            settings.security.auth_failures,
+            AuthFailureSettings {
+                limit: 10,
+                window: Duration::from_secs(60),
+                penalty: Duration::from_secs(300),
+                delay: Duration::from_millis(250),
+                trust_forwarded: false,
             }
         );
         assert_eq!(
@@ -751,6 +851,60 @@ mod tests {
             let error = settings(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{value}: {error}");
         }
+    }
+
+    #[test]
+    fn rate_limit_tiers_and_auth_failure_settings_are_checked() {
+        let hash = crate::auth::api_key::hash_hex("plk_k");
+        let configured = settings(&[
+            (RATE_LIMIT_TIERS, "free=10/s:20,partner=200/s:400"),
+            (API_KEYS, &format!("reporting:{hash}:prices:read:partner")),
+            (AUTH_FAILURE_LIMIT, "0"),
+            (AUTH_FAILURE_DELAY_MS, "0"),
+            (AUTH_FAILURE_PENALTY_SECONDS, "2"),
+            (TRUST_FORWARDED, "yes"),
+        ])
+        .unwrap();
+        let rate_limit = &configured.security.rate_limit;
+        assert_eq!(rate_limit.tiers.get("partner").unwrap().burst, 400);
+        let failures = configured.security.auth_failures;
+        assert!(!failures.enabled() && failures.trust_forwarded);
+        assert_eq!(failures.penalty, Duration::from_secs(2));
+        assert!(failures.delay.is_zero());
+        // A key may name the default tier without defining it.
+        settings(&[(API_KEYS, &format!("reporting:{hash}::default"))]).unwrap();
+        let unknown_tier = format!("reporting:{hash}::gold");
+        for (vars, variable) in [
+            (vec![(RATE_LIMIT_TIERS, "")], RATE_LIMIT_TIERS),
+            (vec![(RATE_LIMIT_TIERS, " ")], RATE_LIMIT_TIERS),
+            (vec![(RATE_LIMIT_TIERS, "free=10")], RATE_LIMIT_TIERS),
+            (vec![(RATE_LIMIT_TIERS, "free=10/s,")], RATE_LIMIT_TIERS),
+            (vec![(API_KEYS, unknown_tier.as_str())], API_KEYS),
+            (vec![(AUTH_FAILURE_LIMIT, "many")], AUTH_FAILURE_LIMIT),
+            (vec![(AUTH_FAILURE_LIMIT, "1001")], AUTH_FAILURE_LIMIT),
+            (
+                vec![(AUTH_FAILURE_WINDOW_SECONDS, "0")],
+                AUTH_FAILURE_WINDOW_SECONDS,
+            ),
+            (
+                vec![(AUTH_FAILURE_PENALTY_SECONDS, "-5")],
+                AUTH_FAILURE_PENALTY_SECONDS,
+            ),
+            (
+                vec![(AUTH_FAILURE_DELAY_MS, "10001")],
+                AUTH_FAILURE_DELAY_MS,
+            ),
+        ] {
+            let error = settings(&vars).unwrap_err();
+            assert_eq!(error.variable, variable, "{vars:?}: {error}");
+            assert!(error.to_string().contains(variable), "{error}");
+        }
+        let off = settings(&[(RATE_LIMIT_TIERS, "free=1/s"), (RATE_LIMIT_BURST, "0")]).unwrap();
+        assert!(
+            off.notices()[0].contains(RATE_LIMIT_TIERS),
+            "{:?}",
+            off.notices()
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use utoipa_actix_web::AppExt;
 pub mod gateway;
 mod operations;
 pub mod parameters;
+pub mod rate_limits;
 pub mod responses;
 pub mod v30;
 
@@ -143,6 +144,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     parameters::examples_out_of_try_it_out(&mut spec);
     parameters::document_query_handling(&mut spec);
     responses::document(&mut spec);
+    rate_limits::document(&mut spec);
     spec
 }
 

@@ -128,6 +128,13 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("too many requests from this client; retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// Too many refused credentials from the client's address: every /v1 request from it is
+    /// refused for a while (`crate::middleware::auth_failures`).
+    #[error(
+        "too many refused credentials from this address; requests from it are refused for \
+         {retry_after} s"
+    )]
+    TooManyFailedCredentials { retry_after: u64 },
     #[error("the database is unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -215,7 +222,9 @@ impl ResponseError for ApiError {
                 StatusCode::FORBIDDEN
             }
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooManyFailedCredentials { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
@@ -234,7 +243,7 @@ impl ResponseError for ApiError {
             Self::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
-            Self::RateLimited { retry_after } => {
+            Self::RateLimited { retry_after } | Self::TooManyFailedCredentials { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
             Self::MethodNotAllowed { allow, .. } => {
@@ -345,14 +354,13 @@ pub enum ReadErrors {
     /// `parameter` is `Content-Type`.
     #[response(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Problem),
-    /// This client (API key, token subject or address) sent more requests than its rate limit allows.
+    /// This client (API key, token subject or address) sent more requests than its tier's rate limit
+    /// allows, or its address sent too many refused credentials and is refused for a while.
     #[response(
         status = 429,
         content_type = "application/problem+json",
         headers(
             ("Retry-After" = u64, description = "Seconds to wait before the next request is accepted"),
-            ("X-RateLimit-Limit" = u32, description = "The client's burst size: requests accepted at once"),
-            ("X-RateLimit-Remaining" = u32, description = "Requests left in the burst (0 on a 429)"),
             ("X-RateLimit-After" = u64, description = "Seconds until a request is accepted again (as Retry-After)")
         )
     )]
@@ -408,14 +416,13 @@ pub enum ImportErrors {
     /// taken); `parameter` is `Content-Type`.
     #[response(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Problem),
-    /// This client sent more requests than its rate limit allows.
+    /// This client sent more requests than its tier's rate limit allows, or its address sent too
+    /// many refused credentials and is refused for a while.
     #[response(
         status = 429,
         content_type = "application/problem+json",
         headers(
             ("Retry-After" = u64, description = "Seconds to wait before the next request is accepted"),
-            ("X-RateLimit-Limit" = u32, description = "The client's burst size: requests accepted at once"),
-            ("X-RateLimit-Remaining" = u32, description = "Requests left in the burst (0 on a 429)"),
             ("X-RateLimit-After" = u64, description = "Seconds until a request is accepted again (as Retry-After)")
         )
     )]

@@ -16,12 +16,13 @@ use crate::forwarded::Forwarding;
 use crate::jobs::{Jobs, RunnerGuard};
 use crate::lifecycle::Stopping;
 use crate::metrics::Metrics;
+use crate::middleware::auth_failures::AuthFailures;
 use crate::middleware::cors::CorsOrigins;
-use crate::middleware::rate_limit::RateLimit;
+use crate::middleware::rate_limit::{self, RateLimit};
 use crate::middleware::unknown_parameters::KnownParameters;
 use crate::middleware::{
-    accept, cors, etag, head, observe, problem_bodies, request_body, request_id, response_cache,
-    unknown_parameters,
+    accept, auth_failures, cors, etag, head, observe, problem_bodies, request_body, request_id,
+    response_cache, unknown_parameters,
 };
 use crate::problem::ApiError;
 use crate::routes;
@@ -106,8 +107,13 @@ impl Application {
             stopping.clone(),
         )?;
         let jobs = web::Data::from(jobs);
-        // Once, outside the worker closure: every worker shares the same buckets.
-        let rate_limit = RateLimit::new(settings.security.rate_limit, metrics.rate_limited.clone());
+        // Once, outside the worker closure: every worker shares the same budgets and failure counts.
+        let rate_limit = web::Data::new(RateLimit::new(
+            &settings.security.rate_limit,
+            settings.security.auth.is_open(),
+            metrics.rate_limited.clone(),
+        ));
+        let failures = web::Data::new(AuthFailures::new(settings.security.auth_failures));
         // The spec is assembled once; each worker mounts the same routes and serves a copy. The
         // query parameters it documents are the ones the operations take.
         let spec = crate::openapi::spec();
@@ -134,6 +140,8 @@ impl Application {
                 .app_data(forwarding.clone())
                 .app_data(known_parameters.clone())
                 .app_data(jobs.clone())
+                .app_data(rate_limit.clone())
+                .app_data(failures.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
                 .default_service(web::to(no_route))
@@ -146,9 +154,12 @@ impl Application {
                 .wrap(from_fn(request_body::refuse_bodies))
                 .wrap(from_fn(accept::require_json))
                 // Credentials and rate limit: outside every handler (and any response cache), inside
-                // CORS so preflights pass and refusals carry CORS headers.
+                // CORS so preflights pass and refusals carry CORS headers. The failed-credential
+                // throttle sees a refusal before `enforce` answers it, inside the rate limit so its
+                // 429s state the client's budget like any other response.
                 .wrap(from_fn(auth::enforce))
-                .wrap(rate_limit.middleware())
+                .wrap(from_fn(auth_failures::throttle))
+                .wrap(from_fn(rate_limit::limit))
                 .wrap(from_fn(auth::authenticate))
                 .wrap(from_fn(cors::cors))
                 .wrap(from_fn(request_id::request_id))

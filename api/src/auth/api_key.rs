@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::scope::Scopes;
+use super::tier::Tier;
 
 /// What every generated key starts with, so a key found in a file or a log is recognisable.
 pub const KEY_PREFIX: &str = "plk_";
@@ -22,6 +23,8 @@ struct Entry {
     name: Arc<str>,
     hash: [u8; 32],
     scopes: Scopes,
+    /// The rate-limit tier the entry names, if any.
+    tier: Option<Tier>,
 }
 
 /// The configured keys: names and hashes. Debug output shows the names only.
@@ -39,8 +42,10 @@ impl fmt::Debug for ApiKeys {
 
 impl ApiKeys {
     /// Parses comma-separated `name:sha256hex` entries, each optionally followed by `:` and the
-    /// key's scopes joined by `+` (`ops:<hash>:prices:read+imports:write`); an entry without a list
-    /// grants `prices:read` only. The error says which entry is wrong and why,
+    /// key's scopes joined by `+` (`ops:<hash>:prices:read+imports:write`), then optionally by `:`
+    /// and the key's rate-limit tier (`ops:<hash>:prices:read:partner`; `ops:<hash>::partner` for
+    /// the default scopes); an entry without a list grants `prices:read` only, an entry without a
+    /// tier is in the default tier. The error says which entry is wrong and why,
     /// without echoing it: a pasted key in the wrong place must not end up in a log.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut entries: Vec<Entry> = Vec::new();
@@ -60,14 +65,14 @@ impl ApiKeys {
             };
             let name = name.trim();
             check_name(name).map_err(|reason| format!("entry {position}: {reason}"))?;
-            // The hash is 64 hex digits: what follows its colon is the scope list.
-            let (hash, scopes) = match hash.split_once(':') {
-                Some((hash, list)) => (
-                    hash,
-                    Scopes::parse_list(list)
-                        .map_err(|reason| format!("entry {position} ({name}): {reason}"))?,
-                ),
-                None => (hash, Scopes::DEFAULT_KEY),
+            // The hash is 64 hex digits: what follows its colon is the scope list, then the tier.
+            let (hash, scopes, tier) = match hash.split_once(':') {
+                Some((hash, rest)) => {
+                    let (scopes, tier) = scopes_and_tier(rest)
+                        .map_err(|reason| format!("entry {position} ({name}): {reason}"))?;
+                    (hash, scopes, tier)
+                }
+                None => (hash, Scopes::DEFAULT_KEY, None),
             };
             let hash = decode_hash(hash.trim()).ok_or_else(|| {
                 format!(
@@ -81,6 +86,7 @@ impl ApiKeys {
                 name: name.into(),
                 hash,
                 scopes,
+                tier,
             });
         }
         Ok(Self(entries.into()))
@@ -92,6 +98,25 @@ impl ApiKeys {
 
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// The tiers the entries name, to check against the configured ones.
+    pub fn tiers(&self) -> impl Iterator<Item = (&str, &Tier)> {
+        self.0
+            .iter()
+            .filter_map(|entry| Some((&*entry.name, entry.tier.as_ref()?)))
+    }
+
+    /// The rate-limit tier of the key `presented`, when it is one of ours and names one.
+    pub fn tier_of_key(&self, presented: &[u8]) -> Option<Tier> {
+        let digest: [u8; 32] = Sha256::digest(presented).into();
+        let mut found = None;
+        for entry in self.0.iter() {
+            if bool::from(entry.hash.ct_eq(&digest)) {
+                found = entry.tier.clone();
+            }
+        }
+        found
     }
 
     /// The name of the key `presented`, if it is one of ours. Every entry is compared, in constant
@@ -111,6 +136,28 @@ impl ApiKeys {
         }
         found
     }
+}
+
+/// What follows an entry's hash: `scopes`, `scopes:tier` or `:tier`. Scopes themselves hold a colon
+/// (`prices:read`), so the tier is the part after the last colon only when the whole is not a
+/// scope list.
+fn scopes_and_tier(rest: &str) -> Result<(Scopes, Option<Tier>), String> {
+    let whole = match Scopes::parse_list(rest) {
+        Ok(scopes) => return Ok((scopes, None)),
+        Err(reason) => reason,
+    };
+    let Some((list, tier)) = rest.rsplit_once(':') else {
+        return Err(whole);
+    };
+    let scopes = if list.trim().is_empty() {
+        Scopes::DEFAULT_KEY
+    } else {
+        // The error about the whole is the clearer one when the list is wrong too.
+        Scopes::parse_list(list).map_err(|_| whole)?
+    };
+    let tier = tier.trim();
+    crate::middleware::quota::check_tier_name(tier)?;
+    Ok((scopes, Some(Tier(tier.into()))))
 }
 
 /// Key names become rate-limit keys and log fields: short, printable, no separators.
@@ -213,6 +260,35 @@ mod tests {
             "{error}"
         );
         assert!(ApiKeys::parse(&format!("a:{0},,b:{0}", hash_hex("k"))).is_err());
+        // A tier after the scopes, or after an empty scope list; the key is found with it.
+        let tiered = ApiKeys::parse(&format!(
+            "ops:{}:prices:read+imports:write:partner,lite:{}::free,plain:{}",
+            hash_hex("o"),
+            hash_hex("l"),
+            hash_hex("p")
+        ))
+        .unwrap();
+        assert_eq!(tiered.tier_of_key(b"o"), Some(Tier("partner".into())));
+        assert_eq!(tiered.tier_of_key(b"l"), Some(Tier("free".into())));
+        assert_eq!(
+            tiered.find_with_scopes(b"l").unwrap().1,
+            Scopes::DEFAULT_KEY
+        );
+        assert!(
+            tiered
+                .find_with_scopes(b"o")
+                .unwrap()
+                .1
+                .grants(super::super::scope::Scope::ImportsWrite)
+        );
+        assert_eq!(tiered.tier_of_key(b"p"), None);
+        assert_eq!(tiered.tier_of_key(b"x"), None);
+        let named: Vec<&str> = tiered.tiers().map(|(name, _)| name).collect();
+        assert_eq!(named, ["ops", "lite"]);
+        for bad in [":bad tier", ":prices:write:free", "::"] {
+            let error = ApiKeys::parse(&format!("ops:{}{bad}", hash_hex("o"))).unwrap_err();
+            assert!(error.contains("entry 1 (ops)"), "{bad}: {error}");
+        }
         let upper = hash_hex("k").to_ascii_uppercase();
         assert!(
             ApiKeys::parse(&format!("k:{upper}"))

@@ -4,7 +4,9 @@
 //! Two middleware steps surround the rate limiter: [`authenticate`] (outside it) verifies the
 //! credential and records who called, so the limiter can keep one budget per caller; [`enforce`]
 //! (inside it) turns a refused credential into its 401/403. Refused requests are thereby rate limited
-//! too, by address, which slows down guessing.
+//! too, by address (the `anonymous` tier), and between the two the failed-credential throttle
+//! ([`crate::middleware::auth_failures`], which asks [`credential_refused`]) slows and then refuses
+//! an address that keeps presenting refused credentials.
 
 pub mod api_key;
 pub mod jwks;
@@ -253,7 +255,11 @@ pub async fn authenticate(
                 .map(|caller| Grant {
                     caller,
                     scopes: Scopes::default().with(required),
-                    tier: None,
+                    // The rate-limit tier an environment key names.
+                    tier: request
+                        .headers()
+                        .get(api_key::HEADER)
+                        .and_then(|key| policy.api_keys.tier_of_key(key.as_bytes())),
                     header: "",
                 }),
         };
@@ -261,13 +267,13 @@ pub async fn authenticate(
             Ok(grant) => {
                 let mut extensions = request.extensions_mut();
                 extensions.insert(grant.caller);
-                // A managed credential's scopes and tier (an environment key or an outside token
-                // has an empty header here: `check` reports only the caller).
+                if let Some(tier) = grant.tier {
+                    extensions.insert(tier);
+                }
+                // A managed credential's scopes (an environment key or an outside token has an
+                // empty header here: `check` reports only the caller).
                 if !grant.header.is_empty() {
                     extensions.insert(grant.scopes);
-                    if let Some(tier) = grant.tier {
-                        extensions.insert(tier);
-                    }
                 }
             }
             Err(error) => {
@@ -329,6 +335,23 @@ fn keep_from_shared_caches(headers: &mut HeaderMap) {
         header::VARY,
         header::HeaderValue::from_static("Authorization, X-API-Key"),
     );
+}
+
+/// Whether [`authenticate`] refused a credential the request presented (not one it lacks, nor
+/// one without the scope needed): what the failed-authentication throttle counts.
+pub fn credential_refused(request: &ServiceRequest) -> bool {
+    request
+        .extensions()
+        .get::<Refused>()
+        .is_some_and(|refused| {
+            matches!(
+                refused.0,
+                ApiError::Unauthorized {
+                    header: Some(_),
+                    ..
+                }
+            )
+        })
 }
 
 /// Answers a request whose credential [`authenticate`] refused, before it reaches a handler (or a

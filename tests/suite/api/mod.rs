@@ -21,6 +21,7 @@ mod observability;
 mod parser;
 mod prices;
 mod proxy;
+mod rate_limits;
 mod sample;
 mod spec;
 mod startup;

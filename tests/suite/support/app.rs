@@ -16,14 +16,16 @@ pub const ALLOWED_ORIGIN: &str = "https://app.example.com";
 
 /// What every test server is given unless a test sets the variable itself: a free loopback port,
 /// one worker, two connections, CORS for [`ALLOWED_ORIGIN`], the response cache on (as in
-/// production) and no rate limit (no credential is required unless a test configures one).
-const TEST_ENV: [(&str, &str); 6] = [
+/// production), no rate limit and no throttle of refused credentials (no credential is required
+/// unless a test configures one).
+const TEST_ENV: [(&str, &str); 7] = [
     (config::LISTEN, "127.0.0.1:0"),
     (config::WORKERS, "1"),
     (config::POOL_SIZE, "2"),
     (config::CORS_ORIGINS, ALLOWED_ORIGIN),
     (config::CACHE_MB, "8"),
     (config::RATE_LIMIT_PER_SECOND, "0"),
+    (config::AUTH_FAILURE_LIMIT, "0"),
 ];
 
 pub struct TestApp {
