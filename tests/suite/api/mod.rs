@@ -20,6 +20,8 @@ mod parser;
 mod prices;
 mod proxy;
 mod sample;
+mod security_headers;
 mod spec;
 mod startup;
+mod tls;
 mod unknown_parameters;
