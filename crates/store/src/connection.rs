@@ -295,7 +295,7 @@ fn unlock_sqlite(
 ) -> Result<(), String> {
     if let Some(key) = key {
         connection
-            .batch_execute(&format!("PRAGMA key = {}", key.literal()))
+            .batch_execute(&format!("{QUIET}; PRAGMA key = {}", key.literal()))
             .map_err(|error| error.to_string())?;
     }
     if let Err(error) = connection.batch_execute("SELECT count(*) FROM sqlite_master") {
@@ -321,6 +321,10 @@ fn unlock_sqlite(
     }
     register_key(connection, key).map_err(|error| error.to_string())
 }
+
+/// SQLCipher's own log (to stderr, process-wide): off. A wrong key would print "hmac check failed"
+/// lines outside the service's log format; the error returned says what happened.
+pub(crate) const QUIET: &str = "PRAGMA cipher_log_level = NONE";
 
 /// Keys of the encrypted SQLite files this process opened, by the path SQLite reports for them.
 /// Diesel exposes no raw handle to its connection, so an import opens a second connection to the

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::connection::{DatabaseKey, looks_encrypted};
+use crate::connection::{DatabaseKey, QUIET, looks_encrypted};
 use crate::{StoreError, StoreResult};
 
 fn failed(path: &Path, reason: impl Into<String>) -> StoreError {
@@ -52,12 +52,16 @@ pub fn rekey(path: &Path, old: &DatabaseKey, new: &DatabaseKey) -> StoreResult<(
 
 /// Opens `path` with `key` and reads its schema: the number of objects in it.
 fn open(path: &Path, key: Option<&DatabaseKey>) -> StoreResult<(Connection, i64)> {
+    // CREATE: an attached database inherits the connection's flags, and the copy is a new file
+    // (`convert` checked that `path` itself exists).
     let connection = Connection::open_with_flags(
         path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     if let Some(key) = key {
-        connection.execute_batch(&format!("PRAGMA key = {}", key.literal()))?;
+        connection.execute_batch(&format!("{QUIET}; PRAGMA key = {}", key.literal()))?;
     }
     let objects = connection
         .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))

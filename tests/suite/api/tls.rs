@@ -176,6 +176,7 @@ fn the_server_serves_tls_and_reloads_its_certificate_on_sighup(db: TestDb) {
     let files = Files::new(&first);
     let env = files.env();
     let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    drop(db.migrated());
     let server = ServerProcess::start(&db.url.connection_string(), &vars);
     let address = server.address.clone();
 
@@ -258,6 +259,7 @@ fn refuses_to_start(db: &TestDb, vars: &[(&str, &str)], variable: &str) {
 }
 
 fn a_tls_setting_that_cannot_be_used_stops_the_server(db: TestDb) {
+    drop(db.migrated());
     let first = pair();
     let other = pair();
     let files = Files::new(&first);
