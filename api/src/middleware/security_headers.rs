@@ -55,13 +55,17 @@ pub async fn security_headers(
     let hsts = request
         .app_data::<web::Data<SecurityHeaders>>()
         .is_some_and(|settings| settings.hsts);
+    // By path too: a 304 for the page has no Content-Type, and the browser replaces the cached
+    // page's headers with the 304's, policy included (`make swagger-ui-check` reloads the page).
+    let docs_page = matches!(request.path(), "/docs/" | "/docs/index.html");
     let mut response = next.call(request).await?;
     let status = response.status();
     let headers = response.headers_mut();
-    let page = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
+    let page = docs_page
+        || headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/html"));
     let csp = if page { DOCS_CSP } else { STRICT_CSP };
     let fixed: [(HeaderName, &'static str); 4] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
