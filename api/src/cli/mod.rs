@@ -300,10 +300,14 @@ pub fn run(
         Command::Healthcheck { live, timeout } => {
             let listen = Settings::listen_from_env()?;
             let path = if live { "/healthz" } else { "/readyz" };
+            // After listen_from_env, which loaded .env: the server serves TLS when this is set.
+            let tls =
+                std::env::var(crate::config::TLS_CERT).is_ok_and(|cert| !cert.trim().is_empty());
             healthcheck::probe(
                 healthcheck::probe_address(listen),
                 path,
                 std::time::Duration::from_secs(timeout),
+                tls,
             )
         }
     }

@@ -191,6 +191,19 @@ fn the_server_serves_tls_and_reloads_its_certificate_on_sighup(db: TestDb) {
     assert_eq!(data.status, 200, "{}", data.body);
     assert!(data.header("strict-transport-security").is_some());
 
+    // The container probe speaks TLS when the server does.
+    let probe = Command::new(priceline_binary())
+        .arg("healthcheck")
+        .env("PRICELINE_LISTEN", &address)
+        .env(config::TLS_CERT, files.cert.display().to_string())
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+
     // The request-head checks apply over TLS as over TCP: a 20 KB target is a 414 problem.
     let long = format!("/v1/facilities?q={}", "a".repeat(20_000));
     let refused = get(&address, &first.der, &long).unwrap();
