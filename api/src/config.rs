@@ -5,7 +5,7 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use priceline_store::{Backend, DatabaseUrl, PoolOptions, SQLITE_MAX_POOL_SIZE};
+use priceline_store::{Backend, DatabaseKey, DatabaseUrl, PoolOptions, SQLITE_MAX_POOL_SIZE};
 use thiserror::Error;
 
 use crate::auth::AuthPolicy;
@@ -65,6 +65,12 @@ pub const ALLOW_ANONYMOUS_IMPORTS: &str = "PRICELINE_ALLOW_ANONYMOUS_IMPORTS";
 pub const IMPORT_DIR: &str = "PRICELINE_IMPORT_DIR";
 pub const IMPORT_DIR_SHARED: &str = "PRICELINE_IMPORT_DIR_SHARED";
 pub const IMPORT_RECOVERY_SECONDS: &str = "PRICELINE_IMPORT_RECOVERY_SECONDS";
+pub const TLS_CERT: &str = "PRICELINE_TLS_CERT";
+pub const TLS_KEY: &str = "PRICELINE_TLS_KEY";
+pub const DATABASE_KEY: &str = "PRICELINE_DATABASE_KEY";
+/// Only for `priceline db rekey`: the key the database gets (an environment variable, never an
+/// argument, which other users could read in `ps`).
+pub const DATABASE_NEW_KEY: &str = "PRICELINE_DATABASE_NEW_KEY";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -152,6 +158,16 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Which OTLP exporters the standard `OTEL_*` variables ask for.
     pub otel: OtelSettings,
+    /// The certificate and key the server serves TLS with; `None`: plain HTTP.
+    pub tls: Option<TlsFiles>,
+}
+
+/// Where the certificate chain and its private key are (PEM files), as configured; read by
+/// `crate::server::tls` when the server starts and on SIGHUP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
 }
 
 /// See [`DEFAULT_SHUTDOWN_SECONDS`], [`DEFAULT_SHUTDOWN_DELAY_SECONDS`], [`DEFAULT_KEEP_ALIVE_SECONDS`].
@@ -215,6 +231,13 @@ impl Settings {
                     variable: DATABASE_URL,
                     reason: error.to_string(),
                 }
+            })?;
+        let database_key = parse_database_key(DATABASE_KEY, lookup(DATABASE_KEY))?;
+        let database_url = database_url
+            .with_key(database_key)
+            .map_err(|error| ConfigError {
+                variable: DATABASE_KEY,
+                reason: error.to_string(),
             })?;
         let listen = parse_listen(&get(LISTEN, DEFAULT_LISTEN))?;
         let log_filter = get(LOG, DEFAULT_LOG);
@@ -296,6 +319,7 @@ impl Settings {
         let metrics = parse_metrics(&lookup)?;
         let otel = OtelSettings::from_lookup(&lookup)
             .map_err(|(variable, reason)| ConfigError { variable, reason })?;
+        let tls = parse_tls(&lookup)?;
         Ok(Self {
             database_url,
             listen,
@@ -314,7 +338,45 @@ impl Settings {
             log_format,
             metrics,
             otel,
+            tls,
         })
+    }
+}
+
+/// A SQLCipher passphrase setting: unset is none; set but blank is an error (fail closed: a key
+/// that did not arrive must not leave a database unencrypted, or make a new plain one).
+pub fn parse_database_key(
+    variable: &'static str,
+    value: Option<String>,
+) -> Result<Option<DatabaseKey>, ConfigError> {
+    value
+        .map(|text| DatabaseKey::new(&text).map_err(|reason| ConfigError { variable, reason }))
+        .transpose()
+}
+
+/// `PRICELINE_TLS_CERT` and `PRICELINE_TLS_KEY`: both or neither, neither blank. The files are read
+/// when the server starts (`crate::server::tls`), so other commands do not depend on them.
+fn parse_tls(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<TlsFiles>, ConfigError> {
+    let path = |variable: &'static str| match lookup(variable) {
+        Some(value) if value.trim().is_empty() => Err(ConfigError {
+            variable,
+            reason: "is set but empty; unset both PRICELINE_TLS_CERT and PRICELINE_TLS_KEY to \
+                     serve plain HTTP"
+                .to_owned(),
+        }),
+        value => Ok(value.map(|value| std::path::PathBuf::from(value.trim()))),
+    };
+    match (path(TLS_CERT)?, path(TLS_KEY)?) {
+        (Some(cert), Some(key)) => Ok(Some(TlsFiles { cert, key })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError {
+            variable: TLS_KEY,
+            reason: format!("is not set but {TLS_CERT} is: TLS needs both"),
+        }),
+        (None, Some(_)) => Err(ConfigError {
+            variable: TLS_CERT,
+            reason: format!("is not set but {TLS_KEY} is: TLS needs both"),
+        }),
     }
 }
 
@@ -1106,6 +1168,48 @@ mod tests {
         let error = settings_error("postgres://app:s3cret@db.internal:notaport/prices");
         assert!(!error.contains("s3cret"), "{error}");
         assert!(error.contains("port"), "{error}");
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_neither_blank() {
+        assert_eq!(settings(&[]).unwrap().tls, None);
+        let both = settings(&[
+            (TLS_CERT, "/etc/tls/cert.pem"),
+            (TLS_KEY, "/etc/tls/key.pem"),
+        ])
+        .unwrap()
+        .tls
+        .unwrap();
+        assert_eq!(both.cert, std::path::Path::new("/etc/tls/cert.pem"));
+        for (vars, variable) in [
+            (&[(TLS_CERT, "/c.pem")][..], TLS_KEY),
+            (&[(TLS_KEY, "/k.pem")][..], TLS_CERT),
+            (&[(TLS_CERT, " "), (TLS_KEY, "/k.pem")][..], TLS_CERT),
+            (&[(TLS_CERT, "/c.pem"), (TLS_KEY, "")][..], TLS_KEY),
+        ] {
+            let error = settings(vars).unwrap_err();
+            assert_eq!(error.variable, variable, "{error}");
+        }
+    }
+
+    #[test]
+    fn a_database_key_is_for_sqlite_never_blank_and_never_shown() {
+        let keyed = settings(&[(DATABASE_KEY, "correct horse battery staple")]).unwrap();
+        assert!(keyed.database_url.key().is_some());
+        let shown = format!("{keyed:?} {}", keyed.database_url);
+        assert!(!shown.contains("horse"), "{shown}");
+        assert!(settings(&[]).unwrap().database_url.key().is_none());
+        for vars in [
+            &[(DATABASE_KEY, "")][..],
+            &[(DATABASE_KEY, "   ")][..],
+            &[
+                (DATABASE_KEY, "k"),
+                (DATABASE_URL, "postgres://db.internal/prices"),
+            ][..],
+        ] {
+            let error = settings(vars).unwrap_err();
+            assert_eq!(error.variable, DATABASE_KEY, "{error}");
+        }
     }
 
     fn settings_error(url: &str) -> String {

@@ -45,7 +45,10 @@ impl Docs {
     pub fn new(spec: &utoipa::openapi::OpenApi) -> Self {
         let config = Config::new([SPEC_URL_FROM_DOCS])
             // A pasted API key or token survives a reload of the page (kept in the browser's storage).
-            .persist_authorization(true);
+            .persist_authorization(true)
+            // No badge from swagger.io's online validator: it would send the spec's URL to a
+            // third party, and the page's Content-Security-Policy allows images from here only.
+            .validator_url("none");
         Self {
             spec: web::Data::new(ServedSpec {
                 document: serde_json::to_value(spec).unwrap_or(Value::Null),

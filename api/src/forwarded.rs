@@ -30,6 +30,11 @@ pub struct PublicUrl {
 }
 
 impl PublicUrl {
+    /// Whether clients reach the API over https (the `Strict-Transport-Security` decision).
+    pub fn is_https(&self) -> bool {
+        self.origin.starts_with("https://")
+    }
+
     /// The URL, or why it is not one the spec and links can be based on.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();

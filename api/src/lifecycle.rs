@@ -65,6 +65,37 @@ pub async fn stop_on_signal(server: ServerHandle, stopping: Stopping, lifecycle:
     }
 }
 
+/// Reads the TLS certificate and key again on each SIGHUP (the usual signal after a renewal, e.g.
+/// certbot's deploy hook or a Kubernetes secret update followed by `kill -HUP`). Installed by
+/// `priceline serve` when it serves TLS; a failed reload keeps the pair in use and says why.
+#[cfg(unix)]
+pub async fn reload_on_hangup(certificates: std::sync::Arc<crate::server::tls::Certificates>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGHUP: the TLS certificate is not reloaded");
+            return;
+        }
+    };
+    while hangups.recv().await.is_some() {
+        let files = certificates.files();
+        match certificates.reload() {
+            Ok(()) => tracing::info!(
+                cert = %files.cert.display(),
+                "SIGHUP: TLS certificate reloaded; new connections use it"
+            ),
+            Err(error) => tracing::error!(
+                %error,
+                "SIGHUP: the TLS certificate was not reloaded; the previous one stays in use"
+            ),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub async fn reload_on_hangup(_certificates: std::sync::Arc<crate::server::tls::Certificates>) {}
+
 #[cfg(unix)]
 struct Signals {
     terminate: tokio::signal::unix::Signal,

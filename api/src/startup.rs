@@ -1,6 +1,7 @@
 //! Building and running the HTTP server. Tests build the same `Application` on port 0.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, NormalizePath, TrailingSlash, from_fn};
@@ -19,6 +20,7 @@ use crate::metrics::Metrics;
 use crate::middleware::auth_failures::AuthFailures;
 use crate::middleware::cors::CorsOrigins;
 use crate::middleware::rate_limit::{self, RateLimit};
+use crate::middleware::security_headers::{self, SecurityHeaders};
 use crate::middleware::unknown_parameters::KnownParameters;
 use crate::middleware::{
     accept, auth_failures, cors, etag, head, observe, problem_bodies, request_body, request_id,
@@ -26,6 +28,7 @@ use crate::middleware::{
 };
 use crate::problem::ApiError;
 use crate::routes;
+use crate::server::tls::Certificates;
 use crate::state::AppState;
 
 /// A path parameter that does not parse (`/v1/facilities/abc`) is a 400 naming it.
@@ -65,6 +68,8 @@ pub struct Application {
     /// Stops the import-job runner when the server stops.
     runner: RunnerGuard,
     metrics: web::Data<Metrics>,
+    /// The TLS certificate in use, when the server serves TLS.
+    certificates: Option<Arc<Certificates>>,
 }
 
 impl Application {
@@ -72,6 +77,22 @@ impl Application {
     /// `pool` is the database `settings.database_url` names, opened by the caller
     /// ([`crate::database::open_database`]), which decides whether migrations may be applied.
     pub fn build(settings: &Settings, pool: Pool) -> std::io::Result<Self> {
+        // Before binding: a certificate that cannot be used is a configuration error.
+        let certificates = settings
+            .tls
+            .as_ref()
+            .map(|files| Certificates::load(files).map(Arc::new))
+            .transpose()
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+        // HSTS where clients are on https: TLS served here, or a public URL behind a proxy that
+        // terminates it (see middleware::security_headers).
+        let security_headers = web::Data::new(SecurityHeaders {
+            hsts: certificates.is_some()
+                || settings
+                    .public_url
+                    .as_ref()
+                    .is_some_and(|url| url.is_https()),
+        });
         let listener = TcpListener::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
         let stopping = Stopping::default();
@@ -121,7 +142,7 @@ impl Application {
         let known_parameters = web::Data::new(KnownParameters::from_spec(&spec));
         let app_metrics = metrics.clone();
         let serve_metrics = settings.metrics.enabled;
-        let server = crate::server::build(listener, settings, move || {
+        let server = crate::server::build(listener, settings, certificates.clone(), move || {
             // Outermost last: request ids see everything; ETags are computed before compression.
             App::new()
                 .configure(|config| routes::configure(&mut ServiceConfig::new(config)))
@@ -142,6 +163,7 @@ impl Application {
                 .app_data(jobs.clone())
                 .app_data(rate_limit.clone())
                 .app_data(failures.clone())
+                .app_data(security_headers.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
                 .default_service(web::to(no_route))
@@ -165,6 +187,8 @@ impl Application {
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(head::head_as_get))
+                // Every response, whatever answered it (a handler, a refusal above, a 404).
+                .wrap(from_fn(security_headers::security_headers))
                 // Outermost: the span, metrics and access log cover everything above.
                 .wrap(from_fn(observe::observe))
         })?;
@@ -175,11 +199,21 @@ impl Application {
             lifecycle: settings.lifecycle,
             runner,
             metrics,
+            certificates,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// `https` when the server serves TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.certificates.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// The server's metrics (`serve` makes their provider the global one).
@@ -193,9 +227,13 @@ impl Application {
         self.server.await
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops as [`crate::lifecycle`] describes.
+    /// Serves until SIGTERM or SIGINT, then stops as [`crate::lifecycle`] describes; with TLS,
+    /// SIGHUP reloads the certificate.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let _runner = self.runner;
+        if let Some(certificates) = self.certificates {
+            actix_web::rt::spawn(crate::lifecycle::reload_on_hangup(certificates));
+        }
         actix_web::rt::spawn(crate::lifecycle::stop_on_signal(
             self.server.handle(),
             self.stopping,

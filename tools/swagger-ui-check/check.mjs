@@ -80,6 +80,12 @@ async function main() {
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(TIMEOUT);
+    // The page works under its Content-Security-Policy: the browser reports any script, style,
+    // image or call the policy blocked on the console.
+    const blocked = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
 
     // 1. The page, its title and the operations.
     await page.goto(`${published}/docs`);
@@ -126,9 +132,13 @@ async function main() {
     }
     const items = body?.items?.length ?? 0;
     if (items === 0) fail(`Execute found no facility: were filters pre-filled? ${answer.url()}`);
+    const policy = (await page.goto(`${published}/docs/`)).headers()["content-security-policy"];
+    if (!policy || !policy.includes("script-src 'self'")) fail(`the page's policy is ${policy}`);
+    if (blocked.length) fail(`the Content-Security-Policy blocked: ${blocked.join(" | ")}`);
     console.log(
       `Swagger UI behind ${PREFIX}: ${operations} operations, titled, the key kept across a reload, ` +
-        `Execute → ${answer.status()} with ${items} facilities (${answer.url()})`,
+        `Execute → ${answer.status()} with ${items} facilities (${answer.url()}), nothing blocked by ` +
+        `its Content-Security-Policy`,
     );
   } finally {
     await browser.close();

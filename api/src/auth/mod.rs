@@ -320,17 +320,14 @@ async fn managed_grant(
     store.verify_token(token.trim()).await
 }
 
-/// A response given for a credential is that caller's: a shared cache (a CDN, a corporate proxy)
-/// must not store it, and a private one stores it per credential and asks again (an `ETag` makes
-/// that a 304).
+/// A response given for a credential is that caller's: no cache (a CDN, a corporate proxy, the
+/// browser's own disk) may store it (issue 14: `no-store`, whatever the handler said). `Vary` says
+/// so as well to a cache that does not honour `no-store` per credential header.
 fn keep_from_shared_caches(headers: &mut HeaderMap) {
-    // A response that forbids storing altogether (an import job's) keeps saying so.
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("private, no-cache"),
-        );
-    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     headers.append(
         header::VARY,
         header::HeaderValue::from_static("Authorization, X-API-Key"),

@@ -1,10 +1,16 @@
 //! `priceline healthcheck`: asks the server this environment configures whether it is ready (or
 //! live), for container HEALTHCHECKs and exec probes on images without curl. One HTTP/1.1 exchange
-//! over a plain TCP connection: the probe needs no TLS, no redirects and no connection reuse, so
-//! an HTTP client crate would add nothing but build time.
+//! over a plain TCP connection, or over TLS when the server serves it (`PRICELINE_TLS_CERT`): the
+//! probe needs no redirects and no connection reuse, so an HTTP client crate would add nothing but
+//! build time.
+//!
+//! Over TLS the server's certificate is not verified: the probe connects to a loopback or pod
+//! address that the certificate does not name, it sends nothing secret, and only the status it
+//! reads back matters.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
@@ -24,12 +30,13 @@ pub fn probe_address(listen: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, listen.port())
 }
 
-/// `GET path` on `address`; Ok when the answer is 200 within `timeout` (connecting included), else
-/// an error whose one line says what happened.
-pub fn probe(address: SocketAddr, path: &str, timeout: Duration) -> anyhow::Result<()> {
-    let target = format!("GET {path} on http://{address}");
+/// `GET path` on `address` (over TLS when `tls`); Ok when the answer is 200 within `timeout`
+/// (connecting included), else an error whose one line says what happened.
+pub fn probe(address: SocketAddr, path: &str, timeout: Duration, tls: bool) -> anyhow::Result<()> {
+    let scheme = if tls { "https" } else { "http" };
+    let target = format!("GET {path} on {scheme}://{address}");
     let deadline = Instant::now() + timeout;
-    let (status, body) = exchange(address, path, deadline).with_context(|| target.clone())?;
+    let (status, body) = exchange(address, path, deadline, tls).with_context(|| target.clone())?;
     if status == 200 {
         return Ok(());
     }
@@ -50,6 +57,7 @@ fn exchange(
     address: SocketAddr,
     path: &str,
     deadline: Instant,
+    tls: bool,
 ) -> anyhow::Result<(u16, Option<Vec<u8>>)> {
     let remaining = || {
         deadline
@@ -57,14 +65,24 @@ fn exchange(
             .filter(|left| !left.is_zero())
             .ok_or_else(|| anyhow!("no answer within the timeout"))
     };
-    let mut stream = TcpStream::connect_timeout(&address, remaining()?).map_err(|error| {
+    let tcp = TcpStream::connect_timeout(&address, remaining()?).map_err(|error| {
         if error.kind() == ErrorKind::TimedOut {
             anyhow!("no connection within the timeout")
         } else {
             anyhow!(error)
         }
     })?;
-    stream.set_write_timeout(Some(remaining()?))?;
+    tcp.set_write_timeout(Some(remaining()?))?;
+    // The handshake happens on the first write and read, under the same timeouts.
+    tcp.set_read_timeout(Some(remaining()?))?;
+    let mut stream = if tls {
+        Stream::Tls(Box::new(rustls::StreamOwned::new(
+            tls_client(address)?,
+            tcp,
+        )))
+    } else {
+        Stream::Plain(tcp)
+    };
     // `Connection: close`: the server ends the answer by closing, so reading to the end is reading
     // the whole answer.
     let request = format!(
@@ -83,7 +101,7 @@ fn exchange(
             Err(_) if status.is_some() => break,
             Err(error) => return Err(error),
         };
-        stream.set_read_timeout(Some(left))?;
+        stream.tcp().set_read_timeout(Some(left))?;
         let read = match stream.read(&mut chunk) {
             Ok(read) => read,
             Err(error) if error.kind() == ErrorKind::Interrupted => continue,
@@ -114,6 +132,109 @@ fn exchange(
             .ok_or_else(|| anyhow!("the connection closed before an HTTP status line"))?,
     };
     Ok((status, body(&response)))
+}
+
+/// The probe's connection: plain, or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(tcp) => tcp,
+            Stream::Tls(tls) => &tls.sock,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(tcp) => tcp.read(buf),
+            Stream::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(tcp) => tcp.write(buf),
+            Stream::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(tcp) => tcp.flush(),
+            Stream::Tls(tls) => tls.flush(),
+        }
+    }
+}
+
+/// A TLS client for `address` that accepts any certificate (see the module's comment).
+fn tls_client(address: SocketAddr) -> anyhow::Result<rustls::ClientConnection> {
+    #[allow(deprecated)] // ring, as the server: see crate::server::tls
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::IpAddress(address.ip().into());
+    Ok(rustls::ClientConnection::new(Arc::new(config), name)?)
+}
+
+/// Takes the server's certificate as it is; handshake signatures are still checked, so the
+/// connection is a TLS connection to whoever holds that certificate's key.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// The status code once the status line is complete; `None` while it is still arriving.

@@ -1,6 +1,7 @@
 //! The `priceline` command line: serve the API, manage the schema, import and validate price files,
 //! print the OpenAPI document.
 
+mod db;
 mod files;
 mod healthcheck;
 mod keys;
@@ -56,6 +57,12 @@ pub enum Command {
     Migrate {
         #[command(subcommand)]
         action: MigrateAction,
+    },
+    /// Encrypt the embedded SQLite database (SQLCipher) or change its key. Stop every server and
+    /// import using the file first; the original is replaced only once the copy is complete.
+    Db {
+        #[command(subcommand)]
+        action: db::DbAction,
     },
     /// Import price files (CMS v2.0–v3.0, CSV Tall/Wide or JSON; plain, gzip or zip) into the database,
     /// and legacy (pre-template) CSV chargemasters through a mapping profile: detected from the
@@ -288,6 +295,7 @@ pub fn run(
             }
         }
         Command::Migrate { action } => migrate(&settings()?, action),
+        Command::Db { action } => db::run(&settings()?, action),
         Command::Import(args) => import(&settings()?, &args),
         Command::Profile {
             action: ProfileAction::Suggest { file },
@@ -300,10 +308,14 @@ pub fn run(
         Command::Healthcheck { live, timeout } => {
             let listen = Settings::listen_from_env()?;
             let path = if live { "/healthz" } else { "/readyz" };
+            // After listen_from_env, which loaded .env: the server serves TLS when this is set.
+            let tls =
+                std::env::var(crate::config::TLS_CERT).is_ok_and(|cert| !cert.trim().is_empty());
             healthcheck::probe(
                 healthcheck::probe_address(listen),
                 path,
                 std::time::Duration::from_secs(timeout),
+                tls,
             )
         }
     }
@@ -483,7 +495,7 @@ fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
     let target = &settings.database_url;
     // Only `up` may create the SQLite file (and its folder): `status` and `down` read or change a
     // database that must already be there, so a mistyped path is an error, not a new empty database.
-    if let DatabaseUrl::Sqlite(path) = target
+    if let DatabaseUrl::Sqlite(path, _) = target
         && !matches!(action, MigrateAction::Up)
         && !path.exists()
     {
@@ -568,7 +580,7 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
         );
     }
     let application = Application::build(&settings, pool)
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        .with_context(|| format!("cannot serve on {}", settings.listen))?;
     // What other crates record through the global meter (imports) is served at /metrics too.
     let meter_provider = application.metrics().provider().clone();
     opentelemetry::global::set_meter_provider(meter_provider.clone());
@@ -577,7 +589,8 @@ fn serve(settings: Settings, migrate: bool) -> anyhow::Result<()> {
     }
     // SocketAddr's Display brackets an IPv6 address, as a URL needs.
     let base = format!(
-        "http://{}",
+        "{}://{}",
+        application.scheme(),
         std::net::SocketAddr::new(settings.listen.ip(), application.port())
     );
     say!("Hospital Priceline is serving {url}");

@@ -13,5 +13,6 @@ pub mod rate_limit;
 pub mod request_body;
 pub mod request_id;
 pub mod response_cache;
+pub mod security_headers;
 pub mod tier_limiter;
 pub mod unknown_parameters;

@@ -29,12 +29,12 @@ use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime};
 
 use actix_web::http::header::HttpDate;
-use actix_web::rt::net::TcpStream;
 use actix_web::rt::time::{Sleep, sleep};
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::chunked::{Chunked, Malformed};
+use super::connection::Connection;
 use super::head::{self, Body, Refusal, Verdict};
 use crate::problem::ApiError;
 
@@ -47,7 +47,7 @@ const LINGER_BYTES: usize = 1024 * 1024;
 const LOG_INTERVAL: Duration = Duration::from_secs(60);
 
 pub struct CheckedStream {
-    io: TcpStream,
+    io: Connection,
     peer: Option<SocketAddr>,
     /// Bytes read from the socket and not yet given to the dispatcher.
     held: BytesMut,
@@ -72,7 +72,7 @@ enum State {
 }
 
 impl CheckedStream {
-    pub fn new(io: TcpStream, peer: Option<SocketAddr>) -> Self {
+    pub fn new(io: Connection, peer: Option<SocketAddr>) -> Self {
         Self {
             io,
             peer,
@@ -241,7 +241,7 @@ impl Closing {
     }
 
     /// Errors end the closing quietly: a client gone before reading its refusal is nothing to report.
-    fn poll(&mut self, io: &mut TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll(&mut self, io: &mut Connection, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             match &mut self.phase {
                 Phase::Writing => {
@@ -281,7 +281,8 @@ impl Closing {
     }
 }
 
-/// The whole HTTP/1.1 response for a refusal: the problem body, and `Connection: close`.
+/// The whole HTTP/1.1 response for a refusal: the problem body, the security headers every response
+/// carries, and `Connection: close`.
 fn response(refusal: &Refusal) -> Bytes {
     let status = refusal.status;
     let error = ApiError::Unparsable {
@@ -290,11 +291,12 @@ fn response(refusal: &Refusal) -> Bytes {
     };
     let body = error.problem_json();
     let head = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\ndate: {}\r\n\r\n",
+        "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\n{}connection: close\r\ndate: {}\r\n\r\n",
         status.as_str(),
         crate::problem::title(status),
         crate::problem::PROBLEM_JSON,
         body.len(),
+        crate::middleware::security_headers::RAW_HEADERS,
         HttpDate::from(SystemTime::now()),
     );
     Bytes::from(head + &body)

@@ -3,9 +3,15 @@
 //! The scheme decides: a plain path or `sqlite://` is the embedded SQLite file, `postgres://` or
 //! `postgresql://` is PostgreSQL. We never let Diesel's `MultiConnection::establish` try backends in turn:
 //! SQLite accepts any string as a file name and the real PostgreSQL error would be lost.
+//!
+//! A SQLite file may be encrypted (SQLCipher, issue 14): its [`DatabaseKey`] travels with the URL, is
+//! applied first on every connection, and a file that the key (or the lack of one) cannot read is an
+//! error before anything is written to it.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -39,8 +45,39 @@ impl Backend {
 /// A validated database URL. `Display` hides any password so the URL can be logged.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
-    Sqlite(PathBuf),
+    /// The file, and the SQLCipher key it is encrypted with (none: a plain SQLite file).
+    Sqlite(PathBuf, Option<DatabaseKey>),
     Postgres(url::Url),
+}
+
+/// The passphrase a SQLite file is encrypted with (SQLCipher derives the key from it with PBKDF2).
+/// Never shown: `Debug` prints `****`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseKey(String);
+
+impl DatabaseKey {
+    /// A passphrase used byte for byte; an empty one (or only spaces) is refused: it would be a
+    /// secret that did not arrive, not an encryption.
+    pub fn new(passphrase: &str) -> Result<Self, String> {
+        if passphrase.trim().is_empty() {
+            return Err("is set but empty; unset it for a plain (unencrypted) database".to_owned());
+        }
+        if passphrase.contains('\0') {
+            return Err("holds a NUL character".to_owned());
+        }
+        Ok(Self(passphrase.to_owned()))
+    }
+
+    /// The passphrase as an SQL string literal, for `PRAGMA key` and `ATTACH … KEY`.
+    pub(crate) fn literal(&self) -> String {
+        format!("'{}'", self.0.replace('\'', "''"))
+    }
+}
+
+impl fmt::Debug for DatabaseKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DatabaseKey(****)")
+    }
 }
 
 impl DatabaseUrl {
@@ -56,7 +93,7 @@ impl DatabaseUrl {
                     "an in-memory SQLite database would differ per pooled connection; give a file path".into(),
                 ));
             }
-            return Ok(Self::Sqlite(PathBuf::from(text)));
+            return Ok(Self::Sqlite(PathBuf::from(text), None));
         };
         match scheme.to_ascii_lowercase().as_str() {
             "sqlite" => {
@@ -65,7 +102,7 @@ impl DatabaseUrl {
                         "sqlite:// needs a file path, e.g. sqlite://./data/priceline.db".into(),
                     ));
                 }
-                Ok(Self::Sqlite(PathBuf::from(rest)))
+                Ok(Self::Sqlite(PathBuf::from(rest), None))
             }
             "postgres" | "postgresql" => url::Url::parse(text)
                 .map(Self::Postgres)
@@ -76,9 +113,32 @@ impl DatabaseUrl {
         }
     }
 
+    /// The same database, opened with `key` (SQLCipher). Only a SQLite file can be encrypted here:
+    /// PostgreSQL's data is protected by the server's disk encryption and TLS, so a key given for it
+    /// is refused rather than ignored.
+    pub fn with_key(self, key: Option<DatabaseKey>) -> StoreResult<Self> {
+        match (self, key) {
+            (Self::Sqlite(path, _), key) => Ok(Self::Sqlite(path, key)),
+            (url, None) => Ok(url),
+            (Self::Postgres(_), Some(_)) => Err(StoreError::InvalidUrl {
+                reason: "a database key encrypts the embedded SQLite file only; PostgreSQL relies on \
+                         the server's disk or cloud volume encryption, and TLS (sslmode=verify-full)"
+                    .to_owned(),
+            }),
+        }
+    }
+
+    /// The SQLite file's key, if it is encrypted.
+    pub fn key(&self) -> Option<&DatabaseKey> {
+        match self {
+            Self::Sqlite(_, key) => key.as_ref(),
+            Self::Postgres(_) => None,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Sqlite(..) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
@@ -86,7 +146,7 @@ impl DatabaseUrl {
     /// Where the database lives, for messages: the file path or `host:port`.
     pub fn target(&self) -> String {
         match self {
-            Self::Sqlite(path) => path.display().to_string(),
+            Self::Sqlite(path, _) => path.display().to_string(),
             Self::Postgres(url) => format!(
                 "{}:{}",
                 url.host_str().unwrap_or("localhost"),
@@ -96,10 +156,11 @@ impl DatabaseUrl {
     }
 
     /// The text handed to the driver (and to a child process). Contains the password: never log it.
-    /// A PostgreSQL URL gets [`LIBPQ_DEFAULTS`] for each of them it does not set itself.
+    /// A PostgreSQL URL gets [`LIBPQ_DEFAULTS`] for each of them it does not set itself. A SQLite
+    /// file's key is not part of it.
     pub fn connection_string(&self) -> String {
         match self {
-            Self::Sqlite(path) => path.display().to_string(),
+            Self::Sqlite(path, _) => path.display().to_string(),
             Self::Postgres(url) => {
                 let mut url = url.clone();
                 let missing: Vec<(&str, &str)> = LIBPQ_DEFAULTS
@@ -129,7 +190,7 @@ pub const LIBPQ_DEFAULTS: [(&str, &str); 5] = [
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Sqlite(path, _) => write!(f, "sqlite://{}", path.display()),
             Self::Postgres(url) => {
                 let mut shown = url.clone();
                 if shown.password().is_some() {
@@ -195,17 +256,111 @@ pub fn connect(url: &DatabaseUrl) -> StoreResult<DbConnection> {
         reason,
     };
     match url {
-        DatabaseUrl::Sqlite(path) => {
+        DatabaseUrl::Sqlite(path, key) => {
             create_parent_dir(path).map_err(|error| failed(error.to_string()))?;
             let mut connection = SqliteConnection::establish(&url.connection_string())
                 .map_err(|error| failed(describe(error)))?;
-            configure_sqlite(&mut connection).map_err(|error| failed(error.to_string()))?;
+            unlock_sqlite(&mut connection, path, key.as_ref()).map_err(failed)?;
+            configure_sqlite(&mut connection, key.is_some())
+                .map_err(|error| failed(error.to_string()))?;
             Ok(DbConnection::Sqlite(connection))
         }
         DatabaseUrl::Postgres(_) => PgConnection::establish(&url.connection_string())
             .map(DbConnection::Postgres)
             .map_err(|error| failed(describe(error))),
     }
+}
+
+/// The first 16 bytes of every plain SQLite file; an encrypted file's first page is all cipher text.
+pub const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether the file at `path` exists and does not start with [`SQLITE_HEADER`] (an encrypted
+/// database, or not a database at all).
+pub(crate) fn looks_encrypted(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut start = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut start))
+        .is_ok_and(|()| &start != SQLITE_HEADER)
+}
+
+/// Gives a SQLite connection its key (SQLCipher's `PRAGMA key`, before anything else), then reads
+/// the schema once: a wrong key, a key for a plain file or no key for an encrypted one fails here,
+/// with the remedy, before any pragma could write to the file. The key is also recorded for the
+/// import's own connection to the same file (see [`registered_key`]).
+fn unlock_sqlite(
+    connection: &mut SqliteConnection,
+    path: &Path,
+    key: Option<&DatabaseKey>,
+) -> Result<(), String> {
+    if let Some(key) = key {
+        connection
+            .batch_execute(&format!("{QUIET}; PRAGMA key = {}", key.literal()))
+            .map_err(|error| error.to_string())?;
+    }
+    if let Err(error) = connection.batch_execute("SELECT count(*) FROM sqlite_master") {
+        let reason = error.to_string();
+        if !reason.contains("not a database") {
+            return Err(reason);
+        }
+        return Err(match key {
+            Some(_) if looks_encrypted(path) => {
+                "PRICELINE_DATABASE_KEY does not open this encrypted database (a wrong key?); \
+                 nothing was changed"
+                    .to_owned()
+            }
+            Some(_) => {
+                "this is a plain (unencrypted) SQLite file, or not a database: `priceline db \
+                        encrypt` encrypts it with PRICELINE_DATABASE_KEY; nothing was changed"
+                    .to_owned()
+            }
+            None => "the file is encrypted (or not a SQLite database): set PRICELINE_DATABASE_KEY \
+                     to its key; nothing was changed"
+                .to_owned(),
+        });
+    }
+    register_key(connection, key).map_err(|error| error.to_string())
+}
+
+/// SQLCipher's own log (to stderr, process-wide): off. A wrong key would print "hmac check failed"
+/// lines outside the service's log format; the error returned says what happened.
+pub(crate) const QUIET: &str = "PRAGMA cipher_log_level = NONE";
+
+/// Keys of the encrypted SQLite files this process opened, by the path SQLite reports for them.
+/// Diesel exposes no raw handle to its connection, so an import opens a second connection to the
+/// same file (`snapshot::sqlite::open`) from that path alone: it finds the key here.
+static SQLITE_KEYS: Mutex<Option<HashMap<PathBuf, DatabaseKey>>> = Mutex::new(None);
+
+fn register_key(
+    connection: &mut SqliteConnection,
+    key: Option<&DatabaseKey>,
+) -> diesel::QueryResult<()> {
+    #[derive(diesel::QueryableByName)]
+    struct File {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    use diesel::RunQueryDsl as _;
+    let file: File = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .get_result(connection)?;
+    let mut keys = SQLITE_KEYS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let keys = keys.get_or_insert_with(HashMap::new);
+    match key {
+        Some(key) => keys.insert(PathBuf::from(file.file), key.clone()),
+        None => keys.remove(Path::new(&file.file)),
+    };
+    Ok(())
+}
+
+/// The key the file at `path` (as SQLite reports it) was opened with in this process, if any.
+pub(crate) fn registered_key(path: &Path) -> Option<DatabaseKey> {
+    SQLITE_KEYS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .and_then(|keys| keys.get(path).cloned())
 }
 
 /// How long a statement waits for SQLite's write lock before failing.
@@ -218,10 +373,17 @@ const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
 /// busy_timeout makes writers wait instead of failing; a 32 MB page cache (allocated as used) keeps
 /// the indexes an import extends in memory; SQLite leaves foreign keys off unless asked, per
 /// connection.
-fn configure_sqlite(connection: &mut SqliteConnection) -> diesel::QueryResult<()> {
+///
+/// An encrypted file keeps SQLCipher's default 4 KiB pages: under SQLCipher `page_size` sets the
+/// cipher's page size, which every later connection (the import's, `priceline db`'s) would have to
+/// repeat before its first read, or read nothing.
+fn configure_sqlite(connection: &mut SqliteConnection, encrypted: bool) -> diesel::QueryResult<()> {
+    if !encrypted {
+        connection.batch_execute("PRAGMA page_size = 16384;")?;
+    }
     connection.batch_execute(
-        "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-         PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;",
+        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+         PRAGMA cache_size = -32768;",
     )?;
     connection.batch_execute(SQLITE_BUSY_TIMEOUT)
 }

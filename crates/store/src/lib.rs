@@ -6,6 +6,7 @@
 mod codec;
 mod connection;
 mod convert;
+pub mod encryption;
 mod error;
 mod location;
 mod pool;
@@ -17,6 +18,8 @@ pub mod planner;
 pub mod queries;
 pub mod snapshot;
 
-pub use connection::{Backend, DatabaseUrl, DbConnection, connect, ping};
+pub use connection::{
+    Backend, DatabaseKey, DatabaseUrl, DbConnection, SQLITE_HEADER, connect, ping,
+};
 pub use error::{QueryError, StoreError, StoreResult};
 pub use pool::{Pool, PoolOptions, PoolStats, PooledConnection, SQLITE_MAX_POOL_SIZE};

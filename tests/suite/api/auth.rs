@@ -151,7 +151,7 @@ async fn api_keys_are_required_once_configured(db: TestDb) {
         let right = get(&app, "/v1/facilities", &[("X-API-Key", key)]).await;
         assert_eq!(right.status, 200, "{}", right.body);
         // One caller's answer: no shared cache may keep it or give it to another credential.
-        assert_eq!(right.header("cache-control"), Some("private, no-cache"));
+        assert_eq!(right.header("cache-control"), Some("no-store"));
         let vary: Vec<&str> = right
             .headers
             .iter()
@@ -166,7 +166,7 @@ async fn api_keys_are_required_once_configured(db: TestDb) {
             );
         }
     }
-    assert_eq!(missing.header("cache-control"), Some("private, no-cache"));
+    assert_eq!(missing.header("cache-control"), Some("no-store"));
     // No JWT secret configured: a bearer token cannot be checked, so it is refused.
     let bearer = get(
         &app,

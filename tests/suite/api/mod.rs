@@ -23,6 +23,8 @@ mod prices;
 mod proxy;
 mod rate_limits;
 mod sample;
+mod security_headers;
 mod spec;
 mod startup;
+mod tls;
 mod unknown_parameters;

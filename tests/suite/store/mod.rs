@@ -1,7 +1,9 @@
 //! The persistence layer on both backends.
 
 mod connection;
+mod encryption;
 mod migrate_command;
 mod migrations;
+mod postgres_tls;
 mod round_trip;
 mod schema;

@@ -55,6 +55,8 @@ impl ServerProcess {
             let line = line.expect("server output");
             if let Some(url) = line.trim().strip_prefix("Health:") {
                 let url = url.trim().trim_start_matches("http://");
+                // Serving TLS (PRICELINE_TLS_CERT/KEY): the address is the same.
+                let url = url.trim_start_matches("https://");
                 address = url.strip_suffix("/healthz").map(str::to_owned);
                 break;
             }

@@ -56,6 +56,10 @@ pub(super) fn database_path(
 /// cache for the indexes an import extends.
 pub(super) fn open(path: &PathBuf) -> StoreResult<Connection> {
     let connection = Connection::open(path)?;
+    // An encrypted file: the key its Diesel connection was opened with, first of all.
+    if let Some(key) = crate::connection::registered_key(path) {
+        connection.execute_batch(&format!("PRAGMA key = {}", key.literal()))?;
+    }
     connection.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
          PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 3600000;",
