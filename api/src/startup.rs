@@ -134,6 +134,8 @@ impl Application {
                 .app_data(jobs.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
+                // FHIR R4 under /fhir: described by its CapabilityStatement, not by the OpenAPI spec.
+                .configure(crate::fhir::configure)
                 .default_service(web::to(no_route))
                 .wrap(from_fn(response_cache::response_cache))
                 // Outside the cache: a cached answer gets the headers of the request it answers.
@@ -148,6 +150,8 @@ impl Application {
                 .wrap(from_fn(auth::enforce))
                 .wrap(rate_limit.middleware())
                 .wrap(from_fn(auth::authenticate))
+                // Every refusal above, on /fhir, as an OperationOutcome rather than problem+json.
+                .wrap(from_fn(crate::fhir::outcome::outcome_bodies))
                 .wrap(from_fn(cors::cors))
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))

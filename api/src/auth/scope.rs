@@ -63,11 +63,16 @@ impl Scopes {
     }
 
     /// The scopes of an OAuth2 `scope` claim (space-separated); scopes this server does not know
-    /// are someone else's and are ignored.
+    /// are someone else's and are ignored. The SMART Backend Services read scopes of every type
+    /// (`system/*.read`, v1; `system/*.rs`, v2) grant what `prices:read` grants: all of this
+    /// server's data is read-only.
     pub fn from_claim(claim: &str) -> Self {
         claim
             .split_ascii_whitespace()
-            .filter_map(Scope::parse)
+            .filter_map(|name| match name {
+                "system/*.read" | "system/*.rs" => Some(Scope::PricesRead),
+                other => Scope::parse(other),
+            })
             .fold(Self::default(), Self::with)
     }
 
@@ -115,6 +120,9 @@ mod tests {
 
     #[test]
     fn admin_grants_everything_and_unknown_claims_are_ignored() {
+        assert!(Scopes::from_claim("system/*.read").grants(Scope::PricesRead));
+        assert!(Scopes::from_claim("system/*.rs").grants(Scope::PricesRead));
+        assert!(!Scopes::from_claim("system/*.write").grants(Scope::PricesRead));
         let claim = Scopes::from_claim("openid prices:read other:thing");
         assert!(claim.grants(Scope::PricesRead));
         assert!(!claim.grants(Scope::ImportsWrite));

@@ -19,7 +19,11 @@ pub async fn problem_bodies(
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes() == PROBLEM_JSON.as_bytes());
+        .is_some_and(|value| {
+            // An OperationOutcome of the FHIR interface is that interface's error body.
+            value.as_bytes() == PROBLEM_JSON.as_bytes()
+                || value.as_bytes() == crate::fhir::FHIR_JSON.as_bytes()
+        });
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return Ok(response.map_into_boxed_body());
     }

@@ -33,7 +33,9 @@ mod place;
 mod scope;
 mod text;
 
+pub mod charge_items;
 pub mod compare;
+pub mod directory;
 pub mod facilities;
 pub mod import_jobs;
 pub mod payers;
