@@ -142,6 +142,8 @@ impl Application {
                 .wrap(from_fn(unknown_parameters::unknown_parameters))
                 .wrap(from_fn(etag::etag))
                 .wrap(from_fn(problem_bodies::problem_bodies))
+                // Routing's 404 and 405 on /fhir as OperationOutcome, before compression.
+                .wrap(from_fn(crate::fhir::outcome::outcome_bodies))
                 .wrap(Compress::default())
                 .wrap(from_fn(request_body::refuse_bodies))
                 .wrap(from_fn(accept::require_json))

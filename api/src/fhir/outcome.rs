@@ -140,7 +140,12 @@ impl From<priceline_store::StoreError> for FhirError {
 fn kept_headers(headers: &header::HeaderMap) -> Vec<(header::HeaderName, HeaderValue)> {
     headers
         .iter()
-        .filter(|(name, _)| **name != header::CONTENT_TYPE && **name != header::CONTENT_LENGTH)
+        .filter(|(name, _)| {
+            // The new body is neither the old one's length nor compressed.
+            **name != header::CONTENT_TYPE
+                && **name != header::CONTENT_LENGTH
+                && **name != header::CONTENT_ENCODING
+        })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect()
 }
@@ -162,8 +167,9 @@ impl ResponseError for FhirError {
 }
 
 /// Rewrites the problem+json bodies of /fhir responses as OperationOutcome, keeping status and
-/// headers. Runs outside everything that can refuse a request (credentials, rate limit, 406, 404,
-/// 405), so that no /fhir answer is problem+json.
+/// headers. Mounted twice: inside compression (for the 404s and 405s of routing, whose bodies are
+/// then still plain) and outside everything that can refuse a request (credentials, rate limit,
+/// 406), so that no /fhir answer is problem+json.
 pub async fn outcome_bodies(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
