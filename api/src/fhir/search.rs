@@ -337,7 +337,7 @@ impl Candidate {
                 .any(|zip| string_matches(zip, value, None)),
             "organization" | "owned-by" => {
                 let wanted = reference_of(value, "Organization");
-                self.facts.references.iter().any(|known| *known == wanted)
+                self.facts.references.contains(&wanted)
             }
             "type" => value.split(',').any(|token| {
                 let token = token.trim();

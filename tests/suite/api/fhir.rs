@@ -18,6 +18,14 @@ use crate::support::app::TestApp;
 use crate::support::db::TestDb;
 
 const FHIR_JSON: &str = "application/fhir+json";
+
+/// A request (path, headers) and the status and issue code of its OperationOutcome.
+type ErrorCase = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    u16,
+    &'static str,
+);
 const EXAMPLES: [&str; 3] = [
     "V3.0.0_Wide_CSV_Format_Example.csv",
     "v3_json_format_example.json",
@@ -543,7 +551,7 @@ async fn every_interaction_on_the_cms_examples(db: TestDb) {
     assert_eq!(strict.body["issue"][0]["expression"][0], "colour");
 
     // Errors are OperationOutcomes with the matching status.
-    let cases: [(&str, &[(&str, &str)], u16, &str); 8] = [
+    let cases: [ErrorCase; 8] = [
         ("/fhir/Organization?_count=many", &[], 400, "invalid"),
         ("/fhir/Organization?_sort=colour", &[], 400, "invalid"),
         ("/fhir/Organization?_cursor=bogus", &[], 400, "invalid"),
@@ -695,7 +703,7 @@ async fn nothing_a_v1_price_shows_is_missing_from_fhir(db: TestDb) {
                 group.get("applicability").is_none()
                     && ["gross", "discounted_cash", "minimum", "maximum"]
                         .iter()
-                        .all(|k| same(*k))
+                        .all(|k| same(k))
                     && extension(group, "billing-class")
                         .first()
                         .map(|e| e["valueCode"].clone())

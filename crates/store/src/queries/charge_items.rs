@@ -86,7 +86,7 @@ fn files(connection: &mut DbConnection, filter: &ChargeItemFilter) -> StoreResul
 
 fn code_types(filter: &ChargeItemFilter) -> Vec<&'static str> {
     let types: &[CodeType] = if filter.code_types.is_empty() {
-        &CodeType::ALL
+        CodeType::ALL
     } else {
         &filter.code_types
     };
