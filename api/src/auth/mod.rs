@@ -59,6 +59,16 @@ impl AuthPolicy {
         Self { api_keys, jwt }
     }
 
+    /// Whether API keys (`X-API-Key`) are accepted.
+    pub fn accepts_api_keys(&self) -> bool {
+        !self.api_keys.is_empty()
+    }
+
+    /// Whether JWT bearer tokens are accepted.
+    pub fn accepts_bearer_tokens(&self) -> bool {
+        self.jwt.is_some()
+    }
+
     /// No credential configured: every request is let through.
     pub fn is_open(&self) -> bool {
         self.api_keys.is_empty() && self.jwt.is_none()
@@ -208,9 +218,13 @@ impl AuthPolicy {
     }
 }
 
-/// Only the data API is protected: health probes, the spec and Swagger UI stay open.
+/// Only the data APIs are protected, /v1 and /fhir: health probes, the spec, Swagger UI and the
+/// FHIR CapabilityStatement (`/fhir/metadata`, which clients read to learn how to authenticate)
+/// stay open.
 pub fn protects(path: &str) -> bool {
-    path == "/v1" || path.starts_with("/v1/")
+    path == "/v1"
+        || path.starts_with("/v1/")
+        || (crate::fhir::is_fhir(path) && path != "/fhir/metadata")
 }
 
 /// Verifies the credential of a /v1 request and records the [`Caller`] (or the refusal) in the

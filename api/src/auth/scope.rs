@@ -162,6 +162,9 @@ mod tests {
 
     #[test]
     fn admin_grants_everything_and_unknown_claims_are_ignored() {
+        assert!(Scopes::from_claim("system/*.read").grants(Scope::PricesRead));
+        assert!(Scopes::from_claim("system/*.rs").grants(Scope::PricesRead));
+        assert!(!Scopes::from_claim("system/*.write").grants(Scope::PricesRead));
         let claim = Scopes::from_claim("openid prices:read other:thing");
         assert!(claim.grants(Scope::PricesRead));
         assert!(!claim.grants(Scope::ImportsWrite));

@@ -29,12 +29,33 @@ pub async fn require_json(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     // Swagger UI serves HTML and scripts, /metrics Prometheus text; the JSON API is everything else.
     let documentation = request.path().starts_with("/docs") || request.path() == "/metrics";
+    // /fhir also answers `application/fhir+json`, and its `_format` overrides `Accept` (the FHIR
+    // handlers check it).
+    let fhir = crate::fhir::is_fhir(request.path());
+    let format_given = fhir
+        && form_urlencoded::parse(request.query_string().as_bytes())
+            .any(|(name, _)| name == "_format");
+    let accepted = |accept: &str| {
+        accepts_json(accept)
+            || (fhir
+                && accept.split(',').any(|range| {
+                    crate::fhir::format::accepts(
+                        &range
+                            .split(';')
+                            .next()
+                            .unwrap_or("")
+                            .trim()
+                            .to_ascii_lowercase(),
+                    )
+                }))
+    };
     let refused = !documentation
+        && !format_given
         && request
             .headers()
             .get(header::ACCEPT)
             .and_then(|value| value.to_str().ok())
-            .is_some_and(|accept| !accepts_json(accept));
+            .is_some_and(|accept| !accepted(accept));
     if refused {
         let response = ApiError::NotAcceptable.error_response();
         return Ok(request.into_response(response));

@@ -19,7 +19,11 @@ pub async fn problem_bodies(
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes() == PROBLEM_JSON.as_bytes());
+        .is_some_and(|value| {
+            // An OperationOutcome of the FHIR interface is that interface's error body.
+            value.as_bytes() == PROBLEM_JSON.as_bytes()
+                || value.as_bytes() == crate::fhir::FHIR_JSON.as_bytes()
+        });
     // The OAuth2 token endpoint answers errors in RFC 6749 §5.2's own JSON, which clients expect.
     let oauth_error = response.request().path() == crate::auth::oauth::TOKEN_PATH
         && response

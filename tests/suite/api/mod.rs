@@ -8,6 +8,7 @@ mod compare;
 mod docs;
 mod endpoints;
 mod errors;
+mod fhir;
 mod gateway;
 mod head;
 mod health;

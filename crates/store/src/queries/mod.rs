@@ -34,7 +34,9 @@ mod scope;
 mod text;
 
 pub mod api_keys;
+pub mod charge_items;
 pub mod compare;
+pub mod directory;
 pub mod facilities;
 pub mod import_jobs;
 pub mod payers;

@@ -1,0 +1,304 @@
+//! Charge items: one item of a snapshot in one setting, with every standard charge it has in that
+//! setting and each charge's payer rates (with the id of the payer plan). This is the unit the FHIR
+//! interface serves as a ChargeItemDefinition, and the unit a bulk export streams.
+//!
+//! Items are keyed by `(item id, setting)` and paged in that order (keyset, never offset), so a
+//! caller can walk every item of the current snapshots a page at a time.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use priceline_domain::{
+    Code, CodeType, DrugInfo, DrugUnitType, PayerRate, Quantity, Setting, StandardCharge,
+};
+use serde::{Deserialize, Serialize};
+
+use super::facilities::source_file_ids;
+use super::prices::Provenance;
+use super::{FacilityFilter, Page, Scope};
+use crate::codec::{decode as decode_text, decode_amount, decode_codes};
+use crate::connection::{DbConnection, MultiBackend};
+use crate::convert;
+use crate::rows::{ChargeRow, RateRow};
+use crate::schema::{
+    facilities, item_codes, items, payer_plans, payer_rates, source_files, standard_charges,
+};
+use crate::{StoreError, StoreResult};
+
+/// Where a charge item sits in key order: its item id, then its setting's CMS spelling.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ChargeItemKey {
+    pub item_id: i64,
+    pub setting: String,
+}
+
+/// Which charge items a page lists; every criterion is optional and they combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChargeItemFilter {
+    /// Only items carrying this code; `code_types` empty means any type.
+    pub code: Option<String>,
+    pub code_types: Vec<CodeType>,
+    /// Only the current snapshot of this facility.
+    pub facility_id: Option<i64>,
+}
+
+/// A payer rate and the id of its payer plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRate {
+    pub plan_id: i64,
+    pub rate: PayerRate,
+}
+
+/// One standard charge of an item (its `payer_rates` left empty) and its rates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemCharge {
+    pub charge: StandardCharge,
+    pub rates: Vec<PlanRate>,
+}
+
+/// One item of a snapshot in one setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeItem {
+    pub key: ChargeItemKey,
+    pub setting: Setting,
+    pub facility_id: i64,
+    pub facility_name: String,
+    pub provenance: Provenance,
+    /// When the item's source file was imported.
+    pub imported_at: NaiveDateTime,
+    /// Whether the item's file is still its facility's current snapshot.
+    pub current: bool,
+    pub description: String,
+    pub codes: Vec<Code>,
+    pub drug: Option<DrugInfo>,
+    pub charges: Vec<ItemCharge>,
+}
+
+/// The snapshot files a filter reads: the current one of every facility, or of the one named.
+fn files(connection: &mut DbConnection, filter: &ChargeItemFilter) -> StoreResult<Vec<i64>> {
+    let facilities = FacilityFilter {
+        facility_id: filter.facility_id,
+        ..FacilityFilter::default()
+    };
+    source_file_ids(connection, Scope::Current, &facilities)
+}
+
+fn code_types(filter: &ChargeItemFilter) -> Vec<&'static str> {
+    let types: &[CodeType] = if filter.code_types.is_empty() {
+        CodeType::ALL
+    } else {
+        &filter.code_types
+    };
+    types.iter().map(|code_type| code_type.as_str()).collect()
+}
+
+/// The `(item id, setting)` keys of the charges of `files` that `filter` selects, as a boxed query
+/// ready for ordering and paging. Built inside a macro so that each use gets its own (unnameable)
+/// subquery type.
+macro_rules! matching_charges {
+    ($filter:expr, $files:expr) => {{
+        let mut sql = standard_charges::table
+            .filter(standard_charges::source_file_id.eq_any($files.clone()))
+            .into_boxed::<MultiBackend>();
+        if let Some(code) = &$filter.code {
+            let items = item_codes::table
+                .filter(item_codes::code_type.eq_any(code_types($filter)))
+                .filter(item_codes::code.eq(code.trim().to_owned()))
+                .filter(item_codes::source_file_id.eq_any($files.clone()))
+                .select(item_codes::item_id);
+            sql = sql.filter(standard_charges::item_id.eq_any(items));
+        }
+        sql
+    }};
+}
+
+/// The charge items `filter` selects, after `after`, at most `limit`, in key order.
+pub fn page(
+    connection: &mut DbConnection,
+    filter: &ChargeItemFilter,
+    after: Option<&ChargeItemKey>,
+    limit: usize,
+) -> StoreResult<Page<ChargeItem, ChargeItemKey>> {
+    let files = files(connection, filter)?;
+    let mut sql = matching_charges!(filter, &files)
+        .select((standard_charges::item_id, standard_charges::setting))
+        .distinct()
+        .order((
+            standard_charges::item_id.asc(),
+            standard_charges::setting.asc(),
+        ))
+        .limit(limit as i64 + 1);
+    if let Some(after) = after {
+        sql = sql.filter(
+            standard_charges::item_id
+                .gt(after.item_id)
+                .or(standard_charges::item_id
+                    .eq(after.item_id)
+                    .and(standard_charges::setting.gt(after.setting.clone()))),
+        );
+    }
+    let keys: Vec<(i64, String)> = sql.load(connection)?;
+    let keys: Vec<ChargeItemKey> = keys
+        .into_iter()
+        .map(|(item_id, setting)| ChargeItemKey { item_id, setting })
+        .collect();
+    let page = Page::from_overfetch(keys, limit, Clone::clone, None);
+    let items = load(connection, &page.items)?;
+    Ok(Page {
+        items,
+        next: page.next,
+        total: None,
+    })
+}
+
+/// How many charge items `filter` selects: the distinct items of each setting, added up.
+pub fn count(connection: &mut DbConnection, filter: &ChargeItemFilter) -> StoreResult<u64> {
+    let files = files(connection, filter)?;
+    let mut total = 0;
+    for setting in Setting::ALL {
+        let found: i64 = matching_charges!(filter, &files)
+            .filter(standard_charges::setting.eq(setting.as_str()))
+            .select(diesel::dsl::count(standard_charges::item_id).aggregate_distinct())
+            .first(connection)?;
+        total += found.max(0) as u64;
+    }
+    Ok(total)
+}
+
+/// One charge item, current or not; `StoreError::NotFound` when the item has no charge in `setting`.
+pub fn get(connection: &mut DbConnection, key: &ChargeItemKey) -> StoreResult<ChargeItem> {
+    load(connection, std::slice::from_ref(key))?
+        .pop()
+        .ok_or(StoreError::NotFound)
+}
+
+type ItemRow = (
+    ChargeRow,
+    (
+        i64,
+        String,
+        String,
+        Option<NaiveDate>,
+        Option<String>,
+        NaiveDateTime,
+    ),
+    Option<i64>,
+    (String, Option<i64>, Option<String>, String),
+    Option<RateRow>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The charge items of `keys`, in the order of `keys` (a key with no charge is left out).
+fn load(connection: &mut DbConnection, keys: &[ChargeItemKey]) -> StoreResult<Vec<ChargeItem>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let item_ids: Vec<i64> = keys.iter().map(|key| key.item_id).collect();
+    let charge: diesel::dsl::AsSelect<ChargeRow, MultiBackend> = ChargeRow::as_select();
+    let rate: diesel::dsl::AsSelect<Option<RateRow>, MultiBackend> = Option::<RateRow>::as_select();
+    let rows: Vec<ItemRow> = left_join_rates!(
+        standard_charges::table
+            .inner_join(items::table)
+            .inner_join(
+                source_files::table.on(source_files::id.eq(standard_charges::source_file_id))
+            )
+            .inner_join(facilities::table.on(facilities::id.eq(source_files::facility_id)))
+    )
+    .filter(standard_charges::item_id.eq_any(&item_ids))
+    .order((
+        standard_charges::item_id.asc(),
+        standard_charges::id.asc(),
+        payer_rates::id.nullable().asc(),
+    ))
+    .select((
+        charge,
+        (
+            source_files::facility_id,
+            source_files::hospital_name,
+            source_files::file_name,
+            source_files::last_updated_on,
+            source_files::legacy_profile,
+            source_files::imported_at,
+        ),
+        facilities::current_source_file_id,
+        (
+            items::description,
+            items::drug_unit,
+            items::drug_unit_type,
+            items::codes,
+        ),
+        rate,
+        payer_plans::id.nullable(),
+        payer_plans::payer_name.nullable(),
+        payer_plans::plan_name.nullable(),
+    ))
+    .load(connection)?;
+    // Each item with the id of the charge it read last.
+    let mut built: HashMap<ChargeItemKey, (ChargeItem, i64)> = HashMap::new();
+    for (charge, file, current_file, item, rate, plan_id, payer, plan) in rows {
+        let key = ChargeItemKey {
+            item_id: charge.item_id,
+            setting: charge.setting.clone(),
+        };
+        let (entry, last_charge) = match built.entry(key) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                let (facility_id, facility_name, file_name, last_updated_on, legacy, imported_at) =
+                    file;
+                let (description, drug_unit, drug_unit_type, codes) = item;
+                let drug = match (drug_unit, drug_unit_type.as_deref()) {
+                    (Some(unit), Some(unit_type)) => Some(DrugInfo {
+                        unit: decode_amount("drug unit", unit, Quantity::from_micros)?,
+                        unit_type: decode_text("drug unit type", unit_type, DrugUnitType::parse)?,
+                    }),
+                    _ => None,
+                };
+                let item = ChargeItem {
+                    key: vacant.key().clone(),
+                    setting: decode_text("setting", &charge.setting, Setting::parse)?,
+                    facility_id,
+                    facility_name,
+                    provenance: Provenance {
+                        source_file_id: charge.source_file_id,
+                        file_name,
+                        last_updated_on,
+                        legacy_profile: legacy,
+                    },
+                    imported_at,
+                    current: current_file == Some(charge.source_file_id),
+                    description,
+                    codes: decode_codes(&codes)?,
+                    drug,
+                    charges: Vec::new(),
+                };
+                vacant.insert((item, 0))
+            }
+        };
+        // Rows come by charge id, then rate id: a new charge id starts a new entry.
+        if *last_charge != charge.id {
+            *last_charge = charge.id;
+            entry.charges.push(ItemCharge {
+                charge: convert::charge(&charge)?,
+                rates: Vec::new(),
+            });
+        }
+        if let (Some(rate), Some(plan_id)) = (rate, plan_id) {
+            let rate = convert::rate(
+                &rate,
+                payer.unwrap_or_default(),
+                plan.unwrap_or_default(),
+                &charge.source_location,
+            )?;
+            if let Some(last) = entry.charges.last_mut() {
+                last.rates.push(PlanRate { plan_id, rate });
+            }
+        }
+    }
+    Ok(keys
+        .iter()
+        .filter_map(|key| built.remove(key).map(|(item, _)| item))
+        .collect())
+}
