@@ -801,6 +801,9 @@ async fn fhir_takes_the_credentials_scopes_and_limits_of_v1(db: TestDb) {
             (config::JWT_ISSUER, ISSUER),
             (config::RATE_LIMIT_PER_SECOND, "1"),
             (config::RATE_LIMIT_BURST, "6"),
+            // Refused credentials are limited by address in the anonymous tier: the same budget,
+            // so the 401 and 403 below are answered as such.
+            (config::RATE_LIMIT_TIERS, "anonymous=1/s:6"),
         ],
     )
     .await;
