@@ -47,8 +47,11 @@ pub const ALLOW_ANONYMOUS_IMPORTS: &str = "PRICELINE_ALLOW_ANONYMOUS_IMPORTS";
 pub const IMPORT_DIR: &str = "PRICELINE_IMPORT_DIR";
 pub const IMPORT_DIR_SHARED: &str = "PRICELINE_IMPORT_DIR_SHARED";
 pub const IMPORT_RECOVERY_SECONDS: &str = "PRICELINE_IMPORT_RECOVERY_SECONDS";
+pub const EXPORT_DIR: &str = "PRICELINE_EXPORT_DIR";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
+/// Where FHIR bulk exports write their files (a folder per job).
+pub const DEFAULT_EXPORT_DIR: &str = "./data/exports";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
@@ -119,6 +122,8 @@ pub struct Settings {
     pub lifecycle: Lifecycle,
     /// Import jobs over the API (`POST /v1/imports`).
     pub imports: ImportSettings,
+    /// Where FHIR bulk exports write their files, a folder per job (`PRICELINE_EXPORT_DIR`).
+    pub export_dir: std::path::PathBuf,
     /// Text, JSON, or JSON unless stderr is a terminal.
     pub log_format: LogFormat,
     /// Whether `/metrics` is served, and the token it requires.
@@ -260,6 +265,7 @@ impl Settings {
             },
         };
         let imports = parse_imports(&lookup)?;
+        let export_dir = std::path::PathBuf::from(get(EXPORT_DIR, DEFAULT_EXPORT_DIR).trim());
         let log_format_text = get(LOG_FORMAT, "auto");
         let log_format = LogFormat::parse(&log_format_text).ok_or_else(|| ConfigError {
             variable: LOG_FORMAT,
@@ -282,6 +288,7 @@ impl Settings {
             public_url,
             lifecycle,
             imports,
+            export_dir,
             log_format,
             metrics,
             otel,

@@ -105,6 +105,10 @@ impl Application {
             stopping.clone(),
         )?;
         let jobs = web::Data::from(jobs);
+        // One board of FHIR bulk exports per process (their files are on this server's disk).
+        let exports = web::Data::new(crate::fhir::export::board::ExportBoard::new(
+            settings.export_dir.clone(),
+        ));
         // Once, outside the worker closure: every worker shares the same buckets.
         let rate_limit = RateLimit::new(settings.security.rate_limit, metrics.rate_limited.clone());
         // The spec is assembled once; each worker mounts the same routes and serves a copy. The
@@ -135,6 +139,9 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
                 // FHIR R4 under /fhir: described by its CapabilityStatement, not by the OpenAPI spec.
+                // Bulk export first: `/fhir/{type}/$export` is not the read of a resource `$export`.
+                .configure(crate::fhir::export::configure)
+                .app_data(exports.clone())
                 .configure(crate::fhir::configure)
                 .default_service(web::to(no_route))
                 .wrap(from_fn(response_cache::response_cache))
