@@ -107,7 +107,7 @@ impl Application {
         let jobs = web::Data::from(jobs);
         // One board of FHIR bulk exports per process (their files are on this server's disk).
         let exports = web::Data::new(crate::fhir::export::board::ExportBoard::new(
-            settings.export_dir.clone(),
+            settings.exports.clone(),
         ));
         // Once, outside the worker closure: every worker shares the same buckets.
         let rate_limit = RateLimit::new(settings.security.rate_limit, metrics.rate_limited.clone());

@@ -124,20 +124,35 @@ async fn finished(app: &TestApp, status_url: &str, headers: &[(&str, &str)]) -> 
 
 /// The resources of each type the manifest's files hold, after checking each file's count, media
 /// type and lines.
-async fn download(app: &TestApp, manifest: &Value, headers: &[(&str, &str)]) -> BTreeMap<String, Vec<Value>> {
+async fn download(
+    app: &TestApp,
+    manifest: &Value,
+    headers: &[(&str, &str)],
+) -> BTreeMap<String, Vec<Value>> {
     let mut found: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for output in manifest["output"].as_array().unwrap() {
         let type_name = output["type"].as_str().unwrap();
         let url = output["url"].as_str().unwrap();
         let answer = send(app, "GET", url, headers).await;
         assert_eq!(answer.status, 200, "{url}: {}", answer.text);
-        assert_eq!(answer.header("content-type"), Some("application/fhir+ndjson"));
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/fhir+ndjson")
+        );
         let lines: Vec<&str> = answer.text.lines().collect();
-        assert_eq!(lines.len() as u64, output["count"].as_u64().unwrap(), "{url}");
+        assert_eq!(
+            lines.len() as u64,
+            output["count"].as_u64().unwrap(),
+            "{url}"
+        );
         for line in lines {
-            let resource: Value = serde_json::from_str(line).expect("each line is one JSON resource");
+            let resource: Value =
+                serde_json::from_str(line).expect("each line is one JSON resource");
             assert_eq!(resource["resourceType"], type_name, "{url}");
-            found.entry(type_name.to_owned()).or_default().push(resource);
+            found
+                .entry(type_name.to_owned())
+                .or_default()
+                .push(resource);
         }
     }
     found
@@ -145,7 +160,13 @@ async fn download(app: &TestApp, manifest: &Value, headers: &[(&str, &str)]) -> 
 
 /// The searchset total of a type.
 async fn total(app: &TestApp, type_name: &str, headers: &[(&str, &str)]) -> u64 {
-    let answer = send(app, "GET", &format!("/fhir/{type_name}?_summary=count"), headers).await;
+    let answer = send(
+        app,
+        "GET",
+        &format!("/fhir/{type_name}?_summary=count"),
+        headers,
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     answer.json()["total"].as_u64().unwrap()
 }
@@ -202,7 +223,12 @@ async fn export_parameters_filter_and_bad_ones_are_refused(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let app = serve(db, dir.path(), &[]).await;
     // _type: only the types asked for, in that order.
-    let url = kick_off(&app, "/fhir/$export?_type=InsurancePlan,Organization&_outputFormat=application/fhir%2Bndjson", &[]).await;
+    let url = kick_off(
+        &app,
+        "/fhir/$export?_type=InsurancePlan,Organization&_outputFormat=application/fhir%2Bndjson",
+        &[],
+    )
+    .await;
     let manifest = finished(&app, &url, &[]).await;
     assert_eq!(types_of(&manifest), ["InsurancePlan", "Organization"]);
     // Per type.
@@ -210,29 +236,53 @@ async fn export_parameters_filter_and_bad_ones_are_refused(db: TestDb) {
     let manifest = finished(&app, &url, &[]).await;
     assert_eq!(types_of(&manifest), ["Location"]);
     // _since: everything was imported after 2000 and nothing after 2100.
-    let url = kick_off(&app, "/fhir/$export?_type=Organization&_since=2000-01-01T00:00:00Z", &[]).await;
+    let url = kick_off(
+        &app,
+        "/fhir/$export?_type=Organization&_since=2000-01-01T00:00:00Z",
+        &[],
+    )
+    .await;
     let since_2000 = finished(&app, &url, &[]).await;
     assert_eq!(
         since_2000["output"][0]["count"].as_u64(),
         Some(total(&app, "Organization", &[]).await)
     );
-    let url = kick_off(&app, "/fhir/$export?_since=2100-01-01T00:00:00%2B02:00", &[]).await;
+    let url = kick_off(
+        &app,
+        "/fhir/$export?_since=2100-01-01T00:00:00%2B02:00",
+        &[],
+    )
+    .await;
     let since_2100 = finished(&app, &url, &[]).await;
     assert_eq!(since_2100["output"], serde_json::json!([]));
     // Refusals: OperationOutcome 400 naming the parameter, 404 for what does not exist.
     let cases: [(&str, &[(&str, &str)], u16, &str); 7] = [
         ("/fhir/$export", &[FHIR_JSON], 400, "Prefer"),
         ("/fhir/$export?_type=Patient", &[ASYNC], 400, "_type"),
-        ("/fhir/Location/$export?_type=Organization", &[ASYNC], 400, "_type"),
+        (
+            "/fhir/Location/$export?_type=Organization",
+            &[ASYNC],
+            400,
+            "_type",
+        ),
         ("/fhir/$export?_since=2020-01-01", &[ASYNC], 400, "_since"),
-        ("/fhir/$export?_outputFormat=text/csv", &[ASYNC], 400, "_outputFormat"),
+        (
+            "/fhir/$export?_outputFormat=text/csv",
+            &[ASYNC],
+            400,
+            "_outputFormat",
+        ),
         ("/fhir/$export?_typeFilter=x", &[ASYNC], 400, "_typeFilter"),
         ("/fhir/Patient/$export", &[ASYNC], 404, ""),
     ];
     for (path, headers, status, parameter) in cases {
         let answer = send(&app, "GET", path, headers).await;
         assert_eq!(answer.status, status, "{path}: {}", answer.text);
-        assert_eq!(answer.header("content-type"), Some("application/fhir+json"), "{path}");
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/fhir+json"),
+            "{path}"
+        );
         let outcome = answer.json();
         assert_eq!(outcome["resourceType"], "OperationOutcome", "{path}");
         if !parameter.is_empty() {
@@ -253,7 +303,10 @@ async fn export_parameters_filter_and_bad_ones_are_refused(db: TestDb) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(!dir.path().join(job).exists(), "a cancelled job's folder is removed");
+    assert!(
+        !dir.path().join(job).exists(),
+        "a cancelled job's folder is removed"
+    );
 }
 on_both_backends!(
     #[cfg_attr(no_shared_data, ignore = "the shared test data (../shared/data) is not present")]
@@ -280,7 +333,11 @@ async fn exports_take_the_credentials_of_fhir(db: TestDb) {
     let rest = &statement["rest"][0];
     assert_eq!(rest["operation"][0]["name"], "export");
     for resource in rest["resource"].as_array().unwrap() {
-        assert_eq!(resource["operation"][0]["name"], "export", "{}", resource["type"]);
+        assert_eq!(
+            resource["operation"][0]["name"], "export",
+            "{}",
+            resource["type"]
+        );
     }
 }
 on_both_backends!(
@@ -325,4 +382,30 @@ on_both_backends!(
         ignore = "tools/fhir-validator is not installed (make fhir-validator, or npm ci --prefix tools/fhir-validator)"
     )]
     async exported_lines_validate_against_the_fhir_r4_schema
+);
+
+async fn a_type_with_more_lines_than_a_file_holds_is_split(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = serve(db, dir.path(), &[(config::EXPORT_FILE_LINES, "3")]).await;
+    let url = kick_off(&app, "/fhir/ChargeItemDefinition/$export", &[]).await;
+    let manifest = finished(&app, &url, &[]).await;
+    let outputs = manifest["output"].as_array().unwrap();
+    let expected = total(&app, "ChargeItemDefinition", &[]).await;
+    assert!(expected > 3, "the examples hold more than one file's worth");
+    assert_eq!(outputs.len() as u64, expected.div_ceil(3));
+    for (index, output) in outputs.iter().enumerate() {
+        let url = output["url"].as_str().unwrap();
+        assert!(
+            url.ends_with(&format!("/ChargeItemDefinition-{}.ndjson", index + 1)),
+            "{url}"
+        );
+        let count = output["count"].as_u64().unwrap();
+        assert!(count == 3 || index + 1 == outputs.len(), "{url}: {count}");
+    }
+    let found = download(&app, &manifest, &[]).await;
+    assert_eq!(found["ChargeItemDefinition"].len() as u64, expected);
+}
+on_both_backends!(
+    #[cfg_attr(no_shared_data, ignore = "the shared test data (../shared/data) is not present")]
+    async a_type_with_more_lines_than_a_file_holds_is_split
 );

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
 
+use crate::config::ExportSettings;
 use crate::fhir::registry::ResourceType;
 
 /// How long a finished job and its files are kept.
@@ -26,9 +27,18 @@ pub struct OutputFile {
 
 #[derive(Debug, Clone)]
 pub enum State {
-    Running { type_name: &'static str, written: u64 },
-    Done { files: Vec<OutputFile>, ended: Instant },
-    Failed { message: String, ended: Instant },
+    Running {
+        type_name: &'static str,
+        written: u64,
+    },
+    Done {
+        files: Vec<OutputFile>,
+        ended: Instant,
+    },
+    Failed {
+        message: String,
+        ended: Instant,
+    },
 }
 
 /// One export.
@@ -42,6 +52,8 @@ pub struct Job {
     pub types: Vec<&'static ResourceType>,
     pub since: Option<DateTime<Utc>>,
     pub dir: PathBuf,
+    /// The most lines in one file.
+    pub file_lines: u64,
     cancelled: AtomicBool,
     state: Mutex<State>,
 }
@@ -86,6 +98,7 @@ pub struct NewJob {
 #[derive(Debug)]
 pub struct ExportBoard {
     dir: PathBuf,
+    file_lines: u64,
     jobs: Mutex<HashMap<String, Arc<Job>>>,
 }
 
@@ -101,9 +114,10 @@ pub fn is_job_id(text: &str) -> bool {
 }
 
 impl ExportBoard {
-    pub fn new(dir: PathBuf) -> Self {
+    pub fn new(settings: ExportSettings) -> Self {
         let board = Self {
-            dir,
+            dir: settings.dir,
+            file_lines: settings.file_lines,
             jobs: Mutex::new(HashMap::new()),
         };
         board.sweep();
@@ -121,6 +135,7 @@ impl ExportBoard {
         std::fs::create_dir_all(&dir)?;
         let job = Arc::new(Job {
             dir,
+            file_lines: self.file_lines,
             request: new.request,
             transaction_time: Utc::now(),
             requires_access_token: new.requires_access_token,

@@ -11,10 +11,10 @@ use serde_json::json;
 use super::board::{ExportBoard, NewJob, State, is_job_id};
 use super::{FHIR_NDJSON, FILES_PATH, STATUS_PATH, kickoff, writer};
 use crate::auth::AuthPolicy;
+use crate::fhir::BASE_PATH;
 use crate::fhir::outcome::FhirError;
 use crate::fhir::registry::{self, ResourceType};
 use crate::fhir::resources::instant;
-use crate::fhir::BASE_PATH;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -111,9 +111,7 @@ async fn kickoff(request: HttpRequest, only: Option<&'static ResourceType>) -> A
 
 pub async fn status(request: HttpRequest, path: web::Path<String>) -> Answer {
     let id = path.into_inner();
-    let job = board(&request)?
-        .get(&id)
-        .ok_or_else(|| unknown_job(&id))?;
+    let job = board(&request)?.get(&id).ok_or_else(|| unknown_job(&id))?;
     match job.state() {
         State::Running { type_name, written } => {
             let progress = if type_name.is_empty() {
@@ -151,7 +149,10 @@ pub async fn status(request: HttpRequest, path: web::Path<String>) -> Answer {
                 "error": [],
             });
             Ok(HttpResponse::Ok()
-                .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")))
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .body(manifest.to_string()))
         }
@@ -177,9 +178,7 @@ pub async fn download(request: HttpRequest, path: web::Path<(String, String)>) -
     if !is_job_id(&id) {
         return Err(unknown_job(&id));
     }
-    let job = board(&request)?
-        .get(&id)
-        .ok_or_else(|| unknown_job(&id))?;
+    let job = board(&request)?.get(&id).ok_or_else(|| unknown_job(&id))?;
     let State::Done { files, .. } = job.state() else {
         return Err(FhirError::not_found(format!(
             "export job {id} has not finished: poll its status URL for the manifest"

@@ -68,7 +68,9 @@ pub fn parse(
                             };
                             FhirError::invalid(
                                 "_type",
-                                format!("{type_name:?} is not a type this export writes ({served})"),
+                                format!(
+                                    "{type_name:?} is not a type this export writes ({served})"
+                                ),
                             )
                         })?;
                     if !listed.iter().any(|r| r.name == resource.name) {

@@ -1,6 +1,6 @@
 //! FHIR Bulk Data Access (v2.0.0) export, system level (`GET /fhir/$export`) and per type
 //! (`GET /fhir/{type}/$export`): an asynchronous job writes one NDJSON file per resource type (split
-//! every [`writer::LINES_PER_FILE`] lines) under `PRICELINE_EXPORT_DIR`, built with the same resource
+//! every `PRICELINE_EXPORT_FILE_LINES` lines) under `PRICELINE_EXPORT_DIR`, built with the same resource
 //! builders and store pages as search, so that each line is what `GET /fhir/{type}/{id}` returns.
 //!
 //! Jobs live in the process that started them ([`board`]): a status or download URL asked of another

@@ -1,6 +1,6 @@
 //! The background part of an export: each type read page by page from the store (the pages search
 //! reads, never a whole table at once), each resource built as a read returns it, written one per
-//! line to `{Type}-{n}.ndjson` files of at most [`LINES_PER_FILE`] lines.
+//! line to `{Type}-{n}.ndjson` files of at most `PRICELINE_EXPORT_FILE_LINES` lines.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -15,9 +15,6 @@ use serde_json::Value;
 use super::board::{Job, OutputFile, State, remove};
 use crate::fhir::registry::ResourceType;
 use crate::fhir::{catalogue, search};
-
-/// The most lines (resources) in one file; a type with more gets several files.
-pub const LINES_PER_FILE: u64 = 100_000;
 
 /// Runs `job` to its end (on a thread of its own: it blocks on the store and the disk).
 pub fn run(pool: Pool, job: Arc<Job>) {
@@ -60,6 +57,7 @@ fn write_all(pool: &Pool, job: &Job) -> Result<Vec<OutputFile>, String> {
 struct TypeFiles<'a> {
     dir: &'a Path,
     type_name: &'static str,
+    lines: u64,
     open: Option<BufWriter<File>>,
     files: Vec<OutputFile>,
 }
@@ -69,7 +67,7 @@ impl TypeFiles<'_> {
         let full = self
             .files
             .last()
-            .is_none_or(|file| file.count >= LINES_PER_FILE);
+            .is_none_or(|file| file.count >= self.lines);
         if full {
             self.close()?;
             let name = format!("{}-{}.ndjson", self.type_name, self.files.len() + 1);
@@ -109,6 +107,7 @@ fn write_type(
     let mut out = TypeFiles {
         dir: &job.dir,
         type_name: resource.name,
+        lines: job.file_lines,
         open: None,
         files: Vec::new(),
     };
