@@ -24,6 +24,14 @@ const TYPES: [&str; 4] = [
 const ASYNC: (&str, &str) = ("Prefer", "respond-async");
 const FHIR_JSON: (&str, &str) = ("Accept", "application/fhir+json");
 
+/// A refused kick-off: path, headers, status, and the parameter its OperationOutcome names.
+type Refusal = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    u16,
+    &'static str,
+);
+
 struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
@@ -256,7 +264,7 @@ async fn export_parameters_filter_and_bad_ones_are_refused(db: TestDb) {
     let since_2100 = finished(&app, &url, &[]).await;
     assert_eq!(since_2100["output"], serde_json::json!([]));
     // Refusals: OperationOutcome 400 naming the parameter, 404 for what does not exist.
-    let cases: [(&str, &[(&str, &str)], u16, &str); 7] = [
+    let cases: [Refusal; 7] = [
         ("/fhir/$export", &[FHIR_JSON], 400, "Prefer"),
         ("/fhir/$export?_type=Patient", &[ASYNC], 400, "_type"),
         (
