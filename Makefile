@@ -18,7 +18,8 @@ help:
 	@echo "make contract schemathesis against a live server on generated data, then swagger-ui-check"
 	@echo "make swagger-ui-check  Swagger UI in headless chromium behind a path-prefixing proxy (installs"
 	@echo "              Debian's chromium and npm's playwright-core when missing)"
-	@echo "make bench    benchmarks (prints figures)"
+	@echo "make bench    benchmarks (prints figures; the API bench puts a FHIR ChargeItemDefinition search by code"
+	@echo "              beside the /v1 code lookup)"
 
 build:
 	$(CARGO) build --release -p priceline-api

@@ -303,12 +303,11 @@ fn charge_items_page(
         })?),
         None => None,
     };
-    // Counted once, on the first page; later pages carry the total in their cursor.
-    let total = match &request.cursor {
-        Some(cursor) => cursor.total,
-        None => charge_items::count(connection, &filter)?,
-    };
     if request.count == 0 || request.summary_count {
+        let total = match &request.cursor {
+            Some(cursor) => cursor.total,
+            None => charge_items::count(connection, &filter)?,
+        };
         return Ok(DirectoryPage {
             matches: Vec::new(),
             total,
@@ -316,6 +315,13 @@ fn charge_items_page(
         });
     }
     let page = charge_items::page(connection, &filter, after.as_ref(), request.count)?;
+    // Counted once, on the first page, and only when it is not the last (a first page that holds
+    // every match is its own count); later pages carry the total in their cursor.
+    let total = match (&request.cursor, &page.next) {
+        (Some(cursor), _) => cursor.total,
+        (None, None) => page.items.len() as u64,
+        (None, Some(_)) => charge_items::count(connection, &filter)?,
+    };
     Ok(DirectoryPage {
         matches: page
             .items
