@@ -118,6 +118,9 @@ async fn finished(app: &TestApp, status_url: &str, headers: &[(&str, &str)]) -> 
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             200 => {
+                // Jobs are deleted an hour after they end: the manifest says until when.
+                let expires = answer.header("expires").expect("Expires");
+                assert!(expires.ends_with(" GMT"), "{expires}");
                 let manifest = answer.json();
                 assert_eq!(manifest["error"], serde_json::json!([]));
                 assert!(manifest["transactionTime"].as_str().is_some());

@@ -129,7 +129,13 @@ pub async fn status(request: HttpRequest, path: web::Path<String>) -> Answer {
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("the export failed ({message}); start a new one"),
         )),
-        State::Done { files, .. } => {
+        State::Done { files, ended } => {
+            // When the sweep deletes the job and its files (the IG's `Expires`).
+            let left = super::board::LIFETIME.saturating_sub(ended.elapsed());
+            let expires = (chrono::Utc::now()
+                + chrono::Duration::from_std(left).unwrap_or_default())
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
             let base = base(&request);
             let output: Vec<_> = files
                 .iter()
@@ -154,6 +160,7 @@ pub async fn status(request: HttpRequest, path: web::Path<String>) -> Answer {
                     HeaderValue::from_static("application/json"),
                 ))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::EXPIRES, expires))
                 .body(manifest.to_string()))
         }
     }
