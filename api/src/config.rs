@@ -71,8 +71,14 @@ pub const DATABASE_KEY: &str = "PRICELINE_DATABASE_KEY";
 /// Only for `priceline db rekey`: the key the database gets (an environment variable, never an
 /// argument, which other users could read in `ps`).
 pub const DATABASE_NEW_KEY: &str = "PRICELINE_DATABASE_NEW_KEY";
+pub const EXPORT_DIR: &str = "PRICELINE_EXPORT_DIR";
+pub const EXPORT_FILE_LINES: &str = "PRICELINE_EXPORT_FILE_LINES";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
+/// Where FHIR bulk exports write their files (a folder per job).
+pub const DEFAULT_EXPORT_DIR: &str = "./data/exports";
+/// The most resources in one bulk export file; a type with more is split over several files.
+pub const DEFAULT_EXPORT_FILE_LINES: u64 = 100_000;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_POOL_SIZE: u32 = 8;
@@ -152,6 +158,8 @@ pub struct Settings {
     pub lifecycle: Lifecycle,
     /// Import jobs over the API (`POST /v1/imports`).
     pub imports: ImportSettings,
+    /// FHIR bulk exports: where their files go and how many lines one holds.
+    pub exports: ExportSettings,
     /// Text, JSON, or JSON unless stderr is a terminal.
     pub log_format: LogFormat,
     /// Whether `/metrics` is served, and the token it requires.
@@ -195,6 +203,15 @@ pub struct ImportSettings {
     pub dir_shared: bool,
     /// On PostgreSQL, how often a server looks for jobs left running by a server that is gone.
     pub recovery_period: std::time::Duration,
+}
+
+/// FHIR bulk exports (`GET /fhir/$export`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSettings {
+    /// Where jobs write their files, a folder per job.
+    pub dir: std::path::PathBuf,
+    /// The most lines (resources) in one file.
+    pub file_lines: u64,
 }
 
 /// Seconds between two looks for jobs a vanished server left running (PostgreSQL).
@@ -311,6 +328,21 @@ impl Settings {
             },
         };
         let imports = parse_imports(&lookup)?;
+        let exports = ExportSettings {
+            dir: std::path::PathBuf::from(get(EXPORT_DIR, DEFAULT_EXPORT_DIR).trim()),
+            file_lines: match lookup(EXPORT_FILE_LINES).filter(|v| !v.trim().is_empty()) {
+                None => DEFAULT_EXPORT_FILE_LINES,
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|lines| *lines >= 1)
+                    .ok_or_else(|| ConfigError {
+                        variable: EXPORT_FILE_LINES,
+                        reason: format!("{text:?} is not a whole number of lines (at least 1)"),
+                    })?,
+            },
+        };
         let log_format_text = get(LOG_FORMAT, "auto");
         let log_format = LogFormat::parse(&log_format_text).ok_or_else(|| ConfigError {
             variable: LOG_FORMAT,
@@ -335,6 +367,7 @@ impl Settings {
             public_url,
             lifecycle,
             imports,
+            exports,
             log_format,
             metrics,
             otel,
@@ -912,6 +945,22 @@ mod tests {
         ] {
             let error = settings(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{value}: {error}");
+        }
+    }
+
+    #[test]
+    fn export_settings_are_checked() {
+        let defaults = settings(&[]).unwrap().exports;
+        assert_eq!(defaults.dir, std::path::Path::new("./data/exports"));
+        assert_eq!(defaults.file_lines, 100_000);
+        let configured = settings(&[(EXPORT_DIR, "/srv/exports"), (EXPORT_FILE_LINES, "5")])
+            .unwrap()
+            .exports;
+        assert_eq!(configured.dir, std::path::Path::new("/srv/exports"));
+        assert_eq!(configured.file_lines, 5);
+        for value in ["0", "-1", "many"] {
+            let error = settings(&[(EXPORT_FILE_LINES, value)]).unwrap_err();
+            assert_eq!(error.variable, EXPORT_FILE_LINES, "{value}");
         }
     }
 

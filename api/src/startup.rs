@@ -128,6 +128,10 @@ impl Application {
             stopping.clone(),
         )?;
         let jobs = web::Data::from(jobs);
+        // One board of FHIR bulk exports per process (their files are on this server's disk).
+        let exports = web::Data::new(crate::fhir::export::board::ExportBoard::new(
+            settings.exports.clone(),
+        ));
         // Once, outside the worker closure: every worker shares the same budgets and failure counts.
         let rate_limit = web::Data::new(RateLimit::new(
             &settings.security.rate_limit,
@@ -167,6 +171,9 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
                 // FHIR R4 under /fhir: described by its CapabilityStatement, not by the OpenAPI spec.
+                // Bulk export first: `/fhir/{type}/$export` is not the read of a resource `$export`.
+                .configure(crate::fhir::export::configure)
+                .app_data(exports.clone())
                 .configure(crate::fhir::configure)
                 .default_service(web::to(no_route))
                 .wrap(from_fn(response_cache::response_cache))

@@ -68,6 +68,7 @@ pub fn statement(policy: Option<&AuthPolicy>, base: &str) -> Value {
                     }))
                     .collect::<Vec<_>>(),
             });
+            entry["operation"] = super::export::operations();
             if !resource.includes.is_empty() {
                 entry["searchInclude"] = json!(resource.includes);
             }
@@ -86,6 +87,7 @@ pub fn statement(policy: Option<&AuthPolicy>, base: &str) -> Value {
             "description": "US hospital price transparency files as FHIR R4 resources",
             "url": format!("{base}{}", super::BASE_PATH),
         },
+        "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
         "fhirVersion": FHIR_VERSION,
         "format": [FHIR_JSON, "json"],
         "rest": [{
@@ -95,6 +97,7 @@ pub fn statement(policy: Option<&AuthPolicy>, base: &str) -> Value {
                               are served: a version read of an earlier version answers 410 Gone.",
             "security": security(policy),
             "resource": resources,
+            "operation": super::export::operations(),
         }],
     })
 }

@@ -13,6 +13,7 @@ pub mod bundle;
 pub mod capability;
 pub mod catalogue;
 pub mod codes;
+pub mod export;
 pub mod format;
 pub mod handlers;
 pub mod ids;

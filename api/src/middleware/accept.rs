@@ -39,14 +39,16 @@ pub async fn require_json(
         accepts_json(accept)
             || (fhir
                 && accept.split(',').any(|range| {
-                    crate::fhir::format::accepts(
-                        &range
-                            .split(';')
-                            .next()
-                            .unwrap_or("")
-                            .trim()
-                            .to_ascii_lowercase(),
-                    )
+                    let media = range
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase();
+                    // Bulk export files are NDJSON.
+                    crate::fhir::format::accepts(&media)
+                        || media == crate::fhir::export::FHIR_NDJSON
+                        || media == "application/ndjson"
                 }))
     };
     let refused = !documentation

@@ -4,7 +4,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::body::{BodySize, BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
@@ -26,7 +26,9 @@ pub async fn etag(
     let conditional = matches!(*request.method(), Method::GET | Method::HEAD);
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let response = next.call(request).await?;
-    if !conditional || response.status() != StatusCode::OK {
+    // A streamed body (a bulk export file read from disk) is never gathered into memory to tag it.
+    let streamed = matches!(response.response().body().size(), BodySize::Stream);
+    if !conditional || response.status() != StatusCode::OK || streamed {
         return Ok(response.map_into_boxed_body());
     }
     let (request, response) = response.into_parts();

@@ -9,6 +9,7 @@ mod docs;
 mod endpoints;
 mod errors;
 mod fhir;
+mod fhir_export;
 mod gateway;
 mod head;
 mod health;
