@@ -8,6 +8,7 @@ use std::time::Duration;
 use priceline_store::{Backend, DatabaseUrl, PoolOptions, SQLITE_MAX_POOL_SIZE};
 use thiserror::Error;
 
+use crate::audit::{AuditMode, AuditSettings};
 use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::jwt::{JwtVerifier, MIN_SECRET_BYTES};
@@ -47,6 +48,8 @@ pub const ALLOW_ANONYMOUS_IMPORTS: &str = "PRICELINE_ALLOW_ANONYMOUS_IMPORTS";
 pub const IMPORT_DIR: &str = "PRICELINE_IMPORT_DIR";
 pub const IMPORT_DIR_SHARED: &str = "PRICELINE_IMPORT_DIR_SHARED";
 pub const IMPORT_RECOVERY_SECONDS: &str = "PRICELINE_IMPORT_RECOVERY_SECONDS";
+pub const AUDIT: &str = "PRICELINE_AUDIT";
+pub const AUDIT_RETENTION_DAYS: &str = "PRICELINE_AUDIT_RETENTION_DAYS";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -125,6 +128,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Which OTLP exporters the standard `OTEL_*` variables ask for.
     pub otel: OtelSettings,
+    /// What the audit trail records and how long it keeps it.
+    pub audit: AuditSettings,
 }
 
 /// See [`DEFAULT_SHUTDOWN_SECONDS`], [`DEFAULT_SHUTDOWN_DELAY_SECONDS`], [`DEFAULT_KEEP_ALIVE_SECONDS`].
@@ -268,6 +273,7 @@ impl Settings {
         let metrics = parse_metrics(&lookup)?;
         let otel = OtelSettings::from_lookup(&lookup)
             .map_err(|(variable, reason)| ConfigError { variable, reason })?;
+        let audit = parse_audit(&lookup)?;
         Ok(Self {
             database_url,
             listen,
@@ -285,6 +291,7 @@ impl Settings {
             log_format,
             metrics,
             otel,
+            audit,
         })
     }
 }
@@ -440,6 +447,35 @@ fn parse_metrics(lookup: &impl Fn(&str) -> Option<String>) -> Result<MetricsSett
         Some(token) => Some(token.trim().to_owned()),
     };
     Ok(MetricsSettings { enabled, token })
+}
+
+/// `PRICELINE_AUDIT` (`on` when unset) and `PRICELINE_AUDIT_RETENTION_DAYS` (unset or 0: keep
+/// forever). Both fail closed: a value set but blank or malformed stops the server, since an audit
+/// trail silently off, or silently shortened, is what an auditor must not find.
+fn parse_audit(lookup: &impl Fn(&str) -> Option<String>) -> Result<AuditSettings, ConfigError> {
+    let mode = match lookup(AUDIT) {
+        None => AuditMode::default(),
+        Some(text) => AuditMode::parse(&text).ok_or_else(|| ConfigError {
+            variable: AUDIT,
+            reason: format!("{text:?} is not one of {}", AuditMode::SPELLINGS),
+        })?,
+    };
+    let retention = match lookup(AUDIT_RETENTION_DAYS) {
+        None => None,
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(0) => None,
+            Ok(days) if days <= 36_500 => Some(Duration::from_secs(u64::from(days) * 86_400)),
+            _ => {
+                return Err(ConfigError {
+                    variable: AUDIT_RETENTION_DAYS,
+                    reason: format!(
+                        "{text:?} is not a whole number of days from 0 (keep forever) to 36500"
+                    ),
+                });
+            }
+        },
+    };
+    Ok(AuditSettings { mode, retention })
 }
 
 /// A yes/no setting, false when unset: one of [`TRUST_FORWARDED_SPELLINGS`].
@@ -712,6 +748,32 @@ mod tests {
         ] {
             let error = settings(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{error}");
+        }
+    }
+
+    #[test]
+    fn audit_settings_default_on_and_fail_closed() {
+        let defaults = settings(&[]).unwrap().audit;
+        assert_eq!(defaults.mode, AuditMode::On);
+        assert_eq!(defaults.retention, None);
+        let all = settings(&[(AUDIT, "ALL"), (AUDIT_RETENTION_DAYS, "30")]).unwrap();
+        assert_eq!(all.audit.mode, AuditMode::All);
+        assert_eq!(
+            all.audit.retention,
+            Some(Duration::from_secs(30 * 86_400))
+        );
+        let forever = settings(&[(AUDIT_RETENTION_DAYS, "0")]).unwrap();
+        assert_eq!(forever.audit.retention, None);
+        for (variable, value) in [
+            (AUDIT, ""),
+            (AUDIT, "yes"),
+            (AUDIT_RETENTION_DAYS, ""),
+            (AUDIT_RETENTION_DAYS, "-1"),
+            (AUDIT_RETENTION_DAYS, "30d"),
+            (AUDIT_RETENTION_DAYS, "99999"),
+        ] {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{value:?}");
         }
     }
 

@@ -38,6 +38,7 @@ use crate::problem::Problem;
         (name = "payers", description = "Payers and plans named in the files"),
         (name = "source-files", description = "Imported files (snapshots) and their validation findings"),
         (name = "imports", description = "Import jobs: price files uploaded or named by URL, imported by the server in the background"),
+        (name = "admin", description = "Administration (scope admin): the audit trail"),
         (name = "meta", description = "Health and service description")
     )
 )]

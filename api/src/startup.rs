@@ -8,6 +8,7 @@ use actix_web::{App, HttpRequest, HttpResponse, web};
 use priceline_store::Pool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::audit::{self, AuditLog, AuditMode, AuditWriter};
 use crate::auth;
 use crate::cache::ResponseCache;
 use crate::config::{Lifecycle, Settings};
@@ -69,6 +70,8 @@ pub struct Application {
     /// Stops the import-job runner when the server stops.
     runner: RunnerGuard,
     metrics: web::Data<Metrics>,
+    /// Writes the audit trail; stopped (its queue flushed) after the server stops.
+    audit: Option<AuditWriter>,
 }
 
 impl Application {
@@ -105,6 +108,18 @@ impl Application {
             stopping.clone(),
         )?;
         let jobs = web::Data::from(jobs);
+        // One audit queue and writer per process, shared by every worker.
+        let (audit_log, audit) = if settings.audit.records(settings.security.auth.is_open()) {
+            let (log, receiver) = AuditLog::new(
+                audit::QUEUE,
+                settings.audit.mode == AuditMode::All,
+                metrics.audit_dropped.clone(),
+            );
+            let writer = AuditWriter::start(state.pool.clone(), receiver, settings.audit)?;
+            (Some(web::Data::new(log)), Some(writer))
+        } else {
+            (None, None)
+        };
         // Once, outside the worker closure: every worker shares the same buckets.
         let rate_limit = RateLimit::new(settings.security.rate_limit, metrics.rate_limited.clone());
         // The spec is assembled once; each worker mounts the same routes and serves a copy. The
@@ -132,6 +147,11 @@ impl Application {
                 .app_data(forwarding.clone())
                 .app_data(known_parameters.clone())
                 .app_data(jobs.clone())
+                .configure(|config| {
+                    if let Some(log) = &audit_log {
+                        config.app_data(log.clone());
+                    }
+                })
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
                 .default_service(web::to(no_route))
@@ -150,6 +170,9 @@ impl Application {
                 .wrap(from_fn(auth::authenticate))
                 .wrap(from_fn(cors::cors))
                 .wrap(from_fn(request_id::request_id))
+                // Outside the credential check, the limiter and the handlers (it records their
+                // refusals and results) and the request id (it records the id given).
+                .wrap(from_fn(audit::record))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(head::head_as_get))
                 // Outermost: the span, metrics and access log cover everything above.
@@ -162,6 +185,7 @@ impl Application {
             lifecycle: settings.lifecycle,
             runner,
             metrics,
+            audit,
         })
     }
 
@@ -177,12 +201,15 @@ impl Application {
     /// Serves until the server is stopped through a handle (tests drop it with their runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _runner = self.runner;
+        let _audit = self.audit;
         self.server.await
     }
 
     /// Serves until SIGTERM or SIGINT, then stops as [`crate::lifecycle`] describes.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let _runner = self.runner;
+        // Dropped when the server has stopped (requests in flight done): the last events written.
+        let _audit = self.audit;
         actix_web::rt::spawn(crate::lifecycle::stop_on_signal(
             self.server.handle(),
             self.stopping,

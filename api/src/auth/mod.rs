@@ -43,6 +43,11 @@ pub struct AuthPolicy {
 /// A refused credential, carried from [`authenticate`] to [`enforce`].
 struct Refused(ApiError);
 
+/// The caller of a credential that verified but lacks the scope the route needs (a 403): not a
+/// [`Caller`], which only a granted request has, but named in the audit trail.
+#[derive(Debug, Clone)]
+pub struct RefusedCaller(pub Caller);
+
 const REQUIRED: &str = "this API requires a credential: an API key in the X-API-Key header or a \
                         bearer token (JWT) in the Authorization header";
 
@@ -79,10 +84,16 @@ impl AuthPolicy {
 
     /// The caller named by the request's credential, when it grants `required`. An API key is
     /// tried first when both are sent.
-    fn check(&self, headers: &HeaderMap, required: Scope) -> Result<Caller, ApiError> {
-        let (caller, scopes, header) = self.identify(headers)?;
+    /// A credential that verifies without granting `required` is refused with its caller, which
+    /// the audit trail records.
+    fn check(
+        &self,
+        headers: &HeaderMap,
+        required: Scope,
+    ) -> Result<(Caller, Scopes), (ApiError, Option<Caller>)> {
+        let (caller, scopes, header) = self.identify(headers).map_err(|error| (error, None))?;
         if scopes.grants(required) {
-            return Ok(caller);
+            return Ok((caller, scopes));
         }
         let detail = match header {
             api_key::HEADER => format!(
@@ -91,11 +102,14 @@ impl AuthPolicy {
             ),
             _ => format!("the bearer token's scope does not include {required} (or admin)"),
         };
-        Err(ApiError::Forbidden {
-            header,
-            detail,
-            scope: required.as_str(),
-        })
+        Err((
+            ApiError::Forbidden {
+                header,
+                detail,
+                scope: required.as_str(),
+            },
+            Some(caller),
+        ))
     }
 
     /// The caller, its scopes and the header its credential came in.
@@ -149,7 +163,8 @@ impl AuthPolicy {
     }
 }
 
-/// Only the data API is protected: health probes, the spec and Swagger UI stay open.
+/// Only the data API is protected: health probes, the spec and Swagger UI stay open. Every
+/// protected path is audited too ([`crate::audit`]).
 pub fn protects(path: &str) -> bool {
     path == "/v1" || path.starts_with("/v1/")
 }
@@ -165,10 +180,14 @@ pub async fn authenticate(
         policy.as_ref().is_some_and(|policy| !policy.is_open()) && protects(request.path());
     if let Some(policy) = policy.filter(|_| protected) {
         match policy.check(request.headers(), scope::required(request.path())) {
-            Ok(caller) => {
+            Ok((caller, scopes)) => {
                 request.extensions_mut().insert(caller);
+                request.extensions_mut().insert(scopes);
             }
-            Err(error) => {
+            Err((error, caller)) => {
+                if let Some(caller) = caller {
+                    request.extensions_mut().insert(RefusedCaller(caller));
+                }
                 request.extensions_mut().insert(Refused(error));
             }
         }

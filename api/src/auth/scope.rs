@@ -62,6 +62,13 @@ impl Scopes {
         self.0 & (scope.bit() | Scope::Admin.bit()) != 0
     }
 
+    /// The scopes held (not those `admin` implies), in [`Scope::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL
+            .into_iter()
+            .filter(move |scope| self.0 & scope.bit() != 0)
+    }
+
     /// The scopes of an OAuth2 `scope` claim (space-separated); scopes this server does not know
     /// are someone else's and are ignored.
     pub fn from_claim(claim: &str) -> Self {
@@ -99,10 +106,21 @@ pub fn is_imports(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// The scope an operation needs: import jobs need `imports:write`, everything else under /v1
-/// `prices:read`.
+/// Administration (`/v1/admin/...`, the audit trail and keys): every path below needs `admin`.
+pub const ADMIN_PATH: &str = "/v1/admin";
+
+/// `/v1/admin` or a path below it.
+pub fn is_admin(path: &str) -> bool {
+    path.strip_prefix(ADMIN_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The scope an operation needs: administration needs `admin`, import jobs `imports:write`,
+/// everything else under /v1 `prices:read`.
 pub fn required(path: &str) -> Scope {
-    if is_imports(path) {
+    if is_admin(path) {
+        Scope::Admin
+    } else if is_imports(path) {
         Scope::ImportsWrite
     } else {
         Scope::PricesRead
@@ -133,5 +151,9 @@ mod tests {
         assert_eq!(required("/v1/imports/ab12"), Scope::ImportsWrite);
         assert_eq!(required("/v1/importsx"), Scope::PricesRead);
         assert_eq!(required("/v1/facilities"), Scope::PricesRead);
+        assert_eq!(required("/v1/admin/audit-events"), Scope::Admin);
+        assert_eq!(required("/v1/administrator"), Scope::PricesRead);
+        let names: Vec<Scope> = Scopes::parse_list("admin+prices:read").unwrap().iter().collect();
+        assert_eq!(names, [Scope::PricesRead, Scope::Admin]);
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource and one file per action. Handlers are thin: validated
 //! parameters in, one store query on a blocking thread, a view out.
 
+pub mod audit;
 pub mod facilities;
 pub mod health;
 pub mod imports;
@@ -10,13 +11,13 @@ pub mod prices;
 pub mod query;
 pub mod source_files;
 
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 use priceline_store::queries::Page;
 use priceline_store::{DbConnection, Pool};
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::pagination::{PageInfo, Paging};
+use crate::pagination::{PageInfo, Paging, ResultCount};
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::views::ListBody;
@@ -38,7 +39,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(source_files::findings::list_source_file_findings)
         .service(imports::create::create_import)
         .service(imports::list::list_imports)
-        .service(imports::get::get_import);
+        .service(imports::get::get_import)
+        .service(audit::list::list_audit_events);
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool (Diesel is synchronous), within
@@ -95,6 +97,9 @@ where
         read(connection, after.as_ref(), limit).map_err(Into::into)
     })
     .await?;
+    request
+        .extensions_mut()
+        .insert(ResultCount(page.items.len() as u64));
     Ok(web::Json(L::new(
         page.items.into_iter().map(Into::into).collect(),
         PageInfo::new(request, limit, page.next.as_ref(), page.total),

@@ -1,6 +1,7 @@
 //! Response bodies: `ToSchema` types built with `From` the store's read models. Rows never reach here,
 //! and amounts are exact decimal strings (`"575.75"`), never binary floating point.
 
+pub mod audit_event;
 pub mod charge_kind;
 pub mod compare;
 pub mod facility;

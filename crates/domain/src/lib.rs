@@ -7,6 +7,7 @@
 mod decimal;
 mod enumeration;
 
+pub mod audit;
 pub mod charge_kind;
 pub mod code;
 pub mod count;
@@ -21,6 +22,7 @@ pub mod setting;
 pub mod severity;
 pub mod snapshot;
 
+pub use audit::{AuditEvent, NewAuditEvent, StatusFilter};
 pub use charge_kind::{ChargeKind, KindAmounts};
 pub use code::{Code, CodeType};
 pub use count::AllowedCount;

@@ -33,6 +33,7 @@ mod place;
 mod scope;
 mod text;
 
+pub mod audit_events;
 pub mod compare;
 pub mod facilities;
 pub mod import_jobs;
