@@ -758,10 +758,7 @@ mod tests {
         assert_eq!(defaults.retention, None);
         let all = settings(&[(AUDIT, "ALL"), (AUDIT_RETENTION_DAYS, "30")]).unwrap();
         assert_eq!(all.audit.mode, AuditMode::All);
-        assert_eq!(
-            all.audit.retention,
-            Some(Duration::from_secs(30 * 86_400))
-        );
+        assert_eq!(all.audit.retention, Some(Duration::from_secs(30 * 86_400)));
         let forever = settings(&[(AUDIT_RETENTION_DAYS, "0")]).unwrap();
         assert_eq!(forever.audit.retention, None);
         for (variable, value) in [

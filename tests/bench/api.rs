@@ -113,7 +113,10 @@ fn first_request(url: &str, headers: &[&str]) -> Duration {
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let started = Instant::now();
     let mut stream = std::net::TcpStream::connect(host).expect("connect to the server");
-    let extra: String = headers.iter().map(|header| format!("{header}\r\n")).collect();
+    let extra: String = headers
+        .iter()
+        .map(|header| format!("{header}\r\n"))
+        .collect();
     write!(
         stream,
         "GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
@@ -241,13 +244,13 @@ fn auth_and_audit(label: &str, database: &str) {
     );
     let key_header = format!("X-API-Key: {KEY}");
     for cache_mb in ["64", "0"] {
-        let cache = if cache_mb == "0" { "cache off" } else { "cache on" };
+        let cache = if cache_mb == "0" {
+            "cache off"
+        } else {
+            "cache on"
+        };
         let variants: [(&str, Vec<(&str, &str)>, Vec<&str>); 2] = [
-            (
-                "auth + audit off",
-                vec![("PRICELINE_AUDIT", "off")],
-                vec![],
-            ),
+            ("auth + audit off", vec![("PRICELINE_AUDIT", "off")], vec![]),
             (
                 "API key + audit on",
                 vec![

@@ -163,7 +163,7 @@ fn run(
 /// Inserts `batch` in one transaction, once more after a short wait if that fails (SQLite busy
 /// with an import); then gives up on it, logged.
 fn write(pool: &Pool, batch: &mut Vec<NewAuditEvent>) {
-    let mut attempt = || -> Result<(), String> {
+    let attempt = || -> Result<(), String> {
         let mut connection = pool.get().map_err(|error| error.to_string())?;
         audit_events::insert(&mut connection, batch).map_err(|error| error.to_string())
     };

@@ -8,15 +8,15 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, ResponseError, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 use priceline_domain::NewAuditEvent;
 
 use super::AuditLog;
 use crate::auth::scope::Scopes;
 use crate::auth::{self, Caller, RefusedCaller};
 use crate::forwarded::Forwarding;
-use crate::pagination::ResultCount;
 use crate::middleware::request_id::REQUEST_ID;
+use crate::pagination::ResultCount;
 
 /// Records the request when it is audited: only registered (as app data, [`AuditLog`]) when the
 /// server records, and only for protected paths. With `PRICELINE_AUDIT=on` that is every request

@@ -153,7 +153,10 @@ mod tests {
         assert_eq!(required("/v1/facilities"), Scope::PricesRead);
         assert_eq!(required("/v1/admin/audit-events"), Scope::Admin);
         assert_eq!(required("/v1/administrator"), Scope::PricesRead);
-        let names: Vec<Scope> = Scopes::parse_list("admin+prices:read").unwrap().iter().collect();
+        let names: Vec<Scope> = Scopes::parse_list("admin+prices:read")
+            .unwrap()
+            .iter()
+            .collect();
         assert_eq!(names, [Scope::PricesRead, Scope::Admin]);
     }
 }

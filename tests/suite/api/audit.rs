@@ -48,7 +48,10 @@ fn token() -> String {
 /// A server requiring a credential over the test's database (which the test keeps, to read).
 async fn spawn(db: &TestDb) -> TestApp {
     let keys = keys();
-    let env = [(config::API_KEYS, keys.as_str()), (config::JWT_SECRET, SECRET)];
+    let env = [
+        (config::API_KEYS, keys.as_str()),
+        (config::JWT_SECRET, SECRET),
+    ];
     TestApp::spawn_on(&db.url, &env).await
 }
 
@@ -58,7 +61,10 @@ async fn events(app: &TestApp, count: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let (status, _, body) = app
-            .get_with_headers("/v1/admin/audit-events?limit=1000", &[("X-API-Key", ADMIN_KEY)])
+            .get_with_headers(
+                "/v1/admin/audit-events?limit=1000",
+                &[("X-API-Key", ADMIN_KEY)],
+            )
             .await;
         assert_eq!(status, 200, "{body}");
         let mut found: Vec<Value> = body["items"]
@@ -70,7 +76,11 @@ async fn events(app: &TestApp, count: usize) -> Vec<Value> {
             .collect();
         if found.len() >= count || Instant::now() > deadline {
             found.reverse();
-            assert!(found.len() >= count, "{} events, expected {count}: {body}", found.len());
+            assert!(
+                found.len() >= count,
+                "{} events, expected {count}: {body}",
+                found.len()
+            );
             return found;
         }
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
@@ -117,12 +127,37 @@ async fn successes_and_refusals_are_recorded_without_secrets(db: TestDb) {
     let token = token();
     let bearer = format!("Bearer {token}");
     let requests: [(&str, &str, Vec<(&str, &str)>, u16); 6] = [
-        ("ok-key", "/v1/facilities?limit=5", vec![("X-API-Key", READER_KEY)], 200),
-        ("ok-token", "/v1/facilities/999", vec![("Authorization", bearer.as_str())], 404),
+        (
+            "ok-key",
+            "/v1/facilities?limit=5",
+            vec![("X-API-Key", READER_KEY)],
+            200,
+        ),
+        (
+            "ok-token",
+            "/v1/facilities/999",
+            vec![("Authorization", bearer.as_str())],
+            404,
+        ),
         ("no-credential", "/v1/facilities", vec![], 401),
-        ("wrong-key", "/v1/facilities", vec![("X-API-Key", WRONG_KEY)], 401),
-        ("bad-token", "/v1/facilities", vec![("Authorization", "Bearer not.a.jwt")], 401),
-        ("no-scope", "/v1/admin/audit-events", vec![("X-API-Key", READER_KEY)], 403),
+        (
+            "wrong-key",
+            "/v1/facilities",
+            vec![("X-API-Key", WRONG_KEY)],
+            401,
+        ),
+        (
+            "bad-token",
+            "/v1/facilities",
+            vec![("Authorization", "Bearer not.a.jwt")],
+            401,
+        ),
+        (
+            "no-scope",
+            "/v1/admin/audit-events",
+            vec![("X-API-Key", READER_KEY)],
+            403,
+        ),
     ];
     for (id, path, headers, status) in &requests {
         let mut headers = headers.clone();
@@ -142,7 +177,10 @@ async fn successes_and_refusals_are_recorded_without_secrets(db: TestDb) {
     assert_eq!(ok["route"], "/v1/facilities");
     assert_eq!(ok["path"], "/v1/facilities", "the query string is not kept");
     assert_eq!(ok["status"], 200);
-    assert_eq!(ok["result_count"], 0, "a list records how many items it returned");
+    assert_eq!(
+        ok["result_count"], 0,
+        "a list records how many items it returned"
+    );
     assert_eq!(ok["client_address"], "127.0.0.1");
     let by_token = find(&events, "ok-token");
     assert_eq!(by_token["caller"], "sub:client-audit");
@@ -158,7 +196,10 @@ async fn successes_and_refusals_are_recorded_without_secrets(db: TestDb) {
     }
     let forbidden = find(&events, "no-scope");
     assert_eq!(forbidden["status"], 403);
-    assert_eq!(forbidden["caller"], "key:reader", "a 403 names who was refused");
+    assert_eq!(
+        forbidden["caller"], "key:reader",
+        "a 403 names who was refused"
+    );
     assert_eq!(forbidden["route"], "/v1/admin/audit-events");
 
     // No secret anywhere: not in the rows as stored, not in the export.
@@ -169,14 +210,20 @@ async fn successes_and_refusals_are_recorded_without_secrets(db: TestDb) {
     assert!(stored.contains("key:reader") && exported.contains("key:reader"));
     for secret in [READER_KEY, ADMIN_KEY, WRONG_KEY, token.as_str(), SECRET] {
         assert!(!stored.contains(secret), "a secret is stored: {stored}");
-        assert!(!exported.contains(secret), "a secret is exported: {exported}");
+        assert!(
+            !exported.contains(secret),
+            "a secret is exported: {exported}"
+        );
     }
     // The export: one JSON event per line, oldest first, the auditor's own reads included.
     let lines: Vec<Value> = exported
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    let ids: Vec<i64> = lines.iter().map(|line| line["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = lines
+        .iter()
+        .map(|line| line["id"].as_i64().unwrap())
+        .collect();
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
     for event in &events {
         assert!(lines.contains(event), "{event} is not exported");
@@ -203,7 +250,10 @@ async fn filters_and_pages_give_every_event_once(db: TestDb) {
     }
     let all = events(&app, expected).await;
     assert_eq!(all.len(), expected);
-    let middle = all[expected / 2]["recorded_at"].as_str().unwrap().to_owned();
+    let middle = all[expected / 2]["recorded_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let at = |event: &Value| {
         chrono::DateTime::parse_from_rfc3339(event["recorded_at"].as_str().unwrap()).unwrap()
     };
@@ -211,9 +261,18 @@ async fn filters_and_pages_give_every_event_once(db: TestDb) {
 
     // Each filter, paged 4 at a time: every matching event exactly once, none other.
     let cases: Vec<(String, Box<dyn Fn(&Value) -> bool>)> = vec![
-        ("caller=key:reader".into(), Box::new(|event| event["caller"] == "key:reader")),
-        ("status=401".into(), Box::new(|event| event["status"] == 401)),
-        ("status=2xx".into(), Box::new(|event| event["status"] == 200)),
+        (
+            "caller=key:reader".into(),
+            Box::new(|event| event["caller"] == "key:reader"),
+        ),
+        (
+            "status=401".into(),
+            Box::new(|event| event["status"] == 401),
+        ),
+        (
+            "status=2xx".into(),
+            Box::new(|event| event["status"] == 200),
+        ),
         (
             format!("since={middle}"),
             Box::new(move |event| at(event) >= middle_at),
@@ -233,7 +292,10 @@ async fn filters_and_pages_give_every_event_once(db: TestDb) {
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut path = format!("/v1/admin/audit-events?limit=4&{}", filter.replace('+', "%2B"));
+            let mut path = format!(
+                "/v1/admin/audit-events?limit=4&{}",
+                filter.replace('+', "%2B")
+            );
             if let Some(cursor) = &cursor {
                 path.push_str(&format!("&cursor={cursor}"));
             }
@@ -252,7 +314,11 @@ async fn filters_and_pages_give_every_event_once(db: TestDb) {
             }
         }
         let unique: BTreeSet<i64> = seen.iter().copied().collect();
-        assert_eq!(unique.len(), seen.len(), "{filter}: an event twice: {seen:?}");
+        assert_eq!(
+            unique.len(),
+            seen.len(),
+            "{filter}: an event twice: {seen:?}"
+        );
         // The auditor's reads are filtered out above; with `since`, later ones match too.
         assert_eq!(unique, want, "{filter}");
     }
@@ -290,7 +356,11 @@ async fn an_open_api_is_audited_only_when_asked(db: TestDb) {
     assert_eq!(app.get("/v1/facilities").await.0, 200);
     // Long enough for several batches of the writer, had there been one.
     actix_web::rt::time::sleep(priceline_api::audit::INTERVAL * 4).await;
-    assert_eq!(stored_rows(&db), "", "an open API records nothing by default");
+    assert_eq!(
+        stored_rows(&db),
+        "",
+        "an open API records nothing by default"
+    );
     drop(app);
 
     let app = TestApp::spawn_on(&url, &[(config::AUDIT, "all")]).await;
@@ -300,10 +370,16 @@ async fn an_open_api_is_audited_only_when_asked(db: TestDb) {
     assert_eq!(status, 200);
     let deadline = Instant::now() + Duration::from_secs(15);
     while !stored_rows(&db).contains("open-all") {
-        assert!(Instant::now() < deadline, "PRICELINE_AUDIT=all records an open API");
+        assert!(
+            Instant::now() < deadline,
+            "PRICELINE_AUDIT=all records an open API"
+        );
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(stored_rows(&db).starts_with("|"), "no caller on an open API");
+    assert!(
+        stored_rows(&db).starts_with("|"),
+        "no caller on an open API"
+    );
 }
 on_both_backends!(async an_open_api_is_audited_only_when_asked);
 
@@ -326,7 +402,10 @@ async fn retention_deletes_old_events_at_start(db: TestDb) {
     let url = db.url.clone();
     let _app = TestApp::spawn_on(
         &url,
-        &[(config::API_KEYS, &keys()), (config::AUDIT_RETENTION_DAYS, "30")],
+        &[
+            (config::API_KEYS, &keys()),
+            (config::AUDIT_RETENTION_DAYS, "30"),
+        ],
     )
     .await;
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -360,7 +439,10 @@ fn events_survive_a_restart(db: TestDb) {
     let ok = raw_get(
         &first.address,
         "/v1/facilities",
-        &[("X-API-Key", READER_KEY), ("X-Request-Id", "before-restart-ok")],
+        &[
+            ("X-API-Key", READER_KEY),
+            ("X-Request-Id", "before-restart-ok"),
+        ],
     );
     assert_eq!(ok.status, 200);
     let refused = raw_get(
@@ -394,12 +476,20 @@ fn export_refuses_bad_times_with_a_message() {
     for args in [
         vec!["--since", "yesterday"],
         vec!["--since", "2026-12-01T00:00:00Z", "--until", "soon"],
-        vec!["--since", "2026-12-02T00:00:00Z", "--until", "2026-12-01T00:00:00Z"],
+        vec![
+            "--since",
+            "2026-12-02T00:00:00Z",
+            "--until",
+            "2026-12-01T00:00:00Z",
+        ],
     ] {
         let output = export(&db, &args);
         assert!(!output.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("--since") || stderr.contains("--until"), "{stderr}");
+        assert!(
+            stderr.contains("--since") || stderr.contains("--until"),
+            "{stderr}"
+        );
         assert!(output.stdout.is_empty());
     }
 }

@@ -54,7 +54,9 @@ impl Row {
                 route: self.route,
                 path: self.path,
                 status: u16::try_from(self.status).unwrap_or_default(),
-                result_count: self.result_count.and_then(|count| u64::try_from(count).ok()),
+                result_count: self
+                    .result_count
+                    .and_then(|count| u64::try_from(count).ok()),
                 request_id: self.request_id,
                 client_address: self.client_address,
             },
