@@ -232,6 +232,9 @@ fn observability(label: &str, database: &str) {
     println!("OTLP receiver: {} export requests received", sink.count());
 }
 
+/// A server variant: its label, its variables and the headers each request sends.
+type Variant<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+
 /// The cost of credentials and the audit trail on a code lookup: an open API with the audit off,
 /// then an API key required (checked on every request) and every request audited (queued, then
 /// written in batches by the audit writer), with the response cache on (the cheapest request, so
@@ -249,7 +252,7 @@ fn auth_and_audit(label: &str, database: &str) {
         } else {
             "cache on"
         };
-        let variants: [(&str, Vec<(&str, &str)>, Vec<&str>); 2] = [
+        let variants: [Variant; 2] = [
             ("auth + audit off", vec![("PRICELINE_AUDIT", "off")], vec![]),
             (
                 "API key + audit on",

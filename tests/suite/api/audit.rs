@@ -122,11 +122,17 @@ fn export(db: &TestDb, args: &[&str]) -> std::process::Output {
         .expect("run priceline audit export")
 }
 
+/// A request: its id, path, headers and expected status.
+type Request<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, u16);
+
+/// Which events a filter admits.
+type Admits = Box<dyn Fn(&Value) -> bool>;
+
 async fn successes_and_refusals_are_recorded_without_secrets(db: TestDb) {
     let app = spawn(&db).await;
     let token = token();
     let bearer = format!("Bearer {token}");
-    let requests: [(&str, &str, Vec<(&str, &str)>, u16); 6] = [
+    let requests: [Request; 6] = [
         (
             "ok-key",
             "/v1/facilities?limit=5",
@@ -260,7 +266,7 @@ async fn filters_and_pages_give_every_event_once(db: TestDb) {
     let middle_at = at(&all[expected / 2]);
 
     // Each filter, paged 4 at a time: every matching event exactly once, none other.
-    let cases: Vec<(String, Box<dyn Fn(&Value) -> bool>)> = vec![
+    let cases: Vec<(String, Admits)> = vec![
         (
             "caller=key:reader".into(),
             Box::new(|event| event["caller"] == "key:reader"),
