@@ -66,12 +66,22 @@ pub enum AdminErrors {
         headers(("WWW-Authenticate" = String, description = "With a bearer token: the Bearer challenge with error=\"insufficient_scope\", scope=\"admin\""))
     )]
     Forbidden(Problem),
+    /// No such resource (as for every /v1 path: an unknown path below `/v1/admin`).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
     /// The method is not allowed on this path.
     #[response(status = 405, content_type = "application/problem+json")]
     MethodNotAllowed(Problem),
     /// The `Accept` header admits neither application/json nor application/problem+json.
     #[response(status = 406, content_type = "application/problem+json")]
     NotAcceptable(Problem),
+    /// The request carries a body larger than 64 KiB; /v1 reads take none.
+    #[response(status = 413, content_type = "application/problem+json")]
+    ContentTooLarge(Problem),
+    /// The request carries a non-empty body that is not `application/json`; /v1 reads take none.
+    /// `parameter` is `Content-Type`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
     /// This client sent more requests than its rate limit allows.
     #[response(
         status = 429,
