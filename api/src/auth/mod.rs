@@ -82,10 +82,9 @@ impl AuthPolicy {
         }
     }
 
-    /// The caller named by the request's credential, when it grants `required`. An API key is
-    /// tried first when both are sent.
-    /// A credential that verifies without granting `required` is refused with its caller, which
-    /// the audit trail records.
+    /// The caller named by the request's credential and its scopes, when it grants `required`. An
+    /// API key is tried first when both are sent. A credential that verifies without granting
+    /// `required` is refused with its caller, which the audit trail records.
     fn check(
         &self,
         headers: &HeaderMap,
