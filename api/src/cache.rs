@@ -34,6 +34,8 @@ pub struct CachedResponse {
     /// Its ETag, computed once when stored.
     pub etag: actix_web::http::header::HeaderValue,
     pub body: Bytes,
+    /// The items of a list page, given again with a hit (the audit trail records it).
+    pub result_count: Option<u64>,
 }
 
 struct Entries {
@@ -190,6 +192,7 @@ mod tests {
             content_type: HeaderValue::from_static("application/json"),
             etag: HeaderValue::from_static("W/\"0\""),
             body: Bytes::from(vec![b'x'; size]),
+            result_count: None,
         }
     }
 

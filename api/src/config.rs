@@ -8,6 +8,7 @@ use std::time::Duration;
 use priceline_store::{Backend, DatabaseKey, DatabaseUrl, PoolOptions, SQLITE_MAX_POOL_SIZE};
 use thiserror::Error;
 
+use crate::audit::{AuditMode, AuditSettings};
 use crate::auth::AuthPolicy;
 use crate::auth::api_key::ApiKeys;
 use crate::auth::jwt::MIN_SECRET_BYTES;
@@ -73,6 +74,8 @@ pub const DATABASE_KEY: &str = "PRICELINE_DATABASE_KEY";
 pub const DATABASE_NEW_KEY: &str = "PRICELINE_DATABASE_NEW_KEY";
 pub const EXPORT_DIR: &str = "PRICELINE_EXPORT_DIR";
 pub const EXPORT_FILE_LINES: &str = "PRICELINE_EXPORT_FILE_LINES";
+pub const AUDIT: &str = "PRICELINE_AUDIT";
+pub const AUDIT_RETENTION_DAYS: &str = "PRICELINE_AUDIT_RETENTION_DAYS";
 
 pub const DEFAULT_DATABASE_URL: &str = "./data/priceline.db";
 /// Where FHIR bulk exports write their files (a folder per job).
@@ -168,6 +171,8 @@ pub struct Settings {
     pub otel: OtelSettings,
     /// The certificate and key the server serves TLS with; `None`: plain HTTP.
     pub tls: Option<TlsFiles>,
+    /// What the audit trail records and how long it keeps it.
+    pub audit: AuditSettings,
 }
 
 /// Where the certificate chain and its private key are (PEM files), as configured; read by
@@ -352,6 +357,7 @@ impl Settings {
         let otel = OtelSettings::from_lookup(&lookup)
             .map_err(|(variable, reason)| ConfigError { variable, reason })?;
         let tls = parse_tls(&lookup)?;
+        let audit = parse_audit(&lookup)?;
         Ok(Self {
             database_url,
             listen,
@@ -372,6 +378,7 @@ impl Settings {
             metrics,
             otel,
             tls,
+            audit,
         })
     }
 }
@@ -667,6 +674,35 @@ fn parse_metrics(lookup: &impl Fn(&str) -> Option<String>) -> Result<MetricsSett
         Some(token) => Some(token.trim().to_owned()),
     };
     Ok(MetricsSettings { enabled, token })
+}
+
+/// `PRICELINE_AUDIT` (`on` when unset) and `PRICELINE_AUDIT_RETENTION_DAYS` (unset or 0: keep
+/// forever). Both fail closed: a value set but blank or malformed stops the server, since an audit
+/// trail silently off, or silently shortened, is what an auditor must not find.
+fn parse_audit(lookup: &impl Fn(&str) -> Option<String>) -> Result<AuditSettings, ConfigError> {
+    let mode = match lookup(AUDIT) {
+        None => AuditMode::default(),
+        Some(text) => AuditMode::parse(&text).ok_or_else(|| ConfigError {
+            variable: AUDIT,
+            reason: format!("{text:?} is not one of {}", AuditMode::SPELLINGS),
+        })?,
+    };
+    let retention = match lookup(AUDIT_RETENTION_DAYS) {
+        None => None,
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(0) => None,
+            Ok(days) if days <= 36_500 => Some(Duration::from_secs(u64::from(days) * 86_400)),
+            _ => {
+                return Err(ConfigError {
+                    variable: AUDIT_RETENTION_DAYS,
+                    reason: format!(
+                        "{text:?} is not a whole number of days from 0 (keep forever) to 36500"
+                    ),
+                });
+            }
+        },
+    };
+    Ok(AuditSettings { mode, retention })
 }
 
 /// A yes/no setting, false when unset: one of [`TRUST_FORWARDED_SPELLINGS`].
@@ -1062,6 +1098,29 @@ mod tests {
         ] {
             let error = settings(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable, variable, "{error}");
+        }
+    }
+
+    #[test]
+    fn audit_settings_default_on_and_fail_closed() {
+        let defaults = settings(&[]).unwrap().audit;
+        assert_eq!(defaults.mode, AuditMode::On);
+        assert_eq!(defaults.retention, None);
+        let all = settings(&[(AUDIT, "ALL"), (AUDIT_RETENTION_DAYS, "30")]).unwrap();
+        assert_eq!(all.audit.mode, AuditMode::All);
+        assert_eq!(all.audit.retention, Some(Duration::from_secs(30 * 86_400)));
+        let forever = settings(&[(AUDIT_RETENTION_DAYS, "0")]).unwrap();
+        assert_eq!(forever.audit.retention, None);
+        for (variable, value) in [
+            (AUDIT, ""),
+            (AUDIT, "yes"),
+            (AUDIT_RETENTION_DAYS, ""),
+            (AUDIT_RETENTION_DAYS, "-1"),
+            (AUDIT_RETENTION_DAYS, "30d"),
+            (AUDIT_RETENTION_DAYS, "99999"),
+        ] {
+            let error = settings(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable, variable, "{value:?}");
         }
     }
 

@@ -1,5 +1,6 @@
 //! The Hospital Priceline service: configuration, the HTTP API, its OpenAPI document and the CLI.
 
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod cli;

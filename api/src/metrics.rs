@@ -54,6 +54,7 @@ pub struct Metrics {
     pub cache_lookups: Counter<u64>,
     pub rate_limited: Counter<u64>,
     pub auth_failures: Counter<u64>,
+    pub audit_dropped: Counter<u64>,
 }
 
 impl Metrics {
@@ -96,6 +97,12 @@ impl Metrics {
             .u64_counter("priceline.auth.failures")
             .with_description("/v1 requests refused for a missing or invalid credential, by status")
             .build();
+        let audit_dropped = meter
+            .u64_counter("priceline.audit.dropped")
+            .with_description(
+                "Audit events dropped because the audit queue was full (the database did not keep up)",
+            )
+            .build();
         observe_pool(&provider, pool);
         Ok(Self {
             provider,
@@ -105,6 +112,7 @@ impl Metrics {
             cache_lookups,
             rate_limited,
             auth_failures,
+            audit_dropped,
         })
     }
 

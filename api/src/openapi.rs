@@ -40,7 +40,7 @@ use crate::problem::Problem;
         (name = "payers", description = "Payers and plans named in the files"),
         (name = "source-files", description = "Imported files (snapshots) and their validation findings"),
         (name = "imports", description = "Import jobs: price files uploaded or named by URL, imported by the server in the background"),
-        (name = "admin", description = "Administration: managed API keys (the admin scope)"),
+        (name = "admin", description = "Administration (the admin scope): managed API keys and the audit trail"),
         (name = "oauth", description = "OAuth2 client credentials: a managed API key exchanged for a bearer token"),
         (name = "meta", description = "Health and service description")
     )

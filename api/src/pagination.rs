@@ -14,6 +14,12 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use crate::problem::ApiError;
 
+/// How many items a list response returned: list handlers put it in the request's extensions
+/// (`routes::read_page` does for most; the response cache keeps it with a cached page), and the
+/// audit trail records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultCount(pub u64);
+
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 1000;
 

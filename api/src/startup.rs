@@ -9,6 +9,7 @@ use actix_web::{App, HttpRequest, HttpResponse, web};
 use priceline_store::Pool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::audit::{self, AuditLog, AuditMode, AuditWriter};
 use crate::auth;
 use crate::cache::ResponseCache;
 use crate::config::{Lifecycle, Settings};
@@ -70,6 +71,8 @@ pub struct Application {
     metrics: web::Data<Metrics>,
     /// The TLS certificate in use, when the server serves TLS.
     certificates: Option<Arc<Certificates>>,
+    /// Writes the audit trail; stopped (its queue flushed) after the server stops.
+    audit: Option<AuditWriter>,
 }
 
 impl Application {
@@ -139,6 +142,18 @@ impl Application {
             metrics.rate_limited.clone(),
         ));
         let failures = web::Data::new(AuthFailures::new(settings.security.auth_failures));
+        // One audit queue and writer per process, shared by every worker.
+        let (audit_log, audit) = if settings.audit.records(settings.security.auth.is_open()) {
+            let (log, receiver) = AuditLog::new(
+                audit::QUEUE,
+                settings.audit.mode == AuditMode::All,
+                metrics.audit_dropped.clone(),
+            );
+            let writer = AuditWriter::start(state.pool.clone(), receiver, settings.audit)?;
+            (Some(web::Data::new(log)), Some(writer))
+        } else {
+            (None, None)
+        };
         // The spec is assembled once; each worker mounts the same routes and serves a copy. The
         // query parameters it documents are the ones the operations take.
         let spec = crate::openapi::spec();
@@ -168,6 +183,11 @@ impl Application {
                 .app_data(rate_limit.clone())
                 .app_data(failures.clone())
                 .app_data(security_headers.clone())
+                .configure(|config| {
+                    if let Some(log) = &audit_log {
+                        config.app_data(log.clone());
+                    }
+                })
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(|config| docs.configure(config))
                 // FHIR R4 under /fhir: described by its CapabilityStatement, not by the OpenAPI spec.
@@ -198,6 +218,9 @@ impl Application {
                 .wrap(from_fn(crate::fhir::outcome::outcome_bodies))
                 .wrap(from_fn(cors::cors))
                 .wrap(from_fn(request_id::request_id))
+                // Outside the credential check, the limiter and the handlers (it records their
+                // refusals and results) and the request id (it records the id given).
+                .wrap(from_fn(audit::record))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(head::head_as_get))
                 // Every response, whatever answered it (a handler, a refusal above, a 404).
@@ -213,6 +236,7 @@ impl Application {
             runner,
             metrics,
             certificates,
+            audit,
         })
     }
 
@@ -237,6 +261,7 @@ impl Application {
     /// Serves until the server is stopped through a handle (tests drop it with their runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _runner = self.runner;
+        let _audit = self.audit;
         self.server.await
     }
 
@@ -247,6 +272,8 @@ impl Application {
         if let Some(certificates) = self.certificates {
             actix_web::rt::spawn(crate::lifecycle::reload_on_hangup(certificates));
         }
+        // Dropped when the server has stopped (requests in flight done): the last events written.
+        let _audit = self.audit;
         actix_web::rt::spawn(crate::lifecycle::stop_on_signal(
             self.server.handle(),
             self.stopping,

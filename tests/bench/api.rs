@@ -1,10 +1,14 @@
 //! `make bench` (API part): the release server over a generated dataset (by default 200 hospitals ×
 //! 50,000 Tall rows = 10M payer-rate rows) on SQLite and, when `PRICELINE_TEST_POSTGRES_URL` is set,
 //! PostgreSQL, loaded with wrk on loopback (32 connections): code lookup (and the same code as a FHIR
-//! ChargeItemDefinition search), statistics, facility search, and /healthz as the ceiling, once with the response cache on (as deployed) and once with it off.
-//! Then the overhead of the access log and of OTLP export (to a receiver the bench runs) on SQLite.
+//! ChargeItemDefinition search), statistics, facility search, and /healthz as the ceiling, once with
+//! the response cache on (as deployed) and once with it off.
+//! Then the overhead of the access log and of OTLP export (to a receiver the bench runs) on SQLite,
+//! and that of credentials and the audit trail: a code lookup on an open API without audit versus
+//! with an API key required and every request audited (issue 14).
 //! Prints figures; asserts nothing about speed.
-//! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run.
+//! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run;
+//! `PRICELINE_BENCH_ONLY=auth-audit` runs only the credentials-and-audit comparison (on SQLite).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -104,15 +108,19 @@ fn serve_with(database: &str, port: u16, cache_mb: &str, env: &[(&str, &str)]) -
 
 /// The time of one GET of `url` (`http://host:port/path`), read to the end: a first request, before
 /// any cache holds its answer.
-fn first_request(url: &str) -> Duration {
+fn first_request(url: &str, headers: &[&str]) -> Duration {
     use std::io::{Read, Write};
     let rest = url.trim_start_matches("http://");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let started = Instant::now();
     let mut stream = std::net::TcpStream::connect(host).expect("connect to the server");
+    let extra: String = headers
+        .iter()
+        .map(|header| format!("{header}\r\n"))
+        .collect();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
     )
     .expect("send a request");
     let mut response = Vec::new();
@@ -135,7 +143,7 @@ fn load_test(label: &str, url: &str) {
 
 /// [`load_test`] with request headers for wrk (`Name: value`).
 fn load_test_with(label: &str, url: &str, headers: &[&str]) {
-    let first = first_request(url);
+    let first = first_request(url, headers);
     let output = Command::new("wrk")
         .args(["-t2", "-c32", "-d", SECONDS, "--latency"])
         .args(headers.iter().flat_map(|header| ["-H", header]))
@@ -233,18 +241,85 @@ fn observability(label: &str, database: &str) {
     println!("OTLP receiver: {} export requests received", sink.count());
 }
 
+/// A server variant: its label, its variables and the headers each request sends.
+type Variant<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+
+/// The cost of credentials and the audit trail on a code lookup: an open API with the audit off,
+/// then an API key required (checked on every request) and every request audited (queued, then
+/// written in batches by the audit writer), with the response cache on (the cheapest request, so
+/// the largest share of overhead) and off.
+fn auth_and_audit(label: &str, database: &str) {
+    const KEY: &str = "plk_bench-key-for-the-audit-overhead-figure";
+    let entry = format!(
+        "bench:{}:prices:read",
+        priceline_api::auth::api_key::hash_hex(KEY)
+    );
+    let key_header = format!("X-API-Key: {KEY}");
+    for cache_mb in ["64", "0"] {
+        let cache = if cache_mb == "0" {
+            "cache off"
+        } else {
+            "cache on"
+        };
+        let variants: [Variant; 2] = [
+            ("auth + audit off", vec![("PRICELINE_AUDIT", "off")], vec![]),
+            (
+                "API key + audit on",
+                vec![
+                    ("PRICELINE_AUDIT", "on"),
+                    ("PRICELINE_API_KEYS", entry.as_str()),
+                ],
+                vec![key_header.as_str()],
+            ),
+        ];
+        for (variant, env, headers) in variants {
+            let port = free_port();
+            let _server = serve_with(database, port, cache_mb, &env);
+            let base = format!("http://127.0.0.1:{port}");
+            println!("--- {label}, response {cache}, {variant} ---");
+            load_test_with(
+                "code lookup (50 results)",
+                &format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50"),
+                &headers,
+            );
+        }
+    }
+    if let Ok(mut connection) = connect(&DatabaseUrl::parse(database).expect("the bench database"))
+    {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            events: i64,
+        }
+        let written = diesel::sql_query("SELECT COUNT(*) AS events FROM audit_events")
+            .get_result::<Count>(&mut connection)
+            .map_or_else(|error| error.to_string(), |count| count.events.to_string());
+        println!("audit events in the database after the runs: {written}");
+    }
+}
+
 fn main() {
     require_binary();
     let hospitals = setting("PRICELINE_BENCH_HOSPITALS", 200) as usize;
     let rows = setting("PRICELINE_BENCH_ROWS", 50_000);
     let dir = dataset(hospitals, rows);
     let sqlite = workspace().join(format!("target/bench-data/api-{hospitals}x{rows}.db"));
+    if std::env::var("PRICELINE_BENCH_ONLY").as_deref() == Ok("auth-audit") {
+        let database = sqlite.display().to_string();
+        load(&database, &dir);
+        auth_and_audit(
+            &format!("SQLite, {hospitals} hospitals × {rows} rows"),
+            &database,
+        );
+        return;
+    }
     run(
         &format!("SQLite, {hospitals} hospitals × {rows} rows"),
         &sqlite.display().to_string(),
         &dir,
     );
     observability("SQLite", &sqlite.display().to_string());
+    auth_and_audit("SQLite", &sqlite.display().to_string());
 
     match std::env::var("PRICELINE_TEST_POSTGRES_URL")
         .ok()

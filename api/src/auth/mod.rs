@@ -51,6 +51,11 @@ pub struct AuthPolicy {
 /// A refused credential, carried from [`authenticate`] to [`enforce`].
 struct Refused(ApiError);
 
+/// The caller of a credential that verified but lacks the scope the route needs (a 403): not a
+/// [`Caller`], which only a granted request has, but named in the audit trail.
+#[derive(Debug, Clone)]
+pub struct RefusedCaller(pub Caller);
+
 const REQUIRED: &str = "this API requires a credential: an API key in the X-API-Key header or a \
                         bearer token (JWT) in the Authorization header";
 
@@ -146,12 +151,17 @@ impl AuthPolicy {
         }
     }
 
-    /// The caller named by the request's credential, when it grants `required`. An API key is
-    /// tried first when both are sent.
-    fn check(&self, headers: &HeaderMap, required: Scope) -> Result<Caller, ApiError> {
-        let (caller, scopes, header) = self.identify(headers)?;
+    /// The caller named by the request's credential and its scopes, when it grants `required`. An
+    /// API key is tried first when both are sent. A credential that verifies without granting
+    /// `required` is refused with its caller, which the audit trail records.
+    fn check(
+        &self,
+        headers: &HeaderMap,
+        required: Scope,
+    ) -> Result<(Caller, Scopes), (ApiError, Option<Caller>)> {
+        let (caller, scopes, header) = self.identify(headers).map_err(|error| (error, None))?;
         if scopes.grants(required) {
-            return Ok(caller);
+            return Ok((caller, scopes));
         }
         let detail = match header {
             api_key::HEADER => format!(
@@ -160,11 +170,14 @@ impl AuthPolicy {
             ),
             _ => format!("the bearer token's scope does not include {required} (or admin)"),
         };
-        Err(ApiError::Forbidden {
-            header,
-            detail,
-            scope: required.as_str(),
-        })
+        Err((
+            ApiError::Forbidden {
+                header,
+                detail,
+                scope: required.as_str(),
+            },
+            Some(caller),
+        ))
     }
 
     /// The caller, its scopes and the header its credential came in.
@@ -220,7 +233,7 @@ impl AuthPolicy {
 
 /// Only the data APIs are protected, /v1 and /fhir: health probes, the spec, Swagger UI and the
 /// FHIR CapabilityStatement (`/fhir/metadata`, which clients read to learn how to authenticate)
-/// stay open.
+/// stay open. Every protected path is audited too ([`crate::audit`]).
 pub fn protects(path: &str) -> bool {
     path == "/v1"
         || path.starts_with("/v1/")
@@ -262,13 +275,16 @@ pub async fn authenticate(
         };
         let outcome = match managed {
             Some(Ok(grant)) if grant.scopes.grants(required) => Ok(grant),
-            Some(Ok(grant)) => Err(key_store::forbidden(&grant, required)),
-            Some(Err(error)) => Err(error),
+            Some(Ok(grant)) => {
+                let error = key_store::forbidden(&grant, required);
+                Err((error, Some(grant.caller)))
+            }
+            Some(Err(error)) => Err((error, None)),
             None => policy
                 .check(request.headers(), required)
-                .map(|caller| Grant {
+                .map(|(caller, scopes)| Grant {
                     caller,
-                    scopes: Scopes::default().with(required),
+                    scopes,
                     // The rate-limit tier an environment key names.
                     tier: request
                         .headers()
@@ -281,16 +297,15 @@ pub async fn authenticate(
             Ok(grant) => {
                 let mut extensions = request.extensions_mut();
                 extensions.insert(grant.caller);
+                extensions.insert(grant.scopes);
                 if let Some(tier) = grant.tier {
                     extensions.insert(tier);
                 }
-                // A managed credential's scopes (an environment key or an outside token has an
-                // empty header here: `check` reports only the caller).
-                if !grant.header.is_empty() {
-                    extensions.insert(grant.scopes);
-                }
             }
-            Err(error) => {
+            Err((error, caller)) => {
+                if let Some(caller) = caller {
+                    request.extensions_mut().insert(RefusedCaller(caller));
+                }
                 request.extensions_mut().insert(Refused(error));
             }
         }

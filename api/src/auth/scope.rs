@@ -94,6 +94,13 @@ impl Scopes {
             .fold(Scopes::default(), Scopes::with)
     }
 
+    /// The scopes held (not those `admin` implies), in [`Scope::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL
+            .into_iter()
+            .filter(move |scope| self.0 & scope.bit() != 0)
+    }
+
     /// The scopes of an OAuth2 `scope` claim (space-separated); scopes this server does not know
     /// are someone else's and are ignored. A SMART on FHIR read scope over every resource
     /// ([`super::smart`]) counts as `prices:read`.
@@ -135,7 +142,7 @@ pub fn is_imports(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Administration (keys, audit): every path at or below it needs `admin`.
+/// Administration (`/v1/admin/...`: keys, the audit trail): every path at or below it needs `admin`.
 pub const ADMIN_PATH: &str = "/v1/admin";
 
 /// `/v1/admin` or a path below it.
@@ -198,5 +205,12 @@ mod tests {
         assert!(read.within(both) && !both.within(read));
         assert_eq!(read.intersect(admin), read);
         assert_eq!(both.intersect(read), read);
+        assert_eq!(required("/v1/admin/audit-events"), Scope::Admin);
+        assert_eq!(required("/v1/administrator"), Scope::PricesRead);
+        let names: Vec<Scope> = Scopes::parse_list("admin+prices:read")
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(names, [Scope::PricesRead, Scope::Admin]);
     }
 }

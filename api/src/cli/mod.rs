@@ -1,6 +1,7 @@
 //! The `priceline` command line: serve the API, manage the schema, import and validate price files,
 //! print the OpenAPI document.
 
+mod audit;
 mod db;
 mod files;
 mod healthcheck;
@@ -90,6 +91,11 @@ pub enum Command {
     Keys {
         #[command(subcommand)]
         action: keys::KeysAction,
+    },
+    /// The audit trail: `priceline audit export --since TIME` writes it as NDJSON to stdout.
+    Audit {
+        #[command(subcommand)]
+        action: audit::AuditAction,
     },
     /// Probe the server PRICELINE_LISTEN configures (0.0.0.0 and :: are probed on loopback), for
     /// container HEALTHCHECKs without curl: exits 0 when GET /readyz answers 200 within the timeout,
@@ -305,6 +311,7 @@ pub fn run(
         Command::Serve { migrate } => serve(settings()?, migrate),
         Command::ApiKey { name } => api_key(&name),
         Command::Keys { action } => keys::run(&settings()?, action),
+        Command::Audit { action } => audit::run(&settings()?, action),
         Command::Healthcheck { live, timeout } => {
             let listen = Settings::listen_from_env()?;
             let path = if live { "/healthz" } else { "/readyz" };

@@ -7,11 +7,12 @@ use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use priceline_store::queries::data_version;
 
 use super::etag;
 use crate::cache::{CachedResponse, Lookup, ResponseCache};
+use crate::pagination::ResultCount;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -19,7 +20,8 @@ pub async fn response_cache(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // Import jobs change while they run: their state is always read fresh.
+    // Import jobs change while they run, and the audit trail with every request: always read
+    // fresh.
     let cacheable = *request.method() == Method::GET
         && request.path().starts_with("/v1/")
         && !crate::auth::scope::is_imports(request.path())
@@ -60,6 +62,9 @@ pub async fn response_cache(
     }
     let computing = match lookup {
         Lookup::Hit(hit) => {
+            if let Some(count) = hit.result_count {
+                request.extensions_mut().insert(ResultCount(count));
+            }
             let response = HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, hit.content_type.clone()))
                 .insert_header((header::ETAG, hit.etag.clone()))
@@ -79,6 +84,10 @@ pub async fn response_cache(
         return Ok(response.map_into_boxed_body());
     };
     let (request, response) = response.into_parts();
+    let result_count = request
+        .extensions()
+        .get::<ResultCount>()
+        .map(|count| count.0);
     let (head, body) = response.into_parts();
     let Ok(body) = to_bytes(body).await else {
         return Ok(ServiceResponse::new(
@@ -97,6 +106,7 @@ pub async fn response_cache(
                 content_type,
                 etag,
                 body,
+                result_count,
             },
         );
     }

@@ -2,6 +2,7 @@
 //! parameters in, one store query on a blocking thread, a view out.
 
 pub mod admin;
+pub mod audit;
 pub mod facilities;
 pub mod health;
 pub mod imports;
@@ -12,13 +13,13 @@ pub mod prices;
 pub mod query;
 pub mod source_files;
 
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 use priceline_store::queries::Page;
 use priceline_store::{DbConnection, Pool};
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::pagination::{PageInfo, Paging};
+use crate::pagination::{PageInfo, Paging, ResultCount};
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::views::ListBody;
@@ -47,7 +48,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(admin::keys::revoke::revoke_api_key)
         .service(admin::keys::revoke::delete_api_key)
         .service(admin::keys::rotate::rotate_api_key)
-        .service(oauth::issue_token);
+        .service(oauth::issue_token)
+        .service(audit::list::list_audit_events);
 }
 
 /// The methods a known path answers, for a 405's `Allow`.
@@ -118,6 +120,9 @@ where
         read(connection, after.as_ref(), limit).map_err(Into::into)
     })
     .await?;
+    request
+        .extensions_mut()
+        .insert(ResultCount(page.items.len() as u64));
     Ok(web::Json(L::new(
         page.items.into_iter().map(Into::into).collect(),
         PageInfo::new(request, limit, page.next.as_ref(), page.total),

@@ -2,6 +2,7 @@
 //! and amounts are exact decimal strings (`"575.75"`), never binary floating point.
 
 pub mod api_key;
+pub mod audit_event;
 pub mod charge_kind;
 pub mod compare;
 pub mod facility;

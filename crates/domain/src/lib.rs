@@ -8,6 +8,7 @@ mod decimal;
 mod enumeration;
 
 pub mod api_key;
+pub mod audit;
 pub mod charge_kind;
 pub mod code;
 pub mod count;
@@ -23,6 +24,7 @@ pub mod severity;
 pub mod snapshot;
 
 pub use api_key::{ApiKey, KeyStatus};
+pub use audit::{AuditEvent, NewAuditEvent, StatusFilter};
 pub use charge_kind::{ChargeKind, KindAmounts};
 pub use code::{Code, CodeType};
 pub use count::AllowedCount;

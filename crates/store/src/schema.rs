@@ -252,6 +252,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        recorded_at -> Timestamp,
+        caller -> Nullable<Text>,
+        scopes -> Text,
+        method -> Text,
+        route -> Nullable<Text>,
+        path -> Text,
+        status -> Integer,
+        result_count -> Nullable<BigInt>,
+        request_id -> Nullable<Text>,
+        client_address -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(source_files -> facilities (facility_id));
 diesel::joinable!(file_locations -> source_files (source_file_id));
 diesel::joinable!(file_npis -> source_files (source_file_id));

@@ -1,6 +1,7 @@
 //! The HTTP API, through a real socket.
 
 mod acceptance;
+mod audit;
 mod auth;
 mod cache;
 mod charge_lines;

@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
 use priceline_store::queries::import_jobs::{self, JobKey};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -67,6 +67,9 @@ pub async fn list_imports(
     };
     items.retain(|pending| !page.items.iter().any(|stored| stored.id == pending.id));
     items.extend(page.items.into_iter().map(|job| jobs.with_progress(job)));
+    request
+        .extensions_mut()
+        .insert(crate::pagination::ResultCount(items.len() as u64));
     let body = ImportJobList::new(
         items
             .into_iter()

@@ -35,6 +35,7 @@ mod text;
 
 pub mod api_keys;
 pub mod charge_items;
+pub mod audit_events;
 pub mod compare;
 pub mod directory;
 pub mod facilities;
