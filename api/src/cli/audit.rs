@@ -53,7 +53,7 @@ pub fn run(settings: &Settings, action: AuditAction) -> anyhow::Result<()> {
     }
     let target = &settings.database_url;
     // Reading only: a mistyped SQLite path must not become a new empty database.
-    if let DatabaseUrl::Sqlite(path) = target
+    if let DatabaseUrl::Sqlite(path, _) = target
         && !path.exists()
     {
         bail!(
