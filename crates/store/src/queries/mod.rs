@@ -34,8 +34,8 @@ mod scope;
 mod text;
 
 pub mod api_keys;
-pub mod charge_items;
 pub mod audit_events;
+pub mod charge_items;
 pub mod compare;
 pub mod directory;
 pub mod facilities;
