@@ -31,7 +31,7 @@
 mod element;
 mod lexer;
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::io::Read;
 
 use priceline_domain::{FileFormat, RecordLocation, TemplateVersion};
@@ -299,9 +299,7 @@ fn element(
         _ => None,
     };
     if let Some(identity) = identity {
-        let mut hasher = foldhash::fast::FixedState::with_seed(ELEMENT_HASH_SEED).build_hasher();
-        value.hash(&mut hasher);
-        let hash = hasher.finish();
+        let hash = foldhash::fast::FixedState::with_seed(ELEMENT_HASH_SEED).hash_one(&value);
         if let Some(first) = repeats.recall(identity).get(&hash).copied() {
             reading.summary.duplicate_rows += 1;
             reading.log.add(Finding::new(

@@ -587,9 +587,7 @@ impl Mapping {
         // An exact repeat of a row above (a row holds its item's description and codes, so a
         // repeat has the same ones: see repeats.rs) is counted and reported, not read again.
         let identity = self.identity(description, &cells);
-        let mut hasher = foldhash::fast::FixedState::with_seed(ROW_HASH_SEED).build_hasher();
-        cells.hash(&mut hasher);
-        let row_hash = hasher.finish();
+        let row_hash = foldhash::fast::FixedState::with_seed(ROW_HASH_SEED).hash_one(&cells);
         if let Some(first) = repeats.recall(identity).get(&row_hash).copied() {
             reading.summary.duplicate_rows += 1;
             reading.report_data_findings(vec![Finding::new(
