@@ -32,7 +32,7 @@ impl Grouper {
         Self {
             item: None,
             modifier: None,
-            rows: Rows::new(),
+            rows: Rows::default(),
             repeats: Repeats::new(),
         }
     }
@@ -116,7 +116,8 @@ impl Grouper {
             }
             _ => {
                 self.flush_item(summary, sink);
-                self.rows = self.repeats.take_recalled(item_identity(&item));
+                self.repeats
+                    .recall_into(item_identity(&item), &mut self.rows);
                 self.item = Some(item);
             }
         }
@@ -150,7 +151,8 @@ impl Grouper {
             }
             _ => {
                 self.flush_modifier(summary, sink);
-                self.rows = self.repeats.take_recalled(modifier_identity(&modifier));
+                self.repeats
+                    .recall_into(modifier_identity(&modifier), &mut self.rows);
                 self.modifier = Some(ModifierRecord { modifier, source });
             }
         }

@@ -27,8 +27,9 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
-/// Row hash → the row (or JSON element) where it was first read.
-pub(crate) type Rows = HashMap<u64, u64>;
+/// Row hash → the row (or JSON element) where it was first read. The keys are hashes already:
+/// foldhash mixes them in a few instructions where SipHash would cost more than the lookup.
+pub(crate) type Rows = HashMap<u64, u64, foldhash::fast::FixedState>;
 
 /// The rows of every group read so far, by item identity.
 pub(crate) struct Repeats {
@@ -42,6 +43,8 @@ pub(crate) struct Repeats {
     /// The first I/O error of the spill; from then on only repeats within a group are found,
     /// and the read fails with it when it ends.
     error: Option<io::Error>,
+    /// The bytes of the segment being written, kept from one to the next.
+    segment: Vec<u8>,
 }
 
 impl Repeats {
@@ -52,6 +55,7 @@ impl Repeats {
             index: Index::with_capacity(1 << 12),
             recalled: None,
             error: None,
+            segment: Vec::new(),
         }
     }
 
@@ -63,7 +67,7 @@ impl Repeats {
                 Ok(found) => found.unwrap_or_default(),
                 Err(error) => {
                     self.fail(error);
-                    Rows::new()
+                    Rows::default()
                 }
             };
             self.recalled = Some((identity, rows));
@@ -74,14 +78,16 @@ impl Repeats {
         }
     }
 
-    /// Takes the recalled rows of `identity` for the group that starts now (they are written
-    /// again, with the group's own, when it ends).
-    pub fn take_recalled(&mut self, identity: u64) -> Rows {
+    /// Adds the recalled rows of `identity` to `rows`, for the group that starts now (they are
+    /// written again, with the group's own, when it ends). `rows` keeps its allocation from group
+    /// to group.
+    pub fn recall_into(&mut self, identity: u64, rows: &mut Rows) {
         self.recall(identity);
-        self.recalled
-            .take()
-            .map(|(_, rows)| rows)
-            .unwrap_or_default()
+        if let Some((_, recalled)) = self.recalled.take()
+            && !recalled.is_empty()
+        {
+            rows.extend(recalled);
+        }
     }
 
     /// Keeps the rows of a group that ended: `rows` holds the group's own and those recalled
@@ -117,13 +123,16 @@ impl Repeats {
         }
         let existing = self.slot_of(identity)?;
         let start = self.end;
-        let spill = self.spill.as_mut().expect("opened above");
-        spill.write_all(&identity.to_le_bytes())?;
-        spill.write_all(&(rows.len() as u64).to_le_bytes())?;
+        let segment = &mut self.segment;
+        segment.clear();
+        segment.extend_from_slice(&identity.to_le_bytes());
+        segment.extend_from_slice(&(rows.len() as u64).to_le_bytes());
         for (hash, row) in rows {
-            spill.write_all(&hash.to_le_bytes())?;
-            spill.write_all(&row.to_le_bytes())?;
+            segment.extend_from_slice(&hash.to_le_bytes());
+            segment.extend_from_slice(&row.to_le_bytes());
         }
+        let spill = self.spill.as_mut().expect("opened above");
+        spill.write_all(segment)?;
         self.end += 16 + 16 * rows.len() as u64;
         let place = Index::place(start)?;
         match existing {
@@ -277,13 +286,15 @@ mod tests {
     fn an_item_split_in_groups_is_read_back_whole() {
         let mut repeats = Repeats::new();
         assert!(repeats.recall(7).is_empty());
-        let mut first = repeats.take_recalled(7);
+        let mut first = Rows::default();
+        repeats.recall_into(7, &mut first);
         first.insert(100, 1);
         first.insert(101, 2);
         repeats.remember(7, &first);
         repeats.remember(8, &rows(&[(200, 3)]));
         // The item's second group starts: it sees the first one's rows, adds its own.
-        let mut second = repeats.take_recalled(7);
+        let mut second = Rows::default();
+        repeats.recall_into(7, &mut second);
         assert_eq!(second, rows(&[(100, 1), (101, 2)]));
         second.insert(102, 9);
         repeats.remember(7, &second);

@@ -41,7 +41,7 @@ use crate::detect::{self, JsonShape};
 use crate::finding::Finding;
 use crate::reading::{JsonPasses, Reading, header_record};
 use crate::record::{ModifierRecord, QuarantinedPart, QuarantinedRecord, RawRecord, Record};
-use crate::repeats::Repeats;
+use crate::repeats::{Repeats, Rows};
 use crate::sniff::Syntax;
 use crate::values::Check;
 use crate::{Document, IngestError, group, rules};
@@ -309,7 +309,8 @@ fn element(
             ));
             return;
         }
-        let mut earlier = repeats.take_recalled(identity);
+        let mut earlier = Rows::default();
+        repeats.recall_into(identity, &mut earlier);
         earlier.insert(hash, index);
         repeats.remember(identity, &earlier);
     }

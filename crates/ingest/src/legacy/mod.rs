@@ -32,7 +32,7 @@ use crate::profile::Profile;
 use crate::finding::{Finding, cell};
 use crate::reading::Reading;
 use crate::record::{FileHeader, QuarantinedPart, QuarantinedRecord, RawRecord, Record};
-use crate::repeats::Repeats;
+use crate::repeats::{Repeats, Rows};
 use crate::values::Check;
 use crate::{Document, IngestError, csv, rules};
 
@@ -597,7 +597,8 @@ impl Mapping {
             )]);
             return;
         }
-        let mut earlier = repeats.take_recalled(identity);
+        let mut earlier = Rows::default();
+        repeats.recall_into(identity, &mut earlier);
         earlier.insert(row_hash, row);
         repeats.remember(identity, &earlier);
         let mut findings = check.findings;
