@@ -8,7 +8,9 @@
 //! with an API key required and every request audited (issue 14).
 //! Prints figures; asserts nothing about speed.
 //! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run;
-//! `PRICELINE_BENCH_ONLY=auth-audit` runs only the credentials-and-audit comparison (on SQLite).
+//! `PRICELINE_BENCH_ONLY=auth-audit` runs only the credentials-and-audit comparison (on SQLite), and
+//! `PRICELINE_BENCH_ONLY=fhir` only the FHIR search beside its /v1 code lookup (SQLite, cache off,
+//! `PRICELINE_BENCH_RUNS` times).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,7 +22,7 @@ use priceline_synth::Format;
 
 #[path = "support.rs"]
 mod support;
-use support::{SEED, binary, require_binary, setting, workspace};
+use support::{SEED, binary, require_binary, runs, setting, workspace};
 
 const SECONDS: &str = "10s";
 
@@ -210,6 +212,28 @@ fn run(label: &str, database: &str, dir: &Path) {
     }
 }
 
+/// A FHIR ChargeItemDefinition search by code beside the /v1 code lookup it matches, with the
+/// response cache off (every request reaches the database): the same 50 first matches of the same
+/// code, as FHIR resources (an item and setting with all its rates) and as /v1 lines (one rate each).
+fn fhir_and_v1(label: &str, database: &str) {
+    let port = free_port();
+    let _server = serve(database, port, "0");
+    let base = format!("http://127.0.0.1:{port}");
+    println!("--- {label}, response cache off ---");
+    for _ in 0..runs(3) {
+        load_test(
+            "code lookup (50 results)",
+            &format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50"),
+        );
+        load_test(
+            "FHIR ChargeItemDefinition by code (50)",
+            &format!(
+                "{base}/fhir/ChargeItemDefinition?code=http://www.ama-assn.org/go/cpt%7C70551&_count=50"
+            ),
+        );
+    }
+}
+
 /// The request overhead of observability: /healthz and a code lookup with logs at warn (no access
 /// log), with the access log (info, JSON to a pipe nobody reads… here /dev/null), and with the
 /// access log and OTLP export to a local receiver (so spans and metrics are really sent).
@@ -308,6 +332,15 @@ fn main() {
         let database = sqlite.display().to_string();
         load(&database, &dir);
         auth_and_audit(
+            &format!("SQLite, {hospitals} hospitals × {rows} rows"),
+            &database,
+        );
+        return;
+    }
+    if std::env::var("PRICELINE_BENCH_ONLY").as_deref() == Ok("fhir") {
+        let database = sqlite.display().to_string();
+        load(&database, &dir);
+        fhir_and_v1(
             &format!("SQLite, {hospitals} hospitals × {rows} rows"),
             &database,
         );

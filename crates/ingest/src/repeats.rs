@@ -11,15 +11,16 @@
 //! segment to read, whatever the number of groups it is split into.
 //!
 //! What it costs, per file:
-//! - memory: the index, 8 bytes per slot at most 80% full, so 10–20 bytes per distinct item
-//!   (a 5M-row Tall file of 400k items: 4 MB), plus the rows of the group being read;
+//! - memory: the index, 6 bytes per slot with its shards 72–90% full, so 7–8.5 bytes per distinct
+//!   item (a 5M-row Tall file of 540k items: about 4 MB; a 100M-row file of 10M items: 80 MB), plus
+//!   the rows of the group being read;
 //! - temporary disk: 16 bytes per row (the pairs) and 16 per group, in an unnamed file the
 //!   operating system deletes when the read ends, under the temporary folder (`TMPDIR`);
 //! - time: one buffered 16-byte write per row, one index probe per group, one read per group
 //!   of an item seen before.
 //!
-//! The index keeps 32 bits of an identity's fingerprint; the full fingerprint is in the segment,
-//! so a false match of the 32 bits costs one read and is then discarded. A row is a repeat when
+//! The index keeps 24 bits of an identity's fingerprint; the full fingerprint is in the segment,
+//! so a false match of the 24 bits costs one read and is then discarded. A row is a repeat when
 //! its 64-bit hash equals one of a row of the same item: two different rows of one item share a
 //! hash with a probability of about n²/2⁶⁵ for n rows of that item.
 
@@ -52,7 +53,7 @@ impl Repeats {
         Self {
             spill: None,
             end: 0,
-            index: Index::with_capacity(1 << 12),
+            index: Index::new(),
             recalled: None,
             error: None,
             segment: Vec::new(),
@@ -113,7 +114,7 @@ impl Repeats {
     fn fail(&mut self, error: io::Error) {
         self.spill = None;
         self.recalled = None;
-        self.index = Index::with_capacity(0);
+        self.index = Index::new();
         self.error.get_or_insert(error);
     }
 
@@ -136,17 +137,17 @@ impl Repeats {
         self.end += 16 + 16 * rows.len() as u64;
         let place = Index::place(start)?;
         match existing {
-            Some(slot) => self.index.places[slot] = place,
+            Some(slot) => self.index.set_place(slot, place),
             None => self.index.insert(identity, place),
         }
         Ok(())
     }
 
     /// The index slot of `identity`'s segment, if it has one.
-    fn slot_of(&mut self, identity: u64) -> io::Result<Option<usize>> {
+    fn slot_of(&mut self, identity: u64) -> io::Result<Option<Slot>> {
         let mut next = self.index.candidate(identity, 0);
         while let Some((slot, step)) = next {
-            if self.segment_identity(Index::offset(self.index.places[slot]))? == identity {
+            if self.segment_identity(Index::offset(self.index.place_of(slot)))? == identity {
                 return Ok(Some(slot));
             }
             next = self.index.candidate(identity, step + 1);
@@ -158,7 +159,7 @@ impl Repeats {
         let Some(slot) = self.slot_of(identity)? else {
             return Ok(None);
         };
-        let offset = Index::offset(self.index.places[slot]);
+        let offset = Index::offset(self.index.place_of(slot));
         let file = self.readable()?;
         file.seek(SeekFrom::Start(offset + 8))?;
         let mut word = [0u8; 8];
@@ -200,63 +201,102 @@ impl Repeats {
     }
 }
 
-/// Open addressing with linear probing: a slot holds the low 32 bits of an identity's fingerprint
-/// (its tag) and where its segment starts, in 8-byte units plus one (0 marks an empty slot). The
-/// tag's low bits choose the first slot, so the table can double without reading a fingerprint
-/// back; a tag that matches by chance costs one read of a segment's identity.
+/// The index: 256 shards chosen by the top 8 bits of an identity's fingerprint, each an open
+/// addressing table with linear probing. A slot holds the next 16 bits (the tag) and where the
+/// identity's segment starts, in 16-byte units plus one (0 marks an empty slot): 6 bytes. The
+/// home slot is the tag scaled to the shard's length, so a shard grows to any length without
+/// reading a fingerprint back, by a quarter at a time (a shard is at most 90% and at least 72% full
+/// once it holds a few items) and one shard at a time (growing never holds two copies of the
+/// index). A tag that matches by chance costs one read of a segment's identity.
 struct Index {
-    tags: Vec<u32>,
+    shards: Vec<Shard>,
+}
+
+/// A slot of the index: its shard and its place in the shard.
+#[derive(Clone, Copy)]
+struct Slot {
+    shard: usize,
+    slot: usize,
+}
+
+#[derive(Default)]
+struct Shard {
+    tags: Vec<u16>,
     places: Vec<u32>,
     len: usize,
 }
 
 impl Index {
-    fn with_capacity(slots: usize) -> Self {
+    const SHARDS: usize = 256;
+
+    fn new() -> Self {
         Self {
-            tags: vec![0; slots],
-            places: vec![0; slots],
-            len: 0,
+            shards: (0..Self::SHARDS).map(|_| Shard::default()).collect(),
         }
     }
 
-    fn tag(identity: u64) -> u32 {
-        identity as u32
+    /// The shard and the tag of `identity`.
+    fn parts(identity: u64) -> (usize, u16) {
+        ((identity >> 56) as usize, (identity >> 40) as u16)
     }
 
     fn place(offset: u64) -> io::Result<u32> {
-        u32::try_from(offset / 8 + 1)
-            .map_err(|_| io::Error::other("the repeated-row spill file outgrew 32 GiB"))
+        u32::try_from(offset / 16 + 1)
+            .map_err(|_| io::Error::other("the repeated-row spill file outgrew 64 GiB"))
     }
 
     fn offset(place: u32) -> u64 {
-        (u64::from(place) - 1) * 8
+        (u64::from(place) - 1) * 16
+    }
+
+    fn place_of(&self, at: Slot) -> u32 {
+        self.shards[at.shard].places[at.slot]
+    }
+
+    fn set_place(&mut self, at: Slot, place: u32) {
+        self.shards[at.shard].places[at.slot] = place;
     }
 
     /// The first occupied slot holding `identity`'s tag at or after `step` steps from its home
     /// slot, with its step: probing goes on from that step plus one.
-    fn candidate(&self, identity: u64, step: usize) -> Option<(usize, usize)> {
-        let mask = self.tags.len().checked_sub(1)?;
-        let tag = Self::tag(identity);
-        let home = tag as usize & mask;
-        (step..self.tags.len())
-            .map(|step| ((home + step) & mask, step))
-            .take_while(|&(slot, _)| self.places[slot] != 0)
-            .find(|&(slot, _)| self.tags[slot] == tag)
+    fn candidate(&self, identity: u64, step: usize) -> Option<(Slot, usize)> {
+        let (shard, tag) = Self::parts(identity);
+        let table = &self.shards[shard];
+        let slots = table.tags.len();
+        let home = table.home(tag);
+        (step..slots)
+            .map(|step| ((home + step) % slots, step))
+            .take_while(|&(slot, _)| table.places[slot] != 0)
+            .find(|&(slot, _)| table.tags[slot] == tag)
+            .map(|(slot, step)| (Slot { shard, slot }, step))
     }
 
     fn insert(&mut self, identity: u64, place: u32) {
-        // At most 80% full keeps probe runs short.
-        if (self.len + 1) * 5 > self.tags.len() * 4 {
-            self.grow();
+        let (shard, tag) = Self::parts(identity);
+        let table = &mut self.shards[shard];
+        if (table.len + 1) * 10 > table.tags.len() * 9 {
+            table.grow();
         }
-        self.put(Self::tag(identity), place);
+        table.put(tag, place);
     }
 
-    fn put(&mut self, tag: u32, place: u32) {
-        let mask = self.tags.len() - 1;
-        let mut slot = tag as usize & mask;
+    /// Slots in all shards.
+    #[cfg(test)]
+    fn slots(&self) -> usize {
+        self.shards.iter().map(|shard| shard.tags.len()).sum()
+    }
+}
+
+impl Shard {
+    fn home(&self, tag: u16) -> usize {
+        (usize::from(tag) * self.tags.len()) >> 16
+    }
+
+    fn put(&mut self, tag: u16, place: u32) {
+        let slots = self.tags.len();
+        let mut slot = self.home(tag);
         while self.places[slot] != 0 {
-            slot = (slot + 1) & mask;
+            slot = (slot + 1) % slots;
         }
         self.tags[slot] = tag;
         self.places[slot] = place;
@@ -264,8 +304,15 @@ impl Index {
     }
 
     fn grow(&mut self) {
-        let bigger = Self::with_capacity((self.tags.len() * 2).max(16));
-        let old = std::mem::replace(self, bigger);
+        let slots = (self.tags.len() + self.tags.len() / 4).max(8);
+        let old = std::mem::replace(
+            self,
+            Self {
+                tags: vec![0; slots],
+                places: vec![0; slots],
+                len: 0,
+            },
+        );
         for (tag, place) in old.tags.into_iter().zip(old.places) {
             if place != 0 {
                 self.put(tag, place);
@@ -307,9 +354,10 @@ mod tests {
     #[test]
     fn many_items_grow_the_index_and_stay_found() {
         let mut repeats = Repeats::new();
-        // Identities whose low 32 bits collide (the tags) are told apart by the segments.
+        // Fingerprint-like identities, every other one equal to the one before it but for its
+        // lowest bit: the same shard and tag, told apart by the segments.
         let identities: Vec<u64> = (0..20_000u64)
-            .map(|n| if n % 2 == 0 { n } else { (n << 32) | (n - 1) })
+            .map(|n| (n / 2).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (n % 2))
             .collect();
         for (row, &identity) in identities.iter().enumerate() {
             repeats.remember(identity, &rows(&[(identity ^ 0xabc, row as u64)]));
@@ -321,7 +369,7 @@ mod tests {
                 "identity {identity:#x}"
             );
         }
-        assert!(repeats.index.tags.len() >= 20_000 * 5 / 4);
+        assert!(repeats.index.slots() >= 20_000 * 10 / 9);
         repeats.finish().unwrap();
     }
 }

@@ -53,7 +53,9 @@ pub(super) fn database_path(
 
 /// Opens the import's own connection with the settings of `connection::configure_sqlite`, a wait of
 /// up to an hour for another import's write lock, statement journals in memory and a larger page
-/// cache for the indexes an import extends.
+/// cache for the indexes an import extends. 48 MiB imports a 5M-row file as fast as 64 MiB did
+/// (measured), and leaves room for the reader's index of repeated rows within the import's memory
+/// of before (issue 15).
 pub(super) fn open(path: &PathBuf) -> StoreResult<Connection> {
     let connection = Connection::open(path)?;
     // An encrypted file: the key its Diesel connection was opened with, first of all.
@@ -62,7 +64,7 @@ pub(super) fn open(path: &PathBuf) -> StoreResult<Connection> {
     }
     connection.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-         PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 3600000;",
+         PRAGMA cache_size = -49152; PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 3600000;",
     )?;
     Ok(connection)
 }
