@@ -328,19 +328,16 @@ fn main() {
     let rows = setting("PRICELINE_BENCH_ROWS", 50_000);
     let dir = dataset(hospitals, rows);
     let sqlite = workspace().join(format!("target/bench-data/api-{hospitals}x{rows}.db"));
-    if std::env::var("PRICELINE_BENCH_ONLY").as_deref() == Ok("auth-audit") {
+    // One comparison alone, on SQLite: `PRICELINE_BENCH_ONLY=auth-audit` or `fhir`.
+    let only: Option<fn(&str, &str)> = match std::env::var("PRICELINE_BENCH_ONLY").as_deref() {
+        Ok("auth-audit") => Some(auth_and_audit),
+        Ok("fhir") => Some(fhir_and_v1),
+        _ => None,
+    };
+    if let Some(comparison) = only {
         let database = sqlite.display().to_string();
         load(&database, &dir);
-        auth_and_audit(
-            &format!("SQLite, {hospitals} hospitals × {rows} rows"),
-            &database,
-        );
-        return;
-    }
-    if std::env::var("PRICELINE_BENCH_ONLY").as_deref() == Ok("fhir") {
-        let database = sqlite.display().to_string();
-        load(&database, &dir);
-        fhir_and_v1(
+        comparison(
             &format!("SQLite, {hospitals} hospitals × {rows} rows"),
             &database,
         );

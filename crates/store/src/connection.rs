@@ -298,6 +298,12 @@ fn unlock_sqlite(
             .batch_execute(&format!("{QUIET}; PRAGMA key = {}", key.literal()))
             .map_err(|error| error.to_string())?;
     }
+    // Before the first read: a connection opened while another one migrates or imports waits for
+    // its lock instead of failing with "database is locked" (as the pool's second connection at
+    // start-up did, now and then).
+    connection
+        .batch_execute(SQLITE_BUSY_TIMEOUT)
+        .map_err(|error| error.to_string())?;
     if let Err(error) = connection.batch_execute("SELECT count(*) FROM sqlite_master") {
         let reason = error.to_string();
         if !reason.contains("not a database") {
@@ -369,10 +375,9 @@ const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
 /// 16 KiB pages for a new database (the page size is fixed once the first table exists; it must come
 /// before WAL): measured back to back, a 1M-rate import took 1.8 s instead of 2.0–2.3 s with 4 KiB
 /// pages (fewer b-tree splits, half the system time), for a file of the same size. WAL lets readers
-/// go on while an import writes;
-/// busy_timeout makes writers wait instead of failing; a 32 MB page cache (allocated as used) keeps
-/// the indexes an import extends in memory; SQLite leaves foreign keys off unless asked, per
-/// connection.
+/// go on while an import writes; busy_timeout (set in `unlock_sqlite`) makes writers wait instead
+/// of failing; a 32 MB page cache (allocated as used) keeps the indexes an import extends in memory;
+/// SQLite leaves foreign keys off unless asked, per connection.
 ///
 /// An encrypted file keeps SQLCipher's default 4 KiB pages: under SQLCipher `page_size` sets the
 /// cipher's page size, which every later connection (the import's, `priceline db`'s) would have to
@@ -384,8 +389,7 @@ fn configure_sqlite(connection: &mut SqliteConnection, encrypted: bool) -> diese
     connection.batch_execute(
         "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
          PRAGMA cache_size = -32768;",
-    )?;
-    connection.batch_execute(SQLITE_BUSY_TIMEOUT)
+    )
 }
 
 fn create_parent_dir(path: &Path) -> std::io::Result<()> {
