@@ -1,15 +1,16 @@
 //! `make bench` (API part): the release server over a generated dataset (by default 200 hospitals ×
 //! 50,000 Tall rows = 10M payer-rate rows) on SQLite and, when `PRICELINE_TEST_POSTGRES_URL` is set,
 //! PostgreSQL, loaded with wrk on loopback (32 connections): code lookup (and the same code as a FHIR
-//! ChargeItemDefinition search), statistics, facility search, and /healthz as the ceiling, once with
-//! the response cache on (as deployed) and once with it off.
+//! ChargeItemDefinition search, beside the /v1 lookup of as many price lines as its page holds),
+//! statistics, facility search, and /healthz as the ceiling, once with the response cache on (as
+//! deployed) and once with it off.
 //! Then the overhead of the access log and of OTLP export (to a receiver the bench runs) on SQLite,
 //! and that of credentials and the audit trail: a code lookup on an open API without audit versus
 //! with an API key required and every request audited (issue 14).
 //! Prints figures; asserts nothing about speed.
 //! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run;
 //! `PRICELINE_BENCH_ONLY=auth-audit` runs only the credentials-and-audit comparison (on SQLite), and
-//! `PRICELINE_BENCH_ONLY=fhir` only the FHIR search beside its /v1 code lookup (SQLite, cache off,
+//! `PRICELINE_BENCH_ONLY=fhir` only the FHIR search beside its /v1 code lookups (SQLite, cache off,
 //! `PRICELINE_BENCH_RUNS` times).
 
 use std::path::{Path, PathBuf};
@@ -111,6 +112,11 @@ fn serve_with(database: &str, port: u16, cache_mb: &str, env: &[(&str, &str)]) -
 /// The time of one GET of `url` (`http://host:port/path`), read to the end: a first request, before
 /// any cache holds its answer.
 fn first_request(url: &str, headers: &[&str]) -> Duration {
+    request(url, headers).0
+}
+
+/// One GET on a new connection: how long it took and the response's body.
+fn request(url: &str, headers: &[&str]) -> (Duration, Vec<u8>) {
     use std::io::{Read, Write};
     let rest = url.trim_start_matches("http://");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -129,16 +135,69 @@ fn first_request(url: &str, headers: &[&str]) -> Duration {
     stream
         .read_to_end(&mut response)
         .expect("read the response");
+    let elapsed = started.elapsed();
     assert!(
         response.starts_with(b"HTTP/1.1 200"),
         "GET {url}: {}",
         String::from_utf8_lossy(&response[..response.len().min(200)])
     );
-    started.elapsed()
+    let split = response
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("the end of the response's head");
+    let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+    let body = response[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        (elapsed, dechunk(&body))
+    } else {
+        (elapsed, body)
+    }
 }
 
-/// The first request's time, then wrk's requests/s and latency percentiles for one URL: wrk measures
-/// the steady state, after the first request has filled the response cache (when it is on).
+/// The body of a chunked response: each chunk's size line (hex) and data, up to the empty chunk.
+fn dechunk(mut chunked: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(line_end) = chunked.windows(2).position(|window| window == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&chunked[..line_end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .expect("a chunk size");
+        if size == 0 {
+            break;
+        }
+        let data = line_end + 2;
+        body.extend_from_slice(&chunked[data..data + size]);
+        chunked = &chunked[data + size + 2..];
+    }
+    body
+}
+
+/// How many /v1 price lines a searchset of ChargeItemDefinitions holds: one per payer rate
+/// (a property group with `applicability`), and one for each charge with no rate (its own
+/// property group followed by no rate group).
+fn price_lines(bundle: &serde_json::Value) -> usize {
+    let groups = |entry: &serde_json::Value| {
+        entry["resource"]["propertyGroup"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let is_rate = |group: &serde_json::Value| group.get("applicability").is_some();
+    bundle["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["search"]["mode"] == "match")
+        .map(|entry| {
+            let groups = groups(entry);
+            (0..groups.len())
+                .filter(|&index| {
+                    is_rate(&groups[index]) || !groups.get(index + 1).is_some_and(is_rate)
+                })
+                .count()
+        })
+        .sum()
+}
+
 fn load_test(label: &str, url: &str) {
     load_test_with(label, url, &[]);
 }
@@ -193,14 +252,7 @@ fn run(label: &str, database: &str, dir: &Path) {
         load_test("code lookup (50 results)", &lookup);
         // What browsers and most clients ask for: a compressed, streamed body.
         load_test_with("code lookup, gzip", &lookup, &["Accept-Encoding: gzip"]);
-        // The same code through FHIR: 50 ChargeItemDefinitions (each with all its payer rates,
-        // where a /v1 line holds one), counted on the first page as every first page is.
-        load_test(
-            "FHIR ChargeItemDefinition by code (50)",
-            &format!(
-                "{base}/fhir/ChargeItemDefinition?code=http://www.ama-assn.org/go/cpt%7C70551&_count=50"
-            ),
-        );
+        fhir_beside_v1(&base);
         load_test(
             "statistics (common code)",
             &format!("{base}/v1/codes/CPT/70551/statistics"),
@@ -225,13 +277,25 @@ fn fhir_and_v1(label: &str, database: &str) {
             "code lookup (50 results)",
             &format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50"),
         );
-        load_test(
-            "FHIR ChargeItemDefinition by code (50)",
-            &format!(
-                "{base}/fhir/ChargeItemDefinition?code=http://www.ama-assn.org/go/cpt%7C70551&_count=50"
-            ),
-        );
+        fhir_beside_v1(&base);
     }
+}
+
+/// The same code through FHIR: 50 ChargeItemDefinitions (each with all its payer rates, where a
+/// /v1 line holds one), counted on the first page as every first page is; first the /v1 query it
+/// matches: the same code, as many price lines as the FHIR page holds (several hundred).
+fn fhir_beside_v1(base: &str) {
+    let fhir = format!(
+        "{base}/fhir/ChargeItemDefinition?code=http://www.ama-assn.org/go/cpt%7C70551&_count=50"
+    );
+    let (_, body) = request(&fhir, &[]);
+    let page: serde_json::Value = serde_json::from_slice(&body).expect("a FHIR Bundle");
+    let lines = price_lines(&page);
+    load_test(
+        &format!("code lookup ({lines} results)"),
+        &format!("{base}/v1/prices?code_type=CPT&code=70551&limit={lines}"),
+    );
+    load_test("FHIR ChargeItemDefinition by code (50)", &fhir);
 }
 
 /// The request overhead of observability: /healthz and a code lookup with logs at warn (no access

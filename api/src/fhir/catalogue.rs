@@ -10,6 +10,7 @@ use priceline_store::queries::charge_items::{self, ChargeItemFilter, ChargeItemK
 use priceline_store::queries::directory::{self, Hospital, PlanEntry};
 use serde_json::Value;
 
+use super::bundle::Resource;
 use super::codes;
 use super::ids::{self, OrganizationId};
 use super::outcome::FhirError;
@@ -251,7 +252,7 @@ fn charge_item_filter(request: &SearchRequest) -> Found<ChargeItemFilter> {
                     ),
                 )
             })?;
-            filter.code_types = vec![code_type];
+            filter.code_type = Some(code_type);
         }
         filter.code = Some(code.to_owned());
     }
@@ -326,7 +327,14 @@ fn charge_items_page(
         matches: page
             .items
             .iter()
-            .map(charge_item::charge_item_definition)
+            .map(|item| {
+                let systems = charge_item::Systems::of(item);
+                Resource::typed(
+                    "ChargeItemDefinition",
+                    ids::charge_item(&item.key),
+                    &charge_item::typed(item, &systems),
+                )
+            })
             .collect(),
         total,
         next: page.next.map(|key| Cursor {

@@ -5,6 +5,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::FHIR_JSON;
@@ -49,10 +50,19 @@ pub fn check(format: Option<&str>) -> Result<(), FhirError> {
 }
 
 /// A 200 with a FHIR JSON body.
-pub fn ok(body: &Value) -> HttpResponse {
+pub fn ok(body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON)))
-        .body(body.to_string())
+        .body(to_bytes(body))
+}
+
+/// The body's JSON, written straight into a buffer (`Value`'s `Display` would pass every token
+/// through the formatting machinery).
+fn to_bytes(body: &impl Serialize) -> Vec<u8> {
+    let mut buffer = Vec::with_capacity(16 * 1024);
+    // Writing JSON into a `Vec` cannot fail: every map's keys are strings and the buffer grows.
+    let _ = serde_json::to_writer(&mut buffer, body);
+    buffer
 }
 
 /// A resource with its version as weak ETag (`W/"3"`): `If-None-Match` with it is a 304 (the ETag

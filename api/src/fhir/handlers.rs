@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use priceline_store::DbConnection;
 use serde_json::{Value, json};
 
-use super::bundle::{self, Results};
+use super::bundle::{self, Resource, Results};
 use super::outcome::FhirError;
 use super::registry::ResourceType;
 use super::search::{self, SearchRequest};
@@ -162,7 +162,7 @@ pub async fn search(resource: &'static ResourceType, request: HttpRequest) -> An
         let mut references: Vec<String> = Vec::new();
         for include in &query.includes {
             for found in &page.matches {
-                if let Some(reference) = included_reference(include, found)
+                if let Some(reference) = included_reference(include, &found.to_value())
                     && !references.contains(&reference)
                 {
                     references.push(reference);
@@ -176,9 +176,14 @@ pub async fn search(resource: &'static ResourceType, request: HttpRequest) -> An
     let base = base(&request);
     let mut matches = page.matches;
     if let Some(elements) = &parsed.elements {
-        for found in &mut matches {
-            bundle::keep_elements(found, elements);
-        }
+        matches = matches
+            .into_iter()
+            .map(|found| {
+                let mut resource = found.to_value().into_owned();
+                bundle::keep_elements(&mut resource, elements);
+                Resource::Value(resource)
+            })
+            .collect();
     }
     let self_link = link(&base, resource, &parsed.applied);
     let next_link = page.next.map(|cursor| {

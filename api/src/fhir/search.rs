@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::bundle::Resource;
 use super::outcome::FhirError;
 use super::registry::{ParamType, ResourceType};
 
@@ -378,7 +379,7 @@ pub fn reference_of(value: &str, type_name: &str) -> String {
 
 /// One page of directory resources.
 pub struct DirectoryPage {
-    pub matches: Vec<Value>,
+    pub matches: Vec<Resource>,
     pub total: u64,
     pub next: Option<Cursor>,
 }
@@ -435,7 +436,10 @@ pub fn page(
         None
     };
     Ok(DirectoryPage {
-        matches: rest.into_iter().map(|(_, c)| c.resource).collect(),
+        matches: rest
+            .into_iter()
+            .map(|(_, c)| Resource::Value(c.resource))
+            .collect(),
         total,
         next,
     })

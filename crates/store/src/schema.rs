@@ -49,6 +49,7 @@ diesel::table! {
         raw_header -> Nullable<Text>,
         legacy_profile -> Nullable<Text>,
         skipped_rows -> BigInt,
+        charge_items_count -> BigInt,
     }
 }
 
@@ -101,6 +102,8 @@ diesel::table! {
         code -> Text,
         source_file_id -> BigInt,
         facility_id -> BigInt,
+        charge_items -> Integer,
+        charge_items_any_type -> Integer,
     }
 }
 

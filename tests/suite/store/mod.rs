@@ -1,5 +1,6 @@
 //! The persistence layer on both backends.
 
+mod charge_items;
 mod connection;
 mod encryption;
 mod migrate_command;

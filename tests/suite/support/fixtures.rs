@@ -77,7 +77,7 @@ fn rate(payer: &str, plan: Option<&str>, row: u64) -> PayerRate {
     }
 }
 
-fn charge(setting: Setting, source: RecordLocation) -> StandardCharge {
+pub fn charge(setting: Setting, source: RecordLocation) -> StandardCharge {
     StandardCharge {
         setting,
         billing_class: None,

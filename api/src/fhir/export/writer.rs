@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use priceline_store::Pool;
-use serde_json::Value;
 
 use super::board::{Job, OutputFile, State, remove};
+use crate::fhir::bundle::Resource;
 use crate::fhir::registry::ResourceType;
 use crate::fhir::{catalogue, search};
 
@@ -35,11 +35,11 @@ pub fn run(pool: Pool, job: Arc<Job>) {
 }
 
 /// Whether a resource was updated after `since` (`meta.lastUpdated`).
-fn updated_after(resource: &Value, since: Option<DateTime<Utc>>) -> bool {
+fn updated_after(resource: &Resource, since: Option<DateTime<Utc>>) -> bool {
     let Some(since) = since else {
         return true;
     };
-    resource["meta"]["lastUpdated"]
+    resource.to_value()["meta"]["lastUpdated"]
         .as_str()
         .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
         .is_some_and(|updated| updated > since)
@@ -63,7 +63,7 @@ struct TypeFiles<'a> {
 }
 
 impl TypeFiles<'_> {
-    fn write(&mut self, resource: &Value) -> std::io::Result<()> {
+    fn write(&mut self, resource: &Resource) -> std::io::Result<()> {
         let full = self
             .files
             .last()

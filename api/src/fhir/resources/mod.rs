@@ -12,8 +12,6 @@ pub mod organization;
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 
-use super::DEFINITIONS;
-
 /// A FHIR `instant` in UTC.
 pub fn instant(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
@@ -30,18 +28,6 @@ pub fn version(resource: &Value) -> Option<i64> {
 
 pub fn reference(type_name: &str, id: &str) -> Value {
     json!({ "reference": format!("{type_name}/{id}") })
-}
-
-/// The URL of one of the project's extensions.
-pub fn extension_url(name: &str) -> String {
-    format!("{DEFINITIONS}/StructureDefinition/{name}")
-}
-
-/// A simple extension: `{"url": …, "value[x]": value}`, e.g. `extension("methodology", "valueCode", …)`.
-pub fn extension(name: &str, value_type: &str, value: Value) -> Value {
-    let mut extension = json!({ "url": extension_url(name) });
-    extension[value_type] = value;
-    extension
 }
 
 /// An exact decimal's text as a JSON number (FHIR `decimal`).

@@ -9,14 +9,14 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable};
 use priceline_domain::{
     Code, CodeType, DrugInfo, DrugUnitType, PayerRate, Quantity, Setting, StandardCharge,
 };
 use serde::{Deserialize, Serialize};
 
-use super::facilities::source_file_ids;
 use super::prices::Provenance;
-use super::{FacilityFilter, Page, Scope};
+use super::{Page, code_types};
 use crate::codec::{decode as decode_text, decode_amount, decode_codes};
 use crate::connection::{DbConnection, MultiBackend};
 use crate::convert;
@@ -36,9 +36,9 @@ pub struct ChargeItemKey {
 /// Which charge items a page lists; every criterion is optional and they combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChargeItemFilter {
-    /// Only items carrying this code; `code_types` empty means any type.
+    /// Only items carrying this code, of `code_type` or, without one, of any type.
     pub code: Option<String>,
-    pub code_types: Vec<CodeType>,
+    pub code_type: Option<CodeType>,
     /// Only the current snapshot of this facility.
     pub facility_id: Option<i64>,
 }
@@ -75,41 +75,61 @@ pub struct ChargeItem {
     pub charges: Vec<ItemCharge>,
 }
 
-/// The snapshot files a filter reads: the current one of every facility, or of the one named.
-fn files(connection: &mut DbConnection, filter: &ChargeItemFilter) -> StoreResult<Vec<i64>> {
-    let facilities = FacilityFilter {
-        facility_id: filter.facility_id,
-        ..FacilityFilter::default()
-    };
-    source_file_ids(connection, Scope::Current, &facilities)
+/// The facilities a filter reads, as an id range: one facility or all of them, so that both give
+/// the same (unboxed) subquery type; diesel cannot nest a boxed subquery for the multi-backend
+/// connection.
+fn facility_range(filter: &ChargeItemFilter) -> (i64, i64) {
+    filter
+        .facility_id
+        .map_or((i64::MIN, i64::MAX), |facility_id| {
+            (facility_id, facility_id)
+        })
 }
 
-fn code_types(filter: &ChargeItemFilter) -> Vec<&'static str> {
-    let types: &[CodeType] = if filter.code_types.is_empty() {
-        CodeType::ALL
-    } else {
-        &filter.code_types
+/// The current snapshot file of each facility with an id in `first..=last`, as a subquery.
+macro_rules! current_files {
+    ($first:expr, $last:expr) => {
+        facilities::table
+            .filter(facilities::id.between($first, $last))
+            .filter(facilities::current_source_file_id.is_not_null())
+            .select(facilities::current_source_file_id.assume_not_null())
     };
-    types.iter().map(|code_type| code_type.as_str()).collect()
 }
 
-/// The `(item id, setting)` keys of the charges of `files` that `filter` selects, as a boxed query
-/// ready for ordering and paging. Built inside a macro so that each use gets its own (unnameable)
-/// subquery type.
+/// The `(item id, setting)` keys of the current snapshots' charges that `filter` selects, from item
+/// `from` on, as a boxed query ready for ordering and paging. The current snapshots go in as a
+/// subquery of `facilities`, never as a list read first: one round trip less, and a statement that
+/// does not grow with the number of facilities. A code criterion reaches the charges through the
+/// items carrying the code (the `item_codes (code_type, code, facility_id, …)` key, then
+/// `standard_charges (item_id, setting)`, which holds the keys themselves) and puts no criterion on
+/// the charges' own file: given one, SQLite read every current charge through that file's index
+/// (measured at 10M rates, for a code with 7,863 charge items: 25 ms a page before, 1.5 ms now;
+/// [`count`] reads a read model instead). `from` goes
+/// into the item subquery too, so a later page does not walk the items before it. Built inside a
+/// macro so that each use gets its own (unnameable) subquery types.
 macro_rules! matching_charges {
-    ($filter:expr, $files:expr) => {{
-        let mut sql = standard_charges::table
-            .filter(standard_charges::source_file_id.eq_any($files.clone()))
+    ($filter:expr, $from:expr) => {{
+        let filter: &ChargeItemFilter = $filter;
+        let from: i64 = $from;
+        let (first, last) = facility_range(filter);
+        let current = current_files!(first, last);
+        let sql = standard_charges::table
+            .filter(standard_charges::item_id.ge(from))
             .into_boxed::<MultiBackend>();
-        if let Some(code) = &$filter.code {
-            let items = item_codes::table
-                .filter(item_codes::code_type.eq_any(code_types($filter)))
-                .filter(item_codes::code.eq(code.trim().to_owned()))
-                .filter(item_codes::source_file_id.eq_any($files.clone()))
-                .select(item_codes::item_id);
-            sql = sql.filter(standard_charges::item_id.eq_any(items));
+        match &filter.code {
+            Some(code) => sql.filter(
+                standard_charges::item_id.eq_any(
+                    item_codes::table
+                        .filter(item_codes::code_type.eq_any(code_types(filter.code_type)))
+                        .filter(item_codes::code.eq(code.trim().to_owned()))
+                        .filter(item_codes::facility_id.between(first, last))
+                        .filter(item_codes::source_file_id.eq_any(current))
+                        .filter(item_codes::item_id.ge(from))
+                        .select(item_codes::item_id),
+                ),
+            ),
+            None => sql.filter(standard_charges::source_file_id.eq_any(current)),
         }
-        sql
     }};
 }
 
@@ -120,8 +140,8 @@ pub fn page(
     after: Option<&ChargeItemKey>,
     limit: usize,
 ) -> StoreResult<Page<ChargeItem, ChargeItemKey>> {
-    let files = files(connection, filter)?;
-    let mut sql = matching_charges!(filter, &files)
+    let from = after.map_or(i64::MIN, |after| after.item_id);
+    let mut sql = matching_charges!(filter, from)
         .select((standard_charges::item_id, standard_charges::setting))
         .distinct()
         .order((
@@ -133,9 +153,7 @@ pub fn page(
         sql = sql.filter(
             standard_charges::item_id
                 .gt(after.item_id)
-                .or(standard_charges::item_id
-                    .eq(after.item_id)
-                    .and(standard_charges::setting.gt(after.setting.clone()))),
+                .or(standard_charges::setting.gt(after.setting.clone())),
         );
     }
     let keys: Vec<(i64, String)> = sql.load(connection)?;
@@ -152,18 +170,37 @@ pub fn page(
     })
 }
 
-/// How many charge items `filter` selects: the distinct items of each setting, added up.
+/// How many charge items `filter` selects, from read models written at import: for a code of one
+/// type or of any type, the `item_codes` rows of the code (each item's settings, counted on its
+/// first listing: a range of the lookup key, no charge read); for no code, the current files'
+/// counts.
 pub fn count(connection: &mut DbConnection, filter: &ChargeItemFilter) -> StoreResult<u64> {
-    let files = files(connection, filter)?;
-    let mut total = 0;
-    for setting in Setting::ALL {
-        let found: i64 = matching_charges!(filter, &files)
-            .filter(standard_charges::setting.eq(setting.as_str()))
-            .select(diesel::dsl::count(standard_charges::item_id).aggregate_distinct())
-            .first(connection)?;
-        total += found.max(0) as u64;
-    }
-    Ok(total)
+    let (first, last) = facility_range(filter);
+    let code_rows = |code: &str| {
+        item_codes::table
+            .filter(item_codes::code_type.eq_any(code_types(filter.code_type)))
+            .filter(item_codes::code.eq(code.trim().to_owned()))
+            .filter(item_codes::facility_id.between(first, last))
+            .filter(item_codes::source_file_id.eq_any(current_files!(first, last)))
+    };
+    let total: Option<i64> = match (&filter.code, filter.code_type) {
+        (Some(code), Some(_)) => code_rows(code)
+            .select(diesel::dsl::sum(item_codes::charge_items))
+            .first(connection)?,
+        // Every type: an item listing the code under two types still counts once.
+        (Some(code), None) => code_rows(code)
+            .select(diesel::dsl::sum(item_codes::charge_items_any_type))
+            .first(connection)?,
+        // No code: the current files' own counts, written at import. (PostgreSQL sums BIGINT as
+        // NUMERIC; the cast brings it back.)
+        (None, _) => source_files::table
+            .filter(source_files::id.eq_any(current_files!(first, last)))
+            .select(diesel::dsl::sql::<Nullable<BigInt>>(
+                "CAST(SUM(source_files.charge_items_count) AS BIGINT)",
+            ))
+            .first(connection)?,
+    };
+    Ok(total.unwrap_or(0).max(0) as u64)
 }
 
 /// One charge item, current or not; `StoreError::NotFound` when the item has no charge in `setting`.

@@ -50,6 +50,18 @@ pub use place::Place;
 pub use scope::{FacilityFilter, Scope};
 pub use version::{DataVersion, data_version};
 
+/// The code types a code criterion matches: the given one, or every type, so that the
+/// `item_codes (code_type, code, …)` key still applies.
+pub(crate) fn code_types(code_type: Option<priceline_domain::CodeType>) -> Vec<&'static str> {
+    match code_type {
+        Some(code_type) => vec![code_type.as_str()],
+        None => priceline_domain::CodeType::ALL
+            .iter()
+            .map(|code_type| code_type.as_str())
+            .collect(),
+    }
+}
+
 /// One page of results and the key of its last row, when more rows follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T, K> {

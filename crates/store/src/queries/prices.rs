@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::facilities::source_file_ids;
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
-use super::{FacilityFilter, Page, Scope, payers};
+use super::{FacilityFilter, Page, Scope, code_types, payers};
 use crate::StoreResult;
 use crate::codec::{decode as decode_text, decode_amount, decode_codes};
 use crate::connection::{DbConnection, MultiBackend};
@@ -459,18 +459,6 @@ pub fn charges_only(query: &PriceQuery) -> bool {
     !rate_criteria && sort_kind(query).is_some_and(|(kind, _)| kind.of_the_charge())
 }
 
-/// The code types a code criterion matches: the given one, or every type, so the
-/// `(code_type, code, …)` index still applies.
-fn code_types(query: &PriceQuery) -> Vec<&'static str> {
-    match query.code_type {
-        Some(code_type) => vec![code_type.as_str()],
-        None => CodeType::ALL
-            .iter()
-            .map(|code_type| code_type.as_str())
-            .collect(),
-    }
-}
-
 /// Price lines matching `query`, after `after`, at most `limit`.
 pub fn search(
     connection: &mut DbConnection,
@@ -556,7 +544,7 @@ fn by_code(
     // enough to read the index in order, and from the array as a handful, which makes it sort them all.
     let sql = match query.code_type {
         Some(code_type) => sql.filter(item_codes::code_type.eq(code_type.as_str())),
-        None => sql.filter(item_codes::code_type.eq_any(code_types(query))),
+        None => sql.filter(item_codes::code_type.eq_any(code_types(query.code_type))),
     };
     let sql = with_snapshots!(files, |set| sql
         .filter(item_codes::source_file_id.eq_any(set)));
@@ -596,7 +584,8 @@ fn by_charge(
     let mut sql = with_snapshots!(files, |set| sql
         .filter(standard_charges::source_file_id.eq_any(set)));
     if query.code_type.is_some() {
-        let coded = item_codes::table.filter(item_codes::code_type.eq_any(code_types(query)));
+        let coded =
+            item_codes::table.filter(item_codes::code_type.eq_any(code_types(query.code_type)));
         // Inside each arm: a boxed subquery has no SQL on a MultiConnection's backends.
         sql = with_snapshots!(files, |set| {
             let items = coded

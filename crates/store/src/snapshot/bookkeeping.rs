@@ -26,6 +26,9 @@ pub struct SnapshotIds {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Written {
     pub items: i64,
+    /// Items in one setting (an item with charges in two settings is two): the FHIR
+    /// ChargeItemDefinitions of the file.
+    pub charge_items: i64,
     pub standard_charges: i64,
     pub payer_rates: i64,
     pub modifiers: i64,

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::fmt::Display;
 
-use priceline_domain::{Amount, Item, Modifier, PayerRate, Percentage, StandardCharge};
+use priceline_domain::{Amount, Item, Modifier, PayerRate, Percentage, Setting, StandardCharge};
 
 use super::report::{StoredFinding, StoredQuarantine};
 use crate::codec::{encode_codes, encode_list, encode_raw_values};
@@ -96,6 +96,8 @@ impl BulkTable {
                 "code",
                 "source_file_id",
                 "facility_id",
+                "charge_items",
+                "charge_items_any_type",
             ],
             BulkTable::StandardCharges => &[
                 "id",
@@ -188,8 +190,29 @@ pub(crate) struct CodeOwner {
     pub facility_id: i64,
 }
 
-pub(crate) fn codes(owner: CodeOwner, item: &Item) -> impl Iterator<Item = [Cell<'_>; 6]> {
+/// How many settings the item has charges in: its charge items (FHIR ChargeItemDefinitions).
+pub(crate) fn charge_items(item: &Item) -> i32 {
+    let mut settings: Vec<Setting> = Vec::with_capacity(Setting::ALL.len());
+    for charge in &item.standard_charges {
+        if !settings.contains(&charge.setting) {
+            settings.push(charge.setting);
+        }
+    }
+    i32::try_from(settings.len()).unwrap_or(i32::MAX)
+}
+
+/// The item's code rows. Each holds the read model that counts charge items by code (migration
+/// 000301): the item's `charge_items` on its first listing of the code (per type, and per code
+/// alone), 0 on a repeat.
+pub(crate) fn codes(
+    owner: CodeOwner,
+    item: &Item,
+    charge_items: i32,
+) -> impl Iterator<Item = [Cell<'_>; 8]> {
     item.codes.iter().enumerate().map(move |(index, code)| {
+        let earlier = &item.codes[..index];
+        let first_of_type = !earlier.contains(code);
+        let first_of_code = !earlier.iter().any(|other| other.code == code.code);
         [
             Cell::BigInt(owner.item_id),
             Cell::Int(position(index)),
@@ -197,6 +220,8 @@ pub(crate) fn codes(owner: CodeOwner, item: &Item) -> impl Iterator<Item = [Cell
             Cell::Text(Cow::Borrowed(&code.code)),
             Cell::BigInt(owner.source_file_id),
             Cell::BigInt(owner.facility_id),
+            Cell::Int(if first_of_type { charge_items } else { 0 }),
+            Cell::Int(if first_of_code { charge_items } else { 0 }),
         ]
     })
 }

@@ -483,6 +483,7 @@ impl Bookkeeping for PgConnection {
             .set((
                 source_files::rows_read.eq(counts.rows_read),
                 source_files::items_count.eq(written.items),
+                source_files::charge_items_count.eq(written.charge_items),
                 source_files::standard_charges_count.eq(written.standard_charges),
                 source_files::payer_rates_count.eq(written.payer_rates),
                 source_files::modifiers_count.eq(written.modifiers),

@@ -370,7 +370,8 @@ impl Bookkeeping for &Connection {
         connection.execute(
             "UPDATE source_files SET rows_read = ?1, items_count = ?2, standard_charges_count = ?3, \
              payer_rates_count = ?4, modifiers_count = ?5, quarantined_count = ?6, \
-             duplicate_rows = ?7, error_count = ?8, alert_count = ?9, skipped_rows = ?11 WHERE id = ?10",
+             duplicate_rows = ?7, error_count = ?8, alert_count = ?9, skipped_rows = ?11, \
+             charge_items_count = ?12 WHERE id = ?10",
             params![
                 counts.rows_read,
                 counts.written.items,
@@ -383,6 +384,7 @@ impl Bookkeeping for &Connection {
                 counts.alert_count,
                 source_file_id,
                 counts.skipped_rows,
+                counts.written.charge_items,
             ],
         )?;
         let mut insert = connection.prepare(

@@ -150,9 +150,11 @@ impl<'s> SnapshotWriter<'s> {
             source_file_id,
             facility_id: self.ids.facility_id,
         };
-        for row in cells::codes(owner, item) {
+        let charge_items = cells::charge_items(item);
+        for row in cells::codes(owner, item, charge_items) {
             self.write(BulkTable::ItemCodes, &row)?;
         }
+        self.written.charge_items += i64::from(charge_items);
         for charge in &item.standard_charges {
             let charge_id = self.next_charge;
             self.next_charge += 1;
