@@ -476,7 +476,7 @@ pub fn typed<'a>(item: &'a ChargeItem, systems: &'a Systems) -> ChargeItemDefini
     }
 }
 
-/// The item as a ChargeItemDefinition JSON value (a read, an export line).
+/// The item as a ChargeItemDefinition JSON value, for a read (searches serialize [`typed`]).
 pub fn charge_item_definition(item: &ChargeItem) -> Value {
     let systems = Systems::of(item);
     serde_json::to_value(typed(item, &systems)).unwrap_or(Value::Null)
