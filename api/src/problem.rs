@@ -284,6 +284,12 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%reason, "database unavailable");
                 Self::Unavailable
             }
+            // The request's database deadline passed: a 503 like the server's own deadline,
+            // which it races with.
+            StoreError::TimedOut(reason) => {
+                tracing::warn!(%reason, "the database did not answer in time");
+                Self::Unavailable
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 Self::Internal

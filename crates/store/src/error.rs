@@ -15,6 +15,9 @@ pub enum StoreError {
     },
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// PostgreSQL cancelled a statement that ran past the connection's `statement_timeout`.
+    #[error("the database cancelled a statement that ran too long: {0}")]
+    TimedOut(String),
     #[error("migration failed: {0}")]
     Migration(String),
     #[error("stored {what} {value:?} cannot be read back: {reason}")]
@@ -54,6 +57,13 @@ impl From<diesel::result::Error> for StoreError {
                 diesel::result::DatabaseErrorKind::ClosedConnection,
                 info,
             ) => Self::Unavailable(info.message().to_owned()),
+            // SQLSTATE 57014, which diesel does not expose: PostgreSQL's message for it (in the
+            // server's default English; a server with other `lc_messages` gives a 500 instead).
+            diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains("statement timeout") =>
+            {
+                Self::TimedOut(info.message().to_owned())
+            }
             other => Self::Query(QueryError(other)),
         }
     }

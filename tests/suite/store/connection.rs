@@ -114,8 +114,8 @@ fn a_password_is_never_shown() {
     assert!(!message.contains("s3cret-pw"), "{message}");
 }
 
-/// The API's pool bounds each statement on PostgreSQL (the server cancels it); a pool without the
-/// option (an import's) does not.
+/// The API's pool bounds each statement on PostgreSQL (the server cancels it, and the API answers
+/// 503); a pool without the option (an import's) does not.
 #[test]
 #[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
 fn a_statement_timeout_cancels_a_slow_query_on_postgres() {
@@ -133,6 +133,15 @@ fn a_statement_timeout_cancels_a_slow_query_on_postgres() {
         .execute(&mut *connection)
         .expect_err("cancelled by the statement timeout");
     assert!(error.to_string().contains("statement timeout"), "{error}");
+    // The API answers it 503, as when its own deadline passes first, never 500.
+    let error = priceline_store::StoreError::from(error);
+    assert!(
+        matches!(error, priceline_store::StoreError::TimedOut(_)),
+        "{error:?}"
+    );
+    let status =
+        actix_web::ResponseError::status_code(&priceline_api::problem::ApiError::from(error));
+    assert_eq!(status, actix_web::http::StatusCode::SERVICE_UNAVAILABLE);
     let unbounded = Pool::open(&url, PoolOptions::new(1)).unwrap();
     let mut connection = unbounded.get().unwrap();
     diesel::sql_query("SELECT pg_sleep(0.5)")
