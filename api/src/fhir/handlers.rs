@@ -160,9 +160,15 @@ pub async fn search(resource: &'static ResourceType, request: HttpRequest) -> An
         }
         let page = catalogue::search(connection, resource, &count_only)?;
         let mut references: Vec<String> = Vec::new();
+        // Each match as a value once (a ChargeItemDefinition is held as JSON text), not per include.
+        let matches: Vec<_> = if query.includes.is_empty() {
+            Vec::new()
+        } else {
+            page.matches.iter().map(|found| found.to_value()).collect()
+        };
         for include in &query.includes {
-            for found in &page.matches {
-                if let Some(reference) = included_reference(include, &found.to_value())
+            for found in &matches {
+                if let Some(reference) = included_reference(include, found)
                     && !references.contains(&reference)
                 {
                     references.push(reference);

@@ -96,6 +96,18 @@ macro_rules! current_files {
     };
 }
 
+/// The `item_codes` rows of `code` in the current files of the facilities `first..=last`, of the
+/// filter's code type or of any type.
+macro_rules! code_rows {
+    ($filter:expr, $code:expr, $first:expr, $last:expr) => {
+        item_codes::table
+            .filter(item_codes::code_type.eq_any(code_types($filter.code_type)))
+            .filter(item_codes::code.eq($code.trim().to_owned()))
+            .filter(item_codes::facility_id.between($first, $last))
+            .filter(item_codes::source_file_id.eq_any(current_files!($first, $last)))
+    };
+}
+
 /// The charge items `filter` selects, after `after`, at most `limit`, in key order.
 ///
 /// The current snapshots go in as a subquery of `facilities`, never as a list read first: one round
@@ -110,11 +122,7 @@ pub fn page(
     let wanted = limit + 1;
     let keys = match (&filter.code, filter.facility_id) {
         (Some(code), _) => keys_of_items(connection, after, wanted, |connection, from| {
-            Ok(item_codes::table
-                .filter(item_codes::code_type.eq_any(code_types(filter.code_type)))
-                .filter(item_codes::code.eq(code.trim().to_owned()))
-                .filter(item_codes::facility_id.between(first, last))
-                .filter(item_codes::source_file_id.eq_any(current_files!(first, last)))
+            Ok(code_rows!(filter, code, first, last)
                 .filter(item_codes::item_id.ge(from))
                 .select(item_codes::item_id)
                 .distinct()
@@ -170,7 +178,7 @@ fn keys_of_items(
             return Ok(keys);
         };
         let sql = standard_charges::table
-            .filter(standard_charges::item_id.eq_any(items.clone()))
+            .filter(standard_charges::item_id.eq_any(&items))
             .into_boxed::<MultiBackend>();
         keys.extend(settings_after(connection, sql, after, wanted - keys.len())?);
         // Every item has a charge, so this is the last round; the loop only guards a page against
@@ -220,19 +228,12 @@ fn settings_after<'a>(
 /// counts.
 pub fn count(connection: &mut DbConnection, filter: &ChargeItemFilter) -> StoreResult<u64> {
     let (first, last) = facility_range(filter);
-    let code_rows = |code: &str| {
-        item_codes::table
-            .filter(item_codes::code_type.eq_any(code_types(filter.code_type)))
-            .filter(item_codes::code.eq(code.trim().to_owned()))
-            .filter(item_codes::facility_id.between(first, last))
-            .filter(item_codes::source_file_id.eq_any(current_files!(first, last)))
-    };
     let total: Option<i64> = match (&filter.code, filter.code_type) {
-        (Some(code), Some(_)) => code_rows(code)
+        (Some(code), Some(_)) => code_rows!(filter, code, first, last)
             .select(diesel::dsl::sum(item_codes::charge_items))
             .first(connection)?,
         // Every type: an item listing the code under two types still counts once.
-        (Some(code), None) => code_rows(code)
+        (Some(code), None) => code_rows!(filter, code, first, last)
             .select(diesel::dsl::sum(item_codes::charge_items_any_type))
             .first(connection)?,
         // No code: the current files' own counts, written at import. (PostgreSQL sums BIGINT as
