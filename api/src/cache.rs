@@ -36,6 +36,8 @@ pub struct CachedResponse {
     pub body: Bytes,
     /// The items of a list page, given again with a hit (the audit trail records it).
     pub result_count: Option<u64>,
+    /// Its `Priceline-Data-Version`, given again with a hit.
+    pub data_version: Option<actix_web::http::header::HeaderValue>,
 }
 
 struct Entries {
@@ -193,6 +195,7 @@ mod tests {
             etag: HeaderValue::from_static("W/\"0\""),
             body: Bytes::from(vec![b'x'; size]),
             result_count: None,
+            data_version: None,
         }
     }
 

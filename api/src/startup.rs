@@ -24,8 +24,8 @@ use crate::middleware::rate_limit::{self, RateLimit};
 use crate::middleware::security_headers::{self, SecurityHeaders};
 use crate::middleware::unknown_parameters::KnownParameters;
 use crate::middleware::{
-    accept, auth_failures, cors, etag, head, observe, problem_bodies, request_body, request_id,
-    response_cache, unknown_parameters,
+    accept, auth_failures, cors, data_version, etag, head, observe, problem_bodies, request_body,
+    request_id, response_cache, unknown_parameters,
 };
 use crate::problem::ApiError;
 use crate::routes;
@@ -196,6 +196,8 @@ impl Application {
                 .app_data(exports.clone())
                 .configure(crate::fhir::configure)
                 .default_service(web::to(no_route))
+                // Inside the cache, which keeps the version with a response and gives it with a hit.
+                .wrap(from_fn(data_version::data_version))
                 .wrap(from_fn(response_cache::response_cache))
                 // Outside the cache: a cached answer gets the headers of the request it answers.
                 .wrap(from_fn(unknown_parameters::unknown_parameters))

@@ -14,7 +14,7 @@ use super::{capability, catalogue, format, resources};
 use crate::auth::AuthPolicy;
 use crate::middleware::unknown_parameters::Handling;
 use crate::problem::ApiError;
-use crate::routes::with_connection;
+use crate::routes::read_data;
 use crate::state::AppState;
 
 type Answer = Result<HttpResponse, FhirError>;
@@ -47,7 +47,7 @@ async fn with_store<T: Send + 'static>(
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| FhirError::from(ApiError::Internal))?;
-    with_connection(&state, move |connection| Ok(work(connection)))
+    read_data(&state, move |connection| Ok(work(connection)))
         .await
         .map_err(FhirError::from)?
 }

@@ -4,6 +4,7 @@ pub mod accept;
 pub mod auth_failures;
 pub mod client_address;
 pub mod cors;
+pub mod data_version;
 pub mod etag;
 pub mod head;
 pub mod observe;

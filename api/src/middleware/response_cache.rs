@@ -10,7 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use priceline_store::queries::data_version;
 
-use super::etag;
+use super::{data_version, etag};
 use crate::cache::{CachedResponse, Lookup, ResponseCache};
 use crate::pagination::ResultCount;
 use crate::problem::ApiError;
@@ -65,10 +65,14 @@ pub async fn response_cache(
             if let Some(count) = hit.result_count {
                 request.extensions_mut().insert(ResultCount(count));
             }
-            let response = HttpResponse::Ok()
+            let mut response = HttpResponse::Ok();
+            response
                 .insert_header((header::CONTENT_TYPE, hit.content_type.clone()))
-                .insert_header((header::ETAG, hit.etag.clone()))
-                .body(hit.body.clone());
+                .insert_header((header::ETAG, hit.etag.clone()));
+            if let Some(version) = &hit.data_version {
+                response.insert_header((data_version::HEADER, version.clone()));
+            }
+            let response = response.body(hit.body.clone());
             return Ok(request.into_response(response));
         }
         Lookup::Miss(version, computing) => Some((version, computing)),
@@ -88,6 +92,7 @@ pub async fn response_cache(
         .extensions()
         .get::<ResultCount>()
         .map(|count| count.0);
+    let data_version = response.headers().get(data_version::HEADER).cloned();
     let (head, body) = response.into_parts();
     let Ok(body) = to_bytes(body).await else {
         return Ok(ServiceResponse::new(
@@ -107,6 +112,7 @@ pub async fn response_cache(
                 etag,
                 body,
                 result_count,
+                data_version,
             },
         );
     }

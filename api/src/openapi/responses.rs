@@ -1,7 +1,7 @@
 //! What the middleware adds to every response, stated on the generated document rather than on each
 //! handler (so no operation can be forgotten): `X-Request-Id` on every response, the weak `ETag` of
-//! a successful GET and its 304 answer to `If-None-Match`, `Retry-After` on a 503, `Allow` on a 405,
-//! and one example body for each error status.
+//! a successful GET and its 304 answer to `If-None-Match`, `Priceline-Data-Version` on a read of
+//! price data, `Retry-After` on a 503, `Allow` on a 405, and one example body for each error status.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +18,7 @@ use crate::problem::ApiError;
 /// [`crate::middleware::request_id::REQUEST_ID`], capitalized as documents write it).
 pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
 pub const ETAG_HEADER: &str = "ETag";
+pub const DATA_VERSION_HEADER: &str = "Priceline-Data-Version";
 pub const IF_NONE_MATCH: &str = "If-None-Match";
 
 /// The form of the tags [`crate::middleware::etag::tag`] makes.
@@ -64,6 +65,28 @@ pub fn document(spec: &mut OpenApi) {
                 .build(),
         ),
     );
+    components.headers.insert(
+        DATA_VERSION_HEADER.to_owned(),
+        RefOr::T(
+            HeaderBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                            utoipa::openapi::KnownFormat::Int64,
+                        )))
+                        .minimum(Some(0)),
+                ))
+                .description(Some(
+                    "The data version the answer reflects: the id of the newest source file \
+                     (import) it includes, read in the same transaction as the data. Versions only \
+                     grow; an import of file 42 is visible in any answer of version 42 or later \
+                     (a replica may answer with an older version for a short while).",
+                ))
+                .example(Some(serde_json::json!(200)))
+                .build(),
+        ),
+    );
     components.parameters.insert(
         IF_NONE_MATCH.to_owned(),
         RefOr::T(
@@ -89,9 +112,17 @@ pub fn document(spec: &mut OpenApi) {
         .map(|(status, body)| (status.as_str().to_owned(), body))
         .collect();
 
-    for item in spec.paths.paths.values_mut() {
+    for (path, item) in spec.paths.paths.iter_mut() {
         if let Some(get) = item.get.as_mut() {
             conditional_get(get);
+            if crate::middleware::data_version::states_version(path)
+                && let Some(RefOr::T(ok)) = get.responses.responses.get_mut(StatusCode::OK.as_str())
+            {
+                ok.headers.insert(
+                    DATA_VERSION_HEADER.to_owned(),
+                    header_ref(DATA_VERSION_HEADER),
+                );
+            }
         }
         for operation in super::operations::of_item(item) {
             for (status, response) in operation.responses.responses.iter_mut() {

@@ -66,6 +66,20 @@ pub fn allowed_methods(path: &str) -> &'static str {
     }
 }
 
+/// Runs `work`, a read of price data, in one consistent read (`consistent_read`) and records the
+/// data version it saw for the response's `Priceline-Data-Version`.
+pub async fn read_data<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let (version, value) = with_connection(state, move |connection| {
+        priceline_store::queries::consistent_read(connection, work)
+    })
+    .await?;
+    crate::middleware::data_version::served(version);
+    Ok(value)
+}
+
 /// Runs `work` with a pooled connection on the blocking thread pool (Diesel is synchronous), within
 /// the state's database deadline.
 pub async fn with_connection<T: Send + 'static>(
@@ -116,7 +130,7 @@ where
     L: ListBody<Item: From<T>>,
 {
     let Paging { after, limit } = paging;
-    let page = with_connection(state, move |connection| {
+    let page = read_data(state, move |connection| {
         read(connection, after.as_ref(), limit).map_err(Into::into)
     })
     .await?;

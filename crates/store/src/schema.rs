@@ -167,6 +167,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The statistics read model's groups (see snapshot::statistics).
+    code_statistics_groups (code_type, code, split, setting, methodology, split_value) {
+        code_type -> Text,
+        code -> Text,
+        split -> Text,
+        setting -> Text,
+        methodology -> Text,
+        split_value -> Text,
+        facilities -> BigInt,
+        charges -> BigInt,
+        rates -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// How many lines of each statistics group state each amount.
+    code_statistics_amounts (code_type, code, split, setting, methodology, split_value, kind, amount) {
+        code_type -> Text,
+        code -> Text,
+        split -> Text,
+        setting -> Text,
+        methodology -> Text,
+        split_value -> Text,
+        kind -> Text,
+        amount -> BigInt,
+        lines -> BigInt,
+    }
+}
+
+diesel::table! {
     import_lock (id) {
         id -> Integer,
         locked_at -> Nullable<Timestamp>,

@@ -1,4 +1,5 @@
 //! The response cache: repeated requests are answered alike, and an import shows without a restart.
+//! Each answer states the data version it reflects (`Priceline-Data-Version`), a cached one too.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,8 @@ use crate::on_both_backends;
 use crate::support::app::TestApp;
 use crate::support::db::TestDb;
 
-async fn get(app: &TestApp, path: &str) -> (String, Value) {
+/// The ETag, the body and the data version of a 200.
+async fn get(app: &TestApp, path: &str) -> (String, Value, Option<i64>) {
     let mut response = awc::Client::default()
         .get(app.url(path))
         .send()
@@ -26,8 +28,12 @@ async fn get(app: &TestApp, path: &str) -> (String, Value) {
         .to_str()
         .unwrap()
         .to_owned();
+    let version = response
+        .headers()
+        .get("priceline-data-version")
+        .map(|value| value.to_str().unwrap().parse().unwrap());
     let body = response.body().limit(10_000_000).await.unwrap();
-    (etag, serde_json::from_slice(&body).unwrap())
+    (etag, serde_json::from_slice(&body).unwrap(), version)
 }
 
 async fn an_import_replaces_cached_responses(db: TestDb) {
@@ -45,15 +51,18 @@ async fn an_import_replaces_cached_responses(db: TestDb) {
     let mut connection = db.migrated();
     import(&mut connection, older.to_str().unwrap());
     let app = TestApp::spawn(db).await;
-    let (_, list) = get(&app, "/v1/facilities").await;
+    let (_, list, list_version) = get(&app, "/v1/facilities").await;
     let id = list["items"][0]["id"].as_i64().unwrap();
     let path = format!("/v1/facilities/{id}");
-    let (first_tag, first) = get(&app, &path).await;
+    let (first_tag, first, version) = get(&app, &path).await;
     assert_eq!(first["snapshot"]["last_updated_on"], OLDER_DATE, "{first}");
-    // Answered again (from the cache once the version is known): the same bytes.
+    assert_eq!(version, first["snapshot"]["id"].as_i64(), "the only file");
+    assert_eq!(list_version, version);
+    // Answered again (from the cache once the version is known): the same bytes and version.
     for _ in 0..3 {
-        let (tag, again) = get(&app, &path).await;
+        let (tag, again, again_version) = get(&app, &path).await;
         assert_eq!((&tag, &again), (&first_tag, &first));
+        assert_eq!(again_version, version);
     }
 
     // A newer file for the same hospital, imported by another connection as the CLI would.
@@ -61,9 +70,15 @@ async fn an_import_replaces_cached_responses(db: TestDb) {
     import(&mut other, current.to_str().unwrap());
     let deadline = Instant::now() + VERSION_CHECK_INTERVAL * 8 + Duration::from_secs(2);
     loop {
-        let (tag, now) = get(&app, &path).await;
+        let (tag, now, now_version) = get(&app, &path).await;
         if now["snapshot"]["last_updated_on"] == date {
             assert_ne!(tag, first_tag);
+            assert_eq!(
+                now_version,
+                now["snapshot"]["id"].as_i64(),
+                "the newer file"
+            );
+            assert!(now_version > version);
             break;
         }
         assert!(Instant::now() < deadline, "the import never showed: {now}");

@@ -25,7 +25,7 @@ mod parser;
 mod prices;
 mod proxy;
 mod rate_limits;
-mod sample;
+pub(crate) mod sample;
 mod security_headers;
 mod spec;
 mod startup;

@@ -8,3 +8,4 @@ mod migrations;
 mod postgres_tls;
 mod round_trip;
 mod schema;
+mod statistics;

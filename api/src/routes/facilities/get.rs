@@ -8,7 +8,7 @@ use validator::Validate;
 use crate::problem::{ApiError, OrNotFound, ReadErrors};
 use crate::routes::params::scope;
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_data;
 use crate::state::AppState;
 use crate::views::facility::FacilityDetailView;
 
@@ -38,7 +38,7 @@ pub async fn get_facility(
     query: ValidQuery<FacilityQuery>,
 ) -> Result<web::Json<FacilityDetailView>, ApiError> {
     let (id, scope) = (id.into_inner().0, scope(query.as_of));
-    let detail = with_connection(&state, move |connection| {
+    let detail = read_data(&state, move |connection| {
         facilities::get(connection, id, scope)
             .or_not_found(|| format!("no facility {id} with a snapshot in scope"))
     })

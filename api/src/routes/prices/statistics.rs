@@ -11,7 +11,7 @@ use super::CodePath;
 use crate::problem::{ApiError, ReadErrors};
 use crate::routes::params::scope;
 use crate::routes::query::ValidQuery;
-use crate::routes::with_connection;
+use crate::routes::read_data;
 use crate::state::AppState;
 use crate::views::statistics::CodeStatisticsView;
 
@@ -71,7 +71,7 @@ pub async fn get_code_statistics(
             Some(SplitParam::State) => Split::State,
         },
     };
-    let groups = with_connection(&state, move |connection| {
+    let groups = read_data(&state, move |connection| {
         Ok(statistics::code_statistics(connection, &request)?)
     })
     .await?;

@@ -2,7 +2,7 @@ use actix_web::{get, web};
 use priceline_store::queries::source_files;
 
 use crate::problem::{ApiError, OrNotFound, ReadErrors};
-use crate::routes::with_connection;
+use crate::routes::read_data;
 use crate::state::AppState;
 use crate::views::source_file::SourceFileView;
 
@@ -22,7 +22,7 @@ pub async fn get_source_file(
     id: web::Path<crate::routes::params::PositiveId>,
 ) -> Result<web::Json<SourceFileView>, ApiError> {
     let id = id.into_inner().0;
-    let file = with_connection(&state, move |connection| {
+    let file = read_data(&state, move |connection| {
         source_files::get(connection, id).or_not_found(|| format!("no source file {id}"))
     })
     .await?;

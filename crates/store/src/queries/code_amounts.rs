@@ -66,6 +66,15 @@ type Row = (
     )>,
 );
 
+/// The settings of the lines a query for `setting` reads: charges for both settings apply to either.
+pub(crate) fn settings_of(setting: Setting) -> Vec<&'static str> {
+    let mut settings = vec![setting.as_str()];
+    if setting != Setting::Both {
+        settings.push(Setting::Both.as_str());
+    }
+    settings
+}
+
 /// Every line of `code` in the given snapshots, optionally in one setting (`both` charges included).
 pub(crate) fn load(
     connection: &mut DbConnection,
@@ -105,11 +114,7 @@ pub(crate) fn load(
         ))
         .into_boxed();
     if let Some(setting) = setting {
-        let mut settings = vec![setting.as_str()];
-        if setting != Setting::Both {
-            settings.push(Setting::Both.as_str());
-        }
-        query = query.filter(standard_charges::setting.eq_any(settings));
+        query = query.filter(standard_charges::setting.eq_any(settings_of(setting)));
     }
     query
         .load::<Row>(connection)?

@@ -48,7 +48,7 @@ mod version;
 
 pub use place::Place;
 pub use scope::{FacilityFilter, Scope};
-pub use version::{DataVersion, data_version};
+pub use version::{DataVersion, consistent_read, data_version};
 
 /// The code types a code criterion matches: the given one, or every type, so that the
 /// `item_codes (code_type, code, …)` key still applies.

@@ -1,17 +1,23 @@
 //! Statistics of one billing code across facilities, never mixing kinds of price: lines are grouped by
 //! setting and methodology (a per-diem rate is never averaged with a case rate), optionally by payer
 //! or state. Percentiles use the nearest-rank method, so every figure is an amount some file states.
+//!
+//! Statistics of the current snapshots with no facility criterion come from the read model the
+//! imports keep (`snapshot::statistics`): the groups' counts and each amount with how many lines
+//! state it. Others (`as_of`, a facility criterion) read the code's lines in the chosen snapshots.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use diesel::prelude::*;
 use priceline_domain::{Amount, CodeType, Methodology, Setting};
 
-use super::code_amounts::{self, CodeAmount};
+use super::code_amounts::{self, CodeAmount, settings_of};
 use super::facilities::source_file_ids;
 use super::{FacilityFilter, Scope};
 use crate::StoreResult;
-use crate::codec::decode_amount;
+use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
+use crate::schema::{code_statistics_amounts as amounts, code_statistics_groups as groups};
 
 /// Groups with fewer facilities than this are flagged: their figures describe a hospital or two.
 pub const SMALL_SAMPLE_FACILITIES: u64 = 3;
@@ -97,6 +103,19 @@ pub fn code_statistics(
     connection: &mut DbConnection,
     query: &StatisticsQuery,
 ) -> StoreResult<Vec<StatisticsGroup>> {
+    if query.scope == Scope::Current && query.facilities.is_empty() {
+        from_read_model(connection, query)
+    } else {
+        from_lines(connection, query)
+    }
+}
+
+/// The same groups computed from every line of the code in the snapshots in scope: the definition
+/// the read model is checked against.
+pub fn from_lines(
+    connection: &mut DbConnection,
+    query: &StatisticsQuery,
+) -> StoreResult<Vec<StatisticsGroup>> {
     let files = source_file_ids(connection, query.scope, &query.facilities)?;
     let lines = code_amounts::load(
         connection,
@@ -123,38 +142,223 @@ pub fn code_statistics(
     }
     groups
         .into_iter()
-        .map(|((setting, methodology, payer_name, state), group)| {
-            let facilities = group.facilities.len() as u64;
-            Ok(StatisticsGroup {
-                setting,
-                methodology,
-                payer_name,
-                state,
-                facilities,
+        .map(|(key, group)| {
+            let counts = Counts {
+                facilities: group.facilities.len() as u64,
                 charges: group.charges.len() as u64,
                 rates: group.rates,
-                gross: distribution(group.gross)?,
-                discounted_cash: distribution(group.discounted_cash)?,
-                negotiated_dollar: distribution(group.negotiated_dollar)?,
-                small_sample: facilities < SMALL_SAMPLE_FACILITIES,
-            })
+            };
+            let spread = |values: Vec<i64>| distribution(&runs(values));
+            let amounts = [
+                spread(group.gross)?,
+                spread(group.discounted_cash)?,
+                spread(group.negotiated_dollar)?,
+            ];
+            Ok(statistics_group(key, counts, amounts))
         })
         .collect()
 }
 
-fn distribution(mut micros: Vec<i64>) -> StoreResult<Option<Distribution>> {
-    if micros.is_empty() {
+/// `code_statistics_groups.split` and `code_statistics_amounts.kind` values (see
+/// `snapshot::statistics`), in the order of `StatisticsGroup`'s distributions.
+const KINDS: [&str; 3] = ["gross", "cash", "dollar"];
+
+fn split_name(split: Split) -> &'static str {
+    match split {
+        Split::None => "none",
+        Split::Payer => "payer",
+        Split::State => "state",
+    }
+}
+
+/// A group's counts and the amounts of each kind with their number of lines, in amount order.
+#[derive(Default)]
+struct StoredGroup {
+    counts: Counts,
+    runs: [Vec<(i64, u64)>; 3],
+}
+
+fn from_read_model(
+    connection: &mut DbConnection,
+    query: &StatisticsQuery,
+) -> StoreResult<Vec<StatisticsGroup>> {
+    let code = query.code.trim();
+    let split = split_name(query.split);
+    let settings = query.setting.map(settings_of);
+    let mut counts = groups::table
+        .filter(groups::code_type.eq(query.code_type.as_str()))
+        .filter(groups::code.eq(code))
+        .filter(groups::split.eq(split))
+        .select((
+            groups::setting,
+            groups::methodology,
+            groups::split_value,
+            groups::facilities,
+            groups::charges,
+            groups::rates,
+        ))
+        .into_boxed();
+    let mut lines = amounts::table
+        .filter(amounts::code_type.eq(query.code_type.as_str()))
+        .filter(amounts::code.eq(code))
+        .filter(amounts::split.eq(split))
+        .order((
+            amounts::setting,
+            amounts::methodology,
+            amounts::split_value,
+            amounts::kind,
+            amounts::amount,
+        ))
+        .select((
+            amounts::setting,
+            amounts::methodology,
+            amounts::split_value,
+            amounts::kind,
+            amounts::amount,
+            amounts::lines,
+        ))
+        .into_boxed();
+    if let Some(settings) = settings {
+        counts = counts.filter(groups::setting.eq_any(settings.clone()));
+        lines = lines.filter(amounts::setting.eq_any(settings));
+    }
+    type Stored = (String, String, String);
+    let mut stored: BTreeMap<Stored, StoredGroup> = BTreeMap::new();
+    for (setting, methodology, value, facilities, charges, rates) in
+        counts.load::<(String, String, String, i64, i64, i64)>(connection)?
+    {
+        let count = |n: i64| u64::try_from(n).unwrap_or_default();
+        stored
+            .entry((setting, methodology, value))
+            .or_default()
+            .counts = Counts {
+            facilities: count(facilities),
+            charges: count(charges),
+            rates: count(rates),
+        };
+    }
+    // Read in one statement, in (group, kind, amount) order, so each kind's runs come sorted.
+    for (setting, methodology, value, kind, amount, count) in
+        lines.load::<(String, String, String, String, i64, i64)>(connection)?
+    {
+        let kind = decode("amount kind", &kind, |kind| {
+            KINDS
+                .iter()
+                .position(|known| *known == kind)
+                .ok_or("not a kind of amount")
+        })?;
+        if let Some(group) = stored.get_mut(&(setting, methodology, value)) {
+            group.runs[kind].push((amount, u64::try_from(count).unwrap_or_default()));
+        }
+    }
+    let mut found = stored
+        .into_iter()
+        .map(|((setting, methodology, value), group)| {
+            let setting = decode("setting", &setting, Setting::parse)?;
+            let methodology = (!methodology.is_empty())
+                .then(|| decode("methodology", &methodology, Methodology::parse))
+                .transpose()?;
+            let value = (!value.is_empty()).then_some(value);
+            let (payer, state) = match query.split {
+                Split::None => (None, None),
+                Split::Payer => (value, None),
+                Split::State => (None, value),
+            };
+            let [gross, cash, dollar] = &group.runs;
+            let amounts = [
+                distribution(gross)?,
+                distribution(cash)?,
+                distribution(dollar)?,
+            ];
+            Ok(statistics_group(
+                (setting, methodology, payer, state),
+                group.counts,
+                amounts,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    // The order of `from_lines`: by the decoded key, not by the stored text.
+    found.sort_by(|a, b| group_key(a).cmp(&group_key(b)));
+    Ok(found)
+}
+
+fn group_key(
+    group: &StatisticsGroup,
+) -> (
+    Setting,
+    Option<Methodology>,
+    &Option<String>,
+    &Option<String>,
+) {
+    (
+        group.setting,
+        group.methodology,
+        &group.payer_name,
+        &group.state,
+    )
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    facilities: u64,
+    charges: u64,
+    rates: u64,
+}
+
+fn statistics_group(
+    (setting, methodology, payer_name, state): GroupKey,
+    counts: Counts,
+    [gross, discounted_cash, negotiated_dollar]: [Option<Distribution>; 3],
+) -> StatisticsGroup {
+    StatisticsGroup {
+        setting,
+        methodology,
+        payer_name,
+        state,
+        facilities: counts.facilities,
+        charges: counts.charges,
+        rates: counts.rates,
+        gross,
+        discounted_cash,
+        negotiated_dollar,
+        small_sample: counts.facilities < SMALL_SAMPLE_FACILITIES,
+    }
+}
+
+/// Sorted values as runs of one amount and how many times it occurs.
+fn runs(mut micros: Vec<i64>) -> Vec<(i64, u64)> {
+    micros.sort_unstable();
+    let mut runs: Vec<(i64, u64)> = Vec::new();
+    for value in micros {
+        match runs.last_mut() {
+            Some((last, count)) if *last == value => *count += 1,
+            _ => runs.push((value, 1)),
+        }
+    }
+    runs
+}
+
+/// The spread of runs sorted by amount.
+fn distribution(runs: &[(i64, u64)]) -> StoreResult<Option<Distribution>> {
+    let count: u64 = runs.iter().map(|(_, n)| n).sum();
+    if count == 0 {
         return Ok(None);
     }
-    micros.sort_unstable();
-    let count = micros.len();
     // Nearest rank: the smallest value with at least p % of the values at or below it.
-    let at = |percent: usize| -> StoreResult<Amount> {
+    let at = |percent: u64| -> StoreResult<Amount> {
         let rank = (percent * count).div_ceil(100).max(1);
-        decode_amount("amount", micros[rank - 1], Amount::from_micros)
+        let mut seen = 0;
+        let value = runs
+            .iter()
+            .find(|(_, n)| {
+                seen += n;
+                seen >= rank
+            })
+            .map_or(0, |(value, _)| *value);
+        decode_amount("amount", value, Amount::from_micros)
     };
     Ok(Some(Distribution {
-        count: count as u64,
+        count,
         min: at(0)?,
         p10: at(10)?,
         p25: at(25)?,
@@ -172,13 +376,15 @@ mod tests {
     #[test]
     fn nearest_rank_percentiles_are_stated_amounts() {
         let values: Vec<i64> = (1..=10).map(|n| n * 1_000_000).collect();
-        let spread = distribution(values).unwrap().unwrap();
+        let spread = distribution(&runs(values)).unwrap().unwrap();
         assert_eq!(spread.min.to_string(), "1");
         assert_eq!(spread.p10.to_string(), "1");
         assert_eq!(spread.p25.to_string(), "3");
         assert_eq!(spread.median.to_string(), "5");
         assert_eq!(spread.p90.to_string(), "9");
         assert_eq!(spread.max.to_string(), "10");
-        assert_eq!(distribution(vec![]).unwrap(), None);
+        assert_eq!(distribution(&runs(vec![])).unwrap(), None);
+        let repeated = runs(vec![5, 1, 5, 5, 2]);
+        assert_eq!(repeated, vec![(1, 1), (2, 1), (5, 3)]);
     }
 }

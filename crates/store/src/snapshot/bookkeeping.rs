@@ -88,8 +88,10 @@ pub(crate) trait Bookkeeping {
     /// Marks the file a rejected submission: its status, the reason, the next step and its raw
     /// header. It is then never made current (see `writer::conclude`).
     fn reject(&mut self, source_file_id: i64, rejection: &Rejection) -> StoreResult<()>;
-    /// The date the facility's current snapshot speaks for, if it has one.
-    fn current_snapshot_date(&mut self, facility_id: i64) -> StoreResult<Option<NaiveDate>>;
+    /// The facility's current snapshot, if it has one: its source file id and the date it speaks for.
+    fn current_snapshot(&mut self, facility_id: i64) -> StoreResult<Option<(i64, NaiveDate)>>;
+    /// Runs one statement of the read models (`statistics::apply`).
+    fn run(&mut self, statement: &str) -> StoreResult<()>;
     /// Makes the snapshot its facility's current one, with the facility's names from its header.
     fn make_current(
         &mut self,

@@ -12,6 +12,7 @@ mod reader;
 mod report;
 mod session;
 mod sqlite;
+mod statistics;
 #[cfg(feature = "test-support")]
 mod test_support;
 mod writer;

@@ -540,20 +540,32 @@ impl Bookkeeping for PgConnection {
         Ok(())
     }
 
-    fn current_snapshot_date(&mut self, facility_id: i64) -> StoreResult<Option<NaiveDate>> {
+    fn current_snapshot(&mut self, facility_id: i64) -> StoreResult<Option<(i64, NaiveDate)>> {
         let connection = self;
-        let dates = facilities::table
+        let current = facilities::table
             .inner_join(
                 source_files::table
                     .on(facilities::current_source_file_id.eq(source_files::id.nullable())),
             )
             .filter(facilities::id.eq(facility_id))
-            .select((source_files::last_updated_on, source_files::imported_at))
-            .first::<(Option<NaiveDate>, NaiveDateTime)>(connection)
+            .select((
+                source_files::id,
+                source_files::last_updated_on,
+                source_files::imported_at,
+            ))
+            .first::<(i64, Option<NaiveDate>, NaiveDateTime)>(connection)
             .optional()?;
-        Ok(dates.map(|(last_updated_on, imported_at)| {
-            priceline_domain::effective_date(last_updated_on, imported_at)
+        Ok(current.map(|(id, last_updated_on, imported_at)| {
+            (
+                id,
+                priceline_domain::effective_date(last_updated_on, imported_at),
+            )
         }))
+    }
+
+    fn run(&mut self, statement: &str) -> StoreResult<()> {
+        diesel::sql_query(statement).execute(self)?;
+        Ok(())
     }
 
     fn make_current(

@@ -426,23 +426,31 @@ impl Bookkeeping for &Connection {
         Ok(())
     }
 
-    fn current_snapshot_date(&mut self, facility_id: i64) -> StoreResult<Option<NaiveDate>> {
+    fn current_snapshot(&mut self, facility_id: i64) -> StoreResult<Option<(i64, NaiveDate)>> {
         let connection: &Connection = self;
-        let dates: Option<(Option<String>, String)> = connection
+        let current: Option<(i64, Option<String>, String)> = connection
             .query_row(
-                "SELECT s.last_updated_on, s.imported_at FROM facilities f \
+                "SELECT s.id, s.last_updated_on, s.imported_at FROM facilities f \
                  JOIN source_files s ON s.id = f.current_source_file_id WHERE f.id = ?1",
                 [facility_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()?;
         let day = |text: &str| NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%F").ok();
-        Ok(dates.and_then(|(last_updated_on, imported_at)| {
-            last_updated_on
+        // A date that does not parse never keeps a newer file from becoming current.
+        Ok(current.map(|(id, last_updated_on, imported_at)| {
+            let date = last_updated_on
                 .as_deref()
                 .and_then(day)
-                .or_else(|| day(&imported_at))
+                .or_else(|| day(&imported_at));
+            (id, date.unwrap_or(NaiveDate::MIN))
         }))
+    }
+
+    fn run(&mut self, statement: &str) -> StoreResult<()> {
+        let connection: &Connection = self;
+        connection.execute(statement, [])?;
+        Ok(())
     }
 
     fn make_current(

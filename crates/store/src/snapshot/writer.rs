@@ -15,7 +15,7 @@ use super::bookkeeping::{Bookkeeping, SnapshotCounts, SnapshotIds, Written};
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
 use super::report::{FileReport, Rejection, StoredFinding, StoredQuarantine};
 use super::session::{ImportSession, Session};
-use super::{postgres, sqlite};
+use super::{postgres, sqlite, statistics};
 use crate::location::StoredRateLocation;
 use crate::{StoreError, StoreResult};
 
@@ -383,8 +383,17 @@ fn conclude(db: &mut impl Bookkeeping, ids: SnapshotIds, end: &End) -> StoreResu
         return db.reject(ids.source_file_id, rejection);
     }
     db.record_identifiers(ids.facility_id, &end.facility)?;
-    let current = db.current_snapshot_date(ids.facility_id)?;
-    if current.is_none_or(|current| end.date >= current) {
+    let current = db.current_snapshot(ids.facility_id)?;
+    if current.is_none_or(|(_, date)| end.date >= date) {
+        // The read models follow the current snapshots in this same transaction.
+        if let Some((replaced, _)) = current {
+            for statement in statistics::apply(replaced, -1) {
+                db.run(&statement)?;
+            }
+        }
+        for statement in statistics::apply(ids.source_file_id, 1) {
+            db.run(&statement)?;
+        }
         db.make_current(ids, &end.facility, now())?;
     }
     Ok(())

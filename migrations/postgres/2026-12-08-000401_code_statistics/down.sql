@@ -1,0 +1,2 @@
+DROP TABLE code_statistics_amounts;
+DROP TABLE code_statistics_groups;

@@ -1,0 +1,96 @@
+-- The statistics read model (see crates/store/src/snapshot/statistics.rs): per group of a code's
+-- lines in the current snapshots, the counts, and the exact multiset of each kind of amount, so
+-- statistics of a common code read a few thousand rows instead of every rate of the code.
+-- A group is split 'none', 'payer' or 'state'; '' stands for no methodology, payer or state.
+CREATE TABLE code_statistics_groups (
+    code_type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    split TEXT NOT NULL,
+    setting TEXT NOT NULL,
+    methodology TEXT NOT NULL,
+    split_value TEXT NOT NULL,
+    facilities BIGINT NOT NULL,
+    charges BIGINT NOT NULL,
+    rates BIGINT NOT NULL,
+    PRIMARY KEY (code_type, code, split, setting, methodology, split_value)
+) WITHOUT ROWID;
+
+-- kind: 'gross', 'cash' (discounted cash) or 'dollar' (negotiated dollar); lines: how many lines of
+-- the group state the amount.
+CREATE TABLE code_statistics_amounts (
+    code_type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    split TEXT NOT NULL,
+    setting TEXT NOT NULL,
+    methodology TEXT NOT NULL,
+    split_value TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    lines BIGINT NOT NULL,
+    PRIMARY KEY (code_type, code, split, setting, methodology, split_value, kind, amount)
+) WITHOUT ROWID;
+
+-- A snapshot that stops being current subtracts its counts; the rows it empties are found here.
+CREATE INDEX code_statistics_groups_empty ON code_statistics_groups (charges) WHERE charges = 0;
+CREATE INDEX code_statistics_amounts_empty ON code_statistics_amounts (lines) WHERE lines = 0;
+
+-- Filled for the current snapshots of earlier imports, with the statements the import runs for one
+-- file (snapshot::statistics::apply), here over every current file at once.
+WITH codes AS (
+    SELECT DISTINCT c.item_id, c.code_type, c.code FROM items i
+    JOIN item_codes c ON c.item_id = i.id
+    WHERE i.source_file_id IN (SELECT current_source_file_id FROM facilities)),
+lines AS (
+    SELECT c.code_type, c.code, s.setting, COALESCE(r.methodology, '') AS methodology,
+           COALESCE(p.payer_name, '') AS payer, COALESCE(f.license_state, '') AS state,
+           f.facility_id, s.id AS charge_id, r.id AS rate_id, s.gross, s.discounted_cash,
+           r.negotiated_dollar
+    FROM codes c JOIN standard_charges s ON s.item_id = c.item_id
+    JOIN source_files f ON f.id = s.source_file_id
+    LEFT JOIN payer_rates r ON r.id BETWEEN s.first_rate_id AND s.last_rate_id
+    LEFT JOIN payer_plans p ON p.id = r.payer_plan_id),
+split_lines AS (
+    SELECT code_type, code, 'none' AS split, setting, methodology, '' AS split_value,
+           facility_id, charge_id, rate_id, gross, discounted_cash, negotiated_dollar FROM lines
+    UNION ALL SELECT code_type, code, 'payer', setting, methodology, payer,
+           facility_id, charge_id, rate_id, gross, discounted_cash, negotiated_dollar FROM lines
+    UNION ALL SELECT code_type, code, 'state', setting, methodology, state,
+           facility_id, charge_id, rate_id, gross, discounted_cash, negotiated_dollar FROM lines)
+INSERT INTO code_statistics_groups
+    (code_type, code, split, setting, methodology, split_value, facilities, charges, rates)
+SELECT code_type, code, split, setting, methodology, split_value,
+       COUNT(DISTINCT facility_id), COUNT(DISTINCT charge_id), COUNT(rate_id)
+FROM split_lines GROUP BY code_type, code, split, setting, methodology, split_value;
+
+WITH codes AS (
+    SELECT DISTINCT c.item_id, c.code_type, c.code FROM items i
+    JOIN item_codes c ON c.item_id = i.id
+    WHERE i.source_file_id IN (SELECT current_source_file_id FROM facilities)),
+lines AS (
+    SELECT c.code_type, c.code, s.setting, COALESCE(r.methodology, '') AS methodology,
+           COALESCE(p.payer_name, '') AS payer, COALESCE(f.license_state, '') AS state,
+           s.id AS charge_id, r.id AS rate_id, s.gross, s.discounted_cash, r.negotiated_dollar
+    FROM codes c JOIN standard_charges s ON s.item_id = c.item_id
+    JOIN source_files f ON f.id = s.source_file_id
+    LEFT JOIN payer_rates r ON r.id BETWEEN s.first_rate_id AND s.last_rate_id
+    LEFT JOIN payer_plans p ON p.id = r.payer_plan_id),
+split_lines AS (
+    SELECT code_type, code, 'none' AS split, setting, methodology, '' AS split_value,
+           charge_id, rate_id, gross, discounted_cash, negotiated_dollar FROM lines
+    UNION ALL SELECT code_type, code, 'payer', setting, methodology, payer,
+           charge_id, rate_id, gross, discounted_cash, negotiated_dollar FROM lines
+    UNION ALL SELECT code_type, code, 'state', setting, methodology, state,
+           charge_id, rate_id, gross, discounted_cash, negotiated_dollar FROM lines)
+INSERT INTO code_statistics_amounts
+    (code_type, code, split, setting, methodology, split_value, kind, amount, lines)
+SELECT code_type, code, split, setting, methodology, split_value, kind, amount, COUNT(*) FROM (
+    SELECT DISTINCT code_type, code, split, setting, methodology, split_value,
+           charge_id AS line, 'gross' AS kind, gross AS amount
+    FROM split_lines WHERE gross IS NOT NULL
+    UNION ALL SELECT DISTINCT code_type, code, split, setting, methodology, split_value,
+           charge_id, 'cash', discounted_cash
+    FROM split_lines WHERE discounted_cash IS NOT NULL
+    UNION ALL SELECT code_type, code, split, setting, methodology, split_value,
+           rate_id, 'dollar', negotiated_dollar
+    FROM split_lines WHERE negotiated_dollar IS NOT NULL) AS amounts
+GROUP BY code_type, code, split, setting, methodology, split_value, kind, amount;

@@ -1,0 +1,155 @@
+//! The statistics read model (issue 16): statistics of the current snapshots read from it equal the
+//! statistics computed from every line of the code, for every code of generated files in the three
+//! formats, split by nothing, payer or state, in every setting: after the imports, after the
+//! migration that made it fills it for earlier imports, after a republication replaces a hospital's
+//! snapshot, and after an older file imported late is kept as history. The statistics `as_of` a
+//! date before the republication equal what the read model said before it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use priceline_domain::{CodeType, Setting};
+use priceline_import::{Quiet, Status, import_path};
+use priceline_ingest::ReadOptions;
+use priceline_store::queries::statistics::{self, Split, StatisticsGroup, StatisticsQuery};
+use priceline_store::queries::{FacilityFilter, Scope};
+use priceline_store::snapshot;
+use priceline_store::{DbConnection, migrations};
+use priceline_synth::{Format, Hospital};
+
+use crate::api::sample::{SEED, rewrite};
+use crate::on_both_backends;
+use crate::support::db::TestDb;
+
+fn import(connection: &mut DbConnection, path: &Path) {
+    let report = import_path(connection, None, path, &ReadOptions::default(), &Quiet).remove(0);
+    assert_eq!(report.status, Status::Imported, "{path:?}: {report:?}");
+}
+
+/// Hospital `hospital`'s file of `rows` rows, dated `date`, written under `dir/name`.
+fn dated(dir: &Path, name: &str, hospital: usize, rows: u64, date: &str) -> std::path::PathBuf {
+    let path = priceline_synth::write_hospital(&dir.join(name), SEED, hospital, rows, Format::Wide)
+        .unwrap();
+    let generated = Hospital::new(SEED, hospital).last_updated_on;
+    rewrite(&path, |number, cells| {
+        if number == 2 {
+            let cell = cells.iter_mut().find(|cell| **cell == generated).unwrap();
+            *cell = date.to_owned();
+        }
+    });
+    path
+}
+
+/// Every code any stored file lists.
+fn codes(connection: &mut DbConnection) -> BTreeSet<(CodeType, String)> {
+    let mut codes = BTreeSet::new();
+    for id in snapshot::source_file_ids(connection).unwrap() {
+        for item in snapshot::load_snapshot(connection, id).unwrap().items {
+            codes.extend(
+                item.codes
+                    .into_iter()
+                    .map(|code| (code.code_type, code.code)),
+            );
+        }
+    }
+    codes
+}
+
+fn query(
+    code_type: CodeType,
+    code: &str,
+    split: Split,
+    setting: Option<Setting>,
+) -> StatisticsQuery {
+    StatisticsQuery {
+        scope: Scope::Current,
+        facilities: FacilityFilter::default(),
+        code_type,
+        code: code.to_owned(),
+        setting,
+        split,
+    }
+}
+
+/// Checks the read model against the lines for every code and split, and every setting for a few
+/// codes; returns the current statistics of every code, unsplit.
+fn check(connection: &mut DbConnection) -> Vec<Vec<StatisticsGroup>> {
+    let codes = codes(connection);
+    assert!(codes.len() > 20, "the generated files list many codes");
+    let mut groups_seen = 0;
+    let mut unsplit = Vec::new();
+    for (index, (code_type, code)) in codes.iter().enumerate() {
+        let settings: &[Option<Setting>] = if index % 10 == 0 {
+            &[
+                None,
+                Some(Setting::Inpatient),
+                Some(Setting::Outpatient),
+                Some(Setting::Both),
+            ]
+        } else {
+            &[None]
+        };
+        for split in [Split::None, Split::Payer, Split::State] {
+            for setting in settings {
+                let query = query(*code_type, code, split, *setting);
+                let read = statistics::code_statistics(connection, &query).unwrap();
+                let computed = statistics::from_lines(connection, &query).unwrap();
+                assert_eq!(read, computed, "{query:?}");
+                groups_seen += read.len();
+                if split == Split::None && setting.is_none() {
+                    unsplit.push(read);
+                }
+            }
+        }
+    }
+    assert!(groups_seen > codes.len(), "most codes have groups");
+    unsplit
+}
+
+fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut connection = db.migrated();
+    let formats = [Format::Tall, Format::Wide, Format::Json];
+    for path in priceline_synth::write_dataset(dir.path(), SEED, 6, 300, &formats).unwrap() {
+        import(&mut connection, &path);
+    }
+    let before = check(&mut connection);
+
+    // The migration that made the model fills it for earlier imports alike.
+    let reverted = migrations::revert(&mut connection, 1).unwrap();
+    assert!(reverted[0].contains("code_statistics"), "{reverted:?}");
+    migrations::run_pending(&mut connection).unwrap();
+    assert_eq!(check(&mut connection), before);
+
+    // Hospital 0 republishes a shorter file: its earlier snapshot's lines leave the model.
+    import(
+        &mut connection,
+        &dated(dir.path(), "later", 0, 120, "2026-09-01"),
+    );
+    let after = check(&mut connection);
+    assert_ne!(before, after, "the republication changed some statistics");
+
+    // An older file imported late is history only: the model does not move.
+    import(
+        &mut connection,
+        &dated(dir.path(), "older", 1, 90, "2025-06-01"),
+    );
+    assert_eq!(check(&mut connection), after);
+
+    // As of a date before the republication, the lines give what the model gave then.
+    let day_before = NaiveDate::from_ymd_opt(2026, 8, 31).unwrap();
+    let codes = codes(&mut connection);
+    let mut then = Vec::new();
+    for (code_type, code) in &codes {
+        let mut query = query(*code_type, code, Split::None, None);
+        query.scope = Scope::AsOf(day_before);
+        then.push(statistics::code_statistics(&mut connection, &query).unwrap());
+    }
+    // Codes only the later files list have no groups before them.
+    then.retain(|groups| !groups.is_empty());
+    let mut before = before;
+    before.retain(|groups| !groups.is_empty());
+    assert_eq!(then, before);
+}
+on_both_backends!(the_read_model_equals_statistics_from_the_lines);
