@@ -11,7 +11,8 @@
 //! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run;
 //! `PRICELINE_BENCH_ONLY=auth-audit` runs only the credentials-and-audit comparison (on SQLite), and
 //! `PRICELINE_BENCH_ONLY=fhir` only the FHIR search beside its /v1 code lookups (SQLite, cache off,
-//! `PRICELINE_BENCH_RUNS` times).
+//! `PRICELINE_BENCH_RUNS` times), `PRICELINE_BENCH_ONLY=statistics` only the statistics of the
+//! commonest code, unsplit and split (SQLite, cache off).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -281,6 +282,21 @@ fn fhir_and_v1(label: &str, database: &str) {
     }
 }
 
+/// Statistics of the commonest code, unsplit and split by payer and by state, with the response
+/// cache off: each request reads the statistics read model.
+fn statistics(label: &str, database: &str) {
+    let port = free_port();
+    let _server = serve(database, port, "0");
+    let base = format!("http://127.0.0.1:{port}");
+    println!("--- {label}, response cache off ---");
+    for _ in 0..runs(3) {
+        let path = format!("{base}/v1/codes/CPT/70551/statistics");
+        load_test("statistics (common code)", &path);
+        load_test("statistics by payer", &format!("{path}?by=payer"));
+        load_test("statistics by state", &format!("{path}?by=state"));
+    }
+}
+
 /// The same code through FHIR: 50 ChargeItemDefinitions (each with all its payer rates, where a
 /// /v1 line holds one), counted on the first page as every first page is; first the /v1 query it
 /// matches: the same code, as many price lines as the FHIR page holds (several hundred).
@@ -392,10 +408,11 @@ fn main() {
     let rows = setting("PRICELINE_BENCH_ROWS", 50_000);
     let dir = dataset(hospitals, rows);
     let sqlite = workspace().join(format!("target/bench-data/api-{hospitals}x{rows}.db"));
-    // One comparison alone, on SQLite: `PRICELINE_BENCH_ONLY=auth-audit` or `fhir`.
+    // One comparison alone, on SQLite: `PRICELINE_BENCH_ONLY=auth-audit`, `fhir` or `statistics`.
     let only: Option<fn(&str, &str)> = match std::env::var("PRICELINE_BENCH_ONLY").as_deref() {
         Ok("auth-audit") => Some(auth_and_audit),
         Ok("fhir") => Some(fhir_and_v1),
+        Ok("statistics") => Some(statistics),
         _ => None,
     };
     if let Some(comparison) = only {

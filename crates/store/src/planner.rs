@@ -25,7 +25,9 @@ pub fn refresh_statistics(connection: &mut DbConnection) -> StoreResult<()> {
             diesel::sql_query("ANALYZE items, standard_charges, payer_rates").execute(connection)
         })?;
         diesel::sql_query(
-            "ANALYZE facilities, source_files, item_codes, payer_plans, file_payer_plans, modifiers",
+            "ANALYZE facilities, source_files, item_codes, payer_plans, file_payer_plans, modifiers, \
+             code_statistics_groups, code_statistics_amounts, code_statistics_summaries, \
+             code_statistics_dirty",
         )
         .execute(connection)?;
     }

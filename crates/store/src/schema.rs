@@ -197,6 +197,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Each statistics group's count and nearest-rank figures per kind of amount.
+    code_statistics_summaries (code_type, code, split, setting, methodology, split_value, kind) {
+        code_type -> Text,
+        code -> Text,
+        split -> Text,
+        setting -> Text,
+        methodology -> Text,
+        split_value -> Text,
+        kind -> Text,
+        lines -> BigInt,
+        minimum -> BigInt,
+        p10 -> BigInt,
+        p25 -> BigInt,
+        median -> BigInt,
+        p75 -> BigInt,
+        p90 -> BigInt,
+        maximum -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Codes whose summaries are behind their amounts, marked by the import that changed them.
+    code_statistics_dirty (code_type, code) {
+        code_type -> Text,
+        code -> Text,
+        marked_by -> BigInt,
+    }
+}
+
+diesel::table! {
     import_lock (id) {
         id -> Integer,
         locked_at -> Nullable<Timestamp>,

@@ -30,6 +30,35 @@ CREATE TABLE code_statistics_amounts (
     PRIMARY KEY (code_type, code, split, setting, methodology, split_value, kind, amount) INCLUDE (lines)
 );
 
+-- Each group's count and nearest-rank figures per kind, computed from the amounts after a batch of
+-- imports (snapshot::statistics::refresh); the codes an import changed since are listed in
+-- code_statistics_dirty, marked by the import's source file id, and read from the amounts.
+CREATE TABLE code_statistics_summaries (
+    code_type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    split TEXT NOT NULL,
+    setting TEXT NOT NULL,
+    methodology TEXT NOT NULL,
+    split_value TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    lines BIGINT NOT NULL,
+    minimum BIGINT NOT NULL,
+    p10 BIGINT NOT NULL,
+    p25 BIGINT NOT NULL,
+    median BIGINT NOT NULL,
+    p75 BIGINT NOT NULL,
+    p90 BIGINT NOT NULL,
+    maximum BIGINT NOT NULL,
+    PRIMARY KEY (code_type, code, split, setting, methodology, split_value, kind)
+);
+
+CREATE TABLE code_statistics_dirty (
+    code_type TEXT NOT NULL,
+    code TEXT NOT NULL,
+    marked_by BIGINT NOT NULL,
+    PRIMARY KEY (code_type, code)
+);
+
 -- A snapshot that stops being current subtracts its counts; the rows it empties are found here.
 CREATE INDEX code_statistics_groups_empty ON code_statistics_groups (charges) WHERE charges = 0;
 CREATE INDEX code_statistics_amounts_empty ON code_statistics_amounts (lines) WHERE lines = 0;
@@ -94,3 +123,22 @@ SELECT code_type, code, split, setting, methodology, split_value, kind, amount, 
            rate_id, 'dollar', negotiated_dollar
     FROM split_lines WHERE negotiated_dollar IS NOT NULL) AS amounts
 GROUP BY code_type, code, split, setting, methodology, split_value, kind, amount;
+
+-- The summaries of every group: the nearest-rank amount at rank ceil(p × count / 100) from the
+-- running count of lines in amount order.
+INSERT INTO code_statistics_summaries (code_type, code, split, setting, methodology, split_value,
+    kind, lines, minimum, p10, p25, median, p75, p90, maximum)
+SELECT code_type, code, split, setting, methodology, split_value, kind, MAX(total), MIN(amount),
+    MIN(CASE WHEN running - lines < (10 * total + 99) / 100 AND (10 * total + 99) / 100 <= running THEN amount END),
+    MIN(CASE WHEN running - lines < (25 * total + 99) / 100 AND (25 * total + 99) / 100 <= running THEN amount END),
+    MIN(CASE WHEN running - lines < (50 * total + 99) / 100 AND (50 * total + 99) / 100 <= running THEN amount END),
+    MIN(CASE WHEN running - lines < (75 * total + 99) / 100 AND (75 * total + 99) / 100 <= running THEN amount END),
+    MIN(CASE WHEN running - lines < (90 * total + 99) / 100 AND (90 * total + 99) / 100 <= running THEN amount END),
+    MAX(amount)
+FROM (SELECT code_type, code, split, setting, methodology, split_value, kind, amount, lines,
+          CAST(SUM(lines) OVER (PARTITION BY code_type, code, split, setting, methodology,
+              split_value, kind ORDER BY amount ROWS UNBOUNDED PRECEDING) AS BIGINT) AS running,
+          CAST(SUM(lines) OVER (PARTITION BY code_type, code, split, setting, methodology,
+              split_value, kind) AS BIGINT) AS total
+      FROM code_statistics_amounts) AS ranked
+GROUP BY code_type, code, split, setting, methodology, split_value, kind;

@@ -1,6 +1,7 @@
 //! The statistics read model (issue 16): statistics of the current snapshots read from it equal the
 //! statistics computed from every line of the code, for every code of generated files in the three
-//! formats, split by nothing, payer or state, in every setting: after the imports, after the
+//! formats, split by nothing, payer or state, in every setting, whether computed from the amounts (a
+//! code an import changed) or read from the summaries a refresh made: after the imports, after the
 //! migration that made it fills it for earlier imports, after a republication replaces a hospital's
 //! snapshot, and after an older file imported late is kept as history. The statistics `as_of` a
 //! date before the republication equal what the read model said before it.
@@ -114,7 +115,13 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     for path in priceline_synth::write_dataset(dir.path(), SEED, 6, 300, &formats).unwrap() {
         import(&mut connection, &path);
     }
+    // Right after the imports every code is marked: statistics come from the amounts. After the
+    // run's refresh, from the summaries it computed; both equal the lines.
     let before = check(&mut connection);
+    let summarised = snapshot::after_imports(&mut connection).unwrap();
+    assert!(summarised > 20, "{summarised} codes summarised");
+    assert_eq!(snapshot::after_imports(&mut connection).unwrap(), 0);
+    assert_eq!(check(&mut connection), before);
 
     // The migration that made the model fills it for earlier imports alike.
     let reverted = migrations::revert(&mut connection, 1).unwrap();

@@ -17,7 +17,10 @@ use super::{FacilityFilter, Scope};
 use crate::StoreResult;
 use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
-use crate::schema::{code_statistics_amounts as amounts, code_statistics_groups as groups};
+use crate::schema::{
+    code_statistics_amounts as amounts, code_statistics_dirty as dirty,
+    code_statistics_groups as groups, code_statistics_summaries as summaries,
+};
 
 /// Groups with fewer facilities than this are flagged: their figures describe a hospital or two.
 pub const SMALL_SAMPLE_FACILITIES: u64 = 3;
@@ -171,11 +174,23 @@ fn split_name(split: Split) -> &'static str {
     }
 }
 
-/// A group's counts and the amounts of each kind with their number of lines, in amount order.
+/// A group's counts and the spread of each kind of amount (`KINDS` order).
 #[derive(Default)]
 struct StoredGroup {
     counts: Counts,
-    runs: [Vec<(i64, u64)>; 3],
+    spreads: [Option<Distribution>; 3],
+}
+
+/// Stored groups by (setting, methodology, split value) as stored.
+type StoredGroups = BTreeMap<(String, String, String), StoredGroup>;
+
+fn kind_index(kind: &str) -> StoreResult<usize> {
+    decode("amount kind", kind, |kind| {
+        KINDS
+            .iter()
+            .position(|known| *known == kind)
+            .ok_or("not a kind of amount")
+    })
 }
 
 fn from_read_model(
@@ -198,32 +213,10 @@ fn from_read_model(
             groups::rates,
         ))
         .into_boxed();
-    let mut lines = amounts::table
-        .filter(amounts::code_type.eq(query.code_type.as_str()))
-        .filter(amounts::code.eq(code))
-        .filter(amounts::split.eq(split))
-        .order((
-            amounts::setting,
-            amounts::methodology,
-            amounts::split_value,
-            amounts::kind,
-            amounts::amount,
-        ))
-        .select((
-            amounts::setting,
-            amounts::methodology,
-            amounts::split_value,
-            amounts::kind,
-            amounts::amount,
-            amounts::lines,
-        ))
-        .into_boxed();
-    if let Some(settings) = settings {
+    if let Some(settings) = &settings {
         counts = counts.filter(groups::setting.eq_any(settings.clone()));
-        lines = lines.filter(amounts::setting.eq_any(settings));
     }
-    type Stored = (String, String, String);
-    let mut stored: BTreeMap<Stored, StoredGroup> = BTreeMap::new();
+    let mut stored = StoredGroups::new();
     for (setting, methodology, value, facilities, charges, rates) in
         counts.load::<(String, String, String, i64, i64, i64)>(connection)?
     {
@@ -237,19 +230,15 @@ fn from_read_model(
             rates: count(rates),
         };
     }
-    // Read in one statement, in (group, kind, amount) order, so each kind's runs come sorted.
-    for (setting, methodology, value, kind, amount, count) in
-        lines.load::<(String, String, String, String, i64, i64)>(connection)?
-    {
-        let kind = decode("amount kind", &kind, |kind| {
-            KINDS
-                .iter()
-                .position(|known| *known == kind)
-                .ok_or("not a kind of amount")
-        })?;
-        if let Some(group) = stored.get_mut(&(setting, methodology, value)) {
-            group.runs[kind].push((amount, u64::try_from(count).unwrap_or_default()));
-        }
+    let dirty = dirty::table
+        .find((query.code_type.as_str(), code))
+        .count()
+        .get_result::<i64>(connection)?
+        > 0;
+    if dirty {
+        spreads_from_amounts(connection, query, settings, &mut stored)?;
+    } else {
+        spreads_from_summaries(connection, query, settings, &mut stored)?;
     }
     let mut found = stored
         .into_iter()
@@ -264,22 +253,122 @@ fn from_read_model(
                 Split::Payer => (value, None),
                 Split::State => (None, value),
             };
-            let [gross, cash, dollar] = &group.runs;
-            let amounts = [
-                distribution(gross)?,
-                distribution(cash)?,
-                distribution(dollar)?,
-            ];
             Ok(statistics_group(
                 (setting, methodology, payer, state),
                 group.counts,
-                amounts,
+                group.spreads,
             ))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     // The order of `from_lines`: by the decoded key, not by the stored text.
     found.sort_by(|a, b| group_key(a).cmp(&group_key(b)));
     Ok(found)
+}
+
+/// The spreads as the last refresh computed them: the code has not changed since.
+fn spreads_from_summaries(
+    connection: &mut DbConnection,
+    query: &StatisticsQuery,
+    settings: Option<Vec<&'static str>>,
+    stored: &mut StoredGroups,
+) -> StoreResult<()> {
+    let mut rows = summaries::table
+        .filter(summaries::code_type.eq(query.code_type.as_str()))
+        .filter(summaries::code.eq(query.code.trim()))
+        .filter(summaries::split.eq(split_name(query.split)))
+        .select((
+            (
+                summaries::setting,
+                summaries::methodology,
+                summaries::split_value,
+                summaries::kind,
+            ),
+            (
+                summaries::lines,
+                summaries::minimum,
+                summaries::p10,
+                summaries::p25,
+                summaries::median,
+                summaries::p75,
+                summaries::p90,
+                summaries::maximum,
+            ),
+        ))
+        .into_boxed();
+    if let Some(settings) = settings {
+        rows = rows.filter(summaries::setting.eq_any(settings));
+    }
+    type Figures = (i64, i64, i64, i64, i64, i64, i64, i64);
+    for ((setting, methodology, value, kind), figures) in
+        rows.load::<((String, String, String, String), Figures)>(connection)?
+    {
+        let (count, min, p10, p25, median, p75, p90, max) = figures;
+        let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
+        let spread = Distribution {
+            count: u64::try_from(count).unwrap_or_default(),
+            min: amount(min)?,
+            p10: amount(p10)?,
+            p25: amount(p25)?,
+            median: amount(median)?,
+            p75: amount(p75)?,
+            p90: amount(p90)?,
+            max: amount(max)?,
+        };
+        let kind = kind_index(&kind)?;
+        if let Some(group) = stored.get_mut(&(setting, methodology, value)) {
+            group.spreads[kind] = Some(spread);
+        }
+    }
+    Ok(())
+}
+
+/// The spreads computed from the amounts: an import changed the code since the last refresh.
+fn spreads_from_amounts(
+    connection: &mut DbConnection,
+    query: &StatisticsQuery,
+    settings: Option<Vec<&'static str>>,
+    stored: &mut StoredGroups,
+) -> StoreResult<()> {
+    let mut lines = amounts::table
+        .filter(amounts::code_type.eq(query.code_type.as_str()))
+        .filter(amounts::code.eq(query.code.trim()))
+        .filter(amounts::split.eq(split_name(query.split)))
+        .order((
+            amounts::setting,
+            amounts::methodology,
+            amounts::split_value,
+            amounts::kind,
+            amounts::amount,
+        ))
+        .select((
+            (
+                amounts::setting,
+                amounts::methodology,
+                amounts::split_value,
+                amounts::kind,
+            ),
+            (amounts::amount, amounts::lines),
+        ))
+        .into_boxed();
+    if let Some(settings) = settings {
+        lines = lines.filter(amounts::setting.eq_any(settings));
+    }
+    // Read in (group, kind, amount) order, so each kind's runs come sorted.
+    let mut runs: BTreeMap<(String, String, String, String), Vec<(i64, u64)>> = BTreeMap::new();
+    for (key, (amount, count)) in
+        lines.load::<((String, String, String, String), (i64, i64))>(connection)?
+    {
+        runs.entry(key)
+            .or_default()
+            .push((amount, u64::try_from(count).unwrap_or_default()));
+    }
+    for ((setting, methodology, value, kind), runs) in runs {
+        let kind = kind_index(&kind)?;
+        if let Some(group) = stored.get_mut(&(setting, methodology, value)) {
+            group.spreads[kind] = distribution(&runs)?;
+        }
+    }
+    Ok(())
 }
 
 fn group_key(

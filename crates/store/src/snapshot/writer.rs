@@ -387,11 +387,11 @@ fn conclude(db: &mut impl Bookkeeping, ids: SnapshotIds, end: &End) -> StoreResu
     if current.is_none_or(|(_, date)| end.date >= date) {
         // The read models follow the current snapshots in this same transaction.
         if let Some((replaced, _)) = current {
-            for statement in statistics::apply(replaced, -1) {
+            for statement in statistics::apply(replaced, -1, ids.source_file_id) {
                 db.run(&statement)?;
             }
         }
-        for statement in statistics::apply(ids.source_file_id, 1) {
+        for statement in statistics::apply(ids.source_file_id, 1, ids.source_file_id) {
             db.run(&statement)?;
         }
         db.make_current(ids, &end.facility, now())?;
