@@ -26,6 +26,7 @@ mod jwt;
 
 /// The variables we read, with their defaults; the README's configuration table mirrors this.
 pub const DATABASE_URL: &str = "PRICELINE_DATABASE_URL";
+pub const DATABASE_READ_URL: &str = "PRICELINE_DATABASE_READ_URL";
 pub const LISTEN: &str = "PRICELINE_LISTEN";
 pub const LOG: &str = "PRICELINE_LOG";
 pub const POOL_SIZE: &str = "PRICELINE_POOL_SIZE";
@@ -135,6 +136,8 @@ pub struct ConfigError {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
+    /// PostgreSQL read replicas that serve the API's reads of price data (none: the primary does).
+    pub read_urls: Vec<DatabaseUrl>,
     pub listen: SocketAddr,
     /// A `tracing` filter directive such as `info` or `priceline_api=debug,info`.
     pub log_filter: String,
@@ -222,6 +225,49 @@ pub struct ExportSettings {
 /// Seconds between two looks for jobs a vanished server left running (PostgreSQL).
 pub const DEFAULT_IMPORT_RECOVERY_SECONDS: u64 = 60;
 
+/// `PRICELINE_DATABASE_READ_URL`: one or more PostgreSQL URLs, separated by commas, of replicas of
+/// the PostgreSQL primary. Fails closed: set but blank, a URL that does not parse, SQLite (which has
+/// no replicas) or a replica of an embedded database stop the server rather than serve without them.
+fn parse_read_urls(
+    primary: &DatabaseUrl,
+    value: Option<String>,
+) -> Result<Vec<DatabaseUrl>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let refuse = |reason: String| ConfigError {
+        variable: DATABASE_READ_URL,
+        reason,
+    };
+    if value.trim().is_empty() {
+        return Err(refuse(
+            "is set but empty: give one or more PostgreSQL replica URLs, or unset it".to_owned(),
+        ));
+    }
+    if primary.backend() != Backend::Postgres {
+        return Err(refuse(format!(
+            "read replicas need a PostgreSQL primary; {DATABASE_URL} is {}",
+            primary.backend().name()
+        )));
+    }
+    value
+        .split(',')
+        .enumerate()
+        .map(|(index, text)| {
+            let url = DatabaseUrl::parse(text.trim())
+                .map_err(|error| refuse(format!("URL {}: {error}", index + 1)))?;
+            if url.backend() != Backend::Postgres {
+                return Err(refuse(format!(
+                    "URL {} is {}, not a PostgreSQL replica",
+                    index + 1,
+                    url.backend().name()
+                )));
+            }
+            Ok(url)
+        })
+        .collect()
+}
+
 impl Settings {
     /// Reads the process environment, after loading `.env` from the working directory if present.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -254,6 +300,7 @@ impl Settings {
                     reason: error.to_string(),
                 }
             })?;
+        let read_urls = parse_read_urls(&database_url, lookup(DATABASE_READ_URL))?;
         let database_key = parse_database_key(DATABASE_KEY, lookup(DATABASE_KEY))?;
         let database_url = database_url
             .with_key(database_key)
@@ -360,6 +407,7 @@ impl Settings {
         let audit = parse_audit(&lookup)?;
         Ok(Self {
             database_url,
+            read_urls,
             listen,
             log_filter,
             pool_size,

@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;
+pub mod replicas;
 pub mod routes;
 pub mod security;
 pub mod server;

@@ -28,6 +28,7 @@ use crate::middleware::{
     request_id, response_cache, unknown_parameters,
 };
 use crate::problem::ApiError;
+use crate::replicas::Replicas;
 use crate::routes;
 use crate::server::tls::Certificates;
 use crate::state::AppState;
@@ -106,6 +107,7 @@ impl Application {
         let state = web::Data::new(AppState {
             stopping: stopping.clone(),
             pool,
+            replicas: Replicas::open(&settings.read_urls, settings.pool_options()),
             cache: ResponseCache::new(settings.cache_bytes),
             database_deadline: settings
                 .db_statement_timeout

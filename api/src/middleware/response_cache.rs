@@ -93,6 +93,17 @@ pub async fn response_cache(
         .get::<ResultCount>()
         .map(|count| count.0);
     let data_version = response.headers().get(data_version::HEADER).cloned();
+    // A read replica behind the primary answers with an older version than the one this entry
+    // is for: kept, it would outlive the replica's lag. Such an answer is served, not stored.
+    if data_version
+        .as_ref()
+        .is_some_and(|served| *served != data_version::value(version))
+    {
+        return Ok(ServiceResponse::new(
+            request,
+            response.map_into_boxed_body(),
+        ));
+    }
     let (head, body) = response.into_parts();
     let Ok(body) = to_bytes(body).await else {
         return Ok(ServiceResponse::new(

@@ -7,14 +7,47 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::problem::{ApiError, MetaErrors, Problem};
+use crate::replicas::Replicas;
 use crate::routes::within;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok"}))]
 pub struct Health {
-    /// `ok` when the check passed.
+    /// `ok` when the check passed; `degraded` when a read replica is unavailable (its reads fall
+    /// back to the primary).
     pub status: &'static str,
+    /// With read replicas: the primary's data version, the id of its newest source file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_version: Option<i64>,
+    /// With read replicas: each one's state (`PRICELINE_DATABASE_READ_URL`, in its order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<ReplicaHealth>,
+}
+
+/// One read replica as `/readyz` found it.
+#[derive(Serialize, ToSchema)]
+pub struct ReplicaHealth {
+    /// Host and port.
+    pub target: String,
+    /// `ok`, or `unavailable`: reads go to the primary (and the other replicas) meanwhile.
+    pub status: &'static str,
+    /// The replica's data version: behind the primary's while it replays the primary's changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_version: Option<i64>,
+    /// Why it is unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Health {
+    fn ok() -> Self {
+        Self {
+            status: "ok",
+            data_version: None,
+            replicas: Vec::new(),
+        }
+    }
 }
 
 /// Liveness: the process is up and serving.
@@ -28,7 +61,7 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok" })
+    web::Json(Health::ok())
 }
 
 /// Readiness: the server is not stopping, the database answers, and its schema is the one this
@@ -70,7 +103,45 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
             pending.len()
         )));
     }
-    Ok(web::Json(Health { status: "ok" }))
+    if state.replicas.members().is_empty() {
+        return Ok(web::Json(Health::ok()));
+    }
+    let primary = within(Some(READINESS_DEADLINE), &state.pool, |connection| {
+        Ok(priceline_store::queries::data_version(connection)?)
+    })
+    .await?;
+    let mut replicas = Vec::new();
+    for index in 0..state.replicas.members().len() {
+        let members = state.replicas.clone();
+        let check = web::block(move || Replicas::check(&members.members()[index]));
+        let target = state.replicas.members()[index].pool().url().target();
+        let found = match actix_web::rt::time::timeout(READINESS_DEADLINE, check).await {
+            Ok(Ok(Ok(version))) => Ok(version.newest_file()),
+            Ok(Ok(Err(error))) => Err(error.to_string()),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err("it did not answer within a second".to_owned()),
+        };
+        replicas.push(match found {
+            Ok(version) => ReplicaHealth {
+                target,
+                status: "ok",
+                data_version: Some(version),
+                detail: None,
+            },
+            Err(detail) => ReplicaHealth {
+                target,
+                status: "unavailable",
+                data_version: None,
+                detail: Some(detail),
+            },
+        });
+    }
+    let degraded = replicas.iter().any(|replica| replica.status != "ok");
+    Ok(web::Json(Health {
+        status: if degraded { "degraded" } else { "ok" },
+        data_version: Some(primary.newest_file()),
+        replicas,
+    }))
 }
 
 /// How long `/readyz` waits for the database.

@@ -15,7 +15,7 @@ pub mod source_files;
 
 use actix_web::{HttpMessage, HttpRequest, web};
 use priceline_store::queries::Page;
-use priceline_store::{DbConnection, Pool};
+use priceline_store::{DbConnection, Pool, PooledConnection};
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -66,13 +66,19 @@ pub fn allowed_methods(path: &str) -> &'static str {
     }
 }
 
-/// Runs `work`, a read of price data, in one consistent read (`consistent_read`) and records the
-/// data version it saw for the response's `Priceline-Data-Version`.
+/// Runs `work`, a read of price data, in one consistent read (`consistent_read`) on a read replica
+/// (the primary when none is configured or none answers) and records the data version it saw for
+/// the response's `Priceline-Data-Version`.
 pub async fn read_data<T: Send + 'static>(
     state: &web::Data<AppState>,
     work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let (version, value) = with_connection(state, move |connection| {
+    let (replicas, primary) = (state.replicas.clone(), state.pool.clone());
+    let acquire = move || match replicas.connection() {
+        Some(connection) => Ok(connection),
+        None => primary.get(),
+    };
+    let (version, value) = run_within(state.database_deadline, acquire, move |connection| {
         priceline_store::queries::consistent_read(connection, work)
     })
     .await?;
@@ -98,8 +104,17 @@ pub async fn within<T: Send + 'static>(
     work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let pool = pool.clone();
+    run_within(deadline, move || pool.get(), work).await
+}
+
+/// [`within`] with the connection from `acquire`.
+async fn run_within<T: Send + 'static>(
+    deadline: Option<std::time::Duration>,
+    acquire: impl FnOnce() -> priceline_store::StoreResult<PooledConnection> + Send + 'static,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
     let blocking = web::block(move || {
-        let mut connection = pool.get()?;
+        let mut connection = acquire()?;
         work(&mut connection)
     });
     let Some(deadline) = deadline else {

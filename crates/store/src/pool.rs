@@ -119,6 +119,12 @@ impl Pool {
     /// as a pool timeout, then builds the pool around the URL.
     pub fn open(url: &DatabaseUrl, options: PoolOptions) -> StoreResult<Self> {
         drop(connect(url)?);
+        Ok(Self::open_unchecked(url, options))
+    }
+
+    /// A pool that connects when first asked: for a server that must start while this database is
+    /// down (a read replica, which the primary stands in for meanwhile).
+    pub fn open_unchecked(url: &DatabaseUrl, options: PoolOptions) -> Self {
         let max_size = match url.backend() {
             Backend::Sqlite => options.max_size.clamp(1, SQLITE_MAX_POOL_SIZE),
             Backend::Postgres => options.max_size.max(1),
@@ -131,11 +137,11 @@ impl Pool {
             builder = builder.connection_customizer(Box::new(StatementTimeout(timeout)));
         }
         let inner = builder.build_unchecked(Manager { url: url.clone() });
-        Ok(Self {
+        Self {
             inner,
             url: url.clone(),
             waits: Arc::default(),
-        })
+        }
     }
 
     /// A connection from the pool; `StoreError::Unavailable` when none comes in time.

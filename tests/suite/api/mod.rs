@@ -25,6 +25,7 @@ mod parser;
 mod prices;
 mod proxy;
 mod rate_limits;
+mod replicas;
 pub(crate) mod sample;
 mod security_headers;
 mod spec;

@@ -183,6 +183,8 @@ struct StoredGroup {
 
 /// Stored groups by (setting, methodology, split value) as stored.
 type StoredGroups = BTreeMap<(String, String, String), StoredGroup>;
+/// A stored group's key and its kind of amount.
+type StoredKind = (String, String, String, String);
 
 fn kind_index(kind: &str) -> StoreResult<usize> {
     decode("amount kind", kind, |kind| {
@@ -300,7 +302,7 @@ fn spreads_from_summaries(
     }
     type Figures = (i64, i64, i64, i64, i64, i64, i64, i64);
     for ((setting, methodology, value, kind), figures) in
-        rows.load::<((String, String, String, String), Figures)>(connection)?
+        rows.load::<(StoredKind, Figures)>(connection)?
     {
         let (count, min, p10, p25, median, p75, p90, max) = figures;
         let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
@@ -354,10 +356,8 @@ fn spreads_from_amounts(
         lines = lines.filter(amounts::setting.eq_any(settings));
     }
     // Read in (group, kind, amount) order, so each kind's runs come sorted.
-    let mut runs: BTreeMap<(String, String, String, String), Vec<(i64, u64)>> = BTreeMap::new();
-    for (key, (amount, count)) in
-        lines.load::<((String, String, String, String), (i64, i64))>(connection)?
-    {
+    let mut runs: BTreeMap<StoredKind, Vec<(i64, u64)>> = BTreeMap::new();
+    for (key, (amount, count)) in lines.load::<(StoredKind, (i64, i64))>(connection)? {
         runs.entry(key)
             .or_default()
             .push((amount, u64::try_from(count).unwrap_or_default()));
