@@ -8,11 +8,17 @@
 //! and that of credentials and the audit trail: a code lookup on an open API without audit versus
 //! with an API key required and every request audited (issue 14).
 //! Prints figures; asserts nothing about speed.
+//! Before them, the course stack (`../shared/bench/course-stack`: pandas into SQLite, FastAPI on
+//! uvicorn) beside us on the same 1M-rate file; within each run, 100 common codes in turn and, with
+//! the cache on, a Zipf long tail of 20,000 URLs with the hit ratio the server counted.
 //! `PRICELINE_BENCH_HOSPITALS` and `PRICELINE_BENCH_ROWS` shrink the dataset for a quick run;
+//! `PRICELINE_BENCH_SCALE=large` makes it 2,000 hospitals (100M rates) on PostgreSQL only, and prints
+//! the database size per million rates;
 //! `PRICELINE_BENCH_ONLY=auth-audit` runs only the credentials-and-audit comparison (on SQLite), and
 //! `PRICELINE_BENCH_ONLY=fhir` only the FHIR search beside its /v1 code lookups (SQLite, cache off,
 //! `PRICELINE_BENCH_RUNS` times), `PRICELINE_BENCH_ONLY=statistics` only the statistics of the
-//! commonest code, unsplit and split (SQLite, cache off).
+//! commonest code, unsplit and split (SQLite, cache off), `PRICELINE_BENCH_ONLY=course` only the
+//! course-stack comparison.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -22,6 +28,10 @@ use diesel::RunQueryDsl;
 use priceline_store::{DatabaseUrl, connect};
 use priceline_synth::Format;
 
+#[path = "course_stack.rs"]
+mod course_stack;
+#[path = "mix.rs"]
+mod mix;
 #[path = "support.rs"]
 mod support;
 use support::{SEED, binary, require_binary, runs, setting, workspace};
@@ -47,6 +57,8 @@ fn dataset(hospitals: usize, rows: u64) -> PathBuf {
 }
 
 /// Imports the dataset (a no-op for files already imported: same SHA-256).
+/// Imports `dir` into `database` (files imported before are passed over by their hash) and prints
+/// the time, the rows the database holds and, for a new load, the rows a second.
 fn load(database: &str, dir: &Path) {
     let started = Instant::now();
     let status = Command::new(binary())
@@ -57,7 +69,24 @@ fn load(database: &str, dir: &Path) {
         .status()
         .expect("run priceline import");
     assert!(status.success(), "importing the benchmark dataset failed");
-    println!("dataset loaded in {:.0} s", started.elapsed().as_secs_f64());
+    let seconds = started.elapsed().as_secs_f64();
+    #[derive(diesel::QueryableByName)]
+    struct Rows {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+    }
+    let url = DatabaseUrl::parse(database).expect("the bench database URL");
+    let mut connection = connect(&url).expect("open the bench database");
+    let rows = diesel::sql_query(
+        "SELECT CAST(COALESCE(SUM(rows_read), 0) AS BIGINT) AS rows FROM source_files",
+    )
+    .get_result::<Rows>(&mut connection)
+    .expect("count the rows read")
+    .rows;
+    println!(
+        "dataset loaded in {seconds:.0} s: {rows} rows in the database ({:.0} rows/s if all were new)",
+        rows as f64 / seconds
+    );
 }
 
 fn free_port() -> u16 {
@@ -199,22 +228,26 @@ fn price_lines(bundle: &serde_json::Value) -> usize {
         .sum()
 }
 
-fn load_test(label: &str, url: &str) {
-    load_test_with(label, url, &[]);
+/// What wrk measured: requests a second, the median and 99th percentile latency as wrk prints them
+/// (`1.23ms`), and its count of non-2xx answers when there were any.
+struct Figures {
+    per_second: f64,
+    p50: String,
+    p99: String,
+    non_2xx: String,
 }
 
-/// [`load_test`] with request headers for wrk (`Name: value`).
-fn load_test_with(label: &str, url: &str, headers: &[&str]) {
-    let first = first_request(url, headers);
-    let output = Command::new("wrk")
+/// wrk on `url` with 32 connections for [`SECONDS]: with these request headers, and a Lua script
+/// choosing each request's path when given. `None` when wrk is not installed.
+fn wrk(url: &str, headers: &[&str], script: Option<&Path>) -> Option<Figures> {
+    let mut command = Command::new("wrk");
+    command
         .args(["-t2", "-c32", "-d", SECONDS, "--latency"])
-        .args(headers.iter().flat_map(|header| ["-H", header]))
-        .arg(url)
-        .output();
-    let Ok(output) = output else {
-        println!("{label:40} skipped: wrk is not installed (make bench installs it)");
-        return;
-    };
+        .args(headers.iter().flat_map(|header| ["-H", header]));
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command.arg(url).output().ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
     let field = |prefix: &str| {
         text.lines()
@@ -228,13 +261,42 @@ fn load_test_with(label: &str, url: &str, headers: &[&str]) {
         .unwrap_or("")
         .trim()
         .to_owned();
+    Some(Figures {
+        per_second: field("Requests/sec:").parse().unwrap_or(0.0),
+        p50: field("50%"),
+        p99: field("99%"),
+        non_2xx,
+    })
+}
+
+fn print_figures(label: &str, first: Option<Duration>, figures: &Figures) {
+    let first = first.map_or_else(|| "-".to_owned(), |first| format!("{first:.1?}"));
     println!(
-        "{label:32} first {:>9.1?}  {:>10} req/s  p50 {:>9}  p99 {:>9}  {non_2xx}",
-        first,
-        field("Requests/sec:"),
-        field("50%"),
-        field("99%")
+        "{label:32} first {first:>9}  {:>10.1} req/s  p50 {:>9}  p99 {:>9}  {}",
+        figures.per_second, figures.p50, figures.p99, figures.non_2xx
     );
+}
+
+fn load_test(label: &str, url: &str) -> Option<Figures> {
+    load_test_with(label, url, &[])
+}
+
+/// [`load_test`] with request headers for wrk (`Name: value`).
+fn load_test_with(label: &str, url: &str, headers: &[&str]) -> Option<Figures> {
+    let first = first_request(url, headers);
+    let Some(figures) = wrk(url, headers, None) else {
+        println!("{label:40} skipped: wrk is not installed (make bench installs it)");
+        return None;
+    };
+    print_figures(label, Some(first), &figures);
+    Some(figures)
+}
+
+/// wrk over `base` with the paths `mix` draws (see `mix.rs`).
+fn load_test_mix(label: &str, base: &str, mix: &Path) -> Option<Figures> {
+    let figures = wrk(base, &[], Some(mix))?;
+    print_figures(label, None, &figures);
+    Some(figures)
 }
 
 fn run(label: &str, database: &str, dir: &Path) {
@@ -253,6 +315,13 @@ fn run(label: &str, database: &str, dir: &Path) {
         load_test("code lookup (50 results)", &lookup);
         // What browsers and most clients ask for: a compressed, streamed body.
         load_test_with("code lookup, gzip", &lookup, &["Accept-Encoding: gzip"]);
+        let (rotation, _) = lookup_paths(&common_codes(database, 100));
+        let rotation = mix::rotation(
+            &workspace().join("target/bench-data"),
+            "100-codes",
+            &rotation,
+        );
+        load_test_mix("code lookup, 100 codes in turn", &base, &rotation);
         fhir_beside_v1(&base);
         load_test(
             "statistics (common code)",
@@ -262,6 +331,9 @@ fn run(label: &str, database: &str, dir: &Path) {
             "facility search (state)",
             &format!("{base}/v1/facilities?state=TX&limit=50"),
         );
+        if cache_mb != "0" {
+            long_tail(label, database, &base);
+        }
     }
 }
 
@@ -280,6 +352,203 @@ fn fhir_and_v1(label: &str, database: &str) {
         );
         fhir_beside_v1(&base);
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct CodeRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    code_type: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    code: String,
+}
+
+/// The `count` commonest CPT and HCPCS codes of `database` (by charges, from the statistics read
+/// model), commonest first.
+fn common_codes(database: &str, count: usize) -> Vec<(String, String)> {
+    let url = DatabaseUrl::parse(database).expect("the bench database URL");
+    let mut connection = connect(&url).expect("open the bench database");
+    diesel::sql_query(format!(
+        "SELECT code_type, code FROM code_statistics_groups \
+         WHERE split = 'none' AND code_type IN ('CPT', 'HCPCS') \
+         GROUP BY code_type, code ORDER BY SUM(charges) DESC, code_type, code LIMIT {count}"
+    ))
+    .load::<CodeRow>(&mut connection)
+    .expect("read the common codes")
+    .into_iter()
+    .map(|row| (row.code_type, row.code))
+    .collect()
+}
+
+/// Code lookups of 50 lines through the `codes` in turn, on our API and the course stack's.
+fn lookup_paths(codes: &[(String, String)]) -> (Vec<String>, Vec<String>) {
+    codes
+        .iter()
+        .map(|(code_type, code)| {
+            (
+                format!("/v1/prices?code_type={code_type}&code={code}&limit=50"),
+                format!("/prices?code={code}&code_type={code_type}&limit=50"),
+            )
+        })
+        .unzip()
+}
+
+/// The course stack beside us on the same 1M-rate Tall file (one hospital), cache off: a code
+/// lookup of 50 lines (one common code, with and without gzip, then 100 common codes in turn) and
+/// statistics of the common code, with our figure as a multiple of theirs.
+fn course_comparison() {
+    let dir = workspace().join("target/bench-data/course-1000k");
+    let file = dir.join("hospital-tall.csv");
+    if !file.is_file() {
+        let written = priceline_synth::write_hospital(&dir, SEED, 0, 1_000_000, Format::Tall)
+            .expect("generate the 1M-row file");
+        std::fs::rename(written, &file).expect("name the 1M-row file");
+    }
+    let database = workspace().join("target/bench-data/course-1000k.db");
+    let database = database.display().to_string();
+    load(&database, &dir);
+    let codes = common_codes(&database, 100);
+    let (ours_rotation, theirs_rotation) = lookup_paths(&codes);
+    let port = free_port();
+    let _server = serve(&database, port, "0");
+    let ours = format!("http://127.0.0.1:{port}");
+    let course = match course_stack::start(&file, free_port()) {
+        Ok(course) => course,
+        Err(reason) => {
+            println!("course-stack comparison skipped: {reason}");
+            return;
+        }
+    };
+    let theirs = course.base.clone();
+    let scripts = workspace().join("target/bench-data");
+    let ours_mix = mix::rotation(&scripts, "ours-100-codes", &ours_rotation);
+    let theirs_mix = mix::rotation(&scripts, "course-100-codes", &theirs_rotation);
+    println!(
+        "--- course stack (FastAPI, uvicorn 2 workers, pandas-loaded SQLite) beside Priceline (cache off), 1M rates ---"
+    );
+    let ratio = |ours: Option<Figures>, theirs: Option<Figures>| {
+        if let (Some(ours), Some(theirs)) = (ours, theirs) {
+            println!(
+                "{:32} Priceline / course stack: {:.1}×",
+                "",
+                ours.per_second / theirs.per_second.max(0.001)
+            );
+        }
+    };
+    for _ in 0..runs(3) {
+        let lookup = "code_type=CPT&code=70551&limit=50";
+        ratio(
+            load_test(
+                "Priceline code lookup",
+                &format!("{ours}/v1/prices?{lookup}"),
+            ),
+            load_test("course code lookup", &format!("{theirs}/prices?{lookup}")),
+        );
+        ratio(
+            load_test_with(
+                "Priceline code lookup, gzip",
+                &format!("{ours}/v1/prices?{lookup}"),
+                &["Accept-Encoding: gzip"],
+            ),
+            load_test_with(
+                "course code lookup, gzip",
+                &format!("{theirs}/prices?{lookup}"),
+                &["Accept-Encoding: gzip"],
+            ),
+        );
+        ratio(
+            load_test_mix("Priceline 100 codes in turn", &ours, &ours_mix),
+            load_test_mix("course 100 codes in turn", &theirs, &theirs_mix),
+        );
+        ratio(
+            load_test(
+                "Priceline statistics",
+                &format!("{ours}/v1/codes/CPT/70551/statistics"),
+            ),
+            load_test(
+                "course statistics",
+                &format!("{theirs}/stats?code=70551&code_type=CPT"),
+            ),
+        );
+    }
+}
+
+/// A long tail of distinct price queries: the 200 commonest codes, each alone or with a payer, a
+/// state, a setting and an `as_of` date, 20,000 URLs in a fixed shuffled order, drawn by Zipf
+/// weights; with the response cache on, and the hit ratio the server's metrics counted.
+fn long_tail(label: &str, database: &str, base: &str) {
+    let codes = common_codes(database, 200);
+    let payers = [
+        "",
+        "Aetna",
+        "Cigna",
+        "UnitedHealthcare",
+        "Humana",
+        "Blue%20Cross",
+    ];
+    let states = ["", "TX", "CA", "NY", "FL", "OH"];
+    let settings = ["", "inpatient", "outpatient"];
+    let dates = ["", "2026-03-01", "2026-05-01"];
+    let mut paths = Vec::new();
+    for (code_type, code) in &codes {
+        for payer in payers {
+            for state in states {
+                for setting in settings {
+                    for date in dates {
+                        let mut path =
+                            format!("/v1/prices?code_type={code_type}&code={code}&limit=50");
+                        for (name, value) in [
+                            ("payer", payer),
+                            ("state", state),
+                            ("setting", setting),
+                            ("as_of", date),
+                        ] {
+                            if !value.is_empty() {
+                                path.push_str(&format!("&{name}={value}"));
+                            }
+                        }
+                        paths.push(path);
+                    }
+                }
+            }
+        }
+    }
+    // A fixed shuffle (SplitMix64 steps), so the Zipf ranks do not follow the loops above.
+    let mut state = SEED;
+    for index in (1..paths.len()).rev() {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        paths.swap(index, (z % (index as u64 + 1)) as usize);
+    }
+    paths.truncate(20_000);
+    let script = mix::zipf(&workspace().join("target/bench-data"), "long-tail", &paths);
+    let hits_and_misses = || {
+        let (_, body) = request(&format!("{base}/metrics"), &[]);
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let sample = |result: &str| -> f64 {
+            text.lines()
+                .filter(|line| line.starts_with("priceline_response_cache_lookups_total"))
+                .filter(|line| line.contains(&format!("result=\"{result}\"")))
+                .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum()
+        };
+        (sample("hit"), sample("miss"))
+    };
+    let (hits_before, misses_before) = hits_and_misses();
+    load_test_mix(
+        &format!("long tail ({} URLs, Zipf)", paths.len()),
+        base,
+        &script,
+    );
+    let (hits, misses) = hits_and_misses();
+    let (hits, misses) = (hits - hits_before, misses - misses_before);
+    println!(
+        "{:32} {label}: response cache hit ratio {:.1}% ({hits:.0} hits, {misses:.0} misses)",
+        "",
+        100.0 * hits / (hits + misses).max(1.0)
+    );
 }
 
 /// Statistics of the commonest code, unsplit and split by payer and by state, with the response
@@ -402,9 +671,38 @@ fn auth_and_audit(label: &str, database: &str) {
     }
 }
 
+/// PostgreSQL's size of the bench schema's tables and indexes, per million rates.
+fn database_size(database: &str, schema: &str) {
+    #[derive(diesel::QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        bytes: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rates: i64,
+    }
+    let url = DatabaseUrl::parse(database).expect("the bench database URL");
+    let mut connection = connect(&url).expect("open the bench database");
+    let size = diesel::sql_query(format!(
+        "SELECT CAST(SUM(pg_total_relation_size(c.oid)) AS BIGINT) AS bytes, \
+                (SELECT COUNT(*) FROM payer_rates) AS rates \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = '{schema}' AND c.relkind = 'r'"
+    ))
+    .get_result::<Size>(&mut connection)
+    .expect("measure the database");
+    println!(
+        "database: {:.1} GB for {} rates, {:.0} MB per million rates",
+        size.bytes as f64 / 1e9,
+        size.rates,
+        size.bytes as f64 / 1e6 / (size.rates as f64 / 1e6).max(1e-9)
+    );
+}
+
 fn main() {
     require_binary();
-    let hospitals = setting("PRICELINE_BENCH_HOSPITALS", 200) as usize;
+    // The large mode: 2,000 hospitals (100M rates) on PostgreSQL only, not run by CI.
+    let large = std::env::var("PRICELINE_BENCH_SCALE").as_deref() == Ok("large");
+    let hospitals = setting("PRICELINE_BENCH_HOSPITALS", if large { 2_000 } else { 200 }) as usize;
     let rows = setting("PRICELINE_BENCH_ROWS", 50_000);
     let dir = dataset(hospitals, rows);
     let sqlite = workspace().join(format!("target/bench-data/api-{hospitals}x{rows}.db"));
@@ -413,6 +711,10 @@ fn main() {
         Ok("auth-audit") => Some(auth_and_audit),
         Ok("fhir") => Some(fhir_and_v1),
         Ok("statistics") => Some(statistics),
+        Ok("course") => {
+            course_comparison();
+            return;
+        }
         _ => None,
     };
     if let Some(comparison) = only {
@@ -424,13 +726,18 @@ fn main() {
         );
         return;
     }
-    run(
-        &format!("SQLite, {hospitals} hospitals × {rows} rows"),
-        &sqlite.display().to_string(),
-        &dir,
-    );
-    observability("SQLite", &sqlite.display().to_string());
-    auth_and_audit("SQLite", &sqlite.display().to_string());
+    if large {
+        println!("large mode: PostgreSQL only");
+    } else {
+        course_comparison();
+        run(
+            &format!("SQLite, {hospitals} hospitals × {rows} rows"),
+            &sqlite.display().to_string(),
+            &dir,
+        );
+        observability("SQLite", &sqlite.display().to_string());
+        auth_and_audit("SQLite", &sqlite.display().to_string());
+    }
 
     match std::env::var("PRICELINE_TEST_POSTGRES_URL")
         .ok()
@@ -458,6 +765,7 @@ fn main() {
                 &scoped,
                 &dir,
             );
+            database_size(&scoped, &schema);
         }
     }
 }
