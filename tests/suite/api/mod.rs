@@ -27,6 +27,7 @@ mod proxy;
 mod rate_limits;
 mod replicas;
 pub(crate) mod sample;
+mod scans;
 mod security_headers;
 mod spec;
 mod startup;
