@@ -881,6 +881,32 @@ mod tests {
     }
 
     #[test]
+    fn read_replicas_are_postgresql_urls_of_a_postgresql_primary() {
+        let primary = (DATABASE_URL, "postgres://app@primary:5432/prices");
+        let read = |value: &str| settings(&[primary, (DATABASE_READ_URL, value)]);
+        let two =
+            read("postgres://r@replica-1/prices, postgresql://r@replica-2:6432/prices").unwrap();
+        let targets: Vec<String> = two.read_urls.iter().map(DatabaseUrl::target).collect();
+        assert_eq!(targets, ["replica-1:5432", "replica-2:6432"]);
+        assert!(settings(&[primary]).unwrap().read_urls.is_empty());
+        for (value, reason) in [
+            ("  ", "set but empty"),
+            ("postgres://r@replica-1/prices,", "URL 2"),
+            ("./replica.db", "not a PostgreSQL replica"),
+        ] {
+            let error = read(value).unwrap_err();
+            assert_eq!(error.variable, DATABASE_READ_URL);
+            assert!(error.reason.contains(reason), "{value:?}: {}", error.reason);
+        }
+        let error = settings(&[(DATABASE_READ_URL, "postgres://r@replica-1/prices")]).unwrap_err();
+        assert!(
+            error.reason.contains("PostgreSQL primary"),
+            "{}",
+            error.reason
+        );
+    }
+
+    #[test]
     fn defaults_are_the_documented_ones() {
         let settings = settings(&[]).unwrap();
         assert_eq!(
