@@ -168,13 +168,12 @@ diesel::table! {
 
 diesel::table! {
     /// The statistics read model's groups (see snapshot::statistics).
-    code_statistics_groups (code_type, code, split, setting, methodology, split_value) {
+    code_statistics_groups (id) {
+        id -> BigInt,
         code_type -> Text,
         code -> Text,
-        split -> Text,
         setting -> Text,
         methodology -> Text,
-        split_value -> Text,
         facilities -> BigInt,
         charges -> BigInt,
         rates -> BigInt,
@@ -182,15 +181,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// How many lines of each statistics group state each amount.
-    code_statistics_amounts (code_type, code, split, setting, methodology, split_value, kind, amount) {
-        code_type -> Text,
-        code -> Text,
-        split -> Text,
-        setting -> Text,
-        methodology -> Text,
-        split_value -> Text,
-        kind -> Text,
+    /// How many lines of each statistics group state each amount, per kind (1 gross, 2 cash, 3 dollar).
+    code_statistics_amounts (group_id, kind, amount) {
+        group_id -> BigInt,
+        kind -> SmallInt,
         amount -> BigInt,
         lines -> BigInt,
     }
@@ -198,14 +192,9 @@ diesel::table! {
 
 diesel::table! {
     /// Each statistics group's count and nearest-rank figures per kind of amount.
-    code_statistics_summaries (code_type, code, split, setting, methodology, split_value, kind) {
-        code_type -> Text,
-        code -> Text,
-        split -> Text,
-        setting -> Text,
-        methodology -> Text,
-        split_value -> Text,
-        kind -> Text,
+    code_statistics_summaries (group_id, kind) {
+        group_id -> BigInt,
+        kind -> SmallInt,
         lines -> BigInt,
         minimum -> BigInt,
         p10 -> BigInt,

@@ -2,9 +2,11 @@
 //! setting and methodology (a per-diem rate is never averaged with a case rate), optionally by payer
 //! or state. Percentiles use the nearest-rank method, so every figure is an amount some file states.
 //!
-//! Statistics of the current snapshots with no facility criterion come from the read model the
-//! imports keep (`snapshot::statistics`): the groups' counts and each amount with how many lines
-//! state it. Others (`as_of`, a facility criterion) read the code's lines in the chosen snapshots.
+//! Statistics of the current snapshots with no facility criterion and no split, of a national code
+//! system, come from the read model the imports keep (`snapshot::statistics`): the groups' counts and
+//! their summaries (or, for a code an import changed since the last refresh, each amount with how
+//! many lines state it). Others (`as_of`, a facility criterion, a split by payer or state, a
+//! hospital's own codes) read the code's lines in the chosen snapshots.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,6 +23,7 @@ use crate::schema::{
     code_statistics_amounts as amounts, code_statistics_dirty as dirty,
     code_statistics_groups as groups, code_statistics_summaries as summaries,
 };
+use crate::snapshot::statistics::LOCAL_CODE_TYPES;
 
 /// Groups with fewer facilities than this are flagged: their figures describe a hospital or two.
 pub const SMALL_SAMPLE_FACILITIES: u64 = 3;
@@ -106,7 +109,11 @@ pub fn code_statistics(
     connection: &mut DbConnection,
     query: &StatisticsQuery,
 ) -> StoreResult<Vec<StatisticsGroup>> {
-    if query.scope == Scope::Current && query.facilities.is_empty() {
+    let modelled = query.scope == Scope::Current
+        && query.facilities.is_empty()
+        && query.split == Split::None
+        && !LOCAL_CODE_TYPES.contains(&query.code_type.as_str());
+    if modelled {
         from_read_model(connection, query)
     } else {
         from_lines(connection, query)
@@ -162,37 +169,25 @@ pub fn from_lines(
         .collect()
 }
 
-/// `code_statistics_groups.split` and `code_statistics_amounts.kind` values (see
-/// `snapshot::statistics`), in the order of `StatisticsGroup`'s distributions.
-const KINDS: [&str; 3] = ["gross", "cash", "dollar"];
-
-fn split_name(split: Split) -> &'static str {
-    match split {
-        Split::None => "none",
-        Split::Payer => "payer",
-        Split::State => "state",
-    }
-}
-
-/// A group's counts and the spread of each kind of amount (`KINDS` order).
-#[derive(Default)]
+/// A group's setting and methodology as stored, its counts and the spread of each kind of amount
+/// (`code_statistics_amounts.kind` 1, 2, 3: gross, cash, negotiated dollar).
 struct StoredGroup {
+    setting: String,
+    methodology: String,
     counts: Counts,
     spreads: [Option<Distribution>; 3],
 }
 
-/// Stored groups by (setting, methodology, split value) as stored.
-type StoredGroups = BTreeMap<(String, String, String), StoredGroup>;
-/// A stored group's key and its kind of amount.
-type StoredKind = (String, String, String, String);
-
-fn kind_index(kind: &str) -> StoreResult<usize> {
-    decode("amount kind", kind, |kind| {
-        KINDS
-            .iter()
-            .position(|known| *known == kind)
-            .ok_or("not a kind of amount")
-    })
+/// The spread slot of a stored kind.
+fn kind_index(kind: i16) -> StoreResult<usize> {
+    match kind {
+        1..=3 => Ok(kind as usize - 1),
+        _ => Err(crate::StoreError::Corrupt {
+            what: "amount kind",
+            value: kind.to_string(),
+            reason: "not 1, 2 or 3".to_owned(),
+        }),
+    }
 }
 
 fn from_read_model(
@@ -200,63 +195,61 @@ fn from_read_model(
     query: &StatisticsQuery,
 ) -> StoreResult<Vec<StatisticsGroup>> {
     let code = query.code.trim();
-    let split = split_name(query.split);
-    let settings = query.setting.map(settings_of);
-    let mut counts = groups::table
+    let mut rows = groups::table
         .filter(groups::code_type.eq(query.code_type.as_str()))
         .filter(groups::code.eq(code))
-        .filter(groups::split.eq(split))
+        .filter(groups::charges.gt(0))
         .select((
+            groups::id,
             groups::setting,
             groups::methodology,
-            groups::split_value,
             groups::facilities,
             groups::charges,
             groups::rates,
         ))
         .into_boxed();
-    if let Some(settings) = &settings {
-        counts = counts.filter(groups::setting.eq_any(settings.clone()));
+    if let Some(setting) = query.setting {
+        rows = rows.filter(groups::setting.eq_any(settings_of(setting)));
     }
-    let mut stored = StoredGroups::new();
-    for (setting, methodology, value, facilities, charges, rates) in
-        counts.load::<(String, String, String, i64, i64, i64)>(connection)?
-    {
-        let count = |n: i64| u64::try_from(n).unwrap_or_default();
-        stored
-            .entry((setting, methodology, value))
-            .or_default()
-            .counts = Counts {
-            facilities: count(facilities),
-            charges: count(charges),
-            rates: count(rates),
-        };
-    }
+    let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    let mut stored: BTreeMap<i64, StoredGroup> = rows
+        .load::<(i64, String, String, i64, i64, i64)>(connection)?
+        .into_iter()
+        .map(|(id, setting, methodology, facilities, charges, rates)| {
+            let counts = Counts {
+                facilities: count(facilities),
+                charges: count(charges),
+                rates: count(rates),
+            };
+            let group = StoredGroup {
+                setting,
+                methodology,
+                counts,
+                spreads: [None; 3],
+            };
+            (id, group)
+        })
+        .collect();
+    let ids: Vec<i64> = stored.keys().copied().collect();
     let dirty = dirty::table
         .find((query.code_type.as_str(), code))
         .count()
         .get_result::<i64>(connection)?
         > 0;
     if dirty {
-        spreads_from_amounts(connection, query, settings, &mut stored)?;
+        spreads_from_amounts(connection, &ids, &mut stored)?;
     } else {
-        spreads_from_summaries(connection, query, settings, &mut stored)?;
+        spreads_from_summaries(connection, &ids, &mut stored)?;
     }
     let mut found = stored
-        .into_iter()
-        .map(|((setting, methodology, value), group)| {
-            let setting = decode("setting", &setting, Setting::parse)?;
-            let methodology = (!methodology.is_empty())
-                .then(|| decode("methodology", &methodology, Methodology::parse))
+        .into_values()
+        .map(|group| {
+            let setting = decode("setting", &group.setting, Setting::parse)?;
+            let methodology = (!group.methodology.is_empty())
+                .then(|| decode("methodology", &group.methodology, Methodology::parse))
                 .transpose()?;
-            let value = (!value.is_empty()).then_some(value);
-            let (payer, state) = match query.split {
-                Split::None => (None, None),
-                Split::Payer => (value, None),
-                Split::State => (None, value),
-            };
             Ok(statistics_group(
-                (setting, methodology, payer, state),
+                (setting, methodology, None, None),
                 group.counts,
                 group.spreads,
             ))
@@ -270,21 +263,14 @@ fn from_read_model(
 /// The spreads as the last refresh computed them: the code has not changed since.
 fn spreads_from_summaries(
     connection: &mut DbConnection,
-    query: &StatisticsQuery,
-    settings: Option<Vec<&'static str>>,
-    stored: &mut StoredGroups,
+    ids: &[i64],
+    stored: &mut BTreeMap<i64, StoredGroup>,
 ) -> StoreResult<()> {
-    let mut rows = summaries::table
-        .filter(summaries::code_type.eq(query.code_type.as_str()))
-        .filter(summaries::code.eq(query.code.trim()))
-        .filter(summaries::split.eq(split_name(query.split)))
+    type Figures = (i64, i64, i64, i64, i64, i64, i64, i64);
+    let rows = summaries::table
+        .filter(summaries::group_id.eq_any(ids))
         .select((
-            (
-                summaries::setting,
-                summaries::methodology,
-                summaries::split_value,
-                summaries::kind,
-            ),
+            (summaries::group_id, summaries::kind),
             (
                 summaries::lines,
                 summaries::minimum,
@@ -296,15 +282,8 @@ fn spreads_from_summaries(
                 summaries::maximum,
             ),
         ))
-        .into_boxed();
-    if let Some(settings) = settings {
-        rows = rows.filter(summaries::setting.eq_any(settings));
-    }
-    type Figures = (i64, i64, i64, i64, i64, i64, i64, i64);
-    for ((setting, methodology, value, kind), figures) in
-        rows.load::<(StoredKind, Figures)>(connection)?
-    {
-        let (count, min, p10, p25, median, p75, p90, max) = figures;
+        .load::<((i64, i16), Figures)>(connection)?;
+    for ((id, kind), (count, min, p10, p25, median, p75, p90, max)) in rows {
         let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
         let spread = Distribution {
             count: u64::try_from(count).unwrap_or_default(),
@@ -316,8 +295,8 @@ fn spreads_from_summaries(
             p90: amount(p90)?,
             max: amount(max)?,
         };
-        let kind = kind_index(&kind)?;
-        if let Some(group) = stored.get_mut(&(setting, methodology, value)) {
+        let kind = kind_index(kind)?;
+        if let Some(group) = stored.get_mut(&id) {
             group.spreads[kind] = Some(spread);
         }
     }
@@ -327,44 +306,29 @@ fn spreads_from_summaries(
 /// The spreads computed from the amounts: an import changed the code since the last refresh.
 fn spreads_from_amounts(
     connection: &mut DbConnection,
-    query: &StatisticsQuery,
-    settings: Option<Vec<&'static str>>,
-    stored: &mut StoredGroups,
+    ids: &[i64],
+    stored: &mut BTreeMap<i64, StoredGroup>,
 ) -> StoreResult<()> {
-    let mut lines = amounts::table
-        .filter(amounts::code_type.eq(query.code_type.as_str()))
-        .filter(amounts::code.eq(query.code.trim()))
-        .filter(amounts::split.eq(split_name(query.split)))
-        .order((
-            amounts::setting,
-            amounts::methodology,
-            amounts::split_value,
+    // Read in (group, kind, amount) order, so each kind's runs come sorted.
+    let rows = amounts::table
+        .filter(amounts::group_id.eq_any(ids))
+        .order((amounts::group_id, amounts::kind, amounts::amount))
+        .select((
+            amounts::group_id,
             amounts::kind,
             amounts::amount,
+            amounts::lines,
         ))
-        .select((
-            (
-                amounts::setting,
-                amounts::methodology,
-                amounts::split_value,
-                amounts::kind,
-            ),
-            (amounts::amount, amounts::lines),
-        ))
-        .into_boxed();
-    if let Some(settings) = settings {
-        lines = lines.filter(amounts::setting.eq_any(settings));
-    }
-    // Read in (group, kind, amount) order, so each kind's runs come sorted.
-    let mut runs: BTreeMap<StoredKind, Vec<(i64, u64)>> = BTreeMap::new();
-    for (key, (amount, count)) in lines.load::<(StoredKind, (i64, i64))>(connection)? {
-        runs.entry(key)
+        .load::<(i64, i16, i64, i64)>(connection)?;
+    let mut runs: BTreeMap<(i64, i16), Vec<(i64, u64)>> = BTreeMap::new();
+    for (id, kind, amount, count) in rows {
+        runs.entry((id, kind))
             .or_default()
             .push((amount, u64::try_from(count).unwrap_or_default()));
     }
-    for ((setting, methodology, value, kind), runs) in runs {
-        let kind = kind_index(&kind)?;
-        if let Some(group) = stored.get_mut(&(setting, methodology, value)) {
+    for ((id, kind), runs) in runs {
+        let kind = kind_index(kind)?;
+        if let Some(group) = stored.get_mut(&id) {
             group.spreads[kind] = distribution(&runs)?;
         }
     }
