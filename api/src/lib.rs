@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;
+pub mod read_model;
 pub mod replicas;
 pub mod routes;
 pub mod security;

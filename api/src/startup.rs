@@ -69,6 +69,8 @@ pub struct Application {
     lifecycle: Lifecycle,
     /// Stops the import-job runner when the server stops.
     runner: RunnerGuard,
+    /// The primary, for the statistics read model's background refresh.
+    pool: Pool,
     metrics: web::Data<Metrics>,
     /// The TLS certificate in use, when the server serves TLS.
     certificates: Option<Arc<Certificates>>,
@@ -113,6 +115,7 @@ impl Application {
                 .db_statement_timeout
                 .map(|statement| settings.db_acquire_timeout + statement),
         });
+        let refresh_pool = state.pool.clone();
         // Managed keys are read per request from the same database (no cache: see auth::key_store).
         let key_store = web::Data::new(auth::key_store::KeyStore::new(
             state.pool.clone(),
@@ -238,6 +241,7 @@ impl Application {
             stopping,
             lifecycle: settings.lifecycle,
             runner,
+            pool: refresh_pool,
             metrics,
             certificates,
             audit,
@@ -265,6 +269,7 @@ impl Application {
     /// Serves until the server is stopped through a handle (tests drop it with their runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _runner = self.runner;
+        let _refresher = crate::read_model::spawn(self.pool);
         let _audit = self.audit;
         self.server.await
     }
@@ -273,6 +278,7 @@ impl Application {
     /// SIGHUP reloads the certificate.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let _runner = self.runner;
+        let _refresher = crate::read_model::spawn(self.pool);
         if let Some(certificates) = self.certificates {
             actix_web::rt::spawn(crate::lifecycle::reload_on_hangup(certificates));
         }

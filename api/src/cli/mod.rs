@@ -386,9 +386,8 @@ fn import(settings: &Settings, import_args: &ImportArgs) -> anyhow::Result<()> {
         .iter()
         .any(|report| report.status == Status::Imported)
     {
-        priceline_store::snapshot::after_imports(&mut connection).context(
-            "the files are imported, but summarising their codes' statistics or refreshing the \
-             query planner's statistics failed",
+        priceline_store::planner::refresh_statistics(&mut connection).context(
+            "the files are imported, but refreshing the query planner's statistics failed",
         )?;
     }
     conclude(&reports, args.report.as_deref())

@@ -545,10 +545,9 @@ fn import(
     if reports
         .iter()
         .any(|report| report.status == Status::Imported)
-        && let Err(error) = priceline_store::snapshot::after_imports(connection)
+        && let Err(error) = priceline_store::planner::refresh_statistics(connection)
     {
-        // The prices are stored; the codes stay marked, read from their amounts until a refresh.
-        tracing::warn!(job = %job.id, %error, "summarising statistics or refreshing the planner's failed");
+        tracing::warn!(job = %job.id, %error, "refreshing the query planner's statistics failed");
     }
     // The report names the file as the client sent it, not where it waited on this disk.
     let prefix = format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR);

@@ -17,6 +17,10 @@ pub struct Health {
     /// `ok` when the check passed; `degraded` when a read replica is unavailable (its reads fall
     /// back to the primary).
     pub status: &'static str,
+    /// Imports' changes the statistics read model has yet to take in (the server applies them in
+    /// the background; statistics are read from the lines meanwhile); absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistics_pending: Option<i64>,
     /// With read replicas: the primary's data version, the id of its newest source file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_version: Option<i64>,
@@ -44,6 +48,7 @@ impl Health {
     fn ok() -> Self {
         Self {
             status: "ok",
+            statistics_pending: None,
             data_version: None,
             replicas: Vec::new(),
         }
@@ -89,10 +94,19 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
     // A probe must get its answer before the load balancer gives up on it, whatever the database
     // does: not ready within a second is not ready. Reading the applied migrations is the query
     // that shows the database answers.
-    let pending = within(Some(READINESS_DEADLINE), &state.pool, |connection| {
-        Ok(priceline_store::migrations::pending(connection)?)
-    })
-    .await?;
+    let (pending, statistics_pending) =
+        within(Some(READINESS_DEADLINE), &state.pool, |connection| {
+            let migrations = priceline_store::migrations::pending(connection)?;
+            // A schema without the read model's tables (migrations pending) has nothing pending.
+            let statistics = if migrations.is_empty() {
+                priceline_store::snapshot::statistics::pending(connection)?
+            } else {
+                0
+            };
+            Ok((migrations, statistics))
+        })
+        .await?;
+    let statistics_pending = (statistics_pending > 0).then_some(statistics_pending);
     if let Some(oldest) = pending.first() {
         tracing::warn!(
             ?pending,
@@ -104,7 +118,10 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
         )));
     }
     if state.replicas.members().is_empty() {
-        return Ok(web::Json(Health::ok()));
+        return Ok(web::Json(Health {
+            statistics_pending,
+            ..Health::ok()
+        }));
     }
     let primary = within(Some(READINESS_DEADLINE), &state.pool, |connection| {
         Ok(priceline_store::queries::data_version(connection)?)
@@ -139,6 +156,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
     let degraded = replicas.iter().any(|replica| replica.status != "ok");
     Ok(web::Json(Health {
         status: if degraded { "degraded" } else { "ok" },
+        statistics_pending,
         data_version: Some(primary.newest_file()),
         replicas,
     }))

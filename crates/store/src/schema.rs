@@ -207,11 +207,19 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Codes whose summaries are behind their amounts, marked by the import that changed them.
+    /// Within a refresh: the codes whose summaries it recomputes.
     code_statistics_dirty (code_type, code) {
         code_type -> Text,
         code -> Text,
-        marked_by -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Snapshots an import made current (sign 1) or replaced (sign -1), not yet in the model.
+    code_statistics_pending (id) {
+        id -> BigInt,
+        source_file_id -> BigInt,
+        sign -> SmallInt,
     }
 }
 

@@ -1,3 +1,4 @@
+DROP TABLE code_statistics_pending;
 DROP TABLE code_statistics_dirty;
 DROP TABLE code_statistics_summaries;
 DROP TABLE code_statistics_amounts;

@@ -27,9 +27,7 @@ CREATE TABLE code_statistics_amounts (
 ) WITHOUT ROWID;
 CREATE INDEX code_statistics_amounts_empty ON code_statistics_amounts (lines) WHERE lines = 0;
 
--- Each group's count and nearest-rank figures per kind, computed from the amounts after a batch of
--- imports (snapshot::statistics::refresh); the codes an import changed since are listed in
--- code_statistics_dirty, marked by the import's source file id, and answered from the amounts.
+-- Each group's count and nearest-rank figures per kind, computed from the amounts.
 CREATE TABLE code_statistics_summaries (
     group_id BIGINT NOT NULL,
     kind SMALLINT NOT NULL,
@@ -44,15 +42,24 @@ CREATE TABLE code_statistics_summaries (
     PRIMARY KEY (group_id, kind)
 ) WITHOUT ROWID;
 
+-- Snapshots an import made current (sign 1) or replaced (sign -1), in the import's transaction:
+-- the server adds and subtracts their lines in the background (snapshot::statistics::refresh);
+-- while any is pending, statistics are read from the lines.
+CREATE TABLE code_statistics_pending (
+    id INTEGER PRIMARY KEY,
+    source_file_id BIGINT NOT NULL,
+    sign SMALLINT NOT NULL
+);
+
+-- Within a refresh: the codes whose summaries it recomputes (empty outside one).
 CREATE TABLE code_statistics_dirty (
     code_type TEXT NOT NULL,
     code TEXT NOT NULL,
-    marked_by BIGINT NOT NULL,
     PRIMARY KEY (code_type, code)
 ) WITHOUT ROWID;
 
--- Filled for the current snapshots of earlier imports, with the statements the import runs for one
--- file (snapshot::statistics::apply), here over every current file at once.
+-- Filled for the current snapshots of earlier imports, with the statements a refresh runs for one
+-- file (snapshot::statistics::refresh), here over every current file at once.
 WITH codes AS (
     SELECT DISTINCT c.item_id, c.code_type, c.code FROM items i
     JOIN item_codes c ON c.item_id = i.id

@@ -3,32 +3,16 @@
 //! rejected submission; the CLI fails with the reason and the next step, and the API keeps serving
 //! the earlier snapshot. The files are the generator's Wide files, broken by the test.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use priceline_synth::{Format, Hospital};
 use serde_json::Value;
 
-use super::sample::{SEED, rewrite};
+use super::sample::{rewrite, wide};
 use crate::import::priceline_binary;
 use crate::on_both_backends;
 use crate::support::app::TestApp;
 use crate::support::db::TestDb;
-
-/// Writes hospital `hospital`'s Wide file into `dir/name/`, dated `date` (row 2's
-/// `last_updated_on`), and returns its path.
-fn wide(dir: &Path, name: &str, hospital: usize, rows: u64, date: &str) -> PathBuf {
-    let path = priceline_synth::write_hospital(&dir.join(name), SEED, hospital, rows, Format::Wide)
-        .unwrap();
-    let generated = Hospital::new(SEED, hospital).last_updated_on;
-    rewrite(&path, |number, cells| {
-        if number == 2 {
-            let cell = cells.iter_mut().find(|cell| **cell == generated).unwrap();
-            *cell = date.to_owned();
-        }
-    });
-    path
-}
 
 /// Breaks row 3 as real republications do: the first payer's columns keep the template's
 /// `[payer_name] | [plan_name]` placeholders, and `modifiers` is misspelled `modifers`.

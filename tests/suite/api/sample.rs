@@ -252,3 +252,18 @@ fn percent_decoded(text: &str) -> String {
     }
     String::from_utf8(bytes).unwrap()
 }
+
+/// Writes hospital `hospital`'s Wide file into `dir/name/`, dated `date` (row 2's
+/// `last_updated_on`), and returns its path.
+pub fn wide(dir: &Path, name: &str, hospital: usize, rows: u64, date: &str) -> PathBuf {
+    let path = priceline_synth::write_hospital(&dir.join(name), SEED, hospital, rows, Format::Wide)
+        .unwrap();
+    let generated = Hospital::new(SEED, hospital).last_updated_on;
+    rewrite(&path, |number, cells| {
+        if number == 2 {
+            let cell = cells.iter_mut().find(|cell| **cell == generated).unwrap();
+            *cell = date.to_owned();
+        }
+    });
+    path
+}

@@ -146,7 +146,9 @@ fn no_api_query_scans_a_large_table() {
     for path in priceline_synth::write_dataset(dir.path(), SEED, 6, 400, &formats).unwrap() {
         import(&mut admin, path.to_str().unwrap());
     }
-    priceline_store::snapshot::after_imports(&mut admin).unwrap();
+    // The imports' changes taken into the statistics model, as the server does in the background.
+    while priceline_store::snapshot::statistics::refresh(&mut admin).unwrap() > 0 {}
+    priceline_store::planner::refresh_statistics(&mut admin).unwrap();
     drop(admin);
     let mut observer = db.connect();
     end_connections(&mut observer, &format!("import_{schema}"));

@@ -1,8 +1,8 @@
 //! The statistics read model (issue 16): statistics of the current snapshots read from it equal the
 //! statistics computed from every line of the code, for every code of generated files in the three
-//! formats, split by nothing, payer or state, in every setting, whether computed from the amounts (a
-//! code an import changed) or read from the summaries a refresh made: after the imports, after the
-//! migration that made it fills it for earlier imports, after a republication replaces a hospital's
+//! formats, split by nothing, payer or state, in every setting, whether read from the lines (an
+//! import's change pending) or from the model a refresh brought up to date: after the imports, after
+//! the migration that made it fills it for earlier imports, after a republication replaces a hospital's
 //! snapshot, and after an older file imported late is kept as history. The statistics `as_of` a
 //! date before the republication equal what the read model said before it.
 
@@ -16,30 +16,31 @@ use priceline_ingest::ReadOptions;
 use priceline_store::queries::statistics::{self, Split, StatisticsGroup, StatisticsQuery};
 use priceline_store::queries::{FacilityFilter, Scope};
 use priceline_store::snapshot;
+use priceline_store::snapshot::statistics as statistics_model;
 use priceline_store::{DbConnection, migrations};
-use priceline_synth::{Format, Hospital};
+use priceline_synth::Format;
 
-use crate::api::sample::{SEED, rewrite};
+use crate::api::sample::{SEED, wide};
 use crate::on_both_backends;
 use crate::support::db::TestDb;
+
+/// Applies every pending change, batch after batch; how many there were.
+fn refresh(connection: &mut DbConnection) -> usize {
+    let mut changes = 0;
+    loop {
+        match statistics_model::refresh(connection).unwrap() {
+            0 => return changes,
+            batch => {
+                assert!(batch as i64 <= statistics_model::REFRESH_BATCH);
+                changes += batch;
+            }
+        }
+    }
+}
 
 fn import(connection: &mut DbConnection, path: &Path) {
     let report = import_path(connection, None, path, &ReadOptions::default(), &Quiet).remove(0);
     assert_eq!(report.status, Status::Imported, "{path:?}: {report:?}");
-}
-
-/// Hospital `hospital`'s file of `rows` rows, dated `date`, written under `dir/name`.
-fn dated(dir: &Path, name: &str, hospital: usize, rows: u64, date: &str) -> std::path::PathBuf {
-    let path = priceline_synth::write_hospital(&dir.join(name), SEED, hospital, rows, Format::Wide)
-        .unwrap();
-    let generated = Hospital::new(SEED, hospital).last_updated_on;
-    rewrite(&path, |number, cells| {
-        if number == 2 {
-            let cell = cells.iter_mut().find(|cell| **cell == generated).unwrap();
-            *cell = date.to_owned();
-        }
-    });
-    path
 }
 
 /// Every code any stored file lists.
@@ -115,12 +116,17 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     for path in priceline_synth::write_dataset(dir.path(), SEED, 6, 300, &formats).unwrap() {
         import(&mut connection, &path);
     }
-    // Right after the imports every code is marked: statistics come from the amounts. After the
-    // run's refresh, from the summaries it computed; both equal the lines.
+    // Right after the imports their changes are pending: statistics come from the lines. After a
+    // refresh, from the model.
     let before = check(&mut connection);
-    let summarised = snapshot::after_imports(&mut connection).unwrap();
-    assert!(summarised > 20, "{summarised} codes summarised");
-    assert_eq!(snapshot::after_imports(&mut connection).unwrap(), 0);
+    let pending = statistics_model::pending(&mut connection).unwrap();
+    assert!(
+        pending >= 6,
+        "a change for each hospital at least: {pending}"
+    );
+    assert_eq!(refresh(&mut connection) as i64, pending);
+    assert_eq!(refresh(&mut connection), 0);
+    assert_eq!(statistics_model::pending(&mut connection).unwrap(), 0);
     assert_eq!(check(&mut connection), before);
 
     // The migration that made the model fills it for earlier imports alike.
@@ -132,7 +138,7 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     // Hospital 0 republishes a shorter file: its earlier snapshot's lines leave the model.
     import(
         &mut connection,
-        &dated(dir.path(), "later", 0, 120, "2026-09-01"),
+        &wide(dir.path(), "later", 0, 120, "2026-09-01"),
     );
     let after = check(&mut connection);
     assert_ne!(before, after, "the republication changed some statistics");
@@ -140,7 +146,7 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     // An older file imported late is history only: the model does not move.
     import(
         &mut connection,
-        &dated(dir.path(), "older", 1, 90, "2025-06-01"),
+        &wide(dir.path(), "older", 1, 90, "2025-06-01"),
     );
     assert_eq!(check(&mut connection), after);
 

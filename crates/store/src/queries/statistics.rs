@@ -3,10 +3,9 @@
 //! or state. Percentiles use the nearest-rank method, so every figure is an amount some file states.
 //!
 //! Statistics of the current snapshots with no facility criterion and no split, of a national code
-//! system, come from the read model the imports keep (`snapshot::statistics`): the groups' counts and
-//! their summaries (or, for a code an import changed since the last refresh, each amount with how
-//! many lines state it). Others (`as_of`, a facility criterion, a split by payer or state, a
-//! hospital's own codes) read the code's lines in the chosen snapshots.
+//! system, come from the read model (`snapshot::statistics`): the groups' counts and summaries, once
+//! no import's change is pending. Others (`as_of`, a facility criterion, a split by payer or state, a
+//! hospital's own codes, a pending change) read the code's lines in the chosen snapshots.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,10 +18,7 @@ use super::{FacilityFilter, Scope};
 use crate::StoreResult;
 use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
-use crate::schema::{
-    code_statistics_amounts as amounts, code_statistics_dirty as dirty,
-    code_statistics_groups as groups, code_statistics_summaries as summaries,
-};
+use crate::schema::{code_statistics_groups as groups, code_statistics_summaries as summaries};
 use crate::snapshot::statistics::LOCAL_CODE_TYPES;
 
 /// Groups with fewer facilities than this are flagged: their figures describe a hospital or two.
@@ -113,7 +109,7 @@ pub fn code_statistics(
         && query.facilities.is_empty()
         && query.split == Split::None
         && !LOCAL_CODE_TYPES.contains(&query.code_type.as_str());
-    if modelled {
+    if modelled && crate::snapshot::statistics::pending(connection)? == 0 {
         from_read_model(connection, query)
     } else {
         from_lines(connection, query)
@@ -231,16 +227,7 @@ fn from_read_model(
         })
         .collect();
     let ids: Vec<i64> = stored.keys().copied().collect();
-    let dirty = dirty::table
-        .find((query.code_type.as_str(), code))
-        .count()
-        .get_result::<i64>(connection)?
-        > 0;
-    if dirty {
-        spreads_from_amounts(connection, &ids, &mut stored)?;
-    } else {
-        spreads_from_summaries(connection, &ids, &mut stored)?;
-    }
+    spreads_from_summaries(connection, &ids, &mut stored)?;
     let mut found = stored
         .into_values()
         .map(|group| {
@@ -260,7 +247,7 @@ fn from_read_model(
     Ok(found)
 }
 
-/// The spreads as the last refresh computed them: the code has not changed since.
+/// The spreads the last refresh computed.
 fn spreads_from_summaries(
     connection: &mut DbConnection,
     ids: &[i64],
@@ -298,38 +285,6 @@ fn spreads_from_summaries(
         let kind = kind_index(kind)?;
         if let Some(group) = stored.get_mut(&id) {
             group.spreads[kind] = Some(spread);
-        }
-    }
-    Ok(())
-}
-
-/// The spreads computed from the amounts: an import changed the code since the last refresh.
-fn spreads_from_amounts(
-    connection: &mut DbConnection,
-    ids: &[i64],
-    stored: &mut BTreeMap<i64, StoredGroup>,
-) -> StoreResult<()> {
-    // Read in (group, kind, amount) order, so each kind's runs come sorted.
-    let rows = amounts::table
-        .filter(amounts::group_id.eq_any(ids))
-        .order((amounts::group_id, amounts::kind, amounts::amount))
-        .select((
-            amounts::group_id,
-            amounts::kind,
-            amounts::amount,
-            amounts::lines,
-        ))
-        .load::<(i64, i16, i64, i64)>(connection)?;
-    let mut runs: BTreeMap<(i64, i16), Vec<(i64, u64)>> = BTreeMap::new();
-    for (id, kind, amount, count) in rows {
-        runs.entry((id, kind))
-            .or_default()
-            .push((amount, u64::try_from(count).unwrap_or_default()));
-    }
-    for ((id, kind), runs) in runs {
-        let kind = kind_index(kind)?;
-        if let Some(group) = stored.get_mut(&id) {
-            group.spreads[kind] = distribution(&runs)?;
         }
     }
     Ok(())

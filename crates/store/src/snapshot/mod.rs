@@ -25,15 +25,3 @@ pub use session::{ImportSession, import};
 #[cfg(feature = "test-support")]
 pub use test_support::{current_source_file_id, find_by_sha256, write_snapshot};
 pub use writer::{Begin, SnapshotWriter};
-
-use crate::StoreResult;
-use crate::connection::DbConnection;
-
-/// What an import run does once at its end, after its files: the statistics summaries of the codes
-/// it changed ([`statistics::refresh`]), then the query planner's statistics
-/// ([`crate::planner::refresh_statistics`]). Returns how many codes were summarised.
-pub fn after_imports(connection: &mut DbConnection) -> StoreResult<usize> {
-    let codes = statistics::refresh(connection)?;
-    crate::planner::refresh_statistics(connection)?;
-    Ok(codes)
-}

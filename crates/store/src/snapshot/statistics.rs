@@ -12,14 +12,13 @@
 //! which the lines answer at once), and statistics not split by payer or state (those are read from
 //! the lines).
 //!
-//! The counts and amounts are sums over the current snapshots, so a snapshot that becomes current adds
-//! its own and the one it replaces subtracts its own, in the import's transaction: readers see the
-//! model before or after, never between. Facilities add up because a facility has one current
-//! snapshot. The work is the file's own lines, never the rest of the database.
-//!
-//! Percentiles need every amount in order, so the summaries are computed by [`refresh`] after a batch
-//! of imports (the CLI's import, each import job), for the codes an import marked in
-//! `code_statistics_dirty` (in its transaction); a marked code is answered from its amounts meanwhile.
+//! The counts and amounts are sums over the current snapshots: a snapshot that becomes current adds
+//! its own, the one it replaces subtracts its own. An import only records that in
+//! `code_statistics_pending`, in its transaction, so it writes its prices as fast as before; the
+//! server applies the pending changes in the background ([`refresh`], one transaction: the deltas,
+//! then the summaries of the codes they touch). While a change is pending, statistics are read from
+//! the lines: an answer is exact either way, and never shows a half-applied snapshot. Facilities add
+//! up because a facility has one current snapshot; the work is the files' own lines.
 //!
 //! Migration `000401_code_statistics` fills the tables for earlier imports with the same statements,
 //! over every current file.
@@ -32,11 +31,24 @@ use crate::connection::DbConnection;
 /// The code systems a hospital defines itself, left out of the model.
 pub(crate) const LOCAL_CODE_TYPES: [&str; 2] = ["CDM", "LOCAL"];
 
+/// The PostgreSQL advisory lock a refresh holds (an arbitrary key of this project's).
+const REFRESH_LOCK: i64 = 0x7072_6963_6c6e_0016;
+
+/// What an import records when snapshot `current` becomes its facility's current one in place of
+/// `replaced`.
+pub(super) fn record(current: i64, replaced: Option<i64>) -> String {
+    let mut values = format!("({current}, 1)");
+    if let Some(replaced) = replaced {
+        values.push_str(&format!(", ({replaced}, -1)"));
+    }
+    format!("INSERT INTO code_statistics_pending (source_file_id, sign) VALUES {values}")
+}
+
 /// The statements that add (`sign` 1) or subtract (`sign` -1) snapshot `source_file_id`'s lines
-/// and mark its codes dirty by import `marked_by` (the new snapshot's id: it only grows, so a refresh
-/// that read an earlier mark leaves a later one in place). The file's lines are read once into a
-/// temporary table, then with their group ids into a second, so the amounts are grouped by integers.
-pub(super) fn apply(source_file_id: i64, sign: i64, marked_by: i64) -> [String; 8] {
+/// and list its codes in `code_statistics_dirty` for their summaries. The file's lines are read once
+/// into a temporary table, then with their group ids into a second, so the amounts are grouped by
+/// integers.
+fn apply(source_file_id: i64, sign: i64) -> [String; 8] {
     let group = "code_type, code, setting, methodology";
     // A file's items have consecutive ids (one import writes at a time), so its codes are a range
     // of `item_codes`' key, whatever the planner believes of the tables' sizes mid-run.
@@ -84,11 +96,10 @@ pub(super) fn apply(source_file_id: i64, sign: i64, marked_by: i64) -> [String; 
              ON CONFLICT (group_id, kind, amount) DO UPDATE SET \
                  lines = code_statistics_amounts.lines + excluded.lines"
         ),
-        format!(
-            "INSERT INTO code_statistics_dirty (code_type, code, marked_by) \
-             SELECT DISTINCT code_type, code, {marked_by} FROM statistics_lines WHERE true \
-             ON CONFLICT (code_type, code) DO UPDATE SET marked_by = excluded.marked_by"
-        ),
+        "INSERT INTO code_statistics_dirty (code_type, code) \
+         SELECT DISTINCT code_type, code FROM statistics_lines WHERE true \
+         ON CONFLICT (code_type, code) DO NOTHING"
+            .to_owned(),
         "DROP TABLE statistics_grouped".to_owned(),
         "DROP TABLE statistics_lines".to_owned(),
         // Emptied amounts go, through the partial index on the zero count. (A group that empties
@@ -126,31 +137,53 @@ fn summaries_of(groups: &str) -> String {
     )
 }
 
-/// Recomputes the summaries of the dirty codes and clears their marks; returns how many codes.
-/// A code an import marks again meanwhile keeps its new mark (its statistics are then computed
-/// from the amounts until the next refresh).
+/// Whether an import's change waits to be applied: statistics are then read from the lines.
+pub fn pending(connection: &mut DbConnection) -> StoreResult<i64> {
+    use crate::schema::code_statistics_pending as pending;
+    Ok(pending::table.count().get_result(connection)?)
+}
+
+/// How many pending changes one [`refresh`] applies: a transaction holds SQLite's one write lock for
+/// a few seconds, not for a whole bulk load's changes.
+pub const REFRESH_BATCH: i64 = 8;
+
+/// Applies up to [`REFRESH_BATCH`] pending changes in one transaction: each file's lines added or
+/// subtracted, its codes listed for their summaries; the transaction that applies the last pending
+/// change also recomputes the listed codes' summaries from the amounts. Returns how many changes
+/// (0: nothing was pending). Two servers never apply one change twice: on PostgreSQL a refresh
+/// holds an advisory lock (a second waits, then finds the changes gone), and SQLite has one writer.
 pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
-    use crate::schema::code_statistics_dirty as dirty;
+    use crate::schema::code_statistics_pending as pending;
     connection.transaction(|connection| {
-        let marked: Vec<(String, String, i64)> = dirty::table
-            .select((dirty::code_type, dirty::code, dirty::marked_by))
-            .load(connection)?;
-        let groups = "SELECT g.id FROM code_statistics_groups g JOIN code_statistics_dirty d \
-                      ON d.code_type = g.code_type AND d.code = g.code";
-        diesel::sql_query(format!(
-            "DELETE FROM code_statistics_summaries WHERE group_id IN ({groups})"
-        ))
-        .execute(connection)?;
-        diesel::sql_query(summaries_of(groups)).execute(connection)?;
-        for (code_type, code, marked_by) in &marked {
-            diesel::delete(
-                dirty::table
-                    .filter(dirty::code_type.eq(code_type))
-                    .filter(dirty::code.eq(code))
-                    .filter(dirty::marked_by.eq(marked_by)),
-            )
-            .execute(connection)?;
+        if let DbConnection::Postgres(_) = connection {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({REFRESH_LOCK})"))
+                .execute(connection)?;
         }
-        Ok(marked.len())
+        let changes: Vec<(i64, i64, i16)> = pending::table
+            .order(pending::id)
+            .select((pending::id, pending::source_file_id, pending::sign))
+            .limit(REFRESH_BATCH)
+            .load(connection)?;
+        if changes.is_empty() {
+            return Ok(0);
+        }
+        for &(_, source_file_id, sign) in &changes {
+            for statement in apply(source_file_id, i64::from(sign)) {
+                diesel::sql_query(statement).execute(connection)?;
+            }
+        }
+        let ids: Vec<i64> = changes.iter().map(|(id, _, _)| *id).collect();
+        diesel::delete(pending::table.filter(pending::id.eq_any(ids))).execute(connection)?;
+        if self::pending(connection)? == 0 {
+            let groups = "SELECT g.id FROM code_statistics_groups g JOIN code_statistics_dirty d \
+                          ON d.code_type = g.code_type AND d.code = g.code";
+            diesel::sql_query(format!(
+                "DELETE FROM code_statistics_summaries WHERE group_id IN ({groups})"
+            ))
+            .execute(connection)?;
+            diesel::sql_query(summaries_of(groups)).execute(connection)?;
+            diesel::sql_query("DELETE FROM code_statistics_dirty").execute(connection)?;
+        }
+        Ok(changes.len())
     })
 }

@@ -385,15 +385,11 @@ fn conclude(db: &mut impl Bookkeeping, ids: SnapshotIds, end: &End) -> StoreResu
     db.record_identifiers(ids.facility_id, &end.facility)?;
     let current = db.current_snapshot(ids.facility_id)?;
     if current.is_none_or(|(_, date)| end.date >= date) {
-        // The read models follow the current snapshots in this same transaction.
-        if let Some((replaced, _)) = current {
-            for statement in statistics::apply(replaced, -1, ids.source_file_id) {
-                db.run(&statement)?;
-            }
-        }
-        for statement in statistics::apply(ids.source_file_id, 1, ids.source_file_id) {
-            db.run(&statement)?;
-        }
+        // The statistics model follows later (statistics::refresh); recorded in this transaction.
+        db.run(&statistics::record(
+            ids.source_file_id,
+            current.map(|(replaced, _)| replaced),
+        ))?;
         db.make_current(ids, &end.facility, now())?;
     }
     Ok(())
