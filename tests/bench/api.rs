@@ -378,15 +378,14 @@ struct CodeRow {
     code: String,
 }
 
-/// The `count` commonest CPT and HCPCS codes of `database` (by charges, from the statistics read
-/// model), commonest first.
+/// The `count` commonest CPT and HCPCS codes of `database` (by the items that list them), commonest
+/// first.
 fn common_codes(database: &str, count: usize) -> Vec<(String, String)> {
     let url = DatabaseUrl::parse(database).expect("the bench database URL");
     let mut connection = connect(&url).expect("open the bench database");
     diesel::sql_query(format!(
-        "SELECT code_type, code FROM code_statistics_groups \
-         WHERE code_type IN ('CPT', 'HCPCS') \
-         GROUP BY code_type, code ORDER BY SUM(charges) DESC, code_type, code LIMIT {count}"
+        "SELECT code_type, code FROM item_codes WHERE code_type IN ('CPT', 'HCPCS') \
+         GROUP BY code_type, code ORDER BY COUNT(*) DESC, code_type, code LIMIT {count}"
     ))
     .load::<CodeRow>(&mut connection)
     .expect("read the common codes")

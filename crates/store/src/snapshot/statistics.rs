@@ -158,6 +158,9 @@ pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
         if let DbConnection::Postgres(_) = connection {
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({REFRESH_LOCK})"))
                 .execute(connection)?;
+            // Background work, like an import: not bound by the API's statement timeout (the last
+            // batch's summaries read every amount of the codes the batches touched).
+            diesel::sql_query("SET LOCAL statement_timeout = 0").execute(connection)?;
         }
         let changes: Vec<(i64, i64, i16)> = pending::table
             .order(pending::id)
