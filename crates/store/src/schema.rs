@@ -184,7 +184,7 @@ diesel::table! {
     /// How many lines of each statistics group state each amount, per kind (1 gross, 2 cash, 3 dollar).
     code_statistics_amounts (group_id, kind, amount) {
         group_id -> BigInt,
-        kind -> SmallInt,
+        kind -> Integer,
         amount -> BigInt,
         lines -> BigInt,
     }
@@ -194,7 +194,7 @@ diesel::table! {
     /// Each statistics group's count and nearest-rank figures per kind of amount.
     code_statistics_summaries (group_id, kind) {
         group_id -> BigInt,
-        kind -> SmallInt,
+        kind -> Integer,
         lines -> BigInt,
         minimum -> BigInt,
         p10 -> BigInt,
@@ -219,7 +219,7 @@ diesel::table! {
     code_statistics_pending (id) {
         id -> BigInt,
         source_file_id -> BigInt,
-        sign -> SmallInt,
+        sign -> Integer,
     }
 }
 

@@ -20,7 +20,7 @@ CREATE TABLE code_statistics_groups (
 -- found through the partial index.
 CREATE TABLE code_statistics_amounts (
     group_id BIGINT NOT NULL,
-    kind SMALLINT NOT NULL,
+    kind INTEGER NOT NULL,
     amount BIGINT NOT NULL,
     lines BIGINT NOT NULL,
     PRIMARY KEY (group_id, kind, amount)
@@ -30,7 +30,7 @@ CREATE INDEX code_statistics_amounts_empty ON code_statistics_amounts (lines) WH
 -- Each group's count and nearest-rank figures per kind, computed from the amounts.
 CREATE TABLE code_statistics_summaries (
     group_id BIGINT NOT NULL,
-    kind SMALLINT NOT NULL,
+    kind INTEGER NOT NULL,
     lines BIGINT NOT NULL,
     minimum BIGINT NOT NULL,
     p10 BIGINT NOT NULL,
@@ -48,7 +48,7 @@ CREATE TABLE code_statistics_summaries (
 CREATE TABLE code_statistics_pending (
     id INTEGER PRIMARY KEY,
     source_file_id BIGINT NOT NULL,
-    sign SMALLINT NOT NULL
+    sign INTEGER NOT NULL
 );
 
 -- Within a refresh: the codes whose summaries it recomputes (empty outside one).

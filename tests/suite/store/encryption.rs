@@ -119,6 +119,7 @@ async fn an_encrypted_database_cannot_be_read_without_its_key(mut db: TestDb) {
     );
     assert!(unreadable_as_plain_sqlite(&path));
 
+    app.statistics_caught_up().await;
     let before = contents(&path);
     let plain = DatabaseUrl::parse(&path.display().to_string()).unwrap();
     let error = connect(&plain).err().expect("no key").to_string();

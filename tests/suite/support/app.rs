@@ -87,6 +87,23 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// Waits until the server has taken the imports' changes into its statistics read model (it
+    /// writes to the database meanwhile).
+    pub async fn statistics_caught_up(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let (_, ready) = self.get("/readyz").await;
+            if ready.get("statistics_pending").is_none() {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still pending: {ready}"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     /// GET `path`: the status and the body as JSON (null when it is not JSON).
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let (status, _, body) = self.get_with_headers(path, &[]).await;

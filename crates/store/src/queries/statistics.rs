@@ -175,7 +175,7 @@ struct StoredGroup {
 }
 
 /// The spread slot of a stored kind.
-fn kind_index(kind: i16) -> StoreResult<usize> {
+fn kind_index(kind: i32) -> StoreResult<usize> {
     match kind {
         1..=3 => Ok(kind as usize - 1),
         _ => Err(crate::StoreError::Corrupt {
@@ -269,7 +269,7 @@ fn spreads_from_summaries(
                 summaries::maximum,
             ),
         ))
-        .load::<((i64, i16), Figures)>(connection)?;
+        .load::<((i64, i32), Figures)>(connection)?;
     for ((id, kind), (count, min, p10, p25, median, p75, p90, max)) in rows {
         let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
         let spread = Distribution {

@@ -162,7 +162,7 @@ pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
             // batch's summaries read every amount of the codes the batches touched).
             diesel::sql_query("SET LOCAL statement_timeout = 0").execute(connection)?;
         }
-        let changes: Vec<(i64, i64, i16)> = pending::table
+        let changes: Vec<(i64, i64, i32)> = pending::table
             .order(pending::id)
             .select((pending::id, pending::source_file_id, pending::sign))
             .limit(REFRESH_BATCH)
