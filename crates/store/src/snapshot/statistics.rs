@@ -15,10 +15,11 @@
 //! The counts and amounts are sums over the current snapshots: a snapshot that becomes current adds
 //! its own, the one it replaces subtracts its own. An import only records that in
 //! `code_statistics_pending`, in its transaction, so it writes its prices as fast as before; the
-//! server applies the pending changes in the background ([`refresh`], one transaction: the deltas,
-//! then the summaries of the codes they touch). While a change is pending, statistics are read from
-//! the lines: an answer is exact either way, and never shows a half-applied snapshot. Facilities add
-//! up because a facility has one current snapshot; the work is the files' own lines.
+//! server applies the pending changes in the background ([`refresh`]: [`REFRESH_BATCH`] files' deltas
+//! a transaction, and with the last pending one the summaries of the codes they touched). While a
+//! change is pending, statistics are read from the lines: an answer is exact either way, and never
+//! shows a half-applied snapshot. Facilities add up because a facility has one current snapshot; the
+//! work is the files' own lines.
 //!
 //! Migration `000401_code_statistics` fills the tables for earlier imports with the same statements,
 //! over every current file.
