@@ -41,7 +41,18 @@ impl Replica {
         down_until.is_some_and(|until| now < until)
     }
 
-    pub fn mark(&self, up: bool) {
+    /// Checks that the replica answers, for `/readyz`: its data version, and it is marked up or
+    /// down accordingly.
+    pub fn check(&self) -> StoreResult<priceline_store::queries::DataVersion> {
+        let result = self
+            .pool
+            .get()
+            .and_then(|mut connection| priceline_store::queries::data_version(&mut connection));
+        self.mark(result.is_ok());
+        result
+    }
+
+    fn mark(&self, up: bool) {
         let mut down_until = self
             .down_until
             .lock()
@@ -94,15 +105,5 @@ impl Replicas {
                     None
                 }
             })
-    }
-
-    /// Checks that a replica answers, for `/readyz`.
-    pub fn check(replica: &Replica) -> StoreResult<priceline_store::queries::DataVersion> {
-        let result = replica
-            .pool
-            .get()
-            .and_then(|mut connection| priceline_store::queries::data_version(&mut connection));
-        replica.mark(result.is_ok());
-        result
     }
 }

@@ -7,7 +7,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::problem::{ApiError, MetaErrors, Problem};
-use crate::replicas::Replicas;
 use crate::routes::within;
 use crate::state::AppState;
 
@@ -130,7 +129,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
     let mut replicas = Vec::new();
     for index in 0..state.replicas.members().len() {
         let members = state.replicas.clone();
-        let check = web::block(move || Replicas::check(&members.members()[index]));
+        let check = web::block(move || members.members()[index].check());
         let target = state.replicas.members()[index].pool().url().target();
         let found = match actix_web::rt::time::timeout(READINESS_DEADLINE, check).await {
             Ok(Ok(Ok(version))) => Ok(version.newest_file()),

@@ -306,7 +306,7 @@ fn group_key(
     )
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Counts {
     facilities: u64,
     charges: u64,

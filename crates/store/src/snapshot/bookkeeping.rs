@@ -90,7 +90,7 @@ pub(crate) trait Bookkeeping {
     fn reject(&mut self, source_file_id: i64, rejection: &Rejection) -> StoreResult<()>;
     /// The facility's current snapshot, if it has one: its source file id and the date it speaks for.
     fn current_snapshot(&mut self, facility_id: i64) -> StoreResult<Option<(i64, NaiveDate)>>;
-    /// Runs one statement of the read models (`statistics::apply`).
+    /// Runs one statement of the read models (`statistics::record`).
     fn run(&mut self, statement: &str) -> StoreResult<()>;
     /// Makes the snapshot its facility's current one, with the facility's names from its header.
     fn make_current(

@@ -54,6 +54,9 @@ fn apply(source_file_id: i64, sign: i64) -> [String; 8] {
     // A file's items have consecutive ids (one import writes at a time), so its codes are a range
     // of `item_codes`' key, whatever the planner believes of the tables' sizes mid-run.
     let file = format!("source_file_id = {source_file_id}");
+    let local = LOCAL_CODE_TYPES
+        .map(|code_type| format!("'{code_type}'"))
+        .join(", ");
     [
         format!(
             "CREATE TEMP TABLE statistics_lines AS \
@@ -63,7 +66,7 @@ fn apply(source_file_id: i64, sign: i64) -> [String; 8] {
              FROM (SELECT DISTINCT c.item_id, c.code_type, c.code FROM item_codes c \
                    WHERE c.item_id BETWEEN (SELECT MIN(id) FROM items WHERE {file}) \
                        AND (SELECT MAX(id) FROM items WHERE {file}) \
-                     AND c.{file} AND c.code_type NOT IN ('CDM', 'LOCAL')) AS c \
+                     AND c.{file} AND c.code_type NOT IN ({local})) AS c \
              JOIN standard_charges s ON s.item_id = c.item_id \
              LEFT JOIN payer_rates r ON r.id BETWEEN s.first_rate_id AND s.last_rate_id"
         ),
