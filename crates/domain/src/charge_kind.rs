@@ -35,6 +35,14 @@ impl ChargeKind {
         Self::Maximum,
     ];
 
+    /// The kind [`Self::as_str`] names.
+    pub fn parse(text: &str) -> Result<Self, crate::ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| crate::ParseError::invalid("charge kind", text, "not a kind of charge"))
+    }
+
     /// The kind's name, in `snake_case`.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -224,6 +224,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The compare read model: per file, code, setting and kind of charge, the lowest and highest
+    /// amount (none for an algorithm) and how many lines state it.
+    file_code_prices (code_type, code, source_file_id, setting, kind) {
+        code_type -> Text,
+        code -> Text,
+        source_file_id -> BigInt,
+        setting -> Text,
+        kind -> Text,
+        lowest -> Nullable<BigInt>,
+        highest -> Nullable<BigInt>,
+        lines -> BigInt,
+    }
+}
+
+diesel::table! {
     import_lock (id) {
         id -> Integer,
         locked_at -> Nullable<Timestamp>,

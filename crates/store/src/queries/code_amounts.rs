@@ -2,7 +2,7 @@
 //! price line, with only the columns they read.
 
 use diesel::prelude::*;
-use priceline_domain::{CodeType, KindAmounts, Methodology, Setting};
+use priceline_domain::{CodeType, Methodology, Setting};
 
 use crate::StoreResult;
 use crate::codec::{decode, decode_opt};
@@ -25,9 +25,10 @@ pub(crate) struct CodeAmount {
 
 impl CodeAmount {
     /// The line's amount of each kind: the charge's own, and its rate's.
-    pub fn amounts(&self) -> KindAmounts<Option<i64>> {
+    #[cfg(feature = "test-support")]
+    pub fn amounts(&self) -> priceline_domain::KindAmounts<Option<i64>> {
         let rate = self.rate.as_ref();
-        KindAmounts {
+        priceline_domain::KindAmounts {
             gross: self.gross,
             discounted_cash: self.discounted_cash,
             negotiated_dollar: rate.and_then(|rate| rate.negotiated_dollar),

@@ -1,16 +1,18 @@
 //! One code across facilities, cheapest first: "where is this cheaper?".
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
+use diesel::prelude::*;
 use priceline_domain::{Amount, ChargeKind, CodeType, Setting};
 use serde::{Deserialize, Serialize};
 
-use super::code_amounts;
+use super::code_amounts::settings_of;
 use super::facilities::{FacilitySummary, matching};
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;
-use crate::codec::decode_amount;
+use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
+use crate::schema::file_code_prices as prices;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompareQuery {
@@ -58,61 +60,148 @@ pub struct CompareKey {
     pub facility_id: i64,
 }
 
-/// A facility's amounts of each dollar kind, in micro-units.
-type AmountsByKind = BTreeMap<ChargeKind, Vec<i64>>;
+/// A facility's figures for the code: per kind it states, the lowest and highest amount (0 for an
+/// algorithm) and how many lines state it.
+type Spans = BTreeMap<ChargeKind, Span>;
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    lowest: i64,
+    highest: i64,
+    lines: i64,
+}
+
+impl Span {
+    fn add(spans: &mut Spans, kind: ChargeKind, span: Span) {
+        spans
+            .entry(kind)
+            .and_modify(|into| {
+                into.lowest = into.lowest.min(span.lowest);
+                into.highest = into.highest.max(span.highest);
+                into.lines += span.lines;
+            })
+            .or_insert(span);
+    }
+}
 
 /// Facilities stating the code: those with the query's kind cheapest first, then the others (so a
 /// client sees every facility that prices the code, and which lack the kind), after `after`.
+/// Read from the compare read model (`file_code_prices`, written with each file): a few rows per
+/// facility, whatever the number of lines.
 pub fn compare(
     connection: &mut DbConnection,
     query: &CompareQuery,
     after: Option<&CompareKey>,
     limit: usize,
 ) -> StoreResult<Page<FacilityPrice, CompareKey>> {
-    let facilities: BTreeMap<i64, FacilitySummary> =
-        matching(connection, query.scope, &query.facilities)?
-            .into_iter()
-            .map(|facility| (facility.id, facility))
-            .collect();
+    let facilities = facilities_in_scope(connection, query)?;
+    let facility_of: HashMap<i64, i64> = facilities
+        .values()
+        .map(|facility| (facility.source_file_id, facility.id))
+        .collect();
+    let mut sql = prices::table
+        .filter(prices::code_type.eq(query.code_type.as_str()))
+        .filter(prices::code.eq(query.code.trim().to_owned()))
+        .filter(prices::source_file_id.eq_any(facility_of.keys().copied().collect::<Vec<_>>()))
+        .select((
+            prices::source_file_id,
+            prices::kind,
+            prices::lowest,
+            prices::highest,
+            prices::lines,
+        ))
+        .into_boxed();
+    if let Some(setting) = query.setting {
+        sql = sql.filter(prices::setting.eq_any(settings_of(setting)));
+    }
+    let mut by_facility: BTreeMap<i64, Spans> = BTreeMap::new();
+    for (file, kind, lowest, highest, lines) in
+        sql.load::<(i64, String, Option<i64>, Option<i64>, i64)>(connection)?
+    {
+        let Some(facility) = facility_of.get(&file) else {
+            continue;
+        };
+        let kind = decode("kind", &kind, ChargeKind::parse)?;
+        let span = Span {
+            lowest: lowest.unwrap_or_default(),
+            highest: highest.unwrap_or_default(),
+            lines,
+        };
+        Span::add(by_facility.entry(*facility).or_default(), kind, span);
+    }
+    ranked_page(query, facilities, by_facility, after, limit)
+}
+
+/// [`compare`] computed from every line of the code: the reference the read model is tested against.
+#[cfg(feature = "test-support")]
+pub fn compare_from_lines(
+    connection: &mut DbConnection,
+    query: &CompareQuery,
+    after: Option<&CompareKey>,
+    limit: usize,
+) -> StoreResult<Page<FacilityPrice, CompareKey>> {
+    let facilities = facilities_in_scope(connection, query)?;
     let files: Vec<i64> = facilities.values().map(|f| f.source_file_id).collect();
-    let lines = code_amounts::load(
+    let lines = super::code_amounts::load(
         connection,
         &files,
         query.code_type,
         &query.code,
         query.setting,
     )?;
-    let mut by_facility: BTreeMap<i64, (BTreeSet<ChargeKind>, AmountsByKind)> = BTreeMap::new();
+    let mut by_facility: BTreeMap<i64, Spans> = BTreeMap::new();
     // A charge comes once per payer rate: its own amounts (gross, cash, min, max) count once.
-    let mut charges_seen = BTreeSet::new();
+    let mut charges_seen = std::collections::BTreeSet::new();
     for line in &lines {
-        let (kinds, amounts) = by_facility.entry(line.facility_id).or_default();
+        let spans = by_facility.entry(line.facility_id).or_default();
         let first_of_charge = charges_seen.insert(line.charge_id);
-        let line_amounts = line.amounts();
-        for kind in ChargeKind::DOLLAR {
+        let amounts = line.amounts();
+        let algorithm = line
+            .rate
+            .as_ref()
+            .is_some_and(|rate| rate.has_algorithm)
+            .then_some(0);
+        for kind in ChargeKind::ALL {
             if kind.of_the_charge() && !first_of_charge {
                 continue;
             }
-            if let Some(micros) = line_amounts.of(kind).flatten() {
-                kinds.insert(kind);
-                amounts.entry(kind).or_default().push(micros);
-            }
-        }
-        if let Some(rate) = &line.rate {
-            if rate.negotiated_percentage.is_some() {
-                kinds.insert(ChargeKind::NegotiatedPercentage);
-            }
-            if rate.has_algorithm {
-                kinds.insert(ChargeKind::NegotiatedAlgorithm);
+            let amount = amounts.of(kind).unwrap_or(algorithm);
+            if let Some(micros) = amount {
+                let span = Span {
+                    lowest: micros,
+                    highest: micros,
+                    lines: 1,
+                };
+                Span::add(spans, kind, span);
             }
         }
     }
+    ranked_page(query, facilities, by_facility, after, limit)
+}
+
+/// The facilities in scope that match the query's criteria, by id.
+fn facilities_in_scope(
+    connection: &mut DbConnection,
+    query: &CompareQuery,
+) -> StoreResult<BTreeMap<i64, FacilitySummary>> {
+    Ok(matching(connection, query.scope, &query.facilities)?
+        .into_iter()
+        .map(|facility| (facility.id, facility))
+        .collect())
+}
+
+/// The page after `after` of the facilities ranked by their lowest amount of the query's kind.
+fn ranked_page(
+    query: &CompareQuery,
+    mut facilities: BTreeMap<i64, FacilitySummary>,
+    by_facility: BTreeMap<i64, Spans>,
+    after: Option<&CompareKey>,
+    limit: usize,
+) -> StoreResult<Page<FacilityPrice, CompareKey>> {
+    let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
     let mut ranked: Vec<(CompareKey, FacilityPrice)> = Vec::new();
-    for (facility_id, (kinds, amounts)) in by_facility {
-        let lowest = amounts
-            .get(&query.kind)
-            .and_then(|v| v.iter().min())
-            .copied();
+    for (facility_id, spans) in by_facility {
+        let lowest = spans.get(&query.kind).map(|span| span.lowest);
         let key = CompareKey {
             unranked: lowest.is_none(),
             price_micros: lowest.unwrap_or_default(),
@@ -121,19 +210,18 @@ pub fn compare(
         if after.is_some_and(|after| key <= *after) {
             continue;
         }
-        let Some(facility) = facilities.get(&facility_id).cloned() else {
+        let Some(facility) = facilities.remove(&facility_id) else {
             continue;
         };
-        let ranges = amounts
+        let ranges = spans
             .iter()
-            .map(|(kind, values)| {
-                let low = values.iter().min().copied().unwrap_or_default();
-                let high = values.iter().max().copied().unwrap_or_default();
+            .filter(|(kind, _)| ChargeKind::DOLLAR.contains(kind))
+            .map(|(kind, span)| {
                 Ok(AmountRange {
                     kind: *kind,
-                    lowest: decode_amount("amount", low, Amount::from_micros)?,
-                    highest: decode_amount("amount", high, Amount::from_micros)?,
-                    count: values.len() as u64,
+                    lowest: amount(span.lowest)?,
+                    highest: amount(span.highest)?,
+                    count: span.lines.max(0) as u64,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
@@ -141,10 +229,8 @@ pub fn compare(
             key,
             FacilityPrice {
                 facility,
-                price: lowest
-                    .map(|micros| decode_amount("amount", micros, Amount::from_micros))
-                    .transpose()?,
-                kinds: kinds.into_iter().collect(),
+                price: lowest.map(amount).transpose()?,
+                kinds: spans.into_keys().collect(),
                 ranges,
             },
         ));

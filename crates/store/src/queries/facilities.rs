@@ -242,20 +242,31 @@ pub(crate) fn matching(
     Ok(found)
 }
 
+/// `(facility id, source file id)` of each facility in scope that matches the filter, by facility id.
+pub(crate) fn facility_snapshots(
+    connection: &mut DbConnection,
+    scope: Scope,
+    filter: &FacilityFilter,
+) -> StoreResult<Vec<(i64, i64)>> {
+    if filter.is_empty() {
+        return snapshots(connection, scope);
+    }
+    let mut pairs: Vec<(i64, i64)> = matching(connection, scope, filter)?
+        .into_iter()
+        .map(|facility| (facility.id, facility.source_file_id))
+        .collect();
+    pairs.sort_unstable();
+    Ok(pairs)
+}
+
 /// The source file ids a price query reads: one per facility in scope that matches the filter.
 pub(crate) fn source_file_ids(
     connection: &mut DbConnection,
     scope: Scope,
     filter: &FacilityFilter,
 ) -> StoreResult<Vec<i64>> {
-    if filter.is_empty() {
-        return Ok(snapshots(connection, scope)?
-            .into_iter()
-            .map(|(_, source_file_id)| source_file_id)
-            .collect());
-    }
-    Ok(matching(connection, scope, filter)?
+    Ok(facility_snapshots(connection, scope, filter)?
         .into_iter()
-        .map(|facility| facility.source_file_id)
+        .map(|(_, source_file_id)| source_file_id)
         .collect())
 }

@@ -52,10 +52,11 @@ pub(crate) enum BulkTable {
     ModifierPayerInfo,
     Findings,
     QuarantinedRecords,
+    CodePrices,
 }
 
 impl BulkTable {
-    pub(crate) const ALL: [BulkTable; 8] = [
+    pub(crate) const ALL: [BulkTable; 9] = [
         BulkTable::Items,
         BulkTable::ItemCodes,
         BulkTable::StandardCharges,
@@ -64,6 +65,7 @@ impl BulkTable {
         BulkTable::ModifierPayerInfo,
         BulkTable::Findings,
         BulkTable::QuarantinedRecords,
+        BulkTable::CodePrices,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -76,6 +78,7 @@ impl BulkTable {
             BulkTable::ModifierPayerInfo => "modifier_payer_info",
             BulkTable::Findings => "findings",
             BulkTable::QuarantinedRecords => "quarantined_records",
+            BulkTable::CodePrices => "file_code_prices",
         }
     }
 
@@ -163,6 +166,16 @@ impl BulkTable {
             BulkTable::QuarantinedRecords => {
                 &["source_file_id", "position", "location", "raw", "findings"]
             }
+            BulkTable::CodePrices => &[
+                "code_type",
+                "code",
+                "source_file_id",
+                "setting",
+                "kind",
+                "lowest",
+                "highest",
+                "lines",
+            ],
         }
     }
 }
@@ -401,6 +414,7 @@ mod tests {
             schema_columns(modifier_payer_info::table),
             schema_columns(findings::table),
             schema_columns(quarantined_records::table),
+            schema_columns(file_code_prices::table),
         ];
         for (table, expected) in BulkTable::ALL.into_iter().zip(expected) {
             assert_eq!(table.columns(), expected, "{}", table.name());

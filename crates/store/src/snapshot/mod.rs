@@ -6,6 +6,7 @@
 
 mod bookkeeping;
 mod cells;
+mod code_prices;
 mod postgres;
 #[cfg(feature = "test-support")]
 mod reader;

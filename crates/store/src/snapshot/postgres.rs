@@ -287,6 +287,7 @@ fn copy(connection: &mut PgConnection, table: BulkTable, rows: &[u8]) -> StoreRe
         BulkTable::ModifierPayerInfo => copy_into!(modifier_payer_info::table),
         BulkTable::Findings => copy_into!(findings::table),
         BulkTable::QuarantinedRecords => copy_into!(quarantined_records::table),
+        BulkTable::CodePrices => copy_into!(file_code_prices::table),
     };
     result.map(|_| ()).map_err(StoreError::from)
 }

@@ -13,6 +13,7 @@ use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile, effective_d
 
 use super::bookkeeping::{Bookkeeping, SnapshotCounts, SnapshotIds, Written};
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
+use super::code_prices::CodePrices;
 use super::report::{FileReport, Rejection, StoredFinding, StoredQuarantine};
 use super::session::{ImportSession, Session};
 use super::{postgres, sqlite, statistics};
@@ -49,6 +50,8 @@ pub struct SnapshotWriter<'s> {
     /// foldhash: SipHash over the two names was 4% of an import's writer thread.
     payer_plans: FastMap<String, FastMap<String, PlanUse>>,
     written: Written,
+    /// The file's figures per code for comparisons, written at the end (`code_prices`).
+    code_prices: CodePrices,
     /// The stored hash is the file's own, not `Sha256::PENDING`: `finish` requires it.
     sha256_known: bool,
 }
@@ -109,6 +112,7 @@ impl<'s> SnapshotWriter<'s> {
             next_modifier,
             payer_plans: FastMap::default(),
             written: Written::default(),
+            code_prices: CodePrices::default(),
             sha256_known: file.sha256 != Sha256::PENDING,
         })))
     }
@@ -155,6 +159,7 @@ impl<'s> SnapshotWriter<'s> {
             self.write(BulkTable::ItemCodes, &row)?;
         }
         self.written.charge_items += i64::from(charge_items);
+        self.code_prices.add(item);
         for charge in &item.standard_charges {
             let charge_id = self.next_charge;
             self.next_charge += 1;
@@ -297,6 +302,10 @@ impl<'s> SnapshotWriter<'s> {
             .flat_map(|plans| plans.values().map(|used| (used.id, used.rates)))
             .collect();
         plan_rates.sort_unstable();
+        let code_prices = std::mem::take(&mut self.code_prices);
+        for row in code_prices.rows(self.ids.source_file_id) {
+            self.write(BulkTable::CodePrices, &row)?;
+        }
         let (ids, date) = (self.ids, self.effective_date);
         let end = End {
             counts,
