@@ -1,7 +1,8 @@
 -- The compare read model (see crates/store/src/snapshot/code_prices.rs): per file, code, setting
 -- and kind of charge, the lowest and highest amount and how many lines state it (an algorithm only
 -- counts), so comparing a common code across facilities reads a few rows per facility instead of
--- every line of the code. An import writes its own file's rows in its transaction.
+-- every line of the code. An import writes its own file's rows in its transaction. Hospital-defined
+-- code systems (CDM, LOCAL) are left out: a row per item, and one facility's lines to compare.
 CREATE TABLE file_code_prices (
     code_type TEXT NOT NULL,
     code TEXT NOT NULL,
@@ -16,7 +17,9 @@ CREATE TABLE file_code_prices (
 
 -- Filled for earlier imports by the writer's rules: each code of an item once, a charge's own
 -- amounts once per charge, a rate's once per rate.
-WITH codes AS (SELECT DISTINCT item_id, code_type, code FROM item_codes),
+WITH codes AS (
+    SELECT DISTINCT item_id, code_type, code FROM item_codes
+    WHERE code_type NOT IN ('CDM', 'LOCAL')),
 charges AS (
     SELECT c.code_type, c.code, s.source_file_id, s.setting, s.gross, s.discounted_cash,
            s.minimum, s.maximum, s.first_rate_id, s.last_rate_id

@@ -25,7 +25,6 @@ pub(crate) struct CodeAmount {
 
 impl CodeAmount {
     /// The line's amount of each kind: the charge's own, and its rate's.
-    #[cfg(feature = "test-support")]
     pub fn amounts(&self) -> priceline_domain::KindAmounts<Option<i64>> {
         let rate = self.rate.as_ref();
         priceline_domain::KindAmounts {

@@ -13,6 +13,7 @@ use crate::StoreResult;
 use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
 use crate::schema::file_code_prices as prices;
+use crate::snapshot::statistics::LOCAL_CODE_TYPES;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompareQuery {
@@ -87,13 +88,17 @@ impl Span {
 /// Facilities stating the code: those with the query's kind cheapest first, then the others (so a
 /// client sees every facility that prices the code, and which lack the kind), after `after`.
 /// Read from the compare read model (`file_code_prices`, written with each file): a few rows per
-/// facility, whatever the number of lines.
+/// facility, whatever the number of lines. A hospital's own codes, which the model leaves out, are
+/// compared from their lines.
 pub fn compare(
     connection: &mut DbConnection,
     query: &CompareQuery,
     after: Option<&CompareKey>,
     limit: usize,
 ) -> StoreResult<Page<FacilityPrice, CompareKey>> {
+    if LOCAL_CODE_TYPES.contains(&query.code_type.as_str()) {
+        return compare_from_lines(connection, query, after, limit);
+    }
     let facilities = facilities_in_scope(connection, query)?;
     let facility_of: HashMap<i64, i64> = facilities
         .values()
@@ -132,8 +137,8 @@ pub fn compare(
     ranked_page(query, facilities, by_facility, after, limit)
 }
 
-/// [`compare`] computed from every line of the code: the reference the read model is tested against.
-#[cfg(feature = "test-support")]
+/// [`compare`] computed from every line of the code: for a hospital's own codes, and the reference
+/// the read model is tested against.
 pub fn compare_from_lines(
     connection: &mut DbConnection,
     query: &CompareQuery,

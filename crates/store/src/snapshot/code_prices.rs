@@ -2,6 +2,10 @@
 //! lowest and highest amount and how many lines state it. "Where is this code cheaper?" then reads
 //! a few rows per facility instead of every line of the code (tens of thousands for a common one).
 //!
+//! It covers the national code systems, not a hospital's own (`CDM`, `LOCAL`): a chargemaster number
+//! is mostly one item's, so those would be a row per item, and their comparison is one facility's
+//! lines, read as they are.
+//!
 //! The writer adds each item as it goes ([`CodePrices::add`]) and writes the rows with the file's
 //! other rows, in the import's transaction: a file's figures are its own, whatever else is current,
 //! so they serve every scope (`as_of` too) and are never pending. Migration `000501_file_code_prices`
@@ -13,6 +17,7 @@ use std::collections::HashMap;
 use priceline_domain::{Amount, ChargeKind, CodeType, Item, Percentage, Setting};
 
 use super::cells::Cell;
+use super::statistics::LOCAL_CODE_TYPES;
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
@@ -66,7 +71,7 @@ pub(super) struct CodePrices {
 }
 
 impl CodePrices {
-    /// Adds the item's lines under each of its codes (a code it lists twice, once). A charge's own
+    /// Adds the item's lines under each of its national codes (a code it lists twice, once). A charge's own
     /// amounts (gross, cash, min, max) count once, each rate's once: the lines of the price API,
     /// where a charge with rates gives one line per rate.
     pub(super) fn add(&mut self, item: &Item) {
@@ -111,7 +116,8 @@ impl CodePrices {
             }
         }
         for (index, code) in item.codes.iter().enumerate() {
-            if item.codes[..index].contains(code) {
+            let local = LOCAL_CODE_TYPES.contains(&code.code_type.as_str());
+            if local || item.codes[..index].contains(code) {
                 continue;
             }
             for (setting, ranges) in &own {
