@@ -17,8 +17,9 @@
 //! `PRICELINE_BENCH_ONLY=auth-audit` runs only the credentials-and-audit comparison (on SQLite), and
 //! `PRICELINE_BENCH_ONLY=fhir` only the FHIR search beside its /v1 code lookups (SQLite, cache off,
 //! `PRICELINE_BENCH_RUNS` times), `PRICELINE_BENCH_ONLY=statistics` only the statistics of the
-//! commonest code, unsplit and split (SQLite, cache off), `PRICELINE_BENCH_ONLY=course` only the
-//! course-stack comparison.
+//! commonest code, unsplit and split (SQLite, cache off), `PRICELINE_BENCH_ONLY=filters` only each
+//! filter of a code lookup beside the plain lookup, compare and a payer search without a code
+//! (SQLite, cache off), `PRICELINE_BENCH_ONLY=course` only the course-stack comparison.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -349,7 +350,58 @@ fn run(label: &str, database: &str, dir: &Path) {
         );
         if cache_mb != "0" {
             long_tail(label, database, &base);
+        } else {
+            filters(&base);
         }
+    }
+}
+
+/// Every filter of `/v1/prices` beside the plain code lookup it narrows, each with the lookup's
+/// req/s as a multiple of its own (the target: within 2×); then compare and a payer search without
+/// a code. Meant for the cache off: every request reaches the database.
+fn filters(base: &str) {
+    let lookup = format!("{base}/v1/prices?code_type=CPT&code=70551&limit=50");
+    let plain = load_test("code lookup (beside its filters)", &lookup);
+    for (label, filter) in [
+        ("filter: payer", "&payer=Aetna"),
+        ("filter: plan", "&plan=PPO"),
+        ("filter: place (state)", "&state=TX"),
+        ("filter: methodology", "&methodology=fee%20schedule"),
+        (
+            "filter: amount range",
+            "&kind=negotiated_dollar&min_amount=100&max_amount=2000",
+        ),
+        (
+            "sort: cheapest first",
+            "&kind=negotiated_dollar&sort=amount",
+        ),
+    ] {
+        let narrowed = load_test(label, &format!("{lookup}{filter}"));
+        if let (Some(plain), Some(narrowed)) = (&plain, narrowed) {
+            println!(
+                "{:32} the lookup's req/s: {:.1}× this",
+                "",
+                plain.per_second / narrowed.per_second.max(0.001)
+            );
+        }
+    }
+    load_test(
+        "compare (cheapest first)",
+        &format!("{base}/v1/codes/CPT/70551/compare"),
+    );
+    load_test(
+        "payer search without a code",
+        &format!("{base}/v1/prices?payer=Aetna&code_type=CPT&limit=100"),
+    );
+}
+
+/// [`filters`] alone (`PRICELINE_BENCH_ONLY=filters`), `PRICELINE_BENCH_RUNS` times.
+fn filters_only(label: &str, database: &str) {
+    let port = free_port();
+    let _server = serve(database, port, "0");
+    println!("--- {label}, response cache off ---");
+    for _ in 0..runs(3) {
+        filters(&format!("http://127.0.0.1:{port}"));
     }
 }
 
@@ -726,6 +778,7 @@ fn main() {
         Ok("auth-audit") => Some(auth_and_audit),
         Ok("fhir") => Some(fhir_and_v1),
         Ok("statistics") => Some(statistics),
+        Ok("filters") => Some(filters_only),
         Ok("course") => {
             course_comparison();
             return;

@@ -7,7 +7,7 @@ use priceline_domain::{Amount, ChargeKind, CodeType, Setting};
 use serde::{Deserialize, Serialize};
 
 use super::code_amounts::settings_of;
-use super::facilities::{FacilitySummary, matching};
+use super::facilities::{FacilitySummary, facility_snapshots, summaries};
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;
 use crate::codec::{decode, decode_amount};
@@ -99,10 +99,10 @@ pub fn compare(
     if LOCAL_CODE_TYPES.contains(&query.code_type.as_str()) {
         return compare_from_lines(connection, query, after, limit);
     }
-    let facilities = facilities_in_scope(connection, query)?;
-    let facility_of: HashMap<i64, i64> = facilities
-        .values()
-        .map(|facility| (facility.source_file_id, facility.id))
+    let in_scope = facility_snapshots(connection, query.scope, &query.facilities)?;
+    let facility_of: HashMap<i64, i64> = in_scope
+        .iter()
+        .map(|&(facility, file)| (file, facility))
         .collect();
     let mut sql = prices::table
         .filter(prices::code_type.eq(query.code_type.as_str()))
@@ -134,7 +134,7 @@ pub fn compare(
         };
         Span::add(by_facility.entry(*facility).or_default(), kind, span);
     }
-    ranked_page(query, facilities, by_facility, after, limit)
+    ranked_page(connection, query, &in_scope, by_facility, after, limit)
 }
 
 /// [`compare`] computed from every line of the code: for a hospital's own codes, and the reference
@@ -145,8 +145,8 @@ pub fn compare_from_lines(
     after: Option<&CompareKey>,
     limit: usize,
 ) -> StoreResult<Page<FacilityPrice, CompareKey>> {
-    let facilities = facilities_in_scope(connection, query)?;
-    let files: Vec<i64> = facilities.values().map(|f| f.source_file_id).collect();
+    let in_scope = facility_snapshots(connection, query.scope, &query.facilities)?;
+    let files: Vec<i64> = in_scope.iter().map(|&(_, file)| file).collect();
     let lines = super::code_amounts::load(
         connection,
         &files,
@@ -181,30 +181,21 @@ pub fn compare_from_lines(
             }
         }
     }
-    ranked_page(query, facilities, by_facility, after, limit)
+    ranked_page(connection, query, &in_scope, by_facility, after, limit)
 }
 
-/// The facilities in scope that match the query's criteria, by id.
-fn facilities_in_scope(
+/// The page after `after` of the facilities ranked by their lowest amount of the query's kind:
+/// ranked by their figures first, so only the page's facilities are described (`in_scope`: the
+/// snapshot of each facility, by facility id).
+fn ranked_page(
     connection: &mut DbConnection,
     query: &CompareQuery,
-) -> StoreResult<BTreeMap<i64, FacilitySummary>> {
-    Ok(matching(connection, query.scope, &query.facilities)?
-        .into_iter()
-        .map(|facility| (facility.id, facility))
-        .collect())
-}
-
-/// The page after `after` of the facilities ranked by their lowest amount of the query's kind.
-fn ranked_page(
-    query: &CompareQuery,
-    mut facilities: BTreeMap<i64, FacilitySummary>,
+    in_scope: &[(i64, i64)],
     by_facility: BTreeMap<i64, Spans>,
     after: Option<&CompareKey>,
     limit: usize,
 ) -> StoreResult<Page<FacilityPrice, CompareKey>> {
-    let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
-    let mut ranked: Vec<(CompareKey, FacilityPrice)> = Vec::new();
+    let mut ranked: Vec<(CompareKey, i64, Spans)> = Vec::new();
     for (facility_id, spans) in by_facility {
         let lowest = spans.get(&query.kind).map(|span| span.lowest);
         let key = CompareKey {
@@ -212,10 +203,29 @@ fn ranked_page(
             price_micros: lowest.unwrap_or_default(),
             facility_id,
         };
-        if after.is_some_and(|after| key <= *after) {
-            continue;
+        if after.is_none_or(|after| key > *after) {
+            let file = in_scope
+                .binary_search_by_key(&facility_id, |&(facility, _)| facility)
+                .map(|at| in_scope[at].1);
+            if let Ok(file) = file {
+                ranked.push((key, file, spans));
+            }
         }
-        let Some(facility) = facilities.remove(&facility_id) else {
+    }
+    ranked.sort_by_key(|(key, _, _)| *key);
+    ranked.truncate(limit + 1);
+    let pairs: Vec<(i64, i64)> = ranked
+        .iter()
+        .map(|(key, file, _)| (key.facility_id, *file))
+        .collect();
+    let mut described: HashMap<i64, FacilitySummary> = summaries(connection, &pairs)?
+        .into_iter()
+        .map(|facility| (facility.id, facility))
+        .collect();
+    let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
+    let mut priced = Vec::with_capacity(ranked.len());
+    for (key, _, spans) in ranked {
+        let Some(facility) = described.remove(&key.facility_id) else {
             continue;
         };
         let ranges = spans
@@ -230,19 +240,21 @@ fn ranked_page(
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        ranked.push((
+        let price = (!key.unranked)
+            .then(|| amount(key.price_micros))
+            .transpose()?;
+        let kinds = spans.into_keys().collect();
+        priced.push((
             key,
             FacilityPrice {
                 facility,
-                price: lowest.map(amount).transpose()?,
-                kinds: spans.into_keys().collect(),
+                price,
+                kinds,
                 ranges,
             },
         ));
     }
-    ranked.sort_by_key(|(key, _)| *key);
-    ranked.truncate(limit + 1);
-    let page = Page::from_overfetch(ranked, limit, |(key, _)| *key, None);
+    let page = Page::from_overfetch(priced, limit, |(key, _)| *key, None);
     Ok(Page {
         items: page.items.into_iter().map(|(_, price)| price).collect(),
         next: page.next,

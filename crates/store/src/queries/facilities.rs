@@ -167,6 +167,19 @@ pub(crate) fn matching(
     if let Some(id) = filter.facility_id {
         in_scope.retain(|(facility_id, _)| *facility_id == id);
     }
+    let mut found: Vec<FacilitySummary> = summaries(connection, &in_scope)?
+        .into_iter()
+        .filter(|facility| facility.matches(filter))
+        .collect();
+    found.sort_by_key(FacilitySummary::key);
+    Ok(found)
+}
+
+/// The facilities `(facility id, source file id)` as those snapshots describe them, in that order.
+pub(crate) fn summaries(
+    connection: &mut DbConnection,
+    in_scope: &[(i64, i64)],
+) -> StoreResult<Vec<FacilitySummary>> {
     let file_ids: Vec<i64> = in_scope.iter().map(|(_, file)| *file).collect();
     let facility_ids: Vec<i64> = in_scope.iter().map(|(facility, _)| *facility).collect();
     let mut headers: HashMap<i64, HeaderRow> = files::table
@@ -214,8 +227,8 @@ pub(crate) fn matching(
     {
         npis.entry(file_id).or_default().push(npi);
     }
-    let mut found = Vec::new();
-    for (facility_id, file_id) in in_scope {
+    let mut found = Vec::with_capacity(in_scope.len());
+    for &(facility_id, file_id) in in_scope {
         let Some((_, name, license_state, license_number, last_updated_on)) =
             headers.remove(&file_id)
         else {
@@ -234,11 +247,8 @@ pub(crate) fn matching(
             npis: npis.remove(&file_id).unwrap_or_default(),
             last_updated_on,
         };
-        if facility.matches(filter) {
-            found.push(facility);
-        }
+        found.push(facility);
     }
-    found.sort_by_key(FacilitySummary::key);
     Ok(found)
 }
 
