@@ -642,10 +642,14 @@ fn by_charge(
         Charges::OneFacility { facility, file } => {
             let mut sql = sql.filter(standard_charges::source_file_id.eq(file));
             if let Some(coded) = coded {
-                let items = coded
-                    .filter(item_codes::source_file_id.eq(file))
+                // Each charge's item looked up in `item_codes (item_id, code_type)`: as `IN`,
+                // SQLite built the file's coded items from the code type's whole key first. Only
+                // the item id is selected, so that index covers the lookup: with every column,
+                // SQLite probed the code type's whole key for each charge instead.
+                let codes = coded
+                    .filter(item_codes::item_id.eq(standard_charges::item_id))
                     .select(item_codes::item_id);
-                sql = sql.filter(standard_charges::item_id.eq_any(items));
+                sql = sql.filter(dsl::exists(codes));
             }
             // The facility is a constant (a bound one: a literal integer would name a column),
             // which the planners drop from the order, leaving the file's index order.
