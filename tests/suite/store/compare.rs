@@ -4,38 +4,17 @@
 //! the migration that made the model fills it for earlier imports, after a republication and a late
 //! older file, `as_of` a date before the republication, and with a facility criterion.
 
-use std::path::Path;
-
 use chrono::NaiveDate;
-use priceline_domain::{ChargeKind, CodeType, Setting};
-use priceline_import::{Quiet, Status, import_path};
-use priceline_ingest::ReadOptions;
+use priceline_domain::{ChargeKind, Setting};
 use priceline_store::StoreResult;
 use priceline_store::queries::compare::{self, CompareKey, CompareQuery, FacilityPrice};
 use priceline_store::queries::{FacilityFilter, Page, Scope, facilities};
-use priceline_store::snapshot;
 use priceline_store::{DbConnection, migrations};
 use priceline_synth::Format;
 
 use crate::api::sample::{SEED, wide};
 use crate::on_both_backends;
 use crate::support::db::TestDb;
-
-fn import(connection: &mut DbConnection, path: &Path) {
-    let report = import_path(connection, None, path, &ReadOptions::default(), &Quiet).remove(0);
-    assert_eq!(report.status, Status::Imported, "{path:?}: {report:?}");
-}
-
-/// Every code any stored file lists, each once.
-fn codes(connection: &mut DbConnection) -> Vec<(CodeType, String)> {
-    let mut codes = std::collections::BTreeSet::new();
-    for id in snapshot::source_file_ids(connection).unwrap() {
-        for item in snapshot::load_snapshot(connection, id).unwrap().items {
-            codes.extend(item.codes.into_iter().map(|c| (c.code_type, c.code)));
-        }
-    }
-    codes.into_iter().collect()
-}
 
 /// A comparison's page: the read model's or the lines'.
 type Read = fn(
@@ -71,18 +50,13 @@ fn check(
     scope: Scope,
     facilities: &FacilityFilter,
 ) -> Vec<Vec<FacilityPrice>> {
-    let codes = codes(connection);
+    let codes = super::codes(connection);
     assert!(codes.len() > 20, "the generated files list many codes");
     let mut compared = Vec::new();
     for (index, (code_type, code)) in codes.iter().enumerate() {
         let every = index % 5 == 0;
         let settings: &[Option<Setting>] = if every {
-            &[
-                None,
-                Some(Setting::Inpatient),
-                Some(Setting::Outpatient),
-                Some(Setting::Both),
-            ]
+            &super::EVERY_SETTING
         } else {
             &[None]
         };
@@ -132,7 +106,7 @@ fn the_read_model_equals_the_comparison_from_the_lines(db: TestDb) {
     let mut connection = db.migrated();
     let formats = [Format::Tall, Format::Wide, Format::Json];
     for path in priceline_synth::write_dataset(dir.path(), SEED, 6, 300, &formats).unwrap() {
-        import(&mut connection, &path);
+        super::import(&mut connection, &path);
     }
     let all = FacilityFilter::default();
     let before = check(&mut connection, Scope::Current, &all);
@@ -144,11 +118,11 @@ fn the_read_model_equals_the_comparison_from_the_lines(db: TestDb) {
     assert_eq!(check(&mut connection, Scope::Current, &all), before);
 
     // Hospital 0 republishes a shorter file; an older file of hospital 1 is imported late.
-    import(
+    super::import(
         &mut connection,
         &wide(dir.path(), "later", 0, 120, "2026-09-01"),
     );
-    import(
+    super::import(
         &mut connection,
         &wide(dir.path(), "older", 1, 90, "2025-06-01"),
     );

@@ -29,3 +29,33 @@ pub(crate) fn revert_through(
     }
     reverted
 }
+
+/// Imports one file, which must be imported.
+pub(crate) fn import(connection: &mut priceline_store::DbConnection, path: &std::path::Path) {
+    use priceline_import::{Quiet, Status, import_path};
+    let options = priceline_ingest::ReadOptions::default();
+    let report = import_path(connection, None, path, &options, &Quiet).remove(0);
+    assert_eq!(report.status, Status::Imported, "{path:?}: {report:?}");
+}
+
+/// Every code any stored file lists, each once, in order.
+pub(crate) fn codes(
+    connection: &mut priceline_store::DbConnection,
+) -> std::collections::BTreeSet<(priceline_domain::CodeType, String)> {
+    use priceline_store::snapshot;
+    let mut codes = std::collections::BTreeSet::new();
+    for id in snapshot::source_file_ids(connection).unwrap() {
+        for item in snapshot::load_snapshot(connection, id).unwrap().items {
+            codes.extend(item.codes.into_iter().map(|c| (c.code_type, c.code)));
+        }
+    }
+    codes
+}
+
+/// No setting criterion, then each setting.
+pub(crate) const EVERY_SETTING: [Option<priceline_domain::Setting>; 4] = [
+    None,
+    Some(priceline_domain::Setting::Inpatient),
+    Some(priceline_domain::Setting::Outpatient),
+    Some(priceline_domain::Setting::Both),
+];

@@ -4,8 +4,6 @@
 //! current file the newest, so file order is not facility order.
 
 use priceline_domain::CodeType;
-use priceline_import::{Quiet, Status, import_path};
-use priceline_ingest::ReadOptions;
 use priceline_store::queries::prices::{self, PriceLine, PriceQuery};
 use priceline_store::queries::{FacilityFilter, Scope, facilities};
 use priceline_store::{DbConnection, snapshot};
@@ -14,11 +12,6 @@ use priceline_synth::Format;
 use crate::api::sample::{SEED, wide};
 use crate::on_both_backends;
 use crate::support::db::TestDb;
-
-fn import(connection: &mut DbConnection, path: &std::path::Path) {
-    let report = import_path(connection, None, path, &ReadOptions::default(), &Quiet).remove(0);
-    assert_eq!(report.status, Status::Imported, "{path:?}: {report:?}");
-}
 
 /// The lines of the current snapshots with a rate of `payer` (any case) on an item with a CPT code.
 fn expected_lines(connection: &mut DbConnection, payer: &str) -> usize {
@@ -50,9 +43,9 @@ fn a_search_without_a_code_gives_every_line_once_in_facility_order(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let mut connection = db.migrated();
     for path in priceline_synth::write_dataset(dir.path(), SEED, 5, 200, &[Format::Tall]).unwrap() {
-        import(&mut connection, &path);
+        super::import(&mut connection, &path);
     }
-    import(
+    super::import(
         &mut connection,
         &wide(dir.path(), "later", 0, 150, "2026-09-01"),
     );

@@ -6,16 +6,10 @@
 //! snapshot, and after an older file imported late is kept as history. The statistics `as_of` a
 //! date before the republication equal what the read model said before it.
 
-use std::collections::BTreeSet;
-use std::path::Path;
-
 use chrono::NaiveDate;
 use priceline_domain::{CodeType, Setting};
-use priceline_import::{Quiet, Status, import_path};
-use priceline_ingest::ReadOptions;
 use priceline_store::queries::statistics::{self, Split, StatisticsGroup, StatisticsQuery};
 use priceline_store::queries::{FacilityFilter, Scope};
-use priceline_store::snapshot;
 use priceline_store::snapshot::statistics as statistics_model;
 use priceline_store::{DbConnection, migrations};
 use priceline_synth::Format;
@@ -38,26 +32,6 @@ fn refresh(connection: &mut DbConnection) -> usize {
     }
 }
 
-fn import(connection: &mut DbConnection, path: &Path) {
-    let report = import_path(connection, None, path, &ReadOptions::default(), &Quiet).remove(0);
-    assert_eq!(report.status, Status::Imported, "{path:?}: {report:?}");
-}
-
-/// Every code any stored file lists.
-fn codes(connection: &mut DbConnection) -> BTreeSet<(CodeType, String)> {
-    let mut codes = BTreeSet::new();
-    for id in snapshot::source_file_ids(connection).unwrap() {
-        for item in snapshot::load_snapshot(connection, id).unwrap().items {
-            codes.extend(
-                item.codes
-                    .into_iter()
-                    .map(|code| (code.code_type, code.code)),
-            );
-        }
-    }
-    codes
-}
-
 fn query(
     code_type: CodeType,
     code: &str,
@@ -77,18 +51,13 @@ fn query(
 /// Checks the read model against the lines for every code and split, and every setting for a few
 /// codes; returns the current statistics of every code, unsplit.
 fn check(connection: &mut DbConnection) -> Vec<Vec<StatisticsGroup>> {
-    let codes = codes(connection);
+    let codes = super::codes(connection);
     assert!(codes.len() > 20, "the generated files list many codes");
     let mut groups_seen = 0;
     let mut unsplit = Vec::new();
     for (index, (code_type, code)) in codes.iter().enumerate() {
         let settings: &[Option<Setting>] = if index % 10 == 0 {
-            &[
-                None,
-                Some(Setting::Inpatient),
-                Some(Setting::Outpatient),
-                Some(Setting::Both),
-            ]
+            &super::EVERY_SETTING
         } else {
             &[None]
         };
@@ -114,7 +83,7 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     let mut connection = db.migrated();
     let formats = [Format::Tall, Format::Wide, Format::Json];
     for path in priceline_synth::write_dataset(dir.path(), SEED, 6, 300, &formats).unwrap() {
-        import(&mut connection, &path);
+        super::import(&mut connection, &path);
     }
     // Right after the imports their changes are pending: statistics come from the lines. After a
     // refresh, from the model.
@@ -136,7 +105,7 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     assert_eq!(check(&mut connection), before);
 
     // Hospital 0 republishes a shorter file: its earlier snapshot's lines leave the model.
-    import(
+    super::import(
         &mut connection,
         &wide(dir.path(), "later", 0, 120, "2026-09-01"),
     );
@@ -144,7 +113,7 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     assert_ne!(before, after, "the republication changed some statistics");
 
     // An older file imported late is history only: the model does not move.
-    import(
+    super::import(
         &mut connection,
         &wide(dir.path(), "older", 1, 90, "2025-06-01"),
     );
@@ -152,7 +121,7 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
 
     // As of a date before the republication, the lines give what the model gave then.
     let day_before = NaiveDate::from_ymd_opt(2026, 8, 31).unwrap();
-    let codes = codes(&mut connection);
+    let codes = super::codes(&mut connection);
     let mut then = Vec::new();
     for (code_type, code) in &codes {
         let mut query = query(*code_type, code, Split::None, None);
