@@ -1,6 +1,6 @@
 //! One code across facilities, cheapest first: "where is this cheaper?".
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use diesel::prelude::*;
 use priceline_domain::{Amount, ChargeKind, CodeType, Setting};
@@ -104,10 +104,11 @@ pub fn compare(
         .iter()
         .map(|&(facility, file)| (file, facility))
         .collect();
+    let files: Vec<i64> = in_scope.iter().map(|&(_, file)| file).collect();
     let mut sql = prices::table
         .filter(prices::code_type.eq(query.code_type.as_str()))
         .filter(prices::code.eq(query.code.trim().to_owned()))
-        .filter(prices::source_file_id.eq_any(facility_of.keys().copied().collect::<Vec<_>>()))
+        .filter(prices::source_file_id.eq_any(files))
         .select((
             prices::source_file_id,
             prices::kind,
@@ -156,7 +157,7 @@ pub fn compare_from_lines(
     )?;
     let mut by_facility: BTreeMap<i64, Spans> = BTreeMap::new();
     // A charge comes once per payer rate: its own amounts (gross, cash, min, max) count once.
-    let mut charges_seen = std::collections::BTreeSet::new();
+    let mut charges_seen = BTreeSet::new();
     for line in &lines {
         let spans = by_facility.entry(line.facility_id).or_default();
         let first_of_charge = charges_seen.insert(line.charge_id);

@@ -228,7 +228,6 @@ where
     items::description: SelectableExpression<QS>,
     standard_charges::id: SelectableExpression<QS>,
     standard_charges::setting: SelectableExpression<QS>,
-    standard_charges::source_file_id: SelectableExpression<QS>,
     dsl::Nullable<standard_charges::first_rate_id>: SelectableExpression<QS>,
     standard_charges::gross: SelectableExpression<QS>,
     standard_charges::discounted_cash: SelectableExpression<QS>,
