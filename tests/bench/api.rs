@@ -375,6 +375,7 @@ fn filters(base: &str) {
             "sort: cheapest first",
             "&kind=negotiated_dollar&sort=amount",
         ),
+        ("filter: as_of", "&as_of=2026-06-01"),
     ] {
         let narrowed = load_test(label, &format!("{lookup}{filter}"));
         if let (Some(plain), Some(narrowed)) = (&plain, narrowed) {
@@ -393,6 +394,25 @@ fn filters(base: &str) {
         "payer search without a code",
         &format!("{base}/v1/prices?payer=Aetna&code_type=CPT&limit=100"),
     );
+    // The facility criteria, the snapshots as of a date and the payer plans, matched in SQL.
+    for (label, path) in [
+        ("compare (state)", "/v1/codes/CPT/70551/compare?state=TX"),
+        (
+            "facility search (city)",
+            "/v1/facilities?city=austin&limit=50",
+        ),
+        (
+            "facility search (name)",
+            "/v1/facilities?name=regional&limit=50",
+        ),
+        (
+            "facility search (as_of)",
+            "/v1/facilities?as_of=2026-06-01&limit=50",
+        ),
+        ("payer plans (name)", "/v1/payers?name=aetna&limit=50"),
+    ] {
+        load_test(label, &format!("{base}{path}"));
+    }
 }
 
 /// [`filters`] alone (`PRICELINE_BENCH_ONLY=filters`), `PRICELINE_BENCH_RUNS` times.

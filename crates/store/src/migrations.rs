@@ -68,10 +68,13 @@ pub fn run_pending(connection: &mut DbConnection) -> StoreResult<Vec<String>> {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map_err(failed)?,
         DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES).map_err(failed)?,
     };
-    Ok(applied
+    let applied = applied
         .iter()
         .map(|version| named(&known, &version.to_string()))
-        .collect())
+        .collect();
+    // Data a migration cannot derive in SQL: the parts of addresses imported before they had columns.
+    crate::queries::place::fill_address_parts(connection)?;
+    Ok(applied)
 }
 
 /// Reverts the last `steps` applied migrations, or all of them when fewer are applied; returns the

@@ -54,6 +54,9 @@ pub(crate) struct LocationRow {
     pub position: i32,
     pub name: Option<String>,
     pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
 }
 
 #[derive(Insertable, Queryable, Selectable)]

@@ -54,11 +54,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// `source_files` as the choice of snapshots reads it: its generated `effective_on` (never
+    /// written) would be the 33rd column of `source_files`, past Diesel's default 32.
+    #[sql_name = "source_files"]
+    file_dates (id) {
+        id -> BigInt,
+        facility_id -> BigInt,
+        status -> Text,
+        /// `last_updated_on`, or the day of `imported_at`.
+        effective_on -> Date,
+    }
+}
+
+diesel::table! {
     file_locations (source_file_id, position) {
         source_file_id -> BigInt,
         position -> Integer,
         name -> Nullable<Text>,
         address -> Nullable<Text>,
+        /// Read from `address` (`queries::place`).
+        city -> Nullable<Text>,
+        state -> Nullable<Text>,
+        zip -> Nullable<Text>,
     }
 }
 
@@ -362,6 +379,7 @@ diesel::joinable!(modifier_payer_info -> modifiers (modifier_id));
 diesel::allow_tables_to_appear_in_same_query!(
     facilities,
     source_files,
+    file_dates,
     file_locations,
     file_npis,
     file_contract_provisions,

@@ -4,6 +4,7 @@ mod charge_items;
 mod compare;
 mod connection;
 mod encryption;
+mod facilities;
 mod migrate_command;
 mod migrations;
 mod postgres_tls;

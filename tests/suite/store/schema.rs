@@ -45,10 +45,17 @@ fn declared_columns() -> Columns {
             .lines()
             .map(str::trim)
             .filter(|line| !line.is_empty() && !line.starts_with("//"));
-        let header = lines.next().expect("a table line");
-        let table = header
-            .split_whitespace()
-            .next()
+        let mut header = lines.next().expect("a table line");
+        // A second view of a table (`#[sql_name = "source_files"] file_dates`) declares columns of
+        // the table it names, each as that table has it.
+        let sql_name = header
+            .strip_prefix("#[sql_name = \"")
+            .and_then(|rest| rest.strip_suffix("\"]"));
+        if sql_name.is_some() {
+            header = lines.next().expect("a table line");
+        }
+        let table = sql_name
+            .or_else(|| header.split_whitespace().next())
             .expect("a table name")
             .to_owned();
         for line in lines.take_while(|line| *line != "}") {
@@ -63,12 +70,14 @@ fn declared_columns() -> Columns {
                 Some(inner) => (inner, true),
                 None => (sql_type, false),
             };
-            columns.insert(
-                (table.clone(), name.to_owned()),
-                Column {
-                    sql_type: sql_type.to_owned(),
-                    nullable,
-                },
+            let column = Column {
+                sql_type: sql_type.to_owned(),
+                nullable,
+            };
+            let earlier = columns.insert((table.clone(), name.to_owned()), column.clone());
+            assert!(
+                earlier.is_none_or(|earlier| earlier == column),
+                "{table}.{name}"
             );
         }
     }
@@ -92,14 +101,14 @@ struct CatalogueColumn {
 /// it fails the comparison.
 fn catalogue_columns(connection: &mut DbConnection) -> Columns {
     let (query, diesel_type): (&str, fn(&str) -> Option<&'static str>) = match connection {
-        // A lone INTEGER PRIMARY KEY is the rowid: 64-bit and never NULL, whatever `notnull` says.
+        // `table_xinfo` lists generated columns too. A lone INTEGER PRIMARY KEY is the rowid: 64-bit and never NULL, whatever `notnull` says.
         DbConnection::Sqlite(_) => (
             "WITH declared AS ( \
                  SELECT m.name AS table_name, p.name AS column_name, p.type AS column_type, \
                         p.\"notnull\" <> 0 AS not_null, \
                         p.pk > 0 AND upper(p.type) = 'INTEGER' AND \
                         (SELECT count(*) FROM pragma_table_info(m.name) k WHERE k.pk > 0) = 1 AS rowid \
-                 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p \
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%') \
              SELECT table_name, column_name, \
                     CASE WHEN rowid THEN 'ROWID' ELSE column_type END AS column_type, \

@@ -7,7 +7,8 @@ use priceline_domain::{Amount, ChargeKind, CodeType, Setting};
 use serde::{Deserialize, Serialize};
 
 use super::code_amounts::settings_of;
-use super::facilities::{FacilitySummary, facility_snapshots, summaries};
+use super::facilities::{FacilitySummary, summaries};
+use super::scope::facility_snapshots;
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;
 use crate::codec::{decode, decode_amount};

@@ -7,9 +7,11 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 
-use super::facilities::{FacilitySummary, matching};
+use super::facilities::{FacilitySummary, summaries};
+use super::scope::snapshot_files;
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;
 use crate::connection::DbConnection;
@@ -44,14 +46,19 @@ pub fn hospitals(
     after: Option<i64>,
     limit: usize,
 ) -> StoreResult<Page<Hospital, i64>> {
-    let mut found = matching(connection, Scope::Current, filter)?;
-    found.sort_by_key(|facility| facility.id);
-    let total = found.len() as u64;
-    let page: Vec<FacilitySummary> = found
-        .into_iter()
-        .filter(|facility| after.is_none_or(|after| facility.id > after))
-        .take(limit + 1)
-        .collect();
+    let total: i64 = snapshot_files(Scope::Current, filter)
+        .select(dsl::count_star())
+        .get_result(connection)?;
+    let mut in_page = snapshot_files(Scope::Current, filter);
+    if let Some(after) = after {
+        in_page = in_page.filter(source_files::facility_id.gt(after));
+    }
+    let in_page: Vec<(i64, i64)> = in_page
+        .order(source_files::facility_id)
+        .limit(limit as i64 + 1)
+        .select((source_files::facility_id, source_files::id))
+        .load(connection)?;
+    let page = summaries(connection, &in_page)?;
     let files: Vec<i64> = page
         .iter()
         .map(|facility| facility.source_file_id)
@@ -76,7 +83,7 @@ pub fn hospitals(
         hospitals,
         limit,
         |hospital| hospital.facility.id,
-        Some(total),
+        Some(total.max(0) as u64),
     ))
 }
 

@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use diesel::dsl;
 use diesel::prelude::*;
 use priceline_domain::StateCode;
 use serde::{Deserialize, Serialize};
 
-use super::scope::{FacilityFilter, Scope, snapshots};
+use super::scope::{FacilityFilter, Scope, facility_snapshots, snapshot_files};
 use super::source_files::{self, FileStatus, SourceFileSummary};
-use super::text::contains;
 use super::{Page, Place};
 use crate::codec::decode_opt;
 use crate::connection::DbConnection;
@@ -33,44 +33,6 @@ pub struct FacilitySummary {
 }
 
 impl FacilitySummary {
-    fn matches(&self, filter: &FacilityFilter) -> bool {
-        let text_eq = |a: &Option<String>, b: &Option<String>| match b {
-            None => true,
-            Some(b) => a
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(b.trim())),
-        };
-        filter.facility_id.is_none_or(|id| id == self.id)
-            && filter.name.as_deref().is_none_or(|name| {
-                contains(&self.name, name)
-                    || self
-                        .places
-                        .iter()
-                        .any(|p| p.name.as_deref().is_some_and(|n| contains(n, name)))
-            })
-            && filter.state.as_ref().is_none_or(|state| {
-                self.license_state.as_ref() == Some(state)
-                    || self.places.iter().any(|p| p.state.as_ref() == Some(state))
-            })
-            && filter.city.as_deref().is_none_or(|city| {
-                self.places.iter().any(|p| {
-                    p.city
-                        .as_deref()
-                        .is_some_and(|c| c.eq_ignore_ascii_case(city.trim()))
-                })
-            })
-            && filter
-                .zip
-                .as_deref()
-                .is_none_or(|zip| self.places.iter().any(|p| p.zip.as_deref() == Some(zip)))
-            && filter
-                .npi
-                .as_ref()
-                .is_none_or(|npi| self.npis.iter().any(|n| n == npi.as_str()))
-            && text_eq(&self.ccn, &filter.ccn)
-            && text_eq(&self.license_number, &filter.license_number)
-    }
-
     fn key(&self) -> FacilityKey {
         FacilityKey {
             name: self.name.clone(),
@@ -104,18 +66,29 @@ pub fn search(
     after: Option<&FacilityKey>,
     limit: usize,
 ) -> StoreResult<Page<FacilitySummary, FacilityKey>> {
-    let all = matching(connection, scope, filter)?;
-    let total = all.len() as u64;
-    let rest: Vec<FacilitySummary> = all
-        .into_iter()
-        .filter(|facility| after.is_none_or(|after| facility.key() > *after))
-        .take(limit + 1)
-        .collect();
+    let total: i64 = snapshot_files(scope, filter)
+        .select(dsl::count_star())
+        .get_result(connection)?;
+    let mut page = snapshot_files(scope, filter);
+    if let Some(after) = after {
+        page = page.filter(
+            files::hospital_name
+                .gt(after.name.clone())
+                .or(files::hospital_name
+                    .eq(after.name.clone())
+                    .and(files::facility_id.gt(after.id))),
+        );
+    }
+    let page: Vec<(i64, i64)> = page
+        .order((files::hospital_name, files::facility_id))
+        .limit(limit as i64 + 1)
+        .select((files::facility_id, files::id))
+        .load(connection)?;
     Ok(Page::from_overfetch(
-        rest,
+        summaries(connection, &page)?,
         limit,
         FacilitySummary::key,
-        Some(total),
+        Some(total.max(0) as u64),
     ))
 }
 
@@ -125,7 +98,8 @@ pub fn get(connection: &mut DbConnection, id: i64, scope: Scope) -> StoreResult<
         facility_id: Some(id),
         ..FacilityFilter::default()
     };
-    let facility = matching(connection, scope, &filter)?
+    let snapshot = facility_snapshots(connection, scope, &filter)?;
+    let facility = summaries(connection, &snapshot)?
         .pop()
         .ok_or(StoreError::NotFound)?;
     let files = source_files::of_facility(connection, id)?;
@@ -154,26 +128,6 @@ type HeaderRow = (
     Option<String>,
     Option<NaiveDate>,
 );
-
-/// Every facility in scope that matches `filter`, by name then id. Address parts are read from free
-/// text, so the location criteria are applied here rather than in SQL; facilities number in the
-/// thousands at most, and each brings only its header.
-pub(crate) fn matching(
-    connection: &mut DbConnection,
-    scope: Scope,
-    filter: &FacilityFilter,
-) -> StoreResult<Vec<FacilitySummary>> {
-    let mut in_scope = snapshots(connection, scope)?;
-    if let Some(id) = filter.facility_id {
-        in_scope.retain(|(facility_id, _)| *facility_id == id);
-    }
-    let mut found: Vec<FacilitySummary> = summaries(connection, &in_scope)?
-        .into_iter()
-        .filter(|facility| facility.matches(filter))
-        .collect();
-    found.sort_by_key(FacilitySummary::key);
-    Ok(found)
-}
 
 /// The facilities `(facility id, source file id)` as those snapshots describe them, in that order.
 pub(crate) fn summaries(
@@ -250,23 +204,6 @@ pub(crate) fn summaries(
         found.push(facility);
     }
     Ok(found)
-}
-
-/// `(facility id, source file id)` of each facility in scope that matches the filter, by facility id.
-pub(crate) fn facility_snapshots(
-    connection: &mut DbConnection,
-    scope: Scope,
-    filter: &FacilityFilter,
-) -> StoreResult<Vec<(i64, i64)>> {
-    if filter.is_empty() {
-        return snapshots(connection, scope);
-    }
-    let mut pairs: Vec<(i64, i64)> = matching(connection, scope, filter)?
-        .into_iter()
-        .map(|facility| (facility.id, facility.source_file_id))
-        .collect();
-    pairs.sort_unstable();
-    Ok(pairs)
 }
 
 /// The source file ids a price query reads: one per facility in scope that matches the filter.

@@ -29,7 +29,7 @@ macro_rules! left_join_rates {
 }
 
 mod code_amounts;
-mod place;
+pub(crate) mod place;
 mod scope;
 mod text;
 

@@ -1,16 +1,16 @@
 //! Payers and plans as the files name them, with how many facilities and rates each has in scope.
 
-use std::collections::HashMap;
-
+use diesel::dsl;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use serde::{Deserialize, Serialize};
 
 use super::facilities::source_file_ids;
-use super::text::{LIKE_ESCAPE, contains, contains_pattern, lower};
+use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;
 use crate::connection::DbConnection;
-use crate::schema::{file_payer_plans, payer_plans};
+use crate::schema::{facilities, file_payer_plans, payer_plans};
 
 /// One payer's plan with its reach in scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +55,8 @@ pub(crate) fn plan_ids(
 }
 
 /// Payer plans with at least one rate in scope whose payer or plan name contains `name`, after `after`.
-/// Counts come from `file_payer_plans` (written at import): one row per file and plan in scope.
+/// Counts come from `file_payer_plans` (written at import): one row per file and plan, so a plan's
+/// rows in scope count the facilities that use it. Matched, counted and paged by the database.
 pub fn search(
     connection: &mut DbConnection,
     scope: Scope,
@@ -63,53 +64,72 @@ pub fn search(
     after: Option<&PayerPlanKey>,
     limit: usize,
 ) -> StoreResult<Page<PayerPlan, PayerPlanKey>> {
-    let files = source_file_ids(connection, scope, &FacilityFilter::default())?;
-    // Summed here rather than by SQL: SUM of a BIGINT is NUMERIC on PostgreSQL and BIGINT on SQLite.
-    // One row per (file, plan), so the rows of a plan count the files (facilities) that use it.
-    let mut reach: HashMap<i64, (i64, i64)> = HashMap::new();
-    for (plan, rates) in file_payer_plans::table
-        .filter(file_payer_plans::source_file_id.eq_any(&files))
-        .select((file_payer_plans::payer_plan_id, file_payer_plans::rates))
-        .load::<(i64, i64)>(connection)?
-    {
-        let entry = reach.entry(plan).or_default();
-        entry.0 += rates;
-        entry.1 += 1;
-    }
-    let mut plans: Vec<(PayerPlanKey, PayerPlan)> = payer_plans::table
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, which SQLite takes as is.
+    let rates = dsl::sql::<BigInt>("CAST(SUM(file_payer_plans.rates) AS BIGINT)");
+    let mut plans = payer_plans::table
+        .inner_join(file_payer_plans::table)
+        .group_by(payer_plans::id)
         .select((
             payer_plans::id,
             payer_plans::payer_name,
             payer_plans::plan_name,
+            dsl::count_star(),
+            rates,
         ))
-        .load::<(i64, String, String)>(connection)?
+        .order((payer_plans::payer_name, payer_plans::plan_name))
+        .limit(limit as i64 + 1)
+        .into_boxed();
+    plans = match scope {
+        // The facilities' current files as a subquery: no list of ids to send and parse.
+        Scope::Current => plans.filter(
+            file_payer_plans::source_file_id
+                .nullable()
+                .eq_any(facilities::table.select(facilities::current_source_file_id)),
+        ),
+        Scope::AsOf(_) => {
+            let files = source_file_ids(connection, scope, &FacilityFilter::default())?;
+            plans.filter(file_payer_plans::source_file_id.eq_any(files))
+        }
+    };
+    if let Some(name) = name {
+        let pattern = contains_pattern(name);
+        plans = plans.filter(
+            lower(payer_plans::payer_name)
+                .like(pattern.clone())
+                .escape(LIKE_ESCAPE)
+                .or(lower(payer_plans::plan_name)
+                    .like(pattern)
+                    .escape(LIKE_ESCAPE)),
+        );
+    }
+    if let Some(after) = after {
+        plans = plans.filter(
+            payer_plans::payer_name
+                .gt(after.payer_name.clone())
+                .or(payer_plans::payer_name
+                    .eq(after.payer_name.clone())
+                    .and(payer_plans::plan_name.gt(after.plan_name.clone()))),
+        );
+    }
+    let plans: Vec<PayerPlan> = plans
+        .load::<(i64, String, String, i64, i64)>(connection)?
         .into_iter()
-        .filter_map(|(id, payer_name, plan_name)| {
-            let (rates, facilities) = *reach.get(&id)?;
-            let wanted =
-                name.is_none_or(|name| contains(&payer_name, name) || contains(&plan_name, name));
-            let key = PayerPlanKey {
-                payer_name: payer_name.clone(),
-                plan_name: plan_name.clone(),
-            };
-            (wanted && after.is_none_or(|after| key > *after)).then(|| {
-                let plan = PayerPlan {
-                    id,
-                    payer_name,
-                    plan_name: (!plan_name.is_empty()).then_some(plan_name),
-                    facilities: facilities.max(0) as u64,
-                    rates: rates.max(0) as u64,
-                };
-                (key, plan)
-            })
+        .map(|(id, payer_name, plan_name, facilities, rates)| PayerPlan {
+            id,
+            payer_name,
+            plan_name: (!plan_name.is_empty()).then_some(plan_name),
+            facilities: facilities.max(0) as u64,
+            rates: rates.max(0) as u64,
         })
         .collect();
-    plans.sort_by(|a, b| a.0.cmp(&b.0));
-    plans.truncate(limit + 1);
-    let page = Page::from_overfetch(plans, limit, |(key, _)| key.clone(), None);
-    Ok(Page {
-        items: page.items.into_iter().map(|(_, plan)| plan).collect(),
-        next: page.next,
-        total: page.total,
-    })
+    Ok(Page::from_overfetch(plans, limit, PayerPlan::key, None))
+}
+
+impl PayerPlan {
+    fn key(&self) -> PayerPlanKey {
+        PayerPlanKey {
+            payer_name: self.payer_name.clone(),
+            plan_name: self.plan_name.clone().unwrap_or_default(),
+        }
+    }
 }

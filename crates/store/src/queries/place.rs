@@ -1,7 +1,13 @@
 //! City, state and ZIP read from a location's free-text address. Files give one address line per
-//! location (`12 Main Street, Fullerton, CA  92832`); searching by city or ZIP needs its parts.
+//! location (`12 Main Street, Fullerton, CA  92832`); searching by city or ZIP needs its parts, which
+//! are stored beside the address (`file_locations`) so the facility criteria are SQL.
 
+use diesel::prelude::*;
 use priceline_domain::StateCode;
+
+use crate::StoreResult;
+use crate::connection::DbConnection;
+use crate::schema::file_locations;
 
 /// A location of a facility with the parts of its address that searches use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +30,60 @@ impl Place {
             zip,
         }
     }
+}
+
+/// City, state and ZIP of a location's address, as `file_locations` stores them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct AddressParts {
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+}
+
+impl AddressParts {
+    pub(crate) fn of(address: Option<&str>) -> Self {
+        let (city, state, zip) = address.map(split_address).unwrap_or_default();
+        Self {
+            city,
+            state: state.map(|state| state.as_str().to_owned()),
+            zip,
+        }
+    }
+}
+
+/// Stores the parts of every location address that has parts and none stored: locations imported
+/// before the parts were columns. Run after migrations; an address without parts is read again each
+/// time, which costs a scan of the locations, not a write.
+pub(crate) fn fill_address_parts(connection: &mut DbConnection) -> StoreResult<usize> {
+    let unread: Vec<(i64, i32, String)> = file_locations::table
+        .filter(file_locations::address.is_not_null())
+        .filter(file_locations::city.is_null())
+        .filter(file_locations::state.is_null())
+        .filter(file_locations::zip.is_null())
+        .select((
+            file_locations::source_file_id,
+            file_locations::position,
+            file_locations::address.assume_not_null(),
+        ))
+        .load(connection)?;
+    let mut filled = 0;
+    connection.transaction(|connection| {
+        for (source_file_id, position, address) in unread {
+            let parts = AddressParts::of(Some(&address));
+            if parts == AddressParts::default() {
+                continue;
+            }
+            filled += diesel::update(file_locations::table.find((source_file_id, position)))
+                .set((
+                    file_locations::city.eq(parts.city),
+                    file_locations::state.eq(parts.state),
+                    file_locations::zip.eq(parts.zip),
+                ))
+                .execute(connection)?;
+        }
+        StoreResult::Ok(())
+    })?;
+    Ok(filled)
 }
 
 fn is_zip(token: &str) -> bool {

@@ -18,7 +18,8 @@ use priceline_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::facilities::{facility_snapshots, source_file_ids};
+use super::facilities::source_file_ids;
+use super::scope::facility_snapshots;
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope, code_types, payers};
 use crate::StoreResult;

@@ -1,12 +1,17 @@
 //! Which snapshot of each facility a query reads, and the facility criteria of every query.
 
 use chrono::NaiveDate;
+use diesel::dsl;
 use diesel::prelude::*;
-use priceline_domain::{Npi, StateCode, effective_date};
+use diesel::sql_types::Bool;
+use priceline_domain::{Npi, StateCode};
 
+use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use crate::StoreResult;
-use crate::connection::DbConnection;
-use crate::schema::{facilities as facility_table, source_files};
+use crate::connection::{DbConnection, MultiBackend};
+use crate::schema::{
+    facilities as facility_table, file_dates, file_locations, file_npis, source_files,
+};
 use crate::snapshot::ACCEPTED;
 
 /// The snapshot of each facility a query reads.
@@ -45,51 +50,139 @@ impl FacilityFilter {
     }
 }
 
-/// `(facility id, source file id)` of every facility's snapshot in scope, by facility id.
-pub(crate) fn snapshots(
+/// A condition on a source file.
+type FileCondition = Box<dyn BoxableExpression<source_files::table, MultiBackend, SqlType = Bool>>;
+
+/// Whether a source file is its facility's snapshot in `scope`.
+fn is_snapshot(scope: Scope) -> FileCondition {
+    match scope {
+        Scope::Current => Box::new(dsl::exists(
+            facility_table::table
+                .filter(facility_table::id.eq(source_files::facility_id))
+                .filter(facility_table::current_source_file_id.eq(source_files::id.nullable())),
+        )),
+        Scope::AsOf(date) => {
+            // No accepted file of the facility in force on the date is later: a later effective
+            // date, or the same date and a later id (a re-published file imported after). A
+            // rejected submission is never a snapshot, in the past either.
+            let newer = diesel::alias!(file_dates as newer);
+            let later = newer
+                .filter(
+                    newer
+                        .field(file_dates::facility_id)
+                        .eq(file_dates::facility_id),
+                )
+                .filter(newer.field(file_dates::status).eq(ACCEPTED))
+                .filter(newer.field(file_dates::effective_on).le(date))
+                .filter(
+                    newer
+                        .field(file_dates::effective_on)
+                        .gt(file_dates::effective_on)
+                        .or(newer
+                            .field(file_dates::effective_on)
+                            .eq(file_dates::effective_on)
+                            .and(newer.field(file_dates::id).gt(file_dates::id))),
+                );
+            let in_force = file_dates::table
+                .filter(file_dates::status.eq(ACCEPTED))
+                .filter(file_dates::effective_on.le(date))
+                .filter(dsl::not(dsl::exists(later)))
+                .select(file_dates::id);
+            Box::new(source_files::id.eq_any(in_force))
+        }
+    }
+}
+
+/// The snapshots in `scope` of the facilities that match `filter`, as a query of their source files
+/// that callers order, page and select from. Every criterion is an index lookup (migration 000601
+/// stores the parts of location addresses), so nothing is matched after loading.
+pub(crate) fn snapshot_files(
+    scope: Scope,
+    filter: &FacilityFilter,
+) -> source_files::BoxedQuery<'static, MultiBackend> {
+    let mut files = source_files::table.filter(is_snapshot(scope)).into_boxed();
+    if let Some(id) = filter.facility_id {
+        files = files.filter(source_files::facility_id.eq(id));
+    }
+    if let Some(name) = &filter.name {
+        let pattern = contains_pattern(name);
+        let named_place = file_locations::table
+            .filter(file_locations::source_file_id.eq(source_files::id))
+            .filter(
+                lower(file_locations::name.assume_not_null())
+                    .like(pattern.clone())
+                    .escape(LIKE_ESCAPE),
+            );
+        files = files.filter(
+            lower(source_files::hospital_name)
+                .like(pattern)
+                .escape(LIKE_ESCAPE)
+                .or(dsl::exists(named_place)),
+        );
+    }
+    if let Some(state) = &filter.state {
+        let located = file_locations::table
+            .filter(file_locations::state.eq(state.as_str().to_owned()))
+            .select(file_locations::source_file_id);
+        files = files.filter(
+            source_files::license_state
+                .eq(state.as_str().to_owned())
+                .or(source_files::id.eq_any(located).nullable()),
+        );
+    }
+    if let Some(city) = &filter.city {
+        let located = file_locations::table
+            .filter(lower(file_locations::city.assume_not_null()).eq(lower(city.trim().to_owned())))
+            .select(file_locations::source_file_id);
+        files = files.filter(source_files::id.eq_any(located));
+    }
+    if let Some(zip) = &filter.zip {
+        let located = file_locations::table
+            .filter(file_locations::zip.eq(zip.clone()))
+            .select(file_locations::source_file_id);
+        files = files.filter(source_files::id.eq_any(located));
+    }
+    if let Some(npi) = &filter.npi {
+        let listed = file_npis::table
+            .filter(file_npis::npi.eq(npi.as_str().to_owned()))
+            .select(file_npis::source_file_id);
+        files = files.filter(source_files::id.eq_any(listed));
+    }
+    if let Some(ccn) = &filter.ccn {
+        let certified = facility_table::table
+            .filter(lower(facility_table::ccn.assume_not_null()).eq(lower(ccn.trim().to_owned())))
+            .select(facility_table::id);
+        files = files.filter(source_files::facility_id.eq_any(certified));
+    }
+    if let Some(number) = &filter.license_number {
+        files = files.filter(
+            lower(source_files::license_number.assume_not_null())
+                .eq(lower(number.trim().to_owned())),
+        );
+    }
+    files
+}
+
+/// `(facility id, source file id)` of the snapshot in `scope` of each facility that matches
+/// `filter`, by facility id.
+pub(crate) fn facility_snapshots(
     connection: &mut DbConnection,
     scope: Scope,
+    filter: &FacilityFilter,
 ) -> StoreResult<Vec<(i64, i64)>> {
-    match scope {
-        Scope::Current => Ok(facility_table::table
+    if scope == Scope::Current && filter.is_empty() {
+        // Every current snapshot: the facilities' own column, without a subquery per file.
+        return Ok(facility_table::table
             .filter(facility_table::current_source_file_id.is_not_null())
             .order(facility_table::id)
             .select((
                 facility_table::id,
                 facility_table::current_source_file_id.assume_not_null(),
             ))
-            .load(connection)?),
-        Scope::AsOf(date) => {
-            // A rejected submission is never a snapshot, in the past either.
-            let files: Vec<(i64, i64, Option<NaiveDate>, chrono::NaiveDateTime)> =
-                source_files::table
-                    .filter(source_files::status.eq(ACCEPTED))
-                    .order((source_files::facility_id, source_files::id))
-                    .select((
-                        source_files::facility_id,
-                        source_files::id,
-                        source_files::last_updated_on,
-                        source_files::imported_at,
-                    ))
-                    .load(connection)?;
-            // Files come by facility then id, so a later file with the same date wins the tie, as an
-            // import of a re-published file does for the current snapshot.
-            let mut chosen: Vec<(i64, i64, NaiveDate)> = Vec::new();
-            for (facility_id, file_id, last_updated_on, imported_at) in files {
-                let effective = effective_date(last_updated_on, imported_at);
-                if effective > date {
-                    continue;
-                }
-                match chosen.last_mut() {
-                    Some(last) if last.0 == facility_id => {
-                        if effective >= last.2 {
-                            *last = (facility_id, file_id, effective);
-                        }
-                    }
-                    _ => chosen.push((facility_id, file_id, effective)),
-                }
-            }
-            Ok(chosen.into_iter().map(|(f, s, _)| (f, s)).collect())
-        }
+            .load(connection)?);
     }
+    Ok(snapshot_files(scope, filter)
+        .order(source_files::facility_id)
+        .select((source_files::facility_id, source_files::id))
+        .load(connection)?)
 }

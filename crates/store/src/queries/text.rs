@@ -22,13 +22,6 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
-/// The Rust-side equivalent of a [`contains_pattern`] match.
-pub(crate) fn contains(haystack: &str, needle: &str) -> bool {
-    haystack
-        .to_lowercase()
-        .contains(needle.trim().to_lowercase().as_str())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,6 +29,5 @@ mod tests {
     #[test]
     fn escapes_wildcards() {
         assert_eq!(contains_pattern(" 50%_Off "), "%50\\%\\_off%");
-        assert!(contains("West Mercy Hospital", "mercy"));
     }
 }

@@ -24,6 +24,7 @@ use super::bookkeeping::{
 use super::cells::{BulkTable, Cell, Row, position};
 use super::report::Rejection;
 use crate::codec::template_version_text;
+use crate::queries::place::AddressParts;
 use crate::rows::{LocationRow, NewFacility, NpiRow, ProvisionRow, SourceFileRow};
 use crate::schema::*;
 use crate::{StoreError, StoreResult};
@@ -388,11 +389,17 @@ impl Bookkeeping for PgConnection {
             .locations
             .iter()
             .enumerate()
-            .map(|(index, location)| LocationRow {
-                source_file_id,
-                position: position(index),
-                name: location.name.clone(),
-                address: location.address.clone(),
+            .map(|(index, location)| {
+                let parts = AddressParts::of(location.address.as_deref());
+                LocationRow {
+                    source_file_id,
+                    position: position(index),
+                    name: location.name.clone(),
+                    address: location.address.clone(),
+                    city: parts.city,
+                    state: parts.state,
+                    zip: parts.zip,
+                }
             })
             .collect();
         let npis: Vec<NpiRow> = facility

@@ -26,6 +26,7 @@ use super::bookkeeping::{
 use super::cells::{BulkTable, Cell, Row, position};
 use super::report::Rejection;
 use crate::codec::template_version_text;
+use crate::queries::place::AddressParts;
 use crate::{StoreError, StoreResult};
 
 /// How Diesel writes `Timestamp` and `Date` on SQLite, so the API reads these rows back alike.
@@ -296,14 +297,18 @@ impl Bookkeeping for &Connection {
             |row| row.get(0),
         )?;
         for (index, location) in facility.locations.iter().enumerate() {
+            let parts = AddressParts::of(location.address.as_deref());
             connection.execute(
-                "INSERT INTO file_locations (source_file_id, position, name, address) \
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO file_locations (source_file_id, position, name, address, city, state, \
+                 zip) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     source_file_id,
                     position(index),
                     location.name,
-                    location.address
+                    location.address,
+                    parts.city,
+                    parts.state,
+                    parts.zip
                 ],
             )?;
         }

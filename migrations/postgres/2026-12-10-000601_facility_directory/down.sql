@@ -1,0 +1,13 @@
+DROP INDEX facilities_ccn_any_case;
+DROP INDEX file_locations_zip;
+DROP INDEX file_locations_state;
+DROP INDEX file_locations_city;
+ALTER TABLE file_locations DROP COLUMN zip;
+ALTER TABLE file_locations DROP COLUMN state;
+ALTER TABLE file_locations DROP COLUMN city;
+DROP INDEX source_files_name;
+ALTER TABLE payer_plans ALTER COLUMN plan_name TYPE TEXT COLLATE "default";
+ALTER TABLE payer_plans ALTER COLUMN payer_name TYPE TEXT COLLATE "default";
+ALTER TABLE source_files ALTER COLUMN hospital_name TYPE TEXT COLLATE "default";
+DROP INDEX source_files_effective;
+ALTER TABLE source_files DROP COLUMN effective_on;

@@ -1,0 +1,10 @@
+DROP INDEX facilities_ccn_any_case;
+DROP INDEX file_locations_zip;
+DROP INDEX file_locations_state;
+DROP INDEX file_locations_city;
+ALTER TABLE file_locations DROP COLUMN zip;
+ALTER TABLE file_locations DROP COLUMN state;
+ALTER TABLE file_locations DROP COLUMN city;
+DROP INDEX source_files_name;
+DROP INDEX source_files_effective;
+ALTER TABLE source_files DROP COLUMN effective_on;
