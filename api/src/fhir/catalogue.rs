@@ -166,9 +166,8 @@ pub fn read(connection: &mut DbConnection, resource: &ResourceType, id: &str) ->
                 Ok(organization::hospital(&hospital))
             }
             OrganizationId::Payer(payer_id) => {
-                let plans = directory::plans(connection)?;
-                let mine: Vec<&PlanEntry> =
-                    plans.iter().filter(|p| p.payer_id == payer_id).collect();
+                let plans = directory::payer(connection, payer_id)?;
+                let mine: Vec<&PlanEntry> = plans.iter().collect();
                 organization::payer(&mine).ok_or_else(missing)
             }
         },
@@ -186,9 +185,8 @@ pub fn read(connection: &mut DbConnection, resource: &ResourceType, id: &str) ->
         }
         Kind::InsurancePlan => {
             let plan_id = ids::parse_plan(id).ok_or_else(missing)?;
-            directory::plans(connection)?
-                .iter()
-                .find(|plan| plan.id == plan_id)
+            directory::plan(connection, plan_id)?
+                .as_ref()
                 .map(insurance_plan::plan)
                 .ok_or_else(missing)
         }
@@ -211,24 +209,33 @@ pub fn read(connection: &mut DbConnection, resource: &ResourceType, id: &str) ->
     }
 }
 
-/// The Organizations `references` (`Organization/{id}`) name, for `_include`.
+/// The Organizations `references` (`Organization/{id}`) name, for `_include`: each read by its id.
 pub fn referenced_organizations(
     connection: &mut DbConnection,
     references: &[String],
 ) -> Found<Vec<Value>> {
-    if references.is_empty() {
-        return Ok(Vec::new());
+    let mut organizations = Vec::new();
+    for reference in references {
+        let id = reference.trim_start_matches("Organization/");
+        let organization = match OrganizationId::parse(id) {
+            Some(OrganizationId::Hospital(facility_id)) => {
+                let filter = FacilityFilter {
+                    facility_id: Some(facility_id),
+                    ..FacilityFilter::default()
+                };
+                hospitals(connection, &filter)?
+                    .pop()
+                    .map(|hospital| organization::hospital(&hospital))
+            }
+            Some(OrganizationId::Payer(payer_id)) => {
+                let plans = directory::payer(connection, payer_id)?;
+                organization::payer(&plans.iter().collect::<Vec<_>>())
+            }
+            None => None,
+        };
+        organizations.extend(organization);
     }
-    Ok(organizations(connection)?
-        .into_iter()
-        .map(|candidate| candidate.resource)
-        .filter(|resource| {
-            let id = resource["id"].as_str().unwrap_or_default();
-            references
-                .iter()
-                .any(|r| *r == format!("Organization/{id}"))
-        })
-        .collect())
+    Ok(organizations)
 }
 
 /// The store filter of a ChargeItemDefinition search.

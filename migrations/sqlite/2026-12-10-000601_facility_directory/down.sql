@@ -1,3 +1,4 @@
+DROP INDEX file_payer_plans_plan;
 DROP INDEX facilities_ccn_any_case;
 DROP INDEX file_locations_zip;
 DROP INDEX file_locations_state;

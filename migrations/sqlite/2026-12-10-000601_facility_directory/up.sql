@@ -18,3 +18,6 @@ CREATE INDEX file_locations_city ON file_locations (lower(city), source_file_id)
 CREATE INDEX file_locations_state ON file_locations (state, source_file_id);
 CREATE INDEX file_locations_zip ON file_locations (zip, source_file_id);
 CREATE INDEX facilities_ccn_any_case ON facilities (lower(ccn));
+-- A payer criterion finds the files that have its plans, and a FHIR read of a plan its newest
+-- current file, from the plan: without this, each read every file's plans.
+CREATE INDEX file_payer_plans_plan ON file_payer_plans (payer_plan_id, source_file_id);

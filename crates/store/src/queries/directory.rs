@@ -1,8 +1,8 @@
 //! The directory the FHIR interface serves beside prices: hospitals (with their locations) and payer
 //! plans, each with the snapshot file its current description comes from, which versions it.
 //!
-//! Both are small (facilities number in the thousands at most, payer plans in the thousands), so
-//! they are read whole and paged here by id (keyset), which is also how an export walks them.
+//! Hospitals are matched and paged by the database by id (keyset), which is also how an export
+//! walks them; a plan or a payer is read by its ids, the whole list only for a search.
 
 use std::collections::HashMap;
 
@@ -89,9 +89,40 @@ pub fn hospitals(
 
 /// Every payer plan with rates in a current snapshot, by plan id.
 pub fn plans(connection: &mut DbConnection) -> StoreResult<Vec<PlanEntry>> {
+    entries(connection, None)
+}
+
+/// One payer plan, if it has rates in a current snapshot.
+pub fn plan(connection: &mut DbConnection, id: i64) -> StoreResult<Option<PlanEntry>> {
+    Ok(entries(connection, Some(&[id]))?.pop())
+}
+
+/// The plans with rates in a current snapshot of the payer `payer_id` (the smallest id among the
+/// plans of its name), by plan id; none when no payer has that id.
+pub fn payer(connection: &mut DbConnection, payer_id: i64) -> StoreResult<Vec<PlanEntry>> {
+    let Some(name) = payer_plans::table
+        .find(payer_id)
+        .select(payer_plans::payer_name)
+        .first::<String>(connection)
+        .optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let ids: Vec<i64> = payer_plans::table
+        .filter(payer_plans::payer_name.eq(name))
+        .order(payer_plans::id)
+        .select(payer_plans::id)
+        .load(connection)?;
+    if ids.first() != Some(&payer_id) {
+        return Ok(Vec::new());
+    }
+    entries(connection, Some(&ids))
+}
+
+/// The plans `ids` (all without), by plan id, each with rates in a current snapshot.
+fn entries(connection: &mut DbConnection, ids: Option<&[i64]>) -> StoreResult<Vec<PlanEntry>> {
     // The newest current file of each plan: its version.
-    let mut newest: HashMap<i64, (i64, NaiveDateTime)> = HashMap::new();
-    for (plan, file, imported_at) in file_payer_plans::table
+    let mut files = file_payer_plans::table
         .inner_join(source_files::table.on(source_files::id.eq(file_payer_plans::source_file_id)))
         .inner_join(
             facilities::table
@@ -102,34 +133,48 @@ pub fn plans(connection: &mut DbConnection) -> StoreResult<Vec<PlanEntry>> {
             source_files::id,
             source_files::imported_at,
         ))
-        .load::<(i64, i64, NaiveDateTime)>(connection)?
-    {
-        let entry = newest.entry(plan).or_insert((file, imported_at));
-        if file > entry.0 {
-            *entry = (file, imported_at);
-        }
-    }
-    let all: Vec<(i64, String, String)> = payer_plans::table
+        .into_boxed();
+    let mut plans = payer_plans::table
         .order(payer_plans::id)
         .select((
             payer_plans::id,
             payer_plans::payer_name,
             payer_plans::plan_name,
         ))
-        .load(connection)?;
-    let mut payer_ids: HashMap<&str, i64> = HashMap::new();
-    for (id, payer, _) in &all {
-        payer_ids.entry(payer.as_str()).or_insert(*id);
+        .into_boxed();
+    if let Some(ids) = ids {
+        files = files.filter(file_payer_plans::payer_plan_id.eq_any(ids.to_vec()));
+        plans = plans.filter(payer_plans::id.eq_any(ids.to_vec()));
     }
-    Ok(all
-        .iter()
+    let mut newest: HashMap<i64, (i64, NaiveDateTime)> = HashMap::new();
+    for (plan, file, imported_at) in files.load::<(i64, i64, NaiveDateTime)>(connection)? {
+        let entry = newest.entry(plan).or_insert((file, imported_at));
+        if file > entry.0 {
+            *entry = (file, imported_at);
+        }
+    }
+    let plans: Vec<(i64, String, String)> = plans.load(connection)?;
+    // Each payer's id: the smallest id among all the plans of its name.
+    let mut names: Vec<&str> = plans.iter().map(|(_, payer, _)| payer.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let payer_ids: HashMap<String, i64> = payer_plans::table
+        .filter(payer_plans::payer_name.eq_any(names))
+        .group_by(payer_plans::payer_name)
+        .select((payer_plans::payer_name, dsl::min(payer_plans::id)))
+        .load::<(String, Option<i64>)>(connection)?
+        .into_iter()
+        .filter_map(|(name, id)| Some((name, id?)))
+        .collect();
+    Ok(plans
+        .into_iter()
         .filter_map(|(id, payer_name, plan_name)| {
-            let (source_file_id, imported_at) = *newest.get(id)?;
+            let (source_file_id, imported_at) = *newest.get(&id)?;
             Some(PlanEntry {
-                id: *id,
-                payer_name: payer_name.clone(),
-                plan_name: (!plan_name.is_empty()).then(|| plan_name.clone()),
-                payer_id: payer_ids.get(payer_name.as_str()).copied().unwrap_or(*id),
+                id,
+                payer_id: payer_ids.get(&payer_name).copied().unwrap_or(id),
+                payer_name,
+                plan_name: (!plan_name.is_empty()).then_some(plan_name),
                 source_file_id,
                 imported_at,
             })
