@@ -475,39 +475,61 @@ pub fn search(
     };
     let plans = PlanFilter::read(connection, query)?;
     let plans = plans.as_ref();
-    // A code listed twice by one item repeats that item's lines, so a code's lookup reads twice the
-    // page (plus the one row that tells whether a next page exists) and drops the repeats.
-    let (rows, fetched) = match &query.code {
+    let keyed = match &query.code {
         Some(code) => {
-            let fetch = 2 * (limit + 1);
             let files = files(connection)?;
-            let rows = by_code(connection, query, code.trim(), &files, plans, after, fetch)?;
-            (rows, fetch)
+            let mut keyed: Vec<(PriceLine, PriceKey)> = Vec::new();
+            let mut from = after.copied();
+            // A page and the one line that tells whether another follows. A code listed twice by
+            // one item repeats that item's lines (side by side: their keys are equal), which are
+            // dropped; a full fetch that lost some reads on after its last line's key, which the
+            // repeat of that line does not pass. Reading twice the page up front instead cost
+            // every lookup twice the rows for a case most files never have; and a NOT EXISTS in SQL
+            // made PostgreSQL read every listing of a common code for each line.
+            loop {
+                let fetch = limit + 1 - keyed.len();
+                let rows = by_code(
+                    connection,
+                    query,
+                    code.trim(),
+                    &files,
+                    plans,
+                    from.as_ref(),
+                    fetch,
+                )?;
+                let full = rows.len() == fetch;
+                keyed.extend(keyed_lines(query, rows)?);
+                keyed.dedup_by_key(|(_, key)| (key.charge_id, key.rate_id));
+                from = keyed.last().map(|(_, key)| *key).or(from);
+                if !full || keyed.len() > limit {
+                    break keyed;
+                }
+            }
         }
-        None if sort_kind(query).is_none() => (
+        None if sort_kind(query).is_none() => keyed_lines(
+            query,
             in_facility_order(connection, query, plans, after, limit + 1)?,
-            limit + 1,
-        ),
+        )?,
         None => {
             let files = files(connection)?;
-            let rows = by_charge(
-                connection,
-                query,
-                Charges::Of(&files),
-                plans,
-                after,
-                limit + 1,
-            )?;
-            (rows, limit + 1)
+            let charges = Charges::Of(&files);
+            let rows = by_charge(connection, query, charges, plans, after, limit + 1)?;
+            keyed_lines(query, rows)?
         }
     };
-    // A full fetch means more rows follow, even if repeats left fewer lines than a page.
-    let more = rows.len() == fetched;
-    let rows = without_repeats(rows);
-    let lines = lines(rows, charges_only(query))?;
+    let page = Page::from_overfetch(keyed, limit, |(_, key)| *key, None);
+    Ok(Page {
+        items: page.items.into_iter().map(|(line, _)| line).collect(),
+        next: page.next,
+        total: None,
+    })
+}
+
+/// Lines with the keys that place them in `query`'s order.
+fn keyed_lines(query: &PriceQuery, rows: Vec<LineRow>) -> StoreResult<Vec<(PriceLine, PriceKey)>> {
     let amount_kind = sort_kind(query).map(|(kind, _)| kind);
     let sort_value = |line: &PriceLine| line.amounts().of(amount_kind?)?;
-    let keyed: Vec<(PriceLine, PriceKey)> = lines
+    Ok(lines(rows, charges_only(query))?
         .into_iter()
         .map(|(line, ids)| {
             let key = PriceKey {
@@ -518,16 +540,7 @@ pub fn search(
             };
             (line, key)
         })
-        .collect();
-    let mut page = Page::from_overfetch(keyed, limit, |(_, key)| *key, None);
-    if more && page.next.is_none() && !page.items.is_empty() {
-        page.next = page.items.last().map(|(_, key)| *key);
-    }
-    Ok(Page {
-        items: page.items.into_iter().map(|(line, _)| line).collect(),
-        next: page.next,
-        total: None,
-    })
+        .collect())
 }
 
 /// At most `fetch` rows of one code's lines, driven by `item_codes(code_type, code, facility_id, item_id, …)`: in facility
@@ -572,14 +585,6 @@ fn by_code(
     }
     .build(query, plans, after);
     Ok(sql.load(connection)?)
-}
-
-/// Drops the repeats a code listed twice by one item gives (its lines twice, side by side in any
-/// order). Done here rather than by a NOT EXISTS in SQL: PostgreSQL carries the code's constants into
-/// such a subquery and reads every listing of a common code for each line.
-fn without_repeats(mut rows: Vec<LineRow>) -> Vec<LineRow> {
-    rows.dedup_by_key(|row| (row.0.id, row.3.as_ref().map(|rate| rate.id)));
-    rows
 }
 
 /// At most `fetch` lines without a code criterion in facility order: one facility's snapshot at a
@@ -689,6 +694,8 @@ fn by_charge(
 /// Lines with their codes, each with the ids that place it in its order; without their rate when
 /// `charges_only` (the rate id still places the line).
 fn lines(rows: Vec<LineRow>, charges_only: bool) -> StoreResult<Vec<(PriceLine, LineIds)>> {
+    // An item's lines come together (several charges and rates): its codes are decoded once.
+    let mut decoded: Option<(i64, Vec<Code>)> = None;
     rows.into_iter()
         .map(|(charge, file, item, rate, payer, plan)| {
             let (facility_id, facility_name, file_name, last_updated_on, legacy_profile) = file;
@@ -718,7 +725,14 @@ fn lines(rows: Vec<LineRow>, charges_only: bool) -> StoreResult<Vec<(PriceLine, 
                     legacy_profile,
                 },
                 description,
-                codes: decode_codes(&codes)?,
+                codes: match &decoded {
+                    Some((item_id, codes)) if *item_id == charge.item_id => codes.clone(),
+                    _ => {
+                        let codes = decode_codes(&codes)?;
+                        decoded = Some((charge.item_id, codes.clone()));
+                        codes
+                    }
+                },
                 drug,
                 charge: convert::charge(&charge)?,
                 rate,
