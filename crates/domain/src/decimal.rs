@@ -190,29 +190,32 @@ fn parse_short(bytes: &[u8]) -> Option<Decimal> {
 }
 
 fn checked(value: Decimal, what: &'static str) -> Result<Decimal, ParseError> {
-    let text = value.to_string();
+    // The value's text only names it in an error: formatting it for every value read was the
+    // largest cost of turning stored amounts into decimals.
+    let refuse = |reason: &'static str| Err(ParseError::invalid(what, &value.to_string(), reason));
     if value.is_sign_negative() && !value.is_zero() {
-        return Err(ParseError::invalid(what, &text, "negative"));
+        return refuse("negative");
     }
-    if value.normalize().scale() > MAX_FRACTION_DIGITS {
-        return Err(ParseError::invalid(
-            what,
-            &text,
-            "more than 6 decimal places",
-        ));
+    let value = value.normalize();
+    if value.scale() > MAX_FRACTION_DIGITS {
+        return refuse("more than 6 decimal places");
     }
     if value.trunc() > Decimal::new(999_999_999_999, 0) {
-        return Err(ParseError::invalid(
-            what,
-            &text,
-            "larger than 999,999,999,999",
-        ));
+        return refuse("larger than 999,999,999,999");
     }
-    Ok(value.normalize())
+    Ok(value)
 }
 
+/// The largest value in micro-units: 999,999,999,999.999999.
+const MAX_MICROS: i64 = 999_999_999_999_999_999;
+
 fn from_micros(micros: i64, what: &'static str) -> Result<Decimal, ParseError> {
-    checked(Decimal::new(micros, MAX_FRACTION_DIGITS), what)
+    let value = Decimal::new(micros, MAX_FRACTION_DIGITS);
+    if (0..=MAX_MICROS).contains(&micros) {
+        // Six digits at most and within bounds by construction: nothing to check.
+        return Ok(value.normalize());
+    }
+    checked(value, what)
 }
 
 fn to_micros(value: Decimal) -> i64 {
@@ -327,5 +330,16 @@ mod tests {
             "12.3456"
         );
         assert!(Amount::from_micros(-1).is_err());
+        // The unchecked path's bounds are the checked path's.
+        assert_eq!(
+            Amount::from_micros(MAX_MICROS).unwrap().to_string(),
+            "999999999999.999999"
+        );
+        assert!(Amount::from_micros(MAX_MICROS + 1).is_err());
+        assert_eq!(Amount::from_micros(0).unwrap().to_string(), "0");
+        assert_eq!(
+            Amount::from_micros(2_889_700_000).unwrap().to_string(),
+            "2889.7"
+        );
     }
 }
