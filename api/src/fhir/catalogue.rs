@@ -27,6 +27,28 @@ fn hospitals(connection: &mut DbConnection, filter: &FacilityFilter) -> Found<Ve
     Ok(directory::hospitals(connection, filter, None, ALL)?.items)
 }
 
+/// One hospital by its facility id, if it has a current snapshot.
+fn hospital(connection: &mut DbConnection, facility_id: i64) -> Found<Option<Hospital>> {
+    let filter = FacilityFilter {
+        facility_id: Some(facility_id),
+        ..FacilityFilter::default()
+    };
+    Ok(hospitals(connection, &filter)?.pop())
+}
+
+/// One Organization by its id: a hospital, or a payer with its plans.
+fn organization_by_id(connection: &mut DbConnection, id: OrganizationId) -> Found<Option<Value>> {
+    Ok(match id {
+        OrganizationId::Hospital(facility_id) => {
+            hospital(connection, facility_id)?.map(|hospital| organization::hospital(&hospital))
+        }
+        OrganizationId::Payer(payer_id) => {
+            let plans = directory::payer(connection, payer_id)?;
+            organization::payer(&plans.iter().collect::<Vec<&PlanEntry>>())
+        }
+    })
+}
+
 fn hospital_candidate(hospital: &Hospital) -> Candidate {
     let facility = &hospital.facility;
     let mut states: Vec<String> = facility
@@ -156,28 +178,13 @@ fn not_found(resource: &ResourceType, id: &str) -> FhirError {
 pub fn read(connection: &mut DbConnection, resource: &ResourceType, id: &str) -> Found<Value> {
     let missing = || not_found(resource, id);
     match resource.kind {
-        Kind::Organization => match OrganizationId::parse(id).ok_or_else(missing)? {
-            OrganizationId::Hospital(facility_id) => {
-                let filter = FacilityFilter {
-                    facility_id: Some(facility_id),
-                    ..FacilityFilter::default()
-                };
-                let hospital = hospitals(connection, &filter)?.pop().ok_or_else(missing)?;
-                Ok(organization::hospital(&hospital))
-            }
-            OrganizationId::Payer(payer_id) => {
-                let plans = directory::payer(connection, payer_id)?;
-                let mine: Vec<&PlanEntry> = plans.iter().collect();
-                organization::payer(&mine).ok_or_else(missing)
-            }
-        },
+        Kind::Organization => {
+            let id = OrganizationId::parse(id).ok_or_else(missing)?;
+            organization_by_id(connection, id)?.ok_or_else(missing)
+        }
         Kind::Location => {
             let (facility_id, position) = ids::parse_location(id).ok_or_else(missing)?;
-            let filter = FacilityFilter {
-                facility_id: Some(facility_id),
-                ..FacilityFilter::default()
-            };
-            let hospital = hospitals(connection, &filter)?.pop().ok_or_else(missing)?;
+            let hospital = hospital(connection, facility_id)?.ok_or_else(missing)?;
             location::locations(&hospital)
                 .into_iter()
                 .nth(position - 1)
@@ -217,23 +224,9 @@ pub fn referenced_organizations(
     let mut organizations = Vec::new();
     for reference in references {
         let id = reference.trim_start_matches("Organization/");
-        let organization = match OrganizationId::parse(id) {
-            Some(OrganizationId::Hospital(facility_id)) => {
-                let filter = FacilityFilter {
-                    facility_id: Some(facility_id),
-                    ..FacilityFilter::default()
-                };
-                hospitals(connection, &filter)?
-                    .pop()
-                    .map(|hospital| organization::hospital(&hospital))
-            }
-            Some(OrganizationId::Payer(payer_id)) => {
-                let plans = directory::payer(connection, payer_id)?;
-                organization::payer(&plans.iter().collect::<Vec<_>>())
-            }
-            None => None,
-        };
-        organizations.extend(organization);
+        if let Some(id) = OrganizationId::parse(id) {
+            organizations.extend(organization_by_id(connection, id)?);
+        }
     }
     Ok(organizations)
 }

@@ -154,14 +154,20 @@ fn entries(connection: &mut DbConnection, ids: Option<&[i64]>) -> StoreResult<Ve
         }
     }
     let plans: Vec<(i64, String, String)> = plans.load(connection)?;
-    // Each payer's id: the smallest id among all the plans of its name.
-    let mut names: Vec<&str> = plans.iter().map(|(_, payer, _)| payer.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let payer_ids: HashMap<String, i64> = payer_plans::table
-        .filter(payer_plans::payer_name.eq_any(names))
+    // Each payer's id: the smallest id among all the plans of its name (of these plans' payers
+    // only when some plans are asked for; all payers' in one pass, not a list of every name).
+    let mut payers = payer_plans::table
         .group_by(payer_plans::payer_name)
         .select((payer_plans::payer_name, dsl::min(payer_plans::id)))
+        .into_boxed();
+    if ids.is_some() {
+        let mut names: Vec<&str> = plans.iter().map(|(_, payer, _)| payer.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+        payers = payers.filter(payer_plans::payer_name.eq_any(names));
+    }
+    let payer_ids: HashMap<String, i64> = payers
         .load::<(String, Option<i64>)>(connection)?
         .into_iter()
         .filter_map(|(name, id)| Some((name, id?)))
