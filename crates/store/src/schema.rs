@@ -404,10 +404,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     payer_rates,
     payer_plans,
     file_payer_plans,
+    file_code_prices,
     code_line_amounts,
     import_lock,
     findings,
     quarantined_records,
     modifiers,
     modifier_payer_info,
+);
+
+// A comparison ranks each file's figures with its facility (`queries::compare`).
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    source_files::facility_id,
+    file_code_prices::source_file_id,
 );

@@ -2,7 +2,8 @@
 //! equals the comparison computed from every line of the code, for every code of generated files in
 //! the three formats, every setting and every dollar kind, page by page: after the imports, after
 //! the migration that made the model fills it for earlier imports, after a republication and a late
-//! older file, `as_of` a date before the republication, and with a facility criterion.
+//! older file, `as_of` a date before the republication, and with a facility criterion. A twin of
+//! one hospital (the same prices under another license) makes facilities tie on price.
 
 use chrono::NaiveDate;
 use priceline_domain::{ChargeKind, Setting};
@@ -12,7 +13,7 @@ use priceline_store::queries::{FacilityFilter, Page, Scope, facilities};
 use priceline_store::{DbConnection, migrations};
 use priceline_synth::Format;
 
-use crate::api::sample::{SEED, wide};
+use crate::api::sample::{SEED, Sheet, generate, rewrite, wide};
 use crate::on_both_backends;
 use crate::support::db::TestDb;
 
@@ -108,6 +109,21 @@ fn the_read_model_equals_the_comparison_from_the_lines(db: TestDb) {
     for path in priceline_synth::write_dataset(dir.path(), SEED, 6, 300, &formats).unwrap() {
         super::import(&mut connection, &path);
     }
+    // A twin of hospital 2: its Tall file under another license number, so another facility with
+    // the same prices, and every code it prices ranks two facilities at the same price.
+    let twin_dir = dir.path().join("twin");
+    std::fs::create_dir(&twin_dir).unwrap();
+    let twin = generate(&twin_dir, 2, 300);
+    let license = Sheet::read(&twin).rows[0]
+        .iter()
+        .position(|name| name.starts_with("license_number"))
+        .unwrap();
+    rewrite(&twin, |number, cells| {
+        if number == 2 {
+            cells[license].push_str("-TWIN");
+        }
+    });
+    super::import(&mut connection, &twin);
     let all = FacilityFilter::default();
     let before = check(&mut connection, Scope::Current, &all);
     assert!(priced(&before) > before.len() / 2, "most codes are priced");

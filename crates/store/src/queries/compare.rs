@@ -2,18 +2,20 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use diesel::dsl;
 use diesel::prelude::*;
 use priceline_domain::{Amount, ChargeKind, CodeType, Setting};
 use serde::{Deserialize, Serialize};
 
 use super::code_amounts::settings_of;
 use super::facilities::{FacilitySummary, summaries};
-use super::scope::facility_snapshots;
+use super::scope::{Snapshots, facility_snapshots, with_snapshots};
 use super::{FacilityFilter, Page, Scope};
 use crate::StoreResult;
 use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
 use crate::schema::file_code_prices as prices;
+use crate::schema::source_files;
 use crate::snapshot::statistics::LOCAL_CODE_TYPES;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,9 +90,10 @@ impl Span {
 
 /// Facilities stating the code: those with the query's kind cheapest first, then the others (so a
 /// client sees every facility that prices the code, and which lack the kind), after `after`.
-/// Read from the compare read model (`file_code_prices`, written with each file): a few rows per
-/// facility, whatever the number of lines. A hospital's own codes, which the model leaves out, are
-/// compared from their lines.
+/// Read from the compare read model (`file_code_prices`, written with each file): the database ranks
+/// the snapshots in scope by their lowest amount of the kind and returns the page's (one index range
+/// of the code, a few rows per file), and only the page's files are then read whole. A hospital's own
+/// codes, which the model leaves out, are compared from their lines.
 pub fn compare(
     connection: &mut DbConnection,
     query: &CompareQuery,
@@ -100,15 +103,145 @@ pub fn compare(
     if LOCAL_CODE_TYPES.contains(&query.code_type.as_str()) {
         return compare_from_lines(connection, query, after, limit);
     }
-    let in_scope = facility_snapshots(connection, query.scope, &query.facilities)?;
-    let facility_of: HashMap<i64, i64> = in_scope
-        .iter()
-        .map(|&(facility, file)| (file, facility))
+    let files = Snapshots::read(connection, query.scope, &query.facilities)?;
+    let mut page = ranked(connection, query, &files, after, limit + 1)?;
+    if page.len() <= limit {
+        let after = after.filter(|key| key.unranked).map(|key| key.facility_id);
+        let fetch = limit + 1 - page.len();
+        page.extend(unranked(connection, query, &files, after, fetch)?);
+    }
+    let files: Vec<i64> = page.iter().map(|(_, file)| *file).collect();
+    let mut spans = spans(connection, query, &files)?;
+    let page = page
+        .into_iter()
+        .map(|(key, file)| (key, file, spans.remove(&file).unwrap_or_default()))
         .collect();
-    let files: Vec<i64> = in_scope.iter().map(|&(_, file)| file).collect();
-    let mut sql = prices::table
+    describe(connection, page, limit)
+}
+
+/// The model's rows of the query's code (in its setting) in the files of `$set` (see
+/// [`with_snapshots`]), joined to their files.
+macro_rules! code_prices_in {
+    ($query:expr, $set:expr) => {{
+        let query: &CompareQuery = $query;
+        prices::table
+            .inner_join(source_files::table.on(source_files::id.eq(prices::source_file_id)))
+            .filter(prices::code_type.eq(query.code_type.as_str()))
+            .filter(prices::code.eq(query.code.trim().to_owned()))
+            .filter(prices::setting.eq_any(query_settings(query.setting)))
+            .filter(prices::source_file_id.eq_any($set))
+    }};
+}
+
+/// Every setting, or `setting` and `both`.
+fn query_settings(setting: Option<Setting>) -> Vec<&'static str> {
+    match setting {
+        Some(setting) => settings_of(setting),
+        None => Setting::ALL
+            .iter()
+            .map(|setting| setting.as_str())
+            .collect(),
+    }
+}
+
+/// Up to `fetch` snapshots of `files` stating the query's kind for the code, by their lowest amount
+/// of it then facility, after `after`: each with its key and file.
+fn ranked(
+    connection: &mut DbConnection,
+    query: &CompareQuery,
+    files: &Snapshots,
+    after: Option<&CompareKey>,
+    fetch: usize,
+) -> StoreResult<Vec<(CompareKey, i64)>> {
+    if after.is_some_and(|key| key.unranked) {
+        return Ok(Vec::new());
+    }
+    // Without a cursor, after the least key there is.
+    let (value, facility) = after.map_or((i64::MIN, i64::MIN), |key| {
+        (key.price_micros, key.facility_id)
+    });
+    let price = dsl::min(prices::lowest).assume_not_null();
+    let rows: Vec<(i64, i64, i64)> = with_snapshots!(files, |set| code_prices_in!(query, set)
+        .filter(prices::kind.eq(query.kind.as_str()))
+        .group_by((prices::source_file_id, source_files::facility_id))
+        .having(
+            price
+                .gt(value)
+                .or(price.eq(value).and(source_files::facility_id.gt(facility))),
+        )
+        .select((source_files::facility_id, prices::source_file_id, price))
+        .order((price, source_files::facility_id))
+        .limit(fetch as i64)
+        .load(connection))?;
+    Ok(rows
+        .into_iter()
+        .map(|(facility_id, file, price_micros)| {
+            let key = CompareKey {
+                unranked: false,
+                price_micros,
+                facility_id,
+            };
+            (key, file)
+        })
+        .collect())
+}
+
+/// Up to `fetch` snapshots of `files` stating the code but not the query's kind, by facility, after
+/// facility `after`: each with its key and file.
+fn unranked(
+    connection: &mut DbConnection,
+    query: &CompareQuery,
+    files: &Snapshots,
+    after: Option<i64>,
+    fetch: usize,
+) -> StoreResult<Vec<(CompareKey, i64)>> {
+    let ranked = diesel::alias!(prices as ranked);
+    let of_the_kind = ranked
+        .filter(ranked.field(prices::code_type).eq(prices::code_type))
+        .filter(ranked.field(prices::code).eq(prices::code))
+        .filter(
+            ranked
+                .field(prices::source_file_id)
+                .eq(prices::source_file_id),
+        )
+        .filter(
+            ranked
+                .field(prices::setting)
+                .eq_any(query_settings(query.setting)),
+        )
+        .filter(ranked.field(prices::kind).eq(query.kind.as_str()));
+    let after = after.unwrap_or(i64::MIN);
+    let rows: Vec<(i64, i64)> = with_snapshots!(files, |set| code_prices_in!(query, set)
+        .filter(dsl::not(dsl::exists(of_the_kind)))
+        .filter(source_files::facility_id.gt(after))
+        .select((source_files::facility_id, prices::source_file_id))
+        .distinct()
+        .order(source_files::facility_id)
+        .limit(fetch as i64)
+        .load(connection))?;
+    Ok(rows
+        .into_iter()
+        .map(|(facility_id, file)| {
+            let key = CompareKey {
+                unranked: true,
+                price_micros: 0,
+                facility_id,
+            };
+            (key, file)
+        })
+        .collect())
+}
+
+/// The figures of each of `files` for the query's code (in its setting), by file.
+fn spans(
+    connection: &mut DbConnection,
+    query: &CompareQuery,
+    files: &[i64],
+) -> StoreResult<HashMap<i64, Spans>> {
+    let rows = prices::table
         .filter(prices::code_type.eq(query.code_type.as_str()))
         .filter(prices::code.eq(query.code.trim().to_owned()))
+        .filter(prices::setting.eq_any(query_settings(query.setting)))
         .filter(prices::source_file_id.eq_any(files))
         .select((
             prices::source_file_id,
@@ -117,26 +250,18 @@ pub fn compare(
             prices::highest,
             prices::lines,
         ))
-        .into_boxed();
-    if let Some(setting) = query.setting {
-        sql = sql.filter(prices::setting.eq_any(settings_of(setting)));
-    }
-    let mut by_facility: BTreeMap<i64, Spans> = BTreeMap::new();
-    for (file, kind, lowest, highest, lines) in
-        sql.load::<(i64, String, Option<i64>, Option<i64>, i64)>(connection)?
-    {
-        let Some(facility) = facility_of.get(&file) else {
-            continue;
-        };
+        .load::<(i64, String, Option<i64>, Option<i64>, i64)>(connection)?;
+    let mut by_file: HashMap<i64, Spans> = HashMap::new();
+    for (file, kind, lowest, highest, lines) in rows {
         let kind = decode("kind", &kind, ChargeKind::parse)?;
         let span = Span {
             lowest: lowest.unwrap_or_default(),
             highest: highest.unwrap_or_default(),
             lines,
         };
-        Span::add(by_facility.entry(*facility).or_default(), kind, span);
+        Span::add(by_file.entry(file).or_default(), kind, span);
     }
-    ranked_page(connection, query, &in_scope, by_facility, after, limit)
+    Ok(by_file)
 }
 
 /// [`compare`] computed from every line of the code: for a hospital's own codes, and the reference
@@ -216,6 +341,16 @@ fn ranked_page(
     }
     ranked.sort_by_key(|(key, _, _)| *key);
     ranked.truncate(limit + 1);
+    describe(connection, ranked, limit)
+}
+
+/// The page of `ranked` (its keys in order, with each facility's file and figures; one more than
+/// `limit` when more follow), each facility described.
+fn describe(
+    connection: &mut DbConnection,
+    ranked: Vec<(CompareKey, i64, Spans)>,
+    limit: usize,
+) -> StoreResult<Page<FacilityPrice, CompareKey>> {
     let pairs: Vec<(i64, i64)> = ranked
         .iter()
         .map(|(key, file, _)| (key.facility_id, *file))

@@ -18,8 +18,7 @@ use priceline_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::facilities::source_file_ids;
-use super::scope::facility_snapshots;
+use super::scope::{Snapshots, facility_snapshots, with_snapshots};
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope, code_types, payers};
 use crate::StoreResult;
@@ -28,8 +27,8 @@ use crate::connection::{DbConnection, MultiBackend};
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
 use crate::schema::{
-    code_line_amounts, facilities, file_payer_plans, item_codes, items, payer_plans, payer_rates,
-    source_files, standard_charges,
+    code_line_amounts, file_payer_plans, item_codes, items, payer_plans, payer_rates, source_files,
+    standard_charges,
 };
 use crate::snapshot::line_amounts::kind_number;
 use crate::snapshot::statistics::LOCAL_CODE_TYPES;
@@ -444,35 +443,6 @@ where
     }
 }
 
-/// The snapshots a search reads. On SQLite the current ones go to the database as a subquery rather
-/// than a list of ids: with 200 facilities the list makes the statement long enough that SQLite spends
-/// more time parsing and planning it than running it. PostgreSQL takes a list as one array parameter
-/// (`= ANY($1)`) and plans it in half the time of the subquery (2 ms against 5 ms, measured at 200
-/// facilities), so it gets the list.
-enum Snapshots {
-    Current,
-    Ids(Vec<i64>),
-}
-
-/// `$body` with `$set` bound to `$snapshots` as something `eq_any` takes: the subquery of current
-/// snapshots, or the list of ids. Each arm has its own type, so callers build their filter inside.
-macro_rules! with_snapshots {
-    ($snapshots:expr, |$set:ident| $body:expr) => {
-        match $snapshots {
-            Snapshots::Current => {
-                let $set = facilities::table
-                    .filter(facilities::current_source_file_id.is_not_null())
-                    .select(facilities::current_source_file_id.assume_not_null());
-                $body
-            }
-            Snapshots::Ids(ids) => {
-                let $set = ids;
-                $body
-            }
-        }
-    };
-}
-
 /// The amount kind the lines are sorted by, and whether dearest first; `None` for facility order.
 fn sort_kind(query: &PriceQuery) -> Option<(ChargeKind, bool)> {
     let kind = query.kind.filter(|kind| kind.has_amount())?;
@@ -527,15 +497,8 @@ fn search_in(
     limit: usize,
     read: Read,
 ) -> StoreResult<Page<PriceLine, PriceKey>> {
-    let subquery = matches!(connection, DbConnection::Sqlite(_));
     let files = |connection: &mut DbConnection| -> StoreResult<Snapshots> {
-        Ok(
-            if subquery && query.scope == Scope::Current && query.facilities.is_empty() {
-                Snapshots::Current
-            } else {
-                Snapshots::Ids(source_file_ids(connection, query.scope, &query.facilities)?)
-            },
-        )
+        Snapshots::read(connection, query.scope, &query.facilities)
     };
     let plans = PlanFilter::read(connection, query)?;
     let plans = plans.as_ref();
