@@ -1,6 +1,5 @@
 //! The persistence layer on both backends.
 
-mod amount_order;
 mod charge_items;
 mod compare;
 mod connection;

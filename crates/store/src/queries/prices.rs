@@ -27,11 +27,9 @@ use crate::connection::{DbConnection, MultiBackend};
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
 use crate::schema::{
-    code_line_amounts, file_payer_plans, item_codes, items, payer_plans, payer_rates, source_files,
+    file_payer_plans, item_codes, items, payer_plans, payer_rates, source_files,
     standard_charges,
 };
-use crate::snapshot::line_amounts::kind_number;
-use crate::snapshot::statistics::LOCAL_CODE_TYPES;
 
 diesel::define_sql_function! {
     /// `coalesce(rate id, 0)`: a line without a rate sorts before the charge's rated lines on both
@@ -218,32 +216,6 @@ struct Lines<Q, QS> {
     sql: Q,
     facility: Box<dyn Fn() -> KeyColumn<QS>>,
     item: fn() -> KeyColumn<QS>,
-    amount_key: AmountKey<QS>,
-}
-
-/// Where lines sorted by an amount take the amount, charge id and rate id (0 for none) that order
-/// them: the charge's and rate's own columns, or the amount-order read model's, whose key holds
-/// that order.
-struct AmountKey<QS> {
-    /// The amount of the query's kind; `None` for the kind's column of the charge or rate.
-    amount: Option<fn() -> AmountColumn<QS>>,
-    charge: fn() -> KeyColumn<QS>,
-    rate: fn() -> KeyColumn<QS>,
-}
-
-impl<QS> AmountKey<QS>
-where
-    standard_charges::id: SelectableExpression<QS>,
-    dsl::Nullable<payer_rates::id>: SelectableExpression<QS>,
-{
-    /// The lines' own columns.
-    fn of_the_lines() -> Self {
-        Self {
-            amount: None,
-            charge: || Box::new(standard_charges::id),
-            rate: || Box::new(coalesce(payer_rates::id.nullable(), 0i64)),
-        }
-    }
 }
 
 impl<Q, QS> Lines<Q, QS>
@@ -273,7 +245,7 @@ where
     fn build(self, query: &PriceQuery, plans: Option<&PlanFilter>, after: Option<&PriceKey>) -> Q {
         let lines = self.criteria(query, plans);
         match sort_kind(query)
-            .and_then(|(kind, descending)| Some((lines.amount(kind)?, descending)))
+            .and_then(|(kind, descending)| Some((Self::amount(kind)?, descending)))
         {
             Some((column, descending)) => lines.amount_order(column, after, descending),
             None => lines.facility_order(after),
@@ -327,7 +299,7 @@ where
             ) as Condition<QS, _>);
         }
         if let Some(kind) = query.kind {
-            match self.amount(kind) {
+            match Self::amount(kind) {
                 Some(column) => {
                     self = self.filter(Box::new(column().is_not_null()) as Condition<QS>);
                     if let Some(min) = query.min_micros {
@@ -348,11 +320,8 @@ where
     }
 
     /// The column of `kind`'s amount, as a function that builds it (a boxed column is used once);
-    /// `None` for an algorithm, which is text. `kind` is the query's.
-    fn amount(&self, kind: ChargeKind) -> Option<fn() -> AmountColumn<QS>> {
-        if self.amount_key.amount.is_some() {
-            return self.amount_key.amount;
-        }
+    /// `None` for an algorithm, which is text.
+    fn amount(kind: ChargeKind) -> Option<fn() -> AmountColumn<QS>> {
         KindAmounts::<fn() -> AmountColumn<QS>> {
             gross: || Box::new(standard_charges::gross),
             discounted_cash: || Box::new(standard_charges::discounted_cash),
@@ -371,11 +340,7 @@ where
         after: Option<&PriceKey>,
         descending: bool,
     ) -> Q {
-        let AmountKey {
-            charge,
-            rate: rate_id,
-            ..
-        } = self.amount_key;
+        let rate_id = || coalesce(payer_rates::id.nullable(), 0i64);
         let first: OrderTerm<QS> = if descending {
             Box::new(column().desc())
         } else {
@@ -384,7 +349,7 @@ where
         let mut sql = self
             .sql
             .order(first)
-            .then_order_by(Box::new(charge().asc()) as OrderTerm<QS>)
+            .then_order_by(Box::new(standard_charges::id.asc()) as OrderTerm<QS>)
             .then_order_by(Box::new(rate_id().asc()) as OrderTerm<QS>);
         if let Some(key) = after {
             let PriceKey {
@@ -394,9 +359,9 @@ where
                 ..
             } = *key;
             let tie = column().eq(value).and(
-                charge()
+                standard_charges::id
                     .gt(charge_id)
-                    .or(charge().eq(charge_id).and(rate_id().gt(rate))),
+                    .or(standard_charges::id.eq(charge_id).and(rate_id().gt(rate))),
             );
             let after: Condition<QS, Nullable<Bool>> = if descending {
                 Box::new(column().lt(value).or(tie))
@@ -468,35 +433,6 @@ pub fn search(
     after: Option<&PriceKey>,
     limit: usize,
 ) -> StoreResult<Page<PriceLine, PriceKey>> {
-    search_in(connection, query, after, limit, Read::Models)
-}
-
-/// [`search`] reading a code's lines sorted by an amount from the lines' own tables, as it did before
-/// the amount-order read model: what tests check the model against.
-pub fn search_from_lines(
-    connection: &mut DbConnection,
-    query: &PriceQuery,
-    after: Option<&PriceKey>,
-    limit: usize,
-) -> StoreResult<Page<PriceLine, PriceKey>> {
-    search_in(connection, query, after, limit, Read::Lines)
-}
-
-/// Where a search by code sorted by an amount reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Read {
-    /// The amount-order read model, for a national code.
-    Models,
-    Lines,
-}
-
-fn search_in(
-    connection: &mut DbConnection,
-    query: &PriceQuery,
-    after: Option<&PriceKey>,
-    limit: usize,
-    read: Read,
-) -> StoreResult<Page<PriceLine, PriceKey>> {
     let files = |connection: &mut DbConnection| -> StoreResult<Snapshots> {
         Snapshots::read(connection, query.scope, &query.facilities)
     };
@@ -505,12 +441,6 @@ fn search_in(
     let keyed = match &query.code {
         Some(code) => {
             let files = files(connection)?;
-            let code = code.trim();
-            let national = query
-                .code_type
-                .filter(|code_type| !LOCAL_CODE_TYPES.contains(&code_type.as_str()))
-                .filter(|_| read == Read::Models);
-            let amount_model = national.zip(sort_kind(query).map(|(kind, _)| kind));
             let mut keyed: Vec<(PriceLine, PriceKey)> = Vec::new();
             let mut from = after.copied();
             // A page and the one line that tells whether another follows. A code listed twice by
@@ -521,20 +451,15 @@ fn search_in(
             // made PostgreSQL read every listing of a common code for each line.
             loop {
                 let fetch = limit + 1 - keyed.len();
-                let start = from.as_ref();
-                let rows = match amount_model {
-                    Some((code_type, kind)) => by_amount(
-                        connection,
-                        query,
-                        (code_type, code),
-                        kind,
-                        &files,
-                        plans,
-                        start,
-                        fetch,
-                    )?,
-                    None => by_code(connection, query, code, &files, plans, start, fetch)?,
-                };
+                let rows = by_code(
+                    connection,
+                    query,
+                    code.trim(),
+                    &files,
+                    plans,
+                    from.as_ref(),
+                    fetch,
+                )?;
                 let full = rows.len() == fetch;
                 keyed.extend(keyed_lines(query, rows)?);
                 keyed.dedup_by_key(|(_, key)| (key.charge_id, key.rate_id));
@@ -620,70 +545,6 @@ fn by_code(
         sql,
         facility: Box::new(|| -> KeyColumn<_> { Box::new(item_codes::facility_id) }),
         item: || Box::new(item_codes::item_id),
-        amount_key: AmountKey::of_the_lines(),
-    }
-    .build(query, plans, after);
-    Ok(sql.load(connection)?)
-}
-
-/// At most `fetch` lines of one national code sorted by the amount of `kind`, read from the
-/// amount-order read model (`code_line_amounts`, see `snapshot::line_amounts`): its key holds the
-/// order, so a page is an index range from the cursor on, where the code's lines would all be read
-/// and sorted. The model's rows are each file's: the scope and the payer's files filter them.
-#[allow(clippy::too_many_arguments)]
-fn by_amount(
-    connection: &mut DbConnection,
-    query: &PriceQuery,
-    (code_type, code): (CodeType, &str),
-    kind: ChargeKind,
-    files: &Snapshots,
-    plans: Option<&PlanFilter>,
-    after: Option<&PriceKey>,
-    fetch: usize,
-) -> StoreResult<Vec<LineRow>> {
-    let sql = left_join_rates!(
-        code_line_amounts::table
-            .inner_join(
-                standard_charges::table
-                    .on(standard_charges::id.eq(code_line_amounts::standard_charge_id))
-            )
-            .inner_join(items::table.on(items::id.eq(standard_charges::item_id)))
-            .inner_join(
-                source_files::table.on(source_files::id.eq(code_line_amounts::source_file_id))
-            )
-    )
-    .filter(code_line_amounts::code_type.eq(code_type.as_str()))
-    .filter(code_line_amounts::code.eq(code.to_owned()))
-    .filter(code_line_amounts::kind.eq(kind_number(kind)))
-    .select(line_columns())
-    .limit(fetch as i64)
-    .into_boxed();
-    let mut sql = with_snapshots!(files, |set| sql
-        .filter(code_line_amounts::source_file_id.eq_any(set)));
-    if let Some(plans) = plans {
-        sql = sql.filter(code_line_amounts::source_file_id.eq_any(plans.files.clone()));
-    }
-    // A charge's own amount is one row for the charge, whose lines are its rates (in id order); a
-    // rate's is the rate's own row.
-    let rate: fn() -> KeyColumn<_> = if kind.of_the_charge() {
-        || Box::new(coalesce(payer_rates::id.nullable(), 0i64))
-    } else {
-        sql = sql.filter(
-            payer_rates::id
-                .nullable()
-                .eq(code_line_amounts::payer_rate_id.nullable()),
-        );
-        || Box::new(code_line_amounts::payer_rate_id)
-    };
-    let sql = Lines {
-        sql,
-        facility: Box::new(|| -> KeyColumn<_> { Box::new(source_files::facility_id) }),
-        item: || Box::new(standard_charges::item_id),
-        amount_key: AmountKey {
-            amount: Some(|| Box::new(code_line_amounts::amount.nullable())),
-            charge: || Box::new(code_line_amounts::standard_charge_id),
-            rate,
-        },
     }
     .build(query, plans, after);
     Ok(sql.load(connection)?)
@@ -788,7 +649,6 @@ fn by_charge(
         sql,
         facility,
         item: || Box::new(standard_charges::item_id),
-        amount_key: AmountKey::of_the_lines(),
     }
     .build(query, plans, after);
     Ok(sql.load(connection)?)

@@ -1,1 +1,0 @@
-DROP TABLE code_line_amounts;
