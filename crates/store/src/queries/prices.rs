@@ -27,8 +27,7 @@ use crate::connection::{DbConnection, MultiBackend};
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
 use crate::schema::{
-    file_payer_plans, item_codes, items, payer_plans, payer_rates, source_files,
-    standard_charges,
+    file_payer_plans, item_codes, items, payer_plans, payer_rates, source_files, standard_charges,
 };
 
 diesel::define_sql_function! {
