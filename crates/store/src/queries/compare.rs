@@ -92,7 +92,8 @@ impl Span {
 /// client sees every facility that prices the code, and which lack the kind), after `after`.
 /// Read from the compare read model (`file_code_prices`, written with each file): the database ranks
 /// the snapshots in scope by their lowest amount of the kind and returns the page's (one index range
-/// of the code, a few rows per file), and only the page's files are then read whole. A hospital's own
+/// of the code, a few rows per file), and only the page's files are then read whole; a scope that fits
+/// on the page is read whole and ranked here. A hospital's own
 /// codes, which the model leaves out, are compared from their lines.
 pub fn compare(
     connection: &mut DbConnection,
@@ -104,7 +105,26 @@ pub fn compare(
         return compare_from_lines(connection, query, after, limit);
     }
     let files = Snapshots::read(connection, query.scope, &query.facilities)?;
-    let page = ranked(connection, query, &files, after, limit + 1)?;
+    if let Snapshots::Ids(in_scope) = &files {
+        if in_scope.len() <= limit + 1 {
+            // The whole scope fits on the page (a state's or a city's facilities): its figures are
+            // the page's anyway, read in one query and ranked here, where ranking in the database
+            // took three (2,015 against 4,077 req/s for a state at 10M rates).
+            let file_ids: Vec<i64> = in_scope.iter().map(|&(_, file)| file).collect();
+            let mut by_file = spans(connection, query, &file_ids)?;
+            let by_facility = in_scope
+                .iter()
+                .filter_map(|(facility, file)| Some((*facility, by_file.remove(file)?)))
+                .collect();
+            return ranked_page(connection, query, in_scope, by_facility, after, limit);
+        }
+    }
+    let mut page = ranked(connection, query, &files, after, limit + 1)?;
+    if page.len() <= limit {
+        let after = after.filter(|key| key.unranked).map(|key| key.facility_id);
+        let fetch = limit + 1 - page.len();
+        page.extend(unranked(connection, query, &files, after, fetch)?);
+    }
     let files: Vec<i64> = page.iter().map(|(_, file)| *file).collect();
     let mut spans = spans(connection, query, &files)?;
     let page = page
@@ -139,9 +159,8 @@ fn query_settings(setting: Option<Setting>) -> Vec<&'static str> {
     }
 }
 
-/// Up to `fetch` snapshots of `files` stating the code, after `after`, in the comparison's order:
-/// those with the query's kind by their lowest amount of it then facility, then the others by
-/// facility. Each with its key and file.
+/// Up to `fetch` snapshots of `files` stating the query's kind for the code, by their lowest amount
+/// of it then facility, after `after`: each with its key and file.
 fn ranked(
     connection: &mut DbConnection,
     query: &CompareQuery,
@@ -149,40 +168,78 @@ fn ranked(
     after: Option<&CompareKey>,
     fetch: usize,
 ) -> StoreResult<Vec<(CompareKey, i64)>> {
-    // The file's lowest amount of the kind; NULL when it states the code but not the kind.
-    let price = dsl::min(dsl::case_when(
-        prices::kind.eq(query.kind.as_str()),
-        prices::lowest,
-    ));
-    let facility = source_files::facility_id;
-    // After the cursor: unranked files after facility `unranked_after`, ranked ones after
-    // (`price`, `facility`); without a cursor, after the least key of each. After an unranked key no
-    // ranked file is left.
-    let (unranked_after, value, after_facility) = match after {
-        None => (i64::MIN, i64::MIN, i64::MIN),
-        Some(key) if key.unranked => (key.facility_id, i64::MAX, i64::MAX),
-        Some(key) => (i64::MIN, key.price_micros, key.facility_id),
-    };
-    let rows: Vec<(i64, i64, Option<i64>)> =
-        with_snapshots!(files, |set| code_prices_in!(query, set)
-            .group_by((prices::source_file_id, facility))
-            .having(
-                price
-                    .is_null()
-                    .and(facility.gt(unranked_after))
-                    .or(price.gt(value))
-                    .or(price.eq(value).and(facility.gt(after_facility))),
-            )
-            .select((facility, prices::source_file_id, price))
-            .order((price.is_null(), price, facility))
-            .limit(fetch as i64)
-            .load(connection))?;
+    if after.is_some_and(|key| key.unranked) {
+        return Ok(Vec::new());
+    }
+    // Without a cursor, after the least key there is.
+    let (value, facility) = after.map_or((i64::MIN, i64::MIN), |key| {
+        (key.price_micros, key.facility_id)
+    });
+    let price = dsl::min(prices::lowest).assume_not_null();
+    let rows: Vec<(i64, i64, i64)> = with_snapshots!(files, |set| code_prices_in!(query, set)
+        .filter(prices::kind.eq(query.kind.as_str()))
+        .group_by((prices::source_file_id, source_files::facility_id))
+        .having(
+            price
+                .gt(value)
+                .or(price.eq(value).and(source_files::facility_id.gt(facility))),
+        )
+        .select((source_files::facility_id, prices::source_file_id, price))
+        .order((price, source_files::facility_id))
+        .limit(fetch as i64)
+        .load(connection))?;
     Ok(rows
         .into_iter()
-        .map(|(facility_id, file, price)| {
+        .map(|(facility_id, file, price_micros)| {
             let key = CompareKey {
-                unranked: price.is_none(),
-                price_micros: price.unwrap_or_default(),
+                unranked: false,
+                price_micros,
+                facility_id,
+            };
+            (key, file)
+        })
+        .collect())
+}
+
+/// Up to `fetch` snapshots of `files` stating the code but not the query's kind, by facility, after
+/// facility `after`: each with its key and file.
+fn unranked(
+    connection: &mut DbConnection,
+    query: &CompareQuery,
+    files: &Snapshots,
+    after: Option<i64>,
+    fetch: usize,
+) -> StoreResult<Vec<(CompareKey, i64)>> {
+    let ranked = diesel::alias!(prices as ranked);
+    let of_the_kind = ranked
+        .filter(ranked.field(prices::code_type).eq(prices::code_type))
+        .filter(ranked.field(prices::code).eq(prices::code))
+        .filter(
+            ranked
+                .field(prices::source_file_id)
+                .eq(prices::source_file_id),
+        )
+        .filter(
+            ranked
+                .field(prices::setting)
+                .eq_any(query_settings(query.setting)),
+        )
+        .filter(ranked.field(prices::kind).eq(query.kind.as_str()));
+    let after = after.unwrap_or(i64::MIN);
+    let rows: Vec<(i64, i64)> = with_snapshots!(files, |set| code_prices_in!(query, set)
+        .filter(dsl::not(dsl::exists(of_the_kind)))
+        .filter(source_files::facility_id.gt(after))
+        .select((source_files::facility_id, prices::source_file_id))
+        .distinct()
+        .order(source_files::facility_id)
+        .limit(fetch as i64)
+        .load(connection))?;
+    Ok(rows
+        .into_iter()
+        .map(|(facility_id, file)| {
+            let key = CompareKey {
+                unranked: true,
+                price_micros: 0,
                 facility_id,
             };
             (key, file)

@@ -194,7 +194,8 @@ pub(crate) fn facility_snapshots(
 /// 5 ms, measured at 200 facilities), so it gets the list.
 pub(crate) enum Snapshots {
     Current,
-    Ids(Vec<i64>),
+    /// `(facility id, source file id)` of each snapshot, by facility id.
+    Ids(Vec<(i64, i64)>),
 }
 
 impl Snapshots {
@@ -208,8 +209,7 @@ impl Snapshots {
         Ok(if sqlite && scope == Scope::Current && filter.is_empty() {
             Self::Current
         } else {
-            let snapshots = facility_snapshots(connection, scope, filter)?;
-            Self::Ids(snapshots.into_iter().map(|(_, file)| file).collect())
+            Self::Ids(facility_snapshots(connection, scope, filter)?)
         })
     }
 }
@@ -227,8 +227,8 @@ macro_rules! with_snapshots {
                     .select(current::current_source_file_id.assume_not_null());
                 $body
             }
-            $crate::queries::scope::Snapshots::Ids(ids) => {
-                let $set = ids;
+            $crate::queries::scope::Snapshots::Ids(snapshots) => {
+                let $set: Vec<i64> = snapshots.iter().map(|(_, file)| *file).collect();
                 $body
             }
         }
