@@ -284,7 +284,9 @@ pub fn connect(url: &DatabaseUrl) -> StoreResult<DbConnection> {
 ///   PostgreSQL may switch to a generic plan that ignores the parameters' values: the item range
 ///   of a charge-item page (`item_id >= $1`, a facility range) was then read in full (a FHIR page
 ///   at 10M rates: 135 ms a request from the sixth on, against 17 ms). Planning each run costs
-///   well under a millisecond for these statements, and the /v1 lookups measured no slower.
+///   well under a millisecond for these statements. The /v1 code lookup is the exception: with
+///   200 snapshots its planning took 2–3 ms a run, so its transaction asks for a generic plan
+///   (`queries::prices::search`).
 const POSTGRES_SESSION: &str = "SET jit = off; SET plan_cache_mode = force_custom_plan";
 
 /// The first 16 bytes of every plain SQLite file; an encrypted file's first page is all cipher text.
