@@ -62,6 +62,18 @@ pub(crate) fn code_types(code_type: Option<priceline_domain::CodeType>) -> Vec<&
     }
 }
 
+/// Asks PostgreSQL for generic plans for the rest of the current transaction: each statement is then
+/// planned once per connection rather than on every run, as sessions do by default
+/// (`connection::POSTGRES_SESSION`). For the reads whose plan does not turn on their parameters'
+/// values and whose planning costs more than their run. Nothing on SQLite, which plans once anyway.
+pub(crate) fn plan_once(connection: &mut crate::DbConnection) -> crate::StoreResult<()> {
+    use diesel::RunQueryDsl;
+    if let crate::DbConnection::Postgres(_) = connection {
+        diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(connection)?;
+    }
+    Ok(())
+}
+
 /// One page of results and the key of its last row, when more rows follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T, K> {

@@ -439,15 +439,10 @@ pub fn search(
     let plans = plans.as_ref();
     let keyed = match &query.code {
         Some(code) => {
-            if let DbConnection::Postgres(_) = connection {
-                // A generic plan for the lookup, where sessions plan every run by default
-                // (`connection::POSTGRES_SESSION`): planning it with the list of 200 snapshots took
-                // 2–3 ms of a lookup's 3 at 10M rates, its run 0.5. Its one plan (the code's index
-                // range in page order, whatever the code) serves every code; the rest of the
-                // read-only transaction is this search.
-                diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan")
-                    .execute(connection)?;
-            }
+            // Planning the lookup with the list of 200 snapshots took 2–3 ms of a lookup's 3 at
+            // 10M rates on PostgreSQL, its run 0.5; its one plan (the code's index range in page
+            // order) serves every code.
+            super::plan_once(connection)?;
             let files = files(connection)?;
             let mut keyed: Vec<(PriceLine, PriceKey)> = Vec::new();
             let mut from = after.copied();
