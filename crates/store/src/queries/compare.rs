@@ -92,9 +92,9 @@ impl Span {
 /// client sees every facility that prices the code, and which lack the kind), after `after`.
 /// Read from the compare read model (`file_code_prices`, written with each file): the database ranks
 /// the snapshots in scope by their lowest amount of the kind and returns the page's (one index range
-/// of the code, a few rows per file), and only the page's files are then read whole; a scope that fits
-/// on the page is read whole and ranked here. A hospital's own
-/// codes, which the model leaves out, are compared from their lines.
+/// of the code, a few rows per file), and only the page's files are then read whole; a scope that
+/// fits on the page is read whole and ranked here. A hospital's own codes, which the model leaves
+/// out, are compared from their lines.
 pub fn compare(
     connection: &mut DbConnection,
     query: &CompareQuery,
@@ -175,6 +175,7 @@ fn ranked(
     let (value, facility) = after.map_or((i64::MIN, i64::MIN), |key| {
         (key.price_micros, key.facility_id)
     });
+    // A dollar kind's rows always have their lowest amount (only an algorithm's have none).
     let price = dsl::min(prices::lowest).assume_not_null();
     let rows: Vec<(i64, i64, i64)> = with_snapshots!(files, |set| code_prices_in!(query, set)
         .filter(prices::kind.eq(query.kind.as_str()))
