@@ -15,14 +15,15 @@ use crate::connection::DbConnection;
 /// Refreshes the planner statistics of the tables imports write.
 pub fn refresh_statistics(connection: &mut DbConnection) -> StoreResult<()> {
     if let DbConnection::Postgres(connection) = connection {
-        // The three largest tables with a sample of 6,000 rows (statistics target 20) rather than
+        // The largest tables with a sample of 6,000 rows (statistics target 20) rather than
         // 30,000: their plans turn on row counts and rough distributions, which a small sample gives,
         // and the default sample cost a quarter of a second per 1M imported rates (measured: 0.30 s
-        // for the three, 0.06 s at 20). Codes keep the default: a common code's row estimate decides
+        // for the first three, 0.06 s at 20). Codes keep the default: a common code's row estimate decides
         // whether a lookup reads the index in page order (see `queries::prices`).
         connection.transaction(|connection| {
             diesel::sql_query("SET LOCAL default_statistics_target = 20").execute(connection)?;
-            diesel::sql_query("ANALYZE items, standard_charges, payer_rates").execute(connection)
+            diesel::sql_query("ANALYZE items, standard_charges, payer_rates, code_line_amounts")
+                .execute(connection)
         })?;
         diesel::sql_query(
             "ANALYZE facilities, source_files, item_codes, payer_plans, file_payer_plans, modifiers, \

@@ -256,6 +256,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The amount-order read model: every amount of every line of a national code, per file in the
+    /// order a search sorted by amount reads them (`kind`: see `snapshot::line_amounts`);
+    /// `payer_rate_id` is 0 for a charge's own amount.
+    code_line_amounts (source_file_id, code_type, code, kind, amount, standard_charge_id, payer_rate_id) {
+        source_file_id -> BigInt,
+        code_type -> Text,
+        code -> Text,
+        kind -> Integer,
+        amount -> BigInt,
+        standard_charge_id -> BigInt,
+        payer_rate_id -> BigInt,
+    }
+}
+
+diesel::table! {
     import_lock (id) {
         id -> Integer,
         locked_at -> Nullable<Timestamp>,
@@ -390,6 +405,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payer_plans,
     file_payer_plans,
     file_code_prices,
+    code_line_amounts,
     import_lock,
     findings,
     quarantined_records,

@@ -1,5 +1,6 @@
 //! The persistence layer on both backends.
 
+mod amount_order;
 mod charge_items;
 mod compare;
 mod connection;

@@ -27,8 +27,11 @@ use crate::connection::{DbConnection, MultiBackend};
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
 use crate::schema::{
-    file_payer_plans, item_codes, items, payer_plans, payer_rates, source_files, standard_charges,
+    code_line_amounts, file_payer_plans, item_codes, items, payer_plans, payer_rates, source_files,
+    standard_charges,
 };
+use crate::snapshot::line_amounts::kind_number;
+use crate::snapshot::statistics::LOCAL_CODE_TYPES;
 
 diesel::define_sql_function! {
     /// `coalesce(rate id, 0)`: a line without a rate sorts before the charge's rated lines on both
@@ -215,6 +218,32 @@ struct Lines<Q, QS> {
     sql: Q,
     facility: Box<dyn Fn() -> KeyColumn<QS>>,
     item: fn() -> KeyColumn<QS>,
+    amount_key: AmountKey<QS>,
+}
+
+/// Where lines sorted by an amount take the amount, charge id and rate id (0 for none) that order
+/// them: the charge's and rate's own columns, or the amount-order read model's, whose key holds
+/// that order.
+struct AmountKey<QS> {
+    /// The amount of the query's kind; `None` for the kind's column of the charge or rate.
+    amount: Option<fn() -> AmountColumn<QS>>,
+    charge: fn() -> KeyColumn<QS>,
+    rate: fn() -> KeyColumn<QS>,
+}
+
+impl<QS> AmountKey<QS>
+where
+    standard_charges::id: SelectableExpression<QS>,
+    dsl::Nullable<payer_rates::id>: SelectableExpression<QS>,
+{
+    /// The lines' own columns.
+    fn of_the_lines() -> Self {
+        Self {
+            amount: None,
+            charge: || Box::new(standard_charges::id),
+            rate: || Box::new(coalesce(payer_rates::id.nullable(), 0i64)),
+        }
+    }
 }
 
 impl<Q, QS> Lines<Q, QS>
@@ -244,7 +273,7 @@ where
     fn build(self, query: &PriceQuery, plans: Option<&PlanFilter>, after: Option<&PriceKey>) -> Q {
         let lines = self.criteria(query, plans);
         match sort_kind(query)
-            .and_then(|(kind, descending)| Some((Self::amount(kind)?, descending)))
+            .and_then(|(kind, descending)| Some((lines.amount(kind)?, descending)))
         {
             Some((column, descending)) => lines.amount_order(column, after, descending),
             None => lines.facility_order(after),
@@ -298,7 +327,7 @@ where
             ) as Condition<QS, _>);
         }
         if let Some(kind) = query.kind {
-            match Self::amount(kind) {
+            match self.amount(kind) {
                 Some(column) => {
                     self = self.filter(Box::new(column().is_not_null()) as Condition<QS>);
                     if let Some(min) = query.min_micros {
@@ -319,8 +348,11 @@ where
     }
 
     /// The column of `kind`'s amount, as a function that builds it (a boxed column is used once);
-    /// `None` for an algorithm, which is text.
-    fn amount(kind: ChargeKind) -> Option<fn() -> AmountColumn<QS>> {
+    /// `None` for an algorithm, which is text. `kind` is the query's.
+    fn amount(&self, kind: ChargeKind) -> Option<fn() -> AmountColumn<QS>> {
+        if self.amount_key.amount.is_some() {
+            return self.amount_key.amount;
+        }
         KindAmounts::<fn() -> AmountColumn<QS>> {
             gross: || Box::new(standard_charges::gross),
             discounted_cash: || Box::new(standard_charges::discounted_cash),
@@ -339,7 +371,11 @@ where
         after: Option<&PriceKey>,
         descending: bool,
     ) -> Q {
-        let rate_id = || coalesce(payer_rates::id.nullable(), 0i64);
+        let AmountKey {
+            charge,
+            rate: rate_id,
+            ..
+        } = self.amount_key;
         let first: OrderTerm<QS> = if descending {
             Box::new(column().desc())
         } else {
@@ -348,7 +384,7 @@ where
         let mut sql = self
             .sql
             .order(first)
-            .then_order_by(Box::new(standard_charges::id.asc()) as OrderTerm<QS>)
+            .then_order_by(Box::new(charge().asc()) as OrderTerm<QS>)
             .then_order_by(Box::new(rate_id().asc()) as OrderTerm<QS>);
         if let Some(key) = after {
             let PriceKey {
@@ -358,9 +394,9 @@ where
                 ..
             } = *key;
             let tie = column().eq(value).and(
-                standard_charges::id
+                charge()
                     .gt(charge_id)
-                    .or(standard_charges::id.eq(charge_id).and(rate_id().gt(rate))),
+                    .or(charge().eq(charge_id).and(rate_id().gt(rate))),
             );
             let after: Condition<QS, Nullable<Bool>> = if descending {
                 Box::new(column().lt(value).or(tie))
@@ -432,6 +468,35 @@ pub fn search(
     after: Option<&PriceKey>,
     limit: usize,
 ) -> StoreResult<Page<PriceLine, PriceKey>> {
+    search_in(connection, query, after, limit, Read::Models)
+}
+
+/// [`search`] reading a code's lines sorted by an amount from the lines' own tables, as it did before
+/// the amount-order read model: what tests check the model against.
+pub fn search_from_lines(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    after: Option<&PriceKey>,
+    limit: usize,
+) -> StoreResult<Page<PriceLine, PriceKey>> {
+    search_in(connection, query, after, limit, Read::Lines)
+}
+
+/// Where a search by code sorted by an amount reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// The amount-order read model, for a national code.
+    Models,
+    Lines,
+}
+
+fn search_in(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    after: Option<&PriceKey>,
+    limit: usize,
+    read: Read,
+) -> StoreResult<Page<PriceLine, PriceKey>> {
     let files = |connection: &mut DbConnection| -> StoreResult<Snapshots> {
         Snapshots::read(connection, query.scope, &query.facilities)
     };
@@ -444,6 +509,12 @@ pub fn search(
             // order) serves every code.
             super::plan_once(connection)?;
             let files = files(connection)?;
+            let code = code.trim();
+            let national = query
+                .code_type
+                .filter(|code_type| !LOCAL_CODE_TYPES.contains(&code_type.as_str()))
+                .filter(|_| read == Read::Models);
+            let amount_model = national.zip(sort_kind(query));
             let mut keyed: Vec<(PriceLine, PriceKey)> = Vec::new();
             let mut from = after.copied();
             // A page and the one line that tells whether another follows. A code listed twice by
@@ -454,15 +525,20 @@ pub fn search(
             // made PostgreSQL read every listing of a common code for each line.
             loop {
                 let fetch = limit + 1 - keyed.len();
-                let rows = by_code(
-                    connection,
-                    query,
-                    code.trim(),
-                    &files,
-                    plans,
-                    from.as_ref(),
-                    fetch,
-                )?;
+                let start = from.as_ref();
+                let rows = match amount_model {
+                    Some((code_type, sort)) => by_amount(
+                        connection,
+                        query,
+                        (code_type, code),
+                        sort,
+                        &files,
+                        plans,
+                        start,
+                        fetch,
+                    )?,
+                    None => by_code(connection, query, code, &files, plans, start, fetch)?,
+                };
                 let full = rows.len() == fetch;
                 keyed.extend(keyed_lines(query, rows)?);
                 keyed.dedup_by_key(|(_, key)| (key.charge_id, key.rate_id));
@@ -548,6 +624,319 @@ fn by_code(
         sql,
         facility: Box::new(|| -> KeyColumn<_> { Box::new(item_codes::facility_id) }),
         item: || Box::new(item_codes::item_id),
+        amount_key: AmountKey::of_the_lines(),
+    }
+    .build(query, plans, after);
+    Ok(sql.load(connection)?)
+}
+
+/// A line's place among lines sorted by an amount: the amount, charge id and rate id.
+type AmountPlace = (i64, i64, i64);
+
+/// At most `fetch` lines of one national code sorted by the amount of `kind`, read from the
+/// amount-order read model (`code_line_amounts`, see `snapshot::line_amounts`). Its rows are keyed
+/// per file in page order, so the files in scope are merged: taken in the order of the first amount
+/// each states of the kind (`file_code_prices`), each read as an index range of at most `fetch`
+/// lines up to the last amount on the page so far, until a file starts after it. A common code's
+/// page then reads the cheapest files' first lines, where the lines' own tables make it read and
+/// sort every line of the code in scope. Without criteria on the lines' other columns, the files are
+/// merged by the model's keys alone and only the page's lines are then read.
+#[allow(clippy::too_many_arguments)]
+fn by_amount(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    national: (CodeType, &str),
+    (kind, descending): (ChargeKind, bool),
+    files: &Snapshots,
+    plans: Option<&PlanFilter>,
+    after: Option<&PriceKey>,
+    fetch: usize,
+) -> StoreResult<Vec<LineRow>> {
+    let order = AmountOrder { descending };
+    let mut starts: Vec<(i64, i64)> = file_ranges(connection, national, kind, files)?
+        .into_iter()
+        .filter(|(file, ..)| plans.is_none_or(|plans| plans.files.binary_search(file).is_ok()))
+        .filter_map(|(file, lowest, highest)| {
+            let (start, end) = if descending {
+                (highest, lowest)
+            } else {
+                (lowest, highest)
+            };
+            // A file that ends before the cursor has nothing after it.
+            let passed = after.is_some_and(|key| order.amounts(end, key.value).is_lt());
+            (!passed).then_some((start, file))
+        })
+        .collect();
+    starts.sort_unstable_by(|a, b| order.amounts(a.0, b.0).then(a.1.cmp(&b.1)));
+    let line_criteria = query.description.is_some()
+        || query.setting.is_some()
+        || query.methodology.is_some()
+        || plans.is_some();
+    if line_criteria {
+        let page = order.merge(&starts, fetch, query, |query, file| {
+            let rows =
+                in_file_by_amount(connection, query, national, kind, file, plans, after, fetch)?;
+            Ok(rows
+                .into_iter()
+                .map(|row| (place_of(kind, &row), row))
+                .collect())
+        })?;
+        return Ok(page.into_iter().map(|(_, row)| row).collect());
+    }
+    let page = order.merge(&starts, fetch, query, |query, file| {
+        let places = file_places(connection, query, national, kind, file, after, order, fetch)?;
+        Ok(places.into_iter().map(|place| (place, ())).collect())
+    })?;
+    let places: Vec<AmountPlace> = page.into_iter().map(|(place, ())| place).collect();
+    lines_at(connection, query, kind, &places)
+}
+
+/// Amounts cheapest or dearest first, then charge and rate ids.
+#[derive(Debug, Clone, Copy)]
+struct AmountOrder {
+    descending: bool,
+}
+
+impl AmountOrder {
+    fn amounts(self, a: i64, b: i64) -> std::cmp::Ordering {
+        if self.descending {
+            b.cmp(&a)
+        } else {
+            a.cmp(&b)
+        }
+    }
+
+    fn places(self, a: &AmountPlace, b: &AmountPlace) -> std::cmp::Ordering {
+        self.amounts(a.0, b.0).then((a.1, a.2).cmp(&(b.1, b.2)))
+    }
+
+    /// The first `fetch` entries of the files `starts` (each file's first amount, in this order)
+    /// read by `read` (with `query` narrowed to amounts up to the page's last once the page is
+    /// full), stopping at the first file that starts after the page's last amount.
+    fn merge<T>(
+        self,
+        starts: &[(i64, i64)],
+        fetch: usize,
+        query: &PriceQuery,
+        mut read: impl FnMut(&PriceQuery, i64) -> StoreResult<Vec<(AmountPlace, T)>>,
+    ) -> StoreResult<Vec<(AmountPlace, T)>> {
+        let mut page: Vec<(AmountPlace, T)> = Vec::new();
+        let mut bounded = query.clone();
+        for &(start, file) in starts {
+            // Once the page is full, a line can only take the place of one ordered after it.
+            if page.len() >= fetch {
+                let last = page[fetch - 1].0.0;
+                if self.amounts(start, last).is_gt() {
+                    break;
+                }
+                if self.descending {
+                    bounded.min_micros = Some(query.min_micros.map_or(last, |min| min.max(last)));
+                } else {
+                    bounded.max_micros = Some(query.max_micros.map_or(last, |max| max.min(last)));
+                }
+            }
+            page.extend(read(&bounded, file)?);
+            page.sort_by(|(a, _), (b, _)| self.places(a, b));
+            page.truncate(fetch);
+        }
+        Ok(page)
+    }
+}
+
+/// Where a line read sorted by the amount of `kind` goes.
+fn place_of(kind: ChargeKind, (charge, _, _, rate, ..): &LineRow) -> AmountPlace {
+    let amounts = KindAmounts {
+        gross: charge.gross,
+        discounted_cash: charge.discounted_cash,
+        negotiated_dollar: rate.as_ref().and_then(|rate| rate.negotiated_dollar),
+        negotiated_percentage: rate.as_ref().and_then(|rate| rate.negotiated_percentage),
+        minimum: charge.minimum,
+        maximum: charge.maximum,
+    };
+    let amount = amounts.of(kind).flatten().unwrap_or_default();
+    (amount, charge.id, rate.as_ref().map_or(0, |rate| rate.id))
+}
+
+/// At most `fetch` places of one national code's lines in file `file` sorted by the amount of
+/// `kind`, within the query's amount range, after `after`: the read model's keys alone, a charge's
+/// own amount with rate id 0.
+#[allow(clippy::too_many_arguments)]
+fn file_places(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    (code_type, code): (CodeType, &str),
+    kind: ChargeKind,
+    file: i64,
+    after: Option<&PriceKey>,
+    order: AmountOrder,
+    fetch: usize,
+) -> StoreResult<Vec<AmountPlace>> {
+    use code_line_amounts as model;
+    let mut sql = model::table
+        .filter(model::source_file_id.eq(file))
+        .filter(model::code_type.eq(code_type.as_str()))
+        .filter(model::code.eq(code.to_owned()))
+        .filter(model::kind.eq(kind_number(kind)))
+        .select((
+            model::amount,
+            model::standard_charge_id,
+            model::payer_rate_id,
+        ))
+        .limit(fetch as i64)
+        .into_boxed();
+    if let Some(min) = query.min_micros {
+        sql = sql.filter(model::amount.ge(min));
+    }
+    if let Some(max) = query.max_micros {
+        sql = sql.filter(model::amount.le(max));
+    }
+    if let Some(key) = after {
+        let tie = model::amount.eq(key.value).and(
+            model::standard_charge_id
+                .gt(key.charge_id)
+                .or(model::standard_charge_id
+                    .eq(key.charge_id)
+                    .and(model::payer_rate_id.gt(key.rate_id))),
+        );
+        sql = if order.descending {
+            sql.filter(model::amount.lt(key.value).or(tie))
+        } else {
+            sql.filter(model::amount.gt(key.value).or(tie))
+        };
+    }
+    sql = if order.descending {
+        sql.order(model::amount.desc())
+    } else {
+        sql.order(model::amount.asc())
+    };
+    let sql = sql.then_order_by((model::standard_charge_id, model::payer_rate_id));
+    Ok(sql.load(connection)?)
+}
+
+/// The lines at `places` (a page of places read from the amount-order read model, in order), in
+/// that order: a rate's amount is its rate's line, a charge's own amount the charge's line.
+fn lines_at(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    kind: ChargeKind,
+    places: &[AmountPlace],
+) -> StoreResult<Vec<LineRow>> {
+    if places.is_empty() {
+        return Ok(Vec::new());
+    }
+    let charges: Vec<i64> = places.iter().map(|place| place.1).collect();
+    let mut sql =
+        left_join_rates!(standard_charges::table.inner_join(items::table).inner_join(
+            source_files::table.on(source_files::id.eq(standard_charges::source_file_id))
+        ))
+        .filter(standard_charges::id.eq_any(charges))
+        .select(line_columns())
+        .into_boxed();
+    if !kind.of_the_charge() {
+        // Each rate names its charge, so the rates drive the query: by the charges' rate
+        // ranges alone, SQLite probed every rate of the page for each charge.
+        let rates: Vec<i64> = places.iter().map(|place| place.2).collect();
+        sql = sql.filter(payer_rates::id.nullable().eq_any(rates)).filter(
+            payer_rates::standard_charge_id
+                .nullable()
+                .eq(standard_charges::id.nullable()),
+        );
+    }
+    let lines = Lines {
+        sql,
+        facility: Box::new(|| -> KeyColumn<_> { Box::new(source_files::facility_id) }),
+        item: || Box::new(standard_charges::item_id),
+        amount_key: AmountKey::of_the_lines(),
+    };
+    // The criteria pick a charge's line (its first rate's when the search lists charges).
+    let mut rows: Vec<LineRow> = lines.criteria(query, None).sql.load(connection)?;
+    let rank = |row: &LineRow| {
+        let (_, charge, rate) = place_of(kind, row);
+        let rate = if kind.of_the_charge() { 0 } else { rate };
+        places
+            .iter()
+            .position(|place| (place.1, place.2) == (charge, rate))
+    };
+    rows.sort_by_key(|row| rank(row));
+    Ok(rows)
+}
+
+/// Per file in `files` stating `kind` for the code: the file, its lowest and its highest amount of
+/// the kind (in any setting).
+fn file_ranges(
+    connection: &mut DbConnection,
+    (code_type, code): (CodeType, &str),
+    kind: ChargeKind,
+    files: &Snapshots,
+) -> StoreResult<Vec<(i64, i64, i64)>> {
+    use crate::schema::file_code_prices as prices;
+    // An amount's rows always have their lowest and highest (only an algorithm's have none).
+    let (lowest, highest) = (
+        dsl::min(prices::lowest).assume_not_null(),
+        dsl::max(prices::highest).assume_not_null(),
+    );
+    Ok(with_snapshots!(files, |set| prices::table
+        .filter(prices::code_type.eq(code_type.as_str()))
+        .filter(prices::code.eq(code.to_owned()))
+        .filter(prices::source_file_id.eq_any(set))
+        .filter(prices::kind.eq(kind.as_str()))
+        .group_by(prices::source_file_id)
+        .select((prices::source_file_id, lowest, highest))
+        .load(connection))?)
+}
+
+/// At most `fetch` lines of one national code in file `file` sorted by the amount of `kind`: an
+/// index range of the amount-order read model from the cursor on.
+#[allow(clippy::too_many_arguments)]
+fn in_file_by_amount(
+    connection: &mut DbConnection,
+    query: &PriceQuery,
+    (code_type, code): (CodeType, &str),
+    kind: ChargeKind,
+    file: i64,
+    plans: Option<&PlanFilter>,
+    after: Option<&PriceKey>,
+    fetch: usize,
+) -> StoreResult<Vec<LineRow>> {
+    let mut sql = left_join_rates!(
+        code_line_amounts::table
+            .inner_join(
+                standard_charges::table
+                    .on(standard_charges::id.eq(code_line_amounts::standard_charge_id))
+            )
+            .inner_join(items::table.on(items::id.eq(standard_charges::item_id)))
+            .inner_join(
+                source_files::table.on(source_files::id.eq(code_line_amounts::source_file_id))
+            )
+    )
+    .filter(code_line_amounts::source_file_id.eq(file))
+    .filter(code_line_amounts::code_type.eq(code_type.as_str()))
+    .filter(code_line_amounts::code.eq(code.to_owned()))
+    .filter(code_line_amounts::kind.eq(kind_number(kind)))
+    .select(line_columns())
+    .limit(fetch as i64)
+    .into_boxed();
+    // A charge's own amount is one row for the charge, whose lines are its rates (in id order); a
+    // rate's is the rate's own row.
+    let rate: fn() -> KeyColumn<_> = if kind.of_the_charge() {
+        || Box::new(coalesce(payer_rates::id.nullable(), 0i64))
+    } else {
+        sql = sql.filter(
+            payer_rates::id
+                .nullable()
+                .eq(code_line_amounts::payer_rate_id.nullable()),
+        );
+        || Box::new(code_line_amounts::payer_rate_id)
+    };
+    let sql = Lines {
+        sql,
+        facility: Box::new(|| -> KeyColumn<_> { Box::new(source_files::facility_id) }),
+        item: || Box::new(standard_charges::item_id),
+        amount_key: AmountKey {
+            amount: Some(|| Box::new(code_line_amounts::amount.nullable())),
+            charge: || Box::new(code_line_amounts::standard_charge_id),
+            rate,
+        },
     }
     .build(query, plans, after);
     Ok(sql.load(connection)?)
@@ -652,6 +1041,7 @@ fn by_charge(
         sql,
         facility,
         item: || Box::new(standard_charges::item_id),
+        amount_key: AmountKey::of_the_lines(),
     }
     .build(query, plans, after);
     Ok(sql.load(connection)?)

@@ -53,10 +53,11 @@ pub(crate) enum BulkTable {
     Findings,
     QuarantinedRecords,
     CodePrices,
+    LineAmounts,
 }
 
 impl BulkTable {
-    pub(crate) const ALL: [BulkTable; 9] = [
+    pub(crate) const ALL: [BulkTable; 10] = [
         BulkTable::Items,
         BulkTable::ItemCodes,
         BulkTable::StandardCharges,
@@ -66,6 +67,7 @@ impl BulkTable {
         BulkTable::Findings,
         BulkTable::QuarantinedRecords,
         BulkTable::CodePrices,
+        BulkTable::LineAmounts,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -79,6 +81,7 @@ impl BulkTable {
             BulkTable::Findings => "findings",
             BulkTable::QuarantinedRecords => "quarantined_records",
             BulkTable::CodePrices => "file_code_prices",
+            BulkTable::LineAmounts => "code_line_amounts",
         }
     }
 
@@ -175,6 +178,15 @@ impl BulkTable {
                 "lowest",
                 "highest",
                 "lines",
+            ],
+            BulkTable::LineAmounts => &[
+                "source_file_id",
+                "code_type",
+                "code",
+                "kind",
+                "amount",
+                "standard_charge_id",
+                "payer_rate_id",
             ],
         }
     }
@@ -415,6 +427,7 @@ mod tests {
             schema_columns(findings::table),
             schema_columns(quarantined_records::table),
             schema_columns(file_code_prices::table),
+            schema_columns(code_line_amounts::table),
         ];
         for (table, expected) in BulkTable::ALL.into_iter().zip(expected) {
             assert_eq!(table.columns(), expected, "{}", table.name());

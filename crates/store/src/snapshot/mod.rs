@@ -7,6 +7,7 @@
 mod bookkeeping;
 mod cells;
 mod code_prices;
+pub(crate) mod line_amounts;
 mod postgres;
 #[cfg(feature = "test-support")]
 mod reader;

@@ -289,6 +289,7 @@ fn copy(connection: &mut PgConnection, table: BulkTable, rows: &[u8]) -> StoreRe
         BulkTable::Findings => copy_into!(findings::table),
         BulkTable::QuarantinedRecords => copy_into!(quarantined_records::table),
         BulkTable::CodePrices => copy_into!(file_code_prices::table),
+        BulkTable::LineAmounts => copy_into!(code_line_amounts::table),
     };
     result.map(|_| ()).map_err(StoreError::from)
 }

@@ -14,6 +14,7 @@ use priceline_domain::{Facility, Item, Modifier, Sha256, SourceFile, effective_d
 use super::bookkeeping::{Bookkeeping, SnapshotCounts, SnapshotIds, Written};
 use super::cells::{self, BulkTable, Cell, ChargeIds, CodeOwner, RateIds};
 use super::code_prices::CodePrices;
+use super::line_amounts::LineAmounts;
 use super::report::{FileReport, Rejection, StoredFinding, StoredQuarantine};
 use super::session::{ImportSession, Session};
 use super::{postgres, sqlite, statistics};
@@ -52,6 +53,8 @@ pub struct SnapshotWriter<'s> {
     written: Written,
     /// The file's figures per code for comparisons, written at the end (`code_prices`).
     code_prices: CodePrices,
+    /// The file's amounts in the order searches sort by, written in sorted batches (`line_amounts`).
+    line_amounts: LineAmounts,
     /// The stored hash is the file's own, not `Sha256::PENDING`: `finish` requires it.
     sha256_known: bool,
 }
@@ -113,6 +116,7 @@ impl<'s> SnapshotWriter<'s> {
             payer_plans: FastMap::default(),
             written: Written::default(),
             code_prices: CodePrices::default(),
+            line_amounts: LineAmounts::default(),
             sha256_known: file.sha256 != Sha256::PENDING,
         })))
     }
@@ -160,6 +164,8 @@ impl<'s> SnapshotWriter<'s> {
         }
         self.written.charge_items += i64::from(charge_items);
         self.code_prices.add(item);
+        self.line_amounts
+            .add(item, self.next_charge, self.next_rate);
         for charge in &item.standard_charges {
             let charge_id = self.next_charge;
             self.next_charge += 1;
@@ -190,6 +196,18 @@ impl<'s> SnapshotWriter<'s> {
             self.written.standard_charges += 1;
         }
         self.written.items += 1;
+        if self.line_amounts.is_full() {
+            self.write_line_amounts()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the batch of [`LineAmounts`] held, in key order, and starts the next.
+    fn write_line_amounts(&mut self) -> StoreResult<()> {
+        let mut batch = std::mem::take(&mut self.line_amounts);
+        for row in batch.rows(self.ids.source_file_id) {
+            self.write(BulkTable::LineAmounts, &row)?;
+        }
         Ok(())
     }
 
@@ -302,6 +320,7 @@ impl<'s> SnapshotWriter<'s> {
             .flat_map(|plans| plans.values().map(|used| (used.id, used.rates)))
             .collect();
         plan_rates.sort_unstable();
+        self.write_line_amounts()?;
         let code_prices = std::mem::take(&mut self.code_prices);
         for row in code_prices.rows(self.ids.source_file_id) {
             self.write(BulkTable::CodePrices, &row)?;
