@@ -14,7 +14,7 @@ use priceline_store::queries::{FacilityFilter, Scope, facilities};
 use priceline_store::{DbConnection, migrations};
 use priceline_synth::Format;
 
-use crate::api::sample::{SEED, wide};
+use crate::api::sample::SEED;
 use crate::on_both_backends;
 use crate::support::db::TestDb;
 
@@ -196,15 +196,7 @@ fn an_amount_order_reads_the_model_and_gives_the_lines_order(db: TestDb) {
     migrations::run_pending(&mut connection).unwrap();
     assert_eq!(check(&mut connection, &codes, Scope::Current, &all), before);
 
-    // Hospital 0 republishes a shorter file; an older file of hospital 1 is imported late.
-    super::import(
-        &mut connection,
-        &wide(dir.path(), "later", 0, 120, "2026-09-01"),
-    );
-    super::import(
-        &mut connection,
-        &wide(dir.path(), "older", 1, 90, "2025-06-01"),
-    );
+    super::republish_and_import_late(&mut connection, dir.path());
     let after = check(&mut connection, &codes, Scope::Current, &all);
     assert_ne!(after, before, "the republication changed some searches");
 

@@ -13,7 +13,7 @@ use priceline_store::queries::{FacilityFilter, Page, Scope, facilities};
 use priceline_store::{DbConnection, migrations};
 use priceline_synth::Format;
 
-use crate::api::sample::{SEED, Sheet, generate, rewrite, wide};
+use crate::api::sample::{SEED, Sheet, generate, rewrite};
 use crate::on_both_backends;
 use crate::support::db::TestDb;
 
@@ -133,15 +133,7 @@ fn the_read_model_equals_the_comparison_from_the_lines(db: TestDb) {
     migrations::run_pending(&mut connection).unwrap();
     assert_eq!(check(&mut connection, Scope::Current, &all), before);
 
-    // Hospital 0 republishes a shorter file; an older file of hospital 1 is imported late.
-    super::import(
-        &mut connection,
-        &wide(dir.path(), "later", 0, 120, "2026-09-01"),
-    );
-    super::import(
-        &mut connection,
-        &wide(dir.path(), "older", 1, 90, "2025-06-01"),
-    );
+    super::republish_and_import_late(&mut connection, dir.path());
     let after = check(&mut connection, Scope::Current, &all);
     assert_ne!(before, after, "the republication changed some comparisons");
 

@@ -40,6 +40,17 @@ pub(crate) fn import(connection: &mut priceline_store::DbConnection, path: &std:
     assert_eq!(report.status, Status::Imported, "{path:?}: {report:?}");
 }
 
+/// The republication the read models are checked across: hospital 0 republishes a shorter file
+/// (last updated 2026-09-01), then an older file of hospital 1 (2025-06-01) is imported late.
+pub(crate) fn republish_and_import_late(
+    connection: &mut priceline_store::DbConnection,
+    dir: &std::path::Path,
+) {
+    use crate::api::sample::wide;
+    import(connection, &wide(dir, "later", 0, 120, "2026-09-01"));
+    import(connection, &wide(dir, "older", 1, 90, "2025-06-01"));
+}
+
 /// Every code any stored file lists, each once, in order.
 pub(crate) fn codes(
     connection: &mut priceline_store::DbConnection,
