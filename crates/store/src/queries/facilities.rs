@@ -121,12 +121,14 @@ pub fn get(connection: &mut DbConnection, id: i64, scope: Scope) -> StoreResult<
     })
 }
 
+/// A snapshot's file header and its facility's identifiers.
 type HeaderRow = (
     i64,
     String,
     Option<String>,
     Option<String>,
     Option<NaiveDate>,
+    (Option<String>, Option<String>),
 );
 
 /// The facilities `(facility id, source file id)` as those snapshots describe them, in that order.
@@ -135,8 +137,9 @@ pub(crate) fn summaries(
     in_scope: &[(i64, i64)],
 ) -> StoreResult<Vec<FacilitySummary>> {
     let file_ids: Vec<i64> = in_scope.iter().map(|(_, file)| *file).collect();
-    let facility_ids: Vec<i64> = in_scope.iter().map(|(facility, _)| *facility).collect();
+    // Each file with its facility's identifiers, in one query.
     let mut headers: HashMap<i64, HeaderRow> = files::table
+        .inner_join(facilities::table.on(facilities::id.eq(files::facility_id)))
         .filter(files::id.eq_any(&file_ids))
         .select((
             files::id,
@@ -144,17 +147,11 @@ pub(crate) fn summaries(
             files::license_state,
             files::license_number,
             files::last_updated_on,
+            (facilities::ccn, facilities::ein),
         ))
         .load::<HeaderRow>(connection)?
         .into_iter()
         .map(|row| (row.0, row))
-        .collect();
-    let mut identifiers: HashMap<i64, (Option<String>, Option<String>)> = facilities::table
-        .filter(facilities::id.eq_any(&facility_ids))
-        .select((facilities::id, facilities::ccn, facilities::ein))
-        .load::<(i64, Option<String>, Option<String>)>(connection)?
-        .into_iter()
-        .map(|(id, ccn, ein)| (id, (ccn, ein)))
         .collect();
     let mut places: HashMap<i64, Vec<Place>> = HashMap::new();
     for (file_id, name, address) in file_locations::table
@@ -183,12 +180,11 @@ pub(crate) fn summaries(
     }
     let mut found = Vec::with_capacity(in_scope.len());
     for &(facility_id, file_id) in in_scope {
-        let Some((_, name, license_state, license_number, last_updated_on)) =
+        let Some((_, name, license_state, license_number, last_updated_on, (ccn, ein))) =
             headers.remove(&file_id)
         else {
             continue;
         };
-        let (ccn, ein) = identifiers.remove(&facility_id).unwrap_or_default();
         let facility = FacilitySummary {
             id: facility_id,
             source_file_id: file_id,
