@@ -5,7 +5,7 @@
 //! methodology, amount range and description criteria; in pages of 4, every line once. After the
 //! imports, after the migration that made the model fills it for earlier imports, after a
 //! republication and a late older file, `as_of` a date before the republication, and with a
-//! facility criterion.
+//! facility criterion. And with amounts tied across files, whose lines follow their charges.
 
 use chrono::NaiveDate;
 use priceline_domain::{ChargeKind, CodeType, Methodology, Setting};
@@ -14,7 +14,7 @@ use priceline_store::queries::{FacilityFilter, Scope, facilities};
 use priceline_store::{DbConnection, migrations};
 use priceline_synth::Format;
 
-use crate::api::sample::SEED;
+use crate::api::sample::{FIRST_DATA_ROW, SEED, Sheet, generate, rewrite};
 use crate::on_both_backends;
 use crate::support::db::TestDb;
 
@@ -217,3 +217,36 @@ fn an_amount_order_reads_the_model_and_gives_the_lines_order(db: TestDb) {
     assert!(found(&check(&mut connection, &codes, Scope::Current, &state)) > 0);
 }
 on_both_backends!(an_amount_order_reads_the_model_and_gives_the_lines_order);
+
+/// Amounts tied across files, in the order of their charges: hospital 0's file (imported first, so
+/// its charges have the smaller ids) states 50 for every negotiated dollar amount, hospital 1's
+/// 10, 20, 30, 50 and 50 in turn. The merge reads hospital 1's file first (it starts at 10) and must
+/// still read hospital 0's, which starts exactly at a page's last amount, 50: its lines come first
+/// among the 50s.
+fn ties_across_files_follow_the_charges(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut connection = db.migrated();
+    for (hospital, amounts) in [(0, &["50"][..]), (1, &["10", "20", "30", "50", "50"][..])] {
+        let path = generate(dir.path(), hospital, 300);
+        let header = &Sheet::read(&path).rows[FIRST_DATA_ROW - 2];
+        let dollar = header
+            .iter()
+            .position(|name| name == "standard_charge|negotiated_dollar")
+            .unwrap();
+        rewrite(&path, |number, cells| {
+            if number >= FIRST_DATA_ROW && !cells[dollar].is_empty() {
+                cells[dollar] = amounts[number % amounts.len()].to_owned();
+            }
+        });
+        super::import(&mut connection, &path);
+    }
+    let codes = commonest(&mut connection, 3);
+    let searches = check(
+        &mut connection,
+        &codes,
+        Scope::Current,
+        &FacilityFilter::default(),
+    );
+    assert!(found(&searches) > 0);
+}
+on_both_backends!(ties_across_files_follow_the_charges);
