@@ -19,7 +19,9 @@
 //! `PRICELINE_BENCH_RUNS` times), `PRICELINE_BENCH_ONLY=statistics` only the statistics of the
 //! commonest code, unsplit and split (SQLite, cache off), `PRICELINE_BENCH_ONLY=filters` only each
 //! filter of a code lookup beside the plain lookup, compare and a payer search without a code
-//! (SQLite, cache off), `PRICELINE_BENCH_ONLY=course` only the course-stack comparison.
+//! (SQLite, cache off), `PRICELINE_BENCH_ONLY=course` only the course-stack comparison. Those
+//! single comparisons run on `PRICELINE_BENCH_DATABASE` instead of the bench's SQLite file when it
+//! is set (a PostgreSQL URL, say, migrated beforehand).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -806,10 +808,16 @@ fn main() {
         _ => None,
     };
     if let Some(comparison) = only {
-        let database = sqlite.display().to_string();
+        // `PRICELINE_BENCH_DATABASE` runs it on another database (a PostgreSQL URL, say): loaded
+        // with the same files first.
+        let (backend, database) = match std::env::var("PRICELINE_BENCH_DATABASE") {
+            Ok(url) if url.starts_with("postgres") => ("PostgreSQL", url),
+            Ok(url) => ("SQLite", url),
+            Err(_) => ("SQLite", sqlite.display().to_string()),
+        };
         load(&database, &dir);
         comparison(
-            &format!("SQLite, {hospitals} hospitals × {rows} rows"),
+            &format!("{backend}, {hospitals} hospitals × {rows} rows"),
             &database,
         );
         return;

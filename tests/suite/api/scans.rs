@@ -21,6 +21,7 @@ const LARGE: &[&str] = &[
     "item_codes",
     "standard_charges",
     "payer_rates",
+    "code_line_amounts",
     "modifiers",
     "code_statistics_groups",
     "code_statistics_amounts",
