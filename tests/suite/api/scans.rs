@@ -42,9 +42,15 @@ fn scans(connection: &mut DbConnection, schema: &str) -> Vec<Scans> {
         .map(|table| format!("'{table}'"))
         .collect::<Vec<_>>()
         .join(", ");
+    // A partitioned table (migration 000801) counts in its partitions: summed under its name.
     diesel::sql_query(format!(
-        "SELECT relname::text AS relname, seq_scan FROM pg_stat_user_tables \
-         WHERE schemaname = '{schema}' AND relname IN ({tables}) ORDER BY relname"
+        "SELECT COALESCE(parent.relname, s.relname)::text AS relname, \
+                SUM(s.seq_scan)::bigint AS seq_scan \
+         FROM pg_stat_user_tables s \
+         LEFT JOIN pg_inherits i ON i.inhrelid = s.relid \
+         LEFT JOIN pg_class parent ON parent.oid = i.inhparent \
+         WHERE s.schemaname = '{schema}' AND COALESCE(parent.relname, s.relname) IN ({tables}) \
+         GROUP BY 1 ORDER BY 1"
     ))
     .load(connection)
     .unwrap()

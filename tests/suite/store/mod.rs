@@ -8,6 +8,7 @@ mod encryption;
 mod facilities;
 mod migrate_command;
 mod migrations;
+mod partitions;
 mod postgres_tls;
 mod prices;
 mod round_trip;

@@ -96,9 +96,9 @@ struct CatalogueColumn {
     not_null: bool,
 }
 
-/// Every column of the migrated database (Diesel's bookkeeping table left out), with its type
-/// translated to the Diesel type that reads it; a type with no translation is kept as written, so
-/// it fails the comparison.
+/// Every column of the migrated database (Diesel's bookkeeping table and PostgreSQL's partitions,
+/// which repeat their table's columns, left out), with its type translated to the Diesel type that
+/// reads it; a type with no translation is kept as written, so it fails the comparison.
 fn catalogue_columns(connection: &mut DbConnection) -> Columns {
     let (query, diesel_type): (&str, fn(&str) -> Option<&'static str>) = match connection {
         // `table_xinfo` lists generated columns too. A lone INTEGER PRIMARY KEY is the rowid: 64-bit and never NULL, whatever `notnull` says.
@@ -120,7 +120,9 @@ fn catalogue_columns(connection: &mut DbConnection) -> Columns {
             "SELECT table_name::text AS table_name, column_name::text AS column_name, \
                     data_type::text AS column_type, (is_nullable = 'NO') AS not_null \
              FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name NOT LIKE '__diesel%'",
+             WHERE table_schema = current_schema() AND table_name NOT LIKE '__diesel%' \
+               AND table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition \
+                   AND relnamespace = current_schema()::regnamespace)",
             postgres_type,
         ),
     };
