@@ -548,10 +548,16 @@ fn search_in(
                 }
             }
         }
-        None if sort_kind(query).is_none() => keyed_lines(
-            query,
-            in_facility_order(connection, query, plans, after, limit + 1)?,
-        )?,
+        None if sort_kind(query).is_none() => {
+            // One statement per facility, the same but for the file: planned once. Planned per
+            // run, PostgreSQL split a facility's page over parallel workers (12 ms a statement
+            // at 10M rates, a payer search 165 req/s).
+            super::plan_once(connection)?;
+            keyed_lines(
+                query,
+                in_facility_order(connection, query, plans, after, limit + 1)?,
+            )?
+        }
         None => {
             let files = files(connection)?;
             let charges = Charges::Of(&files);
