@@ -23,32 +23,32 @@ fn count(connection: &mut DbConnection, sql: &str) -> i64 {
         .count
 }
 
-/// How many partitions `table` has (0: it is a plain table).
-fn partitions(connection: &mut DbConnection, table: &str) -> i64 {
+/// How many partitions the table has (0: it is a plain table).
+fn partitions(connection: &mut DbConnection) -> i64 {
     count(
         connection,
         &format!(
             "SELECT COUNT(*) AS count FROM pg_inherits \
-             WHERE inhparent = to_regclass('{table}')"
+             WHERE inhparent = to_regclass('{TABLE}')"
         ),
     )
 }
 
-/// The largest number of partitions (`tableoid`s) any one file's rows of `table` are found in.
-fn partitions_per_file(connection: &mut DbConnection, table: &str) -> i64 {
+/// The largest number of partitions (`tableoid`s) any one file's rows are found in.
+fn partitions_per_file(connection: &mut DbConnection) -> i64 {
     count(
         connection,
         &format!(
             "SELECT COALESCE(MAX(n), 0) AS count FROM \
-             (SELECT COUNT(DISTINCT tableoid) AS n FROM {table} GROUP BY source_file_id) AS f"
+             (SELECT COUNT(DISTINCT tableoid) AS n FROM {TABLE} GROUP BY source_file_id) AS f"
         ),
     )
 }
 
-fn rows(connection: &mut DbConnection, table: &str) -> i64 {
+fn rows(connection: &mut DbConnection) -> i64 {
     count(
         connection,
-        &format!("SELECT COUNT(*) AS count FROM {table}"),
+        &format!("SELECT COUNT(*) AS count FROM {TABLE}"),
     )
 }
 
@@ -74,10 +74,10 @@ fn each_file_lives_in_one_partition_and_the_migration_keeps_every_row() {
             .source_file_id
         })
         .collect();
-    let written = rows(&mut connection, TABLE);
+    let written = rows(&mut connection);
     assert!(written > 0);
-    assert_eq!(partitions(&mut connection, TABLE), 8);
-    assert_eq!(partitions_per_file(&mut connection, TABLE), 1);
+    assert_eq!(partitions(&mut connection), 8);
+    assert_eq!(partitions_per_file(&mut connection), 1);
     let used = count(
         &mut connection,
         &format!("SELECT COUNT(DISTINCT tableoid) AS count FROM {TABLE}"),
@@ -101,12 +101,12 @@ fn each_file_lives_in_one_partition_and_the_migration_keeps_every_row() {
         .collect();
     let reverted = migrations::revert(&mut connection, 1).unwrap();
     assert!(reverted[0].contains("partitions"), "{reverted:?}");
-    assert_eq!(partitions(&mut connection, TABLE), 0);
-    assert_eq!(rows(&mut connection, TABLE), written);
+    assert_eq!(partitions(&mut connection), 0);
+    assert_eq!(rows(&mut connection), written);
     assert_eq!(migrations::run_pending(&mut connection).unwrap().len(), 1);
-    assert_eq!(rows(&mut connection, TABLE), written);
-    assert_eq!(partitions(&mut connection, TABLE), 8);
-    assert_eq!(partitions_per_file(&mut connection, TABLE), 1);
+    assert_eq!(rows(&mut connection), written);
+    assert_eq!(partitions(&mut connection), 8);
+    assert_eq!(partitions_per_file(&mut connection), 1);
     for (&file, &sum) in files.iter().zip(&sums) {
         assert_eq!(model(&mut connection, file), sum, "file {file}");
         let stored = snapshot::load_snapshot(&mut connection, file).unwrap();
