@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 
 use crate::connection::{Backend, DatabaseUrl, DbConnection, connect};
 use crate::{StoreError, StoreResult};
@@ -31,8 +31,10 @@ impl r2d2::ManageConnection for Manager {
             .map_err(StoreError::from)
     }
 
-    fn has_broken(&self, _connection: &mut DbConnection) -> bool {
-        false
+    /// A connection left inside a transaction, or whose transaction state diesel lost track of,
+    /// is not given out again.
+    fn has_broken(&self, connection: &mut DbConnection) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(connection)
     }
 }
 
