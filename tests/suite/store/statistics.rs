@@ -3,8 +3,9 @@
 //! formats, split by nothing, payer or state, in every setting, whether read from the lines (an
 //! import's change pending) or from the model a refresh brought up to date: after the imports, after
 //! the migration that made it fills it for earlier imports, after a republication replaces a hospital's
-//! snapshot, and after an older file imported late is kept as history. The statistics `as_of` a
-//! date before the republication equal what the read model said before it.
+//! snapshot, after an older file imported late is kept as history, and after a hospital republishes
+//! twice before a refresh (one batch adds a snapshot and subtracts it again). The statistics
+//! `as_of` a date before the republication equal what the read model said before it.
 
 use chrono::NaiveDate;
 use priceline_domain::{CodeType, Setting};
@@ -111,6 +112,9 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     );
     let after = check(&mut connection);
     assert_ne!(before, after, "the republication changed some statistics");
+    // Applied: the earlier snapshot's lines subtracted, the later's added.
+    assert_eq!(refresh(&mut connection), 2);
+    assert_eq!(check(&mut connection), after);
 
     // An older file imported late is history only: the model does not move.
     super::import(
@@ -118,6 +122,17 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
         &wide(dir.path(), "older", 1, 90, "2025-06-01"),
     );
     assert_eq!(check(&mut connection), after);
+    refresh(&mut connection);
+    assert_eq!(check(&mut connection), after);
+
+    // Hospital 2 republishes twice before a refresh: one batch adds a snapshot and subtracts it
+    // again.
+    for (name, rows, date) in [("second", 150, "2026-11-01"), ("third", 110, "2026-12-01")] {
+        super::import(&mut connection, &wide(dir.path(), name, 2, rows, date));
+    }
+    let lines = check(&mut connection);
+    assert_eq!(refresh(&mut connection), 4);
+    assert_eq!(check(&mut connection), lines);
 
     // As of a date before the republication, the lines give what the model gave then.
     let day_before = NaiveDate::from_ymd_opt(2026, 8, 31).unwrap();
