@@ -698,15 +698,9 @@ fn by_amount(
         DbConnection::Sqlite(_) => 1,
     };
     let page = order.merge(&starts, fetch, query, batch, |query, files| {
-        let places = match (&mut *connection, files) {
-            (connection, [file]) => file_places(
-                connection, query, national, kind, *file, after, order, fetch,
-            )?,
-            (DbConnection::Postgres(connection), files) => files_places(
-                connection, query, national, kind, files, after, order, fetch,
-            )?,
-            (DbConnection::Sqlite(_), _) => unreachable!("SQLite reads one file at a time"),
-        };
+        let places = file_places(
+            connection, query, national, kind, files, after, order, fetch,
+        )?;
         Ok(places.into_iter().map(|place| (place, ())).collect())
     })?;
     let places: Vec<AmountPlace> = page.into_iter().map(|(place, ())| place).collect();
@@ -790,71 +784,17 @@ fn place_of(kind: ChargeKind, (charge, _, _, rate, ..): &LineRow) -> AmountPlace
     (amount, charge.id, rate.as_ref().map_or(0, |rate| rate.id))
 }
 
-/// At most `fetch` places of one national code's lines in file `file` sorted by the amount of
-/// `kind`, within the query's amount range, after `after`: the read model's keys alone, a charge's
-/// own amount with rate id 0.
-#[allow(clippy::too_many_arguments)]
-fn file_places(
-    connection: &mut DbConnection,
-    query: &PriceQuery,
-    (code_type, code): (CodeType, &str),
-    kind: ChargeKind,
-    file: i64,
-    after: Option<&PriceKey>,
-    order: AmountOrder,
-    fetch: usize,
-) -> StoreResult<Vec<AmountPlace>> {
-    use code_line_amounts as model;
-    let mut sql = model::table
-        .filter(model::source_file_id.eq(file))
-        .filter(model::code_type.eq(code_type.as_str()))
-        .filter(model::code.eq(code.to_owned()))
-        .filter(model::kind.eq(kind_number(kind)))
-        .select((
-            model::amount,
-            model::standard_charge_id,
-            model::payer_rate_id,
-        ))
-        .limit(fetch as i64)
-        .into_boxed();
-    if let Some(min) = query.min_micros {
-        sql = sql.filter(model::amount.ge(min));
-    }
-    if let Some(max) = query.max_micros {
-        sql = sql.filter(model::amount.le(max));
-    }
-    if let Some(key) = after {
-        let tie = model::amount.eq(key.value).and(
-            model::standard_charge_id
-                .gt(key.charge_id)
-                .or(model::standard_charge_id
-                    .eq(key.charge_id)
-                    .and(model::payer_rate_id.gt(key.rate_id))),
-        );
-        sql = if order.descending {
-            sql.filter(model::amount.lt(key.value).or(tie))
-        } else {
-            sql.filter(model::amount.gt(key.value).or(tie))
-        };
-    }
-    sql = if order.descending {
-        sql.order(model::amount.desc())
-    } else {
-        sql.order(model::amount.asc())
-    };
-    let sql = sql.then_order_by((model::standard_charge_id, model::payer_rate_id));
-    Ok(sql.load(connection)?)
-}
-
-/// How many files PostgreSQL's amount sort reads in one statement ([`files_places`]): a common
+/// How many files PostgreSQL's amount sort reads in one statement ([`file_places`]): a common
 /// code's page at 10M rates reads about 24 files, so 3 statements; a file read for nothing costs an
 /// index range of at most a page.
 const PLACES_BATCH: usize = 8;
 
-/// [`file_places`] of several files in one PostgreSQL statement: a lateral index range per file.
+/// At most `fetch` places of one national code's lines in each of `files`, sorted by the amount of
+/// `kind`, within the query's amount range, after `after`: the read model's keys alone, a charge's
+/// own amount with rate id 0. One statement, an index range per file.
 #[allow(clippy::too_many_arguments)]
-fn files_places(
-    connection: &mut diesel::PgConnection,
+fn file_places(
+    connection: &mut DbConnection,
     query: &PriceQuery,
     (code_type, code): (CodeType, &str),
     kind: ChargeKind,
@@ -863,7 +803,7 @@ fn files_places(
     order: AmountOrder,
     fetch: usize,
 ) -> StoreResult<Vec<AmountPlace>> {
-    Ok(FilesPlaces {
+    let statement = FilePlaces {
         files,
         code_type: code_type.as_str(),
         code,
@@ -875,16 +815,20 @@ fn files_places(
         after: after.map(|key| (key.value, key.charge_id, key.rate_id)),
         descending: order.descending,
         limit: fetch as i64,
-    }
-    .load(connection)?)
+    };
+    Ok(match connection {
+        DbConnection::Postgres(connection) => statement.load(connection)?,
+        DbConnection::Sqlite(connection) => statement.load(connection)?,
+    })
 }
 
-/// The statement of [`files_places`]. Written by hand, as diesel's query builder has no lateral
-/// join, rather than with `sql_query`, which diesel never keeps prepared: planning it on every run
-/// took 0.3 ms, as long as its run. Its text depends only on the order and on whether a cursor is
-/// given, so diesel keeps each of the four prepared (by text) and it is planned once per connection
-/// (see `queries::plan_once`).
-struct FilesPlaces<'a> {
+/// The statement of [`file_places`]. Written by hand, as diesel's query builder has no lateral
+/// join (nor, on SQLite, a `UNION ALL` of ordered and limited ranges), rather than with
+/// `sql_query`, which diesel never keeps prepared: planning it on every run took 0.3 ms on
+/// PostgreSQL, as long as its run. On PostgreSQL its text depends only on the order and on whether
+/// a cursor is given, so diesel keeps each of the four prepared (by text) and it is planned once per
+/// connection (see `queries::plan_once`).
+struct FilePlaces<'a> {
     files: &'a [i64],
     code_type: &'a str,
     code: &'a str,
@@ -897,30 +841,39 @@ struct FilesPlaces<'a> {
     limit: i64,
 }
 
-impl diesel::query_builder::QueryId for FilesPlaces<'_> {
+impl diesel::query_builder::QueryId for FilePlaces<'_> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl diesel::query_builder::Query for FilesPlaces<'_> {
+impl diesel::query_builder::Query for FilePlaces<'_> {
     type SqlType = (BigInt, BigInt, BigInt);
 }
 
-impl RunQueryDsl<diesel::PgConnection> for FilesPlaces<'_> {}
+impl RunQueryDsl<diesel::PgConnection> for FilePlaces<'_> {}
 
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for FilesPlaces<'_> {
-    fn walk_ast<'b>(
+impl RunQueryDsl<diesel::SqliteConnection> for FilePlaces<'_> {}
+
+impl FilePlaces<'_> {
+    /// One file's range, in page order, the file written by `file` (a bind or a column).
+    fn file_range<'b, DB>(
         &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        use diesel::sql_types::{Array, Integer, Text};
-        out.push_sql("SELECT m.amount, m.standard_charge_id, m.payer_rate_id FROM unnest(");
-        out.push_bind_param::<Array<BigInt>, _>(self.files)?;
+        out: &mut diesel::query_builder::AstPass<'_, 'b, DB>,
+        file: impl FnOnce(&mut diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()>,
+    ) -> QueryResult<()>
+    where
+        DB: diesel::backend::Backend,
+        i64: diesel::serialize::ToSql<BigInt, DB>,
+        i32: diesel::serialize::ToSql<diesel::sql_types::Integer, DB>,
+        str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    {
+        use diesel::sql_types::{Integer, Text};
         out.push_sql(
-            ") AS f(id) CROSS JOIN LATERAL (\
-             SELECT amount, standard_charge_id, payer_rate_id FROM code_line_amounts \
-             WHERE source_file_id = f.id AND code_type = ",
+            "SELECT amount, standard_charge_id, payer_rate_id FROM code_line_amounts \
+             WHERE source_file_id = ",
         );
+        file(out)?;
+        out.push_sql(" AND code_type = ");
         out.push_bind_param::<Text, _>(self.code_type)?;
         out.push_sql(" AND code = ");
         out.push_bind_param::<Text, _>(self.code)?;
@@ -952,8 +905,42 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for FilesPlaces<'_> {
         } else {
             " ORDER BY amount, standard_charge_id, payer_rate_id LIMIT "
         });
-        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_bind_param::<BigInt, _>(&self.limit)
+    }
+}
+
+/// PostgreSQL: a lateral range per file of the array.
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for FilePlaces<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("SELECT m.amount, m.standard_charge_id, m.payer_rate_id FROM unnest(");
+        out.push_bind_param::<diesel::sql_types::Array<BigInt>, _>(self.files)?;
+        out.push_sql(") AS f(id) CROSS JOIN LATERAL (");
+        self.file_range(&mut out, |out| {
+            out.push_sql("f.id");
+            Ok(())
+        })?;
         out.push_sql(") AS m");
+        Ok(())
+    }
+}
+
+/// SQLite has no lateral join: the files' ranges, each a subquery of its own, one after another.
+impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for FilePlaces<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> QueryResult<()> {
+        for (index, file) in self.files.iter().enumerate() {
+            if index > 0 {
+                out.push_sql(" UNION ALL ");
+            }
+            out.push_sql("SELECT * FROM (");
+            self.file_range(&mut out, |out| out.push_bind_param::<BigInt, _>(file))?;
+            out.push_sql(")");
+        }
         Ok(())
     }
 }
