@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use super::scope::{Snapshots, facility_snapshots, with_snapshots};
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope, code_types, payers};
-use crate::StoreResult;
 use crate::codec::{decode as decode_text, decode_amount, decode_codes};
 use crate::connection::{DbConnection, MultiBackend};
 use crate::convert;
@@ -32,6 +31,7 @@ use crate::schema::{
 };
 use crate::snapshot::line_amounts::kind_number;
 use crate::snapshot::statistics::LOCAL_CODE_TYPES;
+use crate::{StoreError, StoreResult};
 
 diesel::define_sql_function! {
     /// `coalesce(rate id, 0)`: a line without a rate sorts before the charge's rated lines on both
@@ -542,10 +542,16 @@ fn search_in(
                 let full = rows.len() == fetch;
                 keyed.extend(keyed_lines(query, rows)?);
                 keyed.dedup_by_key(|(_, key)| (key.charge_id, key.rate_id));
-                from = keyed.last().map(|(_, key)| *key).or(from);
+                let last = keyed.last().map(|(_, key)| *key).or(from);
                 if !full || keyed.len() > limit {
                     break keyed;
                 }
+                if last == from {
+                    return Err(StoreError::Stalled {
+                        what: "a code's lines",
+                    });
+                }
+                from = last;
             }
         }
         None if sort_kind(query).is_none() => {
