@@ -15,11 +15,11 @@
 //! The counts and amounts are sums over the current snapshots: a snapshot that becomes current adds
 //! its own, the one it replaces subtracts its own. An import only records that in
 //! `code_statistics_pending`, in its transaction, so it writes its prices as fast as before; the
-//! server applies the pending changes in the background ([`refresh`]: [`REFRESH_BATCH`] files' deltas
-//! a transaction, and with the last pending one the summaries of the codes they touched). While a
-//! change is pending, statistics are read from the lines: an answer is exact either way, and never
-//! shows a half-applied snapshot. Facilities add up because a facility has one current snapshot; the
-//! work is the files' own lines.
+//! server applies the pending changes in the background ([`refresh`]: [`REFRESH_BATCH`] files'
+//! deltas summed in a transaction, and with the last pending one the summaries of the codes they
+//! touched). While a change is pending, statistics are read from the lines: an answer is exact
+//! either way, and never shows a half-applied snapshot. Facilities add up because a facility has one
+//! current snapshot; the work is the files' own lines.
 //!
 //! Migration `000401_code_statistics` fills the tables for earlier imports with the same statements,
 //! over every current file.
@@ -45,27 +45,32 @@ pub(super) fn record(current: i64, replaced: Option<i64>) -> String {
     format!("INSERT INTO code_statistics_pending (source_file_id, sign) VALUES {values}")
 }
 
-/// The statements that add (`sign` 1) or subtract (`sign` -1) snapshot `source_file_id`'s lines
-/// and list its codes in `code_statistics_dirty` for their summaries. The file's lines are read once
-/// into a temporary table, then with their group ids into a second, so the amounts are grouped by
-/// integers.
-fn apply(source_file_id: i64, sign: i64) -> [String; 8] {
+/// The statements that apply a batch of `changes` (pending id, snapshot, `sign` 1 to add its lines
+/// or -1 to subtract them) in one pass and list their codes in `code_statistics_dirty` for their
+/// summaries. Each change's lines are read into a temporary table, then with their group ids into a
+/// second, so the amounts are grouped by integers; each group's and amount's deltas are summed over
+/// the batch before they are written. The amounts are written in key order: nearly every file
+/// states amounts in nearly every group, so one file's rows fall all over the model's index, and a
+/// batch written in order reads each index page once instead of once per file (at 10M rates, 8
+/// files' amounts took 2.2 s a file this way against 2.6-3.4 s written file by file, unsorted).
+fn apply(changes: &[(i64, i64, i32)]) -> Vec<String> {
     let group = "code_type, code, setting, methodology";
+    let local = LOCAL_CODE_TYPES
+        .map(|code_type| format!("'{code_type}'"))
+        .join(", ");
     // A file's items have consecutive ids (one import writes at a time), so the codes of its items
     // with charges are a range of `item_codes`' key, whatever the planner believes of the tables'
     // sizes mid-run. The range comes from the charges' index by file: `items` has none, and
     // PostgreSQL found an early file's last item by reading back through every later file's items
-    // (260 ms of a file's 500 at 10M rates).
-    let file = format!("source_file_id = {source_file_id}");
-    let local = LOCAL_CODE_TYPES
-        .map(|code_type| format!("'{code_type}'"))
-        .join(", ");
-    [
+    // (260 ms of a file's 500 at 10M rates). A change, not a file, keys the lines: a batch may add
+    // a snapshot and subtract it again. (A BIGINT from the first change on: PostgreSQL types the
+    // temporary table's column from the first statement.)
+    let lines = |&(change, source_file_id, sign): &(i64, i64, i32)| {
+        let file = format!("source_file_id = {source_file_id}");
         format!(
-            "CREATE TEMP TABLE statistics_lines AS \
-             SELECT c.code_type, c.code, s.setting, COALESCE(r.methodology, '') AS methodology, \
-                    s.id AS charge_id, r.id AS rate_id, s.gross, s.discounted_cash, \
-                    r.negotiated_dollar \
+            "SELECT CAST({change} AS BIGINT) AS change, {sign} AS sign, c.code_type, c.code, \
+                    s.setting, COALESCE(r.methodology, '') AS methodology, s.id AS charge_id, \
+                    r.id AS rate_id, s.gross, s.discounted_cash, r.negotiated_dollar \
              FROM (SELECT DISTINCT c.item_id, c.code_type, c.code FROM item_codes c \
                    WHERE c.item_id BETWEEN \
                        (SELECT MIN(item_id) FROM standard_charges WHERE {file}) \
@@ -73,37 +78,51 @@ fn apply(source_file_id: i64, sign: i64) -> [String; 8] {
                      AND c.{file} AND c.code_type NOT IN ({local})) AS c \
              JOIN standard_charges s ON s.item_id = c.item_id \
              LEFT JOIN payer_rates r ON r.id BETWEEN s.first_rate_id AND s.last_rate_id"
-        ),
+        )
+    };
+    let mut statements: Vec<String> = changes
+        .iter()
+        .enumerate()
+        .map(|(index, change)| match index {
+            0 => format!("CREATE TEMP TABLE statistics_lines AS {}", lines(change)),
+            _ => format!("INSERT INTO statistics_lines {}", lines(change)),
+        })
+        .collect();
+    statements.extend([
         // One file is one facility.
         format!(
             "INSERT INTO code_statistics_groups ({group}, facilities, charges, rates) \
-             SELECT {group}, {sign}, {sign} * COUNT(DISTINCT charge_id), {sign} * COUNT(rate_id) \
-             FROM statistics_lines WHERE true GROUP BY {group} \
+             SELECT {group}, SUM(sign), SUM(sign * charges), SUM(sign * rates) \
+             FROM (SELECT {group}, sign, COUNT(DISTINCT charge_id) AS charges, \
+                          COUNT(rate_id) AS rates \
+                   FROM statistics_lines GROUP BY {group}, change, sign) AS changes \
+             WHERE true GROUP BY {group} \
              ON CONFLICT ({group}) DO UPDATE SET \
                  facilities = code_statistics_groups.facilities + excluded.facilities, \
                  charges = code_statistics_groups.charges + excluded.charges, \
                  rates = code_statistics_groups.rates + excluded.rates"
         ),
         "CREATE TEMP TABLE statistics_grouped AS \
-         SELECT g.id AS group_id, l.charge_id, l.rate_id, l.gross, l.discounted_cash, \
-                l.negotiated_dollar \
+         SELECT g.id AS group_id, l.change, l.sign, l.charge_id, l.rate_id, l.gross, \
+                l.discounted_cash, l.negotiated_dollar \
          FROM statistics_lines l JOIN code_statistics_groups g ON g.code_type = l.code_type \
              AND g.code = l.code AND g.setting = l.setting AND g.methodology = l.methodology"
             .to_owned(),
-        // A charge's gross and cash count once in each group it has lines in; each rate's amount once.
-        format!(
-            "INSERT INTO code_statistics_amounts (group_id, kind, amount, lines) \
-             SELECT group_id, kind, amount, {sign} * COUNT(*) FROM (\
-                 SELECT DISTINCT group_id, charge_id AS line, 1 AS kind, gross AS amount \
-                 FROM statistics_grouped WHERE gross IS NOT NULL \
-                 UNION ALL SELECT DISTINCT group_id, charge_id, 2, discounted_cash \
-                 FROM statistics_grouped WHERE discounted_cash IS NOT NULL \
-                 UNION ALL SELECT group_id, rate_id, 3, negotiated_dollar \
-                 FROM statistics_grouped WHERE negotiated_dollar IS NOT NULL) AS a \
-             WHERE true GROUP BY group_id, kind, amount \
-             ON CONFLICT (group_id, kind, amount) DO UPDATE SET \
-                 lines = code_statistics_amounts.lines + excluded.lines"
-        ),
+        // A charge's gross and cash count once in each group it has lines in; each rate's amount
+        // once. Deltas that cancel in the batch are not written.
+        "INSERT INTO code_statistics_amounts (group_id, kind, amount, lines) \
+         SELECT group_id, kind, amount, SUM(sign) FROM (\
+             SELECT DISTINCT group_id, change, sign, charge_id AS line, 1 AS kind, gross AS amount \
+             FROM statistics_grouped WHERE gross IS NOT NULL \
+             UNION ALL SELECT DISTINCT group_id, change, sign, charge_id, 2, discounted_cash \
+             FROM statistics_grouped WHERE discounted_cash IS NOT NULL \
+             UNION ALL SELECT group_id, change, sign, rate_id, 3, negotiated_dollar \
+             FROM statistics_grouped WHERE negotiated_dollar IS NOT NULL) AS a \
+         WHERE true GROUP BY group_id, kind, amount HAVING SUM(sign) <> 0 \
+         ORDER BY group_id, kind, amount \
+         ON CONFLICT (group_id, kind, amount) DO UPDATE SET \
+             lines = code_statistics_amounts.lines + excluded.lines"
+            .to_owned(),
         "INSERT INTO code_statistics_dirty (code_type, code) \
          SELECT DISTINCT code_type, code FROM statistics_lines WHERE true \
          ON CONFLICT (code_type, code) DO NOTHING"
@@ -113,7 +132,8 @@ fn apply(source_file_id: i64, sign: i64) -> [String; 8] {
         // Emptied amounts go, through the partial index on the zero count. (A group that empties
         // keeps its row and id, with zero counts: readers pass it over.)
         "DELETE FROM code_statistics_amounts WHERE lines = 0".to_owned(),
-    ]
+    ]);
+    statements
 }
 
 /// The summaries of the groups `groups` (a subquery of group ids): count, min and max, and the
@@ -178,10 +198,8 @@ pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
         if changes.is_empty() {
             return Ok(0);
         }
-        for &(_, source_file_id, sign) in &changes {
-            for statement in apply(source_file_id, i64::from(sign)) {
-                diesel::sql_query(statement).execute(connection)?;
-            }
+        for statement in apply(&changes) {
+            diesel::sql_query(statement).execute(connection)?;
         }
         let ids: Vec<i64> = changes.iter().map(|(id, _, _)| *id).collect();
         diesel::delete(pending::table.filter(pending::id.eq_any(ids))).execute(connection)?;
