@@ -395,7 +395,13 @@ const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
 /// pages (fewer b-tree splits, half the system time), for a file of the same size. WAL lets readers
 /// go on while an import writes; busy_timeout (set in `unlock_sqlite`) makes writers wait instead
 /// of failing; a 32 MB page cache (allocated as used) keeps the indexes an import extends in memory;
-/// SQLite leaves foreign keys off unless asked, per connection.
+/// SQLite leaves foreign keys off unless asked, per connection. Reads go through a memory map of the
+/// file (its first 2 GB, SQLite's default ceiling) instead of a copy of each page into each
+/// connection's cache: at 10M rates a page sorted by amount reads index pages all over the file,
+/// and its copies (a `pread` and a `malloc` each, the allocator's lock contended between the pool's
+/// connections) cost more than the reads. Measured after a warm-up, wrk 32 connections, alternated
+/// twice: cheapest first 695/792 -> 1,276/1,317 req/s, 100 codes in turn 2,171/1,898 -> 2,663/2,559.
+/// (SQLCipher maps nothing: an encrypted file is read page by page, as before.)
 ///
 /// An encrypted file keeps SQLCipher's default 4 KiB pages: under SQLCipher `page_size` sets the
 /// cipher's page size, which every later connection (the import's, `priceline db`'s) would have to
@@ -406,7 +412,7 @@ fn configure_sqlite(connection: &mut SqliteConnection, encrypted: bool) -> diese
     }
     connection.batch_execute(
         "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-         PRAGMA cache_size = -32768;",
+         PRAGMA cache_size = -32768; PRAGMA mmap_size = 2147418112;",
     )
 }
 
