@@ -44,8 +44,8 @@ pub enum StoreError {
     },
     /// A paged read whose full fetch gave no line past its cursor (a bug in the read's cursor
     /// condition): reading on would loop forever, so the request fails instead.
-    #[error("a read of {what} did not move past its cursor")]
-    Stalled { what: &'static str },
+    #[error("a paged read did not move past its cursor")]
+    Stalled,
     #[error(transparent)]
     Query(QueryError),
     /// From the SQLite import connection (`snapshot::sqlite`).

@@ -547,9 +547,7 @@ fn search_in(
                     break keyed;
                 }
                 if last == from {
-                    return Err(StoreError::Stalled {
-                        what: "a code's lines",
-                    });
+                    return Err(StoreError::Stalled);
                 }
                 from = last;
             }
