@@ -103,12 +103,14 @@ pub fn find(connection: &mut DbConnection, id_or_prefix: &str) -> StoreResult<Ap
 
 /// Whether any managed key was ever made (revoked and expired ones count: revoking the last key
 /// must not open the API).
+///
+/// A statement without parameters: PostgreSQL plans it once per connection, where `LIMIT $1` was
+/// planned on every request of an open API (sessions plan each run, `connection::POSTGRES_SESSION`).
 pub fn any(connection: &mut DbConnection) -> StoreResult<bool> {
-    Ok(api_keys::table
-        .select(api_keys::id)
-        .first::<String>(connection)
-        .optional()?
-        .is_some())
+    Ok(
+        diesel::select(diesel::dsl::exists(api_keys::table.select(api_keys::id)))
+            .get_result(connection)?,
+    )
 }
 
 /// The key a page of keys is read after: the most recent first.

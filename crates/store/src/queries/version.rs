@@ -19,10 +19,12 @@ pub struct DataVersion {
     last_file_id: i64,
 }
 
+/// Without parameters (no `LIMIT $1`), so that PostgreSQL plans it once per connection rather than on
+/// every read (sessions plan each run, `connection::POSTGRES_SESSION`).
 pub fn data_version(connection: &mut DbConnection) -> StoreResult<DataVersion> {
     let last_file_id: Option<i64> = source_files::table
         .select(max(source_files::id))
-        .first(connection)?;
+        .get_result(connection)?;
     Ok(DataVersion {
         last_file_id: last_file_id.unwrap_or(0),
     })
