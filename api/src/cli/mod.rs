@@ -386,8 +386,8 @@ fn import(settings: &Settings, import_args: &ImportArgs) -> anyhow::Result<()> {
         .iter()
         .any(|report| report.status == Status::Imported)
     {
-        priceline_store::planner::refresh_statistics(&mut connection).context(
-            "the files are imported, but refreshing the query planner's statistics failed",
+        priceline_store::planner::settle_after_import(&mut connection).context(
+            "the files are imported, but vacuuming and analysing the tables after them failed",
         )?;
     }
     conclude(&reports, args.report.as_deref())

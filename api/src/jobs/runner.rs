@@ -545,9 +545,9 @@ fn import(
     if reports
         .iter()
         .any(|report| report.status == Status::Imported)
-        && let Err(error) = priceline_store::planner::refresh_statistics(connection)
+        && let Err(error) = priceline_store::planner::settle_after_import(connection)
     {
-        tracing::warn!(job = %job.id, %error, "refreshing the query planner's statistics failed");
+        tracing::warn!(job = %job.id, %error, "vacuuming and analysing the tables after the import failed");
     }
     // The report names the file as the client sent it, not where it waited on this disk.
     let prefix = format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR);

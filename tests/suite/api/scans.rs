@@ -155,7 +155,7 @@ fn no_api_query_scans_a_large_table() {
     }
     // The imports' changes taken into the statistics model, as the server does in the background.
     while priceline_store::snapshot::statistics::refresh(&mut admin).unwrap() > 0 {}
-    priceline_store::planner::refresh_statistics(&mut admin).unwrap();
+    priceline_store::planner::settle_after_import(&mut admin).unwrap();
     drop(admin);
     let mut observer = db.connect();
     end_connections(&mut observer, &format!("import_{schema}"));

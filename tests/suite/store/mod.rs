@@ -13,6 +13,7 @@ mod postgres_tls;
 mod prices;
 mod round_trip;
 mod schema;
+mod settle;
 mod statistics;
 
 /// Reverts migrations, newest first, through the one whose name contains `name` (later ones are

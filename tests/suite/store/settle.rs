@@ -1,0 +1,49 @@
+//! What an import run does to PostgreSQL's tables at its end (`planner::settle_after_import`): each
+//! table it writes is vacuumed (so that index-only scans of the lookups read no table rows) and
+//! analysed (so that the planner knows their sizes).
+
+use diesel::RunQueryDsl;
+use priceline_store::{planner, snapshot};
+
+use crate::support::db::TestDb;
+use crate::support::fixtures;
+
+#[derive(diesel::QueryableByName)]
+struct Table {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    relname: String,
+}
+
+#[test]
+#[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
+fn an_import_leaves_its_tables_vacuumed_and_analysed() {
+    let db = TestDb::postgres();
+    let mut connection = db.migrated();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    snapshot::write_snapshot(
+        &mut connection,
+        "key",
+        &fixtures::facility(),
+        &fixtures::source_file(1, date),
+        &fixtures::items(),
+        &[],
+    )
+    .unwrap();
+    planner::settle_after_import(&mut connection).unwrap();
+    // The lookups' tables, the amount-order model's partitions among them, that were not.
+    let unsettled = diesel::sql_query(
+        "SELECT relname::text AS relname FROM pg_stat_user_tables \
+         WHERE schemaname = current_schema() \
+           AND (relname IN ('item_codes', 'items', 'standard_charges', 'payer_rates', \
+                            'source_files', 'facilities', 'payer_plans', 'file_payer_plans') \
+                OR relname LIKE 'code\\_line\\_amounts\\_p%') \
+           AND (vacuum_count = 0 OR analyze_count = 0) \
+         ORDER BY relname",
+    )
+    .load::<Table>(&mut connection)
+    .unwrap()
+    .into_iter()
+    .map(|table| table.relname)
+    .collect::<Vec<_>>();
+    assert!(unsettled.is_empty(), "{unsettled:?}");
+}
