@@ -8,8 +8,8 @@
 //!
 //! It vacuums the tables it wrote first, for the same reason: until VACUUM marks a page all-visible,
 //! an index-only scan reads the table row of every index entry anyway. The code lookup's
-//! `item_codes_lookup` and the amount-order model (`code_line_amounts`, whose key holds every
-//! column) are read that way: a lookup with a payer and a state read 6,516 rows of the code's index
+//! `item_codes_lookup`, the amount-order model (`code_line_amounts`, whose key holds every column)
+//! and the compare model (`file_code_prices`, 439 heap fetches for a common code) are read that way: a lookup with a payer and a state read 6,516 rows of the code's index
 //! and fetched each from the table (7.4 ms at 10M rates), 2.0 ms once vacuumed. VACUUM passes over
 //! pages already all-visible, so each run reads what the imports since the last one wrote.
 //!
@@ -26,8 +26,9 @@ pub fn settle_after_import(connection: &mut DbConnection) -> StoreResult<()> {
     if let DbConnection::Postgres(connection) = connection {
         // Outside any transaction, as VACUUM must be; the tables an index-only scan reads first.
         diesel::sql_query(
-            "VACUUM item_codes, code_line_amounts, items, standard_charges, payer_rates, \
-             facilities, source_files, payer_plans, file_payer_plans, modifiers",
+            "VACUUM item_codes, code_line_amounts, file_code_prices, items, standard_charges, \
+             payer_rates, facilities, source_files, payer_plans, file_payer_plans, file_locations, \
+             file_npis, modifiers, modifier_payer_info",
         )
         .execute(connection)?;
         // The largest tables with a sample of 6,000 rows (statistics target 20) rather than
@@ -41,7 +42,8 @@ pub fn settle_after_import(connection: &mut DbConnection) -> StoreResult<()> {
                 .execute(connection)
         })?;
         diesel::sql_query(
-            "ANALYZE facilities, source_files, item_codes, payer_plans, file_payer_plans, modifiers, \
+            "ANALYZE facilities, source_files, item_codes, file_code_prices, payer_plans, \
+             file_payer_plans, file_locations, file_npis, modifiers, modifier_payer_info, \
              code_statistics_groups, code_statistics_amounts, code_statistics_summaries, \
              code_statistics_dirty",
         )

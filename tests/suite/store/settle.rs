@@ -34,8 +34,9 @@ fn an_import_leaves_its_tables_vacuumed_and_analysed() {
     let unsettled = diesel::sql_query(
         "SELECT relname::text AS relname FROM pg_stat_user_tables \
          WHERE schemaname = current_schema() \
-           AND (relname IN ('item_codes', 'items', 'standard_charges', 'payer_rates', \
-                            'source_files', 'facilities', 'payer_plans', 'file_payer_plans') \
+           AND (relname IN ('item_codes', 'file_code_prices', 'items', 'standard_charges', \
+                            'payer_rates', 'source_files', 'facilities', 'payer_plans', \
+                            'file_payer_plans', 'file_locations', 'file_npis') \
                 OR relname LIKE 'code\\_line\\_amounts\\_p%') \
            AND (vacuum_count = 0 OR analyze_count = 0) \
          ORDER BY relname",
