@@ -376,7 +376,7 @@ fn import(settings: &Settings, import_args: &ImportArgs) -> anyhow::Result<()> {
     let options = import_args.read_options()?;
     let mut reports = Vec::new();
     for file in &files {
-        let rates = rates.as_deref_mut().map(|rates| &mut **rates);
+        let rates = rates.as_deref_mut();
         for report in import_path(&mut connection, rates, file, &options, &progress) {
             say!("{}", report.line());
             reports.push(report);

@@ -417,7 +417,7 @@ fn execute(jobs: &Jobs, pool: &Pool, postgres: bool, claimed: Claimed) {
                 pool,
                 postgres,
                 &mut connection,
-                rates.as_deref_mut().map(|rates| &mut **rates),
+                rates.as_deref_mut(),
                 &job,
                 &dir,
                 &path,

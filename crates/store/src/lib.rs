@@ -22,4 +22,4 @@ pub use connection::{
     Backend, DatabaseKey, DatabaseUrl, DbConnection, SQLITE_HEADER, connect, ping,
 };
 pub use error::{QueryError, StoreError, StoreResult};
-pub use pool::{CHECKED_FOR, Pool, PoolOptions, PoolStats, PooledConnection, SQLITE_MAX_POOL_SIZE};
+pub use pool::{Pool, PoolOptions, PoolStats, PooledConnection, SQLITE_MAX_POOL_SIZE};

@@ -1,10 +1,9 @@
 //! The r2d2 pool over [`DbConnection`]: each new connection goes through [`connect`], so SQLite gets
 //! its pragmas and every failure keeps its real reason.
 
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 
@@ -18,68 +17,24 @@ pub struct Manager {
     url: DatabaseUrl,
 }
 
-/// How long a pooled connection is given out without a `SELECT 1` after it last answered one (or
-/// was opened). Checking on every checkout cost a round trip to PostgreSQL per request, for
-/// connections that had answered a millisecond before; checking once a second still finds a
-/// connection the server dropped (a restart, a terminated backend) within a second of requests.
-pub const CHECKED_FOR: Duration = Duration::from_secs(1);
-
-/// A connection of the pool and when it last proved alive.
-pub struct PoolConnection {
-    connection: DbConnection,
-    checked: Instant,
-}
-
-impl std::fmt::Debug for PoolConnection {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_struct("PoolConnection")
-            .field("checked", &self.checked)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Deref for PoolConnection {
-    type Target = DbConnection;
-
-    fn deref(&self) -> &DbConnection {
-        &self.connection
-    }
-}
-
-impl DerefMut for PoolConnection {
-    fn deref_mut(&mut self) -> &mut DbConnection {
-        &mut self.connection
-    }
-}
-
 impl r2d2::ManageConnection for Manager {
-    type Connection = PoolConnection;
+    type Connection = DbConnection;
     type Error = StoreError;
 
-    fn connect(&self) -> Result<PoolConnection, StoreError> {
-        Ok(PoolConnection {
-            connection: connect(&self.url)?,
-            checked: Instant::now(),
-        })
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        connect(&self.url)
     }
 
-    /// Called by r2d2 on every checkout: a connection checked within [`CHECKED_FOR`] passes as it is.
-    fn is_valid(&self, connection: &mut PoolConnection) -> Result<(), StoreError> {
-        if connection.checked.elapsed() < CHECKED_FOR {
-            return Ok(());
-        }
-        connection.batch_execute("SELECT 1")?;
-        connection.checked = Instant::now();
-        Ok(())
+    fn is_valid(&self, connection: &mut DbConnection) -> Result<(), StoreError> {
+        connection
+            .batch_execute("SELECT 1")
+            .map_err(StoreError::from)
     }
 
     /// A connection left inside a transaction, or whose transaction state diesel lost track of,
     /// is not given out again.
-    fn has_broken(&self, connection: &mut PoolConnection) -> bool {
-        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(
-            &mut connection.connection,
-        )
+    fn has_broken(&self, connection: &mut DbConnection) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(connection)
     }
 }
 
@@ -116,9 +71,9 @@ impl PoolOptions {
 #[derive(Debug)]
 struct StatementTimeout(Duration);
 
-impl r2d2::CustomizeConnection<PoolConnection, StoreError> for StatementTimeout {
-    fn on_acquire(&self, connection: &mut PoolConnection) -> Result<(), StoreError> {
-        match &mut connection.connection {
+impl r2d2::CustomizeConnection<DbConnection, StoreError> for StatementTimeout {
+    fn on_acquire(&self, connection: &mut DbConnection) -> Result<(), StoreError> {
+        match connection {
             DbConnection::Postgres(_) => connection
                 .batch_execute(&format!(
                     "SET statement_timeout = {}",
