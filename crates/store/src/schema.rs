@@ -189,6 +189,8 @@ diesel::table! {
         id -> BigInt,
         code_type -> Text,
         code -> Text,
+        split -> Integer,
+        split_value -> Text,
         setting -> Text,
         methodology -> Text,
         facilities -> BigInt,

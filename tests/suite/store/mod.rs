@@ -34,6 +34,21 @@ pub(crate) fn revert_through(
     reverted
 }
 
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+/// The one BIGINT `count` column of `sql`'s one row.
+pub(crate) fn count(connection: &mut priceline_store::DbConnection, sql: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(sql)
+        .get_result::<Count>(connection)
+        .unwrap()
+        .count
+}
+
 /// Imports one file, which must be imported.
 pub(crate) fn import(connection: &mut priceline_store::DbConnection, path: &std::path::Path) {
     use priceline_import::{Quiet, Status, import_path};

@@ -3,6 +3,7 @@ use priceline_domain::Item;
 use priceline_store::snapshot::{self, Begin, Snapshot, SnapshotIds, SnapshotWriter};
 use priceline_store::{DbConnection, StoreResult};
 
+use super::count;
 use crate::on_both_backends;
 use crate::support::db::TestDb;
 use crate::support::fixtures;
@@ -390,20 +391,6 @@ fn a_rates_round_the_server_refuses_fails_the_import_and_stores_nothing() {
     assert_eq!(all_rate_ids(&mut rates), Vec::<i64>::new());
 }
 
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-fn count(connection: &mut priceline_store::DbConnection, sql: &str) -> i64 {
-    use diesel::RunQueryDsl;
-    diesel::sql_query(sql)
-        .get_result::<Count>(connection)
-        .unwrap()
-        .n
-}
-
 /// Reads join a charge to its rates by id range only (`payer_rates` has no charge index), so the
 /// ranges the writer records must cover every rate exactly once and nothing of another charge.
 fn each_charge_names_exactly_its_rates_by_id_range(db: TestDb) {
@@ -419,7 +406,7 @@ fn each_charge_names_exactly_its_rates_by_id_range(db: TestDb) {
         &[],
     )
     .unwrap();
-    let rates = count(&mut connection, "SELECT COUNT(*) AS n FROM payer_rates");
+    let rates = count(&mut connection, "SELECT COUNT(*) AS count FROM payer_rates");
     let without_rates = items
         .iter()
         .flat_map(|item| &item.standard_charges)
@@ -431,20 +418,20 @@ fn each_charge_names_exactly_its_rates_by_id_range(db: TestDb) {
     );
     let foreign = count(
         &mut connection,
-        "SELECT COUNT(*) AS n FROM standard_charges c \
+        "SELECT COUNT(*) AS count FROM standard_charges c \
          JOIN payer_rates r ON r.id BETWEEN c.first_rate_id AND c.last_rate_id \
          WHERE r.standard_charge_id <> c.id",
     );
     assert_eq!(foreign, 0);
     let covered = count(
         &mut connection,
-        "SELECT CAST(COALESCE(SUM(last_rate_id - first_rate_id + 1), 0) AS BIGINT) AS n \
+        "SELECT CAST(COALESCE(SUM(last_rate_id - first_rate_id + 1), 0) AS BIGINT) AS count \
          FROM standard_charges WHERE last_rate_id >= first_rate_id",
     );
     assert_eq!(covered, rates);
     let empty = count(
         &mut connection,
-        "SELECT COUNT(*) AS n FROM standard_charges WHERE last_rate_id < first_rate_id",
+        "SELECT COUNT(*) AS count FROM standard_charges WHERE last_rate_id < first_rate_id",
     );
     assert_eq!(empty, 2 * without_rates as i64);
 }

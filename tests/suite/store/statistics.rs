@@ -2,7 +2,7 @@
 //! statistics computed from every line of the code, for every code of generated files in the three
 //! formats, split by nothing, payer or state, in every setting, whether read from the lines (an
 //! import's change pending) or from the model a refresh brought up to date: after the imports, after
-//! the migration that made it fills it for earlier imports, after a republication replaces a hospital's
+//! the migrations that made and split it fill it for earlier imports, after a republication replaces a hospital's
 //! snapshot, after an older file imported late is kept as history, and after a hospital republishes
 //! twice before a refresh (one batch adds a snapshot and subtracts it again). The statistics
 //! `as_of` a date before the republication equal what the read model said before it.
@@ -97,12 +97,22 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     assert_eq!(refresh(&mut connection) as i64, pending);
     assert_eq!(refresh(&mut connection), 0);
     assert_eq!(statistics_model::pending(&mut connection).unwrap(), 0);
+    // The model holds the splits' groups: check reads them.
+    for split in ["1", "2"] {
+        let sql =
+            format!("SELECT COUNT(*) AS count FROM code_statistics_groups WHERE split = {split}");
+        assert!(super::count(&mut connection, &sql) > 0, "split {split}");
+    }
     assert_eq!(check(&mut connection), before);
 
-    // The migration that made the model fills it for earlier imports alike.
+    // The migration that made the model fills it for earlier imports alike, and the one that
+    // split it rebuilds it: every current snapshot pending, then applied by refreshes.
     // (Later migrations are reverted and re-run with it.)
     super::revert_through(&mut connection, "code_statistics");
     migrations::run_pending(&mut connection).unwrap();
+    assert_eq!(statistics_model::pending(&mut connection).unwrap(), 6);
+    assert_eq!(check(&mut connection), before);
+    assert_eq!(refresh(&mut connection), 6);
     assert_eq!(check(&mut connection), before);
 
     // Hospital 0 republishes a shorter file: its earlier snapshot's lines leave the model.

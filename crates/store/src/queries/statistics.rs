@@ -2,10 +2,10 @@
 //! setting and methodology (a per-diem rate is never averaged with a case rate), optionally by payer
 //! or state. Percentiles use the nearest-rank method, so every figure is an amount some file states.
 //!
-//! Statistics of the current snapshots with no facility criterion and no split, of a national code
-//! system, come from the read model (`snapshot::statistics`): the groups' counts and summaries, once
-//! no import's change is pending. Others (`as_of`, a facility criterion, a split by payer or state, a
-//! hospital's own codes, a pending change) read the code's lines in the chosen snapshots.
+//! Statistics of the current snapshots with no facility criterion, of a national code system, come
+//! from the read model (`snapshot::statistics`), split or not: the groups' counts and summaries, once
+//! no import's change is pending. Others (`as_of`, a facility criterion, a hospital's own codes, a
+//! pending change) read the code's lines in the chosen snapshots.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +31,17 @@ pub enum Split {
     None,
     Payer,
     State,
+}
+
+impl Split {
+    /// How the read model stores it (`code_statistics_groups.split`).
+    pub(crate) fn stored(self) -> i32 {
+        match self {
+            Split::None => 0,
+            Split::Payer => 1,
+            Split::State => 2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +118,6 @@ pub fn code_statistics(
 ) -> StoreResult<Vec<StatisticsGroup>> {
     let modelled = query.scope == Scope::Current
         && query.facilities.is_empty()
-        && query.split == Split::None
         && !LOCAL_CODE_TYPES.contains(&query.code_type.as_str());
     if modelled && crate::snapshot::statistics::pending(connection)? == 0 {
         from_read_model(connection, query)
@@ -165,11 +175,12 @@ pub fn from_lines(
         .collect()
 }
 
-/// A group's setting and methodology as stored, its counts and the spread of each kind of amount
+/// A group's setting, methodology and split value as stored, its counts and the spread of each kind of amount
 /// (`code_statistics_amounts.kind` 1, 2, 3: gross, cash, negotiated dollar).
 struct StoredGroup {
     setting: String,
     methodology: String,
+    split_value: String,
     counts: Counts,
     spreads: [Option<Distribution>; 3],
 }
@@ -194,11 +205,13 @@ fn from_read_model(
     let mut rows = groups::table
         .filter(groups::code_type.eq(query.code_type.as_str()))
         .filter(groups::code.eq(code))
+        .filter(groups::split.eq(query.split.stored()))
         .filter(groups::charges.gt(0))
         .select((
             groups::id,
             groups::setting,
             groups::methodology,
+            groups::split_value,
             groups::facilities,
             groups::charges,
             groups::rates,
@@ -209,22 +222,25 @@ fn from_read_model(
     }
     let count = |n: i64| u64::try_from(n).unwrap_or_default();
     let mut stored: BTreeMap<i64, StoredGroup> = rows
-        .load::<(i64, String, String, i64, i64, i64)>(connection)?
+        .load::<(i64, String, String, String, i64, i64, i64)>(connection)?
         .into_iter()
-        .map(|(id, setting, methodology, facilities, charges, rates)| {
-            let counts = Counts {
-                facilities: count(facilities),
-                charges: count(charges),
-                rates: count(rates),
-            };
-            let group = StoredGroup {
-                setting,
-                methodology,
-                counts,
-                spreads: [None; 3],
-            };
-            (id, group)
-        })
+        .map(
+            |(id, setting, methodology, split_value, facilities, charges, rates)| {
+                let counts = Counts {
+                    facilities: count(facilities),
+                    charges: count(charges),
+                    rates: count(rates),
+                };
+                let group = StoredGroup {
+                    setting,
+                    methodology,
+                    split_value,
+                    counts,
+                    spreads: [None; 3],
+                };
+                (id, group)
+            },
+        )
         .collect();
     let ids: Vec<i64> = stored.keys().copied().collect();
     spreads_from_summaries(connection, &ids, &mut stored)?;
@@ -235,8 +251,15 @@ fn from_read_model(
             let methodology = (!group.methodology.is_empty())
                 .then(|| decode("methodology", &group.methodology, Methodology::parse))
                 .transpose()?;
+            // '' stands for a line with no payer rate, or a file with no license state.
+            let value = (!group.split_value.is_empty()).then_some(group.split_value);
+            let (payer, state) = match query.split {
+                Split::None => (None, None),
+                Split::Payer => (value, None),
+                Split::State => (None, value),
+            };
             Ok(statistics_group(
-                (setting, methodology, None, None),
+                (setting, methodology, payer, state),
                 group.counts,
                 group.spreads,
             ))
