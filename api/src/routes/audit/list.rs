@@ -42,11 +42,12 @@ pub struct AuditEventsQuery {
     pub cursor: Option<String>,
 }
 
-/// The errors of the administration operations.
+/// The errors of the audit log listing (`/v1/admin/audit-events`). Key administration's
+/// (`problem::AdminErrors`) document other parameters and a 409.
 #[derive(IntoResponses)]
 // Only its documentation is used, as for `ReadErrors`.
 #[allow(dead_code)]
-pub enum AdminErrors {
+pub enum AuditErrors {
     /// A parameter is malformed (`since`, `until`, `status`, `caller`, `limit`, `cursor`) or
     /// unknown; `parameter` names it.
     #[response(status = 400, content_type = "application/problem+json")]
@@ -153,7 +154,7 @@ pub fn filter(query: &AuditEventsQuery) -> Result<AuditFilter, ApiError> {
     responses(
         (status = 200, description = "A page of audit events", body = AuditEventList,
          headers(("Cache-Control" = String, description = "`no-store`: the trail grows with every request"))),
-        AdminErrors
+        AuditErrors
     )
 )]
 #[get("/v1/admin/audit-events")]
