@@ -1,9 +1,12 @@
 //! What an import run does to PostgreSQL's tables at its end (`planner::settle_after_import`): each
 //! table it writes is vacuumed (so that index-only scans of the lookups read no table rows) and
-//! analysed (so that the planner knows their sizes).
+//! analysed (so that the planner knows their sizes); and what the statistics refresh that follows
+//! does to the read model's (`planner::settle_statistics_model`).
 
 use diesel::RunQueryDsl;
 use priceline_store::{planner, snapshot};
+
+use super::count;
 
 use crate::support::db::TestDb;
 use crate::support::fixtures;
@@ -47,4 +50,18 @@ fn an_import_leaves_its_tables_vacuumed_and_analysed() {
     .map(|table| table.relname)
     .collect::<Vec<_>>();
     assert!(unsettled.is_empty(), "{unsettled:?}");
+
+    // The import's ANALYZE found the statistics model empty (its change pending); the refresh that
+    // writes it analyses what the API reads of it, so the planner knows it holds rows.
+    let believed = |connection: &mut priceline_store::DbConnection| {
+        count(
+            connection,
+            "SELECT CAST(MIN(reltuples) AS BIGINT) AS count FROM pg_class \
+             WHERE relnamespace = current_schema()::regnamespace \
+               AND relname IN ('code_statistics_groups', 'code_statistics_summaries')",
+        )
+    };
+    assert!(believed(&mut connection) <= 0);
+    while snapshot::statistics::refresh(&mut connection).unwrap() > 0 {}
+    assert!(believed(&mut connection) > 0);
 }

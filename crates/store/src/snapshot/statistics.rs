@@ -257,6 +257,7 @@ pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
             .execute(connection)?;
             diesel::sql_query(summaries_of(groups)).execute(connection)?;
             diesel::sql_query("DELETE FROM code_statistics_dirty").execute(connection)?;
+            crate::planner::settle_statistics_model(connection)?;
         }
         Ok(changes.len())
     })
