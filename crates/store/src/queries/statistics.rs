@@ -19,7 +19,7 @@ use crate::StoreResult;
 use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
 use crate::schema::{code_statistics_groups as groups, code_statistics_summaries as summaries};
-use crate::snapshot::statistics::LOCAL_CODE_TYPES;
+use crate::snapshot::statistics::{BY_PAYER, BY_STATE, LOCAL_CODE_TYPES, UNSPLIT};
 
 /// Groups with fewer facilities than this are flagged: their figures describe a hospital or two.
 pub const SMALL_SAMPLE_FACILITIES: u64 = 3;
@@ -35,11 +35,11 @@ pub enum Split {
 
 impl Split {
     /// How the read model stores it (`code_statistics_groups.split`).
-    pub(crate) fn stored(self) -> i32 {
+    fn stored(self) -> i32 {
         match self {
-            Split::None => 0,
-            Split::Payer => 1,
-            Split::State => 2,
+            Split::None => UNSPLIT,
+            Split::Payer => BY_PAYER,
+            Split::State => BY_STATE,
         }
     }
 }

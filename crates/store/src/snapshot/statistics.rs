@@ -31,17 +31,22 @@ use diesel::prelude::*;
 
 use crate::StoreResult;
 use crate::connection::DbConnection;
-use crate::queries::statistics::Split;
 
 /// The code systems a hospital defines itself, left out of the model.
 pub(crate) const LOCAL_CODE_TYPES: [&str; 2] = ["CDM", "LOCAL"];
 
+/// `code_statistics_groups.split` of the groups of whole setting-and-methodology groups, of those
+/// split by payer and of those split by license state (`queries::statistics::Split`).
+pub(crate) const UNSPLIT: i32 = 0;
+pub(crate) const BY_PAYER: i32 = 1;
+pub(crate) const BY_STATE: i32 = 2;
+
 /// The splits each group of lines is kept in, with the column of `statistics_lines` (`l`) that keys
 /// them, if any.
-const SPLITS: [(Split, Option<&str>); 3] = [
-    (Split::None, None),
-    (Split::Payer, Some("l.payer_name")),
-    (Split::State, Some("l.state")),
+const SPLITS: [(i32, Option<&str>); 3] = [
+    (UNSPLIT, None),
+    (BY_PAYER, Some("l.payer_name")),
+    (BY_STATE, Some("l.state")),
 ];
 
 /// The PostgreSQL advisory lock a refresh holds (an arbitrary key of this project's).
@@ -110,7 +115,6 @@ fn apply(changes: &[(i64, i64, i32)]) -> Vec<String> {
     // its payer, and with its file's license state.
     let changes = SPLITS
         .map(|(split, value)| {
-            let split = split.stored();
             // (PostgreSQL takes no constant in a GROUP BY.)
             let (value, by) = match value {
                 Some(column) => (column, format!(", {column}")),
@@ -137,7 +141,6 @@ fn apply(changes: &[(i64, i64, i32)]) -> Vec<String> {
     ));
     // One equi-join a split, each line with its group's id.
     statements.extend(SPLITS.iter().enumerate().map(|(index, (split, value))| {
-        let split = split.stored();
         let value = value.unwrap_or("''");
         let into = match index {
             0 => "CREATE TEMP TABLE statistics_grouped AS",
