@@ -175,8 +175,8 @@ pub fn from_lines(
         .collect()
 }
 
-/// A group's setting, methodology and split value as stored, its counts and the spread of each kind of amount
-/// (`code_statistics_amounts.kind` 1, 2, 3: gross, cash, negotiated dollar).
+/// A group's setting, methodology and split value as stored, its counts and the spread of each kind
+/// of amount (`code_statistics_amounts.kind` 1, 2, 3: gross, cash, negotiated dollar).
 struct StoredGroup {
     setting: String,
     methodology: String,
