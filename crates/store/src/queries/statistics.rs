@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use priceline_domain::{Amount, CodeType, Methodology, Setting};
 
@@ -18,7 +19,10 @@ use super::{FacilityFilter, Scope};
 use crate::StoreResult;
 use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
-use crate::schema::{code_statistics_groups as groups, code_statistics_summaries as summaries};
+use crate::schema::{
+    code_statistics_groups as groups, code_statistics_pending as pending,
+    code_statistics_summaries as summaries,
+};
 use crate::snapshot::statistics::{BY_PAYER, BY_STATE, LOCAL_CODE_TYPES, UNSPLIT};
 
 /// Groups with fewer facilities than this are flagged: their figures describe a hospital or two.
@@ -119,11 +123,10 @@ pub fn code_statistics(
     let modelled = query.scope == Scope::Current
         && query.facilities.is_empty()
         && !LOCAL_CODE_TYPES.contains(&query.code_type.as_str());
-    if modelled && crate::snapshot::statistics::pending(connection)? == 0 {
-        from_read_model(connection, query)
-    } else {
-        from_lines(connection, query)
+    if modelled && let Some(groups) = from_read_model(connection, query)? {
+        return Ok(groups);
     }
+    from_lines(connection, query)
 }
 
 /// The same groups computed from every line of the code in the snapshots in scope: the definition
@@ -197,12 +200,20 @@ fn kind_index(kind: i32) -> StoreResult<usize> {
     }
 }
 
+/// The groups from the read model, or `None` while an import's change waits to be applied (the
+/// lines answer then). Groups and their summaries come in one statement that finds nothing while a
+/// change is pending, so a modelled answer is one round trip; only an empty answer asks whether
+/// one is (at 10M rates on PostgreSQL the three statements this was were most of the read's cost).
 fn from_read_model(
     connection: &mut DbConnection,
     query: &StatisticsQuery,
-) -> StoreResult<Vec<StatisticsGroup>> {
+) -> StoreResult<Option<Vec<StatisticsGroup>>> {
+    type Figures = (i32, i64, i64, i64, i64, i64, i64, i64, i64);
+    type Row = (i64, String, String, String, i64, i64, i64, Option<Figures>);
     let code = query.code.trim();
     let mut rows = groups::table
+        .left_join(summaries::table.on(summaries::group_id.eq(groups::id)))
+        .filter(not(exists(pending::table.select(pending::id))))
         .filter(groups::code_type.eq(query.code_type.as_str()))
         .filter(groups::code.eq(code))
         .filter(groups::split.eq(query.split.stored()))
@@ -215,35 +226,55 @@ fn from_read_model(
             groups::facilities,
             groups::charges,
             groups::rates,
+            (
+                summaries::kind,
+                summaries::lines,
+                summaries::minimum,
+                summaries::p10,
+                summaries::p25,
+                summaries::median,
+                summaries::p75,
+                summaries::p90,
+                summaries::maximum,
+            )
+                .nullable(),
         ))
         .into_boxed();
     if let Some(setting) = query.setting {
         rows = rows.filter(groups::setting.eq_any(settings_of(setting)));
     }
+    let rows = rows.load::<Row>(connection)?;
+    if rows.is_empty() && crate::snapshot::statistics::pending(connection)? > 0 {
+        return Ok(None);
+    }
     let count = |n: i64| u64::try_from(n).unwrap_or_default();
-    let mut stored: BTreeMap<i64, StoredGroup> = rows
-        .load::<(i64, String, String, String, i64, i64, i64)>(connection)?
-        .into_iter()
-        .map(
-            |(id, setting, methodology, split_value, facilities, charges, rates)| {
-                let counts = Counts {
-                    facilities: count(facilities),
-                    charges: count(charges),
-                    rates: count(rates),
-                };
-                let group = StoredGroup {
-                    setting,
-                    methodology,
-                    split_value,
-                    counts,
-                    spreads: [None; 3],
-                };
-                (id, group)
+    let mut stored: BTreeMap<i64, StoredGroup> = BTreeMap::new();
+    for (id, setting, methodology, split_value, facilities, charges, rates, figures) in rows {
+        let group = stored.entry(id).or_insert_with(|| StoredGroup {
+            setting,
+            methodology,
+            split_value,
+            counts: Counts {
+                facilities: count(facilities),
+                charges: count(charges),
+                rates: count(rates),
             },
-        )
-        .collect();
-    let ids: Vec<i64> = stored.keys().copied().collect();
-    spreads_from_summaries(connection, &ids, &mut stored)?;
+            spreads: [None; 3],
+        });
+        if let Some((kind, lines, min, p10, p25, median, p75, p90, max)) = figures {
+            let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
+            group.spreads[kind_index(kind)?] = Some(Distribution {
+                count: count(lines),
+                min: amount(min)?,
+                p10: amount(p10)?,
+                p25: amount(p25)?,
+                median: amount(median)?,
+                p75: amount(p75)?,
+                p90: amount(p90)?,
+                max: amount(max)?,
+            });
+        }
+    }
     let mut found = stored
         .into_values()
         .map(|group| {
@@ -267,50 +298,7 @@ fn from_read_model(
         .collect::<StoreResult<Vec<_>>>()?;
     // The order of `from_lines`: by the decoded key, not by the stored text.
     found.sort_by(|a, b| group_key(a).cmp(&group_key(b)));
-    Ok(found)
-}
-
-/// The spreads the last refresh computed.
-fn spreads_from_summaries(
-    connection: &mut DbConnection,
-    ids: &[i64],
-    stored: &mut BTreeMap<i64, StoredGroup>,
-) -> StoreResult<()> {
-    type Figures = (i64, i64, i64, i64, i64, i64, i64, i64);
-    let rows = summaries::table
-        .filter(summaries::group_id.eq_any(ids))
-        .select((
-            (summaries::group_id, summaries::kind),
-            (
-                summaries::lines,
-                summaries::minimum,
-                summaries::p10,
-                summaries::p25,
-                summaries::median,
-                summaries::p75,
-                summaries::p90,
-                summaries::maximum,
-            ),
-        ))
-        .load::<((i64, i32), Figures)>(connection)?;
-    for ((id, kind), (count, min, p10, p25, median, p75, p90, max)) in rows {
-        let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
-        let spread = Distribution {
-            count: u64::try_from(count).unwrap_or_default(),
-            min: amount(min)?,
-            p10: amount(p10)?,
-            p25: amount(p25)?,
-            median: amount(median)?,
-            p75: amount(p75)?,
-            p90: amount(p90)?,
-            max: amount(max)?,
-        };
-        let kind = kind_index(kind)?;
-        if let Some(group) = stored.get_mut(&id) {
-            group.spreads[kind] = Some(spread);
-        }
-    }
-    Ok(())
+    Ok(Some(found))
 }
 
 fn group_key(
