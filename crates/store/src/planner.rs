@@ -37,7 +37,7 @@ const IMPORTED: &str = "facilities, source_files, item_codes, file_code_prices, 
 
 /// The statistics read model, which the server's refresh (not the import) writes: analysed only.
 const STATISTICS_MODEL: &str = "code_statistics_groups, code_statistics_amounts, \
-                                code_statistics_summaries, code_statistics_dirty";
+                                code_statistics_summaries, code_statistics_dirty_groups";
 
 /// Refreshes the planner statistics of the read model's tables the API reads, in the transaction
 /// of the refresh that wrote them (ANALYZE may run in one; it then counts that transaction's rows).

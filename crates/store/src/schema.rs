@@ -226,10 +226,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Within a refresh: the codes whose summaries it recomputes.
-    code_statistics_dirty (code_type, code) {
-        code_type -> Text,
-        code -> Text,
+    /// Within a refresh: the groups whose amounts it changed, whose summaries it recomputes.
+    code_statistics_dirty_groups (group_id) {
+        group_id -> BigInt,
     }
 }
 

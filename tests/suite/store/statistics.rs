@@ -6,7 +6,8 @@
 //! snapshot, after an older file imported late is kept as history, and after a hospital republishes
 //! twice before a refresh (one batch adds a snapshot and subtracts it again). The statistics
 //! `as_of` a date before the republication equal what the read model said before it. And the
-//! modelled reads do read the model: a group altered in it shows in the read.
+//! modelled reads do read the model: a group altered in it shows in the read. Groups listed for
+//! their summaries mid-refresh stay listed across the migration that lists groups, not codes.
 
 use chrono::NaiveDate;
 use priceline_domain::{CodeType, Setting};
@@ -143,6 +144,33 @@ fn altered_model_shows_in_the_reads(connection: &mut DbConnection) {
     alter(connection, -100);
 }
 
+/// Groups a refresh listed for their summaries while changes are still pending stay listed across
+/// migration `001001_statistics_dirty_groups` and back: as their codes before it, as every group
+/// of those codes after it.
+fn dirty_groups_survive_their_migration(connection: &mut DbConnection) {
+    use diesel::RunQueryDsl;
+    let listed = "SELECT COUNT(*) AS count FROM code_statistics_dirty_groups";
+    let of_first = "SELECT COUNT(*) AS count FROM code_statistics_groups \
+                    WHERE code_type || ' ' || code = (SELECT code_type || ' ' || code \
+                        FROM code_statistics_groups ORDER BY id LIMIT 1)";
+    let groups = super::count(connection, of_first);
+    assert!(groups >= 3, "a code has a group of each split: {groups}");
+    diesel::sql_query(
+        "INSERT INTO code_statistics_dirty_groups (group_id) \
+         SELECT MIN(id) FROM code_statistics_groups",
+    )
+    .execute(connection)
+    .unwrap();
+    super::revert_through(connection, "statistics_dirty_groups");
+    let codes = "SELECT COUNT(*) AS count FROM code_statistics_dirty";
+    assert_eq!(super::count(connection, codes), 1);
+    migrations::run_pending(connection).unwrap();
+    assert_eq!(super::count(connection, listed), groups);
+    diesel::sql_query("DELETE FROM code_statistics_dirty_groups")
+        .execute(connection)
+        .unwrap();
+}
+
 fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let mut connection = db.migrated();
@@ -169,6 +197,7 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     }
     assert_eq!(check(&mut connection), before);
     altered_model_shows_in_the_reads(&mut connection);
+    dirty_groups_survive_their_migration(&mut connection);
 
     // The migration that made the model fills it for earlier imports alike, and the one that
     // split it rebuilds it: every current snapshot pending, then applied by refreshes.

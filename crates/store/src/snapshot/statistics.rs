@@ -18,8 +18,9 @@
 //! its own, the one it replaces subtracts its own. An import only records that in
 //! `code_statistics_pending`, in its transaction, so it writes its prices as fast as before; the
 //! server applies the pending changes in the background ([`refresh`]: [`REFRESH_BATCH`] files'
-//! deltas summed in a transaction, and with the last pending one the summaries of the codes they
-//! touched). While a change is pending, statistics are read from the lines: an answer is exact
+//! deltas summed in a transaction, and with the last pending one the summaries of the groups they
+//! touched: a file's code's whole group, its license state's and its payers', not every state's and
+//! payer's group of the code). While a change is pending, statistics are read from the lines: an answer is exact
 //! either way, and never shows a half-applied snapshot. Facilities add up because a facility has one
 //! current snapshot; the work is the files' own lines.
 //!
@@ -63,8 +64,8 @@ pub(super) fn record(current: i64, replaced: Option<i64>) -> String {
 }
 
 /// The statements that apply a batch of `changes` (pending id, snapshot, `sign` 1 to add its lines
-/// or -1 to subtract them) in one pass and list their codes in `code_statistics_dirty` for their
-/// summaries. Each change's lines are read into a temporary table, then with their group ids into a
+/// or -1 to subtract them) in one pass and list their groups in `code_statistics_dirty_groups` for
+/// their summaries. Each change's lines are read into a temporary table, then with their group ids into a
 /// second, so the amounts are grouped by integers; each group's and amount's deltas are summed over
 /// the batch before they are written. The amounts are written in key order: nearly every file
 /// states amounts in nearly every group, so one file's rows fall all over the model's index, and a
@@ -171,9 +172,9 @@ fn apply(changes: &[(i64, i64, i32)]) -> Vec<String> {
          ON CONFLICT (group_id, kind, amount) DO UPDATE SET \
              lines = code_statistics_amounts.lines + excluded.lines"
             .to_owned(),
-        "INSERT INTO code_statistics_dirty (code_type, code) \
-         SELECT DISTINCT code_type, code FROM statistics_lines WHERE true \
-         ON CONFLICT (code_type, code) DO NOTHING"
+        "INSERT INTO code_statistics_dirty_groups (group_id) \
+         SELECT DISTINCT group_id FROM statistics_grouped WHERE true \
+         ON CONFLICT (group_id) DO NOTHING"
             .to_owned(),
         "DROP TABLE statistics_grouped".to_owned(),
         "DROP TABLE statistics_lines".to_owned(),
@@ -224,8 +225,8 @@ pub fn pending(connection: &mut DbConnection) -> StoreResult<i64> {
 pub const REFRESH_BATCH: i64 = 8;
 
 /// Applies up to [`REFRESH_BATCH`] pending changes in one transaction: each file's lines added or
-/// subtracted, its codes listed for their summaries; the transaction that applies the last pending
-/// change also recomputes the listed codes' summaries from the amounts. Returns how many changes
+/// subtracted, its groups listed for their summaries; the transaction that applies the last pending
+/// change also recomputes the listed groups' summaries from the amounts. Returns how many changes
 /// (0: nothing was pending). Two servers never apply one change twice: on PostgreSQL a refresh
 /// holds an advisory lock (a second waits, then finds the changes gone), and SQLite has one writer.
 pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
@@ -235,7 +236,7 @@ pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({REFRESH_LOCK})"))
                 .execute(connection)?;
             // Background work, like an import: not bound by the API's statement timeout (the last
-            // batch's summaries read every amount of the codes the batches touched).
+            // batch's summaries read every amount of the groups the batches touched).
             diesel::sql_query("SET LOCAL statement_timeout = 0").execute(connection)?;
         }
         let changes: Vec<(i64, i64, i32)> = pending::table
@@ -252,14 +253,13 @@ pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
         let ids: Vec<i64> = changes.iter().map(|(id, _, _)| *id).collect();
         diesel::delete(pending::table.filter(pending::id.eq_any(ids))).execute(connection)?;
         if self::pending(connection)? == 0 {
-            let groups = "SELECT g.id FROM code_statistics_groups g JOIN code_statistics_dirty d \
-                          ON d.code_type = g.code_type AND d.code = g.code";
+            let groups = "SELECT group_id FROM code_statistics_dirty_groups";
             diesel::sql_query(format!(
                 "DELETE FROM code_statistics_summaries WHERE group_id IN ({groups})"
             ))
             .execute(connection)?;
             diesel::sql_query(summaries_of(groups)).execute(connection)?;
-            diesel::sql_query("DELETE FROM code_statistics_dirty").execute(connection)?;
+            diesel::sql_query("DELETE FROM code_statistics_dirty_groups").execute(connection)?;
             crate::planner::settle_statistics_model(connection)?;
         }
         Ok(changes.len())
