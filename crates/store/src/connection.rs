@@ -249,6 +249,12 @@ fn redact_text(text: &str) -> String {
 
 /// Opens one connection, with per-connection settings applied (SQLite pragmas).
 pub fn connect(url: &DatabaseUrl) -> StoreResult<DbConnection> {
+    // OpenSSL (libpq's TLS, SQLCipher's crypto) initialised without its exit-time cleanup: the
+    // pool opens connections on threads of its own, and a process that exited (a server stopping on
+    // a startup error) while one of them set up TLS crashed in OpenSSL's freed state about one
+    // time in fifteen (SIGSEGV in `SSL_CTX_new` instead of exit code 1). The process's memory goes
+    // at exit anyway. Once per process; libpq's own initialisation then changes nothing.
+    openssl_sys::init();
     let backend = url.backend();
     let failed = |reason: String| StoreError::Connect {
         backend: backend.name(),
