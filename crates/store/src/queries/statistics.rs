@@ -203,7 +203,8 @@ fn kind_index(kind: i32) -> StoreResult<usize> {
 /// The groups from the read model, or `None` while an import's change waits to be applied (the
 /// lines answer then). Groups and their summaries come in one statement that finds nothing while a
 /// change is pending, so a modelled answer is one round trip; only an empty answer asks whether
-/// one is (at 10M rates on PostgreSQL the three statements this was were most of the read's cost).
+/// one is. (It was three statements; at 10M rates on PostgreSQL the difference was within the bench
+/// machine's noise, as was planning it once per connection: most of the cost is elsewhere.)
 fn from_read_model(
     connection: &mut DbConnection,
     query: &StatisticsQuery,
