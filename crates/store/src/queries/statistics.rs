@@ -249,6 +249,7 @@ fn from_read_model(
         return Ok(None);
     }
     let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
     let mut stored: BTreeMap<i64, StoredGroup> = BTreeMap::new();
     for (id, setting, methodology, split_value, facilities, charges, rates, figures) in rows {
         let group = stored.entry(id).or_insert_with(|| StoredGroup {
@@ -263,7 +264,6 @@ fn from_read_model(
             spreads: [None; 3],
         });
         if let Some((kind, lines, min, p10, p25, median, p75, p90, max)) = figures {
-            let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
             group.spreads[kind_index(kind)?] = Some(Distribution {
                 count: count(lines),
                 min: amount(min)?,

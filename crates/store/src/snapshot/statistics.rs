@@ -20,9 +20,9 @@
 //! server applies the pending changes in the background ([`refresh`]: [`REFRESH_BATCH`] files'
 //! deltas summed in a transaction, and with the last pending one the summaries of the groups they
 //! touched: a file's code's whole group, its license state's and its payers', not every state's and
-//! payer's group of the code). While a change is pending, statistics are read from the lines: an answer is exact
-//! either way, and never shows a half-applied snapshot. Facilities add up because a facility has one
-//! current snapshot; the work is the files' own lines.
+//! payer's group of the code). While a change is pending, statistics are read from the lines: an
+//! answer is exact either way, and never shows a half-applied snapshot. Facilities add up because a
+//! facility has one current snapshot; the work is the files' own lines.
 //!
 //! Migration `000401_code_statistics` filled the tables for earlier imports with the same statements,
 //! over every current file; `000901_statistics_splits` empties them and records every current
@@ -65,9 +65,9 @@ pub(super) fn record(current: i64, replaced: Option<i64>) -> String {
 
 /// The statements that apply a batch of `changes` (pending id, snapshot, `sign` 1 to add its lines
 /// or -1 to subtract them) in one pass and list their groups in `code_statistics_dirty_groups` for
-/// their summaries. Each change's lines are read into a temporary table, then with their group ids into a
-/// second, so the amounts are grouped by integers; each group's and amount's deltas are summed over
-/// the batch before they are written. The amounts are written in key order: nearly every file
+/// their summaries. Each change's lines are read into a temporary table, then with their group ids
+/// into a second, so the amounts are grouped by integers; each group's and amount's deltas are
+/// summed over the batch before they are written. The amounts are written in key order: nearly every file
 /// states amounts in nearly every group, so one file's rows fall all over the model's index, and a
 /// batch written in order reads each index page once instead of once per file (at 10M rates, 8
 /// files' amounts took 2.2 s a file this way against 2.6-3.4 s written file by file, unsorted).
