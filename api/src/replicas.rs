@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use priceline_store::{DatabaseUrl, Pool, PoolOptions, PooledConnection, StoreResult};
+use priceline_store::{Checkout, DatabaseUrl, Pool, PoolOptions, PooledConnection, StoreResult};
 
 /// How long a replica that failed is passed over before it is tried again.
 pub const DOWN_FOR: Duration = Duration::from_secs(5);
@@ -87,7 +87,7 @@ impl Replicas {
     /// A connection to the next replica in turn that gives one, or `None` when none does (or none
     /// is configured): the caller then reads from the primary. A replica that fails is passed over
     /// for [`DOWN_FOR`].
-    pub fn connection(&self) -> Option<PooledConnection> {
+    pub fn connection(&self, checkout: Checkout) -> Option<PooledConnection> {
         let count = self.members.len();
         if count == 0 {
             return None;
@@ -97,7 +97,7 @@ impl Replicas {
         (0..count)
             .map(|offset| &self.members[(start + offset) % count])
             .filter(|replica| !replica.is_down(now))
-            .find_map(|replica| match replica.pool.get() {
+            .find_map(|replica| match replica.pool.checkout(checkout) {
                 Ok(connection) => Some(connection),
                 Err(error) => {
                     tracing::warn!(replica = %replica.pool.url(), %error, "read replica unavailable: reading from the primary");

@@ -14,7 +14,7 @@ use actix_web::web;
 use chrono::Utc;
 use priceline_domain::{ApiKey, KeyStatus};
 use priceline_store::queries::api_keys;
-use priceline_store::{DbConnection, Pool};
+use priceline_store::{DbConnection, Pool, start_on};
 
 use super::Caller;
 use super::api_key::HEADER;
@@ -66,16 +66,16 @@ impl KeyStore {
         self.settings.issuer.as_ref()
     }
 
-    /// Runs `work` on the blocking pool within the request deadline; a database that does not
-    /// answer is a 503.
+    /// Runs `work`, which changes nothing, on the blocking pool within the request deadline, on a
+    /// connection as it is in the pool (`start_on`: once more on a checked one if that one died
+    /// there); a database that does not answer is a 503.
     pub async fn read<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        work: impl Fn(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let pool = self.pool.clone();
         let blocking = web::block(move || {
-            let mut connection = pool.get()?;
-            work(&mut connection)
+            start_on(|checkout| pool.checkout(checkout), work).map(|(_, value)| value)
         });
         match self.deadline {
             None => blocking.await?,

@@ -15,7 +15,7 @@ pub mod source_files;
 
 use actix_web::{HttpMessage, HttpRequest, web};
 use priceline_store::queries::Page;
-use priceline_store::{DbConnection, Pool, PooledConnection};
+use priceline_store::{DbConnection, Pool};
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -74,12 +74,12 @@ pub async fn read_data<T: Send + 'static>(
     work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let (replicas, primary) = (state.replicas.clone(), state.pool.clone());
-    let acquire = move || match replicas.connection() {
+    let acquire = move |checkout| match replicas.connection(checkout) {
         Some(connection) => Ok(connection),
-        None => primary.get(),
+        None => primary.checkout(checkout),
     };
-    let (version, value) = run_within(state.database_deadline, acquire, move |connection| {
-        priceline_store::queries::consistent_read(connection, work)
+    let (version, value) = run_within(state.database_deadline, move || {
+        priceline_store::queries::consistent_read(acquire, work)
     })
     .await?;
     crate::middleware::data_version::served(version);
@@ -104,19 +104,19 @@ pub async fn within<T: Send + 'static>(
     work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let pool = pool.clone();
-    run_within(deadline, move || pool.get(), work).await
+    run_within(deadline, move || {
+        let mut connection = pool.get()?;
+        work(&mut connection)
+    })
+    .await
 }
 
-/// [`within`] with the connection from `acquire`.
+/// [`within`] for `job`, which takes its own connection.
 async fn run_within<T: Send + 'static>(
     deadline: Option<std::time::Duration>,
-    acquire: impl FnOnce() -> priceline_store::StoreResult<PooledConnection> + Send + 'static,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    job: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let blocking = web::block(move || {
-        let mut connection = acquire()?;
-        work(&mut connection)
-    });
+    let blocking = web::block(job);
     let Some(deadline) = deadline else {
         return blocking.await?;
     };

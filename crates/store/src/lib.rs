@@ -22,4 +22,6 @@ pub use connection::{
     Backend, DatabaseKey, DatabaseUrl, DbConnection, SQLITE_HEADER, connect, ping,
 };
 pub use error::{QueryError, StoreError, StoreResult};
-pub use pool::{Pool, PoolOptions, PoolStats, PooledConnection, SQLITE_MAX_POOL_SIZE};
+pub use pool::{
+    Checkout, Pool, PoolOptions, PoolStats, PooledConnection, SQLITE_MAX_POOL_SIZE, start_on,
+};

@@ -1,5 +1,13 @@
 //! The r2d2 pool over [`DbConnection`]: each new connection goes through [`connect`], so SQLite gets
 //! its pragmas and every failure keeps its real reason.
+//!
+//! A connection is checked when it is taken ([`Checkout`]) by this module, not by r2d2, whose check
+//! (`test_on_check_out`) is all or nothing. Reads skip it ([`start_on`]): their first statement
+//! shows a dead connection before anything is done, and they start over on a checked one. The
+//! check was two of a PostgreSQL code lookup's nine statements (one for the managed-keys read, one
+//! for the price read). Measured at 1M rates on PostgreSQL, cache off, wrk 32 connections, seven
+//! rounds alternating with the checking binary, median req/s: code lookup 1,930 -> 2,088,
+//! statistics 3,252 -> 3,684.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,7 +15,7 @@ use std::time::Duration;
 
 use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 
-use crate::connection::{Backend, DatabaseUrl, DbConnection, connect};
+use crate::connection::{Backend, DatabaseUrl, DbConnection, connect, ping};
 use crate::{StoreError, StoreResult};
 
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
@@ -25,16 +33,54 @@ impl r2d2::ManageConnection for Manager {
         connect(&self.url)
     }
 
+    /// Unused while r2d2's own check is off (`checkout` checks), but part of the trait.
     fn is_valid(&self, connection: &mut DbConnection) -> Result<(), StoreError> {
-        connection
-            .batch_execute("SELECT 1")
-            .map_err(StoreError::from)
+        ping(connection)
     }
 
-    /// A connection left inside a transaction, or whose transaction state diesel lost track of,
-    /// is not given out again.
     fn has_broken(&self, connection: &mut DbConnection) -> bool {
-        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(connection)
+        is_broken(connection)
+    }
+}
+
+/// A connection left inside a transaction, or whose transaction state diesel lost track of, is not
+/// given out again. That includes a dead PostgreSQL connection once a statement has failed on it:
+/// libpq then reports its transaction state as unknown, and diesel marks its transaction manager
+/// broken.
+fn is_broken(connection: &mut DbConnection) -> bool {
+    <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(connection)
+}
+
+/// Whether a connection is checked to answer before it is given out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkout {
+    /// After a round trip (`SELECT 1`): a connection that died while it sat in the pool (the
+    /// server restarted, a network device dropped it) is closed and another taken. For callers
+    /// whose first statement may already change something.
+    Checked,
+    /// As it is, for a caller that starts over on a `Checked` one when its first statement finds
+    /// the connection dead ([`start_on`]).
+    AsIs,
+}
+
+/// Takes a connection from `acquire` as it is and runs `first` on it, which changes nothing. When
+/// `first` fails because the connection died while it sat in the pool (the failure left it
+/// broken), nothing was done: a checked connection is taken and `first` runs again. Gives the
+/// connection with `first`'s result.
+pub fn start_on<T, E: From<StoreError>>(
+    acquire: impl Fn(Checkout) -> StoreResult<PooledConnection>,
+    first: impl Fn(&mut DbConnection) -> Result<T, E>,
+) -> Result<(PooledConnection, T), E> {
+    let mut connection = acquire(Checkout::AsIs)?;
+    match first(&mut connection) {
+        Ok(value) => Ok((connection, value)),
+        Err(error) if !is_broken(&mut connection) => Err(error),
+        Err(_) => {
+            drop(connection);
+            let mut connection = acquire(Checkout::Checked)?;
+            let value = first(&mut connection)?;
+            Ok((connection, value))
+        }
     }
 }
 
@@ -134,6 +180,8 @@ impl Pool {
         let mut builder = r2d2::Pool::builder()
             .max_size(max_size)
             .min_idle(Some(1))
+            // `checkout` checks, when asked to.
+            .test_on_check_out(false)
             .connection_timeout(options.acquire_timeout);
         if let Some(timeout) = options.statement_timeout {
             builder = builder.connection_customizer(Box::new(StatementTimeout(timeout)));
@@ -146,8 +194,33 @@ impl Pool {
         }
     }
 
-    /// A connection from the pool; `StoreError::Unavailable` when none comes in time.
+    /// A checked connection from the pool; `StoreError::Unavailable` when none comes in time.
     pub fn get(&self) -> StoreResult<PooledConnection> {
+        self.checkout(Checkout::Checked)
+    }
+
+    /// A connection from the pool, checked or as it is; `StoreError::Unavailable` when none comes
+    /// in time or, checked, none of the pool's answers.
+    pub fn checkout(&self, checkout: Checkout) -> StoreResult<PooledConnection> {
+        if checkout == Checkout::AsIs {
+            return self.take();
+        }
+        // Every idle connection may have died at once (a restarted server): each fails its check
+        // and is closed, and then the pool opens a new one.
+        for _ in 0..=self.inner.max_size() {
+            let mut connection = self.take()?;
+            if ping(&mut connection).is_ok() {
+                return Ok(connection);
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "{} at {}: no connection of the pool answered",
+            self.url.backend().name(),
+            self.url.target()
+        )))
+    }
+
+    fn take(&self) -> StoreResult<PooledConnection> {
         // An idle connection is taken at once; only when there is none does the caller wait (for
         // a release or a new connection), and that wait is what the pool metrics count.
         if let Some(connection) = self.inner.try_get() {

@@ -1,6 +1,7 @@
 //! Stopping and readiness: SIGTERM makes `/readyz` fail at once while requests in flight finish,
 //! the listener closes after the configured delay and the process exits; `/readyz` fails while a
-//! migration is pending; a server that stops on a startup error exits with its message and code 1.
+//! migration is pending; a server that stops on a startup error exits with its message and code 1;
+//! a server whose database ended every connection fails no request.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -161,6 +162,59 @@ fn a_server_that_stops_on_a_startup_error_exits_with_code_1() {
         assert_eq!(output.status.code(), Some(1), "run {run}: {output:?}");
         assert!(stderr.contains("pending migration"), "run {run}: {stderr}");
     }
+}
+
+/// PostgreSQL ending every connection of the server (a restart, a failover, a network device
+/// dropping idle connections) fails no request: connections are taken without a check, and a
+/// request whose first statement finds its connection dead takes a checked one.
+#[test]
+#[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
+fn no_request_fails_after_the_database_ended_every_connection() {
+    use diesel::RunQueryDsl;
+    let db = TestDb::postgres();
+    let mut observer = db.migrated();
+    let application = format!("ended_{}", std::process::id());
+    let url = priceline_store::DatabaseUrl::parse(&format!(
+        "{}&application_name={application}",
+        db.url.connection_string()
+    ))
+    .unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Ended {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        left: i64,
+    }
+    let mut end_all = || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ended: Ended = diesel::sql_query(format!(
+                "SELECT COUNT(pg_terminate_backend(pid)) AS left FROM pg_stat_activity \
+                 WHERE application_name = '{application}'"
+            ))
+            .get_result(&mut observer)
+            .unwrap();
+            if ended.left == 0 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server's connections stayed");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let paths = [
+        "/v1/prices?code_type=CPT&code=70551&limit=5",
+        "/v1/codes/CPT/70551/statistics",
+        "/v1/facilities?limit=5",
+    ];
+    actix_web::rt::System::new().block_on(async {
+        let app = TestApp::spawn_on(&url, &[("PRICELINE_CACHE_MB", "0")]).await;
+        for round in 0..3 {
+            for path in paths {
+                let (status, body) = app.get(path).await;
+                assert_eq!(status, 200, "round {round}, {path}: {body}");
+            }
+            end_all();
+        }
+    });
 }
 
 /// SIGINT (Ctrl-C) stops the server as SIGTERM does; with nothing in flight and no delay, at once.

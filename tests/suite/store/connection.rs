@@ -1,4 +1,4 @@
-use priceline_store::{Backend, DatabaseUrl, StoreError, connect};
+use priceline_store::{Backend, DatabaseUrl, DbConnection, StoreError, connect};
 
 #[test]
 fn the_scheme_chooses_the_backend() {
@@ -159,4 +159,62 @@ fn postgres_connections_get_a_connect_timeout_and_keepalives() {
         assert!(text.contains(setting), "{text}");
     }
     assert!(!text.contains("connect_timeout=5"), "{text}");
+}
+
+/// A connection that died while it sat in the pool (PostgreSQL restarted, a network device dropped
+/// it) never fails a read or a checked checkout: a read takes it as it is, finds it dead at its
+/// `BEGIN` and starts over on a checked connection; a checked checkout closes it and opens another.
+#[test]
+#[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
+fn a_connection_that_died_in_the_pool_fails_no_read() {
+    use diesel::RunQueryDsl;
+    use priceline_store::{Checkout, Pool, PoolOptions, queries};
+    #[derive(diesel::QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    fn backend(connection: &mut DbConnection) -> Result<i32, StoreError> {
+        Ok(diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<Pid>(connection)?
+            .pid)
+    }
+    let db = crate::support::db::TestDb::postgres();
+    let mut observer = db.migrated();
+    // Ends the backend and waits until PostgreSQL no longer lists it.
+    let mut end = |pid: i32| {
+        diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
+            .execute(&mut observer)
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !diesel::sql_query(format!(
+            "SELECT pid FROM pg_stat_activity WHERE pid = {pid}"
+        ))
+        .load::<Pid>(&mut observer)
+        .unwrap()
+        .is_empty()
+        {
+            assert!(std::time::Instant::now() < deadline, "backend {pid} stayed");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    // One connection, so each checkout takes the one that was ended.
+    let pool = Pool::open(&db.url, PoolOptions::new(1)).unwrap();
+    let first = backend(&mut pool.get().unwrap()).unwrap();
+
+    end(first);
+    let (_, second) =
+        queries::consistent_read(|checkout| pool.checkout(checkout), backend).unwrap();
+    assert_ne!(second, first);
+
+    end(second);
+    let third = backend(&mut pool.get().unwrap()).unwrap();
+    assert_ne!(third, second);
+
+    // Taken as it is, a dead connection is handed out unchecked: what a read saves.
+    end(third);
+    let mut unchecked = pool.checkout(Checkout::AsIs).unwrap();
+    assert!(priceline_store::ping(&mut unchecked).is_err());
+    drop(unchecked);
+    assert_ne!(backend(&mut pool.get().unwrap()).unwrap(), third);
 }

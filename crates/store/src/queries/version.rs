@@ -10,6 +10,7 @@ use diesel::dsl::max;
 use diesel::prelude::*;
 
 use crate::connection::DbConnection;
+use crate::pool::{Checkout, PooledConnection, start_on};
 use crate::schema::source_files;
 use crate::{StoreError, StoreResult};
 
@@ -48,22 +49,21 @@ impl DataVersion {
 /// state's version with its result: SQLite's read transaction, PostgreSQL's `REPEATABLE READ`
 /// (each statement of `READ COMMITTED` would see the commits made before it).
 ///
+/// The connection comes from `acquire`, as it is in the pool first: the transaction's `BEGIN`
+/// shows whether it died there, before anything was read, and the read then starts over on a
+/// checked connection (see [`crate::pool`]).
+///
 /// On PostgreSQL the transaction opens with its mode in one statement: a `BEGIN` then a `SET
 /// TRANSACTION` was a round trip more on every read (a code lookup made ten).
 pub fn consistent_read<T, E: From<StoreError>>(
-    connection: &mut DbConnection,
+    acquire: impl Fn(Checkout) -> StoreResult<PooledConnection>,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<(DataVersion, T), E> {
     type Manager = <DbConnection as Connection>::TransactionManager;
     let failed = |error: diesel::result::Error| E::from(StoreError::from(error));
-    match connection {
-        DbConnection::Postgres(connection) => AnsiTransactionManager::begin_transaction_sql(
-            connection,
-            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-        ),
-        DbConnection::Sqlite(_) => Manager::begin_transaction(connection),
-    }
-    .map_err(failed)?;
+    let (mut connection, ()) =
+        start_on(acquire, |connection| begin_read(connection).map_err(failed))?;
+    let connection: &mut DbConnection = &mut connection;
     let read = data_version(connection)
         .map_err(E::from)
         .and_then(|version| Ok((version, work(connection)?)));
@@ -78,5 +78,16 @@ pub fn consistent_read<T, E: From<StoreError>>(
             let _ = Manager::rollback_transaction(connection);
             Err(error)
         }
+    }
+}
+
+fn begin_read(connection: &mut DbConnection) -> diesel::QueryResult<()> {
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match connection {
+        DbConnection::Postgres(connection) => AnsiTransactionManager::begin_transaction_sql(
+            connection,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        ),
+        DbConnection::Sqlite(_) => Manager::begin_transaction(connection),
     }
 }
