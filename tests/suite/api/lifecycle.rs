@@ -11,7 +11,7 @@ use priceline_store::migrations;
 
 use crate::on_both_backends;
 use crate::support::app::TestApp;
-use crate::support::db::TestDb;
+use crate::support::db::{TestDb, end_backends};
 use crate::support::server::{RawConnection, ServerProcess, get};
 
 /// A request held in flight by a lock the test takes on the table it reads (PostgreSQL: `LOCK
@@ -170,7 +170,6 @@ fn a_server_that_stops_on_a_startup_error_exits_with_code_1() {
 #[test]
 #[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
 fn no_request_fails_after_the_database_ended_every_connection() {
-    use diesel::RunQueryDsl;
     let db = TestDb::postgres();
     let mut observer = db.migrated();
     let application = format!("ended_{}", std::process::id());
@@ -179,27 +178,6 @@ fn no_request_fails_after_the_database_ended_every_connection() {
         db.url.connection_string()
     ))
     .unwrap();
-    #[derive(diesel::QueryableByName)]
-    struct Ended {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        left: i64,
-    }
-    let mut end_all = || {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let ended: Ended = diesel::sql_query(format!(
-                "SELECT COUNT(pg_terminate_backend(pid)) AS left FROM pg_stat_activity \
-                 WHERE application_name = '{application}'"
-            ))
-            .get_result(&mut observer)
-            .unwrap();
-            if ended.left == 0 {
-                return;
-            }
-            assert!(Instant::now() < deadline, "the server's connections stayed");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
     let paths = [
         "/v1/prices?code_type=CPT&code=70551&limit=5",
         "/v1/codes/CPT/70551/statistics",
@@ -212,7 +190,10 @@ fn no_request_fails_after_the_database_ended_every_connection() {
                 let (status, body) = app.get(path).await;
                 assert_eq!(status, 200, "round {round}, {path}: {body}");
             }
-            end_all();
+            end_backends(
+                &mut observer,
+                &format!("application_name = '{application}'"),
+            );
         }
     });
 }

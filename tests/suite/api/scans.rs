@@ -4,8 +4,6 @@
 //! large tables where they were. PostgreSQL counts per table (`pg_stat_user_tables`); the server's
 //! connections are ended before reading, which makes their backends report their counts.
 
-use std::time::{Duration, Instant};
-
 use diesel::RunQueryDsl;
 use priceline_store::{DatabaseUrl, DbConnection, connect};
 use priceline_synth::Format;
@@ -13,7 +11,7 @@ use priceline_synth::Format;
 use super::sample::SEED;
 use crate::import::import;
 use crate::support::app::TestApp;
-use crate::support::db::TestDb;
+use crate::support::db::{TestDb, end_backends};
 
 /// The tables that grow with the rates: a query that scans one reads the country.
 const LARGE: &[&str] = &[
@@ -54,39 +52,6 @@ fn scans(connection: &mut DbConnection, schema: &str) -> Vec<Scans> {
     ))
     .load(connection)
     .unwrap()
-}
-
-/// Ends the connections named `application`, and waits until they are gone (their counts are then
-/// reported).
-fn end_connections(connection: &mut DbConnection, application: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            count: i64,
-        }
-        diesel::sql_query(format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE application_name = '{application}'"
-        ))
-        .execute(connection)
-        .unwrap();
-        let left = diesel::sql_query(format!(
-            "SELECT COUNT(*) AS count FROM pg_stat_activity WHERE application_name = '{application}'"
-        ))
-        .get_result::<Count>(connection)
-        .unwrap()
-        .count;
-        if left == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{application}'s connections stayed"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// Every kind of read the API makes, over what the generated files hold.
@@ -158,7 +123,10 @@ fn no_api_query_scans_a_large_table() {
     priceline_store::planner::settle_after_import(&mut admin).unwrap();
     drop(admin);
     let mut observer = db.connect();
-    end_connections(&mut observer, &format!("import_{schema}"));
+    end_backends(
+        &mut observer,
+        &format!("application_name = 'import_{schema}'"),
+    );
 
     let application = format!("scans_{schema}");
     let url = DatabaseUrl::parse(&format!(
@@ -183,7 +151,10 @@ fn no_api_query_scans_a_large_table() {
             assert_eq!(status, 200, "{path}: {body}");
         }
     });
-    end_connections(&mut observer, &application);
+    end_backends(
+        &mut observer,
+        &format!("application_name = '{application}'"),
+    );
     // A new transaction: the statistics snapshot of the one before is not reused.
     let after = scans(&mut observer, &schema);
     assert_eq!(after, before, "sequential scans of large tables");

@@ -167,6 +167,7 @@ fn postgres_connections_get_a_connect_timeout_and_keepalives() {
 #[test]
 #[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
 fn a_connection_that_died_in_the_pool_fails_no_read() {
+    use crate::support::db::end_backends;
     use diesel::RunQueryDsl;
     use priceline_store::{Checkout, Pool, PoolOptions, queries};
     #[derive(diesel::QueryableByName)]
@@ -181,23 +182,7 @@ fn a_connection_that_died_in_the_pool_fails_no_read() {
     }
     let db = crate::support::db::TestDb::postgres();
     let mut observer = db.migrated();
-    // Ends the backend and waits until PostgreSQL no longer lists it.
-    let mut end = |pid: i32| {
-        diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
-            .execute(&mut observer)
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while !diesel::sql_query(format!(
-            "SELECT pid FROM pg_stat_activity WHERE pid = {pid}"
-        ))
-        .load::<Pid>(&mut observer)
-        .unwrap()
-        .is_empty()
-        {
-            assert!(std::time::Instant::now() < deadline, "backend {pid} stayed");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    };
+    let mut end = |pid: i32| end_backends(&mut observer, &format!("pid = {pid}"));
     // One connection, so each checkout takes the one that was ended.
     let pool = Pool::open(&db.url, PoolOptions::new(1)).unwrap();
     let first = backend(&mut pool.get().unwrap()).unwrap();

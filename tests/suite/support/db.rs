@@ -87,3 +87,32 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Ends the PostgreSQL backends that `condition` (over `pg_stat_activity`) selects, and waits
+/// until PostgreSQL no longer lists them: a backend reports its statistics as it goes, and a client
+/// finds its connection dead only once it is.
+pub fn end_backends(connection: &mut DbConnection, condition: &str) {
+    #[derive(diesel::QueryableByName)]
+    struct Listed {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        listed: i64,
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let listed = diesel::sql_query(format!(
+            "SELECT COUNT(pg_terminate_backend(pid)) AS listed FROM pg_stat_activity \
+             WHERE {condition}"
+        ))
+        .get_result::<Listed>(connection)
+        .expect("end the backends")
+        .listed;
+        if listed == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the backends where {condition} stayed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -67,10 +67,11 @@ pub(super) fn record(current: i64, replaced: Option<i64>) -> String {
 /// or -1 to subtract them) in one pass and list their groups in `code_statistics_dirty_groups` for
 /// their summaries. Each change's lines are read into a temporary table, then with their group ids
 /// into a second, so the amounts are grouped by integers; each group's and amount's deltas are
-/// summed over the batch before they are written. The amounts are written in key order: nearly every file
-/// states amounts in nearly every group, so one file's rows fall all over the model's index, and a
-/// batch written in order reads each index page once instead of once per file (at 10M rates, 8
-/// files' amounts took 2.2 s a file this way against 2.6-3.4 s written file by file, unsorted).
+/// summed over the batch before they are written. The amounts are written in key order: nearly
+/// every file states amounts in nearly every group, so one file's rows fall all over the model's
+/// index, and a batch written in order reads each index page once instead of once per file (at 10M
+/// rates, 8 files' amounts took 2.2 s a file this way against 2.6-3.4 s written file by file,
+/// unsorted).
 fn apply(changes: &[(i64, i64, i32)]) -> Vec<String> {
     let group = "code_type, code, setting, methodology";
     let key = "code_type, code, split, split_value, setting, methodology";
