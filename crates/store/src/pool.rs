@@ -64,9 +64,8 @@ pub enum Checkout {
 }
 
 /// Takes a connection from `acquire` as it is and runs `first` on it, which changes nothing. When
-/// `first` fails because the connection died while it sat in the pool (the failure left it
-/// broken), nothing was done: a checked connection is taken and `first` runs again. Gives the
-/// connection with `first`'s result.
+/// `first` fails because the connection died while it sat in the pool, nothing was done: a checked
+/// connection is taken and `first` runs again. Gives the connection with `first`'s result.
 pub fn start_on<T, E: From<StoreError>>(
     acquire: impl Fn(Checkout) -> StoreResult<PooledConnection>,
     first: impl Fn(&mut DbConnection) -> Result<T, E>,
@@ -74,7 +73,10 @@ pub fn start_on<T, E: From<StoreError>>(
     let mut connection = acquire(Checkout::AsIs)?;
     match first(&mut connection) {
         Ok(value) => Ok((connection, value)),
-        Err(error) if !is_broken(&mut connection) => Err(error),
+        // A failure leaves a dead connection broken, except where diesel failed to prepare the
+        // statement (a statement new to this connection): there it leaves the state as it was, so
+        // the connection is asked. Only a failure costs that round trip.
+        Err(error) if !is_broken(&mut connection) && ping(&mut connection).is_ok() => Err(error),
         Err(_) => {
             drop(connection);
             let mut connection = acquire(Checkout::Checked)?;

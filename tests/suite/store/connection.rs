@@ -169,7 +169,7 @@ fn postgres_connections_get_a_connect_timeout_and_keepalives() {
 fn a_connection_that_died_in_the_pool_fails_no_read() {
     use crate::support::db::end_backends;
     use diesel::RunQueryDsl;
-    use priceline_store::{Checkout, Pool, PoolOptions, queries};
+    use priceline_store::{Checkout, Pool, PoolOptions, queries, start_on};
     #[derive(diesel::QueryableByName)]
     struct Pid {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -192,9 +192,18 @@ fn a_connection_that_died_in_the_pool_fails_no_read() {
         queries::consistent_read(|checkout| pool.checkout(checkout), backend).unwrap();
     assert_ne!(second, first);
 
+    // A statement new to the connection (the keys read) fails at its preparation, which leaves
+    // diesel's transaction state untouched: the start over cannot go by that state alone.
     end(second);
+    let (mut connection, _) =
+        start_on(|checkout| pool.checkout(checkout), queries::api_keys::any).unwrap();
+    let restarted = backend(&mut connection).unwrap();
+    drop(connection);
+    assert_ne!(restarted, second);
+
+    end(restarted);
     let third = backend(&mut pool.get().unwrap()).unwrap();
-    assert_ne!(third, second);
+    assert_ne!(third, restarted);
 
     // Taken as it is, a dead connection is handed out unchecked: what a read saves.
     end(third);
