@@ -53,6 +53,7 @@ pub const TRUST_FORWARDED: &str = "PRICELINE_TRUST_FORWARDED";
 pub const CORS_ORIGINS: &str = "PRICELINE_CORS_ORIGINS";
 pub const CACHE_MB: &str = "PRICELINE_CACHE_MB";
 pub const DB_ACQUIRE_TIMEOUT: &str = "PRICELINE_DB_ACQUIRE_TIMEOUT";
+pub const DB_THREADS: &str = "PRICELINE_DB_THREADS";
 pub const DB_STATEMENT_TIMEOUT: &str = "PRICELINE_DB_STATEMENT_TIMEOUT";
 pub const LOG_FORMAT: &str = "PRICELINE_LOG_FORMAT";
 pub const METRICS: &str = "PRICELINE_METRICS";
@@ -142,6 +143,9 @@ pub struct Settings {
     /// A `tracing` filter directive such as `info` or `priceline_api=debug,info`.
     pub log_filter: String,
     pub pool_size: u32,
+    /// The threads requests' database work runs on ([`crate::db_threads`]): by default one per
+    /// core on SQLite, whose queries run in process, and one per pooled connection on PostgreSQL.
+    pub db_threads: usize,
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
     /// Credentials the /v1 API accepts (none: open) and the per-client rate limit.
@@ -315,6 +319,13 @@ impl Settings {
             reason: format!("{log_filter:?} is not a log filter such as info or debug: {error}"),
         })?;
         let pool_size = parse_positive(POOL_SIZE, &get(POOL_SIZE, &DEFAULT_POOL_SIZE.to_string()))?;
+        let db_threads = match lookup(DB_THREADS).filter(|value| !value.trim().is_empty()) {
+            Some(value) => parse_positive(DB_THREADS, &value)? as usize,
+            None => match database_url.backend() {
+                Backend::Sqlite => std::thread::available_parallelism().map_or(2, usize::from),
+                Backend::Postgres => pool_size as usize,
+            },
+        };
         let workers = lookup(WORKERS)
             .filter(|value| !value.trim().is_empty())
             .map(|value| parse_positive(WORKERS, &value).map(|n| n as usize))
@@ -411,6 +422,7 @@ impl Settings {
             listen,
             log_filter,
             pool_size,
+            db_threads,
             workers,
             security,
             keys,
@@ -907,6 +919,20 @@ mod tests {
     }
 
     #[test]
+    fn database_threads_follow_the_backend_unless_set() {
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(settings(&[]).unwrap().db_threads, cores);
+        let postgres = (DATABASE_URL, "postgres://db.internal/prices");
+        assert_eq!(settings(&[postgres]).unwrap().db_threads, 8);
+        assert_eq!(
+            settings(&[postgres, (POOL_SIZE, "20")]).unwrap().db_threads,
+            20
+        );
+        assert_eq!(settings(&[(DB_THREADS, "3")]).unwrap().db_threads, 3);
+        assert_eq!(settings(&[(DB_THREADS, " ")]).unwrap().db_threads, cores);
+    }
+
+    #[test]
     fn defaults_are_the_documented_ones() {
         let settings = settings(&[]).unwrap();
         assert_eq!(
@@ -1223,6 +1249,8 @@ mod tests {
             (LISTEN, "localhost"),
             (POOL_SIZE, "0"),
             (WORKERS, "many"),
+            (DB_THREADS, "0"),
+            (DB_THREADS, "all"),
             (DATABASE_URL, "mysql://db/prices"),
             (LOG, "info,[["),
             (CACHE_MB, "lots"),

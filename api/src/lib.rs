@@ -6,6 +6,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod db_threads;
 pub mod docs;
 pub mod fhir;
 pub mod forwarded;

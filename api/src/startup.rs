@@ -13,6 +13,7 @@ use crate::audit::{self, AuditLog, AuditMode, AuditWriter};
 use crate::auth;
 use crate::cache::ResponseCache;
 use crate::config::{Lifecycle, Settings};
+use crate::db_threads::DbThreads;
 use crate::docs;
 use crate::forwarded::Forwarding;
 use crate::jobs::{Jobs, RunnerGuard};
@@ -111,15 +112,18 @@ impl Application {
             pool,
             replicas: Replicas::open(&settings.read_urls, settings.pool_options()),
             cache: ResponseCache::new(settings.cache_bytes),
-            database_deadline: settings
-                .db_statement_timeout
-                .map(|statement| settings.db_acquire_timeout + statement),
+            db_threads: DbThreads::new(
+                settings.db_threads,
+                settings
+                    .db_statement_timeout
+                    .map(|statement| settings.db_acquire_timeout + statement),
+            )?,
         });
         let refresh_pool = state.pool.clone();
         // Managed keys are read per request from the same database (no cache: see auth::key_store).
         let key_store = web::Data::new(auth::key_store::KeyStore::new(
             state.pool.clone(),
-            state.database_deadline,
+            state.db_threads.clone(),
             settings.keys.clone(),
         ));
         let origins = web::Data::new(CorsOrigins::new(settings.cors_origins.clone()));

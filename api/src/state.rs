@@ -1,10 +1,9 @@
 //! What every handler can reach.
 
-use std::time::Duration;
-
 use priceline_store::Pool;
 
 use crate::cache::ResponseCache;
+use crate::db_threads::DbThreads;
 use crate::lifecycle::Stopping;
 use crate::replicas::Replicas;
 
@@ -16,7 +15,6 @@ pub struct AppState {
     pub replicas: Replicas,
     /// Shared by all workers: a response computed by one is served by every other.
     pub cache: ResponseCache,
-    /// How long a request's database work may take in all (waiting for a connection, then its
-    /// query) before it is answered 503; `None` for no bound.
-    pub database_deadline: Option<Duration>,
+    /// Where requests' database work runs, within its deadline.
+    pub db_threads: DbThreads,
 }

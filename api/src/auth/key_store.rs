@@ -8,9 +8,7 @@
 //! only ever learned, never forgotten, so this process remembers it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use actix_web::web;
 use chrono::Utc;
 use priceline_domain::{ApiKey, KeyStatus};
 use priceline_store::queries::api_keys;
@@ -22,6 +20,7 @@ use super::managed::{matches, prefix_of, scopes_of};
 use super::oauth::TokenIssuer;
 use super::scope::{Scope, Scopes};
 use super::tier::Tier;
+use crate::db_threads::DbThreads;
 use crate::problem::ApiError;
 
 /// `PRICELINE_KEYS_MANAGED` and the token issuer, as configured.
@@ -46,17 +45,17 @@ pub struct Grant {
 /// The managed keys of this server's database.
 pub struct KeyStore {
     pool: Pool,
-    deadline: Option<Duration>,
+    threads: DbThreads,
     settings: KeySettings,
     /// A managed key has been seen in the database: credentials are on for good.
     seen: AtomicBool,
 }
 
 impl KeyStore {
-    pub fn new(pool: Pool, deadline: Option<Duration>, settings: KeySettings) -> Self {
+    pub fn new(pool: Pool, threads: DbThreads, settings: KeySettings) -> Self {
         Self {
             pool,
-            deadline,
+            threads,
             seen: AtomicBool::new(settings.managed),
             settings,
         }
@@ -66,7 +65,7 @@ impl KeyStore {
         self.settings.issuer.as_ref()
     }
 
-    /// Runs `work`, which changes nothing, on the blocking pool within the request deadline, on a
+    /// Runs `work`, which changes nothing, on the database threads within their deadline, on a
     /// connection as it is in the pool (`start_on`: once more on a checked one if that one died
     /// there); a database that does not answer is a 503.
     pub async fn read<T: Send + 'static>(
@@ -74,16 +73,9 @@ impl KeyStore {
         work: impl Fn(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let pool = self.pool.clone();
-        let blocking = web::block(move || {
-            start_on(|checkout| pool.checkout(checkout), work).map(|(_, value)| value)
-        });
-        match self.deadline {
-            None => blocking.await?,
-            Some(deadline) => match actix_web::rt::time::timeout(deadline, blocking).await {
-                Ok(result) => result?,
-                Err(_) => Err(ApiError::Unavailable),
-            },
-        }
+        self.threads
+            .run(move || start_on(|checkout| pool.checkout(checkout), work).map(|(_, value)| value))
+            .await
     }
 
     /// Whether managed keys switch credentials on: `PRICELINE_KEYS_MANAGED=true`, or any managed

@@ -1,5 +1,5 @@
 //! The /fhir handlers: metadata, read, vread and search of each registered type. Thin: parse, one
-//! store read on a blocking thread (`catalogue`), build, answer.
+//! store read on a database thread (`catalogue`), build, answer.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,5 +1,5 @@
 //! HTTP handlers, one module per resource and one file per action. Handlers are thin: validated
-//! parameters in, one store query on a blocking thread, a view out.
+//! parameters in, one store query on a database thread ([`crate::db_threads`]), a view out.
 
 pub mod admin;
 pub mod audit;
@@ -78,21 +78,27 @@ pub async fn read_data<T: Send + 'static>(
         Some(connection) => Ok(connection),
         None => primary.checkout(checkout),
     };
-    let (version, value) = run_within(state.database_deadline, move || {
-        priceline_store::queries::consistent_read(acquire, work)
-    })
-    .await?;
+    let (version, value) = state
+        .db_threads
+        .run(move || priceline_store::queries::consistent_read(acquire, work))
+        .await?;
     crate::middleware::data_version::served(version);
     Ok(value)
 }
 
-/// Runs `work` with a pooled connection on the blocking thread pool (Diesel is synchronous), within
-/// the state's database deadline.
+/// Runs `work` with a pooled connection on the database threads, within their deadline.
 pub async fn with_connection<T: Send + 'static>(
     state: &web::Data<AppState>,
     work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    within(state.database_deadline, &state.pool, work).await
+    let pool = state.pool.clone();
+    state
+        .db_threads
+        .run(move || {
+            let mut connection = pool.get()?;
+            work(&mut connection)
+        })
+        .await
 }
 
 /// Runs `work` with a connection of `pool` on the blocking thread pool; past `deadline` the request

@@ -50,7 +50,15 @@ fn a_request_in_flight_finishes_while_readiness_already_fails() {
 
     let signalled = Instant::now();
     server.terminate();
-    let ready = get(&address, "/readyz").unwrap();
+    // The signal reaches the process's handler a moment after kill() returns: a probe sent at once
+    // may still be answered as ready. Readiness must fail within the second asserted below.
+    let ready = loop {
+        let ready = get(&address, "/readyz").unwrap();
+        if ready.status != 200 || signalled.elapsed() >= Duration::from_secs(1) {
+            break ready;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     assert_eq!(ready.status, 503, "{:?}", ready.json());
     assert_eq!(
         ready.header("content-type"),
