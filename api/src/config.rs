@@ -143,8 +143,9 @@ pub struct Settings {
     /// A `tracing` filter directive such as `info` or `priceline_api=debug,info`.
     pub log_filter: String,
     pub pool_size: u32,
-    /// The threads requests' database work runs on ([`crate::db_threads`]): by default one per
-    /// core on SQLite, whose queries run in process, and one per pooled connection on PostgreSQL.
+    /// The threads requests' reads run on ([`crate::db_threads`]): by default one per core on
+    /// SQLite (whose queries run in process; no more than its connections), and one per pooled
+    /// connection on PostgreSQL.
     pub db_threads: usize,
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
@@ -321,8 +322,11 @@ impl Settings {
         let pool_size = parse_positive(POOL_SIZE, &get(POOL_SIZE, &DEFAULT_POOL_SIZE.to_string()))?;
         let db_threads = match lookup(DB_THREADS).filter(|value| !value.trim().is_empty()) {
             Some(value) => parse_positive(DB_THREADS, &value)? as usize,
+            // Never more threads than connections: a thread without one would wait in the pool.
             None => match database_url.backend() {
-                Backend::Sqlite => std::thread::available_parallelism().map_or(2, usize::from),
+                Backend::Sqlite => std::thread::available_parallelism()
+                    .map_or(2, usize::from)
+                    .min(pool_size.min(SQLITE_MAX_POOL_SIZE) as usize),
                 Backend::Postgres => pool_size as usize,
             },
         };
@@ -929,6 +933,7 @@ mod tests {
             20
         );
         assert_eq!(settings(&[(DB_THREADS, "3")]).unwrap().db_threads, 3);
+        assert_eq!(settings(&[(POOL_SIZE, "1")]).unwrap().db_threads, 1);
         assert_eq!(settings(&[(DB_THREADS, " ")]).unwrap().db_threads, cores);
     }
 

@@ -1,12 +1,15 @@
-//! The threads requests' database work runs on. Diesel is synchronous, so a request's queries run
-//! off the workers' event loops: on a pool of `PRICELINE_DB_THREADS` threads shared by every worker.
-//! Work beyond those threads waits its turn, in order, and a thread that finishes a job takes the
-//! next at once.
+//! The threads requests' reads run on: of price data, and of the managed keys that authenticate
+//! them. Diesel is synchronous, so a request's queries run off the workers' event loops: on a pool
+//! of `PRICELINE_DB_THREADS` threads shared by every worker. Work beyond those threads waits its
+//! turn, in order, and a thread that finishes a job takes the next at once. Writes keep to actix's
+//! blocking pool (`routes::with_connection`): on SQLite one may wait seconds for the writer's lock,
+//! and would hold one of these few threads meanwhile.
 //!
 //! Not actix's blocking pool (`web::block`), which starts a thread for every job in flight (up to
 //! 256 per worker): 32 concurrent code lookups were 32 threads taking turns on the cores and
 //! waiting for 8 pooled connections. On SQLite, whose queries run in process, as many threads as
-//! cores answered 20–40% more lookups at 1M rates on 2 cores, with a p99 of 14 ms instead of 20–25.
+//! cores answered 9–34% more lookups at 1M rates on 2 cores (median +24%), with a p99 of 16–22 ms
+//! instead of 23–27.
 //! On PostgreSQL a thread mostly waits for the server, so the default is one per pooled connection:
 //! a request's work then waits in this queue, not in the pool.
 //!
@@ -33,8 +36,8 @@ pub struct DbThreads {
 struct Threads(Option<Runtime>);
 
 impl Drop for Threads {
-    /// Dropped on a worker thread when the server stops, where a runtime may not wait for its
-    /// threads: a job still running finishes on its own.
+    /// Dropped when the server stops, possibly on a thread running async code, where a runtime
+    /// may not wait for its threads: a job still running finishes on its own.
     fn drop(&mut self) {
         if let Some(runtime) = self.0.take() {
             runtime.shutdown_background();
@@ -53,6 +56,12 @@ impl DbThreads {
             threads: Arc::new(Threads(Some(runtime))),
             deadline,
         })
+    }
+
+    /// The bound on a request's database work: waiting for a thread and a connection, then its
+    /// queries.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
     }
 
     /// Runs `job` on one of the threads, within the deadline: past it, the request is answered 503
@@ -90,7 +99,8 @@ mod tests {
 
     use super::*;
 
-    /// Jobs beyond the threads wait, and run in the order they came.
+    /// Jobs beyond the threads wait, and start in about the order they came: two threads taking
+    /// jobs at the same moment may record their starts the other way round.
     #[actix_web::test]
     async fn jobs_beyond_the_threads_wait_their_turn_in_order() {
         let threads = DbThreads::new(2, None).unwrap();
@@ -124,7 +134,12 @@ mod tests {
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
         let started = started.lock().unwrap().clone();
-        assert_eq!(started, (0..8).collect::<Vec<_>>());
+        for (position, index) in started.iter().enumerate() {
+            assert!(
+                index.abs_diff(position) <= 1,
+                "started in the order {started:?}"
+            );
+        }
     }
 
     /// Past the deadline the caller gets a 503 at once, and a job still waiting for a thread never

@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per resource and one file per action. Handlers are thin: validated
-//! parameters in, one store query on a database thread ([`crate::db_threads`]), a view out.
+//! parameters in, one store query off the event loop (reads of price data on
+//! [`crate::db_threads`]), a view out.
 
 pub mod admin;
 pub mod audit;
@@ -86,19 +87,14 @@ pub async fn read_data<T: Send + 'static>(
     Ok(value)
 }
 
-/// Runs `work` with a pooled connection on the database threads, within their deadline.
+/// Runs `work` with a pooled connection on the blocking thread pool (Diesel is synchronous), within
+/// the database deadline: the imports' and keys' operations, writes among them, which on SQLite may
+/// wait for the writer's lock and so are kept off the few threads that serve reads.
 pub async fn with_connection<T: Send + 'static>(
     state: &web::Data<AppState>,
     work: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let pool = state.pool.clone();
-    state
-        .db_threads
-        .run(move || {
-            let mut connection = pool.get()?;
-            work(&mut connection)
-        })
-        .await
+    within(state.db_threads.deadline(), &state.pool, work).await
 }
 
 /// Runs `work` with a connection of `pool` on the blocking thread pool; past `deadline` the request
