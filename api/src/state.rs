@@ -15,6 +15,6 @@ pub struct AppState {
     pub replicas: Replicas,
     /// Shared by all workers: a response computed by one is served by every other.
     pub cache: ResponseCache,
-    /// Where requests' database work runs, within its deadline.
+    /// Where requests' reads run; its deadline bounds all of a request's database work.
     pub db_threads: DbThreads,
 }
