@@ -2,8 +2,6 @@
 //! weak: compression, applied after, changes the bytes but not the meaning. A response that already
 //! carries a tag (a cached one, tagged once when stored) keeps it rather than being hashed again.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use actix_web::body::{BodySize, BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
@@ -12,11 +10,10 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::problem::ApiError;
 
-/// The weak tag of a body.
+/// The weak tag of a body: its XXH3 hash, the same in every process and on every replica (the
+/// algorithm is fixed, where std's `DefaultHasher` may change between Rust releases).
 pub fn tag(body: &[u8]) -> String {
-    let mut hasher = DefaultHasher::new();
-    body.hash(&mut hasher);
-    format!("W/\"{:016x}\"", hasher.finish())
+    format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(body))
 }
 
 pub async fn etag(

@@ -69,14 +69,20 @@ macro_rules! exact_decimal {
         /// Shortest exact form: `575.75`, `12.3456`, `50` (trailing zeros dropped).
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&self.0.normalize(), f)
+                match (f.precision(), Shortest::of(self.0)) {
+                    (None, Some(shortest)) => f.pad(shortest.as_str()),
+                    _ => fmt::Display::fmt(&self.0.normalize(), f),
+                }
             }
         }
 
         /// Serialized as a decimal string so no reader has to go through binary floating point.
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
+                match Shortest::of(self.0) {
+                    Some(shortest) => serializer.serialize_str(shortest.as_str()),
+                    None => serializer.collect_str(self),
+                }
             }
         }
 
@@ -206,6 +212,66 @@ fn checked(value: Decimal, what: &'static str) -> Result<Decimal, ParseError> {
     Ok(value)
 }
 
+/// The shortest exact text of a value within the types' bounds (not negative, at most 12 whole and
+/// 6 fraction digits), written on the stack from its integer mantissa. Why: `rust_decimal`'s general
+/// formatter (normalize, then text through a heap buffer) was the largest cost of turning a page of
+/// price lines into their views.
+struct Shortest {
+    bytes: [u8; 20],
+    len: usize,
+}
+
+impl Shortest {
+    /// `None` outside the bounds, which only a `Decimal` built elsewhere could be.
+    fn of(value: Decimal) -> Option<Self> {
+        let scale = value.scale();
+        let mantissa = i64::try_from(value.mantissa()).ok()?;
+        if scale > MAX_FRACTION_DIGITS || !(0..=MAX_MICROS).contains(&mantissa) {
+            return None;
+        }
+        let unit = 10i64.pow(scale);
+        let (whole, mut fraction, mut digits) = (mantissa / unit, mantissa % unit, scale);
+        if whole > 999_999_999_999 {
+            return None;
+        }
+        while digits > 0 && fraction % 10 == 0 {
+            fraction /= 10;
+            digits -= 1;
+        }
+        let mut text = Self {
+            bytes: [0; 20],
+            len: 0,
+        };
+        text.push_digits(whole as u64, 1);
+        if digits > 0 {
+            text.bytes[text.len] = b'.';
+            text.len += 1;
+            text.push_digits(fraction as u64, digits as usize);
+        }
+        Some(text)
+    }
+
+    /// `number` in decimal, zero-padded on the left to `width` digits.
+    fn push_digits(&mut self, mut number: u64, width: usize) {
+        let mut digits = [0u8; 12];
+        let mut count = 0;
+        while number > 0 || count < width {
+            digits[count] = b'0' + (number % 10) as u8;
+            number /= 10;
+            count += 1;
+        }
+        for &digit in digits[..count].iter().rev() {
+            self.bytes[self.len] = digit;
+            self.len += 1;
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and a dot were written.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
 /// The largest value in micro-units: 999,999,999,999.999999.
 const MAX_MICROS: i64 = 999_999_999_999_999_999;
 
@@ -313,6 +379,37 @@ mod tests {
         }
         assert!(Percentage::parse("1000000000000").is_err());
         assert!(Percentage::parse("999999999999.999999").is_ok());
+    }
+
+    #[test]
+    fn the_shortest_text_is_rust_decimals_normalized_text() {
+        // Every scale, trailing zeros or not, across the whole range (a multiplicative walk).
+        let mut mantissa: i64 = 0;
+        while mantissa <= MAX_MICROS {
+            for scale in 0..=MAX_FRACTION_DIGITS {
+                let value = Decimal::new(mantissa, scale);
+                let expected = value.normalize().to_string();
+                match Shortest::of(value) {
+                    Some(text) => assert_eq!(text.as_str(), expected, "{mantissa} scale {scale}"),
+                    // Only past 12 whole digits.
+                    None => assert!(value.trunc() > Decimal::new(999_999_999_999, 0), "{value}"),
+                }
+            }
+            mantissa = mantissa * 7 + 13;
+        }
+        let amount = Amount::from_micros(1_500_000).unwrap();
+        assert_eq!(amount.to_string(), "1.5");
+        assert_eq!(format!("[{amount:>6}]"), "[   1.5]");
+        assert_eq!(
+            format!("{amount:.3}"),
+            "1.500",
+            "a precision still rounds as rust_decimal does"
+        );
+        assert_eq!(Amount::from_micros(0).unwrap().to_string(), "0");
+        assert_eq!(
+            Amount::from_micros(MAX_MICROS).unwrap().to_string(),
+            "999999999999.999999"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::scope::{Snapshots, facility_snapshots, with_snapshots};
 use super::text::{LIKE_ESCAPE, contains_pattern, lower};
 use super::{FacilityFilter, Page, Scope, code_types, payers};
-use crate::codec::{decode as decode_text, decode_amount, decode_codes};
+use crate::codec::{StoredDate, decode as decode_text, decode_amount, decode_codes};
 use crate::connection::{DbConnection, MultiBackend};
 use crate::convert;
 use crate::rows::{ChargeRow, RateRow};
@@ -136,7 +136,7 @@ pub struct PriceLine {
 
 type LineRow = (
     ChargeRow,
-    (i64, String, String, Option<NaiveDate>, Option<String>),
+    (i64, String, String, Option<StoredDate>, Option<String>),
     (String, Option<i64>, Option<String>, String),
     Option<RateRow>,
     Option<String>,
@@ -1213,7 +1213,7 @@ fn lines(rows: Vec<LineRow>, charges_only: bool) -> StoreResult<Vec<(PriceLine, 
                 provenance: Provenance {
                     source_file_id: charge.source_file_id,
                     file_name,
-                    last_updated_on,
+                    last_updated_on: last_updated_on.map(|date| date.0),
                     legacy_profile,
                 },
                 description,
