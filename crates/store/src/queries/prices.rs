@@ -497,9 +497,6 @@ fn search_in(
     limit: usize,
     read: Read,
 ) -> StoreResult<Page<PriceLine, PriceKey>> {
-    let files = |connection: &mut DbConnection| -> StoreResult<Snapshots> {
-        Snapshots::read(connection, query.scope, &query.facilities)
-    };
     let plans = PlanFilter::read(connection, query)?;
     let plans = plans.as_ref();
     let keyed = match &query.code {
@@ -508,7 +505,7 @@ fn search_in(
             // 10M rates on PostgreSQL, its run 0.5; its one plan (the code's index range in page
             // order) serves every code.
             super::plan_once(connection)?;
-            let files = files(connection)?;
+            let files = Snapshots::read_planned_once(connection, query.scope, &query.facilities)?;
             let code = code.trim();
             let national = query
                 .code_type
@@ -563,7 +560,7 @@ fn search_in(
             )?
         }
         None => {
-            let files = files(connection)?;
+            let files = Snapshots::read(connection, query.scope, &query.facilities)?;
             let charges = Charges::Of(&files);
             let rows = by_charge(connection, query, charges, plans, after, limit + 1)?;
             keyed_lines(query, rows)?
