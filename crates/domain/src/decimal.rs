@@ -70,7 +70,8 @@ macro_rules! exact_decimal {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match (f.precision(), Shortest::of(self.0)) {
-                    (None, Some(shortest)) => f.pad(shortest.as_str()),
+                    // As a number: right-aligned, with `+` and `0` flags, as rust_decimal does.
+                    (None, Some(shortest)) => f.pad_integral(true, "", shortest.as_str()),
                     _ => fmt::Display::fmt(&self.0.normalize(), f),
                 }
             }
@@ -383,7 +384,8 @@ mod tests {
 
     #[test]
     fn the_shortest_text_is_rust_decimals_normalized_text() {
-        // Every scale, trailing zeros or not, across the whole range (a multiplicative walk).
+        // Every scale, trailing zeros or not, over values spread across the range (a sparse
+        // multiplicative walk, about twenty mantissas).
         let mut mantissa: i64 = 0;
         while mantissa <= MAX_MICROS {
             for scale in 0..=MAX_FRACTION_DIGITS {
@@ -399,7 +401,8 @@ mod tests {
         }
         let amount = Amount::from_micros(1_500_000).unwrap();
         assert_eq!(amount.to_string(), "1.5");
-        assert_eq!(format!("[{amount:>6}]"), "[   1.5]");
+        assert_eq!(format!("[{amount:6}]"), "[   1.5]");
+        assert_eq!(format!("[{amount:06}] [{amount:+}]"), "[0001.5] [+1.5]");
         assert_eq!(
             format!("{amount:.3}"),
             "1.500",

@@ -191,8 +191,8 @@ pub(crate) fn facility_snapshots(
 /// subquery rather than a list of ids: with 200 facilities the list makes the statement long enough
 /// that SQLite spends more time parsing and planning it than running it. PostgreSQL takes a list as
 /// one array parameter (`= ANY($1)`) and plans it in half the time of the subquery (2 ms against
-/// 5 ms, measured at 200 facilities), so it gets the list, except in statements planned once per
-/// connection ([`Snapshots::read_planned_once`]).
+/// 5 ms, measured at 200 facilities), so it gets the list, except for a code lookup's current
+/// snapshots without facility criteria ([`Snapshots::read_planned_once`]).
 pub(crate) enum Snapshots {
     Current,
     /// `(facility id, source file id)` of each snapshot, by facility id.
@@ -215,10 +215,11 @@ impl Snapshots {
     }
 
     /// [`Snapshots::read`] for statements planned once per connection (`queries::plan_once`): the
-    /// current snapshots go as the subquery on PostgreSQL too, as its planning is then paid once.
-    /// That saves reading the list first, a round trip of a code lookup's seven, and a parameter
-    /// that grows with the facilities (6,000 ids nationally, each line compared with them); the
-    /// statements' generic plans ran as fast either way at 200 facilities (0.4 ms at 10M rates).
+    /// current snapshots of every facility (no facility criteria) go as the subquery on PostgreSQL
+    /// too, as its planning is then paid once. That saves reading the list first, a round trip of
+    /// a code lookup's seven, and a parameter that grows with the facilities (6,000 ids nationally,
+    /// each line compared with them); the statements' generic plans ran as fast either way at 200
+    /// facilities (0.4 ms at 10M rates).
     pub(crate) fn read_planned_once(
         connection: &mut DbConnection,
         scope: Scope,
