@@ -207,11 +207,7 @@ impl Snapshots {
         filter: &FacilityFilter,
     ) -> StoreResult<Self> {
         let sqlite = matches!(connection, DbConnection::Sqlite(_));
-        Ok(if sqlite && scope == Scope::Current && filter.is_empty() {
-            Self::Current
-        } else {
-            Self::Ids(facility_snapshots(connection, scope, filter)?)
-        })
+        Self::read_as(connection, scope, filter, sqlite)
     }
 
     /// [`Snapshots::read`] for statements planned once per connection (`queries::plan_once`): the
@@ -225,10 +221,20 @@ impl Snapshots {
         scope: Scope,
         filter: &FacilityFilter,
     ) -> StoreResult<Self> {
-        if scope == Scope::Current && filter.is_empty() {
+        Self::read_as(connection, scope, filter, true)
+    }
+
+    /// The subquery when `subquery` allows it (every current snapshot), the list otherwise.
+    fn read_as(
+        connection: &mut DbConnection,
+        scope: Scope,
+        filter: &FacilityFilter,
+        subquery: bool,
+    ) -> StoreResult<Self> {
+        if subquery && scope == Scope::Current && filter.is_empty() {
             return Ok(Self::Current);
         }
-        Self::read(connection, scope, filter)
+        Ok(Self::Ids(facility_snapshots(connection, scope, filter)?))
     }
 }
 
