@@ -273,7 +273,7 @@ impl Application {
     /// Serves until the server is stopped through a handle (tests drop it with their runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _runner = self.runner;
-        let _refresher = crate::read_model::spawn(self.pool);
+        let _refresher = crate::read_model::spawn(self.pool)?;
         let _audit = self.audit;
         self.server.await
     }
@@ -282,7 +282,7 @@ impl Application {
     /// SIGHUP reloads the certificate.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let _runner = self.runner;
-        let _refresher = crate::read_model::spawn(self.pool);
+        let _refresher = crate::read_model::spawn(self.pool)?;
         if let Some(certificates) = self.certificates {
             actix_web::rt::spawn(crate::lifecycle::reload_on_hangup(certificates));
         }

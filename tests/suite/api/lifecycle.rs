@@ -150,6 +150,65 @@ fn the_process_exits_within_the_shutdown_limit() {
     holder.batch_execute("ROLLBACK").unwrap();
 }
 
+/// A statistics refresh under way does not hold the process past the shutdown limit: its batch is
+/// left to roll back. The refresh is held by a lock the test takes on the table of pending changes
+/// (its transaction lifts the statement timeout, so it would wait as long as the lock is held);
+/// before, the process waited for it.
+#[test]
+#[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
+fn a_statistics_refresh_under_way_does_not_hold_the_stop() {
+    let db = TestDb::postgres();
+    let mut holder = db.migrated();
+    let mut server = ServerProcess::start(
+        &db.url.connection_string(),
+        &[("PRICELINE_SHUTDOWN_SECONDS", "2")],
+    );
+    holder
+        .batch_execute("BEGIN; LOCK TABLE code_statistics_pending IN ACCESS EXCLUSIVE MODE;")
+        .unwrap();
+    // The refresh looks every 2 s; wait until it waits for the lock.
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        waiting: i64,
+    }
+    let waiting = Instant::now();
+    while diesel::RunQueryDsl::get_result::<Waiting>(
+        diesel::sql_query(
+            "SELECT COUNT(*) AS waiting FROM pg_locks \
+             WHERE relation = 'code_statistics_pending'::regclass AND NOT granted",
+        ),
+        &mut holder,
+    )
+    .unwrap()
+    .waiting
+        == 0
+    {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(10),
+            "the refresh never reached the table: {}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let signalled = Instant::now();
+    server.terminate();
+    let status = server.wait_for_exit(Duration::from_secs(20));
+    let took = signalled.elapsed();
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert!(status.success(), "{status:?}: {}", server.log());
+    assert!(
+        took < Duration::from_secs(5),
+        "exited {took:?} after SIGTERM with a shutdown limit of 2 s: {}",
+        server.log()
+    );
+    assert!(
+        server.log().contains("a statistics refresh is under way"),
+        "{}",
+        server.log()
+    );
+}
+
 /// A server that stops on a startup error (PostgreSQL with migrations pending) exits with its
 /// message and code 1 every time. Its pool was still opening connections on threads of their own,
 /// and OpenSSL's exit-time cleanup crashed the one setting up TLS: SIGSEGV in 3 of 100 runs, and
