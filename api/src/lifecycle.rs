@@ -28,6 +28,22 @@ impl Stopping {
     }
 }
 
+/// Joins `thread` if it ends within `limit`; otherwise leaves it to end with the process (whose exit
+/// does not wait for it) and says so with `false`. For background work told to stop, which must
+/// not hold a stopping server past its grace period.
+pub fn join_within(thread: std::thread::JoinHandle<()>, limit: std::time::Duration) -> bool {
+    let waited = std::time::Instant::now();
+    while !thread.is_finished() && waited.elapsed() < limit {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let finished = thread.is_finished();
+    if finished {
+        // A panic there was logged when it happened.
+        let _ = thread.join();
+    }
+    finished
+}
+
 /// Waits for SIGTERM or SIGINT, then stops `server` as the module says. Installed by `priceline
 /// serve` only: a process-wide signal handler has no place in a test process running servers.
 pub async fn stop_on_signal(server: ServerHandle, stopping: Stopping, lifecycle: Lifecycle) {

@@ -12,7 +12,7 @@
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use priceline_store::snapshot::statistics;
 use priceline_store::{Pool, StoreError};
@@ -37,13 +37,7 @@ impl Drop for Refresher {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        let waited = Instant::now();
-        while !thread.is_finished() && waited.elapsed() < FINISH_WAIT {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        if thread.is_finished() {
-            let _ = thread.join();
-        } else {
+        if !crate::lifecycle::join_within(thread, FINISH_WAIT) {
             tracing::info!(
                 "a statistics refresh is under way: its batch is rolled back and applied again \
                  by the next server"

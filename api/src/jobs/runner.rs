@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use priceline_domain::{ImportJob, JobSource, JobState};
@@ -61,13 +61,7 @@ impl Drop for RunnerGuard {
         };
         // The import sees the stop at its next batch; a bounded wait, so a stuck database cannot
         // hold the process past its grace period.
-        let waited = Instant::now();
-        while !runner.is_finished() && waited.elapsed() < ABANDON_WAIT {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if runner.is_finished() {
-            let _ = runner.join();
-        } else {
+        if !crate::lifecycle::join_within(runner, ABANDON_WAIT) {
             tracing::warn!(
                 "the import-job runner did not end in time; leaving it to the next check"
             );
