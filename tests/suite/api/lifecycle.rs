@@ -151,9 +151,10 @@ fn the_process_exits_within_the_shutdown_limit() {
 }
 
 /// A statistics refresh under way does not hold the process past the shutdown limit: its batch is
-/// left to roll back. The refresh is held by a lock the test takes on the table of pending changes
-/// (its transaction lifts the statement timeout, so it would wait as long as the lock is held);
-/// before, the process waited for it.
+/// left to roll back, and PostgreSQL ends its statement once the connection is gone rather than
+/// when it would next write to it. The refresh is held by a lock the test takes on the table of
+/// pending changes (its transaction lifts the statement timeout, so it would wait as long as the
+/// lock is held). Before, the process waited for it; then the orphaned statement went on waiting.
 #[test]
 #[cfg_attr(no_postgres, ignore = "PRICELINE_TEST_POSTGRES_URL is not set")]
 fn a_statistics_refresh_under_way_does_not_hold_the_stop() {
@@ -166,35 +167,44 @@ fn a_statistics_refresh_under_way_does_not_hold_the_stop() {
     holder
         .batch_execute("BEGIN; LOCK TABLE code_statistics_pending IN ACCESS EXCLUSIVE MODE;")
         .unwrap();
-    // The refresh looks every 2 s; wait until it waits for the lock.
     #[derive(diesel::QueryableByName)]
     struct Waiting {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         waiting: i64,
     }
-    let waiting = Instant::now();
-    while diesel::RunQueryDsl::get_result::<Waiting>(
-        diesel::sql_query(
-            "SELECT COUNT(*) AS waiting FROM pg_locks \
-             WHERE relation = 'code_statistics_pending'::regclass AND NOT granted",
-        ),
-        &mut holder,
-    )
-    .unwrap()
-    .waiting
-        == 0
-    {
-        assert!(
-            waiting.elapsed() < Duration::from_secs(10),
-            "the refresh never reached the table: {}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Whether the refresh waits for the test's lock, within `limit`.
+    let mut waits_within = |waits: bool, limit: Duration| {
+        let started = Instant::now();
+        loop {
+            let waiting = diesel::RunQueryDsl::get_result::<Waiting>(
+                diesel::sql_query(
+                    "SELECT COUNT(*) AS waiting FROM pg_locks \
+                     WHERE relation = 'code_statistics_pending'::regclass AND NOT granted",
+                ),
+                &mut holder,
+            )
+            .unwrap()
+            .waiting;
+            if (waiting > 0) == waits {
+                return true;
+            }
+            if started.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // The refresh looks every 2 s.
+    assert!(
+        waits_within(true, Duration::from_secs(10)),
+        "the refresh never reached the table: {}",
+        server.log()
+    );
     let signalled = Instant::now();
     server.terminate();
     let status = server.wait_for_exit(Duration::from_secs(20));
     let took = signalled.elapsed();
+    let orphan_ended = waits_within(false, Duration::from_secs(5));
     holder.batch_execute("ROLLBACK").unwrap();
     assert!(status.success(), "{status:?}: {}", server.log());
     assert!(
@@ -206,6 +216,10 @@ fn a_statistics_refresh_under_way_does_not_hold_the_stop() {
         server.log().contains("a statistics refresh is under way"),
         "{}",
         server.log()
+    );
+    assert!(
+        orphan_ended,
+        "the refresh's statement still waited 5 s after its server exited"
     );
 }
 

@@ -28,6 +28,7 @@
 //! over every current file; `000901_statistics_splits` empties them and records every current
 //! snapshot as pending, for the server to apply like an import's.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::StoreResult;
@@ -246,8 +247,16 @@ pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({REFRESH_LOCK})"))
                 .execute(connection)?;
             // Background work, like an import: not bound by the API's statement timeout (the last
-            // batch's summaries read every amount of the groups the batches touched).
-            diesel::sql_query("SET LOCAL statement_timeout = 0").execute(connection)?;
+            // batch's summaries read every amount of the groups the batches touched). A server
+            // that stops does not wait for its refresh (`api::read_model`): PostgreSQL 14 and later
+            // then end the statement within a second of the connection closing, where by itself it
+            // notices only when it next writes to it, minutes later for the summaries, holding
+            // the lock the next server's refresh waits for. (Older servers lack the setting.)
+            connection.batch_execute(
+                "SET LOCAL statement_timeout = 0; \
+                 SELECT set_config('client_connection_check_interval', '1s', true) \
+                 WHERE current_setting('server_version_num')::integer >= 140000",
+            )?;
         }
         let changes: Vec<(i64, i64, i32)> = pending::table
             .order(pending::id)
