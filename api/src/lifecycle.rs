@@ -38,7 +38,7 @@ pub fn join_within(thread: std::thread::JoinHandle<()>, limit: std::time::Durati
     }
     let finished = thread.is_finished();
     if finished {
-        // A panic there was logged when it happened.
+        // A panic there was reported by the panic hook when it happened.
         let _ = thread.join();
     }
     finished

@@ -10,6 +10,7 @@
 //! batch cut short is lost whole (one transaction, rolled back when its connection closes) and
 //! applied again by the next server to look.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -39,8 +40,8 @@ impl Drop for Refresher {
         };
         if !crate::lifecycle::join_within(thread, FINISH_WAIT) {
             tracing::info!(
-                "a statistics refresh is under way: its batch is rolled back and applied again \
-                 by the next server"
+                "a statistics refresh is under way: what it has not committed when the process \
+                 exits is rolled back, and the next server applies it again"
             );
         }
     }
@@ -53,15 +54,25 @@ pub fn spawn(pool: Pool) -> std::io::Result<Refresher> {
         .name("statistics-refresh".to_owned())
         .spawn(move || {
             while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
-                match bring_up_to_date(&pool, &stopped) {
-                    Ok(0) => {}
-                    Ok(changes) => {
+                // A panic is logged and the refresh goes on at the next interval, as it did on
+                // actix's blocking pool, rather than ending the thread for good.
+                let refreshed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    bring_up_to_date(&pool, &stopped)
+                }));
+                match refreshed {
+                    Ok(Ok(Refreshed::UpToDate(0))) => {}
+                    Ok(Ok(Refreshed::UpToDate(changes))) => {
                         tracing::info!(changes, "statistics read model brought up to date")
                     }
-                    Err(error) => tracing::warn!(
+                    Ok(Ok(Refreshed::Stopped(changes))) => tracing::info!(
+                        changes,
+                        "statistics refresh stopped with the server; changes may still be pending"
+                    ),
+                    Ok(Err(error)) => tracing::warn!(
                         %error,
                         "bringing the statistics read model up to date failed"
                     ),
+                    Err(_) => tracing::error!("the statistics refresh panicked; it goes on"),
                 }
             }
         })?;
@@ -71,16 +82,23 @@ pub fn spawn(pool: Pool) -> std::io::Result<Refresher> {
     })
 }
 
-/// Batch after batch while changes are pending and the server is not stopping; how many changes
-/// were applied.
-fn bring_up_to_date(pool: &Pool, stopped: &Receiver<()>) -> Result<usize, StoreError> {
+/// How a round of batches ended, with how many changes it applied.
+enum Refreshed {
+    /// Nothing is pending any more.
+    UpToDate(usize),
+    /// The server is stopping.
+    Stopped(usize),
+}
+
+/// Batch after batch while changes are pending and the server is not stopping.
+fn bring_up_to_date(pool: &Pool, stopped: &Receiver<()>) -> Result<Refreshed, StoreError> {
     let mut connection = pool.get()?;
     let mut changes = 0;
     while let Err(TryRecvError::Empty) = stopped.try_recv() {
         match statistics::refresh(&mut connection)? {
-            0 => break,
+            0 => return Ok(Refreshed::UpToDate(changes)),
             batch => changes += batch,
         }
     }
-    Ok(changes)
+    Ok(Refreshed::Stopped(changes))
 }

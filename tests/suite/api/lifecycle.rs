@@ -205,6 +205,19 @@ fn a_statistics_refresh_under_way_does_not_hold_the_stop() {
     let status = server.wait_for_exit(Duration::from_secs(20));
     let took = signalled.elapsed();
     let orphan_ended = waits_within(false, Duration::from_secs(5));
+    // PostgreSQL watches a client's socket from 14 on (on Linux, where the suite runs).
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        version: i32,
+    }
+    let watches_sockets = diesel::RunQueryDsl::get_result::<Version>(
+        diesel::sql_query("SELECT current_setting('server_version_num')::integer AS version"),
+        &mut holder,
+    )
+    .unwrap()
+    .version
+        >= 140_000;
     holder.batch_execute("ROLLBACK").unwrap();
     assert!(status.success(), "{status:?}: {}", server.log());
     assert!(
@@ -218,7 +231,7 @@ fn a_statistics_refresh_under_way_does_not_hold_the_stop() {
         server.log()
     );
     assert!(
-        orphan_ended,
+        orphan_ended || !watches_sockets,
         "the refresh's statement still waited 5 s after its server exited"
     );
 }

@@ -116,7 +116,7 @@ fn apply(changes: &[(i64, i64, i32)]) -> Vec<String> {
     // Each line counts in one group of each split: its own (setting, methodology), and that with
     // its payer, and with its file's license state. The groups are made first, with their keys
     // alone, so that the lines can be counted by group id: counting them by their text keys sorted
-    // each split's lines by six text columns (`COUNT(DISTINCT …)` takes a sort): 9-13 s of a
+    // each split's lines by four or five text columns (`COUNT(DISTINCT …)` takes a sort): 9-13 s of a
     // batch's 66 at 2M rates on PostgreSQL, against 5-8 s this way. (The batch's amounts, about 50
     // s, are most of the rest: 3.5M rows written into the model's index.)
     let keys = SPLITS
@@ -244,19 +244,21 @@ pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
     use crate::schema::code_statistics_pending as pending;
     connection.transaction(|connection| {
         if let DbConnection::Postgres(_) = connection {
-            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({REFRESH_LOCK})"))
-                .execute(connection)?;
+            // A server that stops does not wait for its refresh (`api::read_model`). Where
+            // PostgreSQL can watch the socket (14 and later on Linux), this ends the statement
+            // within a second of the connection closing, the wait for the lock included; by
+            // itself it notices only when it next writes to the connection, minutes later for the
+            // summaries, holding the lock the next server's refresh waits for. Where the setting
+            // is unknown or refused (older servers, other platforms), the block does nothing.
+            connection.batch_execute(&format!(
+                "DO $$ BEGIN \
+                     PERFORM set_config('client_connection_check_interval', '1s', true); \
+                 EXCEPTION WHEN OTHERS THEN NULL; END $$; \
+                 SELECT pg_advisory_xact_lock({REFRESH_LOCK})"
+            ))?;
             // Background work, like an import: not bound by the API's statement timeout (the last
-            // batch's summaries read every amount of the groups the batches touched). A server
-            // that stops does not wait for its refresh (`api::read_model`): PostgreSQL 14 and later
-            // then end the statement within a second of the connection closing, where by itself it
-            // notices only when it next writes to it, minutes later for the summaries, holding
-            // the lock the next server's refresh waits for. (Older servers lack the setting.)
-            connection.batch_execute(
-                "SET LOCAL statement_timeout = 0; \
-                 SELECT set_config('client_connection_check_interval', '1s', true) \
-                 WHERE current_setting('server_version_num')::integer >= 140000",
-            )?;
+            // batch's summaries read every amount of the groups the batches touched).
+            diesel::sql_query("SET LOCAL statement_timeout = 0").execute(connection)?;
         }
         let changes: Vec<(i64, i64, i32)> = pending::table
             .order(pending::id)
