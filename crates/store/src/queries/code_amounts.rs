@@ -12,6 +12,7 @@ use crate::schema::{item_codes, payer_plans, payer_rates, source_files, standard
 /// One price line of a code, reduced to its amounts (micro-units).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CodeAmount {
+    pub source_file_id: i64,
     pub facility_id: i64,
     pub license_state: Option<String>,
     pub charge_id: i64,
@@ -48,7 +49,7 @@ pub(crate) struct RateAmount {
 }
 
 type Row = (
-    (i64, Option<String>),
+    (i64, i64, Option<String>),
     (
         i64,
         String,
@@ -94,7 +95,11 @@ pub(crate) fn load(
         ))
         .filter(standard_charges::item_id.eq_any(item_ids))
         .select((
-            (source_files::facility_id, source_files::license_state),
+            (
+                source_files::id,
+                source_files::facility_id,
+                source_files::license_state,
+            ),
             (
                 standard_charges::id,
                 standard_charges::setting,
@@ -119,33 +124,36 @@ pub(crate) fn load(
     query
         .load::<Row>(connection)?
         .into_iter()
-        .map(|((facility_id, license_state), charge, rate)| {
-            let (charge_id, setting, gross, discounted_cash, minimum, maximum) = charge;
-            Ok(CodeAmount {
-                facility_id,
-                license_state,
-                charge_id,
-                setting: decode("setting", &setting, Setting::parse)?,
-                gross,
-                discounted_cash,
-                minimum,
-                maximum,
-                rate: rate
-                    .map(|(payer_name, methodology, dollar, percentage, algorithm)| {
-                        Ok::<_, crate::StoreError>(RateAmount {
-                            payer_name,
-                            methodology: decode_opt(
-                                "methodology",
-                                methodology.as_deref(),
-                                Methodology::parse,
-                            )?,
-                            negotiated_dollar: dollar,
-                            negotiated_percentage: percentage,
-                            has_algorithm: algorithm.is_some(),
+        .map(
+            |((source_file_id, facility_id, license_state), charge, rate)| {
+                let (charge_id, setting, gross, discounted_cash, minimum, maximum) = charge;
+                Ok(CodeAmount {
+                    source_file_id,
+                    facility_id,
+                    license_state,
+                    charge_id,
+                    setting: decode("setting", &setting, Setting::parse)?,
+                    gross,
+                    discounted_cash,
+                    minimum,
+                    maximum,
+                    rate: rate
+                        .map(|(payer_name, methodology, dollar, percentage, algorithm)| {
+                            Ok::<_, crate::StoreError>(RateAmount {
+                                payer_name,
+                                methodology: decode_opt(
+                                    "methodology",
+                                    methodology.as_deref(),
+                                    Methodology::parse,
+                                )?,
+                                negotiated_dollar: dollar,
+                                negotiated_percentage: percentage,
+                                has_algorithm: algorithm.is_some(),
+                            })
                         })
-                    })
-                    .transpose()?,
-            })
-        })
+                        .transpose()?,
+                })
+            },
+        )
         .collect()
 }

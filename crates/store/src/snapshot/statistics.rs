@@ -20,9 +20,10 @@
 //! server applies the pending changes in the background ([`refresh`]: [`REFRESH_BATCH`] files'
 //! deltas summed in a transaction, and with the last pending one the summaries of the groups they
 //! touched: a file's code's whole group, its license state's and its payers', not every state's and
-//! payer's group of the code). While a change is pending, statistics are read from the lines: an
-//! answer is exact either way, and never shows a half-applied snapshot. Facilities add up because a
-//! facility has one current snapshot; the work is the files' own lines.
+//! payer's group of the code). While a change is pending, statistics are the groups' sums corrected
+//! by the pending snapshots' lines of the code (`queries::statistics`): an answer is exact either
+//! way, and never shows a half-applied snapshot. Facilities add up because a facility has one
+//! current snapshot; the work is the files' own lines.
 //!
 //! Migration `000401_code_statistics` filled the tables for earlier imports with the same statements,
 //! over every current file; `000901_statistics_splits` empties them and records every current

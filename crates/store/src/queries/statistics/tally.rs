@@ -1,0 +1,113 @@
+//! Signed sums of a code's groups, which statistics are made from: lines added (or, for a snapshot
+//! that stopped being current, subtracted) to what the read model has summed so far, or to nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{
+    Counts, Distribution, GroupKey, Split, StatisticsGroup, distribution, statistics_group,
+};
+use crate::StoreResult;
+use crate::queries::code_amounts::CodeAmount;
+
+/// One group's sums: facilities, distinct charges, rates, and per kind of amount (gross, discounted
+/// cash, negotiated dollar) how many lines state each amount.
+#[derive(Debug, Default)]
+pub(super) struct Sums {
+    pub facilities: i64,
+    pub charges: i64,
+    pub rates: i64,
+    pub amounts: [BTreeMap<i64, i64>; 3],
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Tally {
+    groups: BTreeMap<GroupKey, Sums>,
+}
+
+impl Tally {
+    /// Adds a group's sums, as the read model holds them.
+    pub fn add(&mut self, key: GroupKey, sums: Sums) {
+        let into = self.groups.entry(key).or_default();
+        into.facilities += sums.facilities;
+        into.charges += sums.charges;
+        into.rates += sums.rates;
+        for (into, amounts) in into.amounts.iter_mut().zip(sums.amounts) {
+            for (amount, lines) in amounts {
+                *into.entry(amount).or_default() += lines;
+            }
+        }
+    }
+
+    /// Adds `sign` (1 or -1) times the lines of one snapshot or more, each in its group of `split`:
+    /// a facility counts once in each group it has lines in, and so does a charge, with its gross and
+    /// cash amounts; each rate counts with its amount.
+    pub fn add_lines(&mut self, sign: i64, lines: &[CodeAmount], split: Split) {
+        let mut distinct: BTreeMap<GroupKey, (BTreeSet<i64>, BTreeSet<i64>)> = BTreeMap::new();
+        for line in lines {
+            let key = key_of(line, split);
+            let (facilities, charges) = distinct.entry(key.clone()).or_default();
+            let sums = self.groups.entry(key).or_default();
+            if facilities.insert(line.facility_id) {
+                sums.facilities += sign;
+            }
+            if charges.insert(line.charge_id) {
+                sums.charges += sign;
+                for (kind, amount) in [line.gross, line.discounted_cash].into_iter().enumerate() {
+                    if let Some(amount) = amount {
+                        *sums.amounts[kind].entry(amount).or_default() += sign;
+                    }
+                }
+            }
+            if let Some(rate) = &line.rate {
+                sums.rates += sign;
+                if let Some(amount) = rate.negotiated_dollar {
+                    *sums.amounts[2].entry(amount).or_default() += sign;
+                }
+            }
+        }
+    }
+
+    /// The groups with charges, in key order. A negative sum means the model and the pending
+    /// changes disagree: an error, never a figure.
+    pub fn into_groups(self) -> StoreResult<Vec<StatisticsGroup>> {
+        let mut groups = Vec::new();
+        for (key, sums) in self.groups {
+            let count = |what: &'static str, sum: i64| {
+                u64::try_from(sum).map_err(|_| crate::StoreError::Corrupt {
+                    what,
+                    value: sum.to_string(),
+                    reason: format!("a negative sum for {key:?}"),
+                })
+            };
+            let counts = Counts {
+                facilities: count("facilities", sums.facilities)?,
+                charges: count("charges", sums.charges)?,
+                rates: count("rates", sums.rates)?,
+            };
+            if counts.charges == 0 {
+                continue;
+            }
+            let mut spreads: [Option<Distribution>; 3] = [None; 3];
+            for (spread, amounts) in spreads.iter_mut().zip(sums.amounts) {
+                let runs = amounts
+                    .into_iter()
+                    .filter(|(_, lines)| *lines != 0)
+                    .map(|(amount, lines)| Ok((amount, count("amount lines", lines)?)))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                *spread = distribution(&runs)?;
+            }
+            groups.push(statistics_group(key, counts, spreads));
+        }
+        Ok(groups)
+    }
+}
+
+fn key_of(line: &CodeAmount, split: Split) -> GroupKey {
+    let methodology = line.rate.as_ref().and_then(|rate| rate.methodology);
+    let (payer, state) = match split {
+        Split::None => (None, None),
+        Split::Payer => (line.rate.as_ref().map(|rate| rate.payer_name.clone()), None),
+        Split::State => (None, line.license_state.clone()),
+    };
+    (line.setting, methodology, payer, state)
+}
