@@ -94,7 +94,7 @@ pub(super) fn with_pending(
             .load::<(i64, i32, i64, i64)>(connection)?;
         for (group_id, kind, amount, lines) in stated {
             if let Some((_, sums)) = model.get_mut(&group_id) {
-                sums.amounts[kind_index(kind)?].insert(amount, lines);
+                sums.amounts[kind_index(kind)?].push((amount, lines));
             }
         }
     }
