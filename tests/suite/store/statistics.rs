@@ -85,7 +85,8 @@ fn check(connection: &mut DbConnection) -> Vec<Vec<StatisticsGroup>> {
 
 /// The modelled reads do read the model (the comparisons with the lines would hold were every read
 /// from the lines): a code's groups and summaries altered in the model show in its statistics, of
-/// every split; while a change is pending, the groups' sums do. The alteration is undone after.
+/// every split; while a change is pending, the summaries of the groups it does not touch, and the
+/// sums of the dirty ones. The alteration is undone after.
 fn altered_model_shows_in_the_reads(connection: &mut DbConnection) {
     use diesel::RunQueryDsl;
     let (code_type, code) = super::codes(connection)
@@ -120,22 +121,23 @@ fn altered_model_shows_in_the_reads(connection: &mut DbConnection) {
         let read = statistics::code_statistics(connection, &query).unwrap();
         (read, statistics::from_lines(connection, &query).unwrap())
     };
+    let counts = |group: &StatisticsGroup| {
+        [group.gross, group.discounted_cash, group.negotiated_dollar]
+            .map(|spread| spread.map(|spread| spread.count))
+    };
     alter(connection, 100);
     for split in [Split::None, Split::Payer, Split::State] {
         let (read, lines) = read(connection, split);
         assert_eq!(read.len(), lines.len(), "{split:?}");
         for (read, lines) in read.iter().zip(&lines) {
             assert_eq!(read.facilities, lines.facilities + 100, "{split:?}");
-            let counts = |group: &StatisticsGroup| {
-                [group.gross, group.discounted_cash, group.negotiated_dollar]
-                    .map(|spread| spread.map(|spread| spread.count))
-            };
             let altered = counts(lines).map(|count| count.map(|count| count + 100));
             assert_eq!(counts(read), altered, "{split:?}");
         }
     }
-    // A change pending, one that cancels out (a snapshot made current and replaced again): the
-    // groups' sums answer with the amounts, not the summaries, which may lag them then.
+    // A change pending, one that cancels out (a snapshot made current and replaced again): it
+    // touches no group, so the summaries still answer; once the code's groups are listed dirty (as
+    // a refresh lists them until it has applied every change), their sums and amounts answer.
     for sign in [1, -1] {
         let pending = format!(
             "INSERT INTO code_statistics_pending (source_file_id, sign) \
@@ -145,13 +147,27 @@ fn altered_model_shows_in_the_reads(connection: &mut DbConnection) {
     }
     for split in [Split::None, Split::Payer, Split::State] {
         let (read, lines) = read(connection, split);
+        for (read, lines) in read.iter().zip(&lines) {
+            assert_eq!(read.facilities, lines.facilities + 100, "{split:?}");
+            let altered = counts(lines).map(|count| count.map(|count| count + 100));
+            assert_eq!(counts(read), altered, "{split:?}");
+        }
+    }
+    let dirty = format!("INSERT INTO code_statistics_dirty_groups (group_id) {of_code}");
+    diesel::sql_query(dirty).execute(connection).unwrap();
+    for split in [Split::None, Split::Payer, Split::State] {
+        let (read, lines) = read(connection, split);
         assert_eq!(read.len(), lines.len(), "{split:?}");
         for (read, lines) in read.iter().zip(&lines) {
             assert_eq!(read.facilities, lines.facilities + 100, "{split:?}");
+            assert_eq!(counts(read), counts(lines), "{split:?}");
             assert_eq!(read.gross, lines.gross, "{split:?}");
             assert_eq!(read.negotiated_dollar, lines.negotiated_dollar, "{split:?}");
         }
     }
+    diesel::sql_query("DELETE FROM code_statistics_dirty_groups")
+        .execute(connection)
+        .unwrap();
     diesel::sql_query("DELETE FROM code_statistics_pending")
         .execute(connection)
         .unwrap();

@@ -4,8 +4,9 @@
 //!
 //! Statistics of the current snapshots with no facility criterion, of a national code system, come
 //! from the read model (`snapshot::statistics`), split or not: the groups' counts and summaries
-//! (`model`) once no import's change is pending, and while one is, the groups' sums corrected by the
-//! pending snapshots' lines (`pending`). Others (`as_of`, a facility criterion, a hospital's own
+//! (`model`) once no import's change is pending; while one is, the summaries of the groups it does
+//! not touch, and the sums of those it does corrected by the pending snapshots' lines (`pending`).
+//! Others (`as_of`, a facility criterion, a hospital's own
 //! codes) read the code's lines in the chosen snapshots (`lines`).
 
 mod lines;

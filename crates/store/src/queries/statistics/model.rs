@@ -6,9 +6,8 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use priceline_domain::Amount;
 
-use super::pending::{self, Change};
 use super::{
-    Counts, Distribution, StatisticsGroup, StatisticsQuery, group_key, kind_index,
+    Counts, Distribution, GroupKey, StatisticsGroup, StatisticsQuery, group_key, kind_index,
     statistics_group, stored_key,
 };
 use crate::StoreResult;
@@ -16,26 +15,45 @@ use crate::codec::decode_amount;
 use crate::connection::DbConnection;
 use crate::queries::code_amounts::settings_of;
 use crate::schema::{
-    code_statistics_groups as groups, code_statistics_pending as pending_changes,
-    code_statistics_summaries as summaries,
+    code_statistics_dirty_groups as dirty_groups, code_statistics_groups as groups,
+    code_statistics_pending as pending, code_statistics_summaries as summaries,
 };
+
+/// A snapshot whose lines the model lacks (sign 1) or still holds (sign -1).
+pub(super) type Change = (i64, i64);
 
 /// What the read model answers for a code.
 pub(super) enum Answer {
     /// Its groups, brought up to date.
     Current(Vec<StatisticsGroup>),
-    /// Imports' changes wait to be applied (netted by snapshot; they may cancel out): the
-    /// summaries may lag the groups' sums, which lag the current snapshots by these changes.
+    /// Imports' changes wait to be applied (netted by snapshot; they may cancel out): the groups'
+    /// sums lag the current snapshots by these changes, and the summaries of the groups listed
+    /// dirty lag their sums.
     Behind(Vec<Change>),
 }
 
-/// A group's key as stored, its counts and the spread of each kind of amount.
-struct StoredGroup {
-    setting: String,
-    methodology: String,
-    split_value: String,
-    counts: Counts,
-    spreads: [Option<Distribution>; 3],
+/// A group of the read model, with its sums' counts and its summaries.
+pub(super) struct StoredGroup {
+    pub id: i64,
+    pub key: GroupKey,
+    pub facilities: i64,
+    pub charges: i64,
+    pub rates: i64,
+    /// Its amounts changed after its summaries were computed (`code_statistics_dirty_groups`).
+    pub dirty: bool,
+    pub spreads: [Option<Distribution>; 3],
+}
+
+impl StoredGroup {
+    pub fn into_group(self) -> StatisticsGroup {
+        let count = |n: i64| u64::try_from(n).unwrap_or_default();
+        let counts = Counts {
+            facilities: count(self.facilities),
+            charges: count(self.charges),
+            rates: count(self.rates),
+        };
+        statistics_group(self.key, counts, self.spreads)
+    }
 }
 
 /// The groups from the read model, or the changes it waits for. Groups and their summaries come in
@@ -47,18 +65,44 @@ pub(super) fn from_read_model(
     connection: &mut DbConnection,
     query: &StatisticsQuery,
 ) -> StoreResult<Answer> {
+    let stored = stored_groups(connection, query, true)?;
+    if stored.is_empty()
+        && let Some(changes) = changes(connection)?
+    {
+        return Ok(Answer::Behind(changes));
+    }
+    let mut found: Vec<StatisticsGroup> = stored.into_iter().map(StoredGroup::into_group).collect();
+    // The order of `from_lines`: by the decoded key, not by the stored text.
+    found.sort_by(|a, b| group_key(a).cmp(&group_key(b)));
+    Ok(Answer::Current(found))
+}
+
+/// The code's groups of the query's split (and setting) with their summaries: with `up_to_date`,
+/// those with charges and only while no change is pending (none otherwise); without, all of them,
+/// emptied ones too.
+pub(super) fn stored_groups(
+    connection: &mut DbConnection,
+    query: &StatisticsQuery,
+    up_to_date: bool,
+) -> StoreResult<Vec<StoredGroup>> {
     type Figures = (i32, i64, i64, i64, i64, i64, i64, i64, i64);
-    type Row = (i64, String, String, String, i64, i64, i64, Option<Figures>);
-    let code = query.code.trim();
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        Option<Figures>,
+    );
     let mut rows = groups::table
         .left_join(summaries::table.on(summaries::group_id.eq(groups::id)))
-        .filter(not(exists(
-            pending_changes::table.select(pending_changes::id),
-        )))
+        .left_join(dirty_groups::table.on(dirty_groups::group_id.eq(groups::id)))
         .filter(groups::code_type.eq(query.code_type.as_str()))
-        .filter(groups::code.eq(code))
+        .filter(groups::code.eq(query.code.trim()))
         .filter(groups::split.eq(query.split.stored()))
-        .filter(groups::charges.gt(0))
         .select((
             groups::id,
             groups::setting,
@@ -67,6 +111,7 @@ pub(super) fn from_read_model(
             groups::facilities,
             groups::charges,
             groups::rates,
+            dirty_groups::group_id.nullable(),
             (
                 summaries::kind,
                 summaries::lines,
@@ -81,33 +126,34 @@ pub(super) fn from_read_model(
                 .nullable(),
         ))
         .into_boxed();
+    if up_to_date {
+        rows = rows
+            .filter(not(exists(pending::table.select(pending::id))))
+            .filter(groups::charges.gt(0));
+    }
     if let Some(setting) = query.setting {
         rows = rows.filter(groups::setting.eq_any(settings_of(setting)));
     }
-    let rows = rows.load::<Row>(connection)?;
-    if rows.is_empty()
-        && let Some(changes) = pending::changes(connection)?
-    {
-        return Ok(Answer::Behind(changes));
-    }
-    let count = |n: i64| u64::try_from(n).unwrap_or_default();
     let amount = |micros: i64| decode_amount("amount", micros, Amount::from_micros);
     let mut stored: BTreeMap<i64, StoredGroup> = BTreeMap::new();
-    for (id, setting, methodology, split_value, facilities, charges, rates, figures) in rows {
-        let group = stored.entry(id).or_insert_with(|| StoredGroup {
-            setting,
-            methodology,
-            split_value,
-            counts: Counts {
-                facilities: count(facilities),
-                charges: count(charges),
-                rates: count(rates),
-            },
-            spreads: [None; 3],
-        });
+    for (id, setting, methodology, split_value, facilities, charges, rates, dirty, figures) in
+        rows.load::<Row>(connection)?
+    {
+        let group = match stored.entry(id) {
+            std::collections::btree_map::Entry::Occupied(group) => group.into_mut(),
+            std::collections::btree_map::Entry::Vacant(entry) => entry.insert(StoredGroup {
+                id,
+                key: stored_key(query.split, &setting, &methodology, split_value)?,
+                facilities,
+                charges,
+                rates,
+                dirty: dirty.is_some(),
+                spreads: [None; 3],
+            }),
+        };
         if let Some((kind, lines, min, p10, p25, median, p75, p90, max)) = figures {
             group.spreads[kind_index(kind)?] = Some(Distribution {
-                count: count(lines),
+                count: u64::try_from(lines).unwrap_or_default(),
                 min: amount(min)?,
                 p10: amount(p10)?,
                 p25: amount(p25)?,
@@ -118,19 +164,23 @@ pub(super) fn from_read_model(
             });
         }
     }
-    let mut found = stored
-        .into_values()
-        .map(|group| {
-            let key = stored_key(
-                query.split,
-                &group.setting,
-                &group.methodology,
-                group.split_value,
-            )?;
-            Ok(statistics_group(key, group.counts, group.spreads))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    // The order of `from_lines`: by the decoded key, not by the stored text.
-    found.sort_by(|a, b| group_key(a).cmp(&group_key(b)));
-    Ok(Answer::Current(found))
+    Ok(stored.into_values().collect())
+}
+
+/// The pending changes netted by snapshot, in snapshot order (a snapshot made current and replaced
+/// before a refresh cancels out), or `None` when nothing is pending.
+fn changes(connection: &mut DbConnection) -> StoreResult<Option<Vec<Change>>> {
+    let rows: Vec<(i64, i32)> = pending::table
+        .select((pending::source_file_id, pending::sign))
+        .load(connection)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut net: BTreeMap<i64, i64> = BTreeMap::new();
+    for (source_file_id, sign) in rows {
+        *net.entry(source_file_id).or_default() += i64::from(sign);
+    }
+    Ok(Some(
+        net.into_iter().filter(|(_, sign)| *sign != 0).collect(),
+    ))
 }

@@ -2,105 +2,33 @@
 //! code's groups, with the code's lines in each snapshot an import made current added and those in
 //! each snapshot it replaced subtracted. Exact, like the model once brought up to date, and read in
 //! the one consistent transaction of every API read, so a refresh that commits meanwhile is seen
-//! either whole or not at all. Its cost is the code's amounts in the model (not its lines in every
-//! current snapshot) and its lines in the pending snapshots alone: a hospital's republication no
-//! longer sends every statistics request to every line of the code until the refresh ends (0.2-2 s
-//! a request at 10M rates on PostgreSQL).
+//! either whole or not at all.
+//!
+//! Its cost is the code's lines in the pending snapshots, and the amounts in the model of the groups
+//! those lines fall in or whose summaries lag (listed dirty by a refresh that has more to apply);
+//! every other group's summaries stand. Before, every request read every line of the code in every
+//! current snapshot until the refresh ended (0.2-2 s a request at 10M rates on PostgreSQL).
 
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 
+use super::model::{Change, stored_groups};
 use super::tally::{Sums, Tally};
-use super::{GroupKey, StatisticsGroup, StatisticsQuery, kind_index, stored_key};
+use super::{GroupKey, StatisticsGroup, StatisticsQuery, group_key, kind_index};
 use crate::StoreResult;
 use crate::connection::DbConnection;
-use crate::queries::code_amounts::{self, settings_of};
-use crate::schema::{
-    code_statistics_amounts as amounts, code_statistics_groups as groups,
-    code_statistics_pending as pending,
-};
+use crate::queries::code_amounts;
+use crate::schema::code_statistics_amounts as amounts;
 
-/// A snapshot whose lines the model lacks (sign 1) or still holds (sign -1).
-pub(super) type Change = (i64, i64);
-
-/// The pending changes netted by snapshot, in snapshot order (a snapshot made current and replaced
-/// before a refresh cancels out), or `None` when nothing is pending.
-pub(super) fn changes(connection: &mut DbConnection) -> StoreResult<Option<Vec<Change>>> {
-    let rows: Vec<(i64, i32)> = pending::table
-        .select((pending::source_file_id, pending::sign))
-        .load(connection)?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut net: BTreeMap<i64, i64> = BTreeMap::new();
-    for (source_file_id, sign) in rows {
-        *net.entry(source_file_id).or_default() += i64::from(sign);
-    }
-    Ok(Some(
-        net.into_iter().filter(|(_, sign)| *sign != 0).collect(),
-    ))
-}
-
-/// The groups of `query.code` (current snapshots, no facility criterion) from the model's sums and
-/// the pending `changes`.
+/// The groups of `query.code` (current snapshots, no facility criterion) from the model and the
+/// pending `changes`.
 pub(super) fn with_pending(
     connection: &mut DbConnection,
     query: &StatisticsQuery,
     changes: &[Change],
 ) -> StoreResult<Vec<StatisticsGroup>> {
     let mut tally = Tally::default();
-    // Every group of the code, emptied ones too: a pending snapshot may fill one again.
-    let mut of_code = groups::table
-        .filter(groups::code_type.eq(query.code_type.as_str()))
-        .filter(groups::code.eq(query.code.trim()))
-        .filter(groups::split.eq(query.split.stored()))
-        .select((
-            groups::id,
-            groups::setting,
-            groups::methodology,
-            groups::split_value,
-            groups::facilities,
-            groups::charges,
-            groups::rates,
-        ))
-        .into_boxed();
-    if let Some(setting) = query.setting {
-        of_code = of_code.filter(groups::setting.eq_any(settings_of(setting)));
-    }
-    let mut model: HashMap<i64, (GroupKey, Sums)> = HashMap::new();
-    for (id, setting, methodology, split_value, facilities, charges, rates) in
-        of_code.load::<(i64, String, String, String, i64, i64, i64)>(connection)?
-    {
-        let key = stored_key(query.split, &setting, &methodology, split_value)?;
-        let sums = Sums {
-            facilities,
-            charges,
-            rates,
-            ..Sums::default()
-        };
-        model.insert(id, (key, sums));
-    }
-    if !model.is_empty() {
-        let ids: Vec<i64> = model.keys().copied().collect();
-        let stated = amounts::table
-            .filter(amounts::group_id.eq_any(ids))
-            .select((
-                amounts::group_id,
-                amounts::kind,
-                amounts::amount,
-                amounts::lines,
-            ))
-            .load::<(i64, i32, i64, i64)>(connection)?;
-        for (group_id, kind, amount, lines) in stated {
-            if let Some((_, sums)) = model.get_mut(&group_id) {
-                sums.amounts[kind_index(kind)?].push((amount, lines));
-            }
-        }
-    }
-    for (key, sums) in model.into_values() {
-        tally.add(key, sums);
-    }
     let files: Vec<i64> = changes.iter().map(|(file, _)| *file).collect();
     if !files.is_empty() {
         let lines = code_amounts::load(
@@ -120,5 +48,44 @@ pub(super) fn with_pending(
             }
         }
     }
-    tally.into_groups()
+    // A group the pending lines fall in, or whose summaries lag, is summed from its amounts; any
+    // other stands as summarised. (Emptied groups come too: a pending snapshot may fill one again.)
+    let mut found = Vec::new();
+    let mut summed: HashMap<i64, (GroupKey, Sums)> = HashMap::new();
+    for group in stored_groups(connection, query, false)? {
+        if group.dirty || tally.has(&group.key) {
+            let sums = Sums {
+                facilities: group.facilities,
+                charges: group.charges,
+                rates: group.rates,
+                ..Sums::default()
+            };
+            summed.insert(group.id, (group.key, sums));
+        } else if group.charges > 0 {
+            found.push(group.into_group());
+        }
+    }
+    if !summed.is_empty() {
+        let ids: Vec<i64> = summed.keys().copied().collect();
+        let stated = amounts::table
+            .filter(amounts::group_id.eq_any(ids))
+            .select((
+                amounts::group_id,
+                amounts::kind,
+                amounts::amount,
+                amounts::lines,
+            ))
+            .load::<(i64, i32, i64, i64)>(connection)?;
+        for (group_id, kind, amount, lines) in stated {
+            if let Some((_, sums)) = summed.get_mut(&group_id) {
+                sums.amounts[kind_index(kind)?].push((amount, lines));
+            }
+        }
+    }
+    for (key, sums) in summed.into_values() {
+        tally.add(key, sums);
+    }
+    found.extend(tally.into_groups()?);
+    found.sort_by(|a, b| group_key(a).cmp(&group_key(b)));
+    Ok(found)
 }

@@ -27,6 +27,11 @@ pub(super) struct Tally {
 }
 
 impl Tally {
+    /// Whether the tally holds a group of this key.
+    pub fn has(&self, key: &GroupKey) -> bool {
+        self.groups.contains_key(key)
+    }
+
     /// Adds a group's sums, as the read model holds them.
     pub fn add(&mut self, key: GroupKey, sums: Sums) {
         let into = self.groups.entry(key).or_default();
