@@ -9,7 +9,7 @@
 //! every other group's summaries stand. Before, every request read every line of the code in every
 //! current snapshot until the refresh ended (0.2-2 s a request at 10M rates on PostgreSQL).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -19,7 +19,9 @@ use super::{GroupKey, StatisticsGroup, StatisticsQuery, group_key, kind_index};
 use crate::StoreResult;
 use crate::connection::DbConnection;
 use crate::queries::code_amounts;
-use crate::schema::code_statistics_amounts as amounts;
+use crate::schema::{
+    code_statistics_amounts as amounts, code_statistics_dirty_groups as dirty_groups,
+};
 
 /// The groups of `query.code` (current snapshots, no facility criterion) from the model and the
 /// pending `changes`.
@@ -50,10 +52,18 @@ pub(super) fn with_pending(
     }
     // A group the pending lines fall in, or whose summaries lag, is summed from its amounts; any
     // other stands as summarised. (Emptied groups come too: a pending snapshot may fill one again.)
+    let stored = stored_groups(connection, query, false)?;
+    let ids: Vec<i64> = stored.iter().map(|group| group.id).collect();
+    let dirty: HashSet<i64> = dirty_groups::table
+        .filter(dirty_groups::group_id.eq_any(ids))
+        .select(dirty_groups::group_id)
+        .load::<i64>(connection)?
+        .into_iter()
+        .collect();
     let mut found = Vec::new();
     let mut summed: HashMap<i64, (GroupKey, Sums)> = HashMap::new();
-    for group in stored_groups(connection, query, false)? {
-        if group.dirty || tally.has(&group.key) {
+    for group in stored {
+        if dirty.contains(&group.id) || tally.has(&group.key) {
             let sums = Sums {
                 facilities: group.facilities,
                 charges: group.charges,
