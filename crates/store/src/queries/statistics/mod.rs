@@ -17,7 +17,7 @@ mod tally;
 use priceline_domain::{Amount, CodeType, Methodology, Setting};
 
 pub use self::lines::from_lines;
-use super::{FacilityFilter, Scope};
+use super::{FacilityFilter, Scope, code_amounts};
 use crate::StoreResult;
 use crate::codec::{decode, decode_amount};
 use crate::connection::DbConnection;
@@ -104,6 +104,21 @@ pub fn code_statistics(
         model::Answer::Current(groups) => Ok(groups),
         model::Answer::Behind(changes) => pending::with_pending(connection, query, &changes),
     }
+}
+
+/// The lines of the query's code, in its setting if it names one, in the snapshots `files`.
+fn lines_in(
+    connection: &mut DbConnection,
+    query: &StatisticsQuery,
+    files: &[i64],
+) -> StoreResult<Vec<code_amounts::CodeAmount>> {
+    code_amounts::load(
+        connection,
+        files,
+        query.code_type,
+        &query.code,
+        query.setting,
+    )
 }
 
 /// A group's key from the read model's text: `''` stands for no methodology (charges with no payer

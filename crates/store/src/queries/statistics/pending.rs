@@ -15,10 +15,9 @@ use diesel::prelude::*;
 
 use super::model::{Change, stored_groups};
 use super::tally::{Sums, Tally};
-use super::{GroupKey, StatisticsGroup, StatisticsQuery, group_key, kind_index};
+use super::{GroupKey, StatisticsGroup, StatisticsQuery, group_key, kind_index, lines_in};
 use crate::StoreResult;
 use crate::connection::DbConnection;
-use crate::queries::code_amounts;
 use crate::schema::{
     code_statistics_amounts as amounts, code_statistics_dirty_groups as dirty_groups,
 };
@@ -33,13 +32,7 @@ pub(super) fn with_pending(
     let mut tally = Tally::default();
     let files: Vec<i64> = changes.iter().map(|(file, _)| *file).collect();
     if !files.is_empty() {
-        let lines = code_amounts::load(
-            connection,
-            &files,
-            query.code_type,
-            &query.code,
-            query.setting,
-        )?;
+        let lines = lines_in(connection, query, &files)?;
         let mut by_file: BTreeMap<i64, Vec<_>> = BTreeMap::new();
         for line in lines {
             by_file.entry(line.source_file_id).or_default().push(line);
