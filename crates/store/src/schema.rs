@@ -410,6 +410,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     code_statistics_groups,
     code_statistics_summaries,
     code_statistics_pending,
+    code_statistics_dirty_groups,
     import_lock,
     findings,
     quarantined_records,

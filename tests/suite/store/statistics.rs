@@ -8,8 +8,8 @@
 //! twice before a refresh (one batch adds a snapshot and subtracts it again), and between the
 //! batches of a refresh. The statistics `as_of` a date before the republication equal what the read
 //! model said before it. And the modelled reads do read the model: a group altered in it shows in
-//! the read, pending changes or not. Groups listed for their summaries mid-refresh stay listed across
-//! the migration that lists groups, not codes.
+//! the read, pending changes or not, and sums no snapshots could make are an error. Groups listed
+//! for their summaries mid-refresh stay listed across the migration that lists groups, not codes.
 
 use chrono::NaiveDate;
 use priceline_domain::{CodeType, Setting};
@@ -147,6 +147,8 @@ fn altered_model_shows_in_the_reads(connection: &mut DbConnection) {
     }
     for split in [Split::None, Split::Payer, Split::State] {
         let (read, lines) = read(connection, split);
+        assert!(!lines.is_empty(), "{split:?}");
+        assert_eq!(read.len(), lines.len(), "{split:?}");
         for (read, lines) in read.iter().zip(&lines) {
             assert_eq!(read.facilities, lines.facilities + 100, "{split:?}");
             let altered = counts(lines).map(|count| count.map(|count| count + 100));
@@ -172,6 +174,39 @@ fn altered_model_shows_in_the_reads(connection: &mut DbConnection) {
         .execute(connection)
         .unwrap();
     alter(connection, -100);
+}
+
+/// Sums the model and the pending changes cannot make (a snapshot subtracted more often than the
+/// six hospitals' facilities add up to) are an error, never figures.
+fn disagreeing_sums_are_an_error(connection: &mut DbConnection) {
+    use diesel::RunQueryDsl;
+    let file = super::count(
+        connection,
+        "SELECT MIN(current_source_file_id) AS count FROM facilities",
+    );
+    let code = priceline_store::snapshot::load_snapshot(connection, file)
+        .unwrap()
+        .items
+        .into_iter()
+        .flat_map(|item| item.codes)
+        .find(|code| !["CDM", "LOCAL"].contains(&code.code_type.as_str()))
+        .expect("a national code in the file");
+    for _ in 0..7 {
+        let subtract = format!(
+            "INSERT INTO code_statistics_pending (source_file_id, sign) VALUES ({file}, -1)"
+        );
+        diesel::sql_query(subtract).execute(connection).unwrap();
+    }
+    let query = query(code.code_type, &code.code, Split::None, None);
+    match statistics::code_statistics(connection, &query) {
+        Err(priceline_store::StoreError::Corrupt { reason, .. }) => {
+            assert!(reason.contains("disagree"), "{reason}")
+        }
+        other => panic!("negative sums read as {other:?}"),
+    }
+    diesel::sql_query("DELETE FROM code_statistics_pending")
+        .execute(connection)
+        .unwrap();
 }
 
 /// Groups a refresh listed for their summaries while changes are still pending stay listed across
@@ -208,8 +243,8 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     for path in priceline_synth::write_dataset(dir.path(), SEED, 6, 300, &formats).unwrap() {
         super::import(&mut connection, &path);
     }
-    // Right after the imports their changes are pending: statistics come from the lines. After a
-    // refresh, from the model.
+    // Right after the imports their changes are pending: statistics come from the pending files'
+    // lines, the model being empty. After a refresh, from the model.
     let before = check(&mut connection);
     let pending = statistics_model::pending(&mut connection).unwrap();
     assert!(
@@ -227,6 +262,7 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     }
     assert_eq!(check(&mut connection), before);
     altered_model_shows_in_the_reads(&mut connection);
+    disagreeing_sums_are_an_error(&mut connection);
     dirty_groups_survive_their_migration(&mut connection);
 
     // The migration that made the model fills it for earlier imports alike, and the one that

@@ -226,7 +226,7 @@ fn summaries_of(groups: &str) -> String {
     )
 }
 
-/// Whether an import's change waits to be applied: statistics are then read from the lines.
+/// How many imports' changes wait to be applied (`/readyz`'s `statistics_pending`).
 pub fn pending(connection: &mut DbConnection) -> StoreResult<i64> {
     use crate::schema::code_statistics_pending as pending;
     Ok(pending::table.count().get_result(connection)?)

@@ -5,7 +5,8 @@
 //! Statistics of the current snapshots with no facility criterion, of a national code system, come
 //! from the read model (`snapshot::statistics`), split or not: the groups' counts and summaries
 //! (`model`) once no import's change is pending; while one is, the summaries of the groups it does
-//! not touch, and the sums of those it does corrected by the pending snapshots' lines (`pending`).
+//! not touch and a refresh has not listed dirty, and the sums of the others corrected by the
+//! pending snapshots' lines (`pending`).
 //! Others (`as_of`, a facility criterion, a hospital's own
 //! codes) read the code's lines in the chosen snapshots (`lines`).
 
@@ -89,7 +90,10 @@ pub struct StatisticsGroup {
 
 type GroupKey = (Setting, Option<Methodology>, Option<String>, Option<String>);
 
-/// The groups of `query.code`, by setting, methodology, then payer or state.
+/// The groups of `query.code`, by setting, methodology, then payer or state. Within one
+/// transaction that sees a single state of the data (`queries::consistent_read`, as every API read
+/// is): with changes pending, it reads the queue, the model and the pending lines in turn, and a
+/// refresh committing in between would count its changes twice.
 pub fn code_statistics(
     connection: &mut DbConnection,
     query: &StatisticsQuery,

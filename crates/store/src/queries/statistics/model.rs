@@ -1,6 +1,7 @@
 //! Statistics read from the read model's summaries (`snapshot::statistics`).
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -19,8 +20,11 @@ use crate::schema::{
     code_statistics_summaries as summaries,
 };
 
-/// A snapshot whose lines the model lacks (sign 1) or still holds (sign -1).
-pub(super) type Change = (i64, i64);
+/// A snapshot whose lines the model lacks (`sign` 1) or still holds (-1).
+pub(super) struct Change {
+    pub file: i64,
+    pub sign: i64,
+}
 
 /// What the read model answers for a code.
 pub(super) enum Answer {
@@ -128,8 +132,8 @@ pub(super) fn stored_groups(
         rows.load::<Row>(connection)?
     {
         let group = match stored.entry(id) {
-            std::collections::btree_map::Entry::Occupied(group) => group.into_mut(),
-            std::collections::btree_map::Entry::Vacant(entry) => entry.insert(StoredGroup {
+            Entry::Occupied(group) => group.into_mut(),
+            Entry::Vacant(entry) => entry.insert(StoredGroup {
                 id,
                 key: stored_key(query.split, &setting, &methodology, split_value)?,
                 facilities,
@@ -168,6 +172,9 @@ fn changes(connection: &mut DbConnection) -> StoreResult<Option<Vec<Change>>> {
         *net.entry(source_file_id).or_default() += i64::from(sign);
     }
     Ok(Some(
-        net.into_iter().filter(|(_, sign)| *sign != 0).collect(),
+        net.into_iter()
+            .filter(|(_, sign)| *sign != 0)
+            .map(|(file, sign)| Change { file, sign })
+            .collect(),
     ))
 }

@@ -20,6 +20,7 @@ use crate::StoreResult;
 use crate::connection::DbConnection;
 use crate::schema::{
     code_statistics_amounts as amounts, code_statistics_dirty_groups as dirty_groups,
+    code_statistics_groups as groups,
 };
 
 /// The groups of `query.code` (current snapshots, no facility criterion) from the model and the
@@ -30,32 +31,33 @@ pub(super) fn with_pending(
     changes: &[Change],
 ) -> StoreResult<Vec<StatisticsGroup>> {
     let mut tally = Tally::default();
-    let files: Vec<i64> = changes.iter().map(|(file, _)| *file).collect();
+    let files: Vec<i64> = changes.iter().map(|change| change.file).collect();
     if !files.is_empty() {
         let lines = lines_in(connection, query, &files)?;
         let mut by_file: BTreeMap<i64, Vec<_>> = BTreeMap::new();
         for line in lines {
             by_file.entry(line.source_file_id).or_default().push(line);
         }
-        for (file, sign) in changes {
-            if let Some(lines) = by_file.get(file) {
-                tally.add_lines(*sign, lines, query.split);
+        for change in changes {
+            if let Some(lines) = by_file.get(&change.file) {
+                tally.add_lines(change.sign, lines, query.split);
             }
         }
     }
     // A group the pending lines fall in, or whose summaries lag, is summed from its amounts; any
     // other stands as summarised. (Emptied groups come too: a pending snapshot may fill one again.)
-    let stored = stored_groups(connection, query, false)?;
-    let ids: Vec<i64> = stored.iter().map(|group| group.id).collect();
     let dirty: HashSet<i64> = dirty_groups::table
-        .filter(dirty_groups::group_id.eq_any(ids))
+        .inner_join(groups::table.on(groups::id.eq(dirty_groups::group_id)))
+        .filter(groups::code_type.eq(query.code_type.as_str()))
+        .filter(groups::code.eq(query.code.trim()))
+        .filter(groups::split.eq(query.split.stored()))
         .select(dirty_groups::group_id)
         .load::<i64>(connection)?
         .into_iter()
         .collect();
     let mut found = Vec::new();
     let mut summed: HashMap<i64, (GroupKey, Sums)> = HashMap::new();
-    for group in stored {
+    for group in stored_groups(connection, query, false)? {
         if dirty.contains(&group.id) || tally.has(&group.key) {
             let sums = Sums {
                 facilities: group.facilities,

@@ -72,8 +72,8 @@ impl Tally {
         }
     }
 
-    /// The groups with charges, in key order. A negative sum means the model and the pending
-    /// changes disagree: an error, never a figure.
+    /// The groups with charges, in key order. A negative sum, or an emptied group with anything
+    /// left in it, means the model and the pending changes disagree: an error, never a figure.
     pub fn into_groups(self) -> StoreResult<Vec<StatisticsGroup>> {
         let mut groups = Vec::new();
         for (key, sums) in self.groups {
@@ -81,7 +81,9 @@ impl Tally {
                 u64::try_from(sum).map_err(|_| crate::StoreError::Corrupt {
                     what,
                     value: sum.to_string(),
-                    reason: format!("a negative sum for {key:?}"),
+                    reason: format!(
+                        "the read model's sums and the pending changes disagree for {key:?}"
+                    ),
                 })
             };
             let counts = Counts {
@@ -89,9 +91,6 @@ impl Tally {
                 charges: count("charges", sums.charges)?,
                 rates: count("rates", sums.rates)?,
             };
-            if counts.charges == 0 {
-                continue;
-            }
             let mut spreads: [Option<Distribution>; 3] = [None; 3];
             for (spread, mut terms) in spreads.iter_mut().zip(sums.amounts) {
                 terms.sort_unstable_by_key(|(amount, _)| *amount);
@@ -104,12 +103,26 @@ impl Tally {
                 }
                 *spread = distribution(&runs)?;
             }
+            if counts.charges == 0 {
+                // A group every line has left (the model keeps its row, with zero counts).
+                if counts.facilities > 0 || counts.rates > 0 || spreads.iter().any(Option::is_some)
+                {
+                    return Err(crate::StoreError::Corrupt {
+                        what: "statistics group",
+                        value: format!("{key:?}"),
+                        reason: "no charges, yet facilities, rates or amounts".to_owned(),
+                    });
+                }
+                continue;
+            }
             groups.push(statistics_group(key, counts, spreads));
         }
         Ok(groups)
     }
 }
 
+/// A line's group. An empty payer or state is none, as the read model stores none (`''`), so that a
+/// line falls in the same group whichever way it is counted.
 fn key_of(line: &CodeAmount, split: Split) -> GroupKey {
     let methodology = line.rate.as_ref().and_then(|rate| rate.methodology);
     let (payer, state) = match split {
@@ -117,5 +130,6 @@ fn key_of(line: &CodeAmount, split: Split) -> GroupKey {
         Split::Payer => (line.rate.as_ref().map(|rate| rate.payer_name.clone()), None),
         Split::State => (None, line.license_state.clone()),
     };
-    (line.setting, methodology, payer, state)
+    let named = |value: Option<String>| value.filter(|value| !value.is_empty());
+    (line.setting, methodology, named(payer), named(state))
 }
