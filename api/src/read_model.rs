@@ -1,7 +1,8 @@
 //! Brings the statistics read model up to date in the background (`snapshot::statistics::refresh`):
 //! an import only records which snapshots became current, so it writes its prices at full speed;
 //! every server applies what is pending every [`INTERVAL`] (one at a time: the store makes sure no
-//! change is applied twice). Until then statistics are read from the lines, exact either way.
+//! change is applied twice). Until then statistics add the pending files' lines of the code to
+//! the model's sums, exact either way.
 //!
 //! The refresh runs on a thread of its own that a stopping server does not wait for. A batch can
 //! take minutes at national scale (the last one recomputes the summaries of every group the

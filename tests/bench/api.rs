@@ -141,8 +141,8 @@ fn serve_with(database: &str, port: u16, cache_mb: &str, env: &[(&str, &str)]) -
         assert!(Instant::now() < deadline, "the server did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Figures are of the read model as served, not of statistics read from the lines while the
-    // server takes in the imports' changes (see api/src/read_model.rs).
+    // Figures are of the read model as served, not of statistics that add the pending files'
+    // lines while the server takes in the imports' changes (see api/src/read_model.rs).
     let started = Instant::now();
     loop {
         let (_, body) = request(&format!("http://127.0.0.1:{port}/readyz"), &[]);

@@ -17,7 +17,7 @@ pub struct Health {
     /// back to the primary).
     pub status: &'static str,
     /// Imports' changes the statistics read model has yet to take in (the server applies them in
-    /// the background; statistics are read from the lines meanwhile); absent when none.
+    /// the background; statistics add the pending files' lines meanwhile); absent when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics_pending: Option<i64>,
     /// With read replicas: the primary's data version, the id of its newest source file.
