@@ -442,3 +442,34 @@ pub fn ping(connection: &mut DbConnection) -> StoreResult<()> {
         .batch_execute("SELECT 1")
         .map_err(StoreError::from)
 }
+
+/// Runs `work` in a transaction that writes. On SQLite it is begun `IMMEDIATE`, as imports begin
+/// theirs: it takes the write lock, or waits for it, before it reads anything. Begun deferred, it
+/// read first and took the lock at its first write: under a long import's lock its reading was for
+/// nothing, and once the import committed, its snapshot was stale and the upgrade failed at once
+/// (`SQLITE_BUSY_SNAPSHOT`, "database is locked"), whatever the busy timeout.
+pub(crate) fn write_transaction<T>(
+    connection: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match connection {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(_) => Manager::begin_transaction(connection)?,
+    }
+    match work(connection) {
+        Ok(value) => {
+            Manager::commit_transaction(connection)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The work's own error is the one to report; a rollback that fails leaves the
+            // transaction manager broken, and the pool then drops the connection.
+            let _ = Manager::rollback_transaction(connection);
+            Err(error)
+        }
+    }
+}

@@ -10,6 +10,7 @@
 //! model said before it. And the modelled reads do read the model: a group altered in it shows in
 //! the read, pending changes or not, and sums no snapshots could make are an error. Groups listed
 //! for their summaries mid-refresh stay listed across the migration that lists groups, not codes.
+//! On SQLite a refresh waits for a writer's lock rather than failing once the writer commits.
 
 use chrono::NaiveDate;
 use priceline_domain::{CodeType, Setting};
@@ -339,3 +340,33 @@ fn the_read_model_equals_statistics_from_the_lines(db: TestDb) {
     assert_eq!(then, before);
 }
 on_both_backends!(the_read_model_equals_statistics_from_the_lines);
+
+/// On SQLite a refresh waits for a writer that holds the lock, then applies its batch: begun
+/// deferred, it read the queue under the writer's lock and could not upgrade its stale snapshot once
+/// the writer committed ("database is locked" at once, whatever the busy timeout).
+#[test]
+fn a_refresh_waits_for_the_sqlite_writer() {
+    use diesel::connection::SimpleConnection;
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let mut connection = db.migrated();
+    super::import(
+        &mut connection,
+        &wide(dir.path(), "one", 0, 50, "2026-09-01"),
+    );
+    assert_eq!(statistics_model::pending(&mut connection).unwrap(), 1);
+    let mut writer = db.connect();
+    writer
+        .batch_execute("BEGIN IMMEDIATE; UPDATE code_statistics_pending SET sign = sign")
+        .unwrap();
+    let refresh = std::thread::spawn(move || {
+        let applied = statistics_model::refresh(&mut connection);
+        (applied, connection)
+    });
+    // The refresh has found the change and waits for the lock (its busy timeout is 5 s).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    writer.batch_execute("COMMIT").unwrap();
+    let (applied, mut connection) = refresh.join().unwrap();
+    assert_eq!(applied.expect("the refresh waits for the writer"), 1);
+    assert_eq!(statistics_model::pending(&mut connection).unwrap(), 0);
+}

@@ -33,7 +33,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::StoreResult;
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 
 /// The code systems a hospital defines itself, left out of the model.
 pub(crate) const LOCAL_CODE_TYPES: [&str; 2] = ["CDM", "LOCAL"];
@@ -241,9 +241,14 @@ pub const REFRESH_BATCH: i64 = 8;
 /// change also recomputes the listed groups' summaries from the amounts. Returns how many changes
 /// (0: nothing was pending). Two servers never apply one change twice: on PostgreSQL a refresh
 /// holds an advisory lock (a second waits, then finds the changes gone), and SQLite has one writer.
+/// With nothing pending, as in most rounds, it opens no transaction: on SQLite a write transaction
+/// would wait for an import's lock, then fail, every round of a long import.
 pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
     use crate::schema::code_statistics_pending as pending;
-    connection.transaction(|connection| {
+    if self::pending(connection)? == 0 {
+        return Ok(0);
+    }
+    write_transaction(connection, |connection| {
         if let DbConnection::Postgres(_) = connection {
             // A server that stops does not wait for its refresh (`api::read_model`). Where
             // PostgreSQL can watch the socket (14 and later on Linux), this ends the statement
