@@ -241,11 +241,15 @@ pub const REFRESH_BATCH: i64 = 8;
 /// change also recomputes the listed groups' summaries from the amounts. Returns how many changes
 /// (0: nothing was pending). Two servers never apply one change twice: on PostgreSQL a refresh
 /// holds an advisory lock (a second waits, then finds the changes gone), and SQLite has one writer.
-/// With nothing pending, as in most rounds, it opens no transaction: on SQLite a write transaction
-/// would wait for an import's lock, then fail, every round of a long import.
+/// On SQLite, with nothing pending, as in most rounds, it opens no transaction: its write
+/// transaction would wait for an import's lock, then fail, every round of a long import. (Not on
+/// PostgreSQL: there the queue is read in the transaction, where a stopped server's statement ends
+/// with its connection, below; a read before it waited on a locked queue past the server's exit.)
 pub fn refresh(connection: &mut DbConnection) -> StoreResult<usize> {
     use crate::schema::code_statistics_pending as pending;
-    if self::pending(connection)? == 0 {
+    if let DbConnection::Sqlite(_) = connection
+        && self::pending(connection)? == 0
+    {
         return Ok(0);
     }
     write_transaction(connection, |connection| {
