@@ -460,14 +460,25 @@ pub(crate) fn write_transaction<T>(
         }
         DbConnection::Postgres(_) => Manager::begin_transaction(connection)?,
     }
-    match work(connection) {
+    let result = work(connection);
+    end_transaction(connection, result)
+}
+
+/// Ends the transaction `connection` has open: committed if `result` is a value, rolled back if it
+/// is an error. The work's own error is the one to report; a rollback that fails leaves the
+/// transaction manager broken, and the pool then drops the connection.
+pub(crate) fn end_transaction<T, E: From<StoreError>>(
+    connection: &mut DbConnection,
+    result: Result<T, E>,
+) -> Result<T, E> {
+    use diesel::connection::TransactionManager;
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match result {
         Ok(value) => {
-            Manager::commit_transaction(connection)?;
+            Manager::commit_transaction(connection).map_err(|error| E::from(error.into()))?;
             Ok(value)
         }
         Err(error) => {
-            // The work's own error is the one to report; a rollback that fails leaves the
-            // transaction manager broken, and the pool then drops the connection.
             let _ = Manager::rollback_transaction(connection);
             Err(error)
         }

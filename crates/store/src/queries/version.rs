@@ -9,7 +9,7 @@ use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager}
 use diesel::dsl::max;
 use diesel::prelude::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, end_transaction};
 use crate::pool::{Checkout, PooledConnection, start_on};
 use crate::schema::source_files;
 use crate::{StoreError, StoreResult};
@@ -59,7 +59,6 @@ pub fn consistent_read<T, E: From<StoreError>>(
     acquire: impl Fn(Checkout) -> StoreResult<PooledConnection>,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<(DataVersion, T), E> {
-    type Manager = <DbConnection as Connection>::TransactionManager;
     let failed = |error: diesel::result::Error| E::from(StoreError::from(error));
     let (mut connection, ()) =
         start_on(acquire, |connection| begin_read(connection).map_err(failed))?;
@@ -67,18 +66,7 @@ pub fn consistent_read<T, E: From<StoreError>>(
     let read = data_version(connection)
         .map_err(E::from)
         .and_then(|version| Ok((version, work(connection)?)));
-    match read {
-        Ok(read) => {
-            Manager::commit_transaction(connection).map_err(failed)?;
-            Ok(read)
-        }
-        Err(error) => {
-            // The read's own error is the one to report; a rollback that fails leaves the
-            // transaction manager broken, and the pool then drops the connection.
-            let _ = Manager::rollback_transaction(connection);
-            Err(error)
-        }
-    }
+    end_transaction(connection, read)
 }
 
 fn begin_read(connection: &mut DbConnection) -> diesel::QueryResult<()> {
