@@ -9,6 +9,7 @@ mod facilities;
 mod migrate_command;
 mod migrations;
 mod partitions;
+mod payers;
 mod postgres_tls;
 mod prices;
 mod round_trip;
