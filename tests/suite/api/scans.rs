@@ -24,6 +24,9 @@ const LARGE: &[&str] = &[
     "code_statistics_groups",
     "code_statistics_amounts",
     "code_statistics_summaries",
+    // Nationally, hundreds of thousands of payer plans, named by what they contain.
+    "payer_plans",
+    "file_payer_plans",
 ];
 
 #[derive(diesel::QueryableByName, Debug, PartialEq)]
@@ -77,6 +80,7 @@ fn requests(facility: i64, file: i64) -> Vec<String> {
         "/v1/codes/CPT/70551/compare",
         "/v1/codes/CPT/70551/compare?kind=gross",
         "/v1/payers?limit=20",
+        "/v1/payers?name=aetna&limit=5",
         "/v1/source-files?limit=20",
         "/fhir/ChargeItemDefinition?code=http://www.ama-assn.org/go/cpt%7C70551&_count=20",
         "/fhir/ChargeItemDefinition?_count=20",
