@@ -64,7 +64,8 @@ pub(crate) fn plan_ids(
 /// kept when a file in scope has rates for it, and only the page's plans are then counted: what a
 /// page reads grows with the page, not with the directory. Grouping every plan in scope and sorting
 /// the groups read the whole directory for each page (1.2 s a page on PostgreSQL with 300,000 plans,
-/// which a national deployment's hospitals name between them).
+/// which a national deployment's hospitals name between them). Both statements must see one
+/// state of the data: callers run it in one read transaction (`consistent_read`).
 pub fn search(
     connection: &mut DbConnection,
     scope: Scope,
@@ -102,6 +103,9 @@ pub fn search(
         );
     }
     if let Some(after) = after {
+        // `payer_name >= …` beside the OR makes the cursor a range of the key: the OR alone was a
+        // filter, and a late page walked every plan before it.
+        plans = plans.filter(payer_plans::payer_name.ge(after.payer_name.clone()));
         plans = plans.filter(
             payer_plans::payer_name
                 .gt(after.payer_name.clone())
@@ -111,7 +115,8 @@ pub fn search(
         );
     }
     let plans: Vec<(i64, String, String)> = plans.load(connection)?;
-    let ids: Vec<i64> = plans.iter().map(|(id, ..)| *id).collect();
+    // The one past the page only tells that another page follows: not counted.
+    let ids: Vec<i64> = plans.iter().take(limit).map(|(id, ..)| *id).collect();
     let reach = reach(connection, &ids, files.as_deref())?;
     let plans: Vec<PayerPlan> = plans
         .into_iter()
@@ -177,6 +182,9 @@ fn reach(
     ids: &[i64],
     files: Option<&[i64]>,
 ) -> StoreResult<HashMap<i64, (i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, which SQLite takes as is.
     let rates = dsl::sql::<BigInt>("CAST(SUM(file_payer_plans.rates) AS BIGINT)");
     Ok(file_payer_plans::table
